@@ -1,0 +1,73 @@
+/**
+ * Environment, parsed once per container with zod: a missing or malformed
+ * variable fails the cold start with a message naming it, instead of a
+ * confusing error deep inside a request.
+ */
+import { z } from 'zod';
+import type { Need } from '../manifest';
+
+const base = z.object({
+  STAGE: z.string().min(1).max(32),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  AWS_REGION: z.string().min(1).max(32),
+});
+
+const csv = z
+  .string()
+  .max(4000)
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** Env vars per need. The CDK stack sets these for every function declaring the need. */
+export const envByNeed = {
+  table: z.object({ TABLE_NAME: z.string().min(1).max(255) }),
+  keys: z.object({ KMS_KEY_ID: z.string().min(1).max(2048) }),
+  jobQueues: z.object({
+    JOB_QUEUE_URL_FREE: z.string().url(),
+    JOB_QUEUE_URL_BASE: z.string().url(),
+    JOB_QUEUE_URL_PRO: z.string().url(),
+  }),
+  backupBucket: z.object({ BACKUP_BUCKET: z.string().min(3).max(63) }),
+  mail: z.object({
+    /** `ses` in AWS; `outbox` writes .eml files to MAIL_OUTBOX_DIR (local runtime). */
+    MAIL_TRANSPORT: z.enum(['ses', 'outbox']),
+    MAIL_FROM: z.string().max(320),
+    MAIL_OUTBOX_DIR: z.string().max(1024).optional(),
+  }),
+  edge: z.object({
+    /** CloudFront adds it as `x-origin-verify`; requests without it are refused. */
+    ORIGIN_VERIFY_SECRET: z.string().min(32).max(256),
+    /** Comma-separated origins allowed by CORS; empty means same-origin only. */
+    CORS_ALLOWED_ORIGINS: csv.default([]),
+    /** The public URL of the dashboard (links in mail, cookie decisions). */
+    PUBLIC_URL: z.string().url(),
+  }),
+  health: z.object({}),
+} as const satisfies Record<Need, z.ZodObject>;
+
+type EnvOf<N extends Need> = z.infer<(typeof envByNeed)[N]>;
+export type Env<N extends Need = never> = z.infer<typeof base> & UnionToIntersection<EnvOf<N>>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** Names of the env vars a function with these needs reads (used by the stack and its tests). */
+export function envVarNames(needs: readonly Need[]): string[] {
+  const names = new Set<string>(Object.keys(base.shape));
+  for (const n of needs) for (const k of Object.keys(envByNeed[n].shape)) names.add(k);
+  return [...names];
+}
+
+const cache = new Map<string, unknown>();
+
+/** Parse (once) the env a module needs. Throws with every missing/invalid var named. */
+export function loadEnv<N extends Need>(needs: readonly N[], source: NodeJS.ProcessEnv = process.env): Env<N> {
+  const key = [...needs].sort().join(',');
+  if (source === process.env && cache.has(key)) return cache.get(key) as Env<N>;
+  let schema: z.ZodObject = base;
+  for (const n of needs) schema = schema.extend(envByNeed[n].shape);
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`flarevault: invalid environment (${detail})`);
+  }
+  if (source === process.env) cache.set(key, parsed.data);
+  return parsed.data as Env<N>;
+}

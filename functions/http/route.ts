@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Scopes an API key may carry. Session (cookie/bearer) credentials hold every
+ * scope; an API key holds only those it was created with.
+ */
+export const SCOPES = [
+  'account:read',
+  'account:write',
+  'cloudflare:read',
+  'cloudflare:write',
+  'jobs:read',
+  'jobs:write',
+  'audit:read',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * - `public`: no credential needed.
+ * - `session`: a signed-in human (session cookie or session bearer token);
+ *   API keys are refused (e.g. managing API keys, sessions, MFA).
+ * - `user`: a session or an API key holding `scope`.
+ */
+export type AuthRequirement = 'public' | 'session' | 'user';
+
+/** Everything the stack needs to know about one route; zod schemas are the contract. */
+export interface RouteDef<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+> {
+  /** Unique, stable; OpenAPI operationId and dispatch key. */
+  readonly operationId: string;
+  readonly method: HttpMethod;
+  /** Full path as the HTTP API sees it, with `{name}` parameters, e.g. `/api/v1/jobs/{id}`. */
+  readonly path: string;
+  /** Key of the function (in the manifest's `functions`) that serves this route. */
+  readonly fn: string;
+  readonly auth: AuthRequirement;
+  /** Required when `auth` is `user`. */
+  readonly scope?: Scope;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** Schema of the success body (status `successStatus`). */
+  readonly response?: R;
+  /** @default 200 */
+  readonly successStatus?: number;
+  /** Content type of a non-JSON success body (e.g. BIND text). */
+  readonly responseContentType?: string;
+}
+
+export function defineRoute<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+>(route: RouteDef<P, Q, B, R>): RouteDef<P, Q, B, R> {
+  if (route.auth === 'user' && !route.scope) {
+    throw new Error(`route ${route.operationId}: auth 'user' needs a scope`);
+  }
+  return route;
+}
+
+/** `GET /api/v1/jobs/{id}` — the HTTP API route key, also what API Gateway puts in `event.routeKey`. */
+export function routeKey(route: Pick<RouteDef, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}

@@ -1,0 +1,98 @@
+/**
+ * The one manifest: every function, route, queue consumer and schedule.
+ * The CDK stack (lib/) and the local runtime (lib/local/) both read it, so a
+ * route exists in both or in neither. Imports only contracts (zod), never
+ * handler code, so reading it is cheap.
+ */
+import type { RouteDef } from './http/route';
+import { routeKey } from './http/route';
+import type { Tier } from './tiers';
+import { TIERS } from './tiers';
+import { getHealth, getOpenApi } from './contracts/system';
+
+/**
+ * What a function touches. Each need maps to env vars (functions/config/env.ts)
+ * and to IAM grants (lib/). A function gets exactly the needs it declares.
+ */
+export type Need =
+  | 'table' // DynamoDB read/write
+  | 'keys' // KMS GenerateDataKey/Decrypt/Encrypt on the CMK
+  | 'jobQueues' // SQS SendMessage to every tier queue
+  | 'backupBucket' // S3 read/write of the backup bucket
+  | 'mail' // outbound mail (SES in AWS)
+  | 'edge' // behind CloudFront: origin secret, CORS allowlist
+  | 'health'; // read-only probes of every dependency (DescribeTable, GetQueueAttributes, HeadBucket, DescribeKey)
+
+export interface FunctionDef {
+  /** Module under functions/, without extension; exports `handler`. */
+  readonly entry: string;
+  readonly needs: readonly Need[];
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+  /** @default 512 */
+  readonly memoryMb?: number;
+}
+
+export const functions = {
+  system: { entry: 'api/system', needs: ['edge', 'health', 'table', 'keys', 'jobQueues', 'backupBucket'] },
+  worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues'], timeoutSeconds: 120, memoryMb: 1024 },
+  sweeper: { entry: 'jobs/sweeper', needs: ['table', 'jobQueues'], timeoutSeconds: 60 },
+  backup: { entry: 'backup/backup', needs: ['table', 'keys', 'backupBucket'], timeoutSeconds: 900, memoryMb: 1024 },
+} as const satisfies Record<string, FunctionDef>;
+
+export type FunctionId = keyof typeof functions;
+
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi];
+
+export interface QueueConsumerDef {
+  readonly tier: Tier;
+  readonly fn: FunctionId;
+  /** Messages per Lambda invocation. */
+  readonly batchSize: number;
+  /** Must exceed the function timeout (AWS recommends 6x). */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the DLQ. */
+  readonly maxReceiveCount: number;
+}
+
+/** One queue + DLQ + worker per tier; concurrency comes from TIER_LIMITS. */
+export const queueConsumers: readonly QueueConsumerDef[] = TIERS.map((tier) => ({
+  tier,
+  fn: 'worker' as const,
+  batchSize: 5,
+  visibilityTimeoutSeconds: 720,
+  maxReceiveCount: 5,
+}));
+
+export interface ScheduleDef {
+  readonly id: string;
+  readonly fn: FunctionId;
+  /** Fixed rate; the local runtime uses the same period. */
+  readonly everyMinutes: number;
+  readonly description: string;
+}
+
+export const schedules: readonly ScheduleDef[] = [
+  { id: 'daily-backup', fn: 'backup', everyMinutes: 24 * 60, description: 'Encrypted backup of the table to S3' },
+  { id: 'stuck-job-sweeper', fn: 'sweeper', everyMinutes: 5, description: 'Re-enqueue job chunks stuck past their visibility window' },
+];
+
+/** Fails fast at import time if two routes collide or name a missing function. */
+function validate(): void {
+  const seenKeys = new Set<string>();
+  const seenIds = new Set<string>();
+  for (const r of routes) {
+    const key = routeKey(r);
+    if (seenKeys.has(key)) throw new Error(`manifest: duplicate route ${key}`);
+    if (seenIds.has(r.operationId)) throw new Error(`manifest: duplicate operationId ${r.operationId}`);
+    if (!(r.fn in functions)) throw new Error(`manifest: route ${key} names unknown function ${r.fn}`);
+    if (!r.path.startsWith('/api/')) throw new Error(`manifest: route ${key} must live under /api/`);
+    seenKeys.add(key);
+    seenIds.add(r.operationId);
+  }
+}
+validate();
+
+export function routesOf(fn: FunctionId): readonly RouteDef[] {
+  return routes.filter((r) => r.fn === fn);
+}

@@ -1,0 +1,57 @@
+/**
+ * The one table of per-tier limits. Handlers, workers, the CDK stack and the
+ * local runtime all read it, so a limit changes in exactly one place.
+ */
+export const TIERS = ['free', 'base', 'pro'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export interface TierLimits {
+  /** API requests per minute per user. */
+  readonly apiRequestsPerMinute: number;
+  /** Bulk jobs a user may have queued or running at once. */
+  readonly concurrentJobs: number;
+  /** Changes a single bulk job may contain. */
+  readonly operationsPerJob: number;
+  /** Reserved concurrency of the tier's worker function (and local pollers). */
+  readonly workerConcurrency: number;
+  /** Largest session-vault payload, in bytes. */
+  readonly vaultPayloadBytes: number;
+  /** Sessions a user may hold at once. */
+  readonly concurrentSessions: number;
+  /** Days audit events are kept. */
+  readonly auditRetentionDays: number;
+}
+
+export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
+  free: {
+    apiRequestsPerMinute: 120,
+    concurrentJobs: 1,
+    operationsPerJob: 1_000,
+    workerConcurrency: 2,
+    vaultPayloadBytes: 16 * 1024,
+    concurrentSessions: 5,
+    auditRetentionDays: 30,
+  },
+  base: {
+    apiRequestsPerMinute: 600,
+    concurrentJobs: 3,
+    operationsPerJob: 20_000,
+    workerConcurrency: 4,
+    vaultPayloadBytes: 64 * 1024,
+    concurrentSessions: 20,
+    auditRetentionDays: 180,
+  },
+  pro: {
+    apiRequestsPerMinute: 3_000,
+    concurrentJobs: 10,
+    operationsPerJob: 200_000,
+    workerConcurrency: 8,
+    vaultPayloadBytes: 256 * 1024,
+    concurrentSessions: 100,
+    auditRetentionDays: 365,
+  },
+};
+
+export function limitsFor(tier: Tier): TierLimits {
+  return TIER_LIMITS[tier];
+}
