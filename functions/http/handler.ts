@@ -1,0 +1,143 @@
+/**
+ * The handler toolkit. A function module binds its manifest routes to plain
+ * async implementations; this wraps them in one middy stack:
+ *   logger context → security headers → CORS → problem+json errors →
+ *   origin check → parse + zod validation → authenticate → implementation.
+ * The same stack runs under API Gateway in AWS and under the local gateway.
+ */
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { loadEnv } from '../config/env';
+import { DomainError } from '../errors';
+import { type FunctionId, routesOf } from '../manifest';
+import { logger } from '../observability/logger';
+import type { Authenticator, Principal, RequestMeta } from './auth';
+import { verifyOrigin } from './origin';
+import { parseRequest } from './parse';
+import { internalProblem, problemFromDomainError, problemResponse } from './problem';
+import { routeKey, type RouteDef } from './route';
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface RouteInput<R extends RouteDef> extends RequestMeta {
+  readonly params: Infer<R['params']>;
+  readonly query: Infer<R['query']>;
+  readonly body: Infer<R['body']>;
+  /** Present on every route whose `auth` is not `public`. */
+  readonly principal: R['auth'] extends 'public' ? Principal | undefined : Principal;
+  readonly event: APIGatewayProxyEventV2;
+}
+
+export interface Reply {
+  /** @default the route's successStatus, else 200 */
+  readonly status?: number;
+  /** JSON-serialised unless `text` is given. */
+  readonly body?: unknown;
+  /** A raw text body (uses the route's responseContentType). */
+  readonly text?: string;
+  readonly headers?: Record<string, string>;
+  readonly cookies?: readonly string[];
+}
+
+export type RouteImpl<R extends RouteDef> = (input: RouteInput<R>) => Promise<Reply>;
+
+export interface BoundRoute {
+  readonly route: RouteDef;
+  readonly impl: RouteImpl<RouteDef>;
+}
+
+export function bind<R extends RouteDef>(route: R, impl: RouteImpl<R>): BoundRoute {
+  return { route, impl: impl as unknown as RouteImpl<RouteDef> };
+}
+
+export interface HttpFunctionOptions {
+  /** Required when any bound route is not `public`. */
+  readonly authenticate?: Authenticator;
+}
+
+function requestMeta(event: APIGatewayProxyEventV2): RequestMeta {
+  return {
+    requestId: event.requestContext?.requestId ?? 'unknown',
+    ip: event.requestContext?.http?.sourceIp ?? '0.0.0.0',
+    userAgent: (event.headers?.['user-agent'] ?? '').slice(0, 512),
+  };
+}
+
+function toResult(route: RouteDef, reply: Reply, requestId: string): APIGatewayProxyStructuredResultV2 {
+  const status = reply.status ?? route.successStatus ?? 200;
+  const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-request-id': requestId, ...(reply.headers ?? {}) };
+  let body: string | undefined;
+  if (reply.text !== undefined) {
+    headers['content-type'] ??= route.responseContentType ?? 'text/plain; charset=utf-8';
+    body = reply.text;
+  } else if (reply.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(reply.body);
+  }
+  return { statusCode: status, headers, body, cookies: reply.cookies ? [...reply.cookies] : undefined };
+}
+
+/** onError: domain errors become their 4xx; anything else is logged and becomes an opaque 500. */
+const problemErrors = (): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
+  onError: async (request) => {
+    const { requestId } = requestMeta(request.event);
+    const err = request.error;
+    if (err instanceof DomainError) {
+      if (err.kind === 'upstream-failed') logger.warn('upstream failure', { requestId, error: err.message });
+      request.response = problemFromDomainError(err, requestId);
+    } else {
+      logger.error('unhandled error', { requestId, error: err as Error });
+      request.response = internalProblem(requestId);
+    }
+    request.response.headers = { ...request.response.headers, 'x-request-id': requestId };
+  },
+});
+
+/**
+ * Builds the Lambda handler for one manifest function. Fails at cold start if
+ * the bound routes differ from the manifest's routes for `fn`.
+ */
+export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], options: HttpFunctionOptions = {}) {
+  const declared = routesOf(fn).map(routeKey).sort();
+  const implemented = bound.map((b) => routeKey(b.route)).sort();
+  if (declared.join('\n') !== implemented.join('\n')) {
+    throw new Error(`function ${fn}: bound routes [${implemented.join(', ')}] differ from the manifest [${declared.join(', ')}]`);
+  }
+  if (!options.authenticate && bound.some((b) => b.route.auth !== 'public')) {
+    throw new Error(`function ${fn}: routes need authentication but no authenticator was given`);
+  }
+  const byKey = new Map(bound.map((b) => [routeKey(b.route), b]));
+  const env = loadEnv(['edge']);
+
+  const dispatch = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const meta = requestMeta(event);
+    verifyOrigin(event, env.ORIGIN_VERIFY_SECRET);
+    const target = byKey.get(event.routeKey);
+    if (!target) return problemResponse(404, 'not-found', `No route ${event.routeKey}`, meta.requestId);
+    const { route, impl } = target;
+    const parsed = parseRequest(route, event);
+    let principal: Principal | undefined;
+    if (route.auth !== 'public') principal = await options.authenticate!(event, route, meta);
+    const reply = await impl({ ...meta, ...parsed, principal: principal as Principal, event } as RouteInput<RouteDef>);
+    return toResult(route, reply, meta.requestId);
+  };
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpHeaderNormalizer())
+    .use(
+      httpSecurityHeaders({
+        contentSecurityPolicy: { 'default-src': "'none'", 'frame-ancestors': "'none'" },
+        strictTransportSecurity: { maxAge: 63072000, includeSubDomains: true, preload: true },
+        referrerPolicy: { policy: 'no-referrer' },
+      }),
+    )
+    .use(httpCors({ origins: env.CORS_ALLOWED_ORIGINS, credentials: true, exposeHeaders: 'x-request-id,retry-after' }))
+    .use(problemErrors())
+    .handler(dispatch);
+}
