@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { defineRoute } from '../http/route';
+import { Id, IdParams, IsoTime } from './common';
+
+/** Cloudflare ids are 32 hex characters. */
+export const CfId = z.string().regex(/^[0-9a-f]{32}$/, 'must be a Cloudflare id (32 hex characters)');
+const AccountParams = z.object({ id: Id });
+const ZoneParams = z.object({ id: Id, zoneId: CfId });
+const RecordParams = z.object({ id: Id, zoneId: CfId, recordId: CfId });
+
+export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA'] as const;
+export const DnsType = z.enum(DNS_TYPES);
+
+export const CloudflareAccount = z.object({
+  id: Id,
+  name: z.string(),
+  /** Last 4 characters of the token, never more. */
+  tokenHint: z.string(),
+  sandbox: z.boolean(),
+  status: z.enum(['active', 'needs-attention']),
+  statusDetail: z.string().nullable(),
+  createdAt: IsoTime,
+  verifiedAt: IsoTime.nullable(),
+});
+
+export const createCloudflareAccount = defineRoute({
+  operationId: 'createCloudflareAccount',
+  method: 'POST',
+  path: '/api/v1/cloudflare/accounts',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:write',
+  summary: 'Connect a Cloudflare account with an API token (verified, stored encrypted); `sandbox: true` only in local mode',
+  tags: ['cloudflare'],
+  body: z.union([
+    z.object({ name: z.string().trim().min(1).max(100), token: z.string().trim().min(20).max(200) }).strict(),
+    z.object({ name: z.string().trim().min(1).max(100), sandbox: z.literal(true) }).strict(),
+  ]),
+  response: z.object({ account: CloudflareAccount }),
+  successStatus: 201,
+});
+
+export const listCloudflareAccounts = defineRoute({
+  operationId: 'listCloudflareAccounts',
+  method: 'GET',
+  path: '/api/v1/cloudflare/accounts',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:read',
+  summary: 'Connected Cloudflare accounts',
+  tags: ['cloudflare'],
+  response: z.object({ accounts: z.array(CloudflareAccount) }),
+});
+
+export const deleteCloudflareAccount = defineRoute({
+  operationId: 'deleteCloudflareAccount',
+  method: 'DELETE',
+  path: '/api/v1/cloudflare/accounts/{id}',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:write',
+  summary: 'Disconnect a Cloudflare account (its encrypted token is deleted)',
+  tags: ['cloudflare'],
+  params: IdParams,
+  successStatus: 204,
+});
+
+export const verifyCloudflareAccount = defineRoute({
+  operationId: 'verifyCloudflareAccount',
+  method: 'POST',
+  path: '/api/v1/cloudflare/accounts/{id}/verify',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:write',
+  summary: 'Re-verify the stored token with Cloudflare',
+  tags: ['cloudflare'],
+  params: IdParams,
+  response: z.object({ account: CloudflareAccount }),
+});
+
+export const Zone = z.object({
+  id: CfId,
+  name: z.string(),
+  status: z.string(),
+  paused: z.boolean(),
+  plan: z.string(),
+  /** Records one batch may change on this zone's plan: 200 (Free) or 3,500 (paid). */
+  batchLimit: z.number().int(),
+});
+
+export const listZones = defineRoute({
+  operationId: 'listZones',
+  method: 'GET',
+  path: '/api/v1/cloudflare/accounts/{id}/zones',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:read',
+  summary: 'Zones the token can see (search by name, paginated)',
+  tags: ['cloudflare'],
+  params: AccountParams,
+  query: z.object({
+    search: z.string().trim().max(253).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+    perPage: z.coerce.number().int().min(5).max(50).default(20),
+  }),
+  response: z.object({ zones: z.array(Zone), page: z.number(), perPage: z.number(), totalCount: z.number(), totalPages: z.number() }),
+});
+
+export const DnsRecord = z.object({
+  id: CfId,
+  type: z.string(),
+  name: z.string(),
+  content: z.string(),
+  ttl: z.number().int(),
+  proxied: z.boolean(),
+  proxiable: z.boolean(),
+  priority: z.number().int().optional(),
+  comment: z.string().nullable().optional(),
+  modifiedOn: IsoTime.optional(),
+});
+
+export const listDnsRecords = defineRoute({
+  operationId: 'listDnsRecords',
+  method: 'GET',
+  path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:read',
+  summary: 'DNS records of a zone, filtered (name/type/content/proxied) and paginated',
+  tags: ['dns'],
+  params: ZoneParams,
+  query: z.object({
+    name: z.string().trim().max(253).optional(),
+    type: DnsType.optional(),
+    content: z.string().trim().max(4096).optional(),
+    proxied: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    perPage: z.coerce.number().int().min(5).max(500).default(100),
+  }),
+  response: z.object({ records: z.array(DnsRecord), page: z.number(), perPage: z.number(), totalCount: z.number(), totalPages: z.number() }),
+});
+
+export const DnsRecordInput = z
+  .object({
+    type: DnsType,
+    name: z.string().trim().min(1).max(253),
+    content: z.string().trim().min(1).max(4096),
+    ttl: z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400').default(1),
+    proxied: z.boolean().default(false),
+    priority: z.number().int().min(0).max(65535).optional(),
+    comment: z.string().max(100).optional(),
+  })
+  .strict();
+
+export const createDnsRecord = defineRoute({
+  operationId: 'createDnsRecord',
+  method: 'POST',
+  path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:write',
+  summary: 'Create one DNS record',
+  tags: ['dns'],
+  params: ZoneParams,
+  body: DnsRecordInput,
+  response: z.object({ record: DnsRecord }),
+  successStatus: 201,
+});
+
+export const updateDnsRecord = defineRoute({
+  operationId: 'updateDnsRecord',
+  method: 'PATCH',
+  path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:write',
+  summary: 'Update fields of one DNS record',
+  tags: ['dns'],
+  params: RecordParams,
+  body: DnsRecordInput.partial().strict().refine((v) => Object.keys(v).length > 0, 'give at least one field'),
+  response: z.object({ record: DnsRecord }),
+});
+
+export const deleteDnsRecord = defineRoute({
+  operationId: 'deleteDnsRecord',
+  method: 'DELETE',
+  path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:write',
+  summary: 'Delete one DNS record',
+  tags: ['dns'],
+  params: RecordParams,
+  successStatus: 204,
+});
+
+export const exportZoneBind = defineRoute({
+  operationId: 'exportZoneBind',
+  method: 'GET',
+  path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export',
+  fn: 'cloudflare',
+  auth: 'user',
+  scope: 'cloudflare:read',
+  summary: 'The zone as a BIND file (download)',
+  tags: ['dns'],
+  params: ZoneParams,
+  responseContentType: 'text/dns; charset=utf-8',
+});
+
+export const cloudflareRoutes = [
+  createCloudflareAccount,
+  listCloudflareAccounts,
+  deleteCloudflareAccount,
+  verifyCloudflareAccount,
+  listZones,
+  listDnsRecords,
+  createDnsRecord,
+  updateDnsRecord,
+  deleteDnsRecord,
+  exportZoneBind,
+];
+

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/** Ids we mint: 22-char base64url (128 bits). */
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be an id');
+export const IdParams = z.object({ id: Id });
+export const Cursor = z.string().min(1).max(2048);
+export const PageQuery = z.object({
+  cursor: Cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+export const IsoTime = z.string().max(40);
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }));

@@ -1,0 +1,304 @@
+import { z } from 'zod';
+import { defineRoute, SCOPES } from '../http/route';
+import { TIERS } from '../tiers';
+import { Email, Id, IdParams, IsoTime, PageQuery } from './common';
+
+const Password = z.string().min(1).max(1024);
+const NewPassword = z.string().min(12, 'must be at least 12 characters').max(1024);
+const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+const RecoveryCode = z.string().trim().min(8).max(32);
+/** `browser` sets the HttpOnly cookie and returns a CSRF token; `token` returns a bearer token for CLIs and apps. */
+const ClientKind = z.enum(['browser', 'token']).default('browser');
+
+export const User = z.object({
+  id: Id,
+  email: z.string(),
+  tier: z.enum(TIERS),
+  mfaEnabled: z.boolean(),
+  createdAt: IsoTime,
+});
+
+export const SignedIn = z.object({
+  user: User,
+  session: z.object({ id: Id, expiresAt: IsoTime }),
+  /** Browser clients: send it as `x-csrf-token` on unsafe methods. */
+  csrfToken: z.string().optional(),
+  /** Token clients: send it as `Authorization: Bearer`. */
+  token: z.string().optional(),
+});
+
+export const signup = defineRoute({
+  operationId: 'signup',
+  method: 'POST',
+  path: '/api/v1/auth/signup',
+  fn: 'auth',
+  auth: 'public',
+  summary: 'Create an account and sign in',
+  tags: ['auth'],
+  body: z.object({ email: Email, password: NewPassword, client: ClientKind }).strict(),
+  response: SignedIn,
+  successStatus: 201,
+});
+
+export const login = defineRoute({
+  operationId: 'login',
+  method: 'POST',
+  path: '/api/v1/auth/login',
+  fn: 'auth',
+  auth: 'public',
+  summary: 'Sign in (401 problem type mfa-required when a second factor is needed)',
+  tags: ['auth'],
+  body: z
+    .object({ email: Email, password: Password, totp: TotpCode.optional(), recoveryCode: RecoveryCode.optional(), client: ClientKind })
+    .strict(),
+  response: SignedIn,
+});
+
+export const logout = defineRoute({
+  operationId: 'logout',
+  method: 'POST',
+  path: '/api/v1/auth/logout',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'End the current session',
+  tags: ['auth'],
+  successStatus: 204,
+});
+
+export const getMe = defineRoute({
+  operationId: 'getMe',
+  method: 'GET',
+  path: '/api/v1/me',
+  fn: 'auth',
+  auth: 'user',
+  scope: 'account:read',
+  summary: 'The signed-in user (and, for browser sessions, the CSRF token)',
+  tags: ['auth'],
+  response: z.object({ user: User, csrfToken: z.string().optional(), credential: z.enum(['session', 'api-key']) }),
+});
+
+export const Session = z.object({
+  id: Id,
+  device: z.string(),
+  userAgent: z.string(),
+  ip: z.string(),
+  createdAt: IsoTime,
+  lastSeenAt: IsoTime,
+  expiresAt: IsoTime,
+  current: z.boolean(),
+});
+
+export const listSessions = defineRoute({
+  operationId: 'listSessions',
+  method: 'GET',
+  path: '/api/v1/auth/sessions',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Sessions of the signed-in user',
+  tags: ['auth'],
+  response: z.object({ sessions: z.array(Session) }),
+});
+
+export const revokeSession = defineRoute({
+  operationId: 'revokeSession',
+  method: 'DELETE',
+  path: '/api/v1/auth/sessions/{id}',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Revoke one session',
+  tags: ['auth'],
+  params: IdParams,
+  successStatus: 204,
+});
+
+export const revokeAllSessions = defineRoute({
+  operationId: 'revokeAllSessions',
+  method: 'POST',
+  path: '/api/v1/auth/sessions/revoke-all',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Revoke every other session (bumps the token revision)',
+  tags: ['auth'],
+  response: z.object({ revoked: z.number().int() }),
+});
+
+export const enrollTotp = defineRoute({
+  operationId: 'enrollTotp',
+  method: 'POST',
+  path: '/api/v1/auth/mfa/totp/enroll',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Start TOTP enrolment: returns the otpauth URI and a QR code',
+  tags: ['mfa'],
+  response: z.object({ otpauthUri: z.string(), secret: z.string(), qrSvg: z.string() }),
+});
+
+export const confirmTotp = defineRoute({
+  operationId: 'confirmTotp',
+  method: 'POST',
+  path: '/api/v1/auth/mfa/totp/confirm',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Confirm TOTP with a current code; returns 10 single-use recovery codes once',
+  tags: ['mfa'],
+  body: z.object({ code: TotpCode }).strict(),
+  response: z.object({ recoveryCodes: z.array(z.string()) }),
+});
+
+export const disableTotp = defineRoute({
+  operationId: 'disableTotp',
+  method: 'POST',
+  path: '/api/v1/auth/mfa/totp/disable',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Disable TOTP (needs a current code)',
+  tags: ['mfa'],
+  body: z.object({ code: TotpCode }).strict(),
+  successStatus: 204,
+});
+
+export const changePassword = defineRoute({
+  operationId: 'changePassword',
+  method: 'POST',
+  path: '/api/v1/auth/password/change',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Change the password (needs the current one; revokes every other session)',
+  tags: ['auth'],
+  body: z.object({ currentPassword: Password, newPassword: NewPassword }).strict(),
+  successStatus: 204,
+});
+
+export const requestPasswordReset = defineRoute({
+  operationId: 'requestPasswordReset',
+  method: 'POST',
+  path: '/api/v1/auth/password/reset-request',
+  fn: 'auth',
+  auth: 'public',
+  summary: 'Mail a single-use reset link (always 202, known email or not)',
+  tags: ['auth'],
+  body: z.object({ email: Email }).strict(),
+  successStatus: 202,
+});
+
+export const resetPassword = defineRoute({
+  operationId: 'resetPassword',
+  method: 'POST',
+  path: '/api/v1/auth/password/reset',
+  fn: 'auth',
+  auth: 'public',
+  summary: 'Set a new password with a reset token (revokes every session)',
+  tags: ['auth'],
+  body: z.object({ token: z.string().min(20).max(200), newPassword: NewPassword }).strict(),
+  successStatus: 204,
+});
+
+export const ApiKey = z.object({
+  id: Id,
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  createdAt: IsoTime,
+  expiresAt: IsoTime.nullable(),
+  lastUsedAt: IsoTime.nullable(),
+});
+
+export const createApiKey = defineRoute({
+  operationId: 'createApiKey',
+  method: 'POST',
+  path: '/api/v1/api-keys',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Create an API key; the secret is shown once',
+  tags: ['api-keys'],
+  body: z
+    .object({
+      name: z.string().trim().min(1).max(100),
+      scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+      expiresAt: z.iso.datetime({ offset: true }).optional(),
+    })
+    .strict(),
+  response: z.object({ apiKey: ApiKey, secret: z.string() }),
+  successStatus: 201,
+});
+
+export const listApiKeys = defineRoute({
+  operationId: 'listApiKeys',
+  method: 'GET',
+  path: '/api/v1/api-keys',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'API keys (prefix only)',
+  tags: ['api-keys'],
+  response: z.object({ apiKeys: z.array(ApiKey) }),
+});
+
+export const deleteApiKey = defineRoute({
+  operationId: 'deleteApiKey',
+  method: 'DELETE',
+  path: '/api/v1/api-keys/{id}',
+  fn: 'auth',
+  auth: 'session',
+  summary: 'Delete an API key',
+  tags: ['api-keys'],
+  params: IdParams,
+  successStatus: 204,
+});
+
+export const AuditEvent = z.object({
+  seq: z.number().int(),
+  type: z.string(),
+  time: IsoTime,
+  actor: z.string(),
+  ip: z.string().optional(),
+  userAgent: z.string().optional(),
+  requestId: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+
+export const listAuditEvents = defineRoute({
+  operationId: 'listAuditEvents',
+  method: 'GET',
+  path: '/api/v1/audit-events',
+  fn: 'auth',
+  auth: 'user',
+  scope: 'audit:read',
+  summary: 'Security events of the signed-in user, newest first',
+  tags: ['audit'],
+  query: PageQuery,
+  response: z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable(), chainValid: z.boolean() }),
+});
+
+export const OutboxMessage = z.object({ id: z.string(), to: z.string(), subject: z.string(), text: z.string(), sentAt: IsoTime });
+
+export const listOutbox = defineRoute({
+  operationId: 'listOutbox',
+  method: 'GET',
+  path: '/api/v1/dev/outbox',
+  fn: 'auth',
+  auth: 'public',
+  summary: 'Mail written to the local outbox (404 unless MAIL_TRANSPORT is outbox, i.e. the local runtime)',
+  tags: ['dev'],
+  response: z.object({ messages: z.array(OutboxMessage) }),
+});
+
+export const identityRoutes = [
+  signup,
+  login,
+  logout,
+  getMe,
+  listSessions,
+  revokeSession,
+  revokeAllSessions,
+  enrollTotp,
+  confirmTotp,
+  disableTotp,
+  changePassword,
+  requestPasswordReset,
+  resetPassword,
+  createApiKey,
+  listApiKeys,
+  deleteApiKey,
+  listAuditEvents,
+  listOutbox,
+];

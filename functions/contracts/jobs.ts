@@ -1,0 +1,295 @@
+import { z } from 'zod';
+import { defineRoute } from '../http/route';
+import { Id, IdParams, IsoTime, PageQuery } from './common';
+import { CfId, DnsRecordInput, DnsType } from './cloudflare';
+
+export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const;
+
+const TextMatch = z
+  .object({
+    value: z.string().min(1).max(1024),
+    /** `pattern` is a glob: `*` any run of characters, `?` one character. */
+    mode: z.enum(['exact', 'contains', 'pattern']).default('exact'),
+  })
+  .strict();
+
+export const RecordMatch = z
+  .object({
+    name: TextMatch.optional(),
+    types: z.array(DnsType).min(1).max(8).optional(),
+    content: TextMatch.optional(),
+  })
+  .strict()
+  .refine((m) => m.name || m.types || m.content, 'give at least one of name, types, content');
+
+export const DnsReplaceParams = z
+  .object({
+    match: RecordMatch,
+    set: z
+      .object({
+        /** Replace the whole content, or only the matched substring when match.content.mode is `contains`. */
+        content: z.string().min(1).max(4096).optional(),
+        ttl: z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400').optional(),
+        proxied: z.boolean().optional(),
+      })
+      .strict()
+      .refine((s) => s.content !== undefined || s.ttl !== undefined || s.proxied !== undefined, 'give at least one of content, ttl, proxied'),
+  })
+  .strict();
+
+export const DnsCreateParams = z
+  .object({
+    /** Names may be relative (`www`), `@` for the apex, or contain `{zone}`. */
+    records: z.array(DnsRecordInput).min(1).max(5000).optional(),
+    /** CSV with header `type,name,content,ttl,proxied[,priority]`. */
+    csv: z.string().min(1).max(512 * 1024).optional(),
+  })
+  .strict()
+  .refine((p) => (p.records ? 1 : 0) + (p.csv ? 1 : 0) === 1, 'give exactly one of records, csv');
+
+export const DnsDeleteParams = z.object({ match: RecordMatch }).strict();
+
+export const BindImportParams = z
+  .object({ bind: z.string().min(1).max(256 * 1024), proxied: z.boolean().default(false) })
+  .strict();
+
+export const ZoneSettingsParams = z
+  .object({
+    settings: z
+      .object({
+        ssl: z.enum(['off', 'flexible', 'full', 'strict']).optional(),
+        min_tls_version: z.enum(['1.0', '1.1', '1.2', '1.3']).optional(),
+        always_use_https: z.enum(['on', 'off']).optional(),
+        security_level: z.enum(['essentially_off', 'low', 'medium', 'high', 'under_attack']).optional(),
+        automatic_https_rewrites: z.enum(['on', 'off']).optional(),
+        brotli: z.enum(['on', 'off']).optional(),
+      })
+      .strict()
+      .refine((s) => Object.keys(s).length > 0, 'give at least one setting'),
+  })
+  .strict();
+
+export const CachePurgeParams = z
+  .union([
+    z.object({ everything: z.literal(true) }).strict(),
+    z.object({ files: z.array(z.url()).min(1).max(30) }).strict(),
+  ]);
+
+const ZoneSelection = {
+  accountId: Id,
+  zones: z.array(CfId).min(1).max(1000).optional(),
+  /** Every zone whose name contains this text. */
+  zoneFilter: z.object({ nameContains: z.string().trim().min(1).max(253) }).strict().optional(),
+  /** Share of a zone's records a plan may touch before apply needs `force` (octoDNS-style). @default 0.3 */
+  safetyThreshold: z.number().min(0.01).max(1).optional(),
+};
+
+export const CreateJobBody = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('dns-replace'), ...ZoneSelection, params: DnsReplaceParams }).strict(),
+    z.object({ kind: z.literal('dns-create'), ...ZoneSelection, params: DnsCreateParams }).strict(),
+    z.object({ kind: z.literal('dns-delete'), ...ZoneSelection, params: DnsDeleteParams }).strict(),
+    z.object({ kind: z.literal('bind-import'), ...ZoneSelection, params: BindImportParams }).strict(),
+    z.object({ kind: z.literal('zone-settings'), ...ZoneSelection, params: ZoneSettingsParams }).strict(),
+    z.object({ kind: z.literal('cache-purge'), ...ZoneSelection, params: CachePurgeParams }).strict(),
+  ])
+  .refine((b) => (b.zones ? 1 : 0) + (b.zoneFilter ? 1 : 0) === 1, { message: 'give exactly one of zones, zoneFilter', path: ['zones'] });
+
+export const JOB_STATUSES = ['planned', 'queued', 'running', 'done', 'partially-failed', 'failed', 'cancelled'] as const;
+
+export const ZonePlan = z.object({
+  zoneId: CfId,
+  zoneName: z.string(),
+  creates: z.number().int(),
+  updates: z.number().int(),
+  deletes: z.number().int(),
+  other: z.number().int(),
+  recordsInZone: z.number().int(),
+  /** Share of the zone's records this plan touches. */
+  share: z.number(),
+  overThreshold: z.boolean(),
+});
+
+export const Job = z.object({
+  id: Id,
+  kind: z.enum(JOB_KINDS),
+  accountId: Id,
+  status: z.enum(JOB_STATUSES),
+  mode: z.enum(['server', 'browser']).nullable(),
+  createdAt: IsoTime,
+  appliedAt: IsoTime.nullable(),
+  finishedAt: IsoTime.nullable(),
+  safetyThreshold: z.number(),
+  needsForce: z.boolean(),
+  plan: z.object({ zones: z.array(ZonePlan), totalChanges: z.number().int(), chunks: z.number().int() }),
+  counts: z.object({ total: z.number().int(), done: z.number().int(), failed: z.number().int(), skipped: z.number().int(), cancelled: z.number().int() }),
+  /** Changes per second since apply. */
+  throughput: z.number().nullable(),
+  revertOf: Id.nullable(),
+  revertedBy: Id.nullable(),
+});
+
+export const JobItem = z.object({
+  seq: z.number().int(),
+  chunk: z.number().int(),
+  zoneId: CfId,
+  zoneName: z.string(),
+  action: z.enum(['create', 'update', 'delete', 'setting', 'purge']),
+  recordId: z.string().nullable(),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  status: z.enum(['planned', 'done', 'failed', 'skipped', 'cancelled']),
+  error: z.string().nullable(),
+});
+
+export const JobEvent = z.object({
+  time: IsoTime,
+  type: z.enum(['planned', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried']),
+  done: z.number().int(),
+  failed: z.number().int(),
+  message: z.string().nullable(),
+});
+
+const JobParams = IdParams;
+
+export const createJob = defineRoute({
+  operationId: 'createJob',
+  method: 'POST',
+  path: '/api/v1/jobs',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:write',
+  summary: 'Plan a bulk job: the exact per-zone diff from current state, stored encrypted',
+  tags: ['jobs'],
+  body: CreateJobBody,
+  response: z.object({ job: Job }),
+  successStatus: 201,
+});
+
+export const listJobs = defineRoute({
+  operationId: 'listJobs',
+  method: 'GET',
+  path: '/api/v1/jobs',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:read',
+  summary: 'Jobs, newest first',
+  tags: ['jobs'],
+  query: PageQuery,
+  response: z.object({ jobs: z.array(Job), nextCursor: z.string().nullable() }),
+});
+
+export const getJob = defineRoute({
+  operationId: 'getJob',
+  method: 'GET',
+  path: '/api/v1/jobs/{id}',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:read',
+  summary: 'A job: status, progress counters, timings, throughput',
+  tags: ['jobs'],
+  params: JobParams,
+  response: z.object({ job: Job }),
+});
+
+export const listJobItems = defineRoute({
+  operationId: 'listJobItems',
+  method: 'GET',
+  path: '/api/v1/jobs/{id}/items',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:read',
+  summary: 'Per-change plan and result, paginated (filter by zone or status)',
+  tags: ['jobs'],
+  params: JobParams,
+  query: PageQuery.extend({
+    zoneId: CfId.optional(),
+    status: z.enum(['planned', 'done', 'failed', 'skipped', 'cancelled']).optional(),
+  }),
+  response: z.object({ items: z.array(JobItem), nextCursor: z.string().nullable() }),
+});
+
+export const listJobEvents = defineRoute({
+  operationId: 'listJobEvents',
+  method: 'GET',
+  path: '/api/v1/jobs/{id}/events',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:read',
+  summary: 'Job events (queued, progress, done) for progress and throughput charts',
+  tags: ['jobs'],
+  params: JobParams,
+  response: z.object({ events: z.array(JobEvent) }),
+});
+
+export const applyJob = defineRoute({
+  operationId: 'applyJob',
+  method: 'POST',
+  path: '/api/v1/jobs/{id}/apply',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:write',
+  summary: 'Check drift, snapshot, and enqueue (server) or open for browser-paced chunks',
+  tags: ['jobs'],
+  params: JobParams,
+  body: z.object({ force: z.boolean().default(false), mode: z.enum(['server', 'browser']).default('server') }).strict(),
+  response: z.object({ job: Job }),
+  successStatus: 202,
+});
+
+export const applyJobChunk = defineRoute({
+  operationId: 'applyJobChunk',
+  method: 'POST',
+  path: '/api/v1/jobs/{id}/chunks/{n}/apply',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:write',
+  summary: 'Browser-paced mode: apply one chunk (idempotent, same limiter as the workers)',
+  tags: ['jobs'],
+  params: z.object({ id: Id, n: z.coerce.number().int().min(0).max(100_000) }),
+  response: z.object({ job: Job }),
+});
+
+export const cancelJob = defineRoute({
+  operationId: 'cancelJob',
+  method: 'POST',
+  path: '/api/v1/jobs/{id}/cancel',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:write',
+  summary: 'Cancel: chunks not yet applied are skipped',
+  tags: ['jobs'],
+  params: JobParams,
+  response: z.object({ job: Job }),
+});
+
+export const retryJob = defineRoute({
+  operationId: 'retryJob',
+  method: 'POST',
+  path: '/api/v1/jobs/{id}/retry',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:write',
+  summary: 'Re-enqueue the failed items only',
+  tags: ['jobs'],
+  params: JobParams,
+  response: z.object({ job: Job }),
+  successStatus: 202,
+});
+
+export const revertJob = defineRoute({
+  operationId: 'revertJob',
+  method: 'POST',
+  path: '/api/v1/jobs/{id}/revert',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:write',
+  summary: 'Plan the inverse of the applied changes from the snapshot, as a new job',
+  tags: ['jobs'],
+  params: JobParams,
+  response: z.object({ job: Job }),
+  successStatus: 201,
+});
+
+export const jobRoutes = [createJob, listJobs, getJob, listJobItems, listJobEvents, applyJob, applyJobChunk, cancelJob, retryJob, revertJob];
+
