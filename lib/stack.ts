@@ -1,0 +1,136 @@
+/**
+ * FlarevaultStack: composes the constructs from the manifest. Every route,
+ * queue consumer and schedule comes from functions/manifest.ts, so a route
+ * exists here exactly when it exists in the local runtime.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { FunctionDef, QueueConsumerDef, ScheduleDef } from '../functions/manifest';
+import * as manifest from '../functions/manifest';
+import type { RouteDef } from '../functions/http/route';
+import { FlarevaultAlarms } from './alarms';
+import { FlarevaultApi } from './api';
+import { BackupBucket } from './backup';
+import type { StageConfig } from './config';
+import { FlarevaultData } from './data';
+import { FlarevaultEdge } from './edge';
+import type { FlarevaultResources } from './function';
+import { FlarevaultFunction } from './function';
+import { AccessLogBucket } from './log-bucket';
+import { JobQueues } from './queues';
+import { FlarevaultSchedules } from './schedules';
+
+/** The parts of the manifest the stack reads (tests may pass a variant). */
+export interface FlarevaultManifest {
+  readonly functions: Readonly<Record<string, FunctionDef>>;
+  readonly routes: readonly RouteDef[];
+  readonly queueConsumers: readonly QueueConsumerDef[];
+  readonly schedules: readonly ScheduleDef[];
+}
+
+export interface FlarevaultStackProps extends StackProps {
+  readonly config: StageConfig;
+  /**
+   * @default the real manifest (functions/manifest.ts)
+   */
+  readonly manifest?: FlarevaultManifest;
+  /**
+   * Built SPA folder.
+   * @default `<repo>/frontend/dist`
+   */
+  readonly spaDistPath?: string;
+}
+
+export class FlarevaultStack extends Stack {
+  public readonly config: StageConfig;
+  public readonly data: FlarevaultData;
+  public readonly logs: AccessLogBucket;
+  public readonly backup: BackupBucket;
+  public readonly jobs: JobQueues;
+  public readonly api: FlarevaultApi;
+  public readonly edge: FlarevaultEdge;
+  public readonly schedules: FlarevaultSchedules;
+  public readonly alarms: FlarevaultAlarms;
+  /** One function per manifest key that serves routes or schedules (workers live in `jobs`). */
+  public readonly functions: ReadonlyMap<string, FlarevaultFunction>;
+
+  constructor(scope: Construct, id: string, props: FlarevaultStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const m: FlarevaultManifest = props.manifest ?? manifest;
+    this.config = config;
+
+    const consumerFns = new Set<string>(m.queueConsumers.map((c) => c.fn));
+    for (const r of m.routes) {
+      if (!m.functions[r.fn]) throw new Error(`FlarevaultStack: route ${r.method} ${r.path} names unknown function ${r.fn}`);
+      if (consumerFns.has(r.fn)) throw new Error(`FlarevaultStack: route ${r.method} ${r.path} targets queue consumer ${r.fn} (one Lambda per tier; not routable)`);
+    }
+    for (const s of m.schedules) {
+      if (!m.functions[s.fn]) throw new Error(`FlarevaultStack: schedule ${s.id} names unknown function ${s.fn}`);
+      if (consumerFns.has(s.fn)) throw new Error(`FlarevaultStack: schedule ${s.id} targets queue consumer ${s.fn} (one Lambda per tier; not schedulable)`);
+    }
+
+    this.data = new FlarevaultData(this, 'Data', { config });
+    this.logs = new AccessLogBucket(this, 'AccessLogs', { config });
+    this.backup = new BackupBucket(this, 'Backup', { config, key: this.data.key, logBucket: this.logs.bucket });
+
+    const base: Omit<FlarevaultResources, 'jobQueues'> = {
+      table: this.data.table,
+      tableIndexArns: this.data.indexArns,
+      key: this.data.key,
+      backupBucket: this.backup.bucket,
+      mailFrom: config.mailFrom,
+    };
+    this.jobs = new JobQueues(this, 'Jobs', { config, consumers: m.queueConsumers, functions: m.functions, resources: base });
+
+    // The API exists before the edge (CloudFront needs its domain); routes are added after
+    // the functions, which need the edge's public URL. No CloudFormation cycle: the
+    // distribution references only the Api resource, never routes or integrations.
+    this.api = new FlarevaultApi(this, 'Api', { config });
+    this.edge = new FlarevaultEdge(this, 'Edge', {
+      config,
+      apiOriginDomain: this.api.originDomain,
+      logBucket: this.logs.bucket,
+      spaDistPath: props.spaDistPath,
+    });
+
+    const resources: FlarevaultResources = {
+      ...base,
+      jobQueues: this.jobs.queues,
+      edge: {
+        originVerifySecret: this.edge.originVerifySecret,
+        publicUrl: this.edge.publicUrl,
+        corsAllowedOrigins: config.corsAllowedOrigins,
+      },
+    };
+    const functions = new Map<string, FlarevaultFunction>();
+    const functionFor = (fn: string): lambda.IFunction => {
+      let f = functions.get(fn);
+      if (!f) {
+        const def = m.functions[fn];
+        if (!def) throw new Error(`FlarevaultStack: unknown function ${fn}`);
+        f = new FlarevaultFunction(this, `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Function`, { functionId: fn, def, config, resources });
+        functions.set(fn, f);
+      }
+      return f.function;
+    };
+    this.api.addRoutes(m.routes, functionFor);
+    this.schedules = new FlarevaultSchedules(this, 'Schedules', { schedules: m.schedules, functionFor });
+    this.functions = functions;
+
+    this.alarms = new FlarevaultAlarms(this, 'Alarms', {
+      config,
+      functions: [...functions.values(), ...Object.values(this.jobs.workers)],
+      workers: this.jobs.workers,
+      deadLetterQueues: this.jobs.deadLetterQueues,
+      httpApi: this.api.httpApi,
+    });
+
+    new CfnOutput(this, 'Url', { value: this.edge.publicUrl, description: 'Dashboard and API (/api/*)' });
+    new CfnOutput(this, 'DistributionId', { value: this.edge.distribution.distributionId });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'BackupBucketName', { value: this.backup.bucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}
