@@ -1,0 +1,25 @@
+/**
+ * Crypto errors. None of them carries plaintext, key material or ciphertext.
+ * A DecryptionError means stored data does not authenticate (tampering, a
+ * ciphertext moved to another item/attribute/tenant, or our bug): handlers
+ * answer 500 with a request id only.
+ */
+export class DecryptionError extends Error {
+  constructor(
+    message: string,
+    /** Where it happened: attribute name and item sort key (never values). */
+    readonly where: { readonly attribute?: string; readonly sk?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DecryptionError';
+  }
+}
+
+/** The tenant's key record (version) is gone: crypto-shredded or never created. */
+export class KeyNotFoundError extends Error {
+  constructor(readonly version?: number) {
+    super(version === undefined ? 'tenant has no data key' : `tenant data key version ${version} not found (shredded?)`);
+    this.name = 'KeyNotFoundError';
+  }
+}
