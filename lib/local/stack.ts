@@ -1,0 +1,342 @@
+/**
+ * The local stack: the same resources and handlers as the CDK stack, on one
+ * machine, with real protocol emulators.
+ *
+ *   DynamoDB Local (Java) · fauxqs (SQS + S3) · local KMS endpoint
+ *   gateway (CloudFront + HTTP API) · SQS pollers (worker Lambdas) · schedule timers
+ *
+ * Handlers find the emulators through AWS_ENDPOINT_URL_<SERVICE>; nothing in
+ * functions/ knows it runs locally. All handlers share one process env (the
+ * union of every function's needs); in AWS each function only gets its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { functions, queueConsumers, type Need } from '../../functions/manifest';
+import { TIERS, type Tier } from '../../functions/tiers';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
+import { startFauxqs, type LocalFauxqs } from './fauxqs';
+import { startGateway, type Gateway } from './gateway';
+import { startKms, type LocalKms } from './kms';
+import type { HandlerResolver } from './lambda';
+import { startPollers, type Pollers } from './pollers';
+import { startSchedules, type Schedules } from './schedules';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const LOCAL_STAGE = 'local';
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_TABLE_NAME = 'flarevault-local';
+export const LOCAL_BACKUP_BUCKET = 'flarevault-local-backups';
+export const localQueueName = (tier: Tier, dlq = false) => `flarevault-local-jobs-${tier}${dlq ? '-dlq' : ''}`;
+
+export interface LocalStackOptions {
+  /** Gateway port; 0 → ephemeral. @default 8787 */
+  port?: number;
+  /** Where persistent state lives. @default <repo>/.flarevault */
+  dataDir?: string;
+  /**
+   * true: DynamoDB on disk (dataDir/dynamodb), KMS master key in dataDir/kms-master.key,
+   * S3 objects mirrored to dataDir/s3. false: all in memory (tests). @default true
+   */
+  persist?: boolean;
+  /** false disables the timers; `scale` divides every period. @default { scale: 1 } */
+  schedules?: false | { scale?: number };
+  /** false disables the SQS pollers. */
+  pollers?: false | { waitTimeSeconds?: number; concurrency?: Partial<Record<Tier, number>> };
+  /** Overrides every job queue's visibility timeout (tests); default from the manifest. */
+  visibilityTimeoutSeconds?: number;
+  /** Built SPA directory. @default <repo>/frontend/dist */
+  staticDir?: string;
+  /** Test hook for the gateway, pollers and schedules; default loads functions/<entry>.ts. */
+  resolveHandler?: HandlerResolver;
+  /** @default the gateway URL */
+  publicUrl?: string;
+  /** Comma-separated CORS allowlist. @default '' (same-origin only) */
+  corsAllowedOrigins?: string;
+  /** Write the env into process.env (handlers run in this process). @default true */
+  applyToProcessEnv?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  /** Gateway URL, e.g. http://127.0.0.1:8787 */
+  readonly url: string;
+  /** The env the handlers see (also written to process.env unless disabled). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly s3: string; readonly kms: string };
+  readonly queueUrls: Readonly<Record<Tier, string>>;
+  readonly dlqUrls: Readonly<Record<Tier, string>>;
+  /** pid of the DynamoDB Local JVM. */
+  readonly dynamodbPid: number;
+  readonly pollers?: Pollers;
+  readonly schedules?: Schedules;
+  stop(): Promise<void>;
+}
+
+export interface LocalEnvInput {
+  region: string;
+  tableName: string;
+  kmsKeyId: string;
+  queueUrls: Readonly<Record<Tier, string>>;
+  backupBucket: string;
+  mailOutboxDir: string;
+  originVerifySecret: string;
+  publicUrl: string;
+  corsAllowedOrigins?: string;
+  endpoints: { dynamodb: string; sqs: string; s3: string; kms: string };
+  logLevel?: string;
+}
+
+/** Every need any function declares (the local process serves them all). */
+export function allNeeds(): Need[] {
+  const s = new Set<Need>();
+  for (const f of Object.values(functions)) for (const n of f.needs) s.add(n);
+  return [...s];
+}
+
+/**
+ * The env of the local handlers: what the CDK stack sets per need (functions/config/env.ts),
+ * for the union of needs (mail included: the local runtime always writes to an outbox),
+ * plus the AWS SDK endpoint redirection and dummy credentials.
+ */
+export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
+  return {
+    // base
+    STAGE: LOCAL_STAGE,
+    LOG_LEVEL: i.logLevel ?? 'INFO',
+    AWS_REGION: i.region,
+    AWS_DEFAULT_REGION: i.region,
+    // table / keys / jobQueues / backupBucket
+    TABLE_NAME: i.tableName,
+    KMS_KEY_ID: i.kmsKeyId,
+    JOB_QUEUE_URL_FREE: i.queueUrls.free,
+    JOB_QUEUE_URL_BASE: i.queueUrls.base,
+    JOB_QUEUE_URL_PRO: i.queueUrls.pro,
+    BACKUP_BUCKET: i.backupBucket,
+    // mail
+    MAIL_TRANSPORT: 'outbox',
+    MAIL_FROM: 'flarevault <no-reply@flarevault.localhost>',
+    MAIL_OUTBOX_DIR: i.mailOutboxDir,
+    // edge
+    ORIGIN_VERIFY_SECRET: i.originVerifySecret,
+    CORS_ALLOWED_ORIGINS: i.corsAllowedOrigins ?? '',
+    PUBLIC_URL: i.publicUrl,
+    // emulators
+    AWS_ENDPOINT_URL_DYNAMODB: i.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SQS: i.endpoints.sqs,
+    AWS_ENDPOINT_URL_S3: i.endpoints.s3,
+    AWS_ENDPOINT_URL_KMS: i.endpoints.kms,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  };
+}
+
+async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof ResourceInUseException)) throw e;
+  }
+  const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+    await ddb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
+  }
+}
+
+async function createQueues(sqs: SQSClient, visibilityOverride?: number) {
+  const queueUrls = {} as Record<Tier, string>;
+  const dlqUrls = {} as Record<Tier, string>;
+  await Promise.all(
+    TIERS.map(async (tier) => {
+      const c = queueConsumers.find((q) => q.tier === tier);
+      if (!c) throw new Error(`manifest: no queue consumer for tier ${tier}`);
+      const dlq = await sqs.send(
+        new CreateQueueCommand({ QueueName: localQueueName(tier, true), Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }),
+      );
+      const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      const q = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: localQueueName(tier),
+          Attributes: {
+            VisibilityTimeout: String(visibilityOverride ?? c.visibilityTimeoutSeconds),
+            MessageRetentionPeriod: String(4 * 24 * 3600),
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: c.maxReceiveCount }),
+          },
+        }),
+      );
+      queueUrls[tier] = q.QueueUrl!;
+      dlqUrls[tier] = dlq.QueueUrl!;
+    }),
+  );
+  return { queueUrls, dlqUrls };
+}
+
+async function createBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (e) {
+    const name = (e as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw e;
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const persist = options.persist ?? true;
+  const dataDir = resolve(options.dataDir ?? join(REPO_ROOT, '.flarevault'));
+  const log = options.log ?? (() => undefined);
+  const region = LOCAL_REGION;
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const s of stoppers.splice(0).reverse()) {
+      try {
+        await s();
+      } catch (e) {
+        log(`stop: ${(e as Error).message}`);
+      }
+    }
+  };
+
+  if (persist) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const outboxDir = join(dataDir, 'outbox');
+  mkdirSync(outboxDir, { recursive: true });
+
+  try {
+    const started = await Promise.allSettled([
+      startDynamoDbLocal({ rootDir: REPO_ROOT, dbPath: persist ? join(dataDir, 'dynamodb') : undefined }),
+      startFauxqs({ rootDir: REPO_ROOT, region, s3Dir: persist ? join(dataDir, 's3') : undefined }),
+      startKms({ masterKeyFile: persist ? join(dataDir, 'kms-master.key') : undefined, region }),
+    ]);
+    for (const r of started) if (r.status === 'fulfilled') stoppers.push(r.value.stop);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const ddbLocal = (started[0] as PromiseFulfilledResult<DynamoDbLocal>).value;
+    const fauxqs = (started[1] as PromiseFulfilledResult<LocalFauxqs>).value;
+    const kms = (started[2] as PromiseFulfilledResult<LocalKms>).value;
+    log(`dynamodb  ${ddbLocal.url} (pid ${ddbLocal.pid}${persist ? `, ${join(dataDir, 'dynamodb')}` : ', in memory'})`);
+    log(`sqs+s3    ${fauxqs.url} (fauxqs)`);
+    log(`kms       ${kms.url} (${kms.keyArn})`);
+
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const ddb = new DynamoDBClient({ region, endpoint: ddbLocal.url, credentials });
+    const sqs = new SQSClient({ region, endpoint: fauxqs.url, credentials, useQueueUrlAsEndpoint: false });
+    const s3 = new S3Client({ region, endpoint: fauxqs.url, credentials, forcePathStyle: true });
+    stoppers.push(async () => {
+      ddb.destroy();
+      sqs.destroy();
+      s3.destroy();
+    });
+    const [, queues] = await Promise.all([
+      createTable(ddb, LOCAL_TABLE_NAME),
+      createQueues(sqs, options.visibilityTimeoutSeconds),
+      createBucket(s3, LOCAL_BACKUP_BUCKET),
+    ]);
+
+    // The gateway URL is needed for PUBLIC_URL: bind first, then publish env, then serve.
+    const originVerifySecret = randomBytes(32).toString('hex');
+    let env: Record<string, string> = {};
+    const gateway: Gateway = await startGateway({
+      port: options.port ?? 8787,
+      originVerifySecret,
+      staticDir: options.staticDir,
+      resolveHandler: options.resolveHandler,
+      region,
+    }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') throw new Error(`flarevault: port ${options.port ?? 8787} is already in use (set PORT to another port)`);
+      throw e;
+    });
+    stoppers.push(gateway.stop);
+    env = buildLocalEnv({
+      region,
+      tableName: LOCAL_TABLE_NAME,
+      kmsKeyId: kms.keyArn,
+      queueUrls: queues.queueUrls,
+      backupBucket: LOCAL_BACKUP_BUCKET,
+      mailOutboxDir: outboxDir,
+      originVerifySecret,
+      publicUrl: options.publicUrl ?? gateway.url,
+      corsAllowedOrigins: options.corsAllowedOrigins,
+      endpoints: { dynamodb: ddbLocal.url, sqs: fauxqs.url, s3: fauxqs.url, kms: kms.url },
+      logLevel: process.env.LOG_LEVEL,
+    });
+    if (options.applyToProcessEnv ?? true) {
+      const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, env);
+      stoppers.unshift(async () => {
+        for (const [k, v] of Object.entries(previous)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      });
+    }
+
+    let pollers: Pollers | undefined;
+    if (options.pollers !== false) {
+      const p = options.pollers ?? {};
+      pollers = await startPollers({
+        sqs,
+        queueUrls: queues.queueUrls,
+        resolveHandler: options.resolveHandler,
+        waitTimeSeconds: p.waitTimeSeconds,
+        concurrency: p.concurrency,
+        region,
+      });
+      // Lambda would not wait for a 2-minute worker on shutdown either: give in-flight batches a few seconds.
+      stoppers.push(() => Promise.race([pollers!.stop(), new Promise<void>((r) => setTimeout(r, 5000).unref())]));
+    }
+    let schedules: Schedules | undefined;
+    if (options.schedules !== false) {
+      schedules = startSchedules({ scale: options.schedules?.scale, resolveHandler: options.resolveHandler, region, log });
+      stoppers.push(() => Promise.race([schedules!.stop(), new Promise<void>((r) => setTimeout(r, 5000).unref())]));
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url: gateway.url,
+      env,
+      endpoints: { dynamodb: ddbLocal.url, sqs: fauxqs.url, s3: fauxqs.url, kms: kms.url },
+      queueUrls: queues.queueUrls,
+      dlqUrls: queues.dlqUrls,
+      dynamodbPid: ddbLocal.pid,
+      pollers,
+      schedules,
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

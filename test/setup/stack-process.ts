@@ -1,0 +1,47 @@
+/**
+ * The local stack as a child process for jest's global setup (run with
+ * `node --import tsx`): handlers are TypeScript, and jest's own module
+ * system is not available to code running in the globalSetup process later.
+ *
+ * Protocol: one stdout line `FLAREVAULT_STACK_READY <json>` once serving;
+ * on failure `FLAREVAULT_STACK_FAILED <message>` and exit 1. Stops on
+ * SIGTERM/SIGINT or when stdin closes (the parent died), so no Java is left.
+ */
+import { startLocalStack } from '../../lib/local/stack';
+
+async function main(): Promise<void> {
+  const visibility = process.env.FLAREVAULT_TEST_VISIBILITY_TIMEOUT;
+  const stack = await startLocalStack({
+    port: 0,
+    persist: false,
+    dataDir: process.env.FLAREVAULT_TEST_DATA_DIR,
+    schedules: false,
+    pollers: { waitTimeSeconds: 1 },
+    visibilityTimeoutSeconds: visibility ? Number(visibility) : undefined,
+    log: (line) => console.error(line),
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    stack.stop().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.on('close', stop);
+  process.stdin.resume();
+  const ready = {
+    url: stack.url,
+    env: stack.env,
+    dlqUrls: stack.dlqUrls,
+    dynamodbPid: stack.dynamodbPid,
+    pid: process.pid,
+  };
+  process.stdout.write(`FLAREVAULT_STACK_READY ${JSON.stringify(ready)}\n`);
+}
+
+main().catch((e) => {
+  process.stdout.write(`FLAREVAULT_STACK_FAILED ${JSON.stringify(String(e instanceof Error ? e.message : e))}\n`);
+  process.exit(1);
+});
