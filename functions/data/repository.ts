@@ -278,8 +278,11 @@ export function createRepository(deps: RepositoryDeps) {
       const input = o.gsi1
         ? {
             IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :p)',
-            ExpressionAttributeValues: { ':pk': `${pk}#${o.gsi1.pk}`, ':p': o.gsi1.skPrefix ?? '' },
+            KeyConditionExpression: o.gsi1.skPrefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :p)' : 'gsi1pk = :pk',
+            ExpressionAttributeValues: {
+              ':pk': `${pk}#${o.gsi1.pk}`,
+              ...(o.gsi1.skPrefix ? { ':p': o.gsi1.skPrefix } : {}),
+            },
           }
         : {
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',

@@ -1,0 +1,124 @@
+/**
+ * Shared fixtures for the data-layer integration tests: SDK clients on the
+ * emulators started by jest's global setup (AWS_ENDPOINT_URL_DYNAMODB/KMS,
+ * TABLE_NAME, KMS_KEY_ID in process.env), fresh tenants, and raw-table helpers.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { kmsKeyWrapper, type KeyWrapper } from '../../functions/crypto/kms';
+import { userTenant, workspaceTenant, type Tenant } from '../../functions/crypto/tenant';
+import { createDataLayer, type DataLayer } from '../../functions/data/index';
+import type { TableRef } from '../../functions/data/table';
+
+function need(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run through jest (test/setup/global-setup.ts starts the emulators)`);
+  return v;
+}
+
+let ddb: DynamoDBClient | undefined;
+let doc: DynamoDBDocumentClient | undefined;
+let kmsC: KMSClient | undefined;
+
+export function rawDdb(): DynamoDBClient {
+  need('AWS_ENDPOINT_URL_DYNAMODB');
+  ddb ??= new DynamoDBClient({});
+  return ddb;
+}
+
+export function docClient(): DynamoDBDocumentClient {
+  doc ??= DynamoDBDocumentClient.from(rawDdb(), { marshallOptions: { removeUndefinedValues: true } });
+  return doc;
+}
+
+export function mainTable(): TableRef {
+  return { doc: docClient(), name: need('TABLE_NAME') };
+}
+
+export function wrapper(): KeyWrapper {
+  need('AWS_ENDPOINT_URL_KMS');
+  kmsC ??= new KMSClient({});
+  return kmsKeyWrapper({ kms: kmsC, keyId: need('KMS_KEY_ID') });
+}
+
+/** A fresh data layer (cold caches) on the given table: one per simulated container. */
+export function layer(table: TableRef = mainTable(), opts: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}): DataLayer {
+  return createDataLayer({ table, wrapper: wrapper(), ...opts });
+}
+
+export const freshUser = (): Tenant => userTenant(`u-${randomUUID()}`);
+export const freshWorkspace = (): Tenant => workspaceTenant(`w-${randomUUID()}`);
+
+/** Every item of the table, all pages (raw, as stored). */
+export async function scanAll(table: TableRef): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await table.doc.send(new ScanCommand({ TableName: table.name, ExclusiveStartKey: start, ConsistentRead: true }));
+    out.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** Every raw item in one partition. */
+export async function partition(table: TableRef, pk: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await table.doc.send(
+      new QueryCommand({
+        TableName: table.name,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    out.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/** A scratch table with the same key schema as the main one; dropped by `drop()`. */
+export async function scratchTable(): Promise<TableRef & { drop(): Promise<void> }> {
+  const name = `fv-scratch-${randomUUID().slice(0, 8)}`;
+  await rawDdb().send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'gsi1pk', AttributeType: 'S' },
+        { AttributeName: 'gsi1sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  return { doc: docClient(), name, drop: async () => void (await rawDdb().send(new DeleteTableCommand({ TableName: name }))) };
+}
+
+export async function putRaw(table: TableRef, items: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    await table.doc.send(
+      new BatchWriteCommand({ RequestItems: { [table.name]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+    );
+  }
+}
