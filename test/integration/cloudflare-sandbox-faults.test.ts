@@ -295,7 +295,7 @@ describe('admin HTTP API', () => {
       const second = await start({ seed: 'demo', persistPath: path });
       const cf2 = new Cloudflare({ apiToken: token, baseURL: second.url, maxRetries: 0 });
       expect(await cf2.dns.records.get(rec.id, { zone_id: shop.id })).toMatchObject({ name: 'persisted.acme-shop.example' });
-      expect((await cf2.zones.settings.get('ssl', { zone_id: shop.id })).value).toBe('strict');
+      expect(await cf2.zones.settings.get('ssl', { zone_id: shop.id })).toMatchObject({ value: 'strict' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
