@@ -5,8 +5,9 @@
  *   payload v2.0 event (with the `x-origin-verify` header CloudFront adds),
  *   handed to the route's Lambda handler, and its v2 result written back.
  *   No matching route → 404 `{"message":"Not Found"}` like API Gateway.
- * - everything else: the built SPA from `frontend/dist` with index.html
- *   fallback (CloudFront's 403/404 → /index.html), or a placeholder page.
+ * - everything else: the built SPA from `frontend/dist`; paths without a file
+ *   extension are SPA routes (index.html), as lib/edge.ts's CloudFront function
+ *   does; a placeholder page when nothing is built.
  * - every response carries the security headers of the CloudFront
  *   response-headers policy.
  */
@@ -26,18 +27,29 @@ export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 export const LOCAL_API_ID = 'local0api1';
 
 /**
- * Headers of the CloudFront response-headers policy (security headers),
- * applied locally to every response. (HSTS is ignored by browsers over plain
- * http://127.0.0.1; it is sent so the header set matches AWS.)
+ * The CloudFront response-headers policy of lib/edge.ts (both behaviours,
+ * `override: true`), mirrored here so the local runtime does not load
+ * aws-cdk-lib; test/integration/local-runtime.test.ts checks they match.
+ * (Browsers ignore HSTS over plain http://127.0.0.1; it is sent so the header
+ * set matches AWS.)
  */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': CONTENT_SECURITY_POLICY,
   'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'strict-origin-when-cross-origin',
-  'x-xss-protection': '1; mode=block',
 };
 
 export interface GatewayOptions {
@@ -351,7 +363,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } catch {
       isFile = false;
     }
-    if (!isFile) file = index; // SPA fallback (CloudFront custom error response → /index.html, 200)
+    if (!isFile) {
+      // lib/edge.ts's viewer-request function: a path without a file extension is an SPA route.
+      const last = decoded.slice(decoded.lastIndexOf('/'));
+      if (last.includes('.')) return send(res, 404, 'Not Found', { 'content-type': 'text/plain; charset=utf-8' });
+      file = index;
+    }
     const data = readFileSync(file);
     const immutable = file !== index && /[/\\]assets[/\\]/.test(file);
     send(res, 200, req.method === 'HEAD' ? Buffer.alloc(0) : data, {

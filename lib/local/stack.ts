@@ -12,24 +12,33 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { functions, queueConsumers, type Need } from '../../functions/manifest';
-import { TIERS, type Tier } from '../../functions/tiers';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
-import { startFauxqs, type LocalFauxqs } from './fauxqs';
-import { startGateway, type Gateway } from './gateway';
-import { startKms, type LocalKms } from './kms';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Need } from '../../functions/manifest';
+import type { Tier } from '../../functions/tiers';
+import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
+import type { LocalFauxqs } from './fauxqs';
+import type { Gateway } from './gateway';
+import type { LocalKms } from './kms';
 import type { HandlerResolver } from './lambda';
-import { startPollers, type Pollers } from './pollers';
-import { startSchedules, type Schedules } from './schedules';
+import type { Pollers } from './pollers';
+import type { Schedules } from './schedules';
+
+/*
+ * Heavy modules (AWS SDK clients, the manifest with its zod contracts, the
+ * emulators) are required lazily, after the JVM has been spawned, so their
+ * load time overlaps DynamoDB Local's start-up.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sdk = () => ({
+  ddb: require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb'),
+  sqs: require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs'),
+  s3: require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
+});
+const manifest = () => require('../../functions/manifest') as typeof import('../../functions/manifest');
+const tiers = () => require('../../functions/tiers') as typeof import('../../functions/tiers');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const LOCAL_STAGE = 'local';
@@ -99,7 +108,7 @@ export interface LocalEnvInput {
 /** Every need any function declares (the local process serves them all). */
 export function allNeeds(): Need[] {
   const s = new Set<Need>();
-  for (const f of Object.values(functions)) for (const n of f.needs) s.add(n);
+  for (const f of Object.values(manifest().functions)) for (const n of f.needs) s.add(n);
   return [...s];
 }
 
@@ -141,6 +150,7 @@ export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
 }
 
 async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  const { CreateTableCommand, DescribeTimeToLiveCommand, ResourceInUseException, UpdateTimeToLiveCommand } = sdk().ddb;
   try {
     await ddb.send(
       new CreateTableCommand({
@@ -178,6 +188,9 @@ async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void
 }
 
 async function createQueues(sqs: SQSClient, visibilityOverride?: number) {
+  const { CreateQueueCommand, GetQueueAttributesCommand } = sdk().sqs;
+  const { queueConsumers } = manifest();
+  const { TIERS } = tiers();
   const queueUrls = {} as Record<Tier, string>;
   const dlqUrls = {} as Record<Tier, string>;
   await Promise.all(
@@ -207,7 +220,7 @@ async function createQueues(sqs: SQSClient, visibilityOverride?: number) {
 
 async function createBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new (sdk().s3.CreateBucketCommand)({ Bucket: bucket }));
   } catch (e) {
     const name = (e as { name?: string }).name;
     if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw e;
@@ -235,8 +248,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   mkdirSync(outboxDir, { recursive: true });
 
   try {
+    // Spawn the JVM first (synchronously, port known), then load the rest while it boots.
+    const ddbStarting = startDynamoDbLocal({ rootDir: REPO_ROOT, port: await freePort(), dbPath: persist ? join(dataDir, 'dynamodb') : undefined });
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { startFauxqs } = require('./fauxqs') as typeof import('./fauxqs');
+    const { startKms } = require('./kms') as typeof import('./kms');
+    const { startGateway } = require('./gateway') as typeof import('./gateway');
+    const { startPollers } = require('./pollers') as typeof import('./pollers');
+    const { startSchedules } = require('./schedules') as typeof import('./schedules');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const { DynamoDBClient } = sdk().ddb;
+    const { SQSClient } = sdk().sqs;
+    const { S3Client } = sdk().s3;
     const started = await Promise.allSettled([
-      startDynamoDbLocal({ rootDir: REPO_ROOT, dbPath: persist ? join(dataDir, 'dynamodb') : undefined }),
+      ddbStarting,
       startFauxqs({ rootDir: REPO_ROOT, region, s3Dir: persist ? join(dataDir, 's3') : undefined }),
       startKms({ masterKeyFile: persist ? join(dataDir, 'kms-master.key') : undefined, region }),
     ]);

@@ -15,7 +15,7 @@ import { envVarNames } from '../../functions/config/env';
 import { functions, routes, type Need } from '../../functions/manifest';
 import type { RouteDef } from '../../functions/http/route';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb';
-import { startGateway, type Gateway } from '../../lib/local/gateway';
+import { SECURITY_HEADERS, startGateway, type Gateway } from '../../lib/local/gateway';
 import { startKms, type LocalKms } from '../../lib/local/kms';
 import type { AnyHandler } from '../../lib/local/lambda';
 import { startPollers } from '../../lib/local/pollers';
@@ -257,7 +257,14 @@ describe('gateway (CloudFront + HTTP API v2)', () => {
     expect(await deep.text()).toContain('<title>spa</title>');
     expect(deep.headers.get('x-frame-options')).toBe('DENY');
     const trav = await fetch(`${gw.url}/..%2f..%2fetc%2fpasswd`);
-    expect(await trav.text()).toContain('<title>spa</title>');
+    expect(await trav.text()).not.toContain('root:');
+    expect((await fetch(`${gw.url}/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('sends the same security headers as the CloudFront policy in lib/edge.ts', async () => {
+    const edge = await import('../../lib/edge');
+    expect(SECURITY_HEADERS['content-security-policy']).toBe(edge.CONTENT_SECURITY_POLICY);
+    expect(edge.ORIGIN_VERIFY_HEADER).toBe('x-origin-verify');
   });
 
   it('shows a placeholder page when no SPA is built', async () => {
