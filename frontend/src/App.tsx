@@ -1,0 +1,113 @@
+import { lazy, Suspense, useEffect, type ComponentType, type LazyExoticComponent } from 'react';
+import { rememberLocation } from './api/client';
+import { Layout } from './components/Layout';
+import { SkeletonRows } from './components/ui';
+import { useAuth } from './lib/auth';
+import { matchPath, navigate, useLocation, type Params } from './lib/router';
+import { AuthPage } from './pages/AuthPage';
+import { Overview } from './pages/Overview';
+
+// Everything past the first screen is split out to keep the initial JS small.
+const Accounts = lazy(() => import('./pages/Accounts'));
+const Zones = lazy(() => import('./pages/Zones'));
+const DnsRecords = lazy(() => import('./pages/DnsRecords'));
+const JobBuilder = lazy(() => import('./pages/JobBuilder'));
+const Jobs = lazy(() => import('./pages/Jobs'));
+const JobDetail = lazy(() => import('./pages/JobDetail'));
+const Security = lazy(() => import('./pages/Security'));
+const Outbox = lazy(() => import('./pages/Outbox'));
+const PasswordReset = lazy(() => import('./pages/PasswordReset'));
+
+type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentType<{ params: Params }>>;
+
+const PUBLIC: Array<[string, Page]> = [
+  ['/forgot', PasswordReset],
+  ['/reset', PasswordReset],
+];
+
+const PRIVATE: Array<[string, Page]> = [
+  ['/', Overview],
+  ['/accounts', Accounts],
+  ['/accounts/:id/zones', Zones],
+  ['/accounts/:id/zones/:zoneId', DnsRecords],
+  ['/jobs/new', JobBuilder],
+  ['/jobs', Jobs],
+  ['/jobs/:id', JobDetail],
+  ['/security', Security],
+  ['/outbox', Outbox],
+];
+
+function resolve(table: Array<[string, Page]>, path: string): { Page: Page; params: Params } | null {
+  for (const [pattern, Page] of table) {
+    const params = matchPath(pattern, path);
+    if (params) return { Page, params };
+  }
+  return null;
+}
+
+const fallback = (
+  <div className="py-6">
+    <SkeletonRows rows={5} label="Loading page" />
+  </div>
+);
+
+export function App() {
+  const { status } = useAuth();
+  const { path } = useLocation();
+
+  const pub = resolve(PUBLIC, path);
+  const isAuthPage = path === '/login' || path === '/signup';
+  const priv = resolve(PRIVATE, path);
+
+  useEffect(() => {
+    if (status === 'signed-out' && !isAuthPage && !pub) {
+      // Deep link while signed out: log in first, then come back here.
+      rememberLocation();
+      navigate('/login', { replace: true });
+    } else if (status === 'signed-in' && isAuthPage) {
+      navigate('/', { replace: true });
+    }
+  }, [status, isAuthPage, pub]);
+
+  useEffect(() => {
+    const names: Record<string, string> = { '/login': 'Log in', '/signup': 'Sign up' };
+    const title = names[path] ?? (path === '/' ? 'Overview' : path.split('/')[1]?.replace(/^\w/, (c) => c.toUpperCase()));
+    document.title = title ? `${title} · flarevault` : 'flarevault';
+  }, [path]);
+
+  if (pub) {
+    return (
+      <Suspense fallback={fallback}>
+        <pub.Page params={pub.params} />
+      </Suspense>
+    );
+  }
+  if (status === 'loading') {
+    return (
+      <div className="mx-auto max-w-md px-4 py-16">
+        <SkeletonRows rows={3} label="Checking your session" />
+      </div>
+    );
+  }
+  if (status === 'signed-out' || isAuthPage) {
+    return isAuthPage && status === 'signed-out' ? <AuthPage mode={path === '/signup' ? 'signup' : 'login'} /> : null;
+  }
+  return (
+    <Layout>
+      <Suspense fallback={fallback}>{priv ? <priv.Page params={priv.params} /> : <NotFound />}</Suspense>
+    </Layout>
+  );
+}
+
+function NotFound() {
+  return (
+    <div className="py-16 text-center">
+      <h1 className="text-2xl font-semibold">Page not found</h1>
+      <p className="mt-2 text-slate-600">
+        <a className="text-orange-700 underline" href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+          Go to the overview
+        </a>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+/**
+ * The one fetch wrapper: same origin, cookies included, the CSRF token on
+ * every unsafe method, problem+json turned into a typed ApiError, and the
+ * session-lost path (410 session-expired, or 401 while signed in) that sends
+ * the user to log in and back to where they were.
+ */
+import type { FieldIssue } from './types';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  requestId?: string;
+  errors?: FieldIssue[];
+  [extra: string]: unknown;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  /** Last path segment of the problem `type`, e.g. `validation-failed`, `mfa-required`. */
+  readonly slug: string;
+  readonly problem: Problem;
+  /** Seconds, from Retry-After on 429/503. */
+  readonly retryAfter: number | undefined;
+
+  constructor(problem: Problem, retryAfter?: number) {
+    super(problem.detail || problem.title || `HTTP ${problem.status}`);
+    this.name = 'ApiError';
+    this.status = problem.status;
+    this.problem = problem;
+    this.slug = problem.type.split('/').filter(Boolean).pop() ?? 'about:blank';
+    this.retryAfter = retryAfter;
+  }
+
+  get fieldErrors(): FieldIssue[] {
+    return this.problem.errors ?? [];
+  }
+
+  /** The message for one input, matched by its name (also `body.name`, `params.name`, `name.0` …). */
+  fieldError(name: string): string | undefined {
+    const hit = this.fieldErrors.find((e) => fieldMatches(e.field, name));
+    return hit?.message;
+  }
+
+  /** Field errors that no input named in `names` will show. */
+  unmatchedFieldErrors(names: readonly string[]): FieldIssue[] {
+    return this.fieldErrors.filter((e) => !names.some((n) => fieldMatches(e.field, n)));
+  }
+}
+
+function fieldMatches(field: string, name: string): boolean {
+  const f = field.replace(/^(body|query|path|params)\./, '');
+  return f === name || f.startsWith(`${name}.`) || field === name;
+}
+
+/** Network failure or a non-problem error answer, in the same shape. */
+function syntheticProblem(status: number, detail: string): Problem {
+  return { type: status === 0 ? 'network-error' : 'about:blank', title: status === 0 ? 'Network error' : `HTTP ${status}`, status, detail };
+}
+
+let csrfToken: string | null = null;
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? null;
+}
+
+type SessionLostReason = 'expired' | 'signed-out';
+const sessionLostListeners = new Set<(reason: SessionLostReason) => void>();
+export function onSessionLost(cb: (reason: SessionLostReason) => void): () => void {
+  sessionLostListeners.add(cb);
+  return () => sessionLostListeners.delete(cb);
+}
+
+const RETURN_KEY = 'fv.returnTo';
+export function rememberLocation(): void {
+  const here = window.location.pathname + window.location.search;
+  if (!/^\/(login|signup|forgot|reset)\b/.test(window.location.pathname)) {
+    try {
+      sessionStorage.setItem(RETURN_KEY, here);
+    } catch {
+      /* storage disabled: the user lands on the overview instead */
+    }
+  }
+}
+export function takeReturnLocation(): string {
+  try {
+    const to = sessionStorage.getItem(RETURN_KEY);
+    sessionStorage.removeItem(RETURN_KEY);
+    // Only same-origin paths: never an open redirect.
+    if (to && to.startsWith('/') && !to.startsWith('//')) return to;
+  } catch {
+    /* ignore */
+  }
+  return '/';
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined | null>;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Do not run the session-lost path on 401/410 (used for /me, login, signup). */
+  quietAuth?: boolean;
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function buildUrl(path: string, query?: RequestOptions['query']): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+/** Low-level: returns the Response on success, throws ApiError otherwise. */
+export async function send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (UNSAFE.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(buildUrl(path, opts.query), {
+      method,
+      headers,
+      credentials: 'include',
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(syntheticProblem(0, 'Could not reach the server. Check your connection and try again.'));
+  }
+  if (res.ok) return res;
+
+  let problem: Problem;
+  const ct = res.headers.get('content-type') ?? '';
+  if (ct.includes('json')) {
+    try {
+      const body = (await res.json()) as Partial<Problem> & { message?: string };
+      problem = {
+        ...body,
+        type: body.type ?? 'about:blank',
+        title: body.title ?? `HTTP ${res.status}`,
+        status: body.status ?? res.status,
+        detail: body.detail ?? body.message ?? res.statusText,
+      };
+    } catch {
+      problem = syntheticProblem(res.status, res.statusText);
+    }
+  } else {
+    problem = syntheticProblem(res.status, res.statusText || `Request failed with status ${res.status}`);
+  }
+  const ra = Number(res.headers.get('retry-after'));
+  const err = new ApiError(problem, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+
+  if (!opts.quietAuth && (res.status === 410 && err.slug === 'session-expired')) {
+    signalSessionLost('expired');
+  } else if (!opts.quietAuth && res.status === 401 && err.slug !== 'mfa-required' && csrfToken) {
+    signalSessionLost('signed-out');
+  }
+  throw err;
+}
+
+function signalSessionLost(reason: SessionLostReason): void {
+  rememberLocation();
+  csrfToken = null;
+  for (const cb of sessionLostListeners) cb(reason);
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const res = await send(method, path, opts);
+  if (res.status === 204) return undefined as T;
+  const ct = res.headers.get('content-type') ?? '';
+  if (ct.includes('json')) return (await res.json()) as T;
+  return (await res.text()) as unknown as T;
+}
+
+export const api = {
+  get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, opts),
+  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body: body ?? {} }),
+  patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
+  del: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, opts),
+};
+
+export const enc = encodeURIComponent;
+
+/** Human message for an error of unknown shape. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 429 && err.retryAfter) return `${err.message} Try again in ${err.retryAfter} s.`;
+    return err.message;
+  }
+  if (err instanceof Error) return err.message;
+  return 'Something went wrong.';
+}

@@ -1,0 +1,132 @@
+/** TanStack Query hooks, one per read route; mutations live next to the pages that use them. */
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { ApiError, api, enc } from './client';
+import type {
+  AccountsResponse,
+  ApiKeysResponse,
+  AuditEventsResponse,
+  DnsRecordsResponse,
+  Job,
+  JobEventsResponse,
+  JobResponse,
+  JobsResponse,
+  OutboxResponse,
+  SessionsResponse,
+  ZonesResponse,
+} from './types';
+import { ACTIVE_JOB_STATUSES } from './types';
+
+export const keys = {
+  me: ['me'] as const,
+  accounts: ['accounts'] as const,
+  zones: (accountId: string, q: object) => ['zones', accountId, q] as const,
+  dns: (accountId: string, zoneId: string, q: object) => ['dns', accountId, zoneId, q] as const,
+  jobs: ['jobs'] as const,
+  job: (id: string) => ['job', id] as const,
+  jobItems: (id: string, q: object) => ['job', id, 'items', q] as const,
+  jobEvents: (id: string) => ['job', id, 'events'] as const,
+  sessions: ['sessions'] as const,
+  apiKeys: ['api-keys'] as const,
+  audit: (q: object) => ['audit', q] as const,
+  outbox: ['outbox'] as const,
+};
+
+/** Polling interval for anything that shows a running job. */
+export const LIVE_MS = 1000;
+export const isActive = (job: Pick<Job, 'status'> | undefined): boolean => !!job && ACTIVE_JOB_STATUSES.includes(job.status);
+
+export function useAccounts() {
+  return useQuery({ queryKey: keys.accounts, queryFn: ({ signal }) => api.get<AccountsResponse>('/api/v1/cloudflare/accounts', { signal }) });
+}
+
+export interface ZonesQuery {
+  search?: string;
+  page?: number;
+  perPage?: number;
+}
+export function useZones(accountId: string | undefined, q: ZonesQuery) {
+  return useQuery({
+    queryKey: keys.zones(accountId ?? '', q),
+    enabled: !!accountId,
+    placeholderData: keepPreviousData,
+    queryFn: ({ signal }) => api.get<ZonesResponse>(`/api/v1/cloudflare/accounts/${enc(accountId!)}/zones`, { signal, query: { ...q } }),
+  });
+}
+
+export interface DnsQuery {
+  name?: string;
+  type?: string;
+  content?: string;
+  proxied?: string;
+  page?: number;
+  perPage?: number;
+}
+export function useDnsRecords(accountId: string, zoneId: string, q: DnsQuery) {
+  return useQuery({
+    queryKey: keys.dns(accountId, zoneId, q),
+    placeholderData: keepPreviousData,
+    queryFn: ({ signal }) =>
+      api.get<DnsRecordsResponse>(`/api/v1/cloudflare/accounts/${enc(accountId)}/zones/${enc(zoneId)}/dns-records`, { signal, query: { ...q } }),
+  });
+}
+
+export function useJobs(opts: { poll?: boolean } = {}) {
+  return useQuery({
+    queryKey: keys.jobs,
+    queryFn: ({ signal }) => api.get<JobsResponse>('/api/v1/jobs', { signal, query: { limit: 50 } }),
+    refetchInterval: (q) => (opts.poll !== false && q.state.data?.jobs.some(isActive) ? LIVE_MS : false),
+  });
+}
+
+export function useJob(id: string) {
+  return useQuery({
+    queryKey: keys.job(id),
+    queryFn: ({ signal }) => api.get<JobResponse>(`/api/v1/jobs/${enc(id)}`, { signal }),
+    refetchInterval: (q) => (isActive(q.state.data?.job) ? LIVE_MS : false),
+  });
+}
+
+export function useJobEvents(id: string, live: boolean) {
+  return useQuery({
+    queryKey: keys.jobEvents(id),
+    queryFn: ({ signal }) => api.get<JobEventsResponse>(`/api/v1/jobs/${enc(id)}/events`, { signal }),
+    refetchInterval: live ? LIVE_MS : false,
+  });
+}
+
+export function useSessions() {
+  return useQuery({ queryKey: keys.sessions, queryFn: ({ signal }) => api.get<SessionsResponse>('/api/v1/auth/sessions', { signal }) });
+}
+
+export function useApiKeys() {
+  return useQuery({ queryKey: keys.apiKeys, queryFn: ({ signal }) => api.get<ApiKeysResponse>('/api/v1/api-keys', { signal }) });
+}
+
+export function useAuditEvents(q: { cursor?: string; limit?: number } = {}) {
+  return useQuery({
+    queryKey: keys.audit(q),
+    placeholderData: keepPreviousData,
+    queryFn: ({ signal }) => api.get<AuditEventsResponse>('/api/v1/audit-events', { signal, query: { limit: 25, ...q } }),
+  });
+}
+
+/**
+ * The local mail outbox. It answers 404 outside local mode (and until the
+ * route exists), which hides the nav entry; `null` means "not available".
+ */
+export function useOutbox(opts: { poll?: boolean } = {}) {
+  return useQuery({
+    queryKey: keys.outbox,
+    retry: false,
+    staleTime: 10_000,
+    refetchInterval: opts.poll ? 3000 : false,
+    queryFn: async ({ signal }) => {
+      try {
+        return await api.get<OutboxResponse>('/api/v1/dev/outbox', { signal, quietAuth: true });
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return null;
+        throw e;
+      }
+    },
+  });
+}

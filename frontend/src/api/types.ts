@@ -1,0 +1,87 @@
+/**
+ * API types, inferred from the server's zod contracts. `import type` only:
+ * nothing from functions/ (and no zod) reaches the bundle.
+ */
+import type { z } from 'zod';
+import type * as identity from '../../../functions/contracts/identity';
+import type * as cloudflare from '../../../functions/contracts/cloudflare';
+import type * as jobs from '../../../functions/contracts/jobs';
+import type { FieldIssue } from '../../../functions/errors';
+import type { Scope } from '../../../functions/http/route';
+
+type Res<R> = R extends { response?: infer S } ? (S extends z.ZodType ? z.output<S> : never) : never;
+type Body<R> = R extends { body?: infer S } ? (S extends z.ZodType ? z.input<S> : never) : never;
+
+export type { FieldIssue, Scope };
+
+// identity
+export type User = z.output<typeof identity.User>;
+export type SignedIn = z.output<typeof identity.SignedIn>;
+export type SignupBody = Body<typeof identity.signup>;
+export type LoginBody = Body<typeof identity.login>;
+export type Me = Res<typeof identity.getMe>;
+export type Session = z.output<typeof identity.Session>;
+export type SessionsResponse = Res<typeof identity.listSessions>;
+export type RevokeAllResponse = Res<typeof identity.revokeAllSessions>;
+export type TotpEnrollment = Res<typeof identity.enrollTotp>;
+export type TotpConfirmResponse = Res<typeof identity.confirmTotp>;
+export type ChangePasswordBody = Body<typeof identity.changePassword>;
+export type ApiKey = z.output<typeof identity.ApiKey>;
+export type CreateApiKeyBody = Body<typeof identity.createApiKey>;
+export type CreateApiKeyResponse = Res<typeof identity.createApiKey>;
+export type ApiKeysResponse = Res<typeof identity.listApiKeys>;
+export type AuditEvent = z.output<typeof identity.AuditEvent>;
+export type AuditEventsResponse = Res<typeof identity.listAuditEvents>;
+export type OutboxMessage = z.output<typeof identity.OutboxMessage>;
+export type OutboxResponse = Res<typeof identity.listOutbox>;
+
+// cloudflare
+export type CloudflareAccount = z.output<typeof cloudflare.CloudflareAccount>;
+export type CreateAccountBody = Body<typeof cloudflare.createCloudflareAccount>;
+export type AccountResponse = Res<typeof cloudflare.createCloudflareAccount>;
+export type AccountsResponse = Res<typeof cloudflare.listCloudflareAccounts>;
+export type Zone = z.output<typeof cloudflare.Zone>;
+export type ZonesResponse = Res<typeof cloudflare.listZones>;
+export type DnsRecord = z.output<typeof cloudflare.DnsRecord>;
+export type DnsRecordsResponse = Res<typeof cloudflare.listDnsRecords>;
+export type DnsRecordInput = z.input<typeof cloudflare.DnsRecordInput>;
+export type DnsRecordResponse = Res<typeof cloudflare.updateDnsRecord>;
+export type DnsType = z.output<typeof cloudflare.DnsType>;
+
+// jobs
+export type Job = z.output<typeof jobs.Job>;
+export type JobKind = Job['kind'];
+export type JobStatus = Job['status'];
+export type ZonePlan = z.output<typeof jobs.ZonePlan>;
+export type JobItem = z.output<typeof jobs.JobItem>;
+export type JobEvent = z.output<typeof jobs.JobEvent>;
+export type CreateJobBody = z.input<typeof jobs.CreateJobBody>;
+export type JobResponse = Res<typeof jobs.getJob>;
+export type JobsResponse = Res<typeof jobs.listJobs>;
+export type JobItemsResponse = Res<typeof jobs.listJobItems>;
+export type JobEventsResponse = Res<typeof jobs.listJobEvents>;
+export type ApplyJobBody = Body<typeof jobs.applyJob>;
+
+// Runtime copies of a few enums (the contracts' `as const` arrays cannot be
+// imported at runtime without pulling zod in). `satisfies` keeps them in step.
+export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const satisfies readonly JobKind[];
+export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA'] as const satisfies readonly DnsType[];
+export const SCOPES = [
+  'account:read',
+  'account:write',
+  'cloudflare:read',
+  'cloudflare:write',
+  'jobs:read',
+  'jobs:write',
+  'audit:read',
+] as const satisfies readonly Scope[];
+export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+
+// Compile-time check that the runtime copies are complete, not only valid.
+type Missing<All, Have> = Exclude<All, Have> extends never ? true : { missing: Exclude<All, Have> };
+const _kindsComplete: Missing<JobKind, (typeof JOB_KINDS)[number]> = true;
+const _typesComplete: Missing<DnsType, (typeof DNS_TYPES)[number]> = true;
+const _scopesComplete: Missing<Scope, (typeof SCOPES)[number]> = true;
+void _kindsComplete;
+void _typesComplete;
+void _scopesComplete;

@@ -1,0 +1,56 @@
+import type { Job, JobKind, JobStatus } from '../api/types';
+import { Badge } from './ui';
+
+export const KIND_LABELS: Record<JobKind, string> = {
+  'dns-replace': 'DNS find and replace',
+  'dns-create': 'Bulk create records',
+  'dns-delete': 'Bulk delete records',
+  'bind-import': 'BIND import',
+  'zone-settings': 'Zone settings',
+  'cache-purge': 'Cache purge',
+};
+
+const STATUS_COLOR: Record<JobStatus, 'green' | 'red' | 'amber' | 'blue' | 'gray'> = {
+  planned: 'gray',
+  queued: 'blue',
+  running: 'blue',
+  done: 'green',
+  'partially-failed': 'amber',
+  failed: 'red',
+  cancelled: 'gray',
+};
+
+export function StatusBadge({ status }: { status: JobStatus }) {
+  return <Badge color={STATUS_COLOR[status]}>{status}</Badge>;
+}
+
+export function progressOf(job: Pick<Job, 'counts'>): { settled: number; total: number; pct: number } {
+  const c = job.counts;
+  const settled = c.done + c.failed + c.skipped + c.cancelled;
+  const total = c.total || 0;
+  return { settled, total, pct: total ? Math.min(100, Math.round((settled / total) * 100)) : 0 };
+}
+
+export function ProgressBar({ job, label }: { job: Pick<Job, 'counts' | 'status'>; label?: string }) {
+  const c = job.counts;
+  const total = c.total || 1;
+  const { settled, pct } = progressOf(job);
+  const seg = (n: number) => `${(n / total) * 100}%`;
+  return (
+    <div>
+      <div
+        role="progressbar"
+        aria-label={label ?? 'Job progress'}
+        aria-valuemin={0}
+        aria-valuemax={c.total}
+        aria-valuenow={settled}
+        aria-valuetext={`${pct}% (${c.done} done, ${c.failed} failed)`}
+        className="flex h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
+      >
+        <div className="bg-emerald-500 transition-[width] duration-500" style={{ width: seg(c.done) }} />
+        <div className="bg-red-500 transition-[width] duration-500" style={{ width: seg(c.failed) }} />
+        <div className="bg-slate-400 transition-[width] duration-500" style={{ width: seg(c.skipped + c.cancelled) }} />
+      </div>
+    </div>
+  );
+}

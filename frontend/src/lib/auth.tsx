@@ -1,0 +1,97 @@
+/**
+ * Who is signed in. The session lives in an HttpOnly cookie the SPA cannot
+ * read; the CSRF token lives only in memory and comes back from GET /me after
+ * a reload.
+ */
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ApiError, api, onSessionLost, setCsrfToken, takeReturnLocation } from '../api/client';
+import { keys } from '../api/queries';
+import type { Me, SignedIn, User } from '../api/types';
+import { navigate } from './router';
+
+interface AuthState {
+  status: 'loading' | 'signed-out' | 'signed-in';
+  user: User | null;
+  /** Why the last session ended, shown on the login page. */
+  lostReason: 'expired' | 'signed-out' | null;
+  /** Store a fresh login/signup answer and go back to where the user was. */
+  signedIn: (s: SignedIn) => void;
+  signOut: () => Promise<void>;
+  refresh: () => Promise<unknown>;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const qc = useQueryClient();
+  const [lostReason, setLostReason] = useState<AuthState['lostReason']>(null);
+
+  const me = useQuery({
+    queryKey: keys.me,
+    retry: false,
+    staleTime: 60_000,
+    queryFn: async ({ signal }): Promise<Me | null> => {
+      try {
+        const res = await api.get<Me>('/api/v1/me', { signal, quietAuth: true });
+        setCsrfToken(res.csrfToken);
+        return res;
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 401 || e.status === 410)) {
+          if (e.status === 410) setLostReason('expired');
+          setCsrfToken(null);
+          return null;
+        }
+        throw e;
+      }
+    },
+  });
+
+  useEffect(
+    () =>
+      onSessionLost((reason) => {
+        setLostReason(reason);
+        qc.cancelQueries();
+        qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+        qc.setQueryData(keys.me, null);
+        navigate(`/login${reason === 'expired' ? '?expired=1' : ''}`, { replace: true });
+      }),
+    [qc],
+  );
+
+  const signedIn = useCallback(
+    (s: SignedIn) => {
+      setCsrfToken(s.csrfToken);
+      setLostReason(null);
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
+      qc.setQueryData<Me>(keys.me, { user: s.user, csrfToken: s.csrfToken, credential: 'session' });
+      navigate(takeReturnLocation(), { replace: true });
+    },
+    [qc],
+  );
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.post('/api/v1/auth/logout', undefined, { quietAuth: true });
+    } catch {
+      /* the session may already be gone; sign out locally anyway */
+    }
+    setCsrfToken(null);
+    qc.clear();
+    qc.setQueryData(keys.me, null);
+    navigate('/login', { replace: true });
+  }, [qc]);
+
+  const value = useMemo<AuthState>(() => {
+    const status: AuthState['status'] = me.isPending ? 'loading' : me.data ? 'signed-in' : 'signed-out';
+    return { status, user: me.data?.user ?? null, lostReason, signedIn, signOut, refresh: () => me.refetch() };
+  }, [me.isPending, me.data, lostReason, signedIn, signOut, me]);
+
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const ctx = useContext(AuthContext);
+  if (!ctx) throw new Error('useAuth outside AuthProvider');
+  return ctx;
+}

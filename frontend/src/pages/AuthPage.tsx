@@ -1,0 +1,151 @@
+import { useMutation } from '@tanstack/react-query';
+import { KeyRound } from 'lucide-react';
+import { useState, type FormEvent } from 'react';
+import { ApiError, api } from '../api/client';
+import type { LoginBody, SignedIn, SignupBody } from '../api/types';
+import { Logo } from '../components/Layout';
+import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
+import { useAuth } from '../lib/auth';
+import { Link, useLocation } from '../lib/router';
+
+export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
+  const { signedIn, lostReason } = useAuth();
+  const { query } = useLocation();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [mfaStep, setMfaStep] = useState(false);
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [code, setCode] = useState('');
+
+  const submit = useMutation({
+    mutationFn: async (): Promise<SignedIn> => {
+      if (mode === 'signup') {
+        const body: SignupBody = { email, password };
+        return api.post<SignedIn>('/api/v1/auth/signup', body, { quietAuth: true });
+      }
+      const body: LoginBody = { email, password };
+      if (mfaStep && code.trim()) {
+        if (useRecovery) body.recoveryCode = code.trim();
+        else body.totp = code.replace(/\s+/g, '');
+      }
+      return api.post<SignedIn>('/api/v1/auth/login', body, { quietAuth: true });
+    },
+    onSuccess: signedIn,
+    onError: (e) => {
+      if (e instanceof ApiError && e.slug === 'mfa-required') {
+        setMfaStep(true);
+      }
+    },
+  });
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    submit.mutate();
+  };
+
+  const err = submit.error;
+  // mfa-required is a step, not an error — unless a code was given and refused.
+  const showErr = err && !(err instanceof ApiError && err.slug === 'mfa-required' && !code);
+  const fieldNames = ['email', 'password', 'totp', 'recoveryCode'];
+  const expired = lostReason === 'expired' || query.get('expired') === '1';
+
+  return (
+    <div className="flex min-h-full flex-col items-center justify-center px-4 py-12">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 flex justify-center">
+          <Logo />
+        </div>
+        <div className="rounded-lg bg-white p-6 shadow-xs ring-1 ring-slate-200">
+          <h1 className="mb-1 text-xl font-semibold">{mode === 'signup' ? 'Create your account' : 'Log in'}</h1>
+          <p className="mb-5 text-sm text-slate-600">
+            {mode === 'signup' ? 'Safe bulk changes across all your Cloudflare zones.' : 'Welcome back.'}
+          </p>
+          {expired && mode === 'login' ? (
+            <Notice tone="warning" className="mb-4">
+              Your session expired. Log in again to continue where you were.
+            </Notice>
+          ) : null}
+          <form onSubmit={onSubmit} className="space-y-4" noValidate>
+            <Field label="Email" name="email" error={err}>
+              {(p) => (
+                <Input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} disabled={mfaStep} />
+              )}
+            </Field>
+            <Field label="Password" name="password" error={err} hint={mode === 'signup' ? 'At least 12 characters; long passphrases are best.' : undefined}>
+              {(p) => (
+                <Input
+                  {...p}
+                  type="password"
+                  autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                  disabled={mfaStep}
+                />
+              )}
+            </Field>
+            {mfaStep ? (
+              <div className="space-y-3 rounded-md bg-slate-50 p-3 ring-1 ring-slate-200">
+                <p className="flex items-center gap-2 text-sm font-medium text-slate-800">
+                  <KeyRound className="size-4" aria-hidden /> Two-factor authentication
+                </p>
+                <Field
+                  label={useRecovery ? 'Recovery code' : 'Code from your authenticator app'}
+                  name={useRecovery ? 'recoveryCode' : 'totp'}
+                  error={err instanceof ApiError && err.slug !== 'mfa-required' ? err : undefined}
+                >
+                  {(p) => (
+                    <Input
+                      {...p}
+                      autoFocus
+                      inputMode={useRecovery ? 'text' : 'numeric'}
+                      autoComplete="one-time-code"
+                      placeholder={useRecovery ? 'xxxx-xxxx-xxxx' : '123456'}
+                      value={code}
+                      onChange={(e) => setCode(e.target.value)}
+                    />
+                  )}
+                </Field>
+                <button
+                  type="button"
+                  className="text-sm text-orange-700 underline"
+                  onClick={() => {
+                    setUseRecovery((r) => !r);
+                    setCode('');
+                  }}
+                >
+                  {useRecovery ? 'Use an authenticator code instead' : 'Use a recovery code instead'}
+                </button>
+              </div>
+            ) : null}
+            {showErr ? <ErrorAlert error={err} fields={fieldNames} /> : null}
+            <Button type="submit" className="w-full" loading={submit.isPending}>
+              {mode === 'signup' ? 'Create account' : mfaStep ? 'Verify and log in' : 'Log in'}
+            </Button>
+          </form>
+        </div>
+        <p className="mt-4 text-center text-sm text-slate-600">
+          {mode === 'signup' ? (
+            <>
+              Already have an account?{' '}
+              <Link to="/login" className="font-medium text-orange-700 underline">
+                Log in
+              </Link>
+            </>
+          ) : (
+            <>
+              New here?{' '}
+              <Link to="/signup" className="font-medium text-orange-700 underline">
+                Create an account
+              </Link>
+              {' · '}
+              <Link to="/forgot" className="text-slate-600 underline">
+                Forgot password?
+              </Link>
+            </>
+          )}
+        </p>
+      </div>
+    </div>
+  );
+}

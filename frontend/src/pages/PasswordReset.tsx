@@ -1,0 +1,73 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/client';
+import { Logo } from '../components/Layout';
+import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
+import { Link, useLocation } from '../lib/router';
+
+/** /forgot asks for a reset mail; /reset?token=… sets the new password. */
+export default function PasswordReset() {
+  const { path, query } = useLocation();
+  const token = query.get('token') ?? '';
+  const [email, setEmail] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+
+  const requestReset = useMutation({ mutationFn: () => api.post('/api/v1/auth/password/reset-request', { email }, { quietAuth: true }) });
+  const reset = useMutation({ mutationFn: () => api.post('/api/v1/auth/password/reset', { token, newPassword }, { quietAuth: true }) });
+
+  const isReset = path === '/reset';
+  const m = isReset ? reset : requestReset;
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    m.mutate();
+  };
+
+  return (
+    <div className="flex min-h-full flex-col items-center justify-center px-4 py-12">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 flex justify-center">
+          <Logo />
+        </div>
+        <div className="rounded-lg bg-white p-6 shadow-xs ring-1 ring-slate-200">
+          <h1 className="mb-4 text-xl font-semibold">{isReset ? 'Choose a new password' : 'Reset your password'}</h1>
+          {m.isSuccess ? (
+            <Notice tone="success">
+              {isReset ? (
+                <>
+                  Password changed; every session was signed out.{' '}
+                  <Link to="/login" className="underline">
+                    Log in
+                  </Link>
+                </>
+              ) : (
+                'If an account exists for that address, a reset link is on its way.'
+              )}
+            </Notice>
+          ) : (
+            <form onSubmit={onSubmit} className="space-y-4" noValidate>
+              {isReset ? (
+                <Field label="New password" name="newPassword" error={m.error} hint="At least 12 characters.">
+                  {(p) => <Input {...p} type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNewPassword(e.target.value)} />}
+                </Field>
+              ) : (
+                <Field label="Email" name="email" error={m.error}>
+                  {(p) => <Input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+                </Field>
+              )}
+              {isReset && !token ? <Notice tone="warning">This link has no token. Open the link from the mail again.</Notice> : null}
+              <ErrorAlert error={m.error} fields={['email', 'newPassword']} />
+              <Button type="submit" className="w-full" loading={m.isPending}>
+                {isReset ? 'Set password' : 'Send reset link'}
+              </Button>
+            </form>
+          )}
+        </div>
+        <p className="mt-4 text-center text-sm">
+          <Link to="/login" className="text-orange-700 underline">
+            Back to log in
+          </Link>
+        </p>
+      </div>
+    </div>
+  );
+}
