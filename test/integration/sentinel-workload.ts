@@ -1,0 +1,76 @@
+/**
+ * The ciphertext-only workload: every step writes known sentinel strings into
+ * every encrypted attribute it touches (and into personal data that must only
+ * appear as a blind index). sentinel-scan.test.ts runs all steps, then scans
+ * the raw table and asserts no sentinel appears anywhere.
+ *
+ * EXTEND THIS LIST in later issues (emails, Cloudflare tokens, DNS contents,
+ * job context, vault payloads, sync blobs, ...): add a step that stores data
+ * through the real domain functions, using `ctx.sentinel(label)` for every
+ * sensitive value.
+ */
+import { rotateTenantKey } from '../../functions/crypto/rotation';
+import type { Tenant } from '../../functions/crypto/tenant';
+import { defineEntity } from '../../functions/data/entity';
+import type { DataLayer } from '../../functions/data/index';
+
+export interface SentinelContext {
+  readonly dl: DataLayer;
+  readonly user: Tenant;
+  readonly workspace: Tenant;
+  /** A unique, recognisable plaintext; every one handed out is searched for in the scan. */
+  sentinel(label: string): string;
+}
+
+export interface SentinelStep {
+  readonly name: string;
+  run(ctx: SentinelContext): Promise<void>;
+}
+
+const Note = defineEntity<{ title: string; body: unknown }>({ name: 'sentinel-note', skPrefix: 'SNOTE#', encrypted: ['title', 'body'] });
+const Profile = defineEntity<{ emailIndex: string; email: string; displayName: string }>({
+  name: 'sentinel-profile',
+  skPrefix: 'SPROFILE#',
+  encrypted: ['email', 'displayName'],
+});
+
+export const sentinelSteps: SentinelStep[] = [
+  {
+    name: 'repository: create / update / put / transaction with encrypted attributes',
+    async run({ dl, user, workspace, sentinel }) {
+      await dl.repo.create(user, Note, 'SNOTE#1', { title: sentinel('note-title'), body: { nested: [sentinel('note-nested')] } });
+      await dl.repo.update(user, Note, 'SNOTE#1', { body: sentinel('note-updated') }, { expectedVersion: 1 });
+      await dl.repo.create(workspace, Note, 'SNOTE#ws', { title: sentinel('ws-title'), body: sentinel('ws-body') }, { gsi1: { pk: 'NOTES', sk: '1' } });
+      await dl.repo.put(workspace, Note, 'SNOTE#ws', { title: sentinel('ws-title-2'), body: 1 }, { expectedVersion: 1 });
+    },
+  },
+  {
+    name: 'unique email: blind-index guard + encrypted email in one transaction',
+    async run({ dl, user, sentinel }) {
+      const email = `${sentinel('email-local')}@example.com`;
+      const emailIndex = await dl.blind.blindIndex('email', email);
+      await dl.repo
+        .tx(user)
+        .createGlobal(`EMAIL#${emailIndex}`, 'GUARD')
+        .create(Profile, 'SPROFILE#me', { emailIndex, email, displayName: sentinel('display-name') })
+        .commit();
+    },
+  },
+  {
+    name: 'audit: ip, user agent and metadata',
+    async run({ dl, user, sentinel }) {
+      await dl.audit.record(
+        user,
+        { type: 'sentinel.event', actor: 'system', ip: sentinel('ip'), userAgent: sentinel('ua'), metadata: { why: sentinel('audit-meta') } },
+        { retentionDays: 30 },
+      );
+    },
+  },
+  {
+    name: 'rotation: audit event, items written under a second DEK version',
+    async run({ dl, user, sentinel }) {
+      await rotateTenantKey({ keyring: dl.keyring, audit: dl.audit }, user, { actor: 'system', ip: sentinel('rot-ip'), retentionDays: 30 });
+      await dl.repo.create(user, Note, 'SNOTE#after-rotation', { title: sentinel('after-rotation'), body: null });
+    },
+  },
+];
