@@ -1,0 +1,45 @@
+/**
+ * `npm run bench`: starts the local stack once (in memory, no schedules or
+ * pollers), then runs every `test/bench/*.bench.ts` in turn. Each bench
+ * exports `async run(): Promise<void>` and prints its own lines; benches
+ * print ratios measured in one run and never gate anything.
+ *
+ *   npm run bench                 # all benches
+ *   npm run bench -- crypto       # only benches whose file name contains "crypto"
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalStack } from '../../lib/local/stack';
+
+async function main(): Promise<void> {
+  const filter = process.argv[2];
+  const files = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter)))
+    .sort();
+  if (files.length === 0) throw new Error(`no *.bench.ts in ${__dirname}${filter ? ` matching "${filter}"` : ''}`);
+  const t0 = Date.now();
+  const stack = await startLocalStack({ persist: false, port: 0, schedules: false, pollers: false });
+  console.log(`local stack ready in ${Date.now() - t0} ms (node ${process.version}, ${process.arch})`);
+  let failed = 0;
+  try {
+    for (const f of files) {
+      console.log(`\n== ${f}`);
+      try {
+        const mod = (await import(join(__dirname, f))) as { run?: () => Promise<void> };
+        if (typeof mod.run !== 'function') throw new Error('exports no run()');
+        await mod.run();
+      } catch (e) {
+        failed++;
+        console.error(`bench ${f} failed: ${(e as Error).stack ?? e}`);
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
