@@ -9,6 +9,7 @@ import { routeKey } from './http/route';
 import type { Tier } from './tiers';
 import { TIERS } from './tiers';
 import { getHealth, getOpenApi } from './contracts/system';
+import { identityRoutes } from './contracts/identity';
 
 /**
  * What a function touches. Each need maps to env vars (functions/config/env.ts)
@@ -35,6 +36,7 @@ export interface FunctionDef {
 
 export const functions = {
   system: { entry: 'api/system', needs: ['edge', 'health', 'table', 'keys', 'jobQueues', 'backupBucket'] },
+  auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues'], timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'jobQueues'], timeoutSeconds: 60 },
   backup: { entry: 'backup/backup', needs: ['table', 'keys', 'backupBucket'], timeoutSeconds: 900, memoryMb: 1024 },
@@ -42,7 +44,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi];
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

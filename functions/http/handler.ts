@@ -22,7 +22,7 @@ import { parseRequest } from './parse';
 import { internalProblem, problemFromDomainError, problemResponse } from './problem';
 import { routeKey, type RouteDef } from './route';
 
-type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+type Infer<T> = [NonNullable<T>] extends [z.ZodType] ? z.output<NonNullable<T>> : undefined;
 
 export interface RouteInput<R extends RouteDef> extends RequestMeta {
   readonly params: Infer<R['params']>;

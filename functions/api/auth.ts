@@ -1,0 +1,119 @@
+/** Accounts, sessions, MFA, API keys, passwords, audit log and the local mail outbox. */
+import { loadEnv } from '../config/env';
+import * as c from '../contracts/identity';
+import { userTenant } from '../crypto/tenant';
+import { DomainError } from '../errors';
+import { clearSessionCookie, sessionCookie } from '../http/cookies';
+import { bind, httpFunction, type Reply } from '../http/handler';
+import type { RequestMeta } from '../http/auth';
+import { getUser, login, signup, type UserView } from '../identity/accounts';
+import { createApiKey, deleteApiKey, listApiKeys } from '../identity/api-keys';
+import { identityFromEnv } from '../identity/from-env';
+import { confirmTotp, disableTotp, enrollTotp } from '../identity/mfa';
+import { changePassword, requestPasswordReset, resetPassword } from '../identity/password';
+import { listSessions, revokeAllSessions, revokeSession, type IssuedSession } from '../identity/sessions';
+import { readCredential } from '../identity/authenticate';
+import { csrfTokenFor, parseToken } from '../identity/tokens';
+import { readOutbox } from '../mail/outbox';
+
+const env = loadEnv(['mail']);
+const { deps, authenticate } = identityFromEnv();
+const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
+
+function signedIn(user: UserView, session: IssuedSession, client: 'browser' | 'token', status: number): Reply {
+  const body = { user, session: { id: session.sessionId, expiresAt: session.expiresAt } };
+  if (client === 'token') return { status, body: { ...body, token: session.token } };
+  const maxAge = (Date.parse(session.expiresAt) - deps.now()) / 1000;
+  return { status, body: { ...body, csrfToken: session.csrfToken }, cookies: [sessionCookie(session.token, maxAge)] };
+}
+
+export const handler = httpFunction(
+  'auth',
+  [
+    bind(c.signup, async (req) => {
+      const { user, session } = await signup(deps, req.body, ctxOf(req));
+      return signedIn(user, session, req.body.client, 201);
+    }),
+    bind(c.login, async (req) => {
+      const { user, session } = await login(deps, req.body, ctxOf(req));
+      return signedIn(user, session, req.body.client, 200);
+    }),
+    bind(c.logout, async (req) => {
+      await revokeSession(deps, req.principal, req.principal.credentialId, ctxOf(req), 'logout');
+      authenticate.forget(req.principal.userId);
+      return { status: 204, cookies: [clearSessionCookie()] };
+    }),
+    bind(c.getMe, async (req) => {
+      const user = await getUser(deps, req.principal.userId);
+      const credential = readCredential(req.event);
+      const secret = req.principal.viaCookie && credential ? parseToken(credential.token)?.secret : undefined;
+      return { body: { user, credential: req.principal.credential, ...(secret ? { csrfToken: csrfTokenFor(secret) } : {}) } };
+    }),
+    bind(c.listSessions, async (req) => ({ body: { sessions: await listSessions(deps, req.principal.userId, req.principal.credentialId) } })),
+    bind(c.revokeSession, async (req) => {
+      await revokeSession(deps, req.principal, req.params.id, ctxOf(req));
+      authenticate.forget(req.principal.userId);
+      return { status: 204 };
+    }),
+    bind(c.revokeAllSessions, async (req) => {
+      const revoked = await revokeAllSessions(deps, req.principal.userId, req.principal.credentialId, ctxOf(req), 'user-request');
+      authenticate.forget(req.principal.userId);
+      return { body: { revoked } };
+    }),
+    bind(c.enrollTotp, async (req) => ({ body: await enrollTotp(deps, req.principal.userId) })),
+    bind(c.confirmTotp, async (req) => ({ body: { recoveryCodes: await confirmTotp(deps, req.principal.userId, req.body.code, ctxOf(req)) } })),
+    bind(c.disableTotp, async (req) => {
+      await disableTotp(deps, req.principal.userId, req.body.code, ctxOf(req));
+      return { status: 204 };
+    }),
+    bind(c.changePassword, async (req) => {
+      await changePassword(deps, req.principal.userId, req.principal.credentialId, req.body, ctxOf(req));
+      authenticate.forget(req.principal.userId);
+      return { status: 204 };
+    }),
+    bind(c.requestPasswordReset, async (req) => {
+      await requestPasswordReset(deps, req.body.email, ctxOf(req));
+      return { status: 202 };
+    }),
+    bind(c.resetPassword, async (req) => {
+      await resetPassword(deps, req.body, ctxOf(req));
+      return { status: 204 };
+    }),
+    bind(c.createApiKey, async (req) => ({ status: 201, body: await createApiKey(deps, req.principal, req.body, ctxOf(req)) })),
+    bind(c.listApiKeys, async (req) => ({ body: { apiKeys: await listApiKeys(deps, req.principal.userId) } })),
+    bind(c.deleteApiKey, async (req) => {
+      await deleteApiKey(deps, req.principal, req.params.id, ctxOf(req));
+      authenticate.forget(req.principal.userId);
+      return { status: 204 };
+    }),
+    bind(c.listAuditEvents, async (req) => {
+      const tenant = userTenant(req.principal.userId);
+      const [page, chain] = await Promise.all([
+        deps.audit.list(tenant, { cursor: req.query.cursor, limit: req.query.limit }),
+        deps.audit.verify(tenant),
+      ]);
+      return {
+        body: {
+          events: page.items.map((e) => ({
+            seq: e.seq,
+            type: e.type,
+            time: e.at,
+            actor: e.actor,
+            ip: e.ip,
+            userAgent: e.userAgent,
+            requestId: e.requestId,
+            metadata: (e.metadata ?? {}) as Record<string, unknown>,
+          })),
+          nextCursor: page.cursor ?? null,
+          chainValid: chain.ok,
+        },
+      };
+    }),
+    bind(c.listOutbox, async () => {
+      if (env.MAIL_TRANSPORT !== 'outbox' || !env.MAIL_OUTBOX_DIR) throw new DomainError('not-found', 'There is no local outbox here');
+      return { body: { messages: await readOutbox(env.MAIL_OUTBOX_DIR) } };
+    }),
+  ],
+  { authenticate },
+);
+

@@ -1,0 +1,132 @@
+/** Sign-up, sign-in (with the second factor and throttling) and the profile view. */
+import { userTenant } from '../crypto/tenant';
+import { DomainError } from '../errors';
+import type { Tier } from '../tiers';
+import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
+import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
+import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
+import { useSecondFactor } from './mfa';
+import { issueSession, type IssuedSession } from './sessions';
+import { assertLoginAllowed, clearAccountFailures, loginThrottleKeys, recordLoginFailure } from './throttle';
+import { newId } from './tokens';
+
+export interface UserView {
+  id: string;
+  email: string;
+  tier: Tier;
+  mfaEnabled: boolean;
+  createdAt: string;
+}
+
+export function userView(id: string, u: Pick<UserItem, 'email' | 'tier' | 'mfaEnabled' | 'createdAt'>): UserView {
+  return { id, email: u.email, tier: u.tier, mfaEnabled: u.mfaEnabled, createdAt: u.createdAt };
+}
+
+/** Same answer for an unknown email and a wrong password: no enumeration. */
+const badCredentials = () => new DomainError('unauthenticated', 'Email or password is incorrect', { code: 'invalid-credentials' });
+
+export async function signup(
+  deps: IdentityDeps,
+  input: { email: string; password: string },
+  ctx: RequestContext,
+): Promise<{ user: UserView; session: IssuedSession }> {
+  assertStrongPassword(input.password, [input.email, ...input.email.split(/[@.]/)]);
+  const userId = newId();
+  const tenant = userTenant(userId);
+  const blind = await deps.blind.blindIndex('email', input.email);
+  const now = iso(deps.now());
+  const user: UserItem = {
+    email: input.email.trim(),
+    passwordHash: await hashPassword(input.password),
+    tier: 'free',
+    tokenRevision: 1,
+    mfaEnabled: false,
+    createdAt: now,
+  };
+  const guard = emailGuard(blind);
+  try {
+    await deps.repo.tx(tenant).createGlobal(guard.pk, guard.sk, { userId }).create(UserEntity, USER_SK, user).commit();
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'conflict') {
+      // Saying "taken" enumerates accounts, but sign-up cannot hide it without mailing a link; the
+      // answer is the same shape and the attempt is rate limited like logins.
+      throw new DomainError('conflict', 'An account with this email already exists', {
+        code: 'email-taken',
+        fields: [{ in: 'body', field: 'email', message: 'is already registered', code: 'taken' }],
+      });
+    }
+    throw err;
+  }
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.signup', `user#${userId}`);
+  const session = await issueSession(deps, userId, user, ctx);
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, { sessionId: session.sessionId, via: 'signup' });
+  return { user: userView(userId, user), session };
+}
+
+export async function findUserIdByEmail(deps: IdentityDeps, email: string): Promise<string | undefined> {
+  const guard = emailGuard(await deps.blind.blindIndex('email', email));
+  const item = await deps.repo.getGlobal(guard.pk, guard.sk);
+  return typeof item?.userId === 'string' ? item.userId : undefined;
+}
+
+export async function login(
+  deps: IdentityDeps,
+  input: { email: string; password: string; totp?: string; recoveryCode?: string },
+  ctx: RequestContext,
+): Promise<{ user: UserView; session: IssuedSession }> {
+  const keys = await loginThrottleKeys(deps, input.email, ctx.ip);
+  await assertLoginAllowed(deps, keys);
+  const userId = await findUserIdByEmail(deps, input.email);
+  const user = userId ? await deps.repo.get(userTenant(userId), UserEntity, USER_SK) : undefined;
+  const passwordOk = user ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
+  if (!user || !userId || !passwordOk) {
+    await recordLoginFailure(deps, keys);
+    if (user && userId) {
+      await auditEvent(deps, userTenant(userId), user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'password' });
+    }
+    throw badCredentials();
+  }
+  const tenant = userTenant(userId);
+  if (user.mfaEnabled) {
+    if (!input.totp && !input.recoveryCode) {
+      throw new DomainError('mfa-required', 'Enter the code from your authenticator app (or a recovery code)', { code: 'mfa-required' });
+    }
+    const factor = await useSecondFactor(deps, userId, user, { totp: input.totp, recoveryCode: input.recoveryCode });
+    if (!factor) {
+      await recordLoginFailure(deps, keys);
+      await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'second-factor' });
+      throw new DomainError('mfa-required', 'The code is wrong or was already used', {
+        code: 'mfa-required',
+        fields: [{ in: 'body', field: input.totp ? 'totp' : 'recoveryCode', message: 'is wrong or was already used', code: 'invalid' }],
+      });
+    }
+    if (factor === 'recovery-code') {
+      await auditEvent(deps, tenant, user.tier, ctx, 'auth.mfa.recovery-code-used', `user#${userId}`);
+    }
+  }
+  await clearAccountFailures(deps, keys);
+  const session = await issueSession(deps, userId, user, ctx);
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, { sessionId: session.sessionId, mfa: user.mfaEnabled });
+  return { user: userView(userId, user), session };
+}
+
+export async function getUser(deps: IdentityDeps, userId: string): Promise<UserView> {
+  const user = await deps.repo.get(userTenant(userId), UserEntity, USER_SK);
+  if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
+  return userView(userId, user);
+}
+
+/** Operator action (admin CLI): move a user to another tier. */
+export async function setTier(deps: IdentityDeps, email: string, tier: Tier): Promise<string> {
+  const userId = await findUserIdByEmail(deps, email);
+  if (!userId) throw new DomainError('not-found', 'No such user');
+  const tenant = userTenant(userId);
+  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
+  if (!user) throw new DomainError('not-found', 'No such user');
+  await deps.repo.update(tenant, UserEntity, USER_SK, { tier }, { expectedVersion: user.version });
+  await auditEvent(deps, tenant, tier, { requestId: 'admin-cli', ip: '127.0.0.1', userAgent: 'flarevault-admin' }, 'account.tier.changed', 'system', {
+    from: user.tier,
+    to: tier,
+  });
+  return userId;
+}

@@ -1,0 +1,112 @@
+/**
+ * The Authenticator the handler toolkit calls for every non-public route.
+ * Credential → principal, from the credential alone:
+ *   - `Authorization: Bearer fv_sess_…` or the `__Host-fv_session` cookie (+ CSRF header on unsafe methods)
+ *   - `Authorization: Bearer fv_key_…` (API key; scopes checked; refused on `session` routes)
+ * Then the tier's per-minute request allowance is counted.
+ * A per-container cache may reuse a session decision for `sessionCacheMs` (5 s):
+ * that is the bound on how long a revoked session can still be used.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { userTenant } from '../crypto/tenant';
+import { TtlLru } from '../crypto/lru';
+import { DomainError } from '../errors';
+import type { Authenticator, Principal } from '../http/auth';
+import type { RouteDef } from '../http/route';
+import { limitsFor } from '../tiers';
+import { touchApiKey } from './api-keys';
+import type { IdentityDeps } from './deps';
+import { ApiKeyEntity, apiKeySk, USER_SK, UserEntity } from './entities';
+import { checkSession, touchSession } from './sessions';
+import { countApiRequest } from './throttle';
+import { csrfMatches, hashSecret, parseToken, secretMatches } from './tokens';
+
+export const SESSION_COOKIE = '__Host-fv_session';
+export const CSRF_HEADER = 'x-csrf-token';
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+const unauthenticated = (detail = 'Sign in or send a valid credential') =>
+  new DomainError('unauthenticated', detail, { code: 'unauthenticated' });
+
+export function readCredential(event: APIGatewayProxyEventV2): { token: string; viaCookie: boolean } | undefined {
+  const auth = event.headers?.authorization;
+  if (auth) {
+    const m = /^Bearer\s+(\S{1,300})$/i.exec(auth.trim());
+    return m ? { token: m[1]!, viaCookie: false } : undefined;
+  }
+  for (const c of event.cookies ?? []) {
+    const eq = c.indexOf('=');
+    if (eq > 0 && c.slice(0, eq).trim() === SESSION_COOKIE) return { token: c.slice(eq + 1).trim(), viaCookie: true };
+  }
+  return undefined;
+}
+
+interface Cached {
+  principal: Omit<Principal, 'viaCookie'>;
+}
+
+export function createAuthenticator(deps: IdentityDeps): Authenticator & { forget(userId: string): void } {
+  const cache = new TtlLru<Cached>({ maxEntries: 5_000, ttlMs: deps.config.sessionCacheMs, now: deps.now });
+
+  async function resolve(token: string): Promise<Cached> {
+    const parsed = parseToken(token);
+    if (!parsed || parsed.kind === 'reset') throw unauthenticated();
+    if (parsed.kind === 'session') {
+      const check = await checkSession(deps, parsed);
+      if (!check.ok) {
+        if (check.reason === 'expired') {
+          throw new DomainError('session-expired', 'Your session has expired; sign in again (your data is intact)', { code: 'session-expired' });
+        }
+        throw unauthenticated(check.reason === 'revoked' ? 'This session was revoked; sign in again' : undefined);
+      }
+      await touchSession(deps, parsed.userId, check.session);
+      return {
+        principal: { userId: parsed.userId, tier: check.user.tier, credential: 'session', credentialId: parsed.id, scopes: 'all' },
+      };
+    }
+    const tenant = userTenant(parsed.userId);
+    const [key, user] = await Promise.all([
+      deps.repo.get(tenant, ApiKeyEntity, apiKeySk(parsed.id)),
+      deps.repo.get(tenant, UserEntity, USER_SK),
+    ]);
+    if (!key || !user || !secretMatches(parsed.secret, key.secretHash)) throw unauthenticated();
+    if (key.keyExpiresAt && Date.parse(key.keyExpiresAt) <= deps.now()) throw unauthenticated('This API key has expired');
+    await touchApiKey(deps, parsed.userId, key);
+    return { principal: { userId: parsed.userId, tier: user.tier, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes } };
+  }
+
+  const authenticate: Authenticator = async (event, route: RouteDef) => {
+    const credential = readCredential(event);
+    if (!credential) throw unauthenticated();
+    // Keyed by user id + token hash so `forget(userId)` can drop a user's entries.
+    const cacheKey = `${parseToken(credential.token)?.userId ?? '-'}:${hashSecret(credential.token)}`;
+    let entry = cache.get(cacheKey);
+    if (!entry) {
+      entry = await resolve(credential.token);
+      cache.set(cacheKey, entry);
+    }
+    const p = entry.principal;
+    if (credential.viaCookie && p.credential !== 'session') throw unauthenticated();
+    if (route.auth === 'session' && p.credential !== 'session') {
+      throw new DomainError('forbidden', 'This action needs a signed-in session, not an API key', { code: 'session-required' });
+    }
+    if (route.auth === 'user' && p.scopes !== 'all' && !p.scopes.includes(route.scope!)) {
+      throw new DomainError('forbidden', `This API key lacks the scope ${route.scope}`, { code: 'insufficient-scope', extra: { scope: route.scope } });
+    }
+    if (credential.viaCookie && UNSAFE.has(event.requestContext.http.method.toUpperCase())) {
+      const given = event.headers?.[CSRF_HEADER];
+      if (!given || !csrfMatches(parseToken(credential.token)!.secret, given)) {
+        throw new DomainError('forbidden', 'Missing or wrong CSRF token (send the x-csrf-token header)', { code: 'csrf' });
+      }
+    }
+    await countApiRequest(deps, p.userId, limitsFor(p.tier).apiRequestsPerMinute);
+    return { ...p, viaCookie: credential.viaCookie };
+  };
+
+  return Object.assign(authenticate, {
+    /** Drop this container's cached decisions for a user (after revoke-all here). */
+    forget(userId: string) {
+      cache.deleteWhere((key) => key.startsWith(`${userId}:`));
+    },
+  });
+}

@@ -1,0 +1,68 @@
+/** The ports every identity function takes: no globals, so tests wire real emulators directly. */
+import type { Audit } from '../audit/audit';
+import type { BlindIndexer } from '../crypto/blind-index';
+import type { Tenant } from '../crypto/tenant';
+import type { Repository } from '../data/repository';
+import type { TableRef } from '../data/table';
+import type { Mailer } from '../mail/mailer';
+import { limitsFor, type Tier } from '../tiers';
+
+export interface IdentityConfig {
+  /** A session dies this long after sign-in whatever happens. @default 14 days */
+  readonly sessionAbsoluteMs: number;
+  /** …or after this long without use. @default 3 days */
+  readonly sessionIdleMs: number;
+  /** Expired sessions are kept this long so they answer 410, not 401. @default 30 days */
+  readonly expiredSessionGraceMs: number;
+  /** A container may reuse a session decision this long (revocation bound). @default 5 s */
+  readonly sessionCacheMs: number;
+  /** @default 30 minutes */
+  readonly resetTokenMs: number;
+  /** Dashboard URL, for links in mail. */
+  readonly publicUrl: string;
+}
+
+export const DEFAULT_IDENTITY_CONFIG: Omit<IdentityConfig, 'publicUrl'> = {
+  sessionAbsoluteMs: 14 * 24 * 3600_000,
+  sessionIdleMs: 3 * 24 * 3600_000,
+  expiredSessionGraceMs: 30 * 24 * 3600_000,
+  sessionCacheMs: 5_000,
+  resetTokenMs: 30 * 60_000,
+};
+
+export type AuditSink = Pick<Audit, 'record' | 'list' | 'verify'>;
+
+export interface IdentityDeps {
+  readonly repo: Repository;
+  readonly table: TableRef;
+  readonly blind: Pick<BlindIndexer, 'blindIndex'>;
+  readonly audit: AuditSink;
+  readonly mailer: Mailer;
+  readonly now: () => number;
+  readonly config: IdentityConfig;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+/** Audit helper: every security event carries the request's who/where. */
+export function auditEvent(
+  deps: IdentityDeps,
+  tenant: Tenant,
+  tier: Tier,
+  ctx: RequestContext,
+  type: string,
+  actor: string,
+  metadata: Record<string, unknown> = {},
+): Promise<unknown> {
+  return deps.audit.record(
+    tenant,
+    { type, actor, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, metadata },
+    { retentionDays: limitsFor(tier).auditRetentionDays },
+  );
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,83 @@
+/** Password change (needs the current one) and reset by a single-use mailed token. */
+import { userTenant } from '../crypto/tenant';
+import { DomainError } from '../errors';
+import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
+import { ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
+import { findUserIdByEmail } from './accounts';
+import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
+import { revokeAllSessions } from './sessions';
+import { mintToken, newId, parseToken, secretMatches } from './tokens';
+
+export async function changePassword(
+  deps: IdentityDeps,
+  userId: string,
+  currentSessionId: string,
+  input: { currentPassword: string; newPassword: string },
+  ctx: RequestContext,
+): Promise<void> {
+  const tenant = userTenant(userId);
+  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
+  if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new DomainError('invalid', 'The current password is wrong', {
+      code: 'wrong-password',
+      fields: [{ in: 'body', field: 'currentPassword', message: 'is wrong', code: 'invalid' }],
+    });
+  }
+  assertStrongPassword(input.newPassword, [user.email], 'newPassword');
+  await deps.repo.update(tenant, UserEntity, USER_SK, { passwordHash: await hashPassword(input.newPassword) }, { expectedVersion: user.version });
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.password.changed', `user#${userId}`);
+  await revokeAllSessions(deps, userId, currentSessionId, ctx, 'password-changed');
+}
+
+/** Always succeeds from the caller's view: whether the email exists is not revealed. */
+export async function requestPasswordReset(deps: IdentityDeps, email: string, ctx: RequestContext): Promise<void> {
+  const userId = await findUserIdByEmail(deps, email);
+  if (!userId) return;
+  const tenant = userTenant(userId);
+  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
+  if (!user) return;
+  const id = newId();
+  const { token, secretHash } = mintToken('reset', userId, id);
+  const now = deps.now();
+  await deps.repo.create(tenant, ResetEntity, resetSk(id), { secretHash, createdAt: iso(now) }, {
+    ttl: Math.ceil((now + deps.config.resetTokenMs) / 1000),
+  });
+  const link = `${deps.config.publicUrl.replace(/\/$/, '')}/reset-password#token=${encodeURIComponent(token)}`;
+  await deps.mailer.send({
+    to: user.email,
+    subject: 'Reset your flarevault password',
+    text: `Someone asked to reset the password of your flarevault account.\n\nOpen this link within ${Math.round(
+      deps.config.resetTokenMs / 60_000,
+    )} minutes to choose a new one:\n${link}\n\nReset token: ${token}\n\nIf it was not you, ignore this message.`,
+  });
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.password.reset-requested', `user#${userId}`);
+}
+
+export async function resetPassword(deps: IdentityDeps, input: { token: string; newPassword: string }, ctx: RequestContext): Promise<void> {
+  const invalid = () =>
+    new DomainError('invalid', 'The reset link is invalid or has expired', {
+      code: 'invalid-reset-token',
+      fields: [{ in: 'body', field: 'token', message: 'is invalid or has expired', code: 'invalid' }],
+    });
+  const parsed = parseToken(input.token);
+  if (!parsed || parsed.kind !== 'reset') throw invalid();
+  const tenant = userTenant(parsed.userId);
+  const reset = await deps.repo.get(tenant, ResetEntity, resetSk(parsed.id));
+  if (!reset || !secretMatches(parsed.secret, reset.secretHash)) throw invalid();
+  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
+  if (!user) throw invalid();
+  assertStrongPassword(input.newPassword, [user.email], 'newPassword');
+  // Spend the token and set the password atomically: a token works once.
+  await deps.repo
+    .tx(tenant)
+    .delete(ResetEntity, resetSk(parsed.id), { expectedVersion: reset.version })
+    .update(UserEntity, USER_SK, { passwordHash: await hashPassword(input.newPassword) }, { expectedVersion: user.version })
+    .commit()
+    .catch((err: unknown) => {
+      if (err instanceof DomainError && err.kind === 'conflict') throw invalid();
+      throw err;
+    });
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.password.reset', `user#${parsed.userId}`);
+  await revokeAllSessions(deps, parsed.userId, undefined, ctx, 'password-reset');
+}

@@ -1,0 +1,54 @@
+/**
+ * Passwords: Argon2id with OWASP's parameters (m=19 MiB, t=2, p=1), via the
+ * maintained native @node-rs/argon2. Strength is judged offline by zxcvbn-ts
+ * (common passwords, dictionary words, keyboard patterns, the user's email).
+ */
+import { hash, verify } from '@node-rs/argon2';
+import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
+import * as common from '@zxcvbn-ts/language-common';
+import { DomainError } from '../errors';
+
+const ARGON2ID = 2;
+const PARAMS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+export const MIN_PASSWORD_LENGTH = 12;
+/** zxcvbn score 0..4; 3 = "safely unguessable: moderate protection from offline slow-hash scenario". */
+const MIN_SCORE = 3;
+
+zxcvbnOptions.setOptions({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, PARAMS);
+}
+
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  try {
+    return await verify(stored, password);
+  } catch {
+    return false;
+  }
+}
+
+let dummy: Promise<string> | undefined;
+/** Burn the same Argon2 time for an unknown email, so timing does not reveal which emails exist. */
+export async function verifyAgainstDummy(password: string): Promise<false> {
+  dummy ??= hashPassword('flarevault-dummy-password-for-timing');
+  await verifyPassword(await dummy, password);
+  return false;
+}
+
+export function assertStrongPassword(password: string, userInputs: readonly string[], field = 'password'): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new DomainError('invalid', 'The password is too short', {
+      code: 'weak-password',
+      fields: [{ in: 'body', field, message: `must be at least ${MIN_PASSWORD_LENGTH} characters`, code: 'too_short' }],
+    });
+  }
+  const result = zxcvbn(password.slice(0, 256), [...userInputs]);
+  if (result.score < MIN_SCORE) {
+    const hint = result.feedback.warning || result.feedback.suggestions[0] || 'Add more words or characters that are hard to guess.';
+    throw new DomainError('invalid', 'The password is too easy to guess', {
+      code: 'weak-password',
+      fields: [{ in: 'body', field, message: `too easy to guess: ${hint}`, code: 'weak' }],
+    });
+  }
+}

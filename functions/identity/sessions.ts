@@ -1,0 +1,168 @@
+/**
+ * Sessions: one item per session in the user's partition. A session is valid
+ * while its revision equals the user's token revision (revoke-all bumps it)
+ * and it is inside both its absolute and idle limits. Expired sessions are
+ * kept for a grace period so they answer 410 (data intact), not 401.
+ */
+import { userTenant } from '../crypto/tenant';
+import { DomainError, notFound } from '../errors';
+import { limitsFor } from '../tiers';
+import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
+import { deviceLabel } from './device';
+import { SessionEntity, sessionSk, USER_SK, UserEntity, type SessionItem, type UserItem } from './entities';
+import { csrfTokenFor, mintToken, newId, parseToken, secretMatches, type ParsedToken } from './tokens';
+
+export interface IssuedSession {
+  readonly token: string;
+  readonly csrfToken: string;
+  readonly sessionId: string;
+  readonly expiresAt: string;
+}
+
+export async function issueSession(
+  deps: IdentityDeps,
+  userId: string,
+  user: Pick<UserItem, 'tokenRevision' | 'tier'>,
+  ctx: RequestContext,
+): Promise<IssuedSession> {
+  const tenant = userTenant(userId);
+  const now = deps.now();
+  const sessionId = newId();
+  const { token, secretHash } = mintToken('session', userId, sessionId);
+  const csrfToken = csrfTokenFor(parseToken(token)!.secret);
+  const absoluteExpiry = now + deps.config.sessionAbsoluteMs;
+  await deps.repo.create(
+    tenant,
+    SessionEntity,
+    sessionSk(sessionId),
+    {
+      secretHash,
+      revision: user.tokenRevision,
+      client: { userAgent: ctx.userAgent, ip: ctx.ip, device: deviceLabel(ctx.userAgent) },
+      createdAt: iso(now),
+      lastSeenAt: iso(now),
+      absoluteExpiry,
+      idleMs: deps.config.sessionIdleMs,
+    },
+    { ttl: Math.ceil((absoluteExpiry + deps.config.expiredSessionGraceMs) / 1000) },
+  );
+  await enforceSessionLimit(deps, userId, limitsFor(user.tier).concurrentSessions);
+  return { token, csrfToken, sessionId, expiresAt: iso(absoluteExpiry) };
+}
+
+/** Over the tier's session allowance: the least recently used sessions go. */
+async function enforceSessionLimit(deps: IdentityDeps, userId: string, max: number): Promise<void> {
+  const tenant = userTenant(userId);
+  const all = await allSessions(deps, userId);
+  if (all.length <= max) return;
+  const oldest = all.sort((a, b) => a.lastSeenAt.localeCompare(b.lastSeenAt)).slice(0, all.length - max);
+  await Promise.all(oldest.map((s) => deps.repo.delete(tenant, SessionEntity, s.sk).catch(() => undefined)));
+}
+
+async function allSessions(deps: IdentityDeps, userId: string) {
+  const tenant = userTenant(userId);
+  const out = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(tenant, SessionEntity, { limit: 200, cursor, consistent: true });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+export type SessionCheck =
+  | { ok: true; session: SessionItem & { sk: string; version: number }; user: UserItem & { version: number } }
+  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+
+/** Looks a presented session token up; never throws for a bad token, says why instead. */
+export async function checkSession(deps: IdentityDeps, parsed: ParsedToken): Promise<SessionCheck> {
+  const tenant = userTenant(parsed.userId);
+  const [session, user] = await Promise.all([
+    deps.repo.get(tenant, SessionEntity, sessionSk(parsed.id)),
+    deps.repo.get(tenant, UserEntity, USER_SK),
+  ]);
+  if (!session || !user || !secretMatches(parsed.secret, session.secretHash)) return { ok: false, reason: 'unknown' };
+  if (session.revision !== user.tokenRevision) return { ok: false, reason: 'revoked' };
+  const now = deps.now();
+  if (now >= session.absoluteExpiry || now >= Date.parse(session.lastSeenAt) + session.idleMs) return { ok: false, reason: 'expired' };
+  return { ok: true, session, user };
+}
+
+/** Refresh last-seen at most once a minute (idle expiry needs it; a write per request does not). */
+export async function touchSession(deps: IdentityDeps, userId: string, session: { sk: string; version: number; lastSeenAt: string }): Promise<void> {
+  if (deps.now() - Date.parse(session.lastSeenAt) < 60_000) return;
+  await deps.repo
+    .update(userTenant(userId), SessionEntity, session.sk, { lastSeenAt: iso(deps.now()) }, { expectedVersion: session.version })
+    .catch(() => undefined); // a concurrent touch won; either value is fine
+}
+
+export async function listSessions(deps: IdentityDeps, userId: string, currentId: string | undefined) {
+  const user = await deps.repo.get(userTenant(userId), UserEntity, USER_SK);
+  const now = deps.now();
+  return (await allSessions(deps, userId))
+    .filter((s) => s.revision === user?.tokenRevision && now < s.absoluteExpiry && now < Date.parse(s.lastSeenAt) + s.idleMs)
+    .map((s) => {
+      const id = s.sk.slice('SESSION#'.length);
+      return {
+        id,
+        device: s.client.device,
+        userAgent: s.client.userAgent,
+        ip: s.client.ip,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        expiresAt: iso(Math.min(s.absoluteExpiry, Date.parse(s.lastSeenAt) + s.idleMs)),
+        current: id === currentId,
+      };
+    })
+    .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
+}
+
+export async function revokeSession(
+  deps: IdentityDeps,
+  actor: { userId: string; tier: UserItem['tier'] },
+  sessionId: string,
+  ctx: RequestContext,
+  reason = 'revoked',
+): Promise<void> {
+  const tenant = userTenant(actor.userId);
+  try {
+    await deps.repo.delete(tenant, SessionEntity, sessionSk(sessionId));
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'conflict') throw notFound('Session');
+    throw err;
+  }
+  await auditEvent(deps, tenant, actor.tier, ctx, 'auth.session.revoked', `user#${actor.userId}`, { sessionId, reason });
+}
+
+/**
+ * Bumps the token revision: every session but `keepSessionId` dies at once
+ * (containers may still honour a cached decision for `sessionCacheMs`).
+ */
+export async function revokeAllSessions(
+  deps: IdentityDeps,
+  userId: string,
+  keepSessionId: string | undefined,
+  ctx: RequestContext,
+  reason: string,
+): Promise<number> {
+  const tenant = userTenant(userId);
+  for (let attempt = 0; ; attempt++) {
+    const user = await deps.repo.get(tenant, UserEntity, USER_SK);
+    if (!user) throw notFound('User');
+    const next = user.tokenRevision + 1;
+    const keep = keepSessionId ? await deps.repo.get(tenant, SessionEntity, sessionSk(keepSessionId)) : undefined;
+    const tx = deps.repo.tx(tenant).update(UserEntity, USER_SK, { tokenRevision: next }, { expectedVersion: user.version });
+    if (keep) tx.update(SessionEntity, keep.sk, { revision: next }, { expectedVersion: keep.version });
+    try {
+      await tx.commit();
+    } catch (err) {
+      if (attempt < 3 && err instanceof DomainError && err.kind === 'conflict') continue;
+      throw err;
+    }
+    const others = (await allSessions(deps, userId)).filter((s) => s.sk !== keep?.sk);
+    await Promise.all(others.map((s) => deps.repo.delete(tenant, SessionEntity, s.sk).catch(() => undefined)));
+    await auditEvent(deps, tenant, user.tier, ctx, 'auth.session.revoked-all', `user#${userId}`, { revoked: others.length, reason });
+    return others.length;
+  }
+}

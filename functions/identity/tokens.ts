@@ -1,0 +1,64 @@
+/**
+ * Credentials: `<prefix><userId>.<id>.<secret>` with a 256-bit random secret.
+ * The user id and record id route the lookup to one GetItem in the user's
+ * partition; only SHA-256(secret) is stored and compared in constant time.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const TOKEN_PREFIX = { session: 'fv_sess_', apiKey: 'fv_key_', reset: 'fv_reset_' } as const;
+export type TokenKind = keyof typeof TOKEN_PREFIX;
+
+const PART = '[A-Za-z0-9_-]{8,64}';
+const SECRET = '[A-Za-z0-9_-]{43}';
+
+export interface ParsedToken {
+  readonly kind: TokenKind;
+  readonly userId: string;
+  readonly id: string;
+  readonly secret: string;
+}
+
+/** 128-bit random id, base64url (22 chars). */
+export function newId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function mintToken(kind: TokenKind, userId: string, id: string): { token: string; secretHash: string } {
+  const secret = randomBytes(32).toString('base64url');
+  return { token: `${TOKEN_PREFIX[kind]}${userId}.${id}.${secret}`, secretHash: hashSecret(secret) };
+}
+
+export function parseToken(token: string): ParsedToken | undefined {
+  for (const [kind, prefix] of Object.entries(TOKEN_PREFIX) as [TokenKind, string][]) {
+    if (!token.startsWith(prefix)) continue;
+    const m = new RegExp(`^(${PART})\\.(${PART})\\.(${SECRET})$`).exec(token.slice(prefix.length));
+    return m ? { kind, userId: m[1]!, id: m[2]!, secret: m[3]! } : undefined;
+  }
+  return undefined;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+/** Constant-time comparison of a presented secret with a stored hash. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSecret(secret));
+  const b = Buffer.from(storedHash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * CSRF token of a browser session: HMAC of the session secret, so it is
+ * recomputable from the cookie (GET /me returns it after a reload) without
+ * being stored, and useless without the HttpOnly cookie it belongs to.
+ */
+export function csrfTokenFor(sessionSecret: string): string {
+  return createHmac('sha256', sessionSecret).update('flarevault-csrf-v1').digest('base64url');
+}
+
+export function csrfMatches(sessionSecret: string, given: string): boolean {
+  const a = Buffer.from(csrfTokenFor(sessionSecret));
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
