@@ -45,7 +45,8 @@ export const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'] as const;
 
 /**
  * Native modules that esbuild cannot bundle. `@node-rs/argon2` loads a
- * platform package (`@node-rs/argon2-linux-arm64-gnu` on Lambda) at runtime.
+ * platform package (`@node-rs/argon2-linux-arm64-gnu` on Lambda) at runtime;
+ * lib/bundle-native.cjs copies both into the asset when a bundle needs them.
  */
 export const NATIVE_MODULES = ['@node-rs/argon2'];
 
@@ -199,6 +200,12 @@ export class FlarevaultFunction extends Construct {
         // SDK v3 ships with the Node.js 22 runtime; argon2 is native (see NATIVE_MODULES).
         externalModules: ['@aws-sdk/*', ...NATIVE_MODULES],
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+        // Copies a required native module + its linux-arm64 binary into the asset (offline).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [`node "${path.join(REPO_ROOT, 'lib', 'bundle-native.cjs')}" "${REPO_ROOT}" "${outputDir}"`],
+        },
       },
     });
 

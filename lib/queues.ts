@@ -19,7 +19,7 @@ export const MIN_SQS_MAX_CONCURRENCY = 2;
 export interface JobQueuesProps {
   readonly config: StageConfig;
   /** One entry per tier (the manifest's `queueConsumers`). */
-  readonly consumers: readonly QueueConsumerDef[];
+  readonly consumers: readonly (Omit<QueueConsumerDef, 'fn'> & { readonly fn: string })[];
   /** The manifest's function table, to resolve each consumer's `fn`. */
   readonly functions: Readonly<Record<string, FunctionDef>>;
   /** Everything but the queues (added here). */
@@ -38,7 +38,7 @@ export class JobQueues extends Construct {
 
   constructor(scope: Construct, id: string, props: JobQueuesProps) {
     super(scope, id);
-    const byTier = new Map<Tier, QueueConsumerDef>();
+    const byTier = new Map<Tier, Omit<QueueConsumerDef, 'fn'> & { readonly fn: string }>();
     for (const c of props.consumers) {
       if (byTier.has(c.tier)) throw new Error(`JobQueues: two consumers for tier ${c.tier}`);
       byTier.set(c.tier, c);

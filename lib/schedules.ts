@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { ScheduleDef } from '../functions/manifest';
 
 export interface FlarevaultSchedulesProps {
-  readonly schedules: readonly ScheduleDef[];
+  readonly schedules: readonly (Omit<ScheduleDef, 'fn'> & { readonly fn: string })[];
   /** The Lambda serving a manifest function key. */
   readonly functionFor: (fn: string) => lambda.IFunction;
   /**

@@ -21,12 +21,15 @@ import { AccessLogBucket } from './log-bucket';
 import { JobQueues } from './queues';
 import { FlarevaultSchedules } from './schedules';
 
+/** Manifest entries with `fn` widened to any function key (so variants type-check). */
+type Loose<T extends { fn: string }> = Omit<T, 'fn'> & { readonly fn: string };
+
 /** The parts of the manifest the stack reads (tests may pass a variant). */
 export interface FlarevaultManifest {
   readonly functions: Readonly<Record<string, FunctionDef>>;
   readonly routes: readonly RouteDef[];
-  readonly queueConsumers: readonly QueueConsumerDef[];
-  readonly schedules: readonly ScheduleDef[];
+  readonly queueConsumers: readonly Loose<QueueConsumerDef>[];
+  readonly schedules: readonly Loose<ScheduleDef>[];
 }
 
 export interface FlarevaultStackProps extends StackProps {
