@@ -9,6 +9,35 @@
 import { resolve } from 'node:path';
 import { startLocalStack } from '../lib/local/stack';
 
+// The SDK warns once per process that releases after January 2027 need Node 22; keep the ready output readable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+type Stack = Awaited<ReturnType<typeof startLocalStack>>;
+let stack: Stack | undefined;
+let stopping = false;
+
+function shutdown(signal: string): void {
+  if (stopping || !stack) {
+    // Second signal, or still starting: exit now; the 'exit' hook in lib/local/dynamodb.ts kills the JVM.
+    console.log(`\nflarevault: ${signal}, exiting now`);
+    process.exit(130);
+  }
+  stopping = true;
+  console.log(`\nflarevault: ${signal}, stopping…`);
+  stack.stop().then(
+    () => {
+      console.log('flarevault: stopped');
+      process.exit(0);
+    },
+    (e) => {
+      console.error('flarevault: error while stopping', e);
+      process.exit(1);
+    },
+  );
+}
+// Installed before anything starts, so Ctrl-C during start-up leaves no Java behind either.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const port = process.env.PORT ? Number(process.env.PORT) : 8787;
@@ -16,7 +45,7 @@ async function main(): Promise<void> {
   const scale = process.env.FLAREVAULT_SCHEDULE_SCALE === undefined ? 1 : Number(process.env.FLAREVAULT_SCHEDULE_SCALE);
   if (!Number.isFinite(scale) || scale < 0) throw new Error('flarevault: FLAREVAULT_SCHEDULE_SCALE must be a number >= 0');
 
-  const stack = await startLocalStack({
+  stack = await startLocalStack({
     port,
     dataDir: process.env.FLAREVAULT_DATA_DIR ? resolve(process.env.FLAREVAULT_DATA_DIR) : undefined,
     schedules: scale === 0 ? false : { scale },
@@ -24,29 +53,6 @@ async function main(): Promise<void> {
   });
   console.log(`  outbox    ${stack.env.MAIL_OUTBOX_DIR}`);
   console.log(`flarevault ready at ${stack.url} (${Date.now() - t0} ms)`);
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      console.log(`\nflarevault: ${signal} again, exiting now`);
-      process.exit(130); // the 'exit' hook still kills DynamoDB Local
-    }
-    stopping = true;
-    console.log(`\nflarevault: ${signal}, stopping…`);
-    stack.stop().then(
-      () => {
-        console.log('flarevault: stopped');
-        process.exit(0);
-      },
-      (e) => {
-        console.error('flarevault: error while stopping', e);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGHUP', () => shutdown('SIGHUP'));
 }
 
 main().catch((e) => {

@@ -9,6 +9,13 @@
  */
 import { startLocalStack } from '../../lib/local/stack';
 
+// Until the stack is up, a signal or a closed stdin exits at once (the 'exit' hook kills the JVM).
+const early = () => process.exit(1);
+process.on('SIGTERM', early);
+process.on('SIGINT', early);
+process.stdin.on('end', early);
+process.stdin.resume();
+
 async function main(): Promise<void> {
   const visibility = process.env.FLAREVAULT_TEST_VISIBILITY_TIMEOUT;
   const stack = await startLocalStack({
@@ -20,6 +27,9 @@ async function main(): Promise<void> {
     visibilityTimeoutSeconds: visibility ? Number(visibility) : undefined,
     log: (line) => console.error(line),
   });
+  process.off('SIGTERM', early);
+  process.off('SIGINT', early);
+  process.stdin.off('end', early);
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -30,7 +40,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.stdin.on('end', stop);
   process.stdin.on('close', stop);
-  process.stdin.resume();
   const ready = {
     url: stack.url,
     env: stack.env,
