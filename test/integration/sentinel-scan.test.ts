@@ -28,6 +28,7 @@ describe('raw table holds no plaintext sentinel', () => {
       sentinels.push(s);
       return s;
     },
+    track: (value) => void sentinels.push(value),
   };
 
   it.each(sentinelSteps.map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {

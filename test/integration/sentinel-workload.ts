@@ -13,6 +13,13 @@ import { rotateTenantKey } from '../../functions/crypto/rotation';
 import type { Tenant } from '../../functions/crypto/tenant';
 import { defineEntity } from '../../functions/data/entity';
 import type { DataLayer } from '../../functions/data/index';
+import { signup } from '../../functions/identity/accounts';
+import { createApiKey } from '../../functions/identity/api-keys';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from '../../functions/identity/deps';
+import { confirmTotp, enrollTotp } from '../../functions/identity/mfa';
+import { requestPasswordReset } from '../../functions/identity/password';
+import { parseToken } from '../../functions/identity/tokens';
+import { Secret, TOTP } from 'otpauth';
 
 export interface SentinelContext {
   readonly dl: DataLayer;
@@ -20,6 +27,8 @@ export interface SentinelContext {
   readonly workspace: Tenant;
   /** A unique, recognisable plaintext; every one handed out is searched for in the scan. */
   sentinel(label: string): string;
+  /** Search the scan for a secret the system generated (TOTP secret, recovery code, token). */
+  track(value: string): void;
 }
 
 export interface SentinelStep {
@@ -71,6 +80,35 @@ export const sentinelSteps: SentinelStep[] = [
     async run({ dl, user, sentinel }) {
       await rotateTenantKey({ keyring: dl.keyring, audit: dl.audit }, user, { actor: 'system', ip: sentinel('rot-ip'), retentionDays: 30 });
       await dl.repo.create(user, Note, 'SNOTE#after-rotation', { title: sentinel('after-rotation'), body: null });
+    },
+  },
+  {
+    name: 'identity: email, password, session client, TOTP secret, recovery codes, API key, reset mail',
+    async run({ dl, sentinel, track }) {
+      const sent: string[] = [];
+      const deps: IdentityDeps = {
+        repo: dl.repo,
+        table: dl.table,
+        blind: dl.blind,
+        audit: dl.audit,
+        mailer: { send: async (m) => void sent.push(m.text) },
+        now: Date.now,
+        config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1' },
+      };
+      const email = `${sentinel('id-email').toLowerCase()}@example.com`;
+      const password = `${sentinel('id-password')}-Correct-Horse`;
+      const ctx = { requestId: 'sentinel', ip: sentinel('id-ip'), userAgent: sentinel('id-ua') };
+      const { user, session } = await signup(deps, { email, password }, ctx);
+      track(parseToken(session.token)!.secret);
+      track(session.csrfToken);
+      const { secret } = await enrollTotp(deps, user.id);
+      track(secret);
+      const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+      for (const recovery of await confirmTotp(deps, user.id, code, ctx)) track(recovery);
+      const key = await createApiKey(deps, { userId: user.id, tier: 'free' }, { name: sentinel('id-key-name'), scopes: ['account:read'] }, ctx);
+      track(parseToken(key.secret)!.secret);
+      await requestPasswordReset(deps, email, ctx);
+      track(parseToken(/Reset token: (\S+)/.exec(sent[0]!)![1]!)!.secret);
     },
   },
 ];
