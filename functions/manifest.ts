@@ -22,7 +22,8 @@ export type Need =
   | 'backupBucket' // S3 read/write of the backup bucket
   | 'mail' // outbound mail (SES in AWS)
   | 'edge' // behind CloudFront: origin secret, CORS allowlist
-  | 'health'; // read-only probes of every dependency (DescribeTable, GetQueueAttributes, HeadBucket, DescribeKey)
+  | 'health' // read-only probes of every dependency (DescribeTable, GetQueueAttributes, HeadBucket, DescribeKey)
+  | 'cloudflare'; // calls the Cloudflare API (no AWS grant); local runtime: the sandbox's URL + admin token
 
 export interface FunctionDef {
   /** Module under functions/, without extension; exports `handler`. */

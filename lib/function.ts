@@ -39,7 +39,7 @@ export const ESBUILD_TARGET = 'node22';
 /** Env vars Lambda reserves and sets itself; never set by the stack. */
 export const RESERVED_ENV = new Set(['AWS_REGION']);
 /** Env vars that exist only for the local runtime (optional in the schema). */
-export const LOCAL_ONLY_ENV = new Set(['MAIL_OUTBOX_DIR']);
+export const LOCAL_ONLY_ENV = new Set(['MAIL_OUTBOX_DIR', 'CLOUDFLARE_SANDBOX_URL', 'CLOUDFLARE_SANDBOX_ADMIN_TOKEN']);
 /** Env vars every function gets on top of its needs. */
 export const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'] as const;
 
@@ -295,6 +295,9 @@ export class FlarevaultFunction extends Construct {
         if (r.key) this.allow('HealthKey', ['kms:DescribeKey'], [r.key.keyArn]);
         break;
       }
+      case 'cloudflare':
+        // Outbound HTTPS to api.cloudflare.com only: no AWS grant, no env (the sandbox vars are local-only).
+        break;
       default: {
         const never: never = need;
         throw new Error(`FlarevaultFunction ${this.functionId}: unknown need ${String(never)}`);

@@ -42,6 +42,15 @@ export const envByNeed = {
     PUBLIC_URL: z.string().url(),
   }),
   health: z.object({}),
+  cloudflare: z.object({
+    /**
+     * Local runtime only: base URL (…/client/v4) and admin token of the Cloudflare sandbox that
+     * backs `sandbox: true` accounts. Absent in AWS: sandbox accounts are refused there.
+     * (Real accounts use the SDK's default base URL; the SDK itself reads CLOUDFLARE_BASE_URL.)
+     */
+    CLOUDFLARE_SANDBOX_URL: z.string().url().max(2048).optional(),
+    CLOUDFLARE_SANDBOX_ADMIN_TOKEN: z.string().min(16).max(256).optional(),
+  }),
 } as const satisfies Record<Need, z.ZodObject>;
 
 type EnvOf<N extends Need> = z.infer<(typeof envByNeed)[N]>;

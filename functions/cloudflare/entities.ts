@@ -1,0 +1,39 @@
+/**
+ * Cloudflare account items, in the owning user's partition (`T#user#<id>`),
+ * sort key `CFACCT#<id>`. Everything a user typed or Cloudflare told us
+ * (label, token, token hint, ids at Cloudflare, status detail) is encrypted
+ * with the user's DEK; only the kind, status and timestamps are plain.
+ * Zones and DNS records are never stored: every read goes to Cloudflare.
+ */
+import { defineEntity } from '../data/entity';
+
+export type CloudflareAccountKind = 'token' | 'sandbox';
+export type CloudflareAccountStatus = 'active' | 'needs-attention';
+
+export interface CloudflareAccountItem {
+  /** User's label. Encrypted. */
+  name: string;
+  /** The API token. Encrypted; never returned by any route. */
+  token: string;
+  /** Last 4 characters of the token (shown to the user). Encrypted: part of the secret. */
+  tokenHint: string;
+  /** `sandbox`: a token minted by the local Cloudflare sandbox (CLOUDFLARE_SANDBOX_URL). */
+  kind: CloudflareAccountKind;
+  /** Cloudflare's id of the token (from /user/tokens/verify). Encrypted. */
+  cfTokenId?: string;
+  /** Sandbox only: the Cloudflare account provisioned for this user. Encrypted. */
+  cfAccountId?: string;
+  status: CloudflareAccountStatus;
+  /** Why the account needs attention (Cloudflare's code and message). Encrypted. */
+  statusDetail: string | null;
+  createdAt: string;
+  verifiedAt: string | null;
+}
+
+export const CloudflareAccountEntity = defineEntity<CloudflareAccountItem>({
+  name: 'cf-account',
+  skPrefix: 'CFACCT#',
+  encrypted: ['name', 'token', 'tokenHint', 'cfTokenId', 'cfAccountId', 'statusDetail'],
+});
+
+export const cfAccountSk = (id: string) => `CFACCT#${id}`;
