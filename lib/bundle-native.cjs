@@ -4,7 +4,7 @@
  * bundled, so when a Lambda bundle requires one, copy its JS loader and the
  * Lambda platform binary (linux arm64 glibc) into the asset's node_modules.
  *
- *   node lib/bundle-native.cjs <repoRoot> <outputDir>
+ *   node lib/bundle-native.cjs <repoRoot> <outputDir> [constructPath]
  *
  * Works offline. If the arm64 binary package is not installed (npm installs
  * only the host's optional platform package), print a loud warning and leave
@@ -17,7 +17,7 @@ const path = require('node:path');
 
 const NATIVE = [{ name: '@node-rs/argon2', lambdaBinary: '@node-rs/argon2-linux-arm64-gnu' }];
 
-const [repoRoot, outputDir] = process.argv.slice(2);
+const [repoRoot, outputDir, label] = process.argv.slice(2);
 if (!repoRoot || !outputDir) {
   console.error('usage: bundle-native.cjs <repoRoot> <outputDir>');
   process.exit(2);
@@ -31,7 +31,7 @@ for (const { name, lambdaBinary } of NATIVE) {
   if (missing.length > 0) {
     const version = require(path.join(repoRoot, 'node_modules', name, 'package.json')).version;
     console.error(
-      `\n[flarevault] WARNING: ${path.basename(outputDir)} requires ${name}, but ${missing.join(', ')} is not installed; ` +
+      `\n[flarevault] WARNING: ${label || path.basename(outputDir)} requires ${name}, but ${missing.join(', ')} is not installed; ` +
         `this function will fail at runtime in Lambda (arm64).\n` +
         `  Fix before cdk deploy: npm install --no-save --force ${lambdaBinary}@${version}\n`,
     );

@@ -17,6 +17,7 @@ export const CONTEXT_KEYS = {
   backupRetentionDays: 'flarevault:backupRetentionDays',
   alarmEmail: 'flarevault:alarmEmail',
   mailFrom: 'flarevault:mailFrom',
+  originSecretGeneration: 'flarevault:originSecretGeneration',
 } as const;
 
 export interface StageConfig {
@@ -38,6 +39,8 @@ export interface StageConfig {
   readonly alarmEmail?: string;
   /** Sender address for outbound mail (SES identity: the address or its domain). */
   readonly mailFrom?: string;
+  /** Bump to rotate the CloudFront origin secret (a new secret replaces the old one). */
+  readonly originSecretGeneration: number;
   /** RETAIN in prod, DESTROY elsewhere, for stateful resources. */
   readonly removalPolicy: RemovalPolicy;
   /** Retention of every log group. */
@@ -98,6 +101,10 @@ const schema = z
     ),
     alarmEmail: z.preprocess(emptyToUndefined, email.optional()),
     mailFrom: z.preprocess(emptyToUndefined, email.optional()),
+    originSecretGeneration: z.preprocess(
+      (v) => (v === undefined || v === '' ? 0 : typeof v === 'string' ? Number(v) : v),
+      z.number({ error: 'must be a non-negative integer' }).int().min(0).max(1_000_000),
+    ),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.domainName) !== Boolean(c.certificateArn)) {

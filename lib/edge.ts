@@ -92,7 +92,11 @@ export class FlarevaultEdge extends Construct {
       }
     }
 
-    this.originVerifySecret = new secretsmanager.Secret(this, 'OriginVerifySecret', {
+    // CloudFormation does not re-resolve an unchanged {{resolve:…}} reference, so rotation
+    // is a new secret: bumping flarevault:originSecretGeneration replaces it, and both the
+    // origin header and the functions' env follow in the same deployment.
+    const secretId = config.originSecretGeneration > 0 ? `OriginVerifySecret${config.originSecretGeneration}` : 'OriginVerifySecret';
+    this.originVerifySecret = new secretsmanager.Secret(this, secretId, {
       description: `flarevault ${config.stage}: value of the ${ORIGIN_VERIFY_HEADER} header CloudFront adds to API requests`,
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false, requireEachIncludedType: true },
       removalPolicy: config.removalPolicy,
@@ -101,7 +105,7 @@ export class FlarevaultEdge extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'The origin secret is read by CloudFormation ({{resolve:secretsmanager}}) into the CloudFront origin header and the API functions in the same deployment; ' +
-        'a Secrets Manager rotation would desynchronise the two until the next deploy and lock out all API traffic. Rotate by redeploying after `aws secretsmanager put-secret-value` (docs/deploy.md).',
+        'a Secrets Manager rotation would desynchronise the two until the next deploy and lock out all API traffic. Rotate by bumping flarevault:originSecretGeneration and deploying (docs/deploy.md).',
     });
 
     this.spaBucket = new s3.Bucket(this, 'SpaBucket', {

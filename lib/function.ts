@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -204,7 +204,9 @@ export class FlarevaultFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [`node "${path.join(REPO_ROOT, 'lib', 'bundle-native.cjs')}" "${REPO_ROOT}" "${outputDir}"`],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `node "${path.join(REPO_ROOT, 'lib', 'bundle-native.cjs')}" "${REPO_ROOT}" "${outputDir}" "${this.node.path}"`,
+          ],
         },
       },
     });
@@ -277,6 +279,11 @@ export class FlarevaultFunction extends Construct {
         fn.addEnvironment('MAIL_FROM', r.mailFrom ?? '');
         if (r.mailFrom) {
           this.allow('SendMail', ['ses:SendEmail'], sesIdentityArns(Stack.of(this), r.mailFrom));
+        } else {
+          Annotations.of(this).addWarningV2(
+            'flarevault:mail-not-configured',
+            `${this.functionId} needs mail but flarevault:mailFrom is empty: it gets no SES permission and cannot send (set a verified SES sender).`,
+          );
         }
         break;
       }

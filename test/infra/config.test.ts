@@ -19,6 +19,15 @@ describe('stage config', () => {
     expect(c.domainName).toBeUndefined();
   });
 
+  test('origin secret rotation: a new generation replaces the secret', () => {
+    const ids = (gen: number) => Object.keys(resourcesOf(synth({ context: { originSecretGeneration: gen } }).template, 'AWS::SecretsManager::Secret'));
+    const [a] = ids(0);
+    const [b] = ids(2);
+    expect(a).toMatch(/^EdgeOriginVerifySecret/);
+    expect(b).toMatch(/^EdgeOriginVerifySecret2/);
+    expect(a).not.toEqual(b);
+  });
+
   test('prod retains', () => {
     expect(load({ stage: 'prod', waf: 'true' })).toMatchObject({ isProd: true, waf: true, removalPolicy: RemovalPolicy.RETAIN });
   });

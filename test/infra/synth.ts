@@ -16,6 +16,7 @@ export const DEFAULT_CONTEXT: StageContext = {
   backupRetentionDays: 35,
   alarmEmail: '',
   mailFrom: '',
+  originSecretGeneration: 0,
 };
 
 export interface SynthOptions {
