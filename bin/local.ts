@@ -7,6 +7,7 @@
  *   LOG_LEVEL            handler log level (default INFO)
  */
 import { resolve } from 'node:path';
+import { removeRuntimeEnv, writeRuntimeEnv } from '../lib/local/runtime-env';
 import { startLocalStack } from '../lib/local/stack';
 
 // The SDK warns once per process that releases after January 2027 need Node 22; keep the ready output readable.
@@ -24,6 +25,7 @@ function shutdown(signal: string): void {
   }
   stopping = true;
   console.log(`\nflarevault: ${signal}, stopping…`);
+  removeRuntimeEnv();
   stack.stop().then(
     () => {
       console.log('flarevault: stopped');
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     log: (line) => console.log(`  ${line}`),
   });
   console.log(`  outbox    ${stack.env.MAIL_OUTBOX_DIR}`);
+  writeRuntimeEnv(stack.env);
   console.log(`flarevault ready at ${stack.url} (${Date.now() - t0} ms)`);
 }
 

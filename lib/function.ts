@@ -43,13 +43,6 @@ export const LOCAL_ONLY_ENV = new Set(['MAIL_OUTBOX_DIR', 'CLOUDFLARE_SANDBOX_UR
 /** Env vars every function gets on top of its needs. */
 export const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'] as const;
 
-/**
- * Native modules that esbuild cannot bundle. `@node-rs/argon2` loads a
- * platform package (`@node-rs/argon2-linux-arm64-gnu` on Lambda) at runtime;
- * lib/bundle-native.cjs copies both into the asset when a bundle needs them.
- */
-export const NATIVE_MODULES = ['@node-rs/argon2'];
-
 /** Exactly the env var names the stack sets on a function with these needs. */
 export function expectedEnvNames(needs: readonly Need[]): string[] {
   return [...envVarNames(needs).filter((n) => !RESERVED_ENV.has(n) && !LOCAL_ONLY_ENV.has(n)), ...COMMON_ENV].sort();
@@ -197,17 +190,9 @@ export class FlarevaultFunction extends Construct {
         sourcesContent: false,
         target: ESBUILD_TARGET,
         format: nodejs.OutputFormat.CJS,
-        // SDK v3 ships with the Node.js 22 runtime; argon2 is native (see NATIVE_MODULES).
-        externalModules: ['@aws-sdk/*', ...NATIVE_MODULES],
+        // SDK v3 ships with the Node.js 22 runtime. No native modules: Argon2id is WebAssembly (hash-wasm).
+        externalModules: ['@aws-sdk/*'],
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
-        // Copies a required native module + its linux-arm64 binary into the asset (offline).
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            `node "${path.join(REPO_ROOT, 'lib', 'bundle-native.cjs')}" "${REPO_ROOT}" "${outputDir}" "${this.node.path}"`,
-          ],
-        },
       },
     });
 
