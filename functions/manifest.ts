@@ -10,6 +10,7 @@ import type { Tier } from './tiers';
 import { TIERS } from './tiers';
 import { getHealth, getOpenApi } from './contracts/system';
 import { identityRoutes } from './contracts/identity';
+import { cloudflareRoutes } from './contracts/cloudflare';
 
 /**
  * What a function touches. Each need maps to env vars (functions/config/env.ts)
@@ -38,6 +39,7 @@ export interface FunctionDef {
 export const functions = {
   system: { entry: 'api/system', needs: ['edge', 'health', 'table', 'keys', 'jobQueues', 'backupBucket'] },
   auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], memoryMb: 1024 },
+  cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], timeoutSeconds: 30 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues'], timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'jobQueues'], timeoutSeconds: 60 },
   backup: { entry: 'backup/backup', needs: ['table', 'keys', 'backupBucket'], timeoutSeconds: 900, memoryMb: 1024 },
@@ -45,7 +47,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

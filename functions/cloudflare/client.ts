@@ -29,7 +29,7 @@
  *
  *   cloudflareEnv(): { sandboxUrl?, sandboxAdminToken? }     // need 'cloudflare' (optional vars)
  *   resolveConnection(ports, tenant, accountId) → { account, conn }   // decrypts the token; 404 if absent/not yours
- *   markNeedsAttention(ports, tenant, accountId, detail)      // best effort, never throws
+ *   markNeedsAttention(ports, tenant, account, detail)        // best effort, never throws; then ports.onNeedsAttention?.()
  *   withCloudflare(ports, tenant, accountId, ctx, (cf, account) => …, clientOpts?)
  *     resolve → call → on error: map with cloudflareProblem and, if the token was rejected,
  *     mark the account `needs-attention` before throwing.
@@ -233,6 +233,8 @@ export interface CloudflarePorts {
   readonly repo: Pick<Repository, 'get' | 'update'>;
   readonly cloudflare: CloudflareEnv;
   readonly now: () => number;
+  /** Called after an account was flagged `needs-attention` (e.g. to write an audit event). */
+  readonly onNeedsAttention?: (tenant: Tenant, account: StoredCloudflareAccount, detail: string) => Promise<void>;
 }
 
 export type StoredCloudflareAccount = Stored<CloudflareAccountItem> & { readonly id: string };
@@ -267,6 +269,7 @@ export async function resolveConnection(
 
 /** Flag the account; best effort (a lost race with another writer is fine, the next call flags again). */
 export async function markNeedsAttention(ports: CloudflarePorts, tenant: Tenant, account: StoredCloudflareAccount, detail: string): Promise<void> {
+  if (account.status === 'needs-attention') return; // already flagged (and audited)
   try {
     await ports.repo.update(
       tenant,
@@ -277,6 +280,12 @@ export async function markNeedsAttention(ports: CloudflarePorts, tenant: Tenant,
     );
   } catch (e) {
     logger.warn('could not flag Cloudflare account', { error: (e as Error).message });
+    return;
+  }
+  try {
+    await ports.onNeedsAttention?.(tenant, account, detail);
+  } catch (e) {
+    logger.warn('needs-attention hook failed', { error: (e as Error).message });
   }
 }
 

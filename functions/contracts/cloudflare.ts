@@ -32,10 +32,20 @@ export const createCloudflareAccount = defineRoute({
   scope: 'cloudflare:write',
   summary: 'Connect a Cloudflare account with an API token (verified, stored encrypted); `sandbox: true` only in local mode',
   tags: ['cloudflare'],
-  body: z.union([
-    z.object({ name: z.string().trim().min(1).max(100), token: z.string().trim().min(20).max(200) }).strict(),
-    z.object({ name: z.string().trim().min(1).max(100), sandbox: z.literal(true) }).strict(),
-  ]),
+  body: z
+    .object({
+      name: z.string().trim().min(1).max(100),
+      /** Cloudflare API token (printable, no spaces). */
+      token: z.string().trim().min(20).max(200).regex(/^[\x21-\x7e]+$/, 'must be a Cloudflare API token').optional(),
+      /** Local mode only: a fresh sandbox account with demo zones. */
+      sandbox: z.literal(true).optional(),
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      if (v.token === undefined && v.sandbox === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'give a token (or sandbox: true in local mode)' });
+      if (v.token !== undefined && v.sandbox !== undefined) ctx.addIssue({ code: 'custom', path: ['sandbox'], message: 'give either token or sandbox, not both' });
+    })
+    .transform((v) => (v.sandbox ? { name: v.name, sandbox: true as const } : { name: v.name, token: v.token! })),
   response: z.object({ account: CloudflareAccount }),
   successStatus: 201,
 });
@@ -140,17 +150,32 @@ export const listDnsRecords = defineRoute({
   response: z.object({ records: z.array(DnsRecord), page: z.number(), perPage: z.number(), totalCount: z.number(), totalPages: z.number() }),
 });
 
+const recordFields = {
+  type: DnsType,
+  name: z.string().trim().min(1).max(253),
+  content: z.string().trim().min(1).max(4096),
+  ttl: z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400'),
+  proxied: z.boolean(),
+  priority: z.number().int().min(0).max(65535),
+  comment: z.string().max(100),
+};
+
 export const DnsRecordInput = z
   .object({
-    type: DnsType,
-    name: z.string().trim().min(1).max(253),
-    content: z.string().trim().min(1).max(4096),
-    ttl: z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400').default(1),
-    proxied: z.boolean().default(false),
-    priority: z.number().int().min(0).max(65535).optional(),
-    comment: z.string().max(100).optional(),
+    ...recordFields,
+    ttl: recordFields.ttl.default(1),
+    proxied: recordFields.proxied.default(false),
+    priority: recordFields.priority.optional(),
+    comment: recordFields.comment.optional(),
   })
   .strict();
+
+/** PATCH: only the fields given change (no defaults). */
+export const DnsRecordPatch = z
+  .object(recordFields)
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'give at least one field');
 
 export const createDnsRecord = defineRoute({
   operationId: 'createDnsRecord',
@@ -177,7 +202,7 @@ export const updateDnsRecord = defineRoute({
   summary: 'Update fields of one DNS record',
   tags: ['dns'],
   params: RecordParams,
-  body: DnsRecordInput.partial().strict().refine((v) => Object.keys(v).length > 0, 'give at least one field'),
+  body: DnsRecordPatch,
   response: z.object({ record: DnsRecord }),
 });
 

@@ -21,6 +21,7 @@ import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import type { LocalFauxqs } from './fauxqs';
 import type { Gateway } from './gateway';
 import type { LocalKms } from './kms';
+import type { CloudflareSandbox } from './cloudflare';
 import type { HandlerResolver } from './lambda';
 import type { Pollers } from './pollers';
 import type { Schedules } from './schedules';
@@ -73,6 +74,13 @@ export interface LocalStackOptions {
   corsAllowedOrigins?: string;
   /** Write the env into process.env (handlers run in this process). @default true */
   applyToProcessEnv?: boolean;
+  /**
+   * The Cloudflare sandbox backing `sandbox: true` accounts (its URL and admin token reach the
+   * handlers as CLOUDFLARE_SANDBOX_URL / CLOUDFLARE_SANDBOX_ADMIN_TOKEN). State persists in
+   * dataDir/cloudflare-sandbox.json when `persist`. false: no sandbox (sandbox accounts are refused).
+   * @default { timeScale: 1 }
+   */
+  cloudflareSandbox?: false | { timeScale?: number; port?: number };
   log?: (line: string) => void;
 }
 
@@ -88,6 +96,8 @@ export interface LocalStack {
   readonly dynamodbPid: number;
   readonly pollers?: Pollers;
   readonly schedules?: Schedules;
+  /** The Cloudflare sandbox (base URL …/client/v4, admin origin) unless disabled. */
+  readonly cloudflareSandbox?: { readonly url: string; readonly origin: string; readonly adminToken: string };
   stop(): Promise<void>;
 }
 
@@ -103,6 +113,8 @@ export interface LocalEnvInput {
   corsAllowedOrigins?: string;
   endpoints: { dynamodb: string; sqs: string; s3: string; kms: string };
   logLevel?: string;
+  /** The local Cloudflare sandbox (need `cloudflare`). */
+  cloudflareSandbox?: { url: string; adminToken: string };
 }
 
 /** Every need any function declares (the local process serves them all). */
@@ -146,6 +158,10 @@ export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
     AWS_ENDPOINT_URL_KMS: i.endpoints.kms,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    // cloudflare (local only): the sandbox behind `sandbox: true` accounts
+    ...(i.cloudflareSandbox
+      ? { CLOUDFLARE_SANDBOX_URL: i.cloudflareSandbox.url, CLOUDFLARE_SANDBOX_ADMIN_TOKEN: i.cloudflareSandbox.adminToken }
+      : {}),
   };
 }
 
@@ -260,20 +276,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { DynamoDBClient } = sdk().ddb;
     const { SQSClient } = sdk().sqs;
     const { S3Client } = sdk().s3;
+    const cfAdminToken = randomBytes(24).toString('hex');
+    const cfOptions = options.cloudflareSandbox ?? {};
     const started = await Promise.allSettled([
       ddbStarting,
       startFauxqs({ rootDir: REPO_ROOT, region, s3Dir: persist ? join(dataDir, 's3') : undefined }),
       startKms({ masterKeyFile: persist ? join(dataDir, 'kms-master.key') : undefined, region }),
+      cfOptions === false
+        ? Promise.resolve(undefined)
+        : (require('./cloudflare') as typeof import('./cloudflare')).startCloudflareSandbox({
+            port: cfOptions.port ?? 0,
+            timeScale: cfOptions.timeScale,
+            adminToken: cfAdminToken,
+            persistPath: persist ? join(dataDir, 'cloudflare-sandbox.json') : undefined,
+          }),
     ]);
-    for (const r of started) if (r.status === 'fulfilled') stoppers.push(r.value.stop);
+    for (const r of started) {
+      if (r.status !== 'fulfilled' || !r.value) continue;
+      const v = r.value;
+      stoppers.push('stop' in v ? v.stop : v.close);
+    }
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const ddbLocal = (started[0] as PromiseFulfilledResult<DynamoDbLocal>).value;
     const fauxqs = (started[1] as PromiseFulfilledResult<LocalFauxqs>).value;
     const kms = (started[2] as PromiseFulfilledResult<LocalKms>).value;
+    const cfSandbox = (started[3] as PromiseFulfilledResult<CloudflareSandbox | undefined>).value;
     log(`dynamodb  ${ddbLocal.url} (pid ${ddbLocal.pid}${persist ? `, ${join(dataDir, 'dynamodb')}` : ', in memory'})`);
     log(`sqs+s3    ${fauxqs.url} (fauxqs)`);
     log(`kms       ${kms.url} (${kms.keyArn})`);
+    if (cfSandbox) log(`cloudflare ${cfSandbox.url} (sandbox${persist ? `, ${join(dataDir, 'cloudflare-sandbox.json')}` : ', in memory'})`);
 
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const ddb = new DynamoDBClient({ region, endpoint: ddbLocal.url, credentials });
@@ -316,6 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       corsAllowedOrigins: options.corsAllowedOrigins,
       endpoints: { dynamodb: ddbLocal.url, sqs: fauxqs.url, s3: fauxqs.url, kms: kms.url },
       logLevel: process.env.LOG_LEVEL,
+      cloudflareSandbox: cfSandbox ? { url: cfSandbox.url, adminToken: cfAdminToken } : undefined,
     });
     if (options.applyToProcessEnv ?? true) {
       const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -358,6 +391,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbPid: ddbLocal.pid,
       pollers,
       schedules,
+      cloudflareSandbox: cfSandbox ? { url: cfSandbox.url, origin: cfSandbox.origin, adminToken: cfAdminToken } : undefined,
       stop: () => (stopped ??= stopAll()),
     };
   } catch (e) {

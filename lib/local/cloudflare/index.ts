@@ -90,7 +90,9 @@ export async function startCloudflareSandbox(opts: CloudflareSandboxOptions = {}
   const doSeed = (s?: SeedOptions | 'demo'): SeedResult => {
     const res = s === 'demo' ? seedDemo(state) : seedState(state, s ?? {});
     tokens = res.tokens;
-    limiter.reset();
+    // Adding to the state (reset: false, e.g. provisioning one more sandbox account) must not
+    // lift other tokens' rate-limit blocks.
+    if (s === 'demo' || s?.reset !== false) limiter.reset();
     return res;
   };
   if (opts.persistPath) state.persistTo(opts.persistPath);

@@ -1,0 +1,94 @@
+/** Cloudflare accounts, zones and DNS records (thin: parse → authorize → domain → HTTP). */
+import { userTenant } from '../crypto/tenant';
+import * as c from '../contracts/cloudflare';
+import { dataLayerFromEnv } from '../data';
+import { audit, connectAccount, listAccounts, removeAccount, verifyAccount, type Actor, type CloudflareDeps } from '../cloudflare/accounts';
+import { cloudflareEnv } from '../cloudflare/client';
+import { createRecord, deleteRecord, exportZone, listRecords, listZones, updateRecord } from '../cloudflare/dns';
+import type { Principal, RequestMeta } from '../http/auth';
+import { bind, httpFunction } from '../http/handler';
+import { identityFromEnv } from '../identity/from-env';
+
+const data = dataLayerFromEnv();
+const env = cloudflareEnv();
+const { authenticate } = identityFromEnv();
+
+function actorOf(principal: Principal, meta: RequestMeta): Actor {
+  return {
+    userId: principal.userId,
+    tier: principal.tier,
+    actor: principal.credential === 'api-key' ? `apikey#${principal.credentialId}` : `user#${principal.userId}`,
+    requestId: meta.requestId,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+  };
+}
+
+/** Per request: the needs-attention hook audits with this request's actor. */
+function depsFor(actor: Actor): CloudflareDeps {
+  const deps: CloudflareDeps = {
+    repo: data.repo,
+    audit: data.audit,
+    cloudflare: env,
+    now: Date.now,
+    onNeedsAttention: async (_tenant, account, detail) => {
+      await audit(deps, actor, 'cloudflare.account.verify-failed', { accountId: account.id, detail, during: 'call' });
+    },
+  };
+  return deps;
+}
+
+const ctx = (req: { principal: Principal } & RequestMeta) => {
+  const actor = actorOf(req.principal, req);
+  return { actor, deps: depsFor(actor), tenant: userTenant(actor.userId) };
+};
+
+const attachmentName = (zoneName: string) => `${zoneName.replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 200) || 'zone'}.txt`;
+
+export const handler = httpFunction(
+  'cloudflare',
+  [
+    bind(c.createCloudflareAccount, async (req) => {
+      const { deps, actor } = ctx(req);
+      return { status: 201, body: { account: await connectAccount(deps, actor, req.body) } };
+    }),
+    bind(c.listCloudflareAccounts, async (req) => ({ body: { accounts: await listAccounts(data, ctx(req).tenant) } })),
+    bind(c.deleteCloudflareAccount, async (req) => {
+      const { deps, actor } = ctx(req);
+      await removeAccount(deps, actor, req.params.id);
+      return { status: 204 };
+    }),
+    bind(c.verifyCloudflareAccount, async (req) => {
+      const { deps, actor } = ctx(req);
+      return { body: { account: await verifyAccount(deps, actor, req.params.id) } };
+    }),
+    bind(c.listZones, async (req) => {
+      const { deps, tenant } = ctx(req);
+      return { body: await listZones(deps, tenant, req.params.id, req.query) };
+    }),
+    bind(c.listDnsRecords, async (req) => {
+      const { deps, tenant } = ctx(req);
+      return { body: await listRecords(deps, tenant, req.params.id, req.params.zoneId, req.query) };
+    }),
+    bind(c.createDnsRecord, async (req) => {
+      const { deps, tenant } = ctx(req);
+      return { status: 201, body: { record: await createRecord(deps, tenant, req.params.id, req.params.zoneId, req.body) } };
+    }),
+    bind(c.updateDnsRecord, async (req) => {
+      const { deps, tenant } = ctx(req);
+      return { body: { record: await updateRecord(deps, tenant, req.params.id, req.params.zoneId, req.params.recordId, req.body) } };
+    }),
+    bind(c.deleteDnsRecord, async (req) => {
+      const { deps, tenant } = ctx(req);
+      await deleteRecord(deps, tenant, req.params.id, req.params.zoneId, req.params.recordId);
+      return { status: 204 };
+    }),
+    bind(c.exportZoneBind, async (req) => {
+      const { deps, tenant } = ctx(req);
+      const { zoneName, bind: text } = await exportZone(deps, tenant, req.params.id, req.params.zoneId);
+      return { text, headers: { 'content-disposition': `attachment; filename="${attachmentName(zoneName)}"` } };
+    }),
+  ],
+  { authenticate },
+);
+

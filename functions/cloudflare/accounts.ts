@@ -1,0 +1,258 @@
+/**
+ * Connected Cloudflare accounts: connect (verify + store the token encrypted), list, remove,
+ * re-verify; sandbox accounts provisioned through the local sandbox's admin API.
+ *
+ *   connectAccount(deps, actor, { name, token } | { name, sandbox: true }) -> AccountView
+ *   listAccounts(deps, tenant) -> AccountView[]
+ *   removeAccount(deps, actor, id) -> void
+ *   verifyAccount(deps, actor, id) -> AccountView   (token refused → status needs-attention, audited)
+ *
+ * Sandbox accounts: each one is a fresh Cloudflare account + scoped token + demo zones inside
+ * the sandbox named by CLOUDFLARE_SANDBOX_URL (POST /__sandbox/seed with reset:false), so users
+ * never share zones. Where that env is absent (AWS) `sandbox: true` is a 400.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Audit } from '../audit/audit';
+import { userTenant, type Tenant } from '../crypto/tenant';
+import type { Repository } from '../data/repository';
+import { DomainError } from '../errors';
+import { newId } from '../identity/tokens';
+import { limitsFor, type Tier } from '../tiers';
+import {
+  cloudflareClient,
+  cloudflareProblem,
+  isTokenRejected,
+  loadAccount,
+  connectionOf,
+  tokenRejectionDetail,
+  type CloudflareConnection,
+  type CloudflareEnv,
+  type CloudflarePorts,
+  type StoredCloudflareAccount,
+} from './client';
+import { cfAccountSk, CloudflareAccountEntity, type CloudflareAccountItem } from './entities';
+
+/** Accounts one user may connect. */
+export const MAX_ACCOUNTS_PER_USER = 50;
+
+export interface CloudflareDeps extends CloudflarePorts {
+  readonly repo: Pick<Repository, 'get' | 'update' | 'create' | 'delete' | 'query'>;
+  readonly audit: Pick<Audit, 'record'>;
+  /** For the sandbox admin API. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** Who acts, and from where (audit). */
+export interface Actor {
+  readonly userId: string;
+  readonly tier: Tier;
+  /** `user#<id>` or `apikey#<id>`. */
+  readonly actor: string;
+  readonly requestId: string;
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+export interface AccountView {
+  id: string;
+  name: string;
+  tokenHint: string;
+  sandbox: boolean;
+  status: 'active' | 'needs-attention';
+  statusDetail: string | null;
+  createdAt: string;
+  verifiedAt: string | null;
+}
+
+export function accountView(a: StoredCloudflareAccount): AccountView {
+  return {
+    id: a.id,
+    name: a.name,
+    tokenHint: a.tokenHint,
+    sandbox: a.kind === 'sandbox',
+    status: a.status,
+    statusDetail: a.statusDetail ?? null,
+    createdAt: a.createdAt,
+    verifiedAt: a.verifiedAt ?? null,
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const hintOf = (token: string) => token.slice(-4);
+
+export async function audit(deps: CloudflareDeps, actor: Actor, type: string, metadata: Record<string, unknown>): Promise<void> {
+  await deps.audit.record(
+    userTenant(actor.userId),
+    { type, actor: actor.actor, ip: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId, metadata },
+    { retentionDays: limitsFor(actor.tier).auditRetentionDays },
+  );
+}
+
+type Verification = { ok: true; tokenId: string } | { ok: false; detail: string };
+
+/** GET /user/tokens/verify. A refused or inactive token is a result; other failures throw a problem. */
+export async function verifyToken(conn: CloudflareConnection): Promise<Verification> {
+  try {
+    const res = await cloudflareClient(conn).user.tokens.verify();
+    if (res.status !== 'active') return { ok: false, detail: `Cloudflare reports the token as ${res.status}` };
+    return { ok: true, tokenId: res.id };
+  } catch (err) {
+    if (isTokenRejected(err)) return { ok: false, detail: tokenRejectionDetail(err) };
+    throw cloudflareProblem(err);
+  }
+}
+
+// ── sandbox provisioning (local mode) ─────────────────────────────────────────
+
+interface Provisioned {
+  token: string;
+  tokenId: string;
+  cfAccountId: string;
+}
+
+function sandboxUnavailable(): DomainError {
+  return new DomainError('invalid', 'Sandbox accounts exist only in local mode (npm start), where the Cloudflare sandbox runs.', {
+    code: 'sandbox-unavailable',
+    fields: [{ in: 'body', field: 'sandbox', message: 'sandbox accounts exist only in local mode' }],
+  });
+}
+
+/** One fresh sandbox account, scoped token and demo zones (3 zones: pro, free, business; 150 records each). */
+async function provisionSandbox(deps: CloudflareDeps, env: CloudflareEnv, label: string): Promise<Provisioned> {
+  if (!env.sandboxUrl) throw sandboxUnavailable();
+  const origin = new URL(env.sandboxUrl).origin;
+  const cfAccountId = randomBytes(16).toString('hex');
+  const suffix = cfAccountId.slice(0, 6);
+  const body = {
+    reset: false,
+    accounts: [{ name: `${label} (sandbox)`, id: cfAccountId }],
+    tokens: [{ name: 'flarevault sandbox token', accounts: [cfAccountId], write: true, user: cfAccountId }],
+    zones: 3,
+    recordsPerZone: 150,
+    plan: ['pro', 'free', 'business'],
+    prefix: `demo-${suffix}`,
+    tld: 'example',
+  };
+  let res: Response;
+  try {
+    res = await (deps.fetch ?? fetch)(`${origin}/__sandbox/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(env.sandboxAdminToken ? { 'x-sandbox-admin': env.sandboxAdminToken } : {}) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (e) {
+    throw new DomainError('upstream-failed', 'The local Cloudflare sandbox did not answer.', { code: 'sandbox-unreachable', cause: e });
+  }
+  const json = (await res.json().catch(() => undefined)) as { tokens?: Array<{ id: string; value: string }> } | undefined;
+  const tok = json?.tokens?.[0];
+  if (!res.ok || !tok) {
+    throw new DomainError('upstream-failed', `The local Cloudflare sandbox refused to provision an account (HTTP ${res.status}).`, { code: 'sandbox-failed' });
+  }
+  return { token: tok.value, tokenId: tok.id, cfAccountId };
+}
+
+/** Best effort: delete the sandbox account's zones and revoke its token, so nothing lingers. */
+async function deprovisionSandbox(deps: CloudflareDeps, account: StoredCloudflareAccount): Promise<void> {
+  const env = deps.cloudflare;
+  if (!env.sandboxUrl) return;
+  try {
+    const cf = cloudflareClient({ token: account.token, baseURL: env.sandboxUrl }, { maxRetries: 0, timeoutMs: 5_000 });
+    for await (const z of cf.zones.list({ per_page: 50 })) await cf.zones.delete({ zone_id: z.id });
+  } catch {
+    // the token may already be gone
+  }
+  try {
+    const origin = new URL(env.sandboxUrl).origin;
+    await (deps.fetch ?? fetch)(`${origin}/__sandbox/tokens/${encodeURIComponent(account.cfTokenId ?? account.token)}`, {
+      method: 'DELETE',
+      headers: env.sandboxAdminToken ? { 'x-sandbox-admin': env.sandboxAdminToken } : {},
+      signal: AbortSignal.timeout(5_000),
+    });
+  } catch {
+    // best effort
+  }
+}
+
+// ── use cases ─────────────────────────────────────────────────────────────────
+
+export type ConnectInput = { name: string; token: string } | { name: string; sandbox: true };
+
+export async function connectAccount(deps: CloudflareDeps, actor: Actor, input: ConnectInput): Promise<AccountView> {
+  const tenant = userTenant(actor.userId);
+  const existing = await deps.repo.query(tenant, CloudflareAccountEntity, { skPrefix: 'CFACCT#', limit: MAX_ACCOUNTS_PER_USER + 1 });
+  if (existing.items.length >= MAX_ACCOUNTS_PER_USER) {
+    throw new DomainError('limit-exceeded', `At most ${MAX_ACCOUNTS_PER_USER} Cloudflare accounts per user; remove one first.`, { code: 'cloudflare-account-limit' });
+  }
+
+  let kind: CloudflareAccountItem['kind'];
+  let token: string;
+  let cfAccountId: string | undefined;
+  if ('sandbox' in input) {
+    const p = await provisionSandbox(deps, deps.cloudflare, input.name);
+    kind = 'sandbox';
+    token = p.token;
+    cfAccountId = p.cfAccountId;
+  } else {
+    kind = 'token';
+    token = input.token;
+  }
+
+  const verified = await verifyToken(connectionOf(deps, { kind, token }));
+  if (!verified.ok) {
+    throw new DomainError('invalid', `Cloudflare did not accept this token: ${verified.detail}.`, {
+      code: 'cloudflare-token-invalid',
+      fields: [{ in: 'body', field: 'token', message: verified.detail }],
+    });
+  }
+
+  const id = newId();
+  const now = iso(deps.now());
+  const item: CloudflareAccountItem = {
+    name: input.name,
+    token,
+    tokenHint: hintOf(token),
+    kind,
+    cfTokenId: verified.tokenId,
+    ...(cfAccountId ? { cfAccountId } : {}),
+    status: 'active',
+    statusDetail: null,
+    createdAt: now,
+    verifiedAt: now,
+  };
+  const stored = await deps.repo.create(tenant, CloudflareAccountEntity, cfAccountSk(id), item);
+  await audit(deps, actor, 'cloudflare.account.connected', { accountId: id, sandbox: kind === 'sandbox' });
+  return accountView({ ...stored, id });
+}
+
+export async function listAccounts(deps: Pick<CloudflareDeps, 'repo'>, tenant: Tenant): Promise<AccountView[]> {
+  const out: AccountView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(tenant, CloudflareAccountEntity, { skPrefix: 'CFACCT#', limit: 100, cursor, consistent: true });
+    for (const it of page.items) out.push(accountView({ ...it, id: it.sk.slice('CFACCT#'.length) }));
+    cursor = page.cursor;
+  } while (cursor);
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+export async function removeAccount(deps: CloudflareDeps, actor: Actor, id: string): Promise<void> {
+  const tenant = userTenant(actor.userId);
+  const account = await loadAccount(deps, tenant, id);
+  await deps.repo.delete(tenant, CloudflareAccountEntity, cfAccountSk(id));
+  if (account.kind === 'sandbox') await deprovisionSandbox(deps, account);
+  await audit(deps, actor, 'cloudflare.account.removed', { accountId: id, sandbox: account.kind === 'sandbox' });
+}
+
+export async function verifyAccount(deps: CloudflareDeps, actor: Actor, id: string): Promise<AccountView> {
+  const tenant = userTenant(actor.userId);
+  const account = await loadAccount(deps, tenant, id);
+  const result = await verifyToken(connectionOf(deps, account));
+  const now = iso(deps.now());
+  const patch: Partial<CloudflareAccountItem> = result.ok
+    ? { status: 'active', statusDetail: null, verifiedAt: now, cfTokenId: result.tokenId }
+    : { status: 'needs-attention', statusDetail: result.detail.slice(0, 500) };
+  const updated = await deps.repo.update(tenant, CloudflareAccountEntity, cfAccountSk(id), patch, { expectedVersion: account.version });
+  if (!result.ok) await audit(deps, actor, 'cloudflare.account.verify-failed', { accountId: id, detail: result.detail });
+  return accountView({ ...updated, id });
+}
