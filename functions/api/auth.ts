@@ -14,10 +14,11 @@ import { changePassword, requestPasswordReset, resetPassword } from '../identity
 import { listSessions, revokeAllSessions, revokeSession, type IssuedSession } from '../identity/sessions';
 import { readCredential } from '../identity/authenticate';
 import { csrfTokenFor, parseToken } from '../identity/tokens';
+import { mailerFromEnv } from '../mail/from-env';
 import { readOutbox } from '../mail/outbox';
 
 const env = loadEnv(['mail']);
-const { deps, authenticate } = identityFromEnv();
+const { deps, authenticate } = identityFromEnv(mailerFromEnv(env));
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
 
 function signedIn(user: UserView, session: IssuedSession, client: 'browser' | 'token', status: number): Reply {
