@@ -210,7 +210,8 @@ export function Badge({ color = 'gray', children }: { color?: keyof typeof BADGE
 
 export function Table({ children, label }: { children: ReactNode; label: string }) {
   return (
-    <div className="-mx-4 overflow-x-auto sm:mx-0">
+    // `relative`: sr-only (absolute) cells stay inside the scroll box instead of widening the page.
+    <div className="relative -mx-4 overflow-x-auto sm:mx-0">
       <table className="min-w-full divide-y divide-slate-200 text-left text-sm" aria-label={label}>
         {children}
       </table>

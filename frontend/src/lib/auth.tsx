@@ -77,7 +77,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       /* the session may already be gone; sign out locally anyway */
     }
     setCsrfToken(null);
-    qc.clear();
+    // Not qc.clear(): the `me` observer must keep its query, or it would go on showing the old user.
+    await qc.cancelQueries();
+    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
     qc.setQueryData(keys.me, null);
     navigate('/login', { replace: true });
   }, [qc]);

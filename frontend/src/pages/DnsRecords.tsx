@@ -83,8 +83,8 @@ export default function DnsRecords({ params }: { params: Params }) {
                   <th className={th}>Type</th>
                   <th className={th}>Name</th>
                   <th className={th}>Content</th>
-                  <th className={th}>TTL</th>
-                  <th className={th}>Proxy</th>
+                  <th className={`${th} hidden sm:table-cell`}>TTL</th>
+                  <th className={`${th} hidden sm:table-cell`}>Proxy</th>
                   <th className={th}>
                     <span className="sr-only">Actions</span>
                   </th>
@@ -256,13 +256,13 @@ function RecordRow({ record: r, accountId, zoneId }: { record: DnsRecord; accoun
       <td className={td}>
         <Badge>{r.type}</Badge>
       </td>
-      <td className={`${td} font-mono text-xs break-all`}>{r.name}</td>
-      <td className={`${td} max-w-xs font-mono text-xs break-all`} data-col="content">
+      <td className={`${td} min-w-[9rem] font-mono text-xs break-all`}>{r.name}</td>
+      <td className={`${td} max-w-xs min-w-[7rem] font-mono text-xs break-all`} data-col="content">
         {r.priority !== undefined ? <span className="mr-1 text-slate-500">{r.priority}</span> : null}
         {r.content}
       </td>
-      <td className={`${td} text-xs`}>{ttlLabel(r.ttl)}</td>
-      <td className={td}>{r.proxied ? <Badge color="amber">proxied</Badge> : <span className="text-xs text-slate-500">DNS only</span>}</td>
+      <td className={`${td} hidden text-xs sm:table-cell`}>{ttlLabel(r.ttl)}</td>
+      <td className={`${td} hidden sm:table-cell`}>{r.proxied ? <Badge color="amber">proxied</Badge> : <span className="text-xs text-slate-500">DNS only</span>}</td>
       <td className={`${td} whitespace-nowrap text-right`}>
         <button type="button" onClick={startEdit} className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Edit ${r.type} ${r.name}`}>
           <Pencil className="size-4" aria-hidden />

@@ -1,0 +1,395 @@
+/**
+ * The dashboard walk of issue 7, as a new user, in a real browser against the
+ * local stack (jest globalSetup): sign up → enable MFA → log in again with a
+ * recovery code → add a sandbox account → zones and DNS → find-and-replace
+ * across zones → progress to done → new values in the DNS table → revert →
+ * values restored; then jobs, security, outbox, session expiry and 375 px.
+ *
+ * Steps whose API routes are not in functions/manifest.ts yet are skipped
+ * (reported as skipped, with the missing routes named in the test title).
+ * Screenshots: test-artifacts/screenshots/. Every step asserts no console
+ * errors and no uncaught exceptions.
+ */
+import { TOTP, Secret } from 'otpauth';
+import type { Page } from 'playwright-core';
+import { routes } from '../../functions/manifest';
+import { ConsoleWatch, browserSkipReason, countIs, ensureSpaBuilt, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
+
+const skipReason = browserSkipReason();
+if (skipReason) console.warn(`\n[e2e] dashboard suite skipped: ${skipReason}\n`);
+
+const have = new Set(routes.map((r) => `${r.method} ${r.path}`));
+const AUTH = ['POST /api/v1/auth/signup', 'POST /api/v1/auth/login', 'GET /api/v1/me', 'POST /api/v1/auth/logout'];
+const MFA = ['POST /api/v1/auth/mfa/totp/enroll', 'POST /api/v1/auth/mfa/totp/confirm'];
+const CF = ['POST /api/v1/cloudflare/accounts', 'GET /api/v1/cloudflare/accounts', 'GET /api/v1/cloudflare/accounts/{id}/zones', 'GET /api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records'];
+const JOBS = ['POST /api/v1/jobs', 'GET /api/v1/jobs/{id}', 'GET /api/v1/jobs/{id}/items', 'POST /api/v1/jobs/{id}/apply', 'GET /api/v1/jobs/{id}/events'];
+
+/** A test that runs only when its routes exist; otherwise skipped with the missing routes in its title. */
+let onFailure: (name: string) => Promise<void> = async () => undefined;
+function step(name: string, needs: string[], fn: () => Promise<void>, timeout = 90_000): void {
+  const missing = needs.filter((k) => !have.has(k));
+  if (skipReason || missing.length) {
+    test.skip(missing.length ? `${name} (needs ${missing.join(', ')})` : name, fn);
+    return;
+  }
+  test(
+    name,
+    async () => {
+      try {
+        await fn();
+      } catch (e) {
+        await onFailure(name).catch(() => undefined);
+        throw e;
+      }
+    },
+    timeout,
+  );
+}
+
+/** API paths of routes the manifest does not have yet: the SPA gets 404 there (e.g. the overview asks for jobs). */
+const notYetRoutes = routes.length
+  ? [...new Set([...AUTH, ...MFA, ...CF, ...JOBS, 'GET /api/v1/jobs', 'GET /api/v1/audit-events', 'GET /api/v1/dev/outbox'])]
+      .filter((k) => !have.has(k))
+      .map((k) => new RegExp(`^${k.split(' ')[1]!.replace(/\{[^}]+\}/g, '[^/]+')}$`))
+  : [];
+
+const describeBrowser = skipReason ? describe.skip : describe;
+
+describeBrowser('dashboard (browser e2e)', () => {
+  let b: Browser;
+  let page: Page;
+  let watch: ConsoleWatch;
+  const base = process.env.FLAREVAULT_URL ?? '';
+  const email = `e2e-${Date.now().toString(36)}@example.com`;
+  const password = 'correct horse battery staple 42';
+  let recoveryCodes: string[] = [];
+  let accountId = '';
+  let zoneId = '';
+  let zoneName = '';
+  let originalContent = '';
+  const NEW_CONTENT = '203.0.113.77';
+  let jobId = '';
+
+  const url = (path: string) => `${base}${path}`;
+  const go = async (path: string) => {
+    await page.goto(url(path));
+  };
+  const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+  const expectClean = () => expect(watch.take()).toEqual([]);
+
+  async function logIn(code?: { recovery: string }): Promise<void> {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    if (code) {
+      await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      await page.getByLabel('Recovery code').fill(code.recovery);
+      await page.getByRole('button', { name: 'Verify and log in' }).click();
+    }
+  }
+
+  async function waitForJobDone(id: string): Promise<void> {
+    await page.waitForURL(`**/jobs/${id}`);
+    await page.getByText(/^(done|partially-failed|failed)$/).first().waitFor({ timeout: 60_000 });
+    await seen(page.locator('h1').getByText('done', { exact: true }));
+  }
+
+  beforeAll(async () => {
+    ensureSpaBuilt();
+    resetScreenshots();
+    b = await launch();
+    page = b.page;
+    page.setDefaultTimeout(15_000);
+    watch = new ConsoleWatch(page);
+    // Answers the SPA asks for and handles: /me while signed out, the MFA step, the outbox outside local mode.
+    watch.allow = [
+      { status: 401, path: /^\/api\/v1\/me$/ },
+      { status: 401, path: /^\/api\/v1\/auth\/login$/ },
+      { status: 404, path: /^\/api\/v1\/dev\/outbox$/ },
+      ...notYetRoutes.map((path) => ({ status: 404, path })),
+    ];
+    onFailure = async (name) => {
+      await screenshot(page, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`);
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    await b?.close();
+  });
+
+
+  step('signed out: / goes to log in; sign up creates the account and lands on the overview', AUTH, async () => {
+    await go('/');
+    await page.waitForURL('**/login');
+    await seen(heading('Log in'));
+    await screenshot(page, 'login');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await seen(heading('Create your account'));
+    // Server-side validation lands next to the field (the 400 is expected).
+    watch.allow.push({ status: 400, path: /^\/api\/v1\/auth\/signup$/ });
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await seen(page.locator('[data-field-error="password"]'));
+    await screenshot(page, 'signup-field-error');
+    watch.allow.pop();
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await seen(heading('Overview'));
+    await screenshot(page, 'overview-new-user');
+    expectClean();
+  });
+
+  step('security: enable TOTP MFA with the QR code; recovery codes shown once', [...AUTH, ...MFA], async () => {
+    await go('/security?tab=mfa');
+    await page.getByRole('button', { name: 'Set up two-factor' }).click();
+    const secret = (await page.locator('[data-totp-secret]').textContent())!.trim();
+    await seen(page.getByRole('img', { name: /QR code/ }));
+    await screenshot(page, 'mfa-enrol');
+    const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+    await page.getByLabel('6-digit code from the app').fill(code);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('[data-recovery-codes]').waitFor();
+    recoveryCodes = await page.locator('[data-recovery-codes] li').allTextContents();
+    expect(recoveryCodes.length).toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'mfa-recovery-codes');
+    await page.getByRole('button', { name: 'I saved them' }).click();
+    await seen(page.getByText('Two-factor authentication is on.'));
+    expectClean();
+  });
+
+  step('log out, then log in: the MFA step asks for a code; a recovery code works', [...AUTH, ...MFA], async () => {
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.waitForURL('**/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await seen(page.getByLabel('Code from your authenticator app'));
+    await screenshot(page, 'login-mfa-step');
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
+    await page.getByRole('button', { name: 'Verify and log in' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await seen(heading('Overview'));
+    expectClean();
+  });
+
+  step('Cloudflare: add a sandbox account, browse and search its zones', [...AUTH, ...CF], async () => {
+    await go('/accounts');
+    await seen(heading('Cloudflare accounts'));
+    await screenshot(page, 'accounts-empty');
+    await page.getByRole('button', { name: 'Add sandbox account' }).first().click();
+    await seen(page.getByText('sandbox', { exact: true }), 30_000);
+    await screenshot(page, 'accounts');
+    await page.getByRole('link', { name: 'Zones', exact: true }).first().click();
+    await page.waitForURL(/\/accounts\/[^/]+\/zones$/);
+    accountId = new URL(page.url()).pathname.split('/')[2]!;
+    const links = page.getByRole('table', { name: 'Zones' }).getByRole('link');
+    await links.first().waitFor();
+    const count = await links.count();
+    expect(count).toBeGreaterThanOrEqual(2);
+    const names = await links.allTextContents();
+    await screenshot(page, 'zones');
+    // Search narrows the list (debounced, in the URL).
+    await page.getByLabel('Search zones').fill(names[1]!);
+    await page.waitForURL(/search=/);
+    await countIs(links, 1);
+    await page.getByLabel('Search zones').fill('');
+    await page.waitForURL((u) => !u.search.includes('search='));
+    await countIs(links, count);
+    zoneName = names[0]!;
+    await links.first().click();
+    await page.waitForURL(/\/zones\/[0-9a-f]{32}/);
+    zoneId = new URL(page.url()).pathname.split('/')[4]!;
+    expectClean();
+  });
+
+  step('DNS table: filters, inline edit, BIND export', [...AUTH, ...CF, 'GET /api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export', 'PATCH /api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}'], async () => {
+    await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}`);
+    const table = page.getByRole('table', { name: 'DNS records' });
+    await table.waitFor();
+    await screenshot(page, 'dns');
+    // The apex A record's content is what the job will replace.
+    await page.getByLabel('Type').selectOption('A');
+    await page.waitForURL(/type=A/);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
+    const apex = rows.find((r) => r[1] === zoneName) ?? rows[0]!;
+    originalContent = apex[2]!;
+    expect(originalContent).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    await screenshot(page, 'dns-filtered');
+
+    // Inline edit of a TXT record's TTL, then back.
+    await page.getByLabel('Type').selectOption('TXT');
+    await page.waitForURL(/type=TXT/);
+    const editBtn = table.getByRole('button', { name: /^Edit TXT/ }).first();
+    await editBtn.click();
+    await page.getByLabel('TTL').selectOption('600');
+    await screenshot(page, 'dns-inline-edit');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await seen(table.getByText('600s').first());
+
+    // BIND export downloads a file.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export BIND' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${zoneName}.zone`);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    expectClean();
+  });
+
+  step('job builder: find-and-replace across zones → plan preview with per-zone diff → apply → progress to done', [...AUTH, ...CF, ...JOBS], async () => {
+    await go(`/jobs/new?account=${accountId}`);
+    await seen(heading('New bulk job'));
+    await page.getByRole('button', { name: 'Select this page' }).click();
+    await page.getByRole('checkbox', { name: 'A', exact: true }).check();
+    await page.getByLabel('Content', { exact: true }).fill(originalContent);
+    await page.getByLabel('New content').fill(NEW_CONTENT);
+    await screenshot(page, 'job-builder');
+    await page.getByRole('button', { name: 'Plan and preview' }).click();
+    await page.waitForURL(/\/jobs\/(?!new)[^/]+$/);
+    jobId = new URL(page.url()).pathname.split('/')[2]!;
+    await seen(page.getByRole('heading', { name: 'Plan preview' }));
+    const changes = Number(await page.locator('[data-count="Changes"]').textContent());
+    expect(changes).toBeGreaterThanOrEqual(2);
+    // Expand one zone's diff.
+    await page.getByRole('button', { name: zoneName, exact: true }).click();
+    await seen(page.getByRole('list', { name: 'Diff' }).getByText(NEW_CONTENT).first());
+    await screenshot(page, 'job-plan-preview');
+    const confirm = page.getByLabel(/Type the number of zones/);
+    if (await confirm.isVisible()) {
+      const word = /\((\d+)\)/.exec((await page.getByText(/Type the number of zones/).textContent()) ?? '')![1]!;
+      await confirm.fill(word);
+    }
+    await page.getByRole('button', { name: /^Apply/ }).click();
+    await seen(page.getByRole('progressbar', { name: 'Job progress' }));
+    await screenshot(page, 'job-running');
+    await waitForJobDone(jobId);
+    await textIs(page.locator('[data-progress]'), `${changes} of ${changes} changes (100%)`);
+    await screenshot(page, 'job-done');
+    expectClean();
+  }, 120_000);
+
+  step('DNS table shows the new values', [...AUTH, ...CF, ...JOBS], async () => {
+    await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}&content=${NEW_CONTENT}`);
+    const table = page.getByRole('table', { name: 'DNS records' });
+    await seen(table.getByText(NEW_CONTENT).first());
+    await screenshot(page, 'dns-after-job');
+    await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}&content=${originalContent}&type=A`);
+    await seen(page.getByText('No record matches these filters'));
+    expectClean();
+  });
+
+  step('revert: the inverse job restores the old values', [...AUTH, ...CF, ...JOBS, 'POST /api/v1/jobs/{id}/revert'], async () => {
+    await go(`/jobs/${jobId}`);
+    await page.getByRole('button', { name: 'Revert' }).click();
+    await page.waitForURL((u) => /^\/jobs\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith(jobId));
+    const revertId = new URL(page.url()).pathname.split('/')[2]!;
+    await seen(page.getByRole('heading', { name: 'Plan preview' }));
+    await seen(page.getByRole('link', { name: /^Reverts job/ }));
+    await screenshot(page, 'revert-plan');
+    const confirm = page.getByLabel(/Type the number of zones/);
+    if (await confirm.isVisible()) {
+      const word = /\((\d+)\)/.exec((await page.getByText(/Type the number of zones/).textContent()) ?? '')![1]!;
+      await confirm.fill(word);
+    }
+    await page.getByRole('button', { name: /^Apply/ }).click();
+    await waitForJobDone(revertId);
+    await screenshot(page, 'revert-done');
+    await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}&content=${originalContent}&type=A`);
+    await seen(page.getByRole('table', { name: 'DNS records' }).getByText(originalContent).first());
+    await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}&content=${NEW_CONTENT}`);
+    await seen(page.getByText('No record matches these filters'));
+    await screenshot(page, 'dns-after-revert');
+    expectClean();
+  }, 120_000);
+
+  step('jobs list', [...AUTH, 'GET /api/v1/jobs'], async () => {
+    await go('/jobs');
+    await seen(heading('Jobs'));
+    await page.getByRole('table', { name: 'Jobs' }).waitFor();
+    await screenshot(page, 'jobs');
+    expectClean();
+  });
+
+  step('security: sessions, API key (secret once), password form, audit log', [...AUTH, 'GET /api/v1/auth/sessions', 'POST /api/v1/api-keys', 'GET /api/v1/api-keys', 'GET /api/v1/audit-events'], async () => {
+    await go('/security');
+    await seen(page.getByText('this device'));
+    await screenshot(page, 'security-sessions');
+    await page.getByRole('tab', { name: 'API keys' }).click();
+    await page.getByLabel('Name').fill('e2e key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await textIs(page.locator('[data-api-key-secret]'), /^fv_key_/);
+    await seen(page.getByRole('table', { name: 'API keys' }).getByText('e2e key'));
+    await screenshot(page, 'security-api-keys');
+    await page.getByRole('tab', { name: 'Password' }).click();
+    await screenshot(page, 'security-password');
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    await page.getByRole('table', { name: 'Audit events' }).waitFor();
+    await seen(page.getByText('hash chain intact'));
+    await screenshot(page, 'security-audit');
+    expectClean();
+  });
+
+  step('mail outbox (local mode): a password-reset mail shows up', [...AUTH, 'GET /api/v1/dev/outbox', 'POST /api/v1/auth/password/reset-request'], async () => {
+    await go('/forgot');
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await seen(page.getByText(/a reset link is on its way/));
+    await go('/outbox');
+    await seen(heading('Mail outbox'));
+    await seen(page.getByText(`to ${email}`).first(), 20_000);
+    await screenshot(page, 'outbox');
+    expectClean();
+  });
+
+  step('session expiry (410): the SPA sends the user to log in and back to where they were', [...AUTH, 'GET /api/v1/jobs'], async () => {
+    // The server's idle/absolute expiry is hours away; answer one request as an expired session would.
+    let served = false;
+    await page.route('**/api/v1/jobs?*', async (route) => {
+      if (served || route.request().method() !== 'GET') return route.fallback();
+      served = true;
+      await route.fulfill({
+        status: 410,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'https://flarevault.dev/problems/session-expired', title: 'Gone', status: 410, detail: 'The session expired.', requestId: 'e2e' }),
+      });
+    });
+    watch.allow.push({ status: 410, path: /^\/api\/v1\/jobs$/ });
+    await go('/jobs');
+    await page.waitForURL('**/login?expired=1');
+    await seen(page.getByText('Your session expired.'));
+    await screenshot(page, 'session-expired');
+    await page.unroute('**/api/v1/jobs?*');
+    await logIn(have.has(MFA[0]!) ? { recovery: recoveryCodes[1]! } : undefined);
+    await page.waitForURL((u) => u.pathname === '/jobs');
+    await seen(heading('Jobs'));
+    watch.allow.pop();
+    expectClean();
+  });
+
+  step('375 px wide: no horizontal overflow on the main pages', [...AUTH, ...CF], async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    const pages: Array<[string, string]> = [
+      ['/', 'overview'],
+      ['/accounts', 'accounts'],
+      [`/accounts/${accountId}/zones`, 'zones'],
+      [`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}`, 'dns'],
+      ['/jobs/new', 'job-builder'],
+      ['/security', 'security'],
+    ];
+    if (jobId) pages.push([`/jobs/${jobId}`, 'job-detail'], ['/jobs', 'jobs']);
+    for (const [path, name] of pages) {
+      await go(path);
+      await page.locator('h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect({ path, overflow }).toEqual({ path, overflow: 0 });
+      await screenshot(page, `mobile-${name}`);
+    }
+    // The menu opens and navigates.
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await page.locator('#mobile-nav').getByRole('link', { name: 'Jobs', exact: true }).click();
+    await seen(heading('Jobs'));
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expectClean();
+  }, 120_000);
+});

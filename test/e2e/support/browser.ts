@@ -1,0 +1,176 @@
+/**
+ * Browser helpers for the dashboard e2e suites: Debian's Chromium driven by
+ * playwright-core, a fresh profile per run, console-error capture, screenshots
+ * under test-artifacts/screenshots/, and a build of the SPA when it is stale.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
+
+export const ROOT = resolve(__dirname, '..', '..', '..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+const DIST_INDEX = join(ROOT, 'frontend', 'dist', 'index.html');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Why the browser suite cannot run here, or null when it can. */
+export function browserSkipReason(): string | null {
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`;
+  if (!process.env.FLAREVAULT_URL) return 'FLAREVAULT_URL is not set (jest globalSetup test/setup/global-setup.ts did not start the local stack)';
+  return null;
+}
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const name of readdirSync(path)) max = Math.max(max, newestMtime(join(path, name)));
+  return max;
+}
+
+/** Build frontend/dist when it is missing or older than any source file (the gateway serves it from disk). */
+export function ensureSpaBuilt(): void {
+  const sources = [join(ROOT, 'frontend', 'src'), join(ROOT, 'frontend', 'index.html'), join(ROOT, 'frontend', 'vite.config.ts'), join(ROOT, 'frontend', 'public')];
+  const newest = Math.max(...sources.filter(existsSync).map(newestMtime));
+  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newest) return;
+  console.log('e2e: frontend/dist is missing or stale; running the Vite build…');
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'frontend/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function launch(viewport = { width: 1280, height: 900 }): Promise<Browser> {
+  // Required lazily so the suite can be skipped without loading playwright.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'flarevault-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ConsoleProblem {
+  kind: 'console' | 'pageerror';
+  text: string;
+  url?: string;
+}
+
+/**
+ * Collects console errors and uncaught exceptions. Chromium also logs every
+ * non-2xx fetch as "Failed to load resource"; answers the SPA expects and
+ * handles (listed in `allow`) are not errors of the page.
+ */
+export class ConsoleWatch {
+  private problems: ConsoleProblem[] = [];
+  allow: Array<{ status: number; path: RegExp }> = [];
+
+  constructor(page: Page) {
+    page.on('console', (msg: ConsoleMessage) => {
+      if (msg.type() !== 'error') return;
+      const url = msg.location().url;
+      const m = /status of (\d{3})/.exec(msg.text());
+      if (m && url) {
+        const status = Number(m[1]);
+        const path = new URL(url).pathname;
+        if (this.allow.some((a) => a.status === status && a.path.test(path))) return;
+      }
+      this.problems.push({ kind: 'console', text: msg.text(), url });
+    });
+    page.on('pageerror', (err) => this.problems.push({ kind: 'pageerror', text: String(err?.stack ?? err) }));
+  }
+
+  /** Returns and clears what was collected since the last call. */
+  take(): ConsoleProblem[] {
+    const p = this.problems;
+    this.problems = [];
+    return p;
+  }
+}
+
+let shot = 0;
+/** Empties test-artifacts/screenshots/ so a run's files are numbered from 01. */
+export function resetScreenshots(): void {
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  shot = 0;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  shot += 1;
+  const file = join(SCREENSHOTS, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/* playwright-core has no web-first assertions (those live in @playwright/test); these few poll the same way. */
+
+/** Waits until the (first) element is visible. */
+export async function seen(locator: Locator, timeout?: number): Promise<void> {
+  await locator.first().waitFor({ state: 'visible', timeout });
+}
+
+/** Polls `probe` until it returns true, or throws with `what` after `timeout` ms. */
+export async function eventually(what: string, probe: () => Promise<boolean>, timeout = 15_000): Promise<void> {
+  const end = Date.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function countIs(locator: Locator, n: number, timeout?: number): Promise<void> {
+  let got = -1;
+  await eventually(`${n} elements`, async () => (got = await locator.count()) === n, timeout).catch((e) => {
+    throw new Error(`${(e as Error).message} (last count ${got})`);
+  });
+}
+
+export async function textIs(locator: Locator, expected: string | RegExp, timeout?: number): Promise<void> {
+  let got: string | null = null;
+  await eventually(`text ${String(expected)}`, async () => {
+    got = (await locator.first().textContent())?.trim() ?? null;
+    return got !== null && (typeof expected === 'string' ? got === expected : expected.test(got));
+  }, timeout).catch((e) => {
+    throw new Error(`${(e as Error).message} (last text ${JSON.stringify(got)})`);
+  });
+}
