@@ -75,7 +75,19 @@ function retryAfterSeconds(headers: Headers | undefined): number | undefined {
 /** fetch that tells the SDK not to retry a 429 whose Retry-After is too long (`x-should-retry: false`). */
 function boundedRetryFetch(maxWaitSeconds: number): typeof fetch {
   return async (input, init) => {
-    const res = await fetch(input, init);
+    let res: Response;
+    try {
+      res = await fetch(input, init);
+    } catch (e) {
+      // Re-throw aborts as an Error of this realm: the SDK recognises a timeout by
+      // `instanceof Error` + name 'AbortError', which fails for errors from another realm (jest vm).
+      if ((e as { name?: unknown } | null)?.name === 'AbortError' && !(e instanceof Error)) {
+        const err = new Error('The operation was aborted');
+        err.name = 'AbortError';
+        throw err;
+      }
+      throw e;
+    }
     if (res.status !== 429) return res;
     const wait = retryAfterSeconds(res.headers);
     if (wait === undefined || wait <= maxWaitSeconds) return res;

@@ -1,0 +1,160 @@
+/**
+ * The Cloudflare domain layer against a test-owned, time-scaled sandbox (timeScale 100: the
+ * 300 s window and block last 3 s), with a REAL (non-sandbox) account: the token account's
+ * client has no baseURL, so the SDK's own CLOUDFLARE_BASE_URL (set here, in this process)
+ * points it at the sandbox, exactly as an operator would in any environment.
+ *
+ * Why not over HTTP: the jest stack's handlers run in a child process started before any test,
+ * with a sandbox at real time scale; the HTTP suite (cloudflare-api.test.ts) covers the 429
+ * answer there. This suite runs the same domain functions the handlers call, on the real table.
+ */
+import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/cloudflare';
+import { connectAccount, listAccounts, verifyAccount, type Actor, type CloudflareDeps } from '../../functions/cloudflare/accounts';
+import { withCloudflare } from '../../functions/cloudflare/client';
+import { listZones } from '../../functions/cloudflare/dns';
+import { userTenant } from '../../functions/crypto/tenant';
+import { DomainError } from '../../functions/errors';
+import { freshUser, layer } from './data-fixtures';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let sb: CloudflareSandbox;
+const previousBaseUrl = process.env.CLOUDFLARE_BASE_URL;
+const dl = layer();
+const flagged: string[] = [];
+const deps: CloudflareDeps = {
+  repo: dl.repo,
+  audit: dl.audit,
+  cloudflare: {}, // as in AWS: no sandbox configured
+  now: Date.now,
+  onNeedsAttention: async (_t, account, detail) => void flagged.push(`${account.id}: ${detail}`),
+};
+
+function actorFor(): Actor {
+  const tenant = freshUser();
+  return { userId: tenant.id, tier: 'free', actor: `user#${tenant.id}`, requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' };
+}
+
+async function caught(p: Promise<unknown>): Promise<DomainError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
+  throw new Error('expected a DomainError');
+}
+
+/** Spend the token's whole budget (1,200 per scaled window) at once; true once a 429 is seen. */
+async function tripBlock(token: string): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, () => fetch(`${sb.url}/user/tokens/verify`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status)),
+    );
+    if (statuses.includes(429)) return true;
+  }
+  return false;
+}
+
+beforeAll(async () => {
+  sb = await startCloudflareSandbox({ seed: { zones: 3, recordsPerZone: 5, plan: ['free', 'pro'] }, timeScale: 100 });
+  process.env.CLOUDFLARE_BASE_URL = sb.url;
+});
+
+afterAll(async () => {
+  if (previousBaseUrl === undefined) delete process.env.CLOUDFLARE_BASE_URL;
+  else process.env.CLOUDFLARE_BASE_URL = previousBaseUrl;
+  await sb?.close();
+});
+
+describe('real token accounts (CLOUDFLARE_BASE_URL)', () => {
+  it('connects with a valid token, refuses an invalid one with a field error, refuses sandbox where none runs', async () => {
+    const actor = actorFor();
+    const tok = sb.addToken({ name: 'real' });
+    const account = await connectAccount(deps, actor, { name: 'Production', token: tok.value });
+    expect(account).toMatchObject({ name: 'Production', sandbox: false, status: 'active', tokenHint: tok.value.slice(-4) });
+
+    const bad = await caught(connectAccount(deps, actor, { name: 'Bad', token: 'x'.repeat(40) }));
+    expect(bad.kind).toBe('invalid');
+    expect(bad.options.code).toBe('cloudflare-token-invalid');
+    expect(bad.options.fields?.[0]).toMatchObject({ in: 'body', field: 'token' });
+    expect(bad.message).toMatch(/1000 Invalid API Token/);
+
+    const sandbox = await caught(connectAccount(deps, actor, { name: 'Demo', sandbox: true }));
+    expect(sandbox.kind).toBe('invalid');
+    expect(sandbox.options.code).toBe('sandbox-unavailable');
+    expect(sandbox.message).toMatch(/only in local mode/);
+
+    expect((await listAccounts(deps, userTenant(actor.userId))).map((a) => a.id)).toEqual([account.id]);
+  });
+
+  it('a revoked token flags the account on the next call, and verify keeps it flagged', async () => {
+    const actor = actorFor();
+    const tok = sb.addToken({ name: 'to revoke' });
+    const account = await connectAccount(deps, actor, { name: 'Soon revoked', token: tok.value });
+    sb.state.revokeToken(tok.value);
+    const tenant = userTenant(actor.userId);
+    const err = await caught(listZones(deps, tenant, account.id, { page: 1, perPage: 20 }));
+    expect(err.options.code).toBe('cloudflare-token-rejected');
+    expect(flagged.some((f) => f.startsWith(`${account.id}: `) && f.includes('9109'))).toBe(true);
+    const after = await verifyAccount(deps, actor, account.id);
+    expect(after.status).toBe('needs-attention');
+  });
+});
+
+describe('the 300-second block, time-scaled ×100', () => {
+  it('blocks the token after 1,200 requests in the window; 429 carries Retry-After; the block lifts after it', async () => {
+    const actor = actorFor();
+    const tok = sb.addToken({ name: 'busy' });
+    const account = await connectAccount(deps, actor, { name: 'Busy', token: tok.value });
+    const tenant = userTenant(actor.userId);
+
+    expect(await tripBlock(tok.value)).toBe(true);
+    // The bulk engine's client (no SDK retries) sees the block at once, as a problem.
+    const t0 = Date.now();
+    const err = await caught(withCloudflare(deps, tenant, account.id, {}, (cf) => cf.zones.list(), { maxRetries: 0 }));
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(err.kind).toBe('rate-limited');
+    expect(err.options.code).toBe('cloudflare-rate-limited');
+    expect(err.options.retryAfterSeconds).toBe(3); // 300 s / 100
+    expect((err.options.extra as { cloudflare: { errors: Array<{ code: number }> } }).cloudflare.errors[0]!.code).toBe(971);
+
+    // Still blocked until Retry-After has passed, then a fresh budget.
+    await sleep(3_100);
+    const ok = await listZones(deps, tenant, account.id, { page: 1, perPage: 20 });
+    expect(ok.totalCount).toBe(3);
+
+    // The interactive client waits a short Retry-After (≤ 5 s) itself and succeeds.
+    expect(await tripBlock(tok.value)).toBe(true);
+    const t1 = Date.now();
+    const again = await listZones(deps, tenant, account.id, { page: 1, perPage: 20 });
+    expect(again.zones).toHaveLength(3);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(2_000);
+    const limited = sb.log.entries().filter((e) => e.tokenHint === tok.value.slice(-4) && e.status === 429);
+    expect(limited.length).toBeGreaterThan(1);
+    // a rate limit is not a token problem
+    expect((await listAccounts(deps, tenant)).find((a) => a.id === account.id)!.status).toBe('active');
+  }, 30_000);
+
+  it('a hung Cloudflare becomes a 502 timeout problem naming the zone', async () => {
+    const actor = actorFor();
+    const tok = sb.addToken({ name: 'slow' });
+    const account = await connectAccount(deps, actor, { name: 'Slow', token: tok.value });
+    const tenant = userTenant(actor.userId);
+    const zone = [...sb.state.zones.values()][0]!.zone;
+    sb.faults.set({ timeout: 1, pathPrefixes: [`/zones/${zone.id}`] });
+    try {
+      const err = await caught(
+        withCloudflare(deps, tenant, account.id, { zoneId: zone.id, zoneName: zone.name }, (cf) => cf.dns.records.list({ zone_id: zone.id }), {
+          maxRetries: 0,
+          timeoutMs: 300,
+        }),
+      );
+      expect(err.kind).toBe('upstream-failed');
+      expect(err.options.code).toBe('cloudflare-timeout');
+      expect(err.message).toContain(zone.name);
+    } finally {
+      sb.faults.clear();
+    }
+  });
+});
