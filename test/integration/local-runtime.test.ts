@@ -435,8 +435,9 @@ describe('env contract', () => {
     originVerifySecret: 'x'.repeat(64),
     publicUrl: 'http://127.0.0.1:8787',
     endpoints: { dynamodb: 'http://d', sqs: 'http://s', s3: 'http://s', kms: 'http://k' },
+    cloudflareSandbox: { url: 'http://127.0.0.1:1/client/v4', adminToken: 'a'.repeat(48) },
   });
-  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'mail', 'edge', 'health'];
+  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'mail', 'edge', 'health', 'cloudflare'];
 
   it.each(Object.entries(functions))('env ⊇ envVarNames(needs) of %s', (_id, def) => {
     for (const name of envVarNames(def.needs)) expect(Object.keys(dummy)).toContain(name);
