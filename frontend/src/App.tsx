@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, type ComponentType, type LazyExoticComponent } from 'react';
-import { rememberLocation } from './api/client';
+import { rememberLocation, takeReturnLocation } from './api/client';
 import { Layout } from './components/Layout';
 import { SkeletonRows } from './components/ui';
 import { useAuth } from './lib/auth';
@@ -52,22 +52,23 @@ const fallback = (
 );
 
 export function App() {
-  const { status } = useAuth();
+  const { status, lostReason } = useAuth();
   const { path } = useLocation();
 
   const pub = resolve(PUBLIC, path);
   const isAuthPage = path === '/login' || path === '/signup';
   const priv = resolve(PRIVATE, path);
 
+  // All auth redirects happen here, after the new status has rendered.
   useEffect(() => {
     if (status === 'signed-out' && !isAuthPage && !pub) {
-      // Deep link while signed out: log in first, then come back here.
-      rememberLocation();
-      navigate('/login', { replace: true });
+      // Deep link or expired session: log in first, then come back here (not after an explicit sign-out).
+      if (lostReason !== 'user') rememberLocation();
+      navigate(`/login${lostReason === 'expired' ? '?expired=1' : ''}`, { replace: true });
     } else if (status === 'signed-in' && isAuthPage) {
-      navigate('/', { replace: true });
+      navigate(takeReturnLocation(), { replace: true });
     }
-  }, [status, isAuthPage, pub]);
+  }, [status, isAuthPage, pub, lostReason]);
 
   useEffect(() => {
     const names: Record<string, string> = { '/login': 'Log in', '/signup': 'Sign up' };

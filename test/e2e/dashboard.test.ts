@@ -341,10 +341,11 @@ describeBrowser('dashboard (browser e2e)', () => {
     expectClean();
   });
 
-  step('session expiry (410): the SPA sends the user to log in and back to where they were', [...AUTH, 'GET /api/v1/jobs'], async () => {
+  step('session expiry (410): the SPA sends the user to log in and back to where they were', [...AUTH, ...CF], async () => {
     // The server's idle/absolute expiry is hours away; answer one request as an expired session would.
+    const target = `/accounts/${accountId}/zones?search=${encodeURIComponent(zoneName.slice(0, 6))}`;
     let served = false;
-    await page.route('**/api/v1/jobs?*', async (route) => {
+    await page.route('**/api/v1/cloudflare/accounts', async (route) => {
       if (served || route.request().method() !== 'GET') return route.fallback();
       served = true;
       await route.fulfill({
@@ -353,15 +354,15 @@ describeBrowser('dashboard (browser e2e)', () => {
         body: JSON.stringify({ type: 'https://flarevault.dev/problems/session-expired', title: 'Gone', status: 410, detail: 'The session expired.', requestId: 'e2e' }),
       });
     });
-    watch.allow.push({ status: 410, path: /^\/api\/v1\/jobs$/ });
-    await go('/jobs');
+    watch.allow.push({ status: 410, path: /^\/api\/v1\/cloudflare\/accounts$/ });
+    await go(target);
     await page.waitForURL('**/login?expired=1');
     await seen(page.getByText('Your session expired.'));
     await screenshot(page, 'session-expired');
-    await page.unroute('**/api/v1/jobs?*');
+    await page.unroute('**/api/v1/cloudflare/accounts');
     await logIn(have.has(MFA[0]!) ? { recovery: recoveryCodes[1]! } : undefined);
-    await page.waitForURL((u) => u.pathname === '/jobs');
-    await seen(heading('Jobs'));
+    await page.waitForURL((u) => u.pathname + u.search === target);
+    await seen(heading(/^Zones/));
     watch.allow.pop();
     expectClean();
   });

@@ -82,6 +82,13 @@ export function rememberLocation(): void {
     }
   }
 }
+export function forgetReturnLocation(): void {
+  try {
+    sessionStorage.removeItem(RETURN_KEY);
+  } catch {
+    /* ignore */
+  }
+}
 export function takeReturnLocation(): string {
   try {
     const to = sessionStorage.getItem(RETURN_KEY);

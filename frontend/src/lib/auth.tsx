@@ -5,17 +5,16 @@
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, api, onSessionLost, setCsrfToken, takeReturnLocation } from '../api/client';
+import { ApiError, api, forgetReturnLocation, onSessionLost, setCsrfToken } from '../api/client';
 import { keys } from '../api/queries';
 import type { Me, SignedIn, User } from '../api/types';
-import { navigate } from './router';
 
 interface AuthState {
   status: 'loading' | 'signed-out' | 'signed-in';
   user: User | null;
-  /** Why the last session ended, shown on the login page. */
-  lostReason: 'expired' | 'signed-out' | null;
-  /** Store a fresh login/signup answer and go back to where the user was. */
+  /** Why the last session ended: expired (410), signed out elsewhere (401), or by the user here. */
+  lostReason: 'expired' | 'signed-out' | 'user' | null;
+  /** Store a fresh login/signup answer (App then goes back to where the user was). */
   signedIn: (s: SignedIn) => void;
   signOut: () => Promise<void>;
   refresh: () => Promise<unknown>;
@@ -47,14 +46,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     },
   });
 
+  // No navigation here: App redirects once the new status has rendered. Navigating
+  // first would show the old status on the new path for a render (and bounce).
   useEffect(
     () =>
       onSessionLost((reason) => {
         setLostReason(reason);
-        qc.cancelQueries();
+        void qc.cancelQueries();
         qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
         qc.setQueryData(keys.me, null);
-        navigate(`/login${reason === 'expired' ? '?expired=1' : ''}`, { replace: true });
       }),
     [qc],
   );
@@ -65,7 +65,6 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       setLostReason(null);
       qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
       qc.setQueryData<Me>(keys.me, { user: s.user, csrfToken: s.csrfToken, credential: 'session' });
-      navigate(takeReturnLocation(), { replace: true });
     },
     [qc],
   );
@@ -77,11 +76,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       /* the session may already be gone; sign out locally anyway */
     }
     setCsrfToken(null);
+    setLostReason('user');
+    forgetReturnLocation();
     // Not qc.clear(): the `me` observer must keep its query, or it would go on showing the old user.
     await qc.cancelQueries();
     qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
     qc.setQueryData(keys.me, null);
-    navigate('/login', { replace: true });
   }, [qc]);
 
   const value = useMemo<AuthState>(() => {
