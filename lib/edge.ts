@@ -15,21 +15,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
+import { CONTENT_SECURITY_POLICY } from './edge-policy';
+import { ORIGIN_HEADER } from '../functions/http/origin';
 import { REPO_ROOT } from './function';
 
 /** Header CloudFront adds to every API request (functions/http/origin.ts checks it). */
-export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
+export const ORIGIN_VERIFY_HEADER = ORIGIN_HEADER;
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY };
 
 /** Viewer-request function: paths without a file extension are SPA routes → /index.html. */
 export const SPA_ROUTING_CODE = `function handler(event) {

@@ -23,34 +23,17 @@ import { LOCAL_ACCOUNT_ID } from './kms';
 import { invokeFunction, LambdaTimeoutError, moduleHandlerResolver, type HandlerResolver } from './lambda';
 
 /** API Gateway's payload limit. */
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../edge-policy';
+
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 export const LOCAL_API_ID = 'local0api1';
 
 /**
- * The CloudFront response-headers policy of lib/edge.ts (both behaviours,
- * `override: true`), mirrored here so the local runtime does not load
- * aws-cdk-lib; test/integration/local-runtime.test.ts checks they match.
- * (Browsers ignore HSTS over plain http://127.0.0.1; it is sent so the header
- * set matches AWS.)
+ * The CloudFront response-headers policy (lib/edge-policy.ts, shared with
+ * lib/edge.ts). Browsers ignore HSTS over plain http://127.0.0.1; it is sent
+ * so the header set matches AWS.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
-
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-};
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS };
 
 export interface GatewayOptions {
   /** 0 → ephemeral. @default 8787 */
