@@ -11,6 +11,7 @@ import { TIERS } from './tiers';
 import { getHealth, getOpenApi } from './contracts/system';
 import { identityRoutes } from './contracts/identity';
 import { cloudflareRoutes } from './contracts/cloudflare';
+import { jobRoutes } from './contracts/jobs';
 
 /**
  * What a function touches. Each need maps to env vars (functions/config/env.ts)
@@ -40,14 +41,15 @@ export const functions = {
   system: { entry: 'api/system', needs: ['edge', 'health', 'table', 'keys', 'jobQueues', 'backupBucket'] },
   auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], memoryMb: 1024 },
   cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], timeoutSeconds: 30 },
-  worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues'], timeoutSeconds: 120, memoryMb: 1024 },
-  sweeper: { entry: 'jobs/sweeper', needs: ['table', 'jobQueues'], timeoutSeconds: 60 },
+  jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], timeoutSeconds: 30, memoryMb: 1024 },
+  worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], timeoutSeconds: 120, memoryMb: 1024 },
+  sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], timeoutSeconds: 60 },
   backup: { entry: 'backup/backup', needs: ['table', 'keys', 'backupBucket'], timeoutSeconds: 900, memoryMb: 1024 },
 } as const satisfies Record<string, FunctionDef>;
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

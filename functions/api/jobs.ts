@@ -1,0 +1,43 @@
+/** Bulk jobs: plan, preview, apply, browser-paced chunks, cancel, retry, revert (thin: parse → domain → HTTP). */
+import * as c from '../contracts/jobs';
+import { bind, httpFunction } from '../http/handler';
+import type { Principal } from '../http/auth';
+import { identityFromEnv } from '../identity/from-env';
+import {
+  applyChunkNow,
+  applyJob,
+  cancelJob,
+  getJob,
+  listEvents,
+  listItems,
+  listJobs,
+  planJob,
+  retryJob,
+  revertJob,
+  type Actor,
+  type CreateJobInput,
+} from '../jobs/engine';
+import { jobsFromEnv } from '../jobs/from-env';
+
+const deps = jobsFromEnv();
+const { authenticate } = identityFromEnv();
+const actorOf = (p: Principal): Actor => ({ userId: p.userId, tier: p.tier });
+
+export const handler = httpFunction(
+  'jobs',
+  [
+    bind(c.createJob, async (req) => ({ status: 201, body: { job: await planJob(deps, actorOf(req.principal), req.body as unknown as CreateJobInput) } })),
+    bind(c.listJobs, async (req) => ({ body: await listJobs(deps, actorOf(req.principal), req.query) })),
+    bind(c.getJob, async (req) => ({ body: { job: await getJob(deps, actorOf(req.principal), req.params.id) } })),
+    bind(c.listJobItems, async (req) => ({ body: await listItems(deps, actorOf(req.principal), req.params.id, req.query) })),
+    bind(c.listJobEvents, async (req) => ({ body: { events: await listEvents(deps, actorOf(req.principal), req.params.id) } })),
+    bind(c.applyJob, async (req) => ({ status: 202, body: { job: await applyJob(deps, actorOf(req.principal), req.params.id, req.body) } })),
+    bind(c.applyJobChunk, async (req) => ({
+      body: { job: await applyChunkNow(deps, actorOf(req.principal), req.params.id, req.params.n, `req-${req.requestId}`) },
+    })),
+    bind(c.cancelJob, async (req) => ({ body: { job: await cancelJob(deps, actorOf(req.principal), req.params.id) } })),
+    bind(c.retryJob, async (req) => ({ status: 202, body: { job: await retryJob(deps, actorOf(req.principal), req.params.id) } })),
+    bind(c.revertJob, async (req) => ({ status: 201, body: { job: await revertJob(deps, actorOf(req.principal), req.params.id) } })),
+  ],
+  { authenticate },
+);

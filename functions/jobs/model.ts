@@ -1,0 +1,169 @@
+/**
+ * Jobs: shapes and table entities. See docs/jobs.md.
+ *
+ * Items (all in the owning user's partition `T#user#<id>`):
+ *   JOB#<jobId>                      the job: plain status/counters, encrypted params + zone summary
+ *   JCHUNK#<jobId>#<chunk:6>         one unit of application (one Cloudflare batch / settings PATCH / purge)
+ *                                    plain state machine + encrypted outcome (created ids, failures)
+ *   JPAGE#<jobId>#<chunk:6>#<p:3>    the planned changes of a chunk, ≤ PAGE_SIZE per item, encrypted
+ *   JEVENT#<jobId>#<time>#<rand>     job events (queued, progress, done…), encrypted message
+ *   JOBSLOTS                         active-job counter of the user (tier concurrency limit)
+ * Global: RL#<sha256(token)> / BUCKET — the shared Cloudflare rate-limit bucket (no tenant data).
+ */
+import { defineEntity } from '../data/entity';
+
+/** A revert job keeps the kind of the job it reverts and names it in `revertOf`. */
+export type JobKind = 'dns-replace' | 'dns-create' | 'dns-delete' | 'bind-import' | 'zone-settings' | 'cache-purge';
+export type JobStatus = 'planned' | 'queued' | 'running' | 'done' | 'partially-failed' | 'failed' | 'cancelled';
+export type JobMode = 'server' | 'browser';
+export type ChunkStatus = 'pending' | 'applying' | 'done' | 'failed' | 'cancelled';
+export type ItemAction = 'create' | 'update' | 'delete' | 'setting' | 'purge';
+export type ItemStatus = 'planned' | 'done' | 'failed' | 'skipped' | 'cancelled';
+
+/** A DNS record reduced to what a change sets and what drift/reconcile compare. */
+export interface RecordLite {
+  type: string;
+  name: string;
+  content: string;
+  ttl: number;
+  proxied: boolean;
+  priority?: number;
+  comment?: string | null;
+}
+
+export interface PlanItem {
+  /** Index inside the job (stable, 0-based, in chunk order). */
+  seq: number;
+  zoneId: string;
+  action: ItemAction;
+  /** DNS record id (update/delete) or setting id. */
+  recordId: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  /** Planned no-op, with the reason (already in the target state, conflict…). */
+  skip?: string;
+}
+
+export interface ZoneSummary {
+  zoneId: string;
+  zoneName: string;
+  plan: string;
+  batchLimit: number;
+  creates: number;
+  updates: number;
+  deletes: number;
+  other: number;
+  skipped: number;
+  recordsInZone: number;
+  share: number;
+  overThreshold: boolean;
+  /** Fingerprint of the zone state the plan was computed from (drift check at apply). */
+  fingerprint: string;
+}
+
+export interface JobCounts {
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+}
+
+/** JOB#<id>. Counters are plain numbers updated with atomic ADDs by the workers. */
+export interface JobRow {
+  jobId: string;
+  kind: JobKind;
+  accountId: string;
+  status: JobStatus;
+  mode: JobMode | null;
+  tier: string;
+  createdAt: string;
+  appliedAt: string | null;
+  finishedAt: string | null;
+  /** Last time a chunk settled (throughput, idle browser jobs). */
+  lastActivityAt: string | null;
+  safetyThreshold: number;
+  needsForce: boolean;
+  chunks: number;
+  chunksSettled: number;
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  revertOf: string | null;
+  revertedBy: string | null;
+  /** Encrypted: the request (match strings, CSV, BIND…). */
+  params: unknown;
+  /** Encrypted: per-zone summary (zone names are personal-ish). */
+  zones: ZoneSummary[];
+}
+
+export interface ChunkRow {
+  jobId: string;
+  chunk: number;
+  zoneId: string;
+  /** Items of this chunk: seq range [from, to). */
+  from: number;
+  to: number;
+  pages: number;
+  /** Items that are real changes (not planned no-ops). */
+  changes: number;
+  status: ChunkStatus;
+  attempts: number;
+  /** Epoch ms until which the current `applying` claim is owned. */
+  leaseUntil: number;
+  owner: string | null;
+  /** Set when a send may have reached Cloudflare without an answer: reconcile before resending. */
+  ambiguous: boolean;
+  /** Retry: only these chunk-local indexes are applied; the others keep their outcome. */
+  only: number[] | null;
+  enqueuedAt: number;
+  settledAt: string | null;
+  /** Encrypted: { created: {idx: id}, failed: {idx: reason}, error }. */
+  outcome: ChunkOutcome;
+}
+
+export interface ChunkOutcome {
+  /** chunk-local idx → id of the record created by this job (revert deletes it). */
+  created: Record<string, string>;
+  /** chunk-local idx → failure reason. */
+  failed: Record<string, string>;
+  /** Chunk-level reason (failed / cancelled chunks). */
+  error: string | null;
+}
+
+export interface PageRow {
+  items: PlanItem[];
+}
+
+export interface EventRow {
+  type: 'planned' | 'queued' | 'progress' | 'done' | 'cancelled' | 'failed' | 'retried';
+  time: string;
+  done: number;
+  failed: number;
+  message: string | null;
+}
+
+export const JobEntity = defineEntity<JobRow>({ name: 'job', skPrefix: 'JOB#', encrypted: ['params', 'zones'] });
+export const ChunkEntity = defineEntity<ChunkRow>({ name: 'job-chunk', skPrefix: 'JCHUNK#', encrypted: ['outcome'] });
+export const PageEntity = defineEntity<PageRow>({ name: 'job-page', skPrefix: 'JPAGE#', encrypted: ['items'] });
+export const EventEntity = defineEntity<EventRow>({ name: 'job-event', skPrefix: 'JEVENT#', encrypted: ['message'] });
+export const SlotsEntity = defineEntity<{ active: number }>({ name: 'job-slots', skPrefix: 'JOBSLOTS#', encrypted: [] });
+
+export const PAGE_SIZE = 250;
+export const jobSk = (jobId: string) => `JOB#${jobId}`;
+export const chunkSk = (jobId: string, n: number) => `JCHUNK#${jobId}#${String(n).padStart(6, '0')}`;
+export const chunkPrefix = (jobId: string) => `JCHUNK#${jobId}#`;
+export const pageSk = (jobId: string, n: number, p: number) => `JPAGE#${jobId}#${String(n).padStart(6, '0')}#${String(p).padStart(3, '0')}`;
+export const pagePrefix = (jobId: string, n?: number) => `JPAGE#${jobId}#${n === undefined ? '' : `${String(n).padStart(6, '0')}#`}`;
+export const eventPrefix = (jobId: string) => `JEVENT#${jobId}#`;
+export const SLOTS_SK = 'JOBSLOTS#active';
+
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+export const TERMINAL_CHUNK: readonly ChunkStatus[] = ['done', 'failed', 'cancelled'];
+
+/** Job ids sort by creation time (newest first = descending sk). */
+export function newJobId(now: number, rand: () => string): string {
+  return `j${now.toString(36).padStart(9, '0')}${rand()}`;
+}

@@ -1,0 +1,234 @@
+/**
+ * Planning: the exact per-zone diff from current state. Pure functions (no
+ * I/O): the engine reads zones/records/settings and hands them in.
+ *
+ * Safety share (octoDNS-style): (updates + deletes) / records in the zone.
+ * Creates do not count (adding records to an empty zone is not dangerous).
+ */
+import { invalid } from '../errors';
+import type { CfZone } from './cf';
+import type { ItemAction, JobKind, PlanItem, RecordLite, ZoneSummary } from './model';
+import { parseBindTemplate, parseCsv } from './parse';
+import {
+  expandName,
+  fingerprintRecords,
+  fingerprintValues,
+  identity,
+  lite,
+  normalizeRecord,
+  PROXIABLE,
+  recordMatches,
+  sameRecord,
+  type LiveRecord,
+  type RecordMatch,
+  type TextMatch,
+} from './records';
+
+export type ZonePlanItem = Omit<PlanItem, 'seq'>;
+
+export interface ZonePlan {
+  zone: CfZone;
+  items: ZonePlanItem[];
+  recordsInZone: number;
+  fingerprint: string;
+}
+
+export interface DnsReplaceParams {
+  match: RecordMatch;
+  set: { content?: string; ttl?: number; proxied?: boolean };
+}
+
+/** Which current state a kind needs. */
+export function stateNeeded(kind: JobKind): 'records' | 'settings' | 'none' {
+  if (kind === 'zone-settings') return 'settings';
+  if (kind === 'cache-purge') return 'none';
+  return 'records';
+}
+
+function item(zoneId: string, action: ItemAction, recordId: string | null, before: unknown, after: unknown, skip?: string): ZonePlanItem {
+  return {
+    zoneId,
+    action,
+    recordId,
+    before: (before ?? null) as Record<string, unknown> | null,
+    after: (after ?? null) as Record<string, unknown> | null,
+    ...(skip ? { skip } : {}),
+  };
+}
+
+function planReplace(zone: CfZone, records: readonly LiveRecord[], p: DnsReplaceParams): ZonePlanItem[] {
+  const out: ZonePlanItem[] = [];
+  const live = records.map((r) => ({ r, id: identity(r) }));
+  const taken = new Set(live.map((x) => x.id));
+  for (const r of records) {
+    if (!recordMatches(p.match, r, zone.name)) continue;
+    const after: RecordLite = lite(r);
+    if (p.set.content !== undefined) {
+      const cm: TextMatch | undefined = p.match.content;
+      if (cm && cm.mode === 'contains') {
+        const re = new RegExp(cm.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+        after.content = r.content.replace(re, p.set.content);
+      } else after.content = p.set.content;
+    }
+    if (p.set.ttl !== undefined) after.ttl = p.set.ttl;
+    if (p.set.proxied !== undefined) after.proxied = p.set.proxied;
+    if (after.proxied && !PROXIABLE.has(r.type)) {
+      out.push(item(zone.id, 'update', r.id, lite(r), null, `${r.type} records cannot be proxied`));
+      continue;
+    }
+    const norm = normalizeRecord(after, zone.name);
+    if (sameRecord(norm, r)) {
+      out.push(item(zone.id, 'update', r.id, lite(r), norm, 'already in the target state'));
+      continue;
+    }
+    const nid = identity(norm);
+    if (nid !== identity(r) && taken.has(nid)) {
+      out.push(item(zone.id, 'update', r.id, lite(r), norm, 'an identical record already exists'));
+      continue;
+    }
+    taken.add(nid);
+    out.push(item(zone.id, 'update', r.id, lite(r), norm));
+  }
+  return out;
+}
+
+function planCreate(zone: CfZone, records: readonly LiveRecord[], wanted: readonly RecordLite[]): ZonePlanItem[] {
+  const out: ZonePlanItem[] = [];
+  const byIdentity = new Map(records.map((r) => [identity(r), r]));
+  const names = new Map<string, Set<string>>();
+  const addName = (r: RecordLite) => {
+    const s = names.get(r.name) ?? new Set<string>();
+    s.add(r.type);
+    names.set(r.name, s);
+  };
+  records.forEach(addName);
+  for (const w of wanted) {
+    const r = normalizeRecord({ ...w, name: expandName(w.name, zone.name) }, zone.name);
+    const existing = byIdentity.get(identity(r));
+    if (existing) {
+      out.push(item(zone.id, 'create', null, lite(existing), r, sameRecord(existing, r) ? 'already exists' : 'exists with another ttl/proxied (use dns-replace)'));
+      continue;
+    }
+    const types = names.get(r.name);
+    if (types && ((r.type === 'CNAME' && types.size > 0) || (r.type !== 'CNAME' && types.has('CNAME')))) {
+      out.push(item(zone.id, 'create', null, null, r, 'conflicts with a CNAME at the same name'));
+      continue;
+    }
+    byIdentity.set(identity(r), { ...r, id: '' });
+    addName(r);
+    out.push(item(zone.id, 'create', null, null, r));
+  }
+  return out;
+}
+
+function planDelete(zone: CfZone, records: readonly LiveRecord[], match: RecordMatch): ZonePlanItem[] {
+  return records.filter((r) => recordMatches(match, r, zone.name)).map((r) => item(zone.id, 'delete', r.id, lite(r), null));
+}
+
+function planSettings(zone: CfZone, current: Record<string, unknown>, wanted: Record<string, unknown>): ZonePlanItem[] {
+  return Object.entries(wanted)
+    .filter(([, v]) => v !== undefined)
+    .map(([id, value]) =>
+      item(zone.id, 'setting', id, { value: current[id] ?? null }, { value }, current[id] === value ? 'already set' : undefined),
+    );
+}
+
+/** Records a create-like kind asks for (CSV and BIND parsed once for all zones). */
+export function wantedRecords(kind: JobKind, params: Record<string, unknown>): RecordLite[] {
+  if (kind === 'dns-create') {
+    if (typeof params.csv === 'string') return parseCsv(params.csv);
+    return (params.records as RecordLite[]).map((r) => ({ ...r, ttl: r.ttl ?? 1, proxied: r.proxied ?? false }));
+  }
+  if (kind === 'bind-import') {
+    const { records } = parseBindTemplate(String(params.bind));
+    if (records.length === 0) throw invalid('The BIND file contains no importable records', [{ in: 'body', field: 'params.bind', message: 'no records' }]);
+    const proxied = !!params.proxied;
+    return records.map((r) => ({ ...r, proxied: proxied && PROXIABLE.has(r.type) }));
+  }
+  return [];
+}
+
+export interface ZoneState {
+  records?: LiveRecord[];
+  settings?: Record<string, unknown>;
+}
+
+export function planZone(kind: JobKind, params: Record<string, unknown>, zone: CfZone, state: ZoneState, wanted: RecordLite[]): ZonePlan {
+  const records = state.records ?? [];
+  let items: ZonePlanItem[];
+  let fingerprint = '';
+  switch (kind) {
+    case 'dns-replace':
+      items = planReplace(zone, records, params as unknown as DnsReplaceParams);
+      break;
+    case 'dns-create':
+    case 'bind-import':
+      items = planCreate(zone, records, wanted);
+      break;
+    case 'dns-delete':
+      items = planDelete(zone, records, params.match as RecordMatch);
+      break;
+    case 'zone-settings': {
+      const wantedSettings = params.settings as Record<string, unknown>;
+      items = planSettings(zone, state.settings ?? {}, wantedSettings);
+      fingerprint = fingerprintValues(Object.fromEntries(Object.keys(wantedSettings).map((k) => [k, state.settings?.[k] ?? null])));
+      break;
+    }
+    case 'cache-purge':
+      items = [item(zone.id, 'purge', null, null, params)];
+      break;
+    default:
+      throw invalid(`job kind ${kind} cannot be planned directly`);
+  }
+  if (stateNeeded(kind) === 'records') fingerprint = fingerprintRecords(records);
+  return { zone, items, recordsInZone: records.length, fingerprint };
+}
+
+export function summarize(zp: ZonePlan, threshold: number): ZoneSummary {
+  const live = zp.items.filter((i) => !i.skip);
+  const count = (a: ItemAction) => live.filter((i) => i.action === a).length;
+  const updates = count('update');
+  const deletes = count('delete');
+  const share = zp.recordsInZone > 0 ? (updates + deletes) / zp.recordsInZone : 0;
+  return {
+    zoneId: zp.zone.id,
+    zoneName: zp.zone.name,
+    plan: zp.zone.plan,
+    batchLimit: zp.zone.batchLimit,
+    creates: count('create'),
+    updates,
+    deletes,
+    other: count('setting') + count('purge'),
+    skipped: zp.items.length - live.length,
+    recordsInZone: zp.recordsInZone,
+    share: Math.round(share * 10_000) / 10_000,
+    overThreshold: share > threshold,
+    fingerprint: zp.fingerprint,
+  };
+}
+
+/** Chunk size for a zone: one Cloudflare batch (DNS), one request per zone otherwise. */
+export function chunkSizeFor(kind: JobKind, zone: { batchLimit: number }): number {
+  return stateNeeded(kind) === 'records' ? zone.batchLimit : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The inverse of applied changes (revert). `created` maps seq → id of the
+ * record the job created. Settings go back to their previous value; purges
+ * cannot be undone and are left out.
+ */
+export function inverseItem(it: PlanItem, createdId: string | undefined): ZonePlanItem | undefined {
+  switch (it.action) {
+    case 'create':
+      if (it.skip || !createdId) return undefined;
+      return item(it.zoneId, 'delete', createdId, it.after, null);
+    case 'delete':
+      return item(it.zoneId, 'create', null, null, it.before);
+    case 'update':
+      return item(it.zoneId, 'update', it.recordId, it.after, it.before);
+    case 'setting':
+      return item(it.zoneId, 'setting', it.recordId, it.after, it.before);
+    default:
+      return undefined;
+  }
+}

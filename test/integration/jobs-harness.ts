@@ -1,0 +1,145 @@
+/**
+ * Domain-level harness for the jobs engine: DynamoDB Local + KMS from the jest
+ * global setup, a Cloudflare sandbox started in the test, an in-memory queue
+ * with SQS semantics (visibility timeout, receive count, DLQ after
+ * maxReceiveCount) pumped by N concurrent "workers" that run the real
+ * record handler logic (processChunk).
+ */
+import { randomBytes } from 'node:crypto';
+import { startCloudflareSandbox, type CloudflareSandbox, type CloudflareSandboxOptions } from '../../lib/local/cloudflare';
+import { cloudflareClient } from '../../functions/cloudflare/client';
+import { kmsKeyWrapperFromEnv } from '../../functions/crypto/kms';
+import { createDataLayer, type DataLayer } from '../../functions/data/index';
+import { tableFromEnv } from '../../functions/data/table';
+import { cfApiFromSdk, type CfApi } from '../../functions/jobs/cf';
+import { ChunkRetryableError, DEFAULT_JOBS_CONFIG, processChunk, type JobQueue, type JobsConfig, type JobsDeps } from '../../functions/jobs/engine';
+import { createBucketLimiter, tokenKeyHash } from '../../functions/jobs/limiter';
+import type { JobMessage } from '../../functions/jobs/messages';
+import { createJobStore } from '../../functions/jobs/store';
+import { limitsFor, type Tier } from '../../functions/tiers';
+
+export class MemQueue implements JobQueue {
+  readonly messages: Array<{ id: string; m: JobMessage; receives: number; visibleAt: number }> = [];
+  readonly dlq: JobMessage[] = [];
+  sent = 0;
+  async send(_tier: Tier, ms: readonly JobMessage[]): Promise<void> {
+    for (const m of ms) this.messages.push({ id: randomBytes(6).toString('hex'), m, receives: 0, visibleAt: 0 });
+    this.sent += ms.length;
+  }
+}
+
+export interface PumpOptions {
+  concurrency: number;
+  maxReceiveCount?: number;
+  visibilityMs?: number;
+  /** Wrap the per-message processing (kill simulation). */
+  onError?: (e: unknown) => void;
+}
+
+/** Run workers until the queue is empty and nothing is in flight. */
+export async function pump(deps: JobsDeps, q: MemQueue, o: PumpOptions): Promise<{ deliveries: number; errors: number }> {
+  const maxReceive = o.maxReceiveCount ?? 5;
+  const vis = o.visibilityMs ?? 1000;
+  let inFlight = 0;
+  let deliveries = 0;
+  let errors = 0;
+  const worker = async () => {
+    for (;;) {
+      const now = Date.now();
+      const next = q.messages.find((x) => x.visibleAt <= now);
+      if (!next) {
+        if (q.messages.length === 0 && inFlight === 0) return;
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      next.visibleAt = now + vis;
+      next.receives++;
+      inFlight++;
+      deliveries++;
+      try {
+        const r = await processChunk(deps, next.m, { owner: `${next.id}-${next.receives}`, receiveCount: next.receives, maxReceiveCount: maxReceive });
+        if (r === 'busy') throw new Error('busy');
+        const at = q.messages.indexOf(next);
+        if (at >= 0) q.messages.splice(at, 1);
+      } catch (e) {
+        errors++;
+        if (!(e instanceof ChunkRetryableError) && !(e instanceof Error && e.message === 'busy')) o.onError?.(e);
+        const at = q.messages.indexOf(next);
+        if (next.receives >= maxReceive && at >= 0) {
+          q.messages.splice(at, 1);
+          q.dlq.push(next.m);
+        }
+      } finally {
+        inFlight--;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  return { deliveries, errors };
+}
+
+export interface Harness {
+  sb: CloudflareSandbox;
+  dl: DataLayer;
+  deps: JobsDeps;
+  queue: MemQueue;
+  userId: string;
+  accountId: string;
+  /** Cloudflare HTTP requests the engine made. */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+let shared: DataLayer | undefined;
+export function dataLayer(): DataLayer {
+  shared ??= createDataLayer({ table: tableFromEnv(), wrapper: kmsKeyWrapperFromEnv() });
+  return shared;
+}
+
+export async function startHarness(o: {
+  sandbox: CloudflareSandboxOptions;
+  config?: Partial<JobsConfig>;
+  timeoutMs?: number;
+  tier?: Tier;
+  wrapApi?: (api: CfApi) => CfApi;
+  now?: () => number;
+}): Promise<Harness> {
+  const sb = await startCloudflareSandbox(o.sandbox);
+  const dl = dataLayer();
+  const queue = new MemQueue();
+  let requests = 0;
+  const token = sb.tokens[0]!.value;
+  // A unique bucket per harness (tests run in parallel against one table).
+  const keyHash = tokenKeyHash(`${token}/${randomBytes(6).toString('hex')}`);
+  const deps: JobsDeps = {
+    repo: dl.repo,
+    store: createJobStore(dl.table, dl.keyring),
+    queue,
+    async connect() {
+      const client = cloudflareClient({ token, baseURL: sb.url }, { maxRetries: 0, timeoutMs: o.timeoutMs ?? 2000 });
+      const limiter = createBucketLimiter({ table: dl.table, keyHash });
+      const api = cfApiFromSdk(client, limiter, { timeoutMs: o.timeoutMs ?? 2000, onRequest: () => requests++ });
+      return o.wrapApi ? o.wrapApi(api) : api;
+    },
+    limits: limitsFor,
+    now: o.now ?? Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    config: { ...DEFAULT_JOBS_CONFIG, backoffBaseMs: 50, backoffCapMs: 1500, leaseMs: 2500, visibilityMs: 1000, ...(o.config ?? {}) },
+  };
+  return {
+    sb,
+    dl,
+    deps,
+    queue,
+    userId: `u${randomBytes(8).toString('hex')}`,
+    accountId: `acc${randomBytes(6).toString('hex')}`,
+    requests: () => requests,
+    close: () => sb.close(),
+  };
+}
+
+/** The sandbox zone's records as comparable strings (sorted). */
+export function zoneRecords(sb: CloudflareSandbox, zoneId: string): string[] {
+  const zs = sb.state.zones.get(zoneId)!;
+  return [...zs.records.values()].map((r) => `${r.type}|${r.name}|${r.content}|${r.ttl}|${r.proxied}|${r.priority ?? ''}`).sort();
+}
