@@ -49,9 +49,9 @@ export class ApiError extends Error {
   }
 }
 
+/** `errors[].field` is the dotted path inside its part (body/query/path), e.g. `params.match.content.value`. */
 function fieldMatches(field: string, name: string): boolean {
-  const f = field.replace(/^(body|query|path|params)\./, '');
-  return f === name || f.startsWith(`${name}.`) || field === name;
+  return field === name || field.startsWith(`${name}.`);
 }
 
 /** Network failure or a non-problem error answer, in the same shape. */

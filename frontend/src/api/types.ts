@@ -51,6 +51,8 @@ export type DnsType = z.output<typeof cloudflare.DnsType>;
 // jobs
 export type Job = z.output<typeof jobs.Job>;
 export type JobKind = Job['kind'];
+/** Kinds a user can plan from the builder (the server may add internal kinds, e.g. for reverts). */
+export type CreatableKind = CreateJobBody['kind'];
 export type JobStatus = Job['status'];
 export type ZonePlan = z.output<typeof jobs.ZonePlan>;
 export type JobItem = z.output<typeof jobs.JobItem>;
@@ -64,7 +66,7 @@ export type ApplyJobBody = Body<typeof jobs.applyJob>;
 
 // Runtime copies of a few enums (the contracts' `as const` arrays cannot be
 // imported at runtime without pulling zod in). `satisfies` keeps them in step.
-export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const satisfies readonly JobKind[];
+export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const satisfies readonly CreatableKind[];
 export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA'] as const satisfies readonly DnsType[];
 export const SCOPES = [
   'account:read',
@@ -79,7 +81,7 @@ export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running'];
 
 // Compile-time check that the runtime copies are complete, not only valid.
 type Missing<All, Have> = Exclude<All, Have> extends never ? true : { missing: Exclude<All, Have> };
-const _kindsComplete: Missing<JobKind, (typeof JOB_KINDS)[number]> = true;
+const _kindsComplete: Missing<CreatableKind, (typeof JOB_KINDS)[number]> = true;
 const _typesComplete: Missing<DnsType, (typeof DNS_TYPES)[number]> = true;
 const _scopesComplete: Missing<Scope, (typeof SCOPES)[number]> = true;
 void _kindsComplete;

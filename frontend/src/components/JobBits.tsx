@@ -1,7 +1,7 @@
-import type { Job, JobKind, JobStatus } from '../api/types';
+import type { CreatableKind, Job, JobKind, JobStatus } from '../api/types';
 import { Badge } from './ui';
 
-export const KIND_LABELS: Record<JobKind, string> = {
+export const KIND_LABELS: Record<CreatableKind, string> = {
   'dns-replace': 'DNS find and replace',
   'dns-create': 'Bulk create records',
   'dns-delete': 'Bulk delete records',
@@ -10,7 +10,13 @@ export const KIND_LABELS: Record<JobKind, string> = {
   'cache-purge': 'Cache purge',
 };
 
-const STATUS_COLOR: Record<JobStatus, 'green' | 'red' | 'amber' | 'blue' | 'gray'> = {
+/** Label of any job kind, including ones the builder does not offer. */
+export function kindLabel(kind: JobKind | string): string {
+  const known = (KIND_LABELS as Record<string, string>)[kind];
+  return known ?? kind.replace(/-/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+}
+
+const STATUS_COLOR: Record<string, 'green' | 'red' | 'amber' | 'blue' | 'gray'> = {
   planned: 'gray',
   queued: 'blue',
   running: 'blue',
@@ -21,7 +27,7 @@ const STATUS_COLOR: Record<JobStatus, 'green' | 'red' | 'amber' | 'blue' | 'gray
 };
 
 export function StatusBadge({ status }: { status: JobStatus }) {
-  return <Badge color={STATUS_COLOR[status]}>{status}</Badge>;
+  return <Badge color={STATUS_COLOR[status] ?? 'gray'}>{status}</Badge>;
 }
 
 export function progressOf(job: Pick<Job, 'counts'>): { settled: number; total: number; pct: number } {

@@ -3,14 +3,14 @@ import { Check, Search, Wand2 } from 'lucide-react';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/client';
 import { useAccounts, useZones } from '../api/queries';
-import { DNS_TYPES, JOB_KINDS, type CreateJobBody, type DnsType, type JobKind, type JobResponse } from '../api/types';
+import { DNS_TYPES, JOB_KINDS, type CreatableKind, type CreateJobBody, type DnsType, type JobResponse } from '../api/types';
 import { KIND_LABELS } from '../components/JobBits';
 import { Pager } from '../components/Pager';
 import { Button, Card, EmptyState, ErrorAlert, Field, Input, PageHeader, Select, SkeletonRows, Textarea, cx } from '../components/ui';
 import { Link, navigate, useLocation } from '../lib/router';
 import { useDebounced } from '../lib/useDebounced';
 
-const KIND_HELP: Record<JobKind, string> = {
+const KIND_HELP: Record<CreatableKind, string> = {
   'dns-replace': 'Find records by name, type or content and change their content, TTL or proxy status.',
   'dns-create': 'Create the same records (from CSV) in every selected zone.',
   'dns-delete': 'Delete the records that match a filter.',
@@ -32,7 +32,7 @@ const emptyMatch: MatchForm = { name: '', nameMode: 'contains', types: [], conte
 export default function JobBuilder() {
   const { query } = useLocation();
   const accounts = useAccounts();
-  const [kind, setKind] = useState<JobKind>((JOB_KINDS as readonly string[]).includes(query.get('kind') ?? '') ? (query.get('kind') as JobKind) : 'dns-replace');
+  const [kind, setKind] = useState<CreatableKind>((JOB_KINDS as readonly string[]).includes(query.get('kind') ?? '') ? (query.get('kind') as CreatableKind) : 'dns-replace');
   const [accountId, setAccountId] = useState(query.get('account') ?? '');
   const [zoneMode, setZoneMode] = useState<'pick' | 'filter'>('pick');
   const [zones, setZones] = useState<Set<string>>(new Set((query.get('zones') ?? '').split(',').filter(Boolean)));

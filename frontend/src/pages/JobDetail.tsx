@@ -4,7 +4,7 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { api, enc } from '../api/client';
 import { LIVE_MS, isActive, keys, useJob, useJobEvents } from '../api/queries';
 import type { ApplyJobBody, Job, JobItem, JobItemsResponse, JobResponse } from '../api/types';
-import { KIND_LABELS, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
+import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
 import { ThroughputChart } from '../components/ThroughputChart';
 import { Badge, Button, Card, ErrorAlert, Field, Input, Notice, PageHeader, Select, SkeletonRows, Table, formatTime, td, th } from '../components/ui';
 import { Link, navigate, type Params } from '../lib/router';
@@ -35,7 +35,7 @@ export default function JobDetail({ params }: { params: Params }) {
       <PageHeader
         title={
           <span className="flex flex-wrap items-center gap-3">
-            {KIND_LABELS[j.kind]} <StatusBadge status={j.status} />
+            {kindLabel(j.kind)} <StatusBadge status={j.status} />
           </span>
         }
         description={

@@ -3,7 +3,7 @@ import { ListChecks, Wand2 } from 'lucide-react';
 import { api } from '../api/client';
 import { LIVE_MS, isActive } from '../api/queries';
 import type { JobsResponse } from '../api/types';
-import { KIND_LABELS, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
+import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
 import { Button, Card, EmptyState, ErrorAlert, PageHeader, SkeletonRows, Table, relativeTime, td, th } from '../components/ui';
 import { Link } from '../lib/router';
 
@@ -65,7 +65,7 @@ export default function Jobs() {
                     <tr key={j.id}>
                       <td className={td}>
                         <Link to={`/jobs/${j.id}`} className="font-medium text-orange-700 underline">
-                          {KIND_LABELS[j.kind]}
+                          {kindLabel(j.kind)}
                         </Link>
                         <p className="text-xs text-slate-500">
                           {j.plan.totalChanges} changes · {j.plan.zones.length} zones{j.revertOf ? ' · revert' : ''}

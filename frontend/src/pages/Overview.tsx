@@ -4,7 +4,7 @@ import { api, enc } from '../api/client';
 import { useAddSandbox } from '../api/mutations';
 import { isActive, keys, useAccounts, useAuditEvents, useJobs } from '../api/queries';
 import type { ZonesResponse } from '../api/types';
-import { KIND_LABELS, ProgressBar, StatusBadge } from '../components/JobBits';
+import { kindLabel, ProgressBar, StatusBadge } from '../components/JobBits';
 import { Button, Card, EmptyState, ErrorAlert, Notice, PageHeader, Skeleton, SkeletonRows, relativeTime } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { Link } from '../lib/router';
@@ -24,7 +24,11 @@ export function Overview() {
         api.get<ZonesResponse>(`/api/v1/cloudflare/accounts/${enc(a.id)}/zones`, { signal, query: { page: 1, perPage: 5 } }),
     })),
   });
-  const zonesTotal = zoneCounts.every((q) => q.data) ? zoneCounts.reduce((n, q) => n + (q.data?.totalCount ?? 0), 0) : undefined;
+  const zonesTotal = zoneCounts.some((q) => q.isError)
+    ? '—'
+    : zoneCounts.every((q) => q.data)
+      ? zoneCounts.reduce((n, q) => n + (q.data?.totalCount ?? 0), 0)
+      : undefined;
   const running = (jobs.data?.jobs ?? []).filter(isActive);
 
   return (
@@ -116,7 +120,7 @@ export function Overview() {
                 <li key={j.id}>
                   <div className="mb-1 flex items-center justify-between gap-2 text-sm">
                     <Link to={`/jobs/${j.id}`} className="font-medium text-slate-900 underline">
-                      {KIND_LABELS[j.kind]}
+                      {kindLabel(j.kind)}
                     </Link>
                     <StatusBadge status={j.status} />
                   </div>
@@ -162,7 +166,7 @@ export function Overview() {
   );
 }
 
-function Stat({ label, value, to }: { label: string; value: number | undefined; to: string }) {
+function Stat({ label, value, to }: { label: string; value: number | string | undefined; to: string }) {
   return (
     <Link to={to} className="block rounded-lg bg-white p-4 shadow-xs ring-1 ring-slate-200 hover:ring-orange-300">
       <p className="text-sm text-slate-600">{label}</p>
