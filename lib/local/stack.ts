@@ -25,6 +25,7 @@ import type { CloudflareSandbox } from './cloudflare';
 import type { HandlerResolver } from './lambda';
 import type { Pollers } from './pollers';
 import type { Schedules } from './schedules';
+import { tableDefinition } from './table-schema';
 
 /*
  * Heavy modules (AWS SDK clients, the manifest with its zod contracts, the
@@ -169,30 +170,7 @@ async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void
   const { CreateTableCommand, DescribeTimeToLiveCommand, ResourceInUseException, UpdateTimeToLiveCommand } = sdk().ddb;
   try {
     await ddb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'gsi1pk', AttributeType: 'S' },
-          { AttributeName: 'gsi1sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'gsi1',
-            KeySchema: [
-              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
+      new CreateTableCommand(tableDefinition(tableName)),
     );
   } catch (e) {
     if (!(e instanceof ResourceInUseException)) throw e;

@@ -11,6 +11,7 @@ import { kmsKeyWrapper, type KeyWrapper } from '../../functions/crypto/kms';
 import { userTenant, workspaceTenant, type Tenant } from '../../functions/crypto/tenant';
 import { createDataLayer, type DataLayer } from '../../functions/data/index';
 import type { TableRef } from '../../functions/data/table';
+import { tableDefinition } from '../../lib/local/table-schema';
 
 function need(name: string): string {
   const v = process.env[name];
@@ -87,30 +88,7 @@ export async function partition(table: TableRef, pk: string): Promise<Record<str
 export async function scratchTable(): Promise<TableRef & { drop(): Promise<void> }> {
   const name = `fv-scratch-${randomUUID().slice(0, 8)}`;
   await rawDdb().send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'gsi1pk', AttributeType: 'S' },
-        { AttributeName: 'gsi1sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi1',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
+    new CreateTableCommand(tableDefinition(name)),
   );
   return { doc: docClient(), name, drop: async () => void (await rawDdb().send(new DeleteTableCommand({ TableName: name }))) };
 }
