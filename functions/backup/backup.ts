@@ -1,6 +1,6 @@
 /** Scheduled: dumps the table (already ciphertext for every sensitive attribute) to the backup bucket. */
 import type { ScheduledEvent } from 'aws-lambda';
-import { documentClient, s3 } from '../aws/clients';
+import { dynamoDb, s3 } from '../aws/clients';
 import { loadEnv } from '../config/env';
 import { logger } from '../observability/logger';
 import { writeBackup } from './dump';
@@ -8,7 +8,7 @@ import { writeBackup } from './dump';
 const env = loadEnv(['table', 'backupBucket']);
 
 export const handler = async (event: ScheduledEvent) => {
-  const result = await writeBackup({ table: documentClient(), s3: s3(), tableName: env.TABLE_NAME, bucket: env.BACKUP_BUCKET, now: new Date(event.time ?? Date.now()) });
+  const result = await writeBackup({ table: dynamoDb(), s3: s3(), tableName: env.TABLE_NAME, bucket: env.BACKUP_BUCKET, now: new Date(event.time ?? Date.now()) });
   logger.info('backup written', { ...result });
   return result;
 };
