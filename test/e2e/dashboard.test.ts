@@ -302,6 +302,31 @@ describeBrowser('dashboard (browser e2e)', () => {
     expectClean();
   }, 120_000);
 
+  step('safety threshold: a plan over it needs the typed confirmation, then applies with force', [...AUTH, ...CF, ...JOBS], async () => {
+    await go(`/jobs/new?account=${accountId}`);
+    await page.getByRole('button', { name: 'Select this page' }).click();
+    await page.getByRole('checkbox', { name: 'TXT', exact: true }).check();
+    await page.getByLabel('New TTL').selectOption('3600');
+    await page.getByLabel('Safety threshold (%)').fill('1');
+    await page.getByRole('button', { name: 'Plan and preview' }).click();
+    await page.waitForURL(/\/jobs\/(?!new)[^/]+$/);
+    const id = new URL(page.url()).pathname.split('/')[2]!;
+    await seen(page.getByText('over threshold'));
+    const apply = page.getByRole('button', { name: 'Apply with force' });
+    expect(await apply.isDisabled()).toBe(true);
+    const label = (await page.getByText(/Type the number of zones/).textContent()) ?? '';
+    const word = /\((\d+)\)/.exec(label)![1]!;
+    await page.getByLabel(/Type the number of zones/).fill('0');
+    expect(await apply.isDisabled()).toBe(true);
+    await page.getByLabel(/Type the number of zones/).fill(word);
+    await screenshot(page, 'job-needs-force');
+    expect(await apply.isDisabled()).toBe(false);
+    await apply.click();
+    await waitForJobDone(id);
+    await screenshot(page, 'job-forced-done');
+    expectClean();
+  }, 120_000);
+
   step('jobs list', [...AUTH, 'GET /api/v1/jobs'], async () => {
     await go('/jobs');
     await seen(heading('Jobs'));

@@ -53,9 +53,9 @@ export function ProgressBar({ job, label }: { job: Pick<Job, 'counts' | 'status'
         aria-valuetext={`${pct}% (${c.done} done, ${c.failed} failed)`}
         className="flex h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
       >
-        <div className="bg-emerald-500 transition-[width] duration-500" style={{ width: seg(c.done) }} />
-        <div className="bg-red-500 transition-[width] duration-500" style={{ width: seg(c.failed) }} />
-        <div className="bg-slate-400 transition-[width] duration-500" style={{ width: seg(c.skipped + c.cancelled) }} />
+        <div className="bg-emerald-500 transition-[width] duration-500 motion-reduce:transition-none" style={{ width: seg(c.done) }} />
+        <div className="bg-red-500 transition-[width] duration-500 motion-reduce:transition-none" style={{ width: seg(c.failed) }} />
+        <div className="bg-slate-400 transition-[width] duration-500 motion-reduce:transition-none" style={{ width: seg(c.skipped + c.cancelled) }} />
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, Ban, ChevronDown, ChevronLeft, ChevronRight, Play, RotateCcw, Undo2 } from 'lucide-react';
-import { Fragment, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, enc } from '../api/client';
 import { LIVE_MS, isActive, keys, useJob, useJobEvents } from '../api/queries';
 import type { ApplyJobBody, Job, JobItem, JobItemsResponse, JobResponse } from '../api/types';
@@ -12,6 +12,14 @@ import { Link, navigate, type Params } from '../lib/router';
 export default function JobDetail({ params }: { params: Params }) {
   const id = params.id!;
   const job = useJob(id);
+  const qc = useQueryClient();
+  const status = job.data?.job.status;
+  const prev = useRef(status);
+  useEffect(() => {
+    // When a job settles, fetch its items and events once more: their last poll may predate the end.
+    if (prev.current && status && prev.current !== status) void qc.invalidateQueries({ queryKey: ['job', id] });
+    prev.current = status;
+  }, [status, id, qc]);
 
   if (job.isPending) {
     return (
@@ -209,7 +217,7 @@ function ProgressPanel({ job }: { job: Job }) {
         <span>Mode {job.mode ?? '—'}</span>
       </div>
       <h3 className="mt-5 mb-2 text-sm font-semibold">Throughput</h3>
-      {events.isPending ? <SkeletonRows rows={1} /> : events.isError ? <ErrorAlert error={events.error} /> : <ThroughputChart events={events.data.events} />}
+      {events.isPending ? <SkeletonRows rows={1} /> : events.isError ? <ErrorAlert error={events.error} /> : <ThroughputChart events={events.data.events} total={job.counts.total} />}
     </Card>
   );
 }

@@ -69,6 +69,7 @@ export async function launch(viewport = { width: 1280, height: 900 }): Promise<B
     args: CHROMIUM_ARGS,
     viewport,
     locale: 'en-US',
+    reducedMotion: 'reduce', // screenshots show final states, not mid-transition
     timezoneId: 'UTC',
   });
   const page = context.pages()[0] ?? (await context.newPage());
