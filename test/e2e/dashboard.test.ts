@@ -3,7 +3,8 @@
  * local stack (jest globalSetup): sign up → enable MFA → log in again with a
  * recovery code → add a sandbox account → zones and DNS → find-and-replace
  * across zones → progress to done → new values in the DNS table → revert →
- * values restored; then jobs, security, outbox, session expiry and 375 px.
+ * values restored; a plan over the safety threshold needing the typed
+ * confirmation; then jobs, security, outbox, session expiry and 375 px.
  *
  * Steps whose API routes are not in functions/manifest.ts yet are skipped
  * (reported as skipped, with the missing routes named in the test title).
@@ -319,8 +320,8 @@ describeBrowser('dashboard (browser e2e)', () => {
     await page.getByLabel(/Type the number of zones/).fill('0');
     expect(await apply.isDisabled()).toBe(true);
     await page.getByLabel(/Type the number of zones/).fill(word);
-    await screenshot(page, 'job-needs-force');
     expect(await apply.isDisabled()).toBe(false);
+    await screenshot(page, 'job-needs-force');
     await apply.click();
     await waitForJobDone(id);
     await screenshot(page, 'job-forced-done');
