@@ -1,0 +1,110 @@
+/**
+ * Tenant isolation on every route that names a resource: user B, holding
+ * valid credentials, asks for user A's resources by id and gets exactly the
+ * answer an absent id gets (404), and A's resources are unchanged. A
+ * completeness check makes a new route with path parameters fail here until
+ * it has a probe.
+ */
+import { routes } from '../../functions/manifest';
+import { call, signUpWithToken } from '../support/http';
+
+interface Fixture {
+  a: Awaited<ReturnType<typeof signUpWithToken>>;
+  b: Awaited<ReturnType<typeof signUpWithToken>>;
+  ids: Record<string, string>;
+}
+
+type Probe = (f: Fixture) => { method: string; path: string; body?: unknown };
+
+const acct = (f: Fixture) => `/api/v1/cloudflare/accounts/${f.ids.account}`;
+const zone = (f: Fixture) => `${acct(f)}/zones/${f.ids.zone}`;
+
+/** One probe per operationId of a route with path parameters. */
+const probes: Record<string, Probe> = {
+  revokeSession: (f) => ({ method: 'DELETE', path: `/api/v1/auth/sessions/${f.ids.session}` }),
+  deleteApiKey: (f) => ({ method: 'DELETE', path: `/api/v1/api-keys/${f.ids.apiKey}` }),
+  deleteCloudflareAccount: (f) => ({ method: 'DELETE', path: acct(f) }),
+  verifyCloudflareAccount: (f) => ({ method: 'POST', path: `${acct(f)}/verify` }),
+  listZones: (f) => ({ method: 'GET', path: `${acct(f)}/zones` }),
+  listDnsRecords: (f) => ({ method: 'GET', path: `${zone(f)}/dns-records` }),
+  createDnsRecord: (f) => ({ method: 'POST', path: `${zone(f)}/dns-records`, body: { type: 'TXT', name: 'isolation', content: 'x' } }),
+  updateDnsRecord: (f) => ({ method: 'PATCH', path: `${zone(f)}/dns-records/${f.ids.record}`, body: { content: 'hijacked' } }),
+  deleteDnsRecord: (f) => ({ method: 'DELETE', path: `${zone(f)}/dns-records/${f.ids.record}` }),
+  exportZoneBind: (f) => ({ method: 'GET', path: `${zone(f)}/export` }),
+  getJob: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}` }),
+  listJobItems: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/items` }),
+  listJobEvents: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/events` }),
+  applyJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/apply`, body: { force: true } }),
+  applyJobChunk: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/chunks/0/apply` }),
+  cancelJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/cancel` }),
+  retryJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/retry` }),
+  revertJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/revert` }),
+};
+
+/** The same probe with A's ids replaced by unknown ones: the answer B gets must match it. */
+function absent(f: Fixture): Fixture {
+  const unknown = 'AAAAAAAAAAAAAAAAAAAAAA';
+  return { ...f, ids: { ...f.ids, account: unknown, session: unknown, apiKey: unknown, job: unknown } };
+}
+
+describe('tenant isolation', () => {
+  const f = {} as Fixture;
+
+  beforeAll(async () => {
+    f.a = await signUpWithToken();
+    f.b = await signUpWithToken();
+    const second = await call('POST', '/api/v1/auth/login', { body: { email: f.a.email, password: f.a.password, client: 'token' } });
+    const key = await call('POST', '/api/v1/api-keys', { token: f.a.token, body: { name: 'a-key', scopes: ['account:read'] } });
+    const account = await call('POST', '/api/v1/cloudflare/accounts', { token: f.a.token, body: { name: 'A sandbox', sandbox: true } });
+    if (account.status !== 201) throw new Error(`sandbox account: ${account.status} ${account.text}`);
+    const zones = await call('GET', `/api/v1/cloudflare/accounts/${account.body.account.id}/zones`, { token: f.a.token });
+    const zoneId = zones.body.zones[0].id as string;
+    const records = await call('GET', `/api/v1/cloudflare/accounts/${account.body.account.id}/zones/${zoneId}/dns-records?perPage=5`, { token: f.a.token });
+    const job = await call('POST', '/api/v1/jobs', {
+      token: f.a.token,
+      body: { kind: 'dns-replace', accountId: account.body.account.id, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } },
+    });
+    if (job.status !== 201) throw new Error(`job: ${job.status} ${job.text}`);
+    f.ids = {
+      job: job.body.job.id,
+      session: second.body.session.id,
+      apiKey: key.body.apiKey.id,
+      account: account.body.account.id,
+      zone: zoneId,
+      record: records.body.records[0].id,
+    };
+  });
+
+  it('has a probe for every route with path parameters', () => {
+    const needing = routes.filter((r) => r.params).map((r) => r.operationId);
+    expect(needing.filter((id) => !probes[id])).toEqual([]);
+  });
+
+  it.each(Object.keys(probes))('%s: another user gets the same 404 as an absent id', async (operationId) => {
+    const probe = probes[operationId]!(f);
+    const asB = await call(probe.method, probe.path, { token: f.b.token, body: probe.body });
+    const missing = absent(f);
+    const control = probes[operationId]!(missing);
+    const asBMissing = await call(control.method, control.path, { token: f.b.token, body: control.body });
+    expect(asB.status).toBe(404);
+    expect(asBMissing.status).toBe(404);
+    expect({ ...asB.body, requestId: undefined, detail: undefined }).toEqual({ ...asBMissing.body, requestId: undefined, detail: undefined });
+  });
+
+  it("A's resources are untouched and still A's", async () => {
+    expect((await call('GET', '/api/v1/me', { token: f.a.token })).status).toBe(200);
+    const keys = await call('GET', '/api/v1/api-keys', { token: f.a.token });
+    expect(keys.body.apiKeys.map((k: { id: string }) => k.id)).toContain(f.ids.apiKey);
+    const sessions = await call('GET', '/api/v1/auth/sessions', { token: f.a.token });
+    expect(sessions.body.sessions.map((s: { id: string }) => s.id)).toContain(f.ids.session);
+    const records = await call('GET', `${zone(f)}/dns-records?perPage=500`, { token: f.a.token });
+    const record = records.body.records.find((r: { id: string }) => r.id === f.ids.record);
+    expect(record.content).not.toBe('hijacked');
+    expect(records.body.records.some((r: { name: string }) => r.name.startsWith('isolation.'))).toBe(false);
+    const accounts = await call('GET', '/api/v1/cloudflare/accounts', { token: f.b.token });
+    expect(accounts.body.accounts).toEqual([]);
+    const job = await call('GET', `/api/v1/jobs/${f.ids.job}`, { token: f.a.token });
+    expect(job.body.job.status).toBe('planned');
+    expect((await call('GET', '/api/v1/jobs', { token: f.b.token })).body.jobs).toEqual([]);
+  });
+});
