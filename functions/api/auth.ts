@@ -50,6 +50,21 @@ export const handler = httpFunction(
       const secret = req.principal.viaCookie && credential ? parseToken(credential.token)?.secret : undefined;
       return { body: { user, credential: req.principal.credential, ...(secret ? { csrfToken: csrfTokenFor(secret) } : {}) } };
     }),
+    bind(c.getSessionStatus, async (req) => {
+      try {
+        const principal = await authenticate(req.event, c.getMe, req);
+        const credential = readCredential(req.event);
+        const secret = principal.viaCookie && credential ? parseToken(credential.token)?.secret : undefined;
+        return {
+          body: { signedIn: true, expired: false, user: await getUser(deps, principal.userId), ...(secret ? { csrfToken: csrfTokenFor(secret) } : {}) },
+        };
+      } catch (err) {
+        if (err instanceof DomainError && (err.kind === 'unauthenticated' || err.kind === 'session-expired' || err.kind === 'forbidden')) {
+          return { body: { signedIn: false, expired: err.kind === 'session-expired' } };
+        }
+        throw err;
+      }
+    }),
     bind(c.listSessions, async (req) => ({ body: { sessions: await listSessions(deps, req.principal.userId, req.principal.credentialId) } })),
     bind(c.revokeSession, async (req) => {
       await revokeSession(deps, req.principal, req.params.id, ctxOf(req));

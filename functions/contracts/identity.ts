@@ -77,6 +77,23 @@ export const getMe = defineRoute({
   response: z.object({ user: User, csrfToken: z.string().optional(), credential: z.enum(['session', 'api-key']) }),
 });
 
+export const getSessionStatus = defineRoute({
+  operationId: 'getSessionStatus',
+  method: 'GET',
+  path: '/api/v1/auth/session',
+  fn: 'auth',
+  auth: 'public',
+  summary: 'Whether the browser is signed in (200 either way, so a first visit logs no failed request)',
+  tags: ['auth'],
+  response: z.object({
+    signedIn: z.boolean(),
+    /** The cookie's session expired (410 elsewhere): sign in again, data intact. */
+    expired: z.boolean(),
+    user: User.optional(),
+    csrfToken: z.string().optional(),
+  }),
+});
+
 export const Session = z.object({
   id: Id,
   device: z.string(),
@@ -287,6 +304,7 @@ export const identityRoutes = [
   login,
   logout,
   getMe,
+  getSessionStatus,
   listSessions,
   revokeSession,
   revokeAllSessions,

@@ -267,3 +267,28 @@ describe('audit log', () => {
     expect(r.text).not.toContain('fv_key_');
   });
 });
+
+describe('session status (public)', () => {
+  it('answers 200 whether signed in, signed out or expired', async () => {
+    const anon = await call('GET', '/api/v1/auth/session');
+    expect(anon.status).toBe(200);
+    expect(anon.body).toEqual({ signedIn: false, expired: false });
+    const email = uniqueEmail();
+    const r = await call('POST', '/api/v1/auth/signup', { body: { email, password: STRONG_PASSWORD } });
+    const cookie = cookieFrom(r.headers, '__Host-fv_session')!;
+    const signed = await call('GET', '/api/v1/auth/session', { cookie });
+    expect(signed.body).toMatchObject({ signedIn: true, expired: false, user: { email }, csrfToken: r.body.csrfToken });
+    const { tableName } = localStackEnv();
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `T#user#${r.body.user.id}`, sk: `SESSION#${r.body.session.id}` },
+        UpdateExpression: 'SET absoluteExpiry = :past',
+        ExpressionAttributeValues: { ':past': Date.now() - 1000 },
+      }),
+    );
+    await sleep(5_100); // past the per-container decision cache
+    const expired = await call('GET', '/api/v1/auth/session', { cookie });
+    expect(expired.body).toEqual({ signedIn: false, expired: true });
+  });
+});
