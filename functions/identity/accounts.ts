@@ -7,7 +7,7 @@ import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
 import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 import { useSecondFactor } from './mfa';
 import { issueSession, type IssuedSession } from './sessions';
-import { assertLoginAllowed, clearAccountFailures, loginThrottleKeys, recordLoginFailure } from './throttle';
+import { assertLoginAllowed, clearAccountFailures, countPerIp, loginThrottleKeys, recordLoginFailure } from './throttle';
 import { newId } from './tokens';
 
 export interface UserView {
@@ -22,6 +22,9 @@ export function userView(id: string, u: Pick<UserItem, 'email' | 'tier' | 'mfaEn
   return { id, email: u.email, tier: u.tier, mfaEnabled: u.mfaEnabled, createdAt: u.createdAt };
 }
 
+/** Sign-ups one address may make per hour (bots); a shared office NAT stays well under it. */
+export const SIGNUPS_PER_IP_PER_HOUR = 100;
+
 /** Same answer for an unknown email and a wrong password: no enumeration. */
 const badCredentials = () => new DomainError('unauthenticated', 'Email or password is incorrect', { code: 'invalid-credentials' });
 
@@ -31,6 +34,7 @@ export async function signup(
   ctx: RequestContext,
 ): Promise<{ user: UserView; session: IssuedSession }> {
   assertStrongPassword(input.password, [input.email, ...input.email.split(/[@.]/)]);
+  await countPerIp(deps, 'signup', ctx.ip, SIGNUPS_PER_IP_PER_HOUR, 3600_000);
   const userId = newId();
   const tenant = userTenant(userId);
   const blind = await deps.blind.blindIndex('email', input.email);

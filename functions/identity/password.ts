@@ -6,7 +6,11 @@ import { ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
 import { findUserIdByEmail } from './accounts';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
 import { revokeAllSessions } from './sessions';
+import { countPerIp } from './throttle';
 import { mintToken, newId, parseToken, secretMatches } from './tokens';
+
+/** Reset mails one address may trigger per hour (mail bombing). */
+export const RESETS_PER_IP_PER_HOUR = 20;
 
 export async function changePassword(
   deps: IdentityDeps,
@@ -32,6 +36,7 @@ export async function changePassword(
 
 /** Always succeeds from the caller's view: whether the email exists is not revealed. */
 export async function requestPasswordReset(deps: IdentityDeps, email: string, ctx: RequestContext): Promise<void> {
+  await countPerIp(deps, 'password-reset', ctx.ip, RESETS_PER_IP_PER_HOUR, 3600_000);
   const userId = await findUserIdByEmail(deps, email);
   if (!userId) return;
   const tenant = userTenant(userId);

@@ -116,3 +116,30 @@ export async function countApiRequest(deps: IdentityDeps, userId: string, perMin
     });
   }
 }
+
+/**
+ * Fixed-window allowance per client IP for unauthenticated actions that
+ * create things or send mail (sign-up, password reset): 429 past `limit`.
+ */
+export async function countPerIp(deps: IdentityDeps, action: string, ip: string, limit: number, windowMs: number): Promise<void> {
+  const now = deps.now();
+  const window = Math.floor(now / windowMs);
+  const ipIndex = await deps.blind.blindIndex('exact', `ip:${ip}`);
+  const out = await deps.table.doc.send(
+    new UpdateCommand({
+      TableName: deps.table.name,
+      Key: { pk: `RL#${action}#${ipIndex}`, sk: `W#${window}` },
+      UpdateExpression: 'ADD requests :one SET #ttl = :ttl',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':one': 1, ':ttl': Math.ceil(((window + 2) * windowMs) / 1000) },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  if (Number(out.Attributes?.requests ?? 0) > limit) {
+    throw new DomainError('rate-limited', `Too many ${action} requests from this address; try again later`, {
+      code: 'rate-limited',
+      retryAfterSeconds: Math.ceil(((window + 1) * windowMs - now) / 1000),
+      extra: { limit, window: `${Math.round(windowMs / 60_000)}m` },
+    });
+  }
+}
