@@ -345,7 +345,6 @@ async function writePlan(
         owner: null,
         ambiguous: false,
         only: null,
-        enqueuedAt: 0,
         settledAt: changesInChunk === 0 ? iso(now) : null,
         outcome: { created: {}, failed: {}, error: null },
       };
@@ -490,8 +489,6 @@ async function releaseSlot(deps: JobsDeps, userId: string, jobId: string, jobUpd
 async function enqueueChunks(deps: JobsDeps, userId: string, job: JobRow, chunks: readonly ChunkRow[]): Promise<void> {
   const msgs: JobMessage[] = chunks.map((c) => ({ kind: 'apply-chunk', userId, jobId: job.jobId, chunk: c.chunk }));
   await deps.queue.send(job.tier as Tier, msgs);
-  const t = deps.now();
-  await mapLimit(chunks, 16, (c) => deps.store.update(userId, ChunkEntity, chunkSk(job.jobId, c.chunk), { set: { enqueuedAt: t } }));
 }
 
 /** POST /jobs/{id}/apply: safety threshold, drift check, snapshot, enqueue (or open for browser pacing). */
@@ -521,6 +518,7 @@ export async function applyJob(deps: JobsDeps, actor: Actor, jobId: string, opts
   // Snapshot: the plan's before-images were just verified equal to live state, so they ARE the
   // snapshot of what will change (already encrypted in the plan pages); record when it was taken.
   const now = deps.now();
+  deps.log?.('apply: drift check passed', { jobId, zones: job.zones.length });
   const status: JobStatus = opts.mode === 'browser' ? 'running' : 'queued';
   const allSettled = job.chunksSettled >= job.chunks;
   await activate(deps, actor, job, { status, mode: opts.mode, appliedAt: iso(now), lastActivityAt: iso(now) });
@@ -528,6 +526,7 @@ export async function applyJob(deps: JobsDeps, actor: Actor, jobId: string, opts
   if (opts.mode === 'server' && !allSettled) {
     const chunks = (await loadChunks(deps, actor.userId, jobId)).filter((c) => c.status === 'pending');
     await enqueueChunks(deps, actor.userId, job, chunks);
+    deps.log?.('apply: enqueued', { jobId, chunks: chunks.length });
   }
   if (allSettled) await maybeFinalize(deps, actor.userId, jobId);
   return toView(await loadJob(deps, actor.userId, jobId), deps.now());
@@ -1134,7 +1133,8 @@ export async function sweep(deps: JobsDeps, opts: { browserIdleMs?: number } = {
     const stuck: ChunkRow[] = [];
     for (const c of chunks) {
       const stale = c.status === 'applying' && c.leaseUntil + vis < now;
-      const lost = c.status === 'pending' && (c.enqueuedAt === 0 || c.enqueuedAt + 4 * vis < now) && now - Date.parse(job.lastActivityAt ?? job.appliedAt ?? job.createdAt) > vis;
+      // Pending with no progress on the whole job for 4 visibility windows: its message was lost.
+      const lost = c.status === 'pending' && now - Date.parse(job.lastActivityAt ?? job.appliedAt ?? job.createdAt) > 4 * vis;
       if (!stale && !lost) continue;
       if (c.status === 'applying' && c.attempts >= deps.config.maxAttempts) {
         // The last delivery crashed: its message is in the DLQ. Fail the items with the reason.

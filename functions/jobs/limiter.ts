@@ -13,13 +13,13 @@
  * The bucket also learns from Cloudflare's headers:
  *  - `Ratelimit-Policy: "default";q=<L>;w=<W>` sets L and W (a time-scaled
  *    sandbox says w=3 and the bucket follows);
- *  - `Ratelimit: "default";r=<remaining>;t=<reset>` with r below the margin
- *    means someone else spends this token's budget: every worker pauses t s;
+ *  - `Ratelimit: "default";r=<remaining>;t=<reset>` with r ≤ 1 means someone
+ *    else spends this token's budget: every worker pauses t s;
  *  - a 429 pauses every worker for its Retry-After.
  *
- * Acquire = consistent GetItem + conditional UpdateItem (optimistic, on a
- * version counter); losers recompute and retry, waiters sleep until the next
- * token is due (plus jitter, so they do not stampede).
+ * Acquire = consistent GetItem + one conditional UpdateItem (optimistic, on a
+ * version counter) that reserves the next slot (GCRA); the caller then sleeps
+ * until its slot. Losers of a race re-read and reserve the following slot.
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -52,8 +52,6 @@ export interface BucketOptions {
   /** @default Date.now */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Longest single wait before re-reading the bucket (ms). @default 2000 */
-  maxWaitMs?: number;
   /** Stats hook (bench/tests). */
   onWait?: (ms: number) => void;
 }
@@ -65,7 +63,9 @@ export function tokenKeyHash(token: string): string {
 /** Burst capacity and safety margin for a limit of L requests per window. */
 export function bucketShape(limit: number, windowMs: number) {
   const burst = Math.max(1, Math.floor(limit * 0.02));
-  const safety = Math.max(1, Math.floor(limit * 0.02));
+  // Margin for requests that reach Cloudflare later than their slot (up to ~150 ms of
+  // scheduling/network skew bunches them): at least 2% of the budget.
+  const safety = Math.max(Math.ceil((limit * 150) / windowMs) + 1, Math.floor(limit * 0.02));
   const perMs = Math.max(limit - burst - safety, 1) / windowMs;
   return { burst, safety, perMs };
 }
@@ -85,25 +85,37 @@ export function parsePolicy(h: string | null | undefined): { limit?: number; win
 }
 
 interface Bucket {
-  tokens: number;
-  ts: number;
+  /** Theoretical arrival time (ms) of the next request: the GCRA form of a token bucket. */
+  tat: number;
   v: number;
   limit: number;
   windowMs: number;
   pausedUntil: number;
+  /** A Ratelimit-Policy header was seen: until then, no burst (the budget is not known yet). */
+  learned?: boolean;
 }
 
+/**
+ * GCRA (the reservation form of the token bucket): each acquire moves the
+ * bucket's theoretical arrival time one emission interval forward with one
+ * conditional write, then sleeps until its own slot. No waiter stampede, exact
+ * pacing; a request may go at most `burst` intervals ahead of the schedule, so
+ * any window W sees at most burst + W / interval = L − S requests.
+ */
 export function createBucketLimiter(o: BucketOptions): RateLimiter {
   const { table } = o;
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const maxWait = o.maxWaitMs ?? 2000;
   const key = { pk: `RL#${o.keyHash ?? tokenKeyHash(o.token ?? '')}`, sk: 'BUCKET' };
   const defaults = { limit: o.defaultLimit ?? 1200, windowMs: (o.defaultWindowSeconds ?? 300) * 1000 };
+  /** What this container last saw in the table (saves a read per observation). */
+  let known: { limit: number; windowMs: number; pausedUntil: number; learned: boolean } | undefined;
 
   async function read(): Promise<Bucket | undefined> {
     const out = await table.doc.send(new GetCommand({ TableName: table.name, Key: key, ConsistentRead: true }));
-    return out.Item as Bucket | undefined;
+    const b = out.Item as Bucket | undefined;
+    if (b) known = { limit: b.limit, windowMs: b.windowMs, pausedUntil: b.pausedUntil ?? 0, learned: !!b.learned };
+    return b;
   }
 
   /** Conditional write on the version read (or absence). false = lost the race. */
@@ -113,21 +125,22 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
         new UpdateCommand({
           TableName: table.name,
           Key: key,
-          UpdateExpression: 'SET tokens = :tokens, ts = :ts, v = :nv, #l = :limit, windowMs = :w, pausedUntil = :p, #e = :e',
+          UpdateExpression: 'SET tat = :tat, v = :nv, #l = :limit, windowMs = :w, pausedUntil = :p, learned = :learned, #e = :e',
           ConditionExpression: prev ? 'v = :v' : 'attribute_not_exists(pk)',
           ExpressionAttributeNames: { '#l': 'limit', '#e': '_e' },
           ExpressionAttributeValues: {
-            ':tokens': next.tokens,
-            ':ts': next.ts,
+            ':tat': next.tat,
             ':nv': (prev?.v ?? 0) + 1,
             ':limit': next.limit,
             ':w': next.windowMs,
             ':p': next.pausedUntil,
+            ':learned': !!next.learned,
             ':e': 'cf-rate-bucket',
             ...(prev ? { ':v': prev.v } : {}),
           },
         }),
       );
+      known = { limit: next.limit, windowMs: next.windowMs, pausedUntil: next.pausedUntil, learned: !!next.learned };
       return true;
     } catch (err) {
       if (isConditionalCheckFailed(err)) return false;
@@ -135,38 +148,34 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     }
   }
 
-  function refill(b: Bucket | undefined, t: number): Omit<Bucket, 'v'> {
-    const limit = b?.limit ?? defaults.limit;
-    const windowMs = b?.windowMs ?? defaults.windowMs;
-    const shape = bucketShape(limit, windowMs);
-    if (!b) return { tokens: shape.burst, ts: t, limit, windowMs, pausedUntil: 0 };
-    const tokens = Math.min(shape.burst, b.tokens + Math.max(0, t - b.ts) * shape.perMs);
-    return { tokens, ts: Math.max(t, b.ts), limit, windowMs, pausedUntil: b.pausedUntil ?? 0 };
-  }
-
-  const wait = async (ms: number) => {
-    const d = Math.max(1, Math.min(maxWait, Math.ceil(ms)));
-    o.onWait?.(d);
-    await sleep(d);
-  };
+  const base = (b: Bucket | undefined) => ({
+    tat: b?.tat ?? 0,
+    limit: b?.limit ?? defaults.limit,
+    windowMs: b?.windowMs ?? defaults.windowMs,
+    pausedUntil: b?.pausedUntil ?? 0,
+    learned: !!b?.learned,
+  });
 
   return {
     async acquire() {
       for (;;) {
         const b = await read();
         const t = now();
-        const cur = refill(b, t);
-        if (cur.pausedUntil > t) {
-          await wait(cur.pausedUntil - t + Math.random() * 50);
-          continue;
+        const cur = base(b);
+        const shape = bucketShape(cur.limit, cur.windowMs);
+        const burst = cur.learned ? shape.burst : 1;
+        const interval = 1 / shape.perMs;
+        // GCRA: `burst` requests may go at once; after that one per interval.
+        const start = Math.max(cur.tat, t - (burst - 1) * interval, cur.pausedUntil);
+        const next = { ...cur, tat: start + interval };
+        if (!(await write(b, next))) continue; // another worker reserved first: re-read
+        const sendAt = Math.max(start, cur.pausedUntil);
+        const wait = sendAt - t;
+        if (wait > 0) {
+          o.onWait?.(wait);
+          await sleep(Math.ceil(wait));
         }
-        if (cur.tokens >= 1) {
-          if (await write(b, { ...cur, tokens: cur.tokens - 1 })) return;
-          continue; // someone else took it: re-read
-        }
-        const { perMs } = bucketShape(cur.limit, cur.windowMs);
-        const due = (1 - cur.tokens) / perMs;
-        await wait(due + Math.random() * Math.min(due, 1 / perMs));
+        return;
       }
     },
 
@@ -178,26 +187,28 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
       if (x.status === 429) pauseUntil = t + Math.max(1, x.retryAfterSeconds ?? rl.resetSeconds ?? 1) * 1000;
       const limit = policy.limit;
       const windowMs = policy.windowSeconds !== undefined ? policy.windowSeconds * 1000 : undefined;
-      const lim = limit ?? defaults.limit;
       if (rl.remaining !== undefined && rl.resetSeconds !== undefined && x.status !== 429) {
-        const { safety } = bucketShape(lim, windowMs ?? defaults.windowMs);
-        if (rl.remaining < Math.max(1, Math.floor(safety / 2))) pauseUntil = Math.max(pauseUntil, t + rl.resetSeconds * 1000);
+        const { safety } = bucketShape(limit ?? known?.limit ?? defaults.limit, windowMs ?? known?.windowMs ?? defaults.windowMs);
+        // Our own traffic leaves ≥ `safety` unused; less means someone else spends this budget.
+        if (rl.remaining < Math.min(2, safety)) pauseUntil = Math.max(pauseUntil, t + rl.resetSeconds * 1000);
       }
+      const k = known ?? { ...defaults, pausedUntil: 0, learned: false };
+      const policyDiffers = (limit !== undefined && (limit !== k.limit || !k.learned)) || (windowMs !== undefined && windowMs !== k.windowMs);
+      if (!policyDiffers && pauseUntil <= k.pausedUntil) return;
       for (let i = 0; i < 5; i++) {
         const b = await read();
-        const changePolicy = (limit !== undefined && limit !== (b?.limit ?? defaults.limit)) || (windowMs !== undefined && windowMs !== (b?.windowMs ?? defaults.windowMs));
-        const changePause = pauseUntil > (b?.pausedUntil ?? 0);
+        const cur = base(b);
+        const changePolicy =
+          (limit !== undefined && limit !== cur.limit) || (windowMs !== undefined && windowMs !== cur.windowMs) || (limit !== undefined && !cur.learned);
+        const changePause = pauseUntil > cur.pausedUntil;
         if (!changePolicy && !changePause) return;
-        const cur = refill(b, t);
         const next = {
-          ...cur,
+          learned: cur.learned || limit !== undefined,
+          tat: changePause ? Math.max(cur.tat, pauseUntil) : cur.tat,
           limit: limit ?? cur.limit,
           windowMs: windowMs ?? cur.windowMs,
           pausedUntil: Math.max(cur.pausedUntil, pauseUntil),
-          // after a pause, start from an empty bucket (the window is what it is)
-          tokens: changePause ? 0 : Math.min(cur.tokens, bucketShape(limit ?? cur.limit, windowMs ?? cur.windowMs).burst),
         };
-        if (changePause) next.ts = Math.max(next.ts, next.pausedUntil);
         if (await write(b, next)) return;
       }
     },

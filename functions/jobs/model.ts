@@ -118,7 +118,6 @@ export interface ChunkRow {
   ambiguous: boolean;
   /** Retry: only these chunk-local indexes are applied; the others keep their outcome. */
   only: number[] | null;
-  enqueuedAt: number;
   settledAt: string | null;
   /** Encrypted: { created: {idx: id}, failed: {idx: reason}, error }. */
   outcome: ChunkOutcome;

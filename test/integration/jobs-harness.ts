@@ -103,6 +103,7 @@ export async function startHarness(o: {
   tier?: Tier;
   wrapApi?: (api: CfApi) => CfApi;
   now?: () => number;
+  log?: (message: string, extra?: Record<string, unknown>) => void;
 }): Promise<Harness> {
   const sb = await startCloudflareSandbox(o.sandbox);
   const dl = dataLayer();
@@ -124,6 +125,7 @@ export async function startHarness(o: {
     limits: limitsFor,
     now: o.now ?? Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    log: o.log,
     config: { ...DEFAULT_JOBS_CONFIG, backoffBaseMs: 50, backoffCapMs: 1500, leaseMs: 2500, visibilityMs: 1000, ...(o.config ?? {}) },
   };
   return {
