@@ -1,0 +1,170 @@
+/**
+ * Bulk jobs over HTTP through the local runtime: the jobs function behind the
+ * gateway, the tier queue in fauxqs and the real SQS pollers running the tier
+ * worker, against the stack's Cloudflare sandbox (each user connects its own
+ * `sandbox: true` account: 3 demo zones, 150 records each).
+ *
+ * Covers: plan → apply → workers → done with the sandbox state checked through
+ * the DNS API, items (paginated) and events, revert, browser-paced chunks,
+ * tier concurrency limit (429 naming the limit), state conflicts (409), bad
+ * input (400), tenant isolation (404 on every job route).
+ */
+import { call, signUpWithToken } from '../support/http';
+
+jest.setTimeout(120_000);
+
+const ACCOUNTS = '/api/v1/cloudflare/accounts';
+
+async function userWithSandbox() {
+  const user = await signUpWithToken();
+  const created = await call('POST', ACCOUNTS, { token: user.token, body: { name: 'Jobs demo', sandbox: true } });
+  if (created.status !== 201) throw new Error(`sandbox account: ${created.status} ${created.text}`);
+  const account = created.body.account as { id: string };
+  const zones = await call('GET', `${ACCOUNTS}/${account.id}/zones`, { token: user.token });
+  return { ...user, account, zones: zones.body.zones as Array<{ id: string; name: string }> };
+}
+
+async function waitFor(token: string, id: string, until: (job: any) => boolean, ms = 60_000): Promise<any> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await call('GET', `/api/v1/jobs/${id}`, { token });
+    expect(r.status).toBe(200);
+    if (until(r.body.job)) return r.body.job;
+    if (Date.now() > end) throw new Error(`job ${id} still ${r.body.job.status}: ${JSON.stringify(r.body.job.counts)}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
+async function recordsWith(u: Awaited<ReturnType<typeof userWithSandbox>>, zoneId: string, content: string): Promise<number> {
+  const r = await call('GET', `${ACCOUNTS}/${u.account.id}/zones/${zoneId}/dns-records?content=${encodeURIComponent(content)}&perPage=500`, { token: u.token });
+  expect(r.status).toBe(200);
+  return r.body.totalCount as number;
+}
+
+const replaceBody = (accountId: string, zones: string[], from: string, to: string) => ({
+  kind: 'dns-replace',
+  accountId,
+  zones,
+  params: { match: { types: ['TXT'], content: { value: from, mode: 'contains' } }, set: { content: to } },
+});
+
+describe('jobs over HTTP with the real tier queue and workers', () => {
+  it('plans, applies through SQS workers, reports items and events, and reverts', async () => {
+    const u = await userWithSandbox();
+    const zoneIds = u.zones.map((z) => z.id);
+    const before = await Promise.all(zoneIds.map((z) => recordsWith(u, z, 'sandbox-record=')));
+    expect(before.every((n) => n > 0)).toBe(true);
+
+    const planned = await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'fv-record=') });
+    expect(planned.status).toBe(201);
+    const job = planned.body.job;
+    expect(job).toMatchObject({ status: 'planned', kind: 'dns-replace', needsForce: false, mode: null });
+    expect(job.plan.totalChanges).toBe(before.reduce((a, b) => a + b, 0));
+    expect(job.plan.zones.map((z: any) => z.updates)).toEqual(before);
+    // The plan is a preview: nothing changed yet.
+    expect(await recordsWith(u, zoneIds[0]!, 'fv-record=')).toBe(0);
+
+    const applied = await call('POST', `/api/v1/jobs/${job.id}/apply`, { token: u.token, body: {} });
+    expect(applied.status).toBe(202);
+    expect(applied.body.job.status).toBe('queued');
+    expect((await call('POST', `/api/v1/jobs/${job.id}/apply`, { token: u.token, body: {} })).status).toBe(409);
+
+    const done = await waitFor(u.token, job.id, (j) => j.status === 'done');
+    expect(done.counts).toMatchObject({ done: job.plan.totalChanges, failed: 0, cancelled: 0 });
+    expect(done.finishedAt).toBeTruthy();
+    expect(typeof done.throughput).toBe('number');
+    for (let i = 0; i < zoneIds.length; i++) {
+      expect(await recordsWith(u, zoneIds[i]!, 'fv-record=')).toBe(before[i]);
+      expect(await recordsWith(u, zoneIds[i]!, 'sandbox-record=')).toBe(0);
+    }
+
+    const page1 = await call('GET', `/api/v1/jobs/${job.id}/items?limit=10`, { token: u.token });
+    expect(page1.status).toBe(200);
+    expect(page1.body.items).toHaveLength(10);
+    expect(page1.body.items[0]).toMatchObject({ action: 'update', status: 'done', error: null });
+    expect(page1.body.items[0].before.content).toMatch(/^sandbox-record=/);
+    expect(page1.body.items[0].after.content).toMatch(/^fv-record=/);
+    const page2 = await call('GET', `/api/v1/jobs/${job.id}/items?limit=10&cursor=${page1.body.nextCursor}`, { token: u.token });
+    expect(page2.body.items[0].seq).toBeGreaterThan(page1.body.items[9].seq);
+    const events = await call('GET', `/api/v1/jobs/${job.id}/events`, { token: u.token });
+    expect(events.body.events.map((e: any) => e.type)).toEqual(expect.arrayContaining(['planned', 'queued', 'progress', 'done']));
+    const list = await call('GET', '/api/v1/jobs', { token: u.token });
+    expect(list.body.jobs[0].id).toBe(job.id);
+
+    expect((await call('POST', `/api/v1/jobs/${job.id}/retry`, { token: u.token })).status).toBe(409);
+    expect((await call('POST', `/api/v1/jobs/${job.id}/cancel`, { token: u.token })).status).toBe(409);
+
+    const rev = await call('POST', `/api/v1/jobs/${job.id}/revert`, { token: u.token });
+    expect(rev.status).toBe(201);
+    expect(rev.body.job).toMatchObject({ revertOf: job.id, status: 'planned' });
+    expect((await call('POST', `/api/v1/jobs/${rev.body.job.id}/apply`, { token: u.token, body: {} })).status).toBe(202);
+    await waitFor(u.token, rev.body.job.id, (j) => j.status === 'done');
+    for (let i = 0; i < zoneIds.length; i++) expect(await recordsWith(u, zoneIds[i]!, 'sandbox-record=')).toBe(before[i]);
+    expect((await call('GET', `/api/v1/jobs/${job.id}`, { token: u.token })).body.job.revertedBy).toBe(rev.body.job.id);
+  });
+
+  it('browser-paced chunks; the tier concurrency limit names itself; drift → 412', async () => {
+    const u = await userWithSandbox();
+    const zoneIds = u.zones.map((z) => z.id);
+    const a = (await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'paced=') })).body.job;
+    const b = (await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'other=') })).body.job;
+    const opened = await call('POST', `/api/v1/jobs/${a.id}/apply`, { token: u.token, body: { mode: 'browser' } });
+    expect(opened.status).toBe(202);
+    expect(opened.body.job).toMatchObject({ status: 'running', mode: 'browser' });
+
+    // Free tier: one active job at a time.
+    const busy = await call('POST', `/api/v1/jobs/${b.id}/apply`, { token: u.token, body: {} });
+    expect(busy.status).toBe(429);
+    expect(busy.headers.get('content-type')).toContain('application/problem+json');
+    expect(busy.headers.get('retry-after')).toBeTruthy();
+    expect(busy.body).toMatchObject({ limit: 'concurrentJobs', max: 1 });
+
+    for (let n = 0; n < a.plan.chunks; n++) {
+      const r = await call('POST', `/api/v1/jobs/${a.id}/chunks/${n}/apply`, { token: u.token });
+      expect(r.status).toBe(200);
+      // idempotent: applying the same chunk again changes nothing
+      const again = await call('POST', `/api/v1/jobs/${a.id}/chunks/${n}/apply`, { token: u.token });
+      expect(again.status).toBe(200);
+      expect(again.body.job.counts.done).toBe(r.body.job.counts.done);
+    }
+    const done = (await call('GET', `/api/v1/jobs/${a.id}`, { token: u.token })).body.job;
+    expect(done).toMatchObject({ status: 'done' });
+    expect(done.counts.done).toBe(a.plan.totalChanges);
+    expect(await recordsWith(u, zoneIds[0]!, 'paced=')).toBe(a.plan.zones[0].updates);
+
+    // b was planned before a changed the zones: refused with a re-plan hint.
+    const drift = await call('POST', `/api/v1/jobs/${b.id}/apply`, { token: u.token, body: {} });
+    expect(drift.status).toBe(412);
+    expect(drift.body.type).toMatch(/plan-drifted$/);
+    expect(drift.body.zones.length).toBe(zoneIds.length);
+    expect(drift.body.replan).toMatchObject({ method: 'POST', href: '/api/v1/jobs' });
+  });
+
+  it('bad input is a 400 with fields; another user sees 404 on every job route', async () => {
+    const u = await userWithSandbox();
+    const bad = await call('POST', '/api/v1/jobs', { token: u.token, body: { kind: 'dns-replace', accountId: u.account.id, params: {} } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.length).toBeGreaterThan(0);
+    const noZone = await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, ['0'.repeat(32)], 'a', 'b') });
+    expect(noZone.status).toBe(400);
+
+    const job = (await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, [u.zones[0]!.id], 'sandbox-record=', 'x=') })).body.job;
+    const other = await signUpWithToken();
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', `/api/v1/jobs/${job.id}`],
+      ['GET', `/api/v1/jobs/${job.id}/items`],
+      ['GET', `/api/v1/jobs/${job.id}/events`],
+      ['POST', `/api/v1/jobs/${job.id}/apply`, {}],
+      ['POST', `/api/v1/jobs/${job.id}/chunks/0/apply`],
+      ['POST', `/api/v1/jobs/${job.id}/cancel`],
+      ['POST', `/api/v1/jobs/${job.id}/retry`],
+      ['POST', `/api/v1/jobs/${job.id}/revert`],
+    ];
+    for (const [m, p, body] of routes) expect([m, p, (await call(m, p, { token: other.token, body })).status]).toEqual([m, p, 404]);
+    expect((await call('GET', '/api/v1/jobs', { token: other.token })).body.jobs).toEqual([]);
+    // The other user cannot plan against this user's Cloudflare account either.
+    expect((await call('POST', '/api/v1/jobs', { token: other.token, body: replaceBody(u.account.id, [u.zones[0]!.id], 'a', 'b') })).status).toBe(404);
+    // and the owner can cancel the planned job
+    expect((await call('POST', `/api/v1/jobs/${job.id}/cancel`, { token: u.token })).body.job.status).toBe('cancelled');
+  });
+});
