@@ -24,6 +24,10 @@ import { startCloudflareSandbox } from '../../lib/local/cloudflare';
 import { connectAccount, listAccounts, removeAccount, verifyAccount, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { createRecord, exportZone, listRecords, listZones, updateRecord } from '../../functions/cloudflare/dns';
 import { userTenant } from '../../functions/crypto/tenant';
+import type { CfApi } from '../../functions/jobs/cf';
+import { applyJob, cancelJob, DEFAULT_JOBS_CONFIG, listItems, planJob, processChunk, type JobsDeps } from '../../functions/jobs/engine';
+import { createJobStore } from '../../functions/jobs/store';
+import { limitsFor } from '../../functions/tiers';
 
 export interface SentinelContext {
   readonly dl: DataLayer;
@@ -155,6 +159,56 @@ export const sentinelSteps: SentinelStep[] = [
         else process.env.CLOUDFLARE_BASE_URL = previousBaseUrl;
         await sb.close();
       }
+    },
+  },
+  {
+    name: 'jobs: zone names, DNS names/contents (plan pages, snapshot, outcome), job params, failure reasons',
+    async run({ dl, user, sentinel }) {
+      // A fake Cloudflare (no I/O) whose zone and records carry sentinels; the engine stores plan
+      // items, chunk outcomes (created ids + failure reasons) and job params/zones encrypted.
+      const zone = { id: 'a'.repeat(32), name: `${sentinel('job-zone').toLowerCase()}.example`, plan: 'free', batchLimit: 200 };
+      const records = Array.from({ length: 4 }, (_, i) => ({
+        id: String(i).repeat(32).slice(0, 32),
+        type: 'TXT',
+        name: `${sentinel(`job-rec-name-${i}`).toLowerCase()}.${zone.name}`,
+        content: sentinel(`job-rec-content-${i}`),
+        ttl: 300,
+        proxied: false,
+      }));
+      const failure = sentinel('job-failure-reason');
+      const api: CfApi = {
+        listZones: async () => [zone],
+        listRecords: async () => records,
+        batch: async () => {
+          const { CfCallError } = await import('../../functions/jobs/cf');
+          throw new CfCallError('rejected', `patches[0]: ${failure}`, { status: 400 });
+        },
+        getSettings: async () => ({}),
+        patchSettings: async () => undefined,
+        purge: async () => undefined,
+      };
+      const deps: JobsDeps = {
+        repo: dl.repo,
+        store: createJobStore(dl.table, dl.keyring),
+        queue: { send: async () => undefined },
+        connect: async () => api,
+        limits: limitsFor,
+        now: Date.now,
+        sleep: async () => undefined,
+        config: DEFAULT_JOBS_CONFIG,
+      };
+      const actor = { userId: user.id, tier: 'pro' as const };
+      const job = await planJob(deps, actor, {
+        kind: 'dns-replace',
+        accountId: 'sentinelacct',
+        zones: [zone.id],
+        params: { match: { content: { value: 'SENTINEL-job-rec-content', mode: 'contains' } }, set: { content: sentinel('job-new-content') } },
+      });
+      await applyJob(deps, actor, job.id, { force: true, mode: 'server' });
+      await processChunk(deps, { kind: 'apply-chunk', userId: user.id, jobId: job.id, chunk: 0 }, { owner: 'sentinel', receiveCount: 1, maxReceiveCount: 5 });
+      const items = await listItems(deps, actor, job.id, { limit: 10 });
+      if (!items.items.some((i) => i.status === 'failed' && i.error?.includes(failure))) throw new Error('expected a failed item with the sentinel reason');
+      await cancelJob(deps, actor, job.id).catch(() => undefined);
     },
   },
 ];
