@@ -17,9 +17,8 @@
  *    else spends this token's budget: every worker pauses t s;
  *  - a 429 pauses every worker for its Retry-After.
  *
- * Acquire = consistent GetItem + one conditional UpdateItem (optimistic, on a
- * version counter) that reserves the next slot (GCRA); the caller then sleeps
- * until its slot. Losers of a race re-read and reserve the following slot.
+ * Acquire = one conditional UpdateItem that reserves the next slot (GCRA, see
+ * below); the caller then sleeps until its slot. No read-modify-write races.
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -84,93 +83,92 @@ export function parsePolicy(h: string | null | undefined): { limit?: number; win
   return { limit: q ? Number(q[1]) : undefined, windowSeconds: w ? Number(w[1]) : undefined };
 }
 
-interface Bucket {
-  /** Theoretical arrival time (ms) of the next request: the GCRA form of a token bucket. */
-  tat: number;
-  v: number;
+interface Known {
   limit: number;
   windowMs: number;
   pausedUntil: number;
   /** A Ratelimit-Policy header was seen: until then, no burst (the budget is not known yet). */
-  learned?: boolean;
+  learned: boolean;
 }
 
 /**
- * GCRA (the reservation form of the token bucket): each acquire moves the
- * bucket's theoretical arrival time one emission interval forward with one
- * conditional write, then sleeps until its own slot. No waiter stampede, exact
- * pacing; a request may go at most `burst` intervals ahead of the schedule, so
- * any window W sees at most burst + W / interval = L − S requests.
+ * GCRA (the reservation form of the token bucket) on one item. `tat` is the
+ * theoretical arrival time of the next request. An acquire reserves the slot
+ * `start = max(tat, now − (burst − 1)·T)` and moves tat to start + T with ONE
+ * conditional UpdateItem and no prior read: when the bucket is busy it is an
+ * increment (`tat = tat + T` if `tat > edge`), when idle a reset
+ * (`tat = edge + T` if `tat ≤ edge`), so concurrent workers never lose
+ * optimistic races; they just queue behind each other's slots. A request goes
+ * at most `burst` intervals ahead of schedule, so any window W sees at most
+ * burst + W / T = L − S requests.
  */
 export function createBucketLimiter(o: BucketOptions): RateLimiter {
   const { table } = o;
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const key = { pk: `RL#${o.keyHash ?? tokenKeyHash(o.token ?? '')}`, sk: 'BUCKET' };
-  const defaults = { limit: o.defaultLimit ?? 1200, windowMs: (o.defaultWindowSeconds ?? 300) * 1000 };
-  /** What this container last saw in the table (saves a read per observation). */
-  let known: { limit: number; windowMs: number; pausedUntil: number; learned: boolean } | undefined;
+  const Key = { pk: `RL#${o.keyHash ?? tokenKeyHash(o.token ?? '')}`, sk: 'BUCKET' };
+  const defaults: Known = { limit: o.defaultLimit ?? 1200, windowMs: (o.defaultWindowSeconds ?? 300) * 1000, pausedUntil: 0, learned: false };
+  /** The bucket's policy as this container last saw it (every acquire refreshes it). */
+  let known: Known | undefined;
 
-  async function read(): Promise<Bucket | undefined> {
-    const out = await table.doc.send(new GetCommand({ TableName: table.name, Key: key, ConsistentRead: true }));
-    const b = out.Item as Bucket | undefined;
-    if (b) known = { limit: b.limit, windowMs: b.windowMs, pausedUntil: b.pausedUntil ?? 0, learned: !!b.learned };
-    return b;
-  }
+  const remember = (x: Record<string, unknown> | undefined) => {
+    if (!x) return;
+    known = {
+      limit: typeof x.limit === 'number' ? x.limit : defaults.limit,
+      windowMs: typeof x.windowMs === 'number' ? x.windowMs : defaults.windowMs,
+      pausedUntil: typeof x.pausedUntil === 'number' ? x.pausedUntil : 0,
+      learned: x.learned === true,
+    };
+  };
 
-  /** Conditional write on the version read (or absence). false = lost the race. */
-  async function write(prev: Bucket | undefined, next: Omit<Bucket, 'v'>): Promise<boolean> {
+  async function update(expr: string, cond: string, values: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
     try {
-      await table.doc.send(
+      const out = await table.doc.send(
         new UpdateCommand({
           TableName: table.name,
-          Key: key,
-          UpdateExpression: 'SET tat = :tat, v = :nv, #l = :limit, windowMs = :w, pausedUntil = :p, learned = :learned, #e = :e',
-          ConditionExpression: prev ? 'v = :v' : 'attribute_not_exists(pk)',
-          ExpressionAttributeNames: { '#l': 'limit', '#e': '_e' },
-          ExpressionAttributeValues: {
-            ':tat': next.tat,
-            ':nv': (prev?.v ?? 0) + 1,
-            ':limit': next.limit,
-            ':w': next.windowMs,
-            ':p': next.pausedUntil,
-            ':learned': !!next.learned,
-            ':e': 'cf-rate-bucket',
-            ...(prev ? { ':v': prev.v } : {}),
-          },
+          Key,
+          UpdateExpression: `${expr}, #e = :e`,
+          ConditionExpression: cond,
+          ExpressionAttributeNames: { '#e': '_e', ...(expr.includes('#l') ? { '#l': 'limit' } : {}) },
+          ExpressionAttributeValues: { ...values, ':e': 'cf-rate-bucket' },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      known = { limit: next.limit, windowMs: next.windowMs, pausedUntil: next.pausedUntil, learned: !!next.learned };
-      return true;
+      return out.Attributes ?? {};
     } catch (err) {
-      if (isConditionalCheckFailed(err)) return false;
+      if (isConditionalCheckFailed(err)) return undefined;
       throw err;
     }
   }
 
-  const base = (b: Bucket | undefined) => ({
-    tat: b?.tat ?? 0,
-    limit: b?.limit ?? defaults.limit,
-    windowMs: b?.windowMs ?? defaults.windowMs,
-    pausedUntil: b?.pausedUntil ?? 0,
-    learned: !!b?.learned,
-  });
+  async function read(): Promise<Known> {
+    const out = await table.doc.send(new GetCommand({ TableName: table.name, Key, ConsistentRead: true }));
+    remember(out.Item ?? { ...defaults });
+    return known!;
+  }
 
   return {
     async acquire() {
-      for (;;) {
-        const b = await read();
-        const t = now();
-        const cur = base(b);
-        const shape = bucketShape(cur.limit, cur.windowMs);
-        const burst = cur.learned ? shape.burst : 1;
+      for (let i = 0; ; i++) {
+        const k = known ?? (await read());
+        const shape = bucketShape(k.limit, k.windowMs);
+        const burst = k.learned ? shape.burst : 1;
         const interval = 1 / shape.perMs;
-        // GCRA: `burst` requests may go at once; after that one per interval.
-        const start = Math.max(cur.tat, t - (burst - 1) * interval, cur.pausedUntil);
-        const next = { ...cur, tat: start + interval };
-        if (!(await write(b, next))) continue; // another worker reserved first: re-read
-        const sendAt = Math.max(start, cur.pausedUntil);
-        const wait = sendAt - t;
+        const t = now();
+        const edge = t - (burst - 1) * interval;
+        // Busy bucket: take the slot after the last reserved one.
+        let out = await update('SET tat = tat + :i', 'tat > :edge', { ':i': interval, ':edge': edge });
+        let start: number;
+        if (out) start = (out.tat as number) - interval;
+        else {
+          // Idle bucket (or none yet): start at the edge, i.e. now.
+          out = await update('SET tat = :t', 'attribute_not_exists(tat) OR tat <= :edge', { ':t': edge + interval, ':edge': edge });
+          if (!out) continue; // someone moved tat past the edge meanwhile: take the busy path
+          start = edge;
+        }
+        remember(out);
+        const sendAt = Math.max(start, known!.pausedUntil);
+        const wait = sendAt - now();
         if (wait > 0) {
           o.onWait?.(wait);
           await sleep(Math.ceil(wait));
@@ -185,31 +183,28 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
       const t = now();
       let pauseUntil = 0;
       if (x.status === 429) pauseUntil = t + Math.max(1, x.retryAfterSeconds ?? rl.resetSeconds ?? 1) * 1000;
+      const k = known ?? defaults;
       const limit = policy.limit;
       const windowMs = policy.windowSeconds !== undefined ? policy.windowSeconds * 1000 : undefined;
       if (rl.remaining !== undefined && rl.resetSeconds !== undefined && x.status !== 429) {
-        const { safety } = bucketShape(limit ?? known?.limit ?? defaults.limit, windowMs ?? known?.windowMs ?? defaults.windowMs);
+        const { safety } = bucketShape(limit ?? k.limit, windowMs ?? k.windowMs);
         // Our own traffic leaves ≥ `safety` unused; less means someone else spends this budget.
         if (rl.remaining < Math.min(2, safety)) pauseUntil = Math.max(pauseUntil, t + rl.resetSeconds * 1000);
       }
-      const k = known ?? { ...defaults, pausedUntil: 0, learned: false };
       const policyDiffers = (limit !== undefined && (limit !== k.limit || !k.learned)) || (windowMs !== undefined && windowMs !== k.windowMs);
-      if (!policyDiffers && pauseUntil <= k.pausedUntil) return;
-      for (let i = 0; i < 5; i++) {
-        const b = await read();
-        const cur = base(b);
-        const changePolicy =
-          (limit !== undefined && limit !== cur.limit) || (windowMs !== undefined && windowMs !== cur.windowMs) || (limit !== undefined && !cur.learned);
-        const changePause = pauseUntil > cur.pausedUntil;
-        if (!changePolicy && !changePause) return;
-        const next = {
-          learned: cur.learned || limit !== undefined,
-          tat: changePause ? Math.max(cur.tat, pauseUntil) : cur.tat,
-          limit: limit ?? cur.limit,
-          windowMs: windowMs ?? cur.windowMs,
-          pausedUntil: Math.max(cur.pausedUntil, pauseUntil),
-        };
-        if (await write(b, next)) return;
+      if (policyDiffers) {
+        remember(
+          await update('SET #l = :l, windowMs = :w, learned = :true', 'attribute_exists(pk) OR attribute_not_exists(pk)', {
+            ':l': limit ?? k.limit,
+            ':w': windowMs ?? k.windowMs,
+            ':true': true,
+          }).then((r) => (r ? r : undefined)),
+        );
+      }
+      if (pauseUntil > (known ?? k).pausedUntil) {
+        // Every worker waits: the pause, and no slot before it.
+        remember(await update('SET pausedUntil = :p', 'attribute_not_exists(pausedUntil) OR pausedUntil < :p', { ':p': pauseUntil }));
+        await update('SET tat = :p', 'attribute_not_exists(tat) OR tat < :p', { ':p': pauseUntil });
       }
     },
   };

@@ -1,0 +1,139 @@
+/** Pure parts of the jobs engine: planner diffs, CSV/BIND parsing, matching, limiter shape and headers. */
+import { bucketShape, parsePolicy, parseRatelimit } from '../../functions/jobs/limiter';
+import { parseBindTemplate, parseCsv } from '../../functions/jobs/parse';
+import { inverseItem, planZone, summarize, wantedRecords } from '../../functions/jobs/planner';
+import { expandName, fingerprintRecords, recordMatches, type LiveRecord } from '../../functions/jobs/records';
+import { backoffMs, DEFAULT_JOBS_CONFIG } from '../../functions/jobs/engine';
+
+const zone = { id: 'z'.repeat(32), name: 'example.com', plan: 'free', batchLimit: 200 };
+const rec = (id: string, type: string, name: string, content: string, extra: Partial<LiveRecord> = {}): LiveRecord => ({ id, type, name, content, ttl: 300, proxied: false, ...extra });
+const records = [
+  rec('1', 'A', 'example.com', '192.0.2.1', { proxied: true, ttl: 1 }),
+  rec('2', 'A', 'www.example.com', '192.0.2.2'),
+  rec('3', 'TXT', 'example.com', 'v=spf1 include:old.example ~all'),
+  rec('4', 'CNAME', 'blog.example.com', 'host.old.example'),
+  rec('5', 'MX', 'example.com', 'mail.example.com', { priority: 10 }),
+];
+
+describe('planner', () => {
+  test('dns-replace: contains-substring replacement, skip no-ops and non-proxiable types, share counts updates only', () => {
+    const p = planZone('dns-replace', { match: { content: { value: 'old.example', mode: 'contains' } }, set: { content: 'new.example' } }, zone, { records }, []);
+    expect(p.items.map((i) => [i.recordId, (i.after as { content: string }).content, i.skip ?? null])).toEqual([
+      ['3', 'v=spf1 include:new.example ~all', null],
+      ['4', 'host.new.example', null],
+    ]);
+    const s = summarize(p, 0.3);
+    expect(s).toMatchObject({ updates: 2, creates: 0, recordsInZone: 5, share: 0.4, overThreshold: true });
+    const proxy = planZone('dns-replace', { match: { types: ['A', 'TXT'] }, set: { proxied: true } }, zone, { records }, []);
+    expect(proxy.items.map((i) => [i.recordId, i.skip ?? null])).toEqual([
+      ['1', 'already in the target state'],
+      ['2', null],
+      ['3', 'TXT records cannot be proxied'],
+    ]);
+    expect((proxy.items[1]!.after as { ttl: number }).ttl).toBe(1); // proxied → TTL auto
+  });
+
+  test('dns-create: relative names, {zone}, duplicates and CNAME conflicts become planned skips', () => {
+    const wanted = wantedRecords('dns-create', {
+      csv: 'type,name,content,ttl,proxied\nA,api,192.0.2.9,300,false\nA,www,192.0.2.2,300,false\nCNAME,www,{zone},1,true\nTXT,@,"hello, world",auto,\nA,api,192.0.2.9,300,false',
+    });
+    const p = planZone('dns-create', {}, zone, { records }, wanted);
+    expect(p.items.map((i) => [(i.after as { name: string }).name, i.skip ?? null])).toEqual([
+      ['api.example.com', null],
+      ['www.example.com', 'already exists'],
+      ['www.example.com', 'conflicts with a CNAME at the same name'],
+      ['example.com', null],
+      ['api.example.com', 'already exists'],
+    ]);
+    expect(summarize(p, 0.3).overThreshold).toBe(false); // creates never need force
+  });
+
+  test('dns-delete by pattern; inverse items for revert', () => {
+    const p = planZone('dns-delete', { match: { name: { value: '*.example.com', mode: 'pattern' }, types: ['A', 'CNAME'] } }, zone, { records }, []);
+    expect(p.items.map((i) => i.recordId)).toEqual(['2', '4']);
+    const inv = inverseItem({ ...p.items[0]!, seq: 0 }, undefined)!;
+    expect(inv).toMatchObject({ action: 'create', after: p.items[0]!.before });
+    const created = inverseItem({ seq: 1, zoneId: zone.id, action: 'create', recordId: null, before: null, after: { type: 'A' } }, 'newid');
+    expect(created).toMatchObject({ action: 'delete', recordId: 'newid' });
+    expect(inverseItem({ seq: 2, zoneId: zone.id, action: 'purge', recordId: null, before: null, after: {} }, undefined)).toBeUndefined();
+  });
+
+  test('zone-settings: one item per setting, equal values skipped; fingerprint changes with any record', () => {
+    const p = planZone('zone-settings', { settings: { ssl: 'strict', always_use_https: 'on' } }, zone, { settings: { ssl: 'flexible', always_use_https: 'on' } }, []);
+    expect(p.items.map((i) => [i.recordId, i.skip ?? null])).toEqual([
+      ['ssl', null],
+      ['always_use_https', 'already set'],
+    ]);
+    const changed = records.map((r) => (r.id === '2' ? { ...r, ttl: 600 } : r));
+    expect(fingerprintRecords(records)).not.toBe(fingerprintRecords(changed));
+    expect(fingerprintRecords(records)).toBe(fingerprintRecords([...records].reverse()));
+  });
+});
+
+describe('parsing and matching', () => {
+  test('BIND template: $ORIGIN, $TTL, relative/absolute names, MX/CNAME targets, SOA and apex NS skipped', () => {
+    const { records: out, skipped } = parseBindTemplate(`$ORIGIN template.example.
+$TTL 3600
+@ IN SOA ns1.template.example. admin.template.example. ( 1 7200 3600 1209600 3600 )
+@ IN NS ns1.template.example.
+@ 300 IN A 192.0.2.10
+www IN CNAME @
+mail IN A 192.0.2.25
+@ IN MX 10 mail
+txt IN TXT "a;b" "c"   ; comment
+far IN CNAME other.net.
+`);
+    expect(skipped).toBe(2);
+    expect(out).toEqual([
+      { type: 'A', name: '@', content: '192.0.2.10', ttl: 300, proxied: false },
+      { type: 'CNAME', name: 'www', content: '{zone}', ttl: 3600, proxied: false },
+      { type: 'A', name: 'mail', content: '192.0.2.25', ttl: 3600, proxied: false },
+      { type: 'MX', name: '@', content: 'mail.{zone}', ttl: 3600, proxied: false, priority: 10 },
+      { type: 'TXT', name: 'txt', content: 'a;bc', ttl: 3600, proxied: false },
+      { type: 'CNAME', name: 'far', content: 'other.net', ttl: 3600, proxied: false },
+    ]);
+  });
+
+  test('CSV errors name the line', () => {
+    expect(() => parseCsv('type,name\nA,www')).toThrow(/content/);
+    expect(() => parseCsv('type,name,content,ttl\nA,www,192.0.2.1,5')).toThrow(/line 2/);
+    expect(() => parseCsv('type,name,content\nXYZ,www,1')).toThrow(/line 2/);
+  });
+
+  test('names expand like Cloudflare; matching modes', () => {
+    expect(expandName('WWW', 'example.com')).toBe('www.example.com');
+    expect(expandName('@', 'example.com')).toBe('example.com');
+    expect(expandName('a.example.com.', 'example.com')).toBe('a.example.com');
+    const r = records[1]!;
+    expect(recordMatches({ name: { value: 'www', mode: 'exact' } }, r, 'example.com')).toBe(true);
+    expect(recordMatches({ name: { value: 'w?w', mode: 'pattern' } }, r, 'example.com')).toBe(true);
+    expect(recordMatches({ name: { value: 'WW', mode: 'contains' }, types: ['A'] }, r, 'example.com')).toBe(true);
+    expect(recordMatches({ content: { value: '192.0.2.2', mode: 'exact' }, types: ['AAAA'] }, r, 'example.com')).toBe(false);
+  });
+});
+
+describe('limiter shape and headers', () => {
+  test.each([
+    [1200, 300_000],
+    [60, 3_000],
+    [60, 6_000],
+    [10, 1_000],
+  ])('L=%i per %i ms: burst + rate·W + safety never exceeds L, and uses ≥ 90%% of it', (limit, windowMs) => {
+    const { burst, safety, perMs } = bucketShape(limit, windowMs);
+    expect(burst + perMs * windowMs + safety).toBeLessThanOrEqual(limit + 1e-9);
+    if (limit >= 60) expect(burst + perMs * windowMs).toBeGreaterThanOrEqual(0.9 * limit);
+  });
+
+  test('parses Cloudflare Ratelimit and Ratelimit-Policy headers', () => {
+    expect(parseRatelimit('"default";r=17;t=42')).toEqual({ remaining: 17, resetSeconds: 42 });
+    expect(parsePolicy('"default";q=1200;w=300')).toEqual({ limit: 1200, windowSeconds: 300 });
+    expect(parseRatelimit(null)).toEqual({});
+  });
+
+  test('backoff is bounded, jittered, and honours a Retry-After inside the cap', () => {
+    const cfg = { ...DEFAULT_JOBS_CONFIG, backoffBaseMs: 100, backoffCapMs: 2000 };
+    for (let a = 0; a < 20; a++) expect(backoffMs(cfg, a)).toBeLessThanOrEqual(2000);
+    expect(backoffMs(cfg, 0, 1)).toBeGreaterThanOrEqual(1000);
+    expect(backoffMs(cfg, 0, 3600)).toBe(2000);
+  });
+});
