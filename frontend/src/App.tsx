@@ -23,6 +23,7 @@ type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentTyp
 const PUBLIC: Array<[string, Page]> = [
   ['/forgot', PasswordReset],
   ['/reset', PasswordReset],
+  ['/reset-password', PasswordReset],
 ];
 
 const PRIVATE: Array<[string, Page]> = [

@@ -14,7 +14,7 @@
 import { TOTP, Secret } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { routes } from '../../functions/manifest';
-import { ConsoleWatch, browserSkipReason, countIs, ensureSpaBuilt, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
+import { ConsoleWatch, browserSkipReason, countIs, ensureSpaBuilt, eventually, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] dashboard suite skipped: ${skipReason}\n`);
@@ -419,4 +419,41 @@ describeBrowser('dashboard (browser e2e)', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     expectClean();
   }, 120_000);
+
+  step('password reset from the mailed link (outbox), then log in with the new password', [...AUTH, 'GET /api/v1/dev/outbox', 'POST /api/v1/auth/password/reset-request', 'POST /api/v1/auth/password/reset'], async () => {
+    await go('/outbox');
+    const link = page.locator('a[href*="reset-password"]').first();
+    await seen(link, 20_000);
+    await link.click();
+    await page.waitForURL((u) => u.pathname === '/reset-password' && !u.hash);
+    await seen(page.getByRole('heading', { name: 'Choose a new password' }));
+    await page.getByLabel('New password').fill(`${password} new`);
+    await screenshot(page, 'password-reset');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await seen(page.getByText(/Password changed/));
+    // Every session was revoked. A per-container session cache may keep the old decision for a few seconds,
+    // so a page may first load and then get 401s (which send it to log in): expected here.
+    watch.allow.push({ status: 401, path: /^\/api\// });
+    await eventually(
+      'the reset to revoke this session',
+      async () => {
+        await go('/');
+        await page.waitForLoadState('networkidle');
+        return new URL(page.url()).pathname === '/login';
+      },
+      20_000,
+    );
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(`${password} new`);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    if (have.has(MFA[0]!)) {
+      await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      await page.getByLabel('Recovery code').fill(recoveryCodes[2]!);
+      await page.getByRole('button', { name: 'Verify and log in' }).click();
+    }
+    await page.waitForURL((u) => u.pathname === '/');
+    await seen(heading('Overview'));
+    watch.allow.pop();
+    expectClean();
+  });
 });

@@ -63,8 +63,10 @@ function Linkified({ text }: { text: string }) {
         } catch {
           url = null;
         }
-        return url && url.origin === window.location.origin ? (
-          <a key={i} href={url.pathname + url.search} className="text-orange-700 underline">
+        // Local mode: links to this app (PUBLIC_URL may name another local port) open here.
+        const local = url && (url.origin === window.location.origin || ['127.0.0.1', 'localhost'].includes(url.hostname));
+        return url && local ? (
+          <a key={i} href={url.pathname + url.search + url.hash} className="text-orange-700 underline">
             {p}
           </a>
         ) : (

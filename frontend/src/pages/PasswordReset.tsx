@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { Logo } from '../components/Layout';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
@@ -8,14 +8,19 @@ import { Link, useLocation } from '../lib/router';
 /** /forgot asks for a reset mail; /reset?token=… sets the new password. */
 export default function PasswordReset() {
   const { path, query } = useLocation();
-  const token = query.get('token') ?? '';
+  // The mailed link carries the token in the fragment (#token=…), which never reaches a server log.
+  // Read it once, then drop it from the address bar and history.
+  const [token] = useState(() => new URLSearchParams(window.location.hash.slice(1)).get('token') ?? query.get('token') ?? '');
+  useEffect(() => {
+    if (window.location.hash) window.history.replaceState(null, '', window.location.pathname);
+  }, []);
   const [email, setEmail] = useState('');
   const [newPassword, setNewPassword] = useState('');
 
   const requestReset = useMutation({ mutationFn: () => api.post('/api/v1/auth/password/reset-request', { email }, { quietAuth: true }) });
   const reset = useMutation({ mutationFn: () => api.post('/api/v1/auth/password/reset', { token, newPassword }, { quietAuth: true }) });
 
-  const isReset = path === '/reset';
+  const isReset = path === '/reset' || path === '/reset-password';
   const m = isReset ? reset : requestReset;
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
