@@ -8,7 +8,7 @@
  */
 import { DomainError } from '../../functions/errors';
 import type { CfApi } from '../../functions/jobs/cf';
-import { applyJob, cancelJob, getJob, listEvents, listItems, planJob, retryJob, revertJob, type Actor } from '../../functions/jobs/engine';
+import { applyJob, cancelJob, getJob, listEvents, listItems, planJob, processChunk, retryJob, revertJob, sweep, type Actor } from '../../functions/jobs/engine';
 import { pump, startHarness, zoneRecords, type Harness } from './jobs-harness';
 
 jest.setTimeout(180_000);
@@ -213,5 +213,117 @@ describe('jobs engine against the sandbox', () => {
     expect((await getJob(h.deps, free, a.id)).status).toBe('done');
     // The slot is free again, but b's zones changed meanwhile (a touched them): drift.
     await expectProblem(applyJob(h.deps, free, b.id, { force: true, mode: 'server' }), 'precondition-failed', 'plan-drifted');
+  });
+  test('sweeper: a chunk whose worker died after sending and whose message is gone is re-enqueued and reconciled, not applied twice', async () => {
+    let offset = 0;
+    let killNext = 2;
+    h = await startHarness({
+      sandbox: { seed: { zones: 2, recordsPerZone: 20, plan: 'free' }, timeScale: 100 },
+      now: () => Date.now() + offset,
+      config: { maxAttempts: 2, leaseMs: 10_000, visibilityMs: 60_000 },
+      wrapApi: (api) => ({
+        ...api,
+        async batch(zoneId, body) {
+          const r = await api.batch(zoneId, body);
+          if (killNext-- > 0) throw new Error('invocation killed'); // applied, then the worker dies
+          return r;
+        },
+      }),
+    });
+    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const zoneIds = [...h.sb.state.zones.keys()];
+    const job = await planJob(h.deps, actor, { kind: 'dns-create', accountId: h.accountId, zones: zoneIds, params: { records: [{ type: 'TXT', name: 'swept', content: 'v=1', ttl: 300, proxied: false }] } });
+    await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
+    const [m0, m1] = h.queue.messages.splice(0).map((x) => x.m);
+    // Chunk 0: the worker dies after the batch was applied and the message is lost (e.g. DLQ'd elsewhere).
+    await expect(processChunk(h.deps, m0!, { owner: 'w1', receiveCount: 1, maxReceiveCount: 5 })).rejects.toThrow('invocation killed');
+    // Chunk 1: dies on its first two deliveries (= maxAttempts): its message is in the DLQ.
+    await expect(processChunk(h.deps, m1!, { owner: 'w2', receiveCount: 1, maxReceiveCount: 2 })).rejects.toThrow('invocation killed');
+    offset += 11_000; // lease over
+    await expect(processChunk(h.deps, m1!, { owner: 'w3', receiveCount: 2, maxReceiveCount: 2 })).resolves.toBe('settled');
+    // (the second delivery reconciled: the first attempt's batch was there → done, not applied twice)
+    expect((await getJob(h.deps, actor, job.id)).counts.done).toBe(1);
+
+    offset += 80_000; // past lease + visibility
+    const report = await sweep(h.deps);
+    expect(report).toMatchObject({ requeued: 1, failed: 0 });
+    expect(h.queue.messages.map((x) => x.m.chunk)).toEqual([m0!.chunk]);
+    await pump(h.deps, h.queue, { concurrency: 1 });
+    const done = await getJob(h.deps, actor, job.id);
+    expect(done).toMatchObject({ status: 'done', counts: expect.objectContaining({ done: 2, failed: 0 }) });
+    for (const z of zoneIds) expect(zoneRecords(h.sb, z).filter((l) => l.includes('swept.'))).toHaveLength(1);
+    expect((await sweep(h.deps)).jobs).toBe(0); // the finished job left the active index
+  });
+
+  test('sweeper fails a chunk that crashed on every delivery (message in the DLQ)', async () => {
+    let offset = 0;
+    h = await startHarness({
+      sandbox: { seed: { zones: 1, recordsPerZone: 20, plan: 'free' }, timeScale: 100 },
+      now: () => Date.now() + offset,
+      config: { maxAttempts: 2, leaseMs: 10_000, visibilityMs: 60_000 },
+      wrapApi: (api) => ({
+        ...api,
+        async batch() {
+          throw new Error('invocation killed before sending');
+        },
+      }),
+    });
+    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const job = await planJob(h.deps, actor, { kind: 'dns-create', accountId: h.accountId, zones: [...h.sb.state.zones.keys()], params: { records: [{ type: 'TXT', name: 'dlq', content: 'v=1', ttl: 300, proxied: false }] } });
+    await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
+    const m = h.queue.messages.splice(0)[0]!.m;
+    for (let d = 1; d <= 2; d++) {
+      await expect(processChunk(h.deps, m, { owner: `w${d}`, receiveCount: d, maxReceiveCount: 2 })).rejects.toThrow('killed');
+      offset += 11_000;
+    }
+    offset += 80_000;
+    expect(await sweep(h.deps)).toMatchObject({ failed: 1, requeued: 0 }); // settling the last chunk finalizes the job
+    const j = await getJob(h.deps, actor, job.id);
+    expect(j).toMatchObject({ status: 'failed', counts: expect.objectContaining({ failed: 1 }) });
+    const items = await listItems(h.deps, actor, job.id, { limit: 5, status: 'failed' });
+    expect(items.items[0]!.error).toMatch(/crashed on all 2 deliveries/);
+  });
+  test('zone-settings (one PATCH per zone, revertible) and cache-purge (one request per zone)', async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 4, recordsPerZone: 5, plan: ['free', 'pro'] }, timeScale: 100 } });
+    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const zoneIds = [...h.sb.state.zones.keys()];
+    const ssl = (z: string) => h!.sb.state.zones.get(z)!.settings.get('ssl')!.value;
+    const before = zoneIds.map(ssl);
+    const job = await planJob(h.deps, actor, { kind: 'zone-settings', accountId: h.accountId, zones: zoneIds, params: { settings: { ssl: 'strict', min_tls_version: '1.2' } } });
+    expect(job.plan.chunks).toBe(4);
+    await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
+    await pump(h.deps, h.queue, { concurrency: 4 });
+    expect((await getJob(h.deps, actor, job.id)).status).toBe('done');
+    expect(zoneIds.map(ssl)).toEqual(zoneIds.map(() => 'strict'));
+    const patches = h.sb.log.entries().filter((e) => e.method === 'PATCH');
+    expect(patches).toHaveLength(4);
+    const rev = await revertJob(h.deps, actor, job.id);
+    await applyJob(h.deps, actor, rev.id, { force: false, mode: 'server' });
+    await pump(h.deps, h.queue, { concurrency: 4 });
+    expect(zoneIds.map(ssl)).toEqual(before);
+
+    const purge = await planJob(h.deps, actor, { kind: 'cache-purge', accountId: h.accountId, zones: zoneIds, params: { everything: true } });
+    await applyJob(h.deps, actor, purge.id, { force: false, mode: 'server' });
+    await pump(h.deps, h.queue, { concurrency: 4 });
+    expect((await getJob(h.deps, actor, purge.id)).counts.done).toBe(4);
+    expect(zoneIds.map((z) => h!.sb.state.zones.get(z)!.purges.length)).toEqual([1, 1, 1, 1]);
+    await expectProblem(revertJob(h.deps, actor, purge.id), 'conflict', 'nothing-to-revert');
+  });
+
+  test('bind-import: a BIND template into many zones (records already present are skipped)', async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 5, recordsPerZone: 10, plan: 'free' }, timeScale: 100 } });
+    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const zoneIds = [...h.sb.state.zones.keys()];
+    const bind = `$ORIGIN template.example.\n$TTL 3600\n@ IN SOA ns1 admin 1 7200 3600 1209600 3600\napi IN A 192.0.2.50\nstatic IN CNAME cdn.example.net.\n@ IN TXT "v=spf1 include:_spf.example.net ~all"\n`;
+    const job = await planJob(h.deps, actor, { kind: 'bind-import', accountId: h.accountId, zones: zoneIds, params: { bind, proxied: false } });
+    expect(job.plan.totalChanges).toBe(10);
+    expect(job.counts.skipped).toBe(5); // the seeded SPF record already exists in every zone
+    await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
+    await pump(h.deps, h.queue, { concurrency: 4 });
+    expect((await getJob(h.deps, actor, job.id)).status).toBe('done');
+    for (const z of zoneIds) {
+      const name = h.sb.state.zones.get(z)!.zone.name;
+      expect(zoneRecords(h.sb, z)).toEqual(expect.arrayContaining([`A|api.${name}|192.0.2.50|3600|false|`, `CNAME|static.${name}|cdn.example.net|3600|false|`]));
+    }
   });
 });
