@@ -20,6 +20,7 @@ export type SignedIn = z.output<typeof identity.SignedIn>;
 export type SignupBody = Body<typeof identity.signup>;
 export type LoginBody = Body<typeof identity.login>;
 export type Me = Res<typeof identity.getMe>;
+export type SessionStatus = Res<typeof identity.getSessionStatus>;
 export type Session = z.output<typeof identity.Session>;
 export type SessionsResponse = Res<typeof identity.listSessions>;
 export type RevokeAllResponse = Res<typeof identity.revokeAllSessions>;

@@ -17,3 +17,15 @@ export function Pager({ page, totalPages, onPage }: { page: number; totalPages: 
     </nav>
   );
 }
+
+/** "Load more" under a cursor-paginated (infinite) list; nothing when there is no next page. */
+export function LoadMore({ query }: { query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
+  if (!query.hasNextPage) return null;
+  return (
+    <div className="mt-3 flex justify-center">
+      <Button size="sm" variant="secondary" onClick={() => query.fetchNextPage()} loading={query.isFetchingNextPage}>
+        Load more
+      </Button>
+    </div>
+  );
+}

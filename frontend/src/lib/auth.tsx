@@ -5,9 +5,9 @@
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, api, forgetReturnLocation, onSessionLost, setCsrfToken } from '../api/client';
+import { api, forgetReturnLocation, onSessionLost, setCsrfToken } from '../api/client';
 import { keys } from '../api/queries';
-import type { Me, SignedIn, User } from '../api/types';
+import type { Me, SessionStatus, SignedIn, User } from '../api/types';
 
 interface AuthState {
   status: 'loading' | 'signed-out' | 'signed-in';
@@ -30,19 +30,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     queryKey: keys.me,
     retry: false,
     staleTime: 60_000,
+    // The public status route answers 200 signed in or not, so a first visit logs no failed request.
     queryFn: async ({ signal }): Promise<Me | null> => {
-      try {
-        const res = await api.get<Me>('/api/v1/me', { signal, quietAuth: true });
-        setCsrfToken(res.csrfToken);
-        return res;
-      } catch (e) {
-        if (e instanceof ApiError && (e.status === 401 || e.status === 410)) {
-          if (e.status === 410) setLostReason('expired');
-          setCsrfToken(null);
-          return null;
-        }
-        throw e;
+      const status = await api.get<SessionStatus>('/api/v1/auth/session', { signal, quietAuth: true });
+      if (!status.signedIn || !status.user) {
+        if (status.expired) setLostReason('expired');
+        setCsrfToken(null);
+        return null;
       }
+      setCsrfToken(status.csrfToken);
+      return { user: status.user, csrfToken: status.csrfToken, credential: 'session' };
     },
   });
 

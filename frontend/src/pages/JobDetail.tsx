@@ -8,6 +8,7 @@ import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/J
 import { ThroughputChart } from '../components/ThroughputChart';
 import { Badge, Button, Card, ErrorAlert, Field, Input, Notice, PageHeader, Select, SkeletonRows, Table, formatTime, td, th } from '../components/ui';
 import { Link, navigate, type Params } from '../lib/router';
+import { LoadMore } from '../components/Pager';
 
 export default function JobDetail({ params }: { params: Params }) {
   const id = params.id!;
@@ -404,13 +405,7 @@ function ItemResults({ job }: { job: Job }) {
               ))}
             </tbody>
           </Table>
-          {items.hasNextPage ? (
-            <div className="mt-3 flex justify-center">
-              <Button size="sm" variant="secondary" onClick={() => items.fetchNextPage()} loading={items.isFetchingNextPage}>
-                Load more
-              </Button>
-            </div>
-          ) : null}
+          <LoadMore query={items} />
         </>
       )}
     </Card>

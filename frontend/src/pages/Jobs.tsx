@@ -6,6 +6,7 @@ import type { JobsResponse } from '../api/types';
 import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
 import { Button, Card, EmptyState, ErrorAlert, PageHeader, SkeletonRows, Table, relativeTime, td, th } from '../components/ui';
 import { Link } from '../lib/router';
+import { LoadMore } from '../components/Pager';
 
 export default function Jobs() {
   const jobs = useInfiniteQuery({
@@ -93,13 +94,7 @@ export default function Jobs() {
                 })}
               </tbody>
             </Table>
-            {jobs.hasNextPage ? (
-              <div className="mt-4 flex justify-center">
-                <Button variant="secondary" onClick={() => jobs.fetchNextPage()} loading={jobs.isFetchingNextPage}>
-                  Load more
-                </Button>
-              </div>
-            ) : null}
+            <LoadMore query={jobs} />
           </>
         )}
       </Card>

@@ -19,6 +19,7 @@ import { ConfirmDialog } from '../components/dialog';
 import { Badge, Button, Card, EmptyState, ErrorAlert, Field, Input, Notice, PageHeader, SkeletonRows, Table, cx, formatTime, relativeTime, td, th } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { setQuery, useLocation } from '../lib/router';
+import { LoadMore } from '../components/Pager';
 
 const TABS = [
   ['sessions', 'Sessions'],
@@ -520,13 +521,7 @@ function AuditLog() {
               ))}
             </tbody>
           </Table>
-          {audit.hasNextPage ? (
-            <div className="mt-3 flex justify-center">
-              <Button size="sm" variant="secondary" onClick={() => audit.fetchNextPage()} loading={audit.isFetchingNextPage}>
-                Load more
-              </Button>
-            </div>
-          ) : null}
+          <LoadMore query={audit} />
         </>
       )}
     </Card>
