@@ -6,7 +6,10 @@ export const TIERS = ['free', 'base', 'pro'] as const;
 export type Tier = (typeof TIERS)[number];
 
 export interface TierLimits {
-  /** API requests per minute per user. */
+  /**
+   * API requests per minute per user. The dashboard alone polls a running job
+   * (job, items, events) about three times a second, so even free needs headroom.
+   */
   readonly apiRequestsPerMinute: number;
   /** Bulk jobs a user may have queued or running at once. */
   readonly concurrentJobs: number;
@@ -24,7 +27,7 @@ export interface TierLimits {
 
 export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
   free: {
-    apiRequestsPerMinute: 120,
+    apiRequestsPerMinute: 600,
     concurrentJobs: 1,
     operationsPerJob: 1_000,
     workerConcurrency: 2,
@@ -33,7 +36,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     auditRetentionDays: 30,
   },
   base: {
-    apiRequestsPerMinute: 600,
+    apiRequestsPerMinute: 1_800,
     concurrentJobs: 3,
     operationsPerJob: 20_000,
     workerConcurrency: 4,
@@ -42,7 +45,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     auditRetentionDays: 180,
   },
   pro: {
-    apiRequestsPerMinute: 3_000,
+    apiRequestsPerMinute: 6_000,
     concurrentJobs: 10,
     operationsPerJob: 200_000,
     workerConcurrency: 8,
