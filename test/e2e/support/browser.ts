@@ -49,6 +49,8 @@ export function ensureSpaBuilt(): void {
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'frontend/vite.config.ts', '--logLevel', 'warn'], {
     cwd: ROOT,
     stdio: 'inherit',
+    // jest sets NODE_ENV=test, which would make Vite ship React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
 }
 
