@@ -422,7 +422,8 @@ describeBrowser('dashboard (browser e2e)', () => {
 
   step('password reset from the mailed link (outbox), then log in with the new password', [...AUTH, 'GET /api/v1/dev/outbox', 'POST /api/v1/auth/password/reset-request', 'POST /api/v1/auth/password/reset'], async () => {
     await go('/outbox');
-    const link = page.locator('a[href*="reset-password"]').first();
+    // The outbox is shared by every test of the run: take the newest mail addressed to this user.
+    const link = page.locator('li').filter({ hasText: `to ${email}` }).locator('a[href*="reset-password"]').first();
     await seen(link, 20_000);
     await link.click();
     await page.waitForURL((u) => u.pathname === '/reset-password' && !u.hash);
