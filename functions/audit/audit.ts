@@ -32,7 +32,7 @@ import { openField, sealField, sealedVersion } from '../crypto/field';
 import type { Keyring } from '../crypto/keyring';
 import { tenantKey, tenantPk, type Tenant } from '../crypto/tenant';
 import type { CursorCodec } from '../data/cursor';
-import { isTransactionCanceled, type TableRef } from '../data/table';
+import { isTransactionCanceled, partitionItems, type TableRef } from '../data/table';
 
 export const AUDIT_SK_PREFIX = 'AUDIT#';
 export const AUDIT_HEAD_SK = 'AUDITHEAD';
@@ -180,20 +180,7 @@ export function createAudit(deps: AuditDeps) {
   }
 
   async function* allEvents(tenant: Tenant): AsyncGenerator<RawEvent> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await table.doc.send(
-        new QueryCommand({
-          TableName: table.name,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': tenantPk(tenant), ':p': AUDIT_SK_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const it of page.Items ?? []) yield it as RawEvent;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const it of partitionItems(table, tenantPk(tenant), { skPrefix: AUDIT_SK_PREFIX })) yield it as unknown as RawEvent;
   }
 
   async function verify(tenant: Tenant): Promise<VerifyResult> {

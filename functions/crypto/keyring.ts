@@ -32,7 +32,7 @@
 import { createSecretKey } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from '../data/table';
-import { isConditionalCheckFailed } from '../data/table';
+import { isConditionalCheckFailed, partitionItems } from '../data/table';
 import { KeyNotFoundError } from './errors';
 import type { DataKey } from './field';
 import type { KeyWrapper } from './kms';
@@ -211,21 +211,9 @@ export function createKeyring(opts: KeyringOptions): Keyring {
 
   async function versions(tenant: Tenant): Promise<number[]> {
     const out: number[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await table.doc.send(
-        new QueryCommand({
-          TableName: table.name,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': tenantPk(tenant), ':p': KEY_SK_PREFIX },
-          ProjectionExpression: 'dekVersion',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const it of page.Items ?? []) out.push(it.dekVersion as number);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const it of partitionItems(table, tenantPk(tenant), { skPrefix: KEY_SK_PREFIX, projection: 'dekVersion' })) {
+      out.push(it.dekVersion as number);
+    }
     return out;
   }
 

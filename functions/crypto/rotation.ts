@@ -12,10 +12,10 @@
  *       covers ciphertext) and the audit head are skipped. Items whose `_e` is not among
  *       `entities` are reported in `unknownEntities` (pass every entity: see data/registry).
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Audit } from '../audit/audit';
 import type { AnyEntity } from '../data/entity';
-import { isConditionalCheckFailed, type TableRef } from '../data/table';
+import { isConditionalCheckFailed, partitionItems, type TableRef } from '../data/table';
 import { openField, sealField, sealedVersion, type DataKey } from './field';
 import type { Keyring } from './keyring';
 import { tenantPk, type Tenant } from './tenant';
@@ -97,30 +97,17 @@ export async function reencryptTenant(
     throw new Error('re-encryption: item kept changing');
   }
 
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await table.doc.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const raw of page.Items ?? []) {
-      scanned++;
-      const name = raw._e as string;
-      if (SKIP.has(name)) continue;
-      const entity = byName.get(name);
-      if (!entity) {
-        unknown.add(String(name));
-        continue;
-      }
-      await rewrite(raw, entity, target);
+  for await (const raw of partitionItems(table, pk)) {
+    scanned++;
+    const name = raw._e as string;
+    if (SKIP.has(name)) continue;
+    const entity = byName.get(name);
+    if (!entity) {
+      unknown.add(String(name));
+      continue;
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+    await rewrite(raw, entity, target);
+  }
 
   return { scanned, rewrittenItems: items, rewrittenFields: fields, toVersion: target.version, unknownEntities: [...unknown] };
 }

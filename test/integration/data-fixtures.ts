@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { kmsKeyWrapper, type KeyWrapper } from '../../functions/crypto/kms';
 import { userTenant, workspaceTenant, type Tenant } from '../../functions/crypto/tenant';
 import { createDataLayer, type DataLayer } from '../../functions/data/index';
-import type { TableRef } from '../../functions/data/table';
+import { partitionItems, type TableRef } from '../../functions/data/table';
 import { tableDefinition } from '../../lib/local/table-schema';
 
 function need(name: string): string {
@@ -67,20 +67,7 @@ export async function scanAll(table: TableRef): Promise<Record<string, unknown>[
 /** Every raw item in one partition. */
 export async function partition(table: TableRef, pk: string): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await table.doc.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    out.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const item of partitionItems(table, pk)) out.push(item);
   return out;
 }
 
