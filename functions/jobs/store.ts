@@ -4,12 +4,12 @@
  * transactions with sealed (encrypted) attributes. Every key is built from the
  * user's tenant; nothing here takes a partition key from a caller.
  */
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Keyring } from '../crypto/keyring';
 import { tenantKey, tenantPk, userTenant, type Tenant } from '../crypto/tenant';
 import { sealAttributes, type AnyEntity } from '../data/entity';
 import type { TableRef } from '../data/table';
-import { isConditionalCheckFailed, isTransactionCanceled } from '../data/table';
+import { isConditionalCheckFailed, isTransactionCanceled, partitionItems } from '../data/table';
 
 export type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -172,14 +172,7 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
 
     async listActive(): Promise<Array<{ userId: string; jobId: string }>> {
       const out: Array<{ userId: string; jobId: string }> = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await table.doc.send(
-          new QueryCommand({ TableName: T, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ACTIVE_PK }, ExclusiveStartKey: start, ConsistentRead: true }),
-        );
-        for (const it of page.Items ?? []) out.push({ userId: String(it.userId), jobId: String(it.jobId) });
-        start = page.LastEvaluatedKey;
-      } while (start);
+      for await (const it of partitionItems(table, ACTIVE_PK)) out.push({ userId: String(it.userId), jobId: String(it.jobId) });
       return out;
     },
   };
