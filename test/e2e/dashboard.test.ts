@@ -260,7 +260,7 @@ describeBrowser('dashboard (browser e2e)', () => {
       const word = /\((\d+)\)/.exec((await page.getByText(/Type the number of zones/).textContent()) ?? '')![1]!;
       await confirm.fill(word);
     }
-    await page.getByRole('button', { name: /^Apply/ }).click();
+    await page.getByRole('button', { name: /^Apply (with force|\d+ changes)$/ }).click();
     await seen(page.getByRole('progressbar', { name: 'Job progress' }));
     await screenshot(page, 'job-running');
     await waitForJobDone(jobId);
@@ -292,7 +292,7 @@ describeBrowser('dashboard (browser e2e)', () => {
       const word = /\((\d+)\)/.exec((await page.getByText(/Type the number of zones/).textContent()) ?? '')![1]!;
       await confirm.fill(word);
     }
-    await page.getByRole('button', { name: /^Apply/ }).click();
+    await page.getByRole('button', { name: /^Apply (with force|\d+ changes)$/ }).click();
     await waitForJobDone(revertId);
     await screenshot(page, 'revert-done');
     await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}&content=${originalContent}&type=A`);
@@ -300,6 +300,39 @@ describeBrowser('dashboard (browser e2e)', () => {
     await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}&content=${NEW_CONTENT}`);
     await seen(page.getByText('No record matches these filters'));
     await screenshot(page, 'dns-after-revert');
+    expectClean();
+  }, 120_000);
+
+  step('browser-paced: a small find-and-replace applied chunk by chunk from this browser', [...AUTH, ...CF, ...JOBS, 'POST /api/v1/jobs/{id}/chunks/{n}/apply'], async () => {
+    const BROWSER_CONTENT = '203.0.113.78';
+    await go(`/jobs/new?account=${accountId}`);
+    await page.getByRole('button', { name: 'Select this page' }).click();
+    await page.getByRole('checkbox', { name: 'A', exact: true }).check();
+    await page.getByLabel('Content', { exact: true }).fill(originalContent);
+    await page.getByLabel('New content').fill(BROWSER_CONTENT);
+    await page.getByRole('button', { name: 'Plan and preview' }).click();
+    await page.waitForURL(/\/jobs\/(?!new)[^/]+$/);
+    const id = new URL(page.url()).pathname.split('/')[2]!;
+    await seen(page.getByRole('heading', { name: 'Plan preview' }));
+    const changes = Number(await page.locator('[data-count="Changes"]').textContent());
+    expect(changes).toBeGreaterThanOrEqual(1);
+    const confirm = page.getByLabel(/Type the number of zones/);
+    if (await confirm.isVisible()) {
+      const word = /\((\d+)\)/.exec((await page.getByText(/Type the number of zones/).textContent()) ?? '')![1]!;
+      await confirm.fill(word);
+    }
+    await page.getByRole('button', { name: 'Apply in this browser' }).click();
+    await seen(page.locator('[data-browser-progress]'));
+    await screenshot(page, 'job-browser-running');
+    await waitForJobDone(id);
+    await textIs(page.locator('[data-browser-progress]'), /^Applied in this browser: (\d+) of \1 chunks$/, 30_000);
+    await textIs(page.locator('[data-count="Done"]'), String(changes));
+    await textIs(page.locator('[data-progress]'), `${changes} of ${changes} changes (100%)`);
+    await seen(page.getByText('Mode browser'));
+    await screenshot(page, 'job-browser-done');
+    await go(`/accounts/${accountId}/zones/${zoneId}?zone=${encodeURIComponent(zoneName)}&content=${BROWSER_CONTENT}`);
+    await seen(page.getByRole('table', { name: 'DNS records' }).getByText(BROWSER_CONTENT).first());
+    await screenshot(page, 'dns-after-browser-job');
     expectClean();
   }, 120_000);
 

@@ -1,9 +1,10 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { AlertTriangle, Ban, ChevronDown, ChevronLeft, ChevronRight, Play, RotateCcw, Undo2 } from 'lucide-react';
+import { AlertTriangle, Ban, ChevronDown, ChevronLeft, ChevronRight, MonitorPlay, Play, RotateCcw, Undo2 } from 'lucide-react';
 import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, enc } from '../api/client';
 import { LIVE_MS, isActive, keys, useJob, useJobEvents } from '../api/queries';
 import type { ApplyJobBody, Job, JobItem, JobItemsResponse, JobResponse } from '../api/types';
+import { BrowserRunControls, canRunInBrowser, useBrowserRun, type BrowserRun } from '../components/BrowserRun';
 import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
 import { ThroughputChart } from '../components/ThroughputChart';
 import { Badge, Button, Card, ErrorAlert, Field, Input, Notice, PageHeader, Select, SkeletonRows, Table, formatTime, td, th } from '../components/ui';
@@ -16,6 +17,8 @@ export default function JobDetail({ params }: { params: Params }) {
   const qc = useQueryClient();
   const status = job.data?.job.status;
   const prev = useRef(status);
+  // Lives here, not in the apply panel: applying swaps that panel for the progress panel.
+  const run = useBrowserRun(id);
   useEffect(() => {
     // When a job settles, fetch its items and events once more: their last poll may predate the end.
     if (prev.current && status && prev.current !== status) void qc.invalidateQueries({ queryKey: ['job', id] });
@@ -68,7 +71,7 @@ export default function JobDetail({ params }: { params: Params }) {
         actions={<JobActions job={j} />}
       />
       <div className="space-y-6">
-        {j.status === 'planned' ? <ApplyPanel job={j} /> : <ProgressPanel job={j} />}
+        {j.status === 'planned' ? <ApplyPanel job={j} run={run} /> : <ProgressPanel job={j} run={run} />}
         <PlanTable job={j} />
         {j.status !== 'planned' ? <ItemResults job={j} /> : null}
       </div>
@@ -126,19 +129,21 @@ function JobActions({ job }: { job: Job }) {
   );
 }
 
-function ApplyPanel({ job }: { job: Job }) {
+function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
   const qc = useQueryClient();
   const [typed, setTyped] = useState('');
   const over = job.plan.zones.filter((z) => z.overThreshold);
   const word = String(job.plan.zones.length);
   const apply = useMutation({
     mutationFn: (body: ApplyJobBody) => api.post<JobResponse>(`/api/v1/jobs/${enc(job.id)}/apply`, body),
-    onSuccess: (r) => {
+    onSuccess: (r, body) => {
       qc.setQueryData(keys.job(job.id), r);
       qc.invalidateQueries({ queryKey: keys.jobs });
       qc.invalidateQueries({ queryKey: ['jobs', 'list'] });
+      if (body.mode === 'browser') run.start(r.job.plan.chunks);
     },
   });
+  const confirmed = !job.needsForce || typed.trim() === word;
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     apply.mutate({ force: job.needsForce, mode: 'server' });
@@ -172,9 +177,21 @@ function ApplyPanel({ job }: { job: Job }) {
             </div>
           ) : null}
           <ErrorAlert error={apply.error} fields={['force', 'mode']} />
-          <Button type="submit" loading={apply.isPending} disabled={job.needsForce && typed.trim() !== word} variant={job.needsForce ? 'danger' : 'primary'}>
-            <Play className="size-4" aria-hidden /> {job.needsForce ? 'Apply with force' : `Apply ${job.plan.totalChanges} changes`}
-          </Button>
+          <div className="flex flex-wrap gap-2">
+            <Button type="submit" loading={apply.isPending && apply.variables?.mode !== 'browser'} disabled={!confirmed || apply.isPending} variant={job.needsForce ? 'danger' : 'primary'}>
+              <Play className="size-4" aria-hidden /> {job.needsForce ? 'Apply with force' : `Apply ${job.plan.totalChanges} changes`}
+            </Button>
+            {canRunInBrowser(job) ? (
+              <Button
+                variant="secondary"
+                loading={apply.isPending && apply.variables?.mode === 'browser'}
+                disabled={!confirmed || apply.isPending}
+                onClick={() => apply.mutate({ force: job.needsForce, mode: 'browser' })}
+              >
+                <MonitorPlay className="size-4" aria-hidden /> Apply in this browser
+              </Button>
+            ) : null}
+          </div>
         </form>
       )}
     </Card>
@@ -192,7 +209,7 @@ function Count({ label, value, tone }: { label: string; value: number | string; 
   );
 }
 
-function ProgressPanel({ job }: { job: Job }) {
+function ProgressPanel({ job, run }: { job: Job; run: BrowserRun }) {
   const live = isActive(job);
   const events = useJobEvents(job.id, live);
   const p = progressOf(job);
@@ -205,6 +222,7 @@ function ProgressPanel({ job }: { job: Job }) {
         {job.throughput !== null ? <span className="text-slate-600">{job.throughput.toFixed(1)} changes/s</span> : null}
       </div>
       <ProgressBar job={job} />
+      <BrowserRunControls job={job} run={run} />
       <dl className="mt-4 grid grid-cols-2 gap-3 sm:grid-cols-5">
         <Count label="Done" value={job.counts.done} tone="text-emerald-700" />
         <Count label="Failed" value={job.counts.failed} tone={job.counts.failed ? 'text-red-700' : undefined} />

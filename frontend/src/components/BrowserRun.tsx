@@ -1,0 +1,153 @@
+/**
+ * Browser-paced mode: the dashboard applies a small job's chunks one at a time
+ * through `POST /jobs/{id}/chunks/{n}/apply` (same claim, idempotency and
+ * limiter as the server's workers). The chunk route is idempotent, so a run
+ * always starts at chunk 0: after a reload, "Continue in this browser" simply
+ * walks the chunks again and the settled ones come back as no-ops.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { Pause, Play, Square } from 'lucide-react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, api, enc } from '../api/client';
+import { isActive, keys } from '../api/queries';
+import type { Job, JobResponse } from '../api/types';
+import { Button, ErrorAlert } from './ui';
+
+/**
+ * Plans of at most this many chunks may run in the browser. Browser pacing needs the tab to stay
+ * open for the whole job (one request per chunk, each waiting its turn in the token's limiter), and
+ * the server cancels browser jobs left idle for an hour; 20 chunks is at most ~4,000 changes on Free
+ * zones and a few minutes of work. Anything larger belongs on the server queue, which keeps going
+ * when the browser closes.
+ */
+export const BROWSER_MAX_CHUNKS = 20;
+
+export const canRunInBrowser = (job: Job): boolean => job.plan.chunks > 0 && job.plan.chunks <= BROWSER_MAX_CHUNKS;
+
+type Phase = 'idle' | 'running' | 'waiting' | 'paused' | 'stopped' | 'finished';
+export interface BrowserRunState {
+  phase: Phase;
+  /** Chunks walked in this run (settled or no-op). */
+  done: number;
+  total: number;
+  /** Seconds left of a 429's Retry-After while phase is `waiting`. */
+  waitSeconds: number;
+  error: unknown;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(new DOMException('Aborted', 'AbortError'))), { once: true });
+  });
+
+/** One sequential walk over a job's chunks, with pause (after the current chunk) and stop (now). */
+export function useBrowserRun(jobId: string) {
+  const qc = useQueryClient();
+  const [state, setState] = useState<BrowserRunState>({ phase: 'idle', done: 0, total: 0, waitSeconds: 0, error: null });
+  const ctl = useRef<{ abort: AbortController | null; pause: boolean; next: number }>({ abort: null, pause: false, next: 0 });
+
+  // Leaving the page ends the run: the job stays open and can be continued later.
+  useEffect(() => () => ctl.current.abort?.abort(), []);
+
+  const run = useCallback(
+    async (from: number, total: number) => {
+      ctl.current.abort?.abort();
+      const abort = new AbortController();
+      ctl.current = { abort, pause: false, next: from };
+      const set = (s: Partial<BrowserRunState>) => !abort.signal.aborted && setState((p) => ({ ...p, ...s }));
+      set({ phase: 'running', done: from, total, waitSeconds: 0, error: null });
+      try {
+        for (let n = from; n < total; ) {
+          if (ctl.current.pause) {
+            ctl.current.next = n;
+            set({ phase: 'paused' });
+            return;
+          }
+          try {
+            const r = await api.post<JobResponse>(`/api/v1/jobs/${enc(jobId)}/chunks/${n}/apply`, undefined, { signal: abort.signal });
+            qc.setQueryData(keys.job(jobId), r);
+            void qc.invalidateQueries({ queryKey: ['job', jobId, 'items'] });
+            void qc.invalidateQueries({ queryKey: keys.jobEvents(jobId) });
+            n += 1;
+            set({ done: n });
+            // Cancelled (or otherwise settled) meanwhile: the remaining chunks would be no-ops.
+            if (!isActive(r.job)) break;
+          } catch (e) {
+            if (!(e instanceof ApiError) || e.status !== 429) throw e;
+            // The token's budget is spent for now: wait what the server asks, then retry the same chunk.
+            for (let s = Math.ceil(e.retryAfter ?? 5); s > 0; s -= 1) {
+              set({ phase: 'waiting', waitSeconds: s });
+              await sleep(1000, abort.signal);
+            }
+            set({ phase: 'running', waitSeconds: 0 });
+          }
+        }
+        set({ phase: 'finished' });
+        void qc.invalidateQueries({ queryKey: ['job', jobId] });
+        void qc.invalidateQueries({ queryKey: keys.jobs });
+      } catch (e) {
+        if ((e as Error).name === 'AbortError') return;
+        set({ phase: 'stopped', error: e });
+      }
+    },
+    [jobId, qc],
+  );
+
+  const start = useCallback((total: number) => void run(0, total), [run]);
+  const resume = useCallback(() => void run(ctl.current.next, state.total), [run, state.total]);
+  const pause = useCallback(() => {
+    ctl.current.pause = true;
+  }, []);
+  const stop = useCallback(() => {
+    ctl.current.abort?.abort();
+    setState((p) => ({ ...p, phase: 'stopped', waitSeconds: 0 }));
+  }, []);
+  const busy = state.phase === 'running' || state.phase === 'waiting';
+  return { state, busy, start, resume, pause, stop };
+}
+
+export type BrowserRun = ReturnType<typeof useBrowserRun>;
+
+/** Progress, pause/stop and the last problem of a browser run; "Continue in this browser" for an open browser job. */
+export function BrowserRunControls({ job, run }: { job: Job; run: BrowserRun }) {
+  const { state, busy } = run;
+  const open = job.mode === 'browser' && isActive(job);
+  if (!open && state.phase === 'idle') return null;
+  return (
+    <div className="mt-4 space-y-2 rounded-md bg-slate-50 p-3 text-sm ring-1 ring-slate-200" data-browser-run={state.phase}>
+      <div className="flex flex-wrap items-center gap-2">
+        {state.phase !== 'idle' ? (
+          <span aria-live="polite" data-browser-progress className="mr-auto">
+            {state.phase === 'finished'
+              ? `Applied in this browser: ${state.done} of ${state.total} chunks`
+              : state.phase === 'waiting'
+                ? `Rate limited: waiting ${state.waitSeconds} s (chunk ${state.done + 1} of ${state.total})`
+                : `${state.phase === 'running' ? 'Applying in this browser' : state.phase === 'paused' ? 'Paused' : 'Stopped'}: ${state.done} of ${state.total} chunks`}
+          </span>
+        ) : (
+          <span className="mr-auto text-slate-600">This job is applied from a browser, one chunk at a time.</span>
+        )}
+        {busy ? (
+          <>
+            <Button size="sm" variant="secondary" onClick={run.pause}>
+              <Pause className="size-4" aria-hidden /> Pause
+            </Button>
+            <Button size="sm" variant="secondary" onClick={run.stop}>
+              <Square className="size-4" aria-hidden /> Stop
+            </Button>
+          </>
+        ) : state.phase === 'paused' && open ? (
+          <Button size="sm" onClick={run.resume}>
+            <Play className="size-4" aria-hidden /> Resume
+          </Button>
+        ) : open ? (
+          <Button size="sm" onClick={() => run.start(job.plan.chunks)}>
+            <Play className="size-4" aria-hidden /> Continue in this browser
+          </Button>
+        ) : null}
+      </div>
+      <ErrorAlert error={state.error} />
+    </div>
+  );
+}
