@@ -12,7 +12,7 @@ import { routeKey } from '../../functions/http/route';
 import { TIER_LIMITS, TIERS } from '../../functions/tiers';
 import { CONTENT_SECURITY_POLICY, ORIGIN_VERIFY_HEADER } from '../../lib/edge';
 import { expectedEnvNames } from '../../lib/function';
-import { resourcesOf, synth, type Synthed } from './synth';
+import { resourcesOf, synth, type Synthed, PROD_CONTEXT } from './synth';
 
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
@@ -397,15 +397,7 @@ describe('prod stage with a domain, WAF, mail and alarm e-mail', () => {
   beforeAll(() => {
     prod = synth({
       region: 'us-east-1',
-      context: {
-        stage: 'prod',
-        domainName: 'app.example.com',
-        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
-        waf: true,
-        alarmEmail: 'ops@example.com',
-        mailFrom: 'noreply@example.com',
-        backupRetentionDays: 400,
-      },
+      context: { ...PROD_CONTEXT, backupRetentionDays: 400 },
     });
   });
 

@@ -19,6 +19,16 @@ export const DEFAULT_CONTEXT: StageContext = {
   originSecretGeneration: 0,
 };
 
+/** A fully featured production stage: custom domain, WAF, SES sender, alarm e-mail. */
+export const PROD_CONTEXT: StageContext = {
+  stage: 'prod',
+  domainName: 'app.example.com',
+  certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+  waf: true,
+  alarmEmail: 'ops@example.com',
+  mailFrom: 'noreply@example.com',
+};
+
 export interface SynthOptions {
   readonly context?: StageContext;
   readonly region?: string;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import Cloudflare from 'cloudflare';
+import { apiError } from '../support/cloudflare';
 import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/cloudflare';
 
 const sandboxes: CloudflareSandbox[] = [];
@@ -46,15 +47,6 @@ async function burst(sb: CloudflareSandbox, token: string, n: number, width = 10
   return out;
 }
 
-async function apiError(fn: () => Promise<unknown>): Promise<InstanceType<typeof Cloudflare.APIError>> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof Cloudflare.APIError) return e;
-    throw e;
-  }
-  throw new Error('expected an APIError');
-}
 
 describe('rate limit', () => {
   test('Ratelimit and Ratelimit-Policy headers on every response', async () => {

@@ -4,6 +4,7 @@
  * settings, purge, token verification and scoping.
  */
 import Cloudflare from 'cloudflare';
+import { apiError } from '../support/cloudflare';
 import { startCloudflareSandbox, parseBind, type CloudflareSandbox } from '../../lib/local/cloudflare';
 
 let sb: CloudflareSandbox;
@@ -19,16 +20,6 @@ async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Run `fn`, expect a Cloudflare.APIError, return it. */
-async function apiError(fn: () => Promise<unknown>): Promise<InstanceType<typeof Cloudflare.APIError>> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof Cloudflare.APIError) return e;
-    throw e;
-  }
-  throw new Error('expected an APIError');
-}
 
 const zoneNamed = (name: string) => [...sb.state.zones.values()].find((z) => z.zone.name === name)!;
 
