@@ -3,7 +3,7 @@ import { KeyRound } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { ApiError, api } from '../api/client';
 import type { LoginBody, SignedIn, SignupBody } from '../api/types';
-import { Logo } from '../components/Layout';
+import { AuthShell } from '../components/Layout';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { Link, useLocation } from '../lib/router';
@@ -50,80 +50,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const expired = lostReason === 'expired' || query.get('expired') === '1';
 
   return (
-    <div className="flex min-h-full flex-col items-center justify-center px-4 py-12">
-      <div className="w-full max-w-sm">
-        <div className="mb-6 flex justify-center">
-          <Logo />
-        </div>
-        <div className="rounded-lg bg-white p-6 shadow-xs ring-1 ring-slate-200">
-          <h1 className="mb-1 text-xl font-semibold">{mode === 'signup' ? 'Create your account' : 'Log in'}</h1>
-          <p className="mb-5 text-sm text-slate-600">
-            {mode === 'signup' ? 'Safe bulk changes across all your Cloudflare zones.' : 'Welcome back.'}
-          </p>
-          {expired && mode === 'login' ? (
-            <Notice tone="warning" className="mb-4">
-              Your session expired. Log in again to continue where you were.
-            </Notice>
-          ) : null}
-          <form onSubmit={onSubmit} className="space-y-4" noValidate>
-            <Field label="Email" name="email" error={err}>
-              {(p) => (
-                <Input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} disabled={mfaStep} />
-              )}
-            </Field>
-            <Field label="Password" name="password" error={err} hint={mode === 'signup' ? 'At least 12 characters; long passphrases are best.' : undefined}>
-              {(p) => (
-                <Input
-                  {...p}
-                  type="password"
-                  autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
-                  required
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                  disabled={mfaStep}
-                />
-              )}
-            </Field>
-            {mfaStep ? (
-              <div className="space-y-3 rounded-md bg-slate-50 p-3 ring-1 ring-slate-200">
-                <p className="flex items-center gap-2 text-sm font-medium text-slate-800">
-                  <KeyRound className="size-4" aria-hidden /> Two-factor authentication
-                </p>
-                <Field
-                  label={useRecovery ? 'Recovery code' : 'Code from your authenticator app'}
-                  name={useRecovery ? 'recoveryCode' : 'totp'}
-                  error={err instanceof ApiError && err.slug !== 'mfa-required' ? err : undefined}
-                >
-                  {(p) => (
-                    <Input
-                      {...p}
-                      autoFocus
-                      inputMode={useRecovery ? 'text' : 'numeric'}
-                      autoComplete="one-time-code"
-                      placeholder={useRecovery ? 'xxxx-xxxx-xxxx' : '123456'}
-                      value={code}
-                      onChange={(e) => setCode(e.target.value)}
-                    />
-                  )}
-                </Field>
-                <button
-                  type="button"
-                  className="text-sm text-orange-700 underline"
-                  onClick={() => {
-                    setUseRecovery((r) => !r);
-                    setCode('');
-                  }}
-                >
-                  {useRecovery ? 'Use an authenticator code instead' : 'Use a recovery code instead'}
-                </button>
-              </div>
-            ) : null}
-            {showErr ? <ErrorAlert error={err} fields={fieldNames} /> : null}
-            <Button type="submit" className="w-full" loading={submit.isPending}>
-              {mode === 'signup' ? 'Create account' : mfaStep ? 'Verify and log in' : 'Log in'}
-            </Button>
-          </form>
-        </div>
+    <AuthShell
+      footer={
         <p className="mt-4 text-center text-sm text-slate-600">
           {mode === 'signup' ? (
             <>
@@ -145,7 +73,75 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             </>
           )}
         </p>
-      </div>
-    </div>
+      }
+    >
+      <h1 className="mb-1 text-xl font-semibold">{mode === 'signup' ? 'Create your account' : 'Log in'}</h1>
+      <p className="mb-5 text-sm text-slate-600">
+        {mode === 'signup' ? 'Safe bulk changes across all your Cloudflare zones.' : 'Welcome back.'}
+      </p>
+      {expired && mode === 'login' ? (
+        <Notice tone="warning" className="mb-4">
+          Your session expired. Log in again to continue where you were.
+        </Notice>
+      ) : null}
+      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+        <Field label="Email" name="email" error={err}>
+          {(p) => (
+            <Input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} disabled={mfaStep} />
+          )}
+        </Field>
+        <Field label="Password" name="password" error={err} hint={mode === 'signup' ? 'At least 12 characters; long passphrases are best.' : undefined}>
+          {(p) => (
+            <Input
+              {...p}
+              type="password"
+              autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              disabled={mfaStep}
+            />
+          )}
+        </Field>
+        {mfaStep ? (
+          <div className="space-y-3 rounded-md bg-slate-50 p-3 ring-1 ring-slate-200">
+            <p className="flex items-center gap-2 text-sm font-medium text-slate-800">
+              <KeyRound className="size-4" aria-hidden /> Two-factor authentication
+            </p>
+            <Field
+              label={useRecovery ? 'Recovery code' : 'Code from your authenticator app'}
+              name={useRecovery ? 'recoveryCode' : 'totp'}
+              error={err instanceof ApiError && err.slug !== 'mfa-required' ? err : undefined}
+            >
+              {(p) => (
+                <Input
+                  {...p}
+                  autoFocus
+                  inputMode={useRecovery ? 'text' : 'numeric'}
+                  autoComplete="one-time-code"
+                  placeholder={useRecovery ? 'xxxx-xxxx-xxxx' : '123456'}
+                  value={code}
+                  onChange={(e) => setCode(e.target.value)}
+                />
+              )}
+            </Field>
+            <button
+              type="button"
+              className="text-sm text-orange-700 underline"
+              onClick={() => {
+                setUseRecovery((r) => !r);
+                setCode('');
+              }}
+            >
+              {useRecovery ? 'Use an authenticator code instead' : 'Use a recovery code instead'}
+            </button>
+          </div>
+        ) : null}
+        {showErr ? <ErrorAlert error={err} fields={fieldNames} /> : null}
+        <Button type="submit" className="w-full" loading={submit.isPending}>
+          {mode === 'signup' ? 'Create account' : mfaStep ? 'Verify and log in' : 'Log in'}
+        </Button>
+      </form>
+    </AuthShell>
   );
 }

@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import { Logo } from '../components/Layout';
+import { AuthShell } from '../components/Layout';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { Link, useLocation } from '../lib/router';
 
@@ -28,51 +28,47 @@ export default function PasswordReset() {
   };
 
   return (
-    <div className="flex min-h-full flex-col items-center justify-center px-4 py-12">
-      <div className="w-full max-w-sm">
-        <div className="mb-6 flex justify-center">
-          <Logo />
-        </div>
-        <div className="rounded-lg bg-white p-6 shadow-xs ring-1 ring-slate-200">
-          <h1 className="mb-4 text-xl font-semibold">{isReset ? 'Choose a new password' : 'Reset your password'}</h1>
-          {m.isSuccess ? (
-            <Notice tone="success">
-              {isReset ? (
-                <>
-                  Password changed; every session was signed out.{' '}
-                  <Link to="/login" className="underline">
-                    Log in
-                  </Link>
-                </>
-              ) : (
-                'If an account exists for that address, a reset link is on its way.'
-              )}
-            </Notice>
-          ) : (
-            <form onSubmit={onSubmit} className="space-y-4" noValidate>
-              {isReset ? (
-                <Field label="New password" name="newPassword" error={m.error} hint="At least 12 characters.">
-                  {(p) => <Input {...p} type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNewPassword(e.target.value)} />}
-                </Field>
-              ) : (
-                <Field label="Email" name="email" error={m.error}>
-                  {(p) => <Input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
-                </Field>
-              )}
-              {isReset && !token ? <Notice tone="warning">This link has no token. Open the link from the mail again.</Notice> : null}
-              <ErrorAlert error={m.error} fields={['email', 'newPassword']} />
-              <Button type="submit" className="w-full" loading={m.isPending}>
-                {isReset ? 'Set password' : 'Send reset link'}
-              </Button>
-            </form>
-          )}
-        </div>
+    <AuthShell
+      footer={
         <p className="mt-4 text-center text-sm">
           <Link to="/login" className="text-orange-700 underline">
             Back to log in
           </Link>
         </p>
-      </div>
-    </div>
+      }
+    >
+      <h1 className="mb-4 text-xl font-semibold">{isReset ? 'Choose a new password' : 'Reset your password'}</h1>
+      {m.isSuccess ? (
+        <Notice tone="success">
+          {isReset ? (
+            <>
+              Password changed; every session was signed out.{' '}
+              <Link to="/login" className="underline">
+                Log in
+              </Link>
+            </>
+          ) : (
+            'If an account exists for that address, a reset link is on its way.'
+          )}
+        </Notice>
+      ) : (
+        <form onSubmit={onSubmit} className="space-y-4" noValidate>
+          {isReset ? (
+            <Field label="New password" name="newPassword" error={m.error} hint="At least 12 characters.">
+              {(p) => <Input {...p} type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNewPassword(e.target.value)} />}
+            </Field>
+          ) : (
+            <Field label="Email" name="email" error={m.error}>
+              {(p) => <Input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+            </Field>
+          )}
+          {isReset && !token ? <Notice tone="warning">This link has no token. Open the link from the mail again.</Notice> : null}
+          <ErrorAlert error={m.error} fields={['email', 'newPassword']} />
+          <Button type="submit" className="w-full" loading={m.isPending}>
+            {isReset ? 'Set password' : 'Send reset link'}
+          </Button>
+        </form>
+      )}
+    </AuthShell>
   );
 }
