@@ -5,13 +5,20 @@ import { CfId, DnsRecordInput, DnsType } from './cloudflare';
 
 export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const;
 
+/** Wildcards (`*`, `?`) one glob may hold. */
+export const MAX_GLOB_WILDCARDS = 16;
+
 const TextMatch = z
   .object({
     value: z.string().min(1).max(1024),
     /** `pattern` is a glob: `*` any run of characters, `?` one character. */
     mode: z.enum(['exact', 'contains', 'pattern']).default('exact'),
   })
-  .strict();
+  .strict()
+  .refine((m) => m.mode !== 'pattern' || (m.value.match(/[*?]/g)?.length ?? 0) <= MAX_GLOB_WILDCARDS, {
+    message: `a pattern may hold at most ${MAX_GLOB_WILDCARDS} wildcards (* and ?)`,
+    path: ['value'],
+  });
 
 export const RecordMatch = z
   .object({

@@ -66,8 +66,10 @@ function planReplace(zone: CfZone, records: readonly LiveRecord[], p: DnsReplace
     if (p.set.content !== undefined) {
       const cm: TextMatch | undefined = p.match.content;
       if (cm && cm.mode === 'contains') {
+        // An escaped literal (no quantifiers, so linear); a replacer function keeps `$&`, `$1` literal too.
         const re = new RegExp(cm.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
-        after.content = r.content.replace(re, p.set.content);
+        const replacement = p.set.content;
+        after.content = r.content.replace(re, () => replacement);
       } else after.content = p.set.content;
     }
     if (p.set.ttl !== undefined) after.ttl = p.set.ttl;

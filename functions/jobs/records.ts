@@ -92,9 +92,32 @@ export interface TextMatch {
   mode: 'exact' | 'contains' | 'pattern';
 }
 
-function globToRegex(glob: string): RegExp {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${esc}$`, 'i');
+/**
+ * Whole-string glob match (`*` any run, `?` one character), case-insensitive.
+ * Greedy two pointers that only ever back up to the last `*`: O(|value|·|glob|)
+ * at worst, where a backtracking regex (`^.*.….*!$`) is exponential in the stars.
+ */
+function globMatches(glob: string, value: string): boolean {
+  const p = glob.toLowerCase();
+  const s = value.toLowerCase();
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let resume = 0;
+  while (i < s.length) {
+    if (j < p.length && (p[j] === '?' || p[j] === s[i])) {
+      i++;
+      j++;
+    } else if (j < p.length && p[j] === '*') {
+      star = j++;
+      resume = i;
+    } else if (star >= 0) {
+      j = star + 1;
+      i = ++resume;
+    } else return false;
+  }
+  while (p[j] === '*') j++;
+  return j === p.length;
 }
 
 export function textMatches(m: TextMatch, value: string, opts: { name?: boolean; zoneName?: string } = {}): boolean {
@@ -102,7 +125,7 @@ export function textMatches(m: TextMatch, value: string, opts: { name?: boolean;
   if (m.mode === 'contains') return v.includes(m.value.toLowerCase());
   if (m.mode === 'pattern') {
     const pat = opts.name && opts.zoneName && !m.value.includes('.') && !m.value.includes('*') ? expandName(m.value, opts.zoneName) : m.value;
-    return globToRegex(pat).test(value) || (opts.name && opts.zoneName ? globToRegex(`${m.value}.${opts.zoneName}`).test(value) : false);
+    return globMatches(pat, value) || (opts.name && opts.zoneName ? globMatches(`${m.value}.${opts.zoneName}`, value) : false);
   }
   if (opts.name && opts.zoneName) return expandName(m.value, opts.zoneName) === v;
   return value === m.value;

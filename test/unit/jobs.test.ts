@@ -4,6 +4,7 @@ import { parseBindTemplate, parseCsv } from '../../functions/jobs/parse';
 import { inverseItem, planZone, summarize, wantedRecords } from '../../functions/jobs/planner';
 import { expandName, fingerprintRecords, recordMatches, type LiveRecord } from '../../functions/jobs/records';
 import { backoffMs, DEFAULT_JOBS_CONFIG } from '../../functions/jobs/engine';
+import { CreateJobBody } from '../../functions/contracts/jobs';
 
 const zone = { id: 'z'.repeat(32), name: 'example.com', plan: 'free', batchLimit: 200 };
 const rec = (id: string, type: string, name: string, content: string, extra: Partial<LiveRecord> = {}): LiveRecord => ({ id, type, name, content, ttl: 300, proxied: false, ...extra });
@@ -109,6 +110,43 @@ far IN CNAME other.net.
     expect(recordMatches({ name: { value: 'w?w', mode: 'pattern' } }, r, 'example.com')).toBe(true);
     expect(recordMatches({ name: { value: 'WW', mode: 'contains' }, types: ['A'] }, r, 'example.com')).toBe(true);
     expect(recordMatches({ content: { value: '192.0.2.2', mode: 'exact' }, types: ['AAAA'] }, r, 'example.com')).toBe(false);
+  });
+});
+
+describe('glob patterns (ReDoS)', () => {
+  test('a pathological pattern over long names plans in linear time', () => {
+    // As a backtracking regex (`^.*..*..*. … !$`) this took seconds and grew ~3× per extra `*?`.
+    const long = Array.from({ length: 5 }, (_, i) => rec(`r${i}`, 'TXT', `${'a'.repeat(40 + i)}.example.com`, 'a'.repeat(4000)));
+    const started = performance.now();
+    const p = planZone('dns-delete', { match: { name: { value: '*?*?*?*?*?*?*!', mode: 'pattern' }, content: { value: '*?*?*?*?*?*?*!', mode: 'pattern' } } }, zone, { records: long }, []);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(p.items).toEqual([]);
+  });
+
+  test('globs keep their meaning: `*` any run, `?` one character, case-insensitive, anchored', () => {
+    const r = rec('1', 'TXT', 'api-eu.example.com', 'v=DKIM1; k=rsa');
+    const m = (name: string) => recordMatches({ name: { value: name, mode: 'pattern' } }, r, 'example.com');
+    expect([m('api-*'), m('API-??'), m('*-eu'), m('a*u.example.com'), m('*'), m('api-?'), m('pi-*'), m('api-eu.example.co')]).toEqual([
+      true, true, true, true, true, false, false, false,
+    ]);
+    expect(recordMatches({ content: { value: 'v=dkim1;*', mode: 'pattern' } }, r, 'example.com')).toBe(true);
+    expect(recordMatches({ content: { value: '*rsa?', mode: 'pattern' } }, r, 'example.com')).toBe(false);
+  });
+
+  test('contains-replacement is literal on both sides (`*`, `+` match themselves, `$` is not special)', () => {
+    const r = rec('9', 'TXT', 'example.com', 'price=(1+1)*2 PRICE=(1+1)*2');
+    const p = planZone('dns-replace', { match: { content: { value: '(1+1)*2', mode: 'contains' } }, set: { content: '$&$1$$' } }, zone, { records: [r] }, []);
+    expect((p.items[0]!.after as { content: string }).content).toBe('price=$&$1$$ PRICE=$&$1$$');
+  });
+
+  test('the contract bounds the wildcards of a pattern (400 with the field)', () => {
+    const body = (value: string) => ({ kind: 'dns-delete', accountId: 'A'.repeat(22), zones: ['a'.repeat(32)], params: { match: { name: { value, mode: 'pattern' } } } });
+    expect(CreateJobBody.safeParse(body('*?'.repeat(8))).success).toBe(true);
+    const bad = CreateJobBody.safeParse(body('*?'.repeat(8) + '*'));
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((i) => i.path.join('.'))).toEqual(['params.match.name.value']);
+    // exact and contains treat `*` and `?` as plain characters.
+    expect(CreateJobBody.safeParse({ ...body('x'), params: { match: { name: { value: '*'.repeat(40), mode: 'exact' } } } }).success).toBe(true);
   });
 });
 
