@@ -2,7 +2,7 @@
  * The handler toolkit. A function module binds its manifest routes to plain
  * async implementations; this wraps them in one middy stack:
  *   logger context → security headers → CORS → problem+json errors →
- *   origin check → parse + zod validation → authenticate → implementation.
+ *   origin check → authenticate (non-public routes) → parse + zod validation → implementation.
  * The same stack runs under API Gateway in AWS and under the local gateway.
  */
 import middy from '@middy/core';
@@ -120,9 +120,10 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
     const target = byKey.get(event.routeKey);
     if (!target) return problemResponse(404, 'not-found', `No route ${event.routeKey}`, meta.requestId);
     const { route, impl } = target;
-    const parsed = parseRequest(route, event);
+    // Authenticate first: an anonymous caller gets 401, never field-level detail about a protected route's schema.
     let principal: Principal | undefined;
     if (route.auth !== 'public') principal = await options.authenticate!(event, route, meta);
+    const parsed = parseRequest(route, event);
     const reply = await impl({ ...meta, ...parsed, principal: principal as Principal, event } as RouteInput<RouteDef>);
     return toResult(route, reply, meta.requestId);
   };

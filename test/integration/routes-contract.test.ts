@@ -50,11 +50,20 @@ describe('every route with a body', () => {
 });
 
 describe('every protected route', () => {
-  const protectedRoutes = routes.filter((r) => r.auth !== 'public' && !r.body && !r.params && !r.query);
+  const protectedRoutes = routes.filter((r) => r.auth !== 'public');
   it.each(protectedRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: no credential → 401 problem', async (_k, route) => {
     const r = await call(route.method, concretePath(route));
     expect(r.status).toBe(401);
     expect(isProblem(r)).toBe(true);
+  });
+
+  // Authentication comes before validation: an anonymous caller learns nothing about the schema.
+  it.each(protectedRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: no credential and bad input → 401 without field detail', async (_k, route) => {
+    const path = route.path.replace(/\{\w+\}/g, '%21%21') + (route.query ? '?limit=not-a-number' : '');
+    const r = await call(route.method, path, route.body ? { body: { unexpected: ['x'], email: 42 } } : {});
+    expect(r.status).toBe(401);
+    expect(isProblem(r)).toBe(true);
+    expect(r.body.errors).toBeUndefined();
   });
 });
 
