@@ -7,7 +7,7 @@ import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
 import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 import { useSecondFactor } from './mfa';
 import { issueSession, type IssuedSession } from './sessions';
-import { assertLoginAllowed, clearAccountFailures, countPerIp, loginThrottleKeys, recordLoginFailure } from './throttle';
+import { clearAccountFailures, countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
 import { newId } from './tokens';
 
 export interface UserView {
@@ -79,12 +79,13 @@ export async function login(
   ctx: RequestContext,
 ): Promise<{ user: UserView; session: IssuedSession }> {
   const keys = await loginThrottleKeys(deps, input.email, ctx.ip);
-  await assertLoginAllowed(deps, keys);
+  // The slot is taken before any check: a wrong password or code keeps it as the failure.
+  await takeAttemptSlots(deps, keys);
   const userId = await findUserIdByEmail(deps, input.email);
   const user = userId ? await deps.repo.get(userTenant(userId), UserEntity, USER_SK) : undefined;
-  const passwordOk = user ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
+  const verify = deps.verifyPassword ?? verifyPassword;
+  const passwordOk = user ? await verify(user.passwordHash, input.password) : await verifyAgainstDummy(input.password, verify);
   if (!user || !userId || !passwordOk) {
-    await recordLoginFailure(deps, keys);
     if (user && userId) {
       await auditEvent(deps, userTenant(userId), user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'password' });
     }
@@ -93,11 +94,13 @@ export async function login(
   const tenant = userTenant(userId);
   if (user.mfaEnabled) {
     if (!input.totp && !input.recoveryCode) {
+      // The password was right and no code was tried: give the slot back, but do not clear
+      // the account's count, or asking for the prompt would wipe the failures of guessed codes.
+      await giveBackAttemptSlots(deps, keys);
       throw new DomainError('mfa-required', 'Enter the code from your authenticator app (or a recovery code)', { code: 'mfa-required' });
     }
     const factor = await useSecondFactor(deps, userId, user, { totp: input.totp, recoveryCode: input.recoveryCode });
     if (!factor) {
-      await recordLoginFailure(deps, keys);
       await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'second-factor' });
       throw new DomainError('mfa-required', 'The code is wrong or was already used', {
         code: 'mfa-required',

@@ -5,6 +5,7 @@ import type { Tenant } from '../crypto/tenant';
 import type { Repository } from '../data/repository';
 import type { TableRef } from '../data/table';
 import type { Mailer } from '../mail/mailer';
+import type { PasswordVerifier } from './passwords';
 import { limitsFor, type Tier } from '../tiers';
 
 export interface IdentityConfig {
@@ -40,6 +41,8 @@ export interface IdentityDeps {
   readonly mailer: Mailer;
   readonly now: () => number;
   readonly config: IdentityConfig;
+  /** Checks a password against its stored hash (a port so tests can count the Argon2 work). @default Argon2id verify */
+  readonly verifyPassword?: PasswordVerifier;
 }
 
 export interface RequestContext {

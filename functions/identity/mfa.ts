@@ -5,6 +5,7 @@ import { DomainError } from '../errors';
 import { auditEvent, type IdentityDeps, type RequestContext } from './deps';
 import { USER_SK, UserEntity, type UserItem } from './entities';
 import { checkTotp, newTotpSecret, otpauthUri, qrSvg } from './totp';
+import { giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
 import { hashSecret, secretMatches } from './tokens';
 
 const RECOVERY_CODES = 10;
@@ -65,7 +66,11 @@ export async function confirmTotp(deps: IdentityDeps, userId: string, code: stri
 export async function disableTotp(deps: IdentityDeps, userId: string, code: string, ctx: RequestContext): Promise<void> {
   const user = await loadUser(deps, userId);
   if (!user.mfaEnabled || !user.totpSecret) throw new DomainError('conflict', 'Two-factor authentication is not on', { code: 'mfa-not-enabled' });
+  // The sign-in counters guard this check too: a stolen session cannot try codes at leisure.
+  const keys = await loginThrottleKeys(deps, user.email, ctx.ip);
+  await takeAttemptSlots(deps, keys);
   if (checkTotp(user.totpSecret, code, deps.now(), user.totpLastStep) === undefined) throw wrongCode();
+  await giveBackAttemptSlots(deps, keys);
   await deps.repo.update(
     userTenant(userId),
     UserEntity,

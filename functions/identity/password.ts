@@ -6,7 +6,7 @@ import { ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
 import { findUserIdByEmail } from './accounts';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
 import { revokeAllSessions } from './sessions';
-import { countPerIp } from './throttle';
+import { countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
 import { mintToken, newId, parseToken, secretMatches } from './tokens';
 
 /** Reset mails one address may trigger per hour (mail bombing). */
@@ -22,12 +22,16 @@ export async function changePassword(
   const tenant = userTenant(userId);
   const user = await deps.repo.get(tenant, UserEntity, USER_SK);
   if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
-  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+  // A stolen session must not become a password oracle: the sign-in counters guard this check.
+  const keys = await loginThrottleKeys(deps, user.email, ctx.ip);
+  await takeAttemptSlots(deps, keys);
+  if (!(await (deps.verifyPassword ?? verifyPassword)(user.passwordHash, input.currentPassword))) {
     throw new DomainError('invalid', 'The current password is wrong', {
       code: 'wrong-password',
       fields: [{ in: 'body', field: 'currentPassword', message: 'is wrong', code: 'invalid' }],
     });
   }
+  await giveBackAttemptSlots(deps, keys);
   assertStrongPassword(input.newPassword, [user.email], 'newPassword');
   await deps.repo.update(tenant, UserEntity, USER_SK, { passwordHash: await hashPassword(input.newPassword) }, { expectedVersion: user.version });
   await auditEvent(deps, tenant, user.tier, ctx, 'auth.password.changed', `user#${userId}`);

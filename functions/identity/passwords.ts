@@ -22,20 +22,22 @@ export function hashPassword(password: string): Promise<string> {
   return argon2id({ ...PARAMS, password, salt: randomBytes(16), outputType: 'encoded' });
 }
 
-export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+export type PasswordVerifier = (stored: string, password: string) => Promise<boolean>;
+
+export const verifyPassword: PasswordVerifier = async (stored, password) => {
   if (!stored.startsWith('$argon2id$')) return false;
   try {
     return await argon2Verify({ password, hash: stored });
   } catch {
     return false;
   }
-}
+};
 
 let dummy: Promise<string> | undefined;
 /** Burn the same Argon2 time for an unknown email, so timing does not reveal which emails exist. */
-export async function verifyAgainstDummy(password: string): Promise<false> {
+export async function verifyAgainstDummy(password: string, verify: PasswordVerifier = verifyPassword): Promise<false> {
   dummy ??= hashPassword('flarevault-dummy-password-for-timing');
-  await verifyPassword(await dummy, password);
+  await verify(await dummy, password);
   return false;
 }
 

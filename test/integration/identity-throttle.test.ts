@@ -1,9 +1,18 @@
-/** Per-IP allowances for unauthenticated actions (sign-up, reset mail), against DynamoDB Local. */
+/** Per-IP allowances, API allowances and attempt slots for secret checks, against DynamoDB Local. */
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from '../../functions/identity/deps';
-import { countApiRequest, countPerIp } from '../../functions/identity/throttle';
+import { Secret, TOTP } from 'otpauth';
+import { login, signup } from '../../functions/identity/accounts';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps, type RequestContext } from '../../functions/identity/deps';
+import { confirmTotp, disableTotp, enrollTotp } from '../../functions/identity/mfa';
+import { changePassword } from '../../functions/identity/password';
+import { verifyPassword } from '../../functions/identity/passwords';
+import { ACCOUNT_FREE_FAILURES, countApiRequest, countPerIp, delaySeconds, IP_FREE_FAILURES } from '../../functions/identity/throttle';
 import { DomainError } from '../../functions/errors';
+import { STRONG_PASSWORD } from '../support/http';
 import { layer } from './data-fixtures';
+
+const totpAt = (secret: string, ms: number) =>
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
 
 function deps(now: () => number): IdentityDeps {
   const dl = layer();
@@ -46,4 +55,145 @@ it("counts each user's API requests per minute against the tier allowance", asyn
   await countApiRequest(d, `${user}x`, 5); // another user is counted apart
   t += 30_000; // next minute
   await countApiRequest(d, user, 5);
+});
+
+/**
+ * Secret checks take their attempt slot atomically before the check: under a
+ * concurrent burst, only as many checks run as the counters allow. Argon2 runs
+ * are counted through the `verifyPassword` port, wrapping the real verifier.
+ */
+describe('attempt slots under concurrent bursts', () => {
+  const BURST = 20;
+  const ctxFrom = (ip: string): RequestContext => ({ requestId: `req-${randomBytes(4).toString('hex')}`, ip, userAgent: 'jest' });
+  const freshIp = () => `203.0.113.${randomBytes(1)[0]}-${randomBytes(6).toString('hex')}`;
+  const freshEmail = () => `throttle-${randomBytes(6).toString('hex')}@example.com`;
+
+  function countingDeps(now: () => number) {
+    const calls = { argon2: 0 };
+    const d: IdentityDeps = {
+      ...deps(now),
+      verifyPassword: (stored, password) => {
+        calls.argon2++;
+        return verifyPassword(stored, password);
+      },
+    };
+    return { d, calls };
+  }
+
+  const kindsOf = (results: PromiseSettledResult<unknown>[]) =>
+    results.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason instanceof DomainError ? r.reason.kind : String(r.reason)));
+  const count = (kinds: string[], kind: string) => kinds.filter((k) => k === kind).length;
+  const burst = <T>(n: number, f: (i: number) => Promise<T>) => Promise.allSettled(Array.from({ length: n }, (_, i) => f(i)));
+
+  it('lets one wrong password through to Argon2 per account after a lockout window, however many arrive at once', async () => {
+    let t = Date.UTC(2026, 10, 22, 11, 0, 0);
+    const { d, calls } = countingDeps(() => t);
+    const email = freshEmail();
+    await signup(d, { email, password: STRONG_PASSWORD }, ctxFrom(freshIp()));
+
+    // A fresh account: only the free allowance is checked, the rest wait.
+    const first = kindsOf(await burst(BURST, (i) => login(d, { email, password: `wrong-password-${i}` }, ctxFrom(freshIp()))));
+    expect(calls.argon2).toBe(ACCOUNT_FREE_FAILURES);
+    expect(count(first, 'unauthenticated')).toBe(ACCOUNT_FREE_FAILURES);
+    expect(count(first, 'rate-limited')).toBe(BURST - ACCOUNT_FREE_FAILURES);
+
+    t += (delaySeconds(ACCOUNT_FREE_FAILURES, ACCOUNT_FREE_FAILURES) + 1) * 1000; // the lockout window has passed
+    calls.argon2 = 0;
+    const after = kindsOf(await burst(BURST, (i) => login(d, { email, password: `wrong-again-${i}` }, ctxFrom(freshIp()))));
+    expect(calls.argon2).toBe(1);
+    expect(count(after, 'unauthenticated')).toBe(1);
+    expect(count(after, 'rate-limited')).toBe(BURST - 1);
+  });
+
+  it('lets one login through to Argon2 per IP after a lockout window (different accounts, one address)', async () => {
+    let t = Date.UTC(2026, 10, 22, 12, 0, 0);
+    const { d, calls } = countingDeps(() => t);
+    const ip = freshIp();
+    const fill = kindsOf(await burst(IP_FREE_FAILURES, () => login(d, { email: freshEmail(), password: 'wrong-password-x' }, ctxFrom(ip))));
+    expect(count(fill, 'unauthenticated')).toBe(IP_FREE_FAILURES);
+
+    t += (delaySeconds(IP_FREE_FAILURES, IP_FREE_FAILURES) + 1) * 1000;
+    calls.argon2 = 0;
+    const after = kindsOf(await burst(BURST, () => login(d, { email: freshEmail(), password: 'wrong-password-y' }, ctxFrom(ip))));
+    expect(calls.argon2).toBe(1);
+    expect(count(after, 'rate-limited')).toBe(BURST - 1);
+  });
+
+  it('guards the current password on password change with the same account counter as login', async () => {
+    const t = Date.UTC(2026, 10, 22, 13, 0, 0);
+    const { d, calls } = countingDeps(() => t);
+    const email = freshEmail();
+    const { user, session } = await signup(d, { email, password: STRONG_PASSWORD }, ctxFrom(freshIp()));
+    calls.argon2 = 0;
+    const changes = kindsOf(
+      await burst(BURST, (i) =>
+        changePassword(d, user.id, session.sessionId, { currentPassword: `wrong-current-${i}`, newPassword: `${STRONG_PASSWORD}-next` }, ctxFrom(freshIp())),
+      ),
+    );
+    expect(calls.argon2).toBe(ACCOUNT_FREE_FAILURES);
+    expect(count(changes, 'invalid')).toBe(ACCOUNT_FREE_FAILURES);
+    expect(count(changes, 'rate-limited')).toBe(BURST - ACCOUNT_FREE_FAILURES);
+    // The guesses spent on the change count against sign-in too.
+    const signIn = await login(d, { email, password: STRONG_PASSWORD }, ctxFrom(freshIp())).catch((e: unknown) => e);
+    expect((signIn as DomainError).kind).toBe('rate-limited');
+  });
+
+  async function userWithTotp(d: IdentityDeps, now: number) {
+    const email = freshEmail();
+    const { user, session } = await signup(d, { email, password: STRONG_PASSWORD }, ctxFrom(freshIp()));
+    const { secret } = await enrollTotp(d, user.id);
+    const recoveryCodes = await confirmTotp(d, user.id, totpAt(secret, now - 30_000), ctxFrom(freshIp()));
+    return { email, userId: user.id, sessionId: session.sessionId, secret, recoveryCodes };
+  }
+
+  /** A six-digit code valid for none of the steps the check accepts around `now`. */
+  function wrongTotp(secret: string, now: number): string {
+    const valid = new Set([-30_000, 0, 30_000].map((dt) => totpAt(secret, now + dt)));
+    for (let n = 0; ; n++) {
+      const code = String(n).padStart(6, '0');
+      if (!valid.has(code)) return code;
+    }
+  }
+
+  it('guards the TOTP check on MFA disable with the account counter', async () => {
+    const t = Date.UTC(2026, 10, 22, 14, 0, 0);
+    const { d } = countingDeps(() => t);
+    const u = await userWithTotp(d, t);
+    const code = wrongTotp(u.secret, t);
+    const disables = kindsOf(await burst(BURST, () => disableTotp(d, u.userId, code, ctxFrom(freshIp()))));
+    expect(count(disables, 'invalid')).toBe(ACCOUNT_FREE_FAILURES);
+    expect(count(disables, 'rate-limited')).toBe(BURST - ACCOUNT_FREE_FAILURES);
+  });
+
+  it('guards recovery codes at sign-in: a burst with the right password checks only the allowance of codes', async () => {
+    const t = Date.UTC(2026, 10, 22, 15, 0, 0);
+    const { d, calls } = countingDeps(() => t);
+    const u = await userWithTotp(d, t);
+    calls.argon2 = 0;
+    const logins = kindsOf(
+      await burst(BURST, (i) => login(d, { email: u.email, password: STRONG_PASSWORD, recoveryCode: `zzzzz-zzz${String(i).padStart(2, '0')}` }, ctxFrom(freshIp()))),
+    );
+    expect(calls.argon2).toBe(ACCOUNT_FREE_FAILURES);
+    expect(count(logins, 'mfa-required')).toBe(ACCOUNT_FREE_FAILURES);
+    expect(count(logins, 'rate-limited')).toBe(BURST - ACCOUNT_FREE_FAILURES);
+  });
+
+  it('gives the slot back on a right password: more correct sign-ins from one address than its allowance never lock it', async () => {
+    const t = Date.UTC(2026, 10, 22, 16, 0, 0);
+    const { d } = countingDeps(() => t);
+    const ip = freshIp();
+    const emails = await Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        const email = freshEmail();
+        await signup(d, { email, password: STRONG_PASSWORD }, ctxFrom(freshIp()));
+        return email;
+      }),
+    );
+    // Two waves of 20 (5 per account, the account's allowance of attempts in flight): 40 > IP_FREE_FAILURES.
+    for (let wave = 0; wave < 2; wave++) {
+      const logins = kindsOf(await burst(emails.length * ACCOUNT_FREE_FAILURES, (i) => login(d, { email: emails[i % emails.length]!, password: STRONG_PASSWORD }, ctxFrom(ip))));
+      expect(count(logins, 'ok')).toBe(emails.length * ACCOUNT_FREE_FAILURES);
+    }
+    await expect(login(d, { email: freshEmail(), password: 'wrong-password-z' }, ctxFrom(ip))).rejects.toMatchObject({ kind: 'unauthenticated' });
+  });
 });
