@@ -1,7 +1,7 @@
 /** OpenAPI 3.1 generated from the manifest's zod contracts, so it grows with every route. */
 import { z } from 'zod';
 import { routes } from '../manifest';
-import type { RouteDef } from '../http/route';
+import { requiredScopes, type RouteDef } from '../http/route';
 
 type Json = Record<string, unknown>;
 
@@ -52,7 +52,7 @@ function operation(route: RouteDef): Json {
     parameters: parametersOf(route),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } } } : {}),
     responses,
-    security: route.auth === 'public' ? [] : route.auth === 'session' ? [{ session: [] }, { bearer: [] }] : [{ session: [] }, { bearer: [] }, { apiKey: [route.scope] }],
+    security: route.auth === 'public' ? [] : route.auth === 'session' ? [{ session: [] }, { bearer: [] }] : [{ session: [] }, { bearer: [] }, { apiKey: [...requiredScopes(route)] }],
     ...(route.scope ? { 'x-flarevault-scope': route.scope } : {}),
   };
 }

@@ -159,6 +159,10 @@ export const JobEvent = z.object({
 
 const JobParams = IdParams;
 
+// A job acts on Cloudflare with the account's token, so an API key needs the Cloudflare scope of
+// the effect too (`extraScopes`): changing routes `cloudflare:write`, the items (record contents)
+// `cloudflare:read`. Status, events and cancel touch no Cloudflare data and need the jobs scope only.
+
 export const createJob = defineRoute({
   operationId: 'createJob',
   method: 'POST',
@@ -166,6 +170,7 @@ export const createJob = defineRoute({
   fn: 'jobs',
   auth: 'user',
   scope: 'jobs:write',
+  extraScopes: ['cloudflare:write'],
   summary: 'Plan a bulk job: the exact per-zone diff from current state, stored encrypted',
   tags: ['jobs'],
   body: CreateJobBody,
@@ -206,6 +211,7 @@ export const listJobItems = defineRoute({
   fn: 'jobs',
   auth: 'user',
   scope: 'jobs:read',
+  extraScopes: ['cloudflare:read'],
   summary: 'Per-change plan and result, paginated (filter by zone or status)',
   tags: ['jobs'],
   params: JobParams,
@@ -236,6 +242,7 @@ export const applyJob = defineRoute({
   fn: 'jobs',
   auth: 'user',
   scope: 'jobs:write',
+  extraScopes: ['cloudflare:write'],
   summary: 'Check drift, snapshot, and enqueue (server) or open for browser-paced chunks',
   tags: ['jobs'],
   params: JobParams,
@@ -251,6 +258,7 @@ export const applyJobChunk = defineRoute({
   fn: 'jobs',
   auth: 'user',
   scope: 'jobs:write',
+  extraScopes: ['cloudflare:write'],
   summary: 'Browser-paced mode: apply one chunk (idempotent, same limiter as the workers)',
   tags: ['jobs'],
   params: z.object({ id: Id, n: z.coerce.number().int().min(0).max(100_000) }),
@@ -277,6 +285,7 @@ export const retryJob = defineRoute({
   fn: 'jobs',
   auth: 'user',
   scope: 'jobs:write',
+  extraScopes: ['cloudflare:write'],
   summary: 'Re-enqueue the failed items only',
   tags: ['jobs'],
   params: JobParams,
@@ -291,6 +300,7 @@ export const revertJob = defineRoute({
   fn: 'jobs',
   auth: 'user',
   scope: 'jobs:write',
+  extraScopes: ['cloudflare:write'],
   summary: 'Plan the inverse of the applied changes from the snapshot, as a new job',
   tags: ['jobs'],
   params: JobParams,

@@ -42,6 +42,11 @@ export interface RouteDef<
   readonly auth: AuthRequirement;
   /** Required when `auth` is `user`. */
   readonly scope?: Scope;
+  /**
+   * Scopes the route's effect needs besides `scope`, all required: a job route that changes
+   * Cloudflare needs `cloudflare:write` as well as `jobs:write`. @default none
+   */
+  readonly extraScopes?: readonly Scope[];
   readonly summary: string;
   readonly tags: readonly string[];
   readonly params?: P;
@@ -64,7 +69,15 @@ export function defineRoute<
   if (route.auth === 'user' && !route.scope) {
     throw new Error(`route ${route.operationId}: auth 'user' needs a scope`);
   }
+  if (route.auth !== 'user' && route.extraScopes) {
+    throw new Error(`route ${route.operationId}: extraScopes need auth 'user'`);
+  }
   return route;
+}
+
+/** Every scope an API key must hold to call this route (the authenticator checks them all). */
+export function requiredScopes(route: Pick<RouteDef, 'scope' | 'extraScopes'>): readonly Scope[] {
+  return route.scope ? [route.scope, ...(route.extraScopes ?? [])] : [];
 }
 
 /** `GET /api/v1/jobs/{id}` — the HTTP API route key, also what API Gateway puts in `event.routeKey`. */

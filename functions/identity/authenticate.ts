@@ -12,7 +12,7 @@ import { userTenant } from '../crypto/tenant';
 import { TtlLru } from '../crypto/lru';
 import { DomainError } from '../errors';
 import type { Authenticator, Principal } from '../http/auth';
-import type { RouteDef } from '../http/route';
+import { requiredScopes, type RouteDef } from '../http/route';
 import { limitsFor } from '../tiers';
 import { touchApiKey } from './api-keys';
 import type { IdentityDeps } from './deps';
@@ -90,8 +90,10 @@ export function createAuthenticator(deps: IdentityDeps): Authenticator & { forge
     if (route.auth === 'session' && p.credential !== 'session') {
       throw new DomainError('forbidden', 'This action needs a signed-in session, not an API key', { code: 'session-required' });
     }
-    if (route.auth === 'user' && p.scopes !== 'all' && !p.scopes.includes(route.scope!)) {
-      throw new DomainError('forbidden', `This API key lacks the scope ${route.scope}`, { code: 'insufficient-scope', extra: { scope: route.scope } });
+    const held = p.scopes;
+    const missing = route.auth === 'user' && held !== 'all' ? requiredScopes(route).filter((s) => !held.includes(s)) : [];
+    if (missing.length) {
+      throw new DomainError('forbidden', `This API key lacks the scope ${missing.join(', ')}`, { code: 'insufficient-scope', extra: { scope: missing[0], missing } });
     }
     if (credential.viaCookie && UNSAFE.has(event.requestContext.http.method.toUpperCase())) {
       const given = event.headers?.[CSRF_HEADER];
