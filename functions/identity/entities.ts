@@ -22,6 +22,8 @@ export interface UserItem {
   totpLastStep?: number;
   recoveryCodeHashes?: string[];
   createdAt: string;
+  /** Bumped by every password change and reset: a reset link minted under another revision is dead. Absent = 0. */
+  passwordRevision?: number;
 }
 export const UserEntity = defineEntity<UserItem>({
   name: 'user',
@@ -64,6 +66,8 @@ export const apiKeySk = (id: string) => `APIKEY#${id}`;
 export interface ResetItem {
   secretHash: string;
   createdAt: string;
+  /** The user's `passwordRevision` when the link was mailed. */
+  passwordRevision: number;
 }
 export const ResetEntity = defineEntity<ResetItem>({ name: 'password-reset', skPrefix: 'RESET#', encrypted: [] });
 export const resetSk = (id: string) => `RESET#${id}`;

@@ -33,7 +33,13 @@ export async function changePassword(
   }
   await giveBackAttemptSlots(deps, keys);
   assertStrongPassword(input.newPassword, [user.email], 'newPassword');
-  await deps.repo.update(tenant, UserEntity, USER_SK, { passwordHash: await hashPassword(input.newPassword) }, { expectedVersion: user.version });
+  await deps.repo.update(
+    tenant,
+    UserEntity,
+    USER_SK,
+    { passwordHash: await hashPassword(input.newPassword), passwordRevision: (user.passwordRevision ?? 0) + 1 },
+    { expectedVersion: user.version },
+  );
   await auditEvent(deps, tenant, user.tier, ctx, 'auth.password.changed', `user#${userId}`);
   await revokeAllSessions(deps, userId, currentSessionId, ctx, 'password-changed');
 }
@@ -49,7 +55,7 @@ export async function requestPasswordReset(deps: IdentityDeps, email: string, ct
   const id = newId();
   const { token, secretHash } = mintToken('reset', userId, id);
   const now = deps.now();
-  await deps.repo.create(tenant, ResetEntity, resetSk(id), { secretHash, createdAt: iso(now) }, {
+  await deps.repo.create(tenant, ResetEntity, resetSk(id), { secretHash, createdAt: iso(now), passwordRevision: user.passwordRevision ?? 0 }, {
     ttl: Math.ceil((now + deps.config.resetTokenMs) / 1000),
   });
   const link = `${deps.config.publicUrl.replace(/\/$/, '')}/reset-password#token=${encodeURIComponent(token)}`;
@@ -75,13 +81,20 @@ export async function resetPassword(deps: IdentityDeps, input: { token: string; 
   const reset = await deps.repo.get(tenant, ResetEntity, resetSk(parsed.id));
   if (!reset || !secretMatches(parsed.secret, reset.secretHash)) throw invalid();
   const user = await deps.repo.get(tenant, UserEntity, USER_SK);
-  if (!user) throw invalid();
+  // A link mailed before the last password change or reset is dead.
+  if (!user || reset.passwordRevision !== (user.passwordRevision ?? 0)) throw invalid();
   assertStrongPassword(input.newPassword, [user.email], 'newPassword');
-  // Spend the token and set the password atomically: a token works once.
+  // Spend the token, set the password and bump its revision atomically: a token works once, and
+  // every other link dies with the same write (a concurrent reset read the older user version).
   await deps.repo
     .tx(tenant)
     .delete(ResetEntity, resetSk(parsed.id), { expectedVersion: reset.version })
-    .update(UserEntity, USER_SK, { passwordHash: await hashPassword(input.newPassword) }, { expectedVersion: user.version })
+    .update(
+      UserEntity,
+      USER_SK,
+      { passwordHash: await hashPassword(input.newPassword), passwordRevision: reset.passwordRevision + 1 },
+      { expectedVersion: user.version },
+    )
     .commit()
     .catch((err: unknown) => {
       if (err instanceof DomainError && err.kind === 'conflict') throw invalid();

@@ -1,0 +1,75 @@
+/** Password reset rules, through the domain functions on DynamoDB Local and the local KMS. */
+import { randomBytes } from 'node:crypto';
+import { login, signup } from '../../functions/identity/accounts';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps, type RequestContext } from '../../functions/identity/deps';
+import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password';
+import type { MailMessage } from '../../functions/mail/mailer';
+import { STRONG_PASSWORD } from '../support/http';
+import { layer } from './data-fixtures';
+
+const ctxFrom = (ip: string): RequestContext => ({ requestId: `req-${randomBytes(4).toString('hex')}`, ip, userAgent: 'jest' });
+const freshIp = () => `192.0.2.${randomBytes(1)[0]}-${randomBytes(6).toString('hex')}`;
+const freshEmail = () => `reset-${randomBytes(6).toString('hex')}@example.com`;
+
+function resetDeps() {
+  const dl = layer();
+  const outbox: MailMessage[] = [];
+  const d: IdentityDeps = {
+    repo: dl.repo,
+    table: dl.table,
+    blind: dl.blind,
+    audit: dl.audit,
+    mailer: { send: async (m) => void outbox.push(m) },
+    now: Date.now,
+    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1' },
+  };
+  return { d, outbox };
+}
+
+/** The reset tokens mailed to `email`, oldest first. */
+const tokensFor = (outbox: MailMessage[], email: string) =>
+  outbox.filter((m) => m.to === email).map((m) => /Reset token: (\S+)/.exec(m.text)![1]!);
+
+async function userWithResetLinks(n: number) {
+  const { d, outbox } = resetDeps();
+  const email = freshEmail();
+  const { user, session } = await signup(d, { email, password: STRONG_PASSWORD }, ctxFrom(freshIp()));
+  await Promise.all(Array.from({ length: n }, () => requestPasswordReset(d, email, ctxFrom(freshIp()))));
+  const tokens = tokensFor(outbox, email);
+  expect(tokens).toHaveLength(n);
+  return { d, email, userId: user.id, sessionId: session.sessionId, tokens };
+}
+
+describe('password reset tokens', () => {
+  it('a reset kills every other reset link mailed earlier', async () => {
+    const { d, email, tokens } = await userWithResetLinks(2);
+    const [first, second] = tokens as [string, string];
+    await resetPassword(d, { token: second, newPassword: `${STRONG_PASSWORD}-reset-1` }, ctxFrom(freshIp()));
+    await expect(resetPassword(d, { token: first, newPassword: `${STRONG_PASSWORD}-reset-2` }, ctxFrom(freshIp()))).rejects.toMatchObject({
+      kind: 'invalid',
+      options: { code: 'invalid-reset-token' },
+    });
+    await login(d, { email, password: `${STRONG_PASSWORD}-reset-1` }, ctxFrom(freshIp()));
+  });
+
+  it('of several links used at once, exactly one resets the password and the others are dead afterwards', async () => {
+    const { d, email, tokens } = await userWithResetLinks(3);
+    const results = await Promise.allSettled(
+      tokens.map((token, i) => resetPassword(d, { token, newPassword: `${STRONG_PASSWORD}-concurrent-${i}` }, ctxFrom(freshIp()))),
+    );
+    const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(winners).toHaveLength(1);
+    for (const [i, token] of tokens.entries()) {
+      await expect(resetPassword(d, { token, newPassword: `${STRONG_PASSWORD}-later-${i}` }, ctxFrom(freshIp()))).rejects.toMatchObject({ kind: 'invalid' });
+    }
+    await login(d, { email, password: `${STRONG_PASSWORD}-concurrent-${winners[0]}` }, ctxFrom(freshIp()));
+  });
+
+  it('a password change kills outstanding reset links too', async () => {
+    const { d, userId, sessionId, tokens } = await userWithResetLinks(1);
+    await changePassword(d, userId, sessionId, { currentPassword: STRONG_PASSWORD, newPassword: `${STRONG_PASSWORD}-changed` }, ctxFrom(freshIp()));
+    await expect(resetPassword(d, { token: tokens[0]!, newPassword: `${STRONG_PASSWORD}-reset` }, ctxFrom(freshIp()))).rejects.toMatchObject({
+      kind: 'invalid',
+    });
+  });
+});
