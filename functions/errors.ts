@@ -17,7 +17,8 @@ export type DomainErrorKind =
   | 'unsupported-media-type' // 415
   | 'rate-limited' // 429
   | 'limit-exceeded' // 429 (concurrency limits)
-  | 'upstream-failed'; // 502 (Cloudflare or another dependency failed)
+  | 'upstream-failed' // 502 (Cloudflare or another dependency failed)
+  | 'unavailable'; // 503 (an AWS service timed out, refused, throttled or failed: retry after Retry-After)
 
 export interface FieldIssue {
   /** Where the bad value was: body, query, path, header. */

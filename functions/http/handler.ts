@@ -12,6 +12,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { awsUnavailable } from '../aws/faults';
 import { loadEnv } from '../config/env';
 import { DomainError } from '../errors';
 import { type FunctionId, routesOf } from '../manifest';
@@ -82,13 +83,17 @@ function toResult(route: RouteDef, reply: Reply, requestId: string): APIGatewayP
   return { statusCode: status, headers, body, cookies: reply.cookies ? [...reply.cookies] : undefined };
 }
 
-/** onError: domain errors become their 4xx; anything else is logged and becomes an opaque 500. */
+/**
+ * onError: domain errors become their 4xx/5xx; an AWS timeout, refusal, throttle or 5xx becomes 503 +
+ * Retry-After; anything else is logged and becomes an opaque 500.
+ */
 const problemErrors = (): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
   onError: async (request) => {
     const { requestId } = requestMeta(request.event);
-    const err = request.error;
+    const err = awsUnavailable(request.error) ?? request.error;
     if (err instanceof DomainError) {
       if (err.kind === 'upstream-failed') logger.warn('upstream failure', { requestId, error: err.message });
+      if (err.kind === 'unavailable') logger.warn('AWS service unavailable', { requestId, fault: (err.cause as Error).name });
       request.response = problemFromDomainError(err, requestId);
     } else {
       logger.error('unhandled error', { requestId, error: err as Error });

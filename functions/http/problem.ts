@@ -22,6 +22,7 @@ const STATUS: Record<DomainErrorKind, number> = {
   'rate-limited': 429,
   'limit-exceeded': 429,
   'upstream-failed': 502,
+  unavailable: 503,
 };
 
 const TITLES: Record<number, string> = {
@@ -38,6 +39,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 export interface ProblemBody {

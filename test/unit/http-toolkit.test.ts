@@ -1,5 +1,13 @@
 /** The handler toolkit's pure parts: problem mapping, request parsing, env parsing. */
 import { z } from 'zod';
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  RequestLimitExceeded,
+} from '@aws-sdk/client-dynamodb';
+import { DependencyTimeoutException, InvalidCiphertextException, KeyUnavailableException, KMSInternalException } from '@aws-sdk/client-kms';
+import { awsUnavailable } from '../../functions/aws/faults';
 import { loadEnv } from '../../functions/config/env';
 import { DomainError } from '../../functions/errors';
 import { parseRequest } from '../../functions/http/parse';
@@ -68,6 +76,34 @@ describe('problems', () => {
   it('never leaks internals in a 500', () => {
     const body = JSON.parse(internalProblem('req-2').body!);
     expect(body).toEqual({ type: expect.stringMatching(/internal$/), title: 'Internal Server Error', status: 500, detail: expect.any(String), requestId: 'req-2' });
+  });
+});
+
+describe('AWS faults', () => {
+  const meta = { $metadata: {} };
+  it.each([
+    ['DynamoDB throttling', new ProvisionedThroughputExceededException({ ...meta, message: 'x' })],
+    ['DynamoDB request limit', new RequestLimitExceeded({ ...meta, message: 'x' })],
+    ['DynamoDB 500', new InternalServerError({ ...meta, message: 'x' })],
+    ['KMS internal', new KMSInternalException({ ...meta, message: 'x' })],
+    ['KMS dependency timeout', new DependencyTimeoutException({ ...meta, message: 'x' })],
+    ['KMS key unavailable', new KeyUnavailableException({ ...meta, message: 'x' })],
+    ['an unnamed 5xx', Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } })],
+    ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: { attempts: 2 } })],
+  ])('%s → 503 with Retry-After', (_name, err) => {
+    const res = problemFromDomainError(awsUnavailable(err)!, 'req-3');
+    expect(res.statusCode).toBe(503);
+    expect(Number(res.headers!['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    ['a failed condition', new ConditionalCheckFailedException({ ...meta, message: 'x' })],
+    ['a bad ciphertext', new InvalidCiphertextException({ ...meta, message: 'x' })],
+    ['a plain bug', new TypeError('x')],
+    ['a timeout outside the SDK', Object.assign(new Error('x'), { name: 'TimeoutError' })],
+    ['a domain error', new DomainError('conflict', 'x')],
+  ])('%s stays what it was', (_name, err) => {
+    expect(awsUnavailable(err)).toBeUndefined();
   });
 });
 
