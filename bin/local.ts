@@ -7,6 +7,7 @@
  *   LOG_LEVEL            handler log level (default INFO)
  */
 import { resolve } from 'node:path';
+import { outboxLogLine } from '../lib/local/outbox-log';
 import { removeRuntimeEnv, writeRuntimeEnv } from '../lib/local/runtime-env';
 import { startLocalStack } from '../lib/local/stack';
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     dataDir: process.env.FLAREVAULT_DATA_DIR ? resolve(process.env.FLAREVAULT_DATA_DIR) : undefined,
     schedules: scale === 0 ? false : { scale },
     log: (line) => console.log(`  ${line}`),
+    onMail: (mail) => console.log(outboxLogLine(mail)),
   });
   console.log(`  outbox    ${stack.env.MAIL_OUTBOX_DIR}`);
   writeRuntimeEnv(stack.env);

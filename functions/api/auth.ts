@@ -93,6 +93,8 @@ export const handler = httpFunction(
     }),
     bind(c.resetPassword, async (req) => {
       await resetPassword(deps, req.body, ctxOf(req));
+      // Every session was revoked: this container must not serve a cached decision for one of them.
+      authenticate.forget(parseToken(req.body.token)!.userId);
       return { status: 204 };
     }),
     bind(c.createApiKey, async (req) => ({ status: 201, body: await createApiKey(deps, req.principal, req.body, ctxOf(req)) })),
@@ -104,10 +106,7 @@ export const handler = httpFunction(
     }),
     bind(c.listAuditEvents, async (req) => {
       const tenant = userTenant(req.principal.userId);
-      const [page, chain] = await Promise.all([
-        deps.audit.list(tenant, { cursor: req.query.cursor, limit: req.query.limit }),
-        deps.audit.verify(tenant),
-      ]);
+      const page = await deps.audit.list(tenant, { cursor: req.query.cursor, limit: req.query.limit });
       return {
         body: {
           events: page.items.map((e) => ({
@@ -121,13 +120,22 @@ export const handler = httpFunction(
             metadata: (e.metadata ?? {}) as Record<string, unknown>,
           })),
           nextCursor: page.cursor ?? null,
-          chainValid: chain.ok,
         },
       };
     }),
-    bind(c.listOutbox, async () => {
+    bind(c.verifyAuditChain, async (req) => {
+      const chain = await deps.audit.verify(userTenant(req.principal.userId));
+      return {
+        body: chain.ok
+          ? { valid: true, count: chain.count, firstSeq: chain.firstSeq ?? null, lastSeq: chain.lastSeq ?? null, brokenAtSeq: null, reason: null }
+          : { valid: false, count: chain.count, firstSeq: null, lastSeq: null, brokenAtSeq: chain.seq, reason: chain.reason },
+      };
+    }),
+    bind(c.listOutbox, async (req) => {
       if (env.MAIL_TRANSPORT !== 'outbox' || !env.MAIL_OUTBOX_DIR) throw new DomainError('not-found', 'There is no local outbox here');
-      return { body: { messages: await readOutbox(env.MAIL_OUTBOX_DIR) } };
+      // Only the caller's own mail: the outbox holds every user's reset tokens.
+      const { email } = await getUser(deps, req.principal.userId);
+      return { body: { messages: await readOutbox(env.MAIL_OUTBOX_DIR, email) } };
     }),
   ],
   { authenticate },

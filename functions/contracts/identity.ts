@@ -283,7 +283,27 @@ export const listAuditEvents = defineRoute({
   summary: 'Security events of the signed-in user, newest first',
   tags: ['audit'],
   query: PageQuery,
-  response: z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable(), chainValid: z.boolean() }),
+  response: z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable() }),
+});
+
+/** Reads the whole chain, so it is its own route: listing a page stays one page of reads. */
+export const verifyAuditChain = defineRoute({
+  operationId: 'verifyAuditChain',
+  method: 'GET',
+  path: '/api/v1/audit-events/verify',
+  fn: 'auth',
+  auth: 'user',
+  scope: 'audit:read',
+  summary: "Verify the hash chain of the signed-in user's security events (hashes, links, no gaps, head)",
+  tags: ['audit'],
+  response: z.object({
+    valid: z.boolean(),
+    count: z.number().int(),
+    firstSeq: z.number().int().nullable(),
+    lastSeq: z.number().int().nullable(),
+    brokenAtSeq: z.number().int().nullable(),
+    reason: z.string().nullable(),
+  }),
 });
 
 export const OutboxMessage = z.object({ id: z.string(), to: z.string(), subject: z.string(), text: z.string(), sentAt: IsoTime });
@@ -293,8 +313,8 @@ export const listOutbox = defineRoute({
   method: 'GET',
   path: '/api/v1/dev/outbox',
   fn: 'auth',
-  auth: 'public',
-  summary: 'Mail written to the local outbox (404 unless MAIL_TRANSPORT is outbox, i.e. the local runtime)',
+  auth: 'session',
+  summary: "The signed-in user's own mail in the local outbox (404 unless MAIL_TRANSPORT is outbox, i.e. the local runtime)",
   tags: ['dev'],
   response: z.object({ messages: z.array(OutboxMessage) }),
 });
@@ -318,5 +338,6 @@ export const identityRoutes = [
   listApiKeys,
   deleteApiKey,
   listAuditEvents,
+  verifyAuditChain,
   listOutbox,
 ];

@@ -10,6 +10,8 @@
  *   does; a placeholder page when nothing is built.
  * - every response carries the security headers of the CloudFront
  *   response-headers policy.
+ * - a request whose `Host` is not 127.0.0.1 or localhost on this port gets
+ *   421 problem+json (DNS rebinding).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -360,7 +362,30 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
+  // Filled once listening (the port may be ephemeral); no request arrives before.
+  let allowedHosts = new Set<string>();
+  let origins = '';
+  /**
+   * DNS rebinding: a web page whose name re-resolves to 127.0.0.1 reaches this server as the
+   * same origin as itself, but its requests still name its own host. Only loopback names on
+   * this port are answered, for the API and the SPA alike.
+   */
+  function misdirected(req: IncomingMessage, res: ServerResponse): boolean {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (allowedHosts.has(host)) return false;
+    req.resume();
+    const problem = {
+      type: 'https://flarevault.dev/problems/misdirected-request',
+      title: 'Misdirected Request',
+      status: 421,
+      detail: `This local flarevault answers only at ${origins}, not at Host ${JSON.stringify(host.slice(0, 100))} (protection against DNS rebinding).`,
+    };
+    send(res, 421, JSON.stringify(problem), { 'content-type': 'application/problem+json' });
+    return true;
+  }
+
   const server = createServer((req, res) => {
+    if (misdirected(req, res)) return;
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
     const isApi = path === '/api' || path.startsWith('/api/');
@@ -412,6 +437,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // Browsers leave out the default port.
+  allowedHosts = new Set([host, 'localhost'].flatMap((name) => (port === 80 ? [`${name}:80`, name] : [`${name}:${port}`])));
+  origins = `http://${host}:${port} or http://localhost:${port}`;
   return {
     url: `http://${host}:${port}`,
     port,

@@ -15,12 +15,14 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { OutboxEntry } from '../../functions/mail/outbox';
 import type { Need } from '../../functions/manifest';
 import type { Tier } from '../../functions/tiers';
 import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import type { LocalFauxqs } from './fauxqs';
 import type { Gateway } from './gateway';
 import type { LocalKms } from './kms';
+import { watchOutbox } from './outbox-log';
 import type { CloudflareSandbox } from './cloudflare';
 import type { HandlerResolver } from './lambda';
 import type { Pollers } from './pollers';
@@ -83,6 +85,8 @@ export interface LocalStackOptions {
    */
   cloudflareSandbox?: false | { timeScale?: number; port?: number };
   log?: (line: string) => void;
+  /** Called for each mail written to the outbox while the stack runs (`npm start` prints it). */
+  onMail?: (mail: OutboxEntry) => void;
 }
 
 export interface LocalStack {
@@ -239,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   if (persist) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const outboxDir = join(dataDir, 'outbox');
-  mkdirSync(outboxDir, { recursive: true });
+  mkdirSync(outboxDir, { recursive: true, mode: 0o700 });
 
   try {
     // Spawn the JVM first (synchronously, port known), then load the rest while it boots.
@@ -337,6 +341,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           else process.env[k] = v;
         }
       });
+    }
+
+    if (options.onMail) {
+      const watcher = watchOutbox(outboxDir, options.onMail);
+      stoppers.push(async () => watcher.stop());
     }
 
     let pollers: Pollers | undefined;

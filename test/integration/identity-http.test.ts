@@ -241,7 +241,7 @@ describe('passwords', () => {
     const a = await signUpWithToken();
     expect((await call('POST', '/api/v1/auth/password/reset-request', { body: { email: uniqueEmail('ghost') } })).status).toBe(202);
     expect((await call('POST', '/api/v1/auth/password/reset-request', { body: { email: a.email } })).status).toBe(202);
-    const outbox = await call('GET', '/api/v1/dev/outbox');
+    const outbox = await call('GET', '/api/v1/dev/outbox', { token: a.token });
     expect(outbox.status).toBe(200);
     const mail = outbox.body.messages.find((m: { to: string }) => m.to === a.email);
     expect(mail.subject).toMatch(/Reset/);

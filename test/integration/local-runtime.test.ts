@@ -12,16 +12,19 @@ import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyComm
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { envVarNames } from '../../functions/config/env';
+import { outboxMailer } from '../../functions/mail/outbox';
 import { functions, routes, type Need } from '../../functions/manifest';
 import type { RouteDef } from '../../functions/http/route';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb';
 import { SECURITY_HEADERS, startGateway, type Gateway } from '../../lib/local/gateway';
 import { startKms, type LocalKms } from '../../lib/local/kms';
+import { outboxLogLine, watchOutbox } from '../../lib/local/outbox-log';
 import type { AnyHandler } from '../../lib/local/lambda';
 import { startPollers } from '../../lib/local/pollers';
 import { startSchedules } from '../../lib/local/schedules';
 import { allNeeds, buildLocalEnv } from '../../lib/local/stack';
 import { apiUrl, awsClientConfig, baseUrl, localStackEnv } from '../setup/env';
+import { call, signUpWithToken } from '../support/http';
 
 const alive = (pid: number) => {
   try {
@@ -261,6 +264,21 @@ describe('gateway (CloudFront + HTTP API v2)', () => {
     expect((await fetch(`${gw.url}/assets/missing.js`)).status).toBe(404);
   });
 
+  it('refuses a Host other than 127.0.0.1 or localhost on its own port (DNS rebinding): 421 problem+json, API and SPA', async () => {
+    for (const path of ['/api/v1/plain', '/settings/profile', '/assets/app-1234.js']) {
+      for (const host of [`evil.example:${gw.port}`, 'evil.example', `127.0.0.1:${gw.port + 1}`, `localhost.evil.example:${gw.port}`, '127.0.0.1']) {
+        const r = await raw('GET', path, { host });
+        expect([path, host, r.status]).toEqual([path, host, 421]);
+        expect(r.headers['content-type']).toBe('application/problem+json');
+        expect(JSON.parse(r.body.toString())).toMatchObject({ status: 421, title: 'Misdirected Request', detail: expect.stringContaining(`127.0.0.1:${gw.port}`) });
+        expect(r.headers['x-frame-options']).toBe('DENY');
+      }
+      for (const host of [`127.0.0.1:${gw.port}`, `localhost:${gw.port}`, `LocalHost:${gw.port}`]) {
+        expect([path, host, (await raw('GET', path, { host })).status]).toEqual([path, host, 200]);
+      }
+    }
+  });
+
   it('sends the same security headers as the CloudFront policy in lib/edge.ts', async () => {
     const edge = await import('../../lib/edge');
     expect(SECURITY_HEADERS['content-security-policy']).toBe(edge.CONTENT_SECURITY_POLICY);
@@ -296,6 +314,61 @@ describe('every manifest route is served by the local stack gateway', () => {
     const body = (await r.json()) as { dependencies?: Array<{ name: string; ok: boolean }> };
     expect(r.status).toBe(200);
     expect(body.dependencies?.every((d) => d.ok)).toBe(true);
+  });
+});
+
+describe('the local mail outbox (GET /api/v1/dev/outbox)', () => {
+  it('is not public: anonymous → 401, and the stack refuses a foreign Host before any handler', async () => {
+    expect((await call('GET', '/api/v1/dev/outbox')).status).toBe(401);
+    const port = new URL(baseUrl()).port;
+    const rebound = await new Promise<number>((res, rej) => {
+      const req = request(apiUrl('/api/v1/dev/outbox'), { headers: { host: `evil.example:${port}` } }, (r) => {
+        r.resume();
+        res(r.statusCode!);
+      });
+      req.on('error', rej);
+      req.end();
+    });
+    expect(rebound).toBe(421);
+  });
+
+  it("shows a signed-in user their own mail only, never another user's reset token", async () => {
+    const a = await signUpWithToken();
+    const b = await signUpWithToken();
+    for (const u of [a, b]) expect((await call('POST', '/api/v1/auth/password/reset-request', { body: { email: u.email } })).status).toBe(202);
+    for (const [me, other] of [[a, b], [b, a]] as const) {
+      const r = await call('GET', '/api/v1/dev/outbox', { token: me.token });
+      expect(r.status).toBe(200);
+      const to = r.body.messages.map((m: { to: string }) => m.to);
+      expect(to).toContain(me.email);
+      expect(new Set(to)).toEqual(new Set([me.email]));
+      expect(r.text).not.toContain(other.email);
+      expect(r.text).not.toContain(`fv_reset_${other.userId}`);
+    }
+  });
+
+  it('the terminal of the local runtime prints each new mail (recipient, subject, links) for users who cannot sign in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fv-outbox-'));
+    const mailer = outboxMailer(dir);
+    await mailer.send({ to: 'old@example.com', subject: 'Sent before the start', text: 'http://127.0.0.1:1/old' });
+    const lines: string[] = [];
+    const watcher = watchOutbox(dir, (m) => lines.push(outboxLogLine(m)));
+    try {
+      const link = 'http://127.0.0.1:8787/reset-password#token=fv_reset_u.r.s';
+      await mailer.send({ to: 'a@example.com', subject: 'Reset your flarevault password', text: `Open this link:\n${link}\n\nReset token: fv_reset_u.r.s` });
+      await until(() => lines.length > 0, 5_000, 'the new mail printed');
+      await sleep(200);
+      expect(lines).toEqual([`  mail      to a@example.com: Reset your flarevault password  ${link}`]);
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it('is for people signed in, not API keys (403)', async () => {
+    const a = await signUpWithToken();
+    const key = await call('POST', '/api/v1/api-keys', { token: a.token, body: { name: 'outbox', scopes: ['account:read'] } });
+    expect(key.status).toBe(201);
+    expect((await call('GET', '/api/v1/dev/outbox', { token: key.body.secret })).status).toBe(403);
   });
 });
 

@@ -3,13 +3,13 @@ import { useState } from 'react';
 import { useOutbox } from '../api/queries';
 import { Card, EmptyState, ErrorAlert, PageHeader, SkeletonRows, cx, relativeTime } from '../components/ui';
 
-/** Local mode only: mail the stack "sent" (reset links, notices), read from the outbox under .flarevault/. */
+/** Local mode only: the signed-in user's mail the stack "sent" (reset links, notices), read from the outbox under .flarevault/. */
 export default function Outbox() {
   const outbox = useOutbox({ poll: true });
   const [open, setOpen] = useState<string | null>(null);
   return (
     <>
-      <PageHeader title="Mail outbox" description="Local mode: mail is written to the outbox instead of being sent." />
+      <PageHeader title="Mail outbox" description="Local mode: mail to you is written to the outbox instead of being sent. Mail to other accounts is not shown here." />
       {outbox.isPending ? (
         <SkeletonRows rows={4} label="Loading the outbox" />
       ) : outbox.isError ? (

@@ -48,7 +48,13 @@ export default function PasswordReset() {
               </Link>
             </>
           ) : (
-            'If an account exists for that address, a reset link is on its way.'
+            <>
+              If an account exists for that address, a reset link is on its way.
+              {/* The local gateway answers only on loopback names, so these mean `npm start`. */}
+              {['127.0.0.1', 'localhost'].includes(window.location.hostname) ? (
+                <> Running locally: the link is printed in the terminal running <code>npm start</code> and saved in the outbox folder (<code>.flarevault/outbox/</code> by default).</>
+              ) : null}
+            </>
           )}
         </Notice>
       ) : (
