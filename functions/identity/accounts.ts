@@ -33,8 +33,9 @@ export async function signup(
   input: { email: string; password: string },
   ctx: RequestContext,
 ): Promise<{ user: UserView; session: IssuedSession }> {
-  assertStrongPassword(input.password, [input.email, ...input.email.split(/[@.]/)]);
+  // Counted before the strength check: every attempt costs zxcvbn time.
   await countPerIp(deps, 'signup', ctx.ip, SIGNUPS_PER_IP_PER_HOUR, 3600_000);
+  assertStrongPassword(input.password, [input.email, ...input.email.split(/[@.]/)]);
   const userId = newId();
   const tenant = userTenant(userId);
   const blind = await deps.blind.blindIndex('email', input.email);

@@ -13,6 +13,8 @@ import { DomainError } from '../errors';
 
 const PARAMS = { memorySize: 19456, iterations: 2, parallelism: 1, hashLength: 32 } as const;
 export const MIN_PASSWORD_LENGTH = 12;
+/** zxcvbn's time grows faster than the length (~60 ms at 128 characters, seconds at 1,024); the contract has the same bound. */
+export const MAX_PASSWORD_LENGTH = 128;
 /** zxcvbn score 0..4; 3 = "safely unguessable: moderate protection from offline slow-hash scenario". */
 const MIN_SCORE = 3;
 
@@ -48,7 +50,13 @@ export function assertStrongPassword(password: string, userInputs: readonly stri
       fields: [{ in: 'body', field, message: `must be at least ${MIN_PASSWORD_LENGTH} characters`, code: 'too_short' }],
     });
   }
-  const result = zxcvbn(password.slice(0, 256), [...userInputs]);
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw new DomainError('invalid', 'The password is too long', {
+      code: 'weak-password',
+      fields: [{ in: 'body', field, message: `must be at most ${MAX_PASSWORD_LENGTH} characters`, code: 'too_big' }],
+    });
+  }
+  const result = zxcvbn(password, [...userInputs]);
   if (result.score < MIN_SCORE) {
     const hint = result.feedback.warning || result.feedback.suggestions[0] || 'Add more words or characters that are hard to guess.';
     throw new DomainError('invalid', 'The password is too easy to guess', {
