@@ -44,12 +44,25 @@ export const DnsReplaceParams = z
   })
   .strict();
 
+/** Records one create job may carry, as JSON or CSV (each is planned into every selected zone). */
+export const MAX_CREATE_BYTES = 512 * 1024;
+
 export const DnsCreateParams = z
   .object({
     /** Names may be relative (`www`), `@` for the apex, or contain `{zone}`. */
-    records: z.array(DnsRecordInput).min(1).max(5000).optional(),
+    records: z
+      .array(DnsRecordInput)
+      .min(1)
+      .max(5000)
+      .superRefine((records, ctx) => {
+        const bytes = Buffer.byteLength(JSON.stringify(records));
+        if (bytes > MAX_CREATE_BYTES) {
+          ctx.addIssue({ code: 'custom', message: `the records take ${bytes} bytes; at most ${MAX_CREATE_BYTES} bytes per job (split them into several jobs)` });
+        }
+      })
+      .optional(),
     /** CSV with header `type,name,content,ttl,proxied[,priority]`. */
-    csv: z.string().min(1).max(512 * 1024).optional(),
+    csv: z.string().min(1).max(MAX_CREATE_BYTES).optional(),
   })
   .strict()
   .refine((p) => (p.records ? 1 : 0) + (p.csv ? 1 : 0) === 1, 'give exactly one of records, csv');

@@ -36,7 +36,6 @@ import {
   jobSk,
   JobEntity,
   newJobId,
-  PAGE_SIZE,
   pagePrefix,
   pageSk,
   PageEntity,
@@ -53,7 +52,7 @@ import {
   type RecordLite,
   type ZoneSummary,
 } from './model';
-import { chunkSizeFor, inverseItem, planZone, stateNeeded, summarize, wantedRecords, type ZonePlan, type ZonePlanItem } from './planner';
+import { chunkSizeFor, inverseItem, paramsToStore, planPages, planZone, stateNeeded, summarize, wantedRecords, type ZonePlan, type ZonePlanItem } from './planner';
 import { fingerprintRecords, fingerprintValues, identity, sameRecord, type LiveRecord } from './records';
 import { TxConditionFailed, type JobStore } from './store';
 
@@ -325,10 +324,8 @@ async function writePlan(
       const part = ordered.slice(i, i + size);
       const from = seq;
       const items: PlanItem[] = part.map((it) => ({ ...it, seq: seq++ }));
-      const pages = Math.ceil(items.length / PAGE_SIZE);
-      for (let p = 0; p < pages; p++) {
-        rows.push({ entity: PageEntity, sk: pageSk(jobId, n, p), attrs: { items: items.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE) } });
-      }
+      const pages = planPages(items);
+      pages.forEach((page, p) => rows.push({ entity: PageEntity, sk: pageSk(jobId, n, p), attrs: { items: page } }));
       const changesInChunk = items.filter((x) => !x.skip).length;
       if (changesInChunk === 0) settled++;
       const chunk: ChunkRow = {
@@ -337,7 +334,7 @@ async function writePlan(
         zoneId: zp.zone.id,
         from,
         to: seq,
-        pages,
+        pages: pages.length,
         changes: changesInChunk,
         status: changesInChunk === 0 ? 'done' : 'pending',
         attempts: 0,
@@ -409,7 +406,12 @@ export async function planJob(deps: JobsDeps, actor: Actor, input: CreateJobInpu
     const job = await writePlan(
       deps,
       actor,
-      { kind: input.kind, accountId: input.accountId, params: { ...input.params, selection: input.zones ? { zones: input.zones } : { zoneFilter: input.zoneFilter } }, revertOf: null },
+      {
+        kind: input.kind,
+        accountId: input.accountId,
+        params: { ...paramsToStore(input.kind, input.params, wanted), selection: input.zones ? { zones: input.zones } : { zoneFilter: input.zoneFilter } },
+        revertOf: null,
+      },
       { zonePlans, threshold: input.safetyThreshold ?? deps.config.defaultThreshold },
     );
     return toView(job, deps.now());

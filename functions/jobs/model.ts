@@ -151,6 +151,8 @@ export const EventEntity = defineEntity<EventRow>({ name: 'job-event', skPrefix:
 export const SlotsEntity = defineEntity<{ active: number }>({ name: 'job-slots', skPrefix: 'JOBSLOTS#', encrypted: [] });
 
 export const PAGE_SIZE = 250;
+/** JSON bytes of one page's items: sealed (base64url, ×4/3) it stays well below DynamoDB's 400 KB item limit. */
+export const PAGE_BYTES = 192 * 1024;
 export const jobSk = (jobId: string) => `JOB#${jobId}`;
 export const chunkSk = (jobId: string, n: number) => `JCHUNK#${jobId}#${String(n).padStart(6, '0')}`;
 export const chunkPrefix = (jobId: string) => `JCHUNK#${jobId}#`;

@@ -9,6 +9,15 @@ import type { RecordLite } from './model';
 
 const TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA']);
 const MAX_ROWS = 200_000;
+/** The same bounds as a record given as JSON (contracts/cloudflare.ts), so one row can never outgrow a plan page. */
+const MAX_NAME = 253;
+const MAX_CONTENT = 4096;
+
+function tooLong(name: string, content: string): string | undefined {
+  if (name.length > MAX_NAME) return `name longer than ${MAX_NAME} characters`;
+  if (content.length > MAX_CONTENT) return `content longer than ${MAX_CONTENT} characters`;
+  return undefined;
+}
 
 function splitCsvLine(line: string): string[] {
   const out: string[] = [];
@@ -58,6 +67,8 @@ export function parseCsv(text: string): RecordLite[] {
     const name = get('name') ?? '';
     const content = get('content') ?? '';
     if (!name || !content) throw invalid(`${where}: name and content are required`, [{ in: 'body', field: 'params.csv', message: `${where}: name/content` }]);
+    const long = tooLong(name, content);
+    if (long) throw invalid(`${where}: ${long}`, [{ in: 'body', field: 'params.csv', message: `${where}: ${long}` }]);
     const proxied = /^(true|1|yes)$/i.test(get('proxied') ?? '');
     const r: RecordLite = { type, name, content, ttl: ttlOf(get('ttl'), where), proxied };
     const pr = get('priority');
@@ -174,6 +185,8 @@ export function parseBindTemplate(text: string): { records: RecordLite[]; skippe
       if (content === '@') content = '{zone}';
       else if (!content.includes('.')) content = `${content}.{zone}`;
     }
+    const long = tooLong(name, content);
+    if (long) throw invalid(`BIND record ${name}: ${long}`, [{ in: 'body', field: 'params.bind', message: `record ${name.slice(0, 64)}: ${long}` }]);
     const ttlOut = ttl === 1 || (ttl >= 60 && ttl <= 86400) ? ttl : Math.min(86400, Math.max(60, ttl));
     const r: RecordLite = { type, name, content, ttl: ttlOut, proxied: false };
     if (priority !== undefined && Number.isFinite(priority)) r.priority = priority;

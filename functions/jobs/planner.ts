@@ -7,7 +7,7 @@
  */
 import { invalid } from '../errors';
 import type { CfZone } from './cf';
-import type { ItemAction, JobKind, PlanItem, RecordLite, ZoneSummary } from './model';
+import { PAGE_BYTES, PAGE_SIZE, type ItemAction, type JobKind, type PlanItem, type RecordLite, type ZoneSummary } from './model';
 import { parseBindTemplate, parseCsv } from './parse';
 import {
   expandName,
@@ -148,6 +148,35 @@ export function wantedRecords(kind: JobKind, params: Record<string, unknown>): R
     return records.map((r) => ({ ...r, proxied: proxied && PROXIABLE.has(r.type) }));
   }
   return [];
+}
+
+/**
+ * What the job item keeps of a request: never the record list, CSV or BIND file (their parsed
+ * records are the plan items, stored in pages), so the job item stays small whatever was sent.
+ */
+export function paramsToStore(kind: JobKind, params: Record<string, unknown>, wanted: readonly RecordLite[]): Record<string, unknown> {
+  if (kind === 'dns-create') return { source: typeof params.csv === 'string' ? 'csv' : 'records', records: wanted.length };
+  if (kind === 'bind-import') return { source: 'bind', proxied: !!params.proxied, records: wanted.length };
+  return params;
+}
+
+/** A chunk's items split into plan pages: at most PAGE_SIZE items and PAGE_BYTES of JSON each. */
+export function planPages(items: readonly PlanItem[]): PlanItem[][] {
+  const pages: PlanItem[][] = [];
+  let page: PlanItem[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    const size = Buffer.byteLength(JSON.stringify(it));
+    if (page.length > 0 && (page.length === PAGE_SIZE || bytes + size > PAGE_BYTES)) {
+      pages.push(page);
+      page = [];
+      bytes = 0;
+    }
+    page.push(it);
+    bytes += size;
+  }
+  if (page.length > 0) pages.push(page);
+  return pages;
 }
 
 export interface ZoneState {

@@ -1,7 +1,8 @@
 /** Pure parts of the jobs engine: planner diffs, CSV/BIND parsing, matching, limiter shape and headers. */
 import { bucketShape, parsePolicy, parseRatelimit } from '../../functions/jobs/limiter';
 import { parseBindTemplate, parseCsv } from '../../functions/jobs/parse';
-import { inverseItem, planZone, summarize, wantedRecords } from '../../functions/jobs/planner';
+import { inverseItem, planPages, planZone, summarize, wantedRecords } from '../../functions/jobs/planner';
+import { PAGE_BYTES, PAGE_SIZE, type PlanItem } from '../../functions/jobs/model';
 import { expandName, fingerprintRecords, recordMatches, type LiveRecord } from '../../functions/jobs/records';
 import { backoffMs, DEFAULT_JOBS_CONFIG } from '../../functions/jobs/engine';
 import { CreateJobBody } from '../../functions/contracts/jobs';
@@ -68,6 +69,19 @@ describe('planner', () => {
     const changed = records.map((r) => (r.id === '2' ? { ...r, ttl: 600 } : r));
     expect(fingerprintRecords(records)).not.toBe(fingerprintRecords(changed));
     expect(fingerprintRecords(records)).toBe(fingerprintRecords([...records].reverse()));
+  });
+});
+
+describe('plan pages', () => {
+  test('split by count and by bytes, in order, every item kept', () => {
+    const item = (seq: number, size: number): PlanItem => ({ seq, zoneId: zone.id, action: 'create', recordId: null, before: null, after: { content: 'x'.repeat(size) } });
+    const small = Array.from({ length: 600 }, (_, i) => item(i, 10));
+    expect(planPages(small).map((p) => p.length)).toEqual([PAGE_SIZE, PAGE_SIZE, 100]);
+    const big = Array.from({ length: 120 }, (_, i) => item(i, 8000));
+    const pages = planPages(big);
+    expect(pages.flat().map((i) => i.seq)).toEqual(big.map((i) => i.seq));
+    for (const p of pages) expect(p.reduce((n, i) => n + Buffer.byteLength(JSON.stringify(i)), 0)).toBeLessThanOrEqual(PAGE_BYTES);
+    expect(pages.length).toBeGreaterThan(1);
   });
 });
 
