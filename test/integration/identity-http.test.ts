@@ -261,7 +261,7 @@ describe('audit log', () => {
     await call('POST', '/api/v1/api-keys', { token: a.token, body: { name: 'audited', scopes: ['audit:read'] } });
     const r = await call('GET', '/api/v1/audit-events', { token: a.token });
     expect(r.status).toBe(200);
-    expect(r.body.chainValid).toBe(true);
+    expect((await call('GET', '/api/v1/audit-events/verify', { token: a.token })).body.valid).toBe(true);
     const types = r.body.events.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['auth.signup', 'auth.login.succeeded', 'auth.api-key.created']));
     expect(r.text).not.toContain('fv_key_');

@@ -33,6 +33,7 @@ export type CreateApiKeyResponse = Res<typeof identity.createApiKey>;
 export type ApiKeysResponse = Res<typeof identity.listApiKeys>;
 export type AuditEvent = z.output<typeof identity.AuditEvent>;
 export type AuditEventsResponse = Res<typeof identity.listAuditEvents>;
+export type AuditChainResponse = Res<typeof identity.verifyAuditChain>;
 export type OutboxMessage = z.output<typeof identity.OutboxMessage>;
 export type OutboxResponse = Res<typeof identity.listOutbox>;
 
