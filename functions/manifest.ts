@@ -18,33 +18,72 @@ import { jobRoutes } from './contracts/jobs';
  * and to IAM grants (lib/). A function gets exactly the needs it declares.
  */
 export type Need =
-  | 'table' // DynamoDB read/write
-  | 'keys' // KMS GenerateDataKey/Decrypt/Encrypt on the CMK
-  | 'jobQueues' // SQS SendMessage to every tier queue
-  | 'backupBucket' // S3 read/write of the backup bucket
+  | 'table' // the DynamoDB table's items
+  | 'keys' // the CMK, for envelope keys (KMS GenerateDataKey/Decrypt)
+  | 'jobQueues' // the tier queues, to enqueue
+  | 'backupBucket' // the backup bucket's objects
   | 'mail' // outbound mail (SES in AWS)
   | 'edge' // behind CloudFront: origin secret, CORS allowlist
-  | 'health' // read-only probes of every dependency (DescribeTable, GetQueueAttributes, HeadBucket, DescribeKey)
+  | 'health' // names of every dependency, for read-only probes (no data access)
   | 'cloudflare'; // calls the Cloudflare API (no AWS grant); local runtime: the sandbox's URL + admin token
+
+/**
+ * An AWS API call a function's code makes, by its IAM action. The stack grants
+ * a function exactly its `calls`, on the resources its needs name (lib/function.ts);
+ * test/infra/iam-calls.test.ts checks them against the SDK commands in its bundle.
+ */
+export type AwsCall =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:Scan'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:DescribeTable'
+  | 'kms:GenerateDataKey'
+  | 'kms:Decrypt'
+  | 'kms:DescribeKey'
+  | 'sqs:SendMessage'
+  | 'sqs:GetQueueAttributes'
+  | 's3:GetObject'
+  | 's3:PutObject'
+  | 's3:AbortMultipartUpload'
+  | 's3:ListBucket'
+  | 'ses:SendEmail';
 
 export interface FunctionDef {
   /** Module under functions/, without extension; exports `handler`. */
   readonly entry: string;
   readonly needs: readonly Need[];
+  /** Every AWS API call its code makes, and nothing else. */
+  readonly calls: readonly AwsCall[];
   /** @default 10 */
   readonly timeoutSeconds?: number;
   /** @default 512 */
   readonly memoryMb?: number;
 }
 
+/** Item reads and writes of the data layer (repositories, keyring, throttles; transactions). */
+const ITEMS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'] as const;
+/** Tenant DEKs and the blind-index key: made and unwrapped, never used to encrypt data directly. */
+const ENVELOPE = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+const JOB_STORE = [...ITEMS, 'dynamodb:BatchWriteItem', ...ENVELOPE, 'sqs:SendMessage'] as const;
+
 export const functions = {
-  system: { entry: 'api/system', needs: ['edge', 'health', 'table', 'keys', 'jobQueues', 'backupBucket'] },
-  auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], memoryMb: 1024 },
-  cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], timeoutSeconds: 30 },
-  jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], timeoutSeconds: 30, memoryMb: 1024 },
-  worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], timeoutSeconds: 120, memoryMb: 1024 },
-  sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], timeoutSeconds: 60 },
-  backup: { entry: 'backup/backup', needs: ['table', 'keys', 'backupBucket'], timeoutSeconds: 900, memoryMb: 1024 },
+  system: {
+    entry: 'api/system',
+    needs: ['edge', 'health'],
+    calls: ['dynamodb:DescribeTable', 'kms:DescribeKey', 'sqs:GetQueueAttributes', 's3:ListBucket'],
+  },
+  auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'], memoryMb: 1024 },
+  cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 30 },
+  jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
+  worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
+  sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
+  backup: { entry: 'backup/backup', needs: ['table', 'backupBucket'], calls: ['dynamodb:Scan', 's3:PutObject'], timeoutSeconds: 900, memoryMb: 1024 },
 } as const satisfies Record<string, FunctionDef>;
 
 export type FunctionId = keyof typeof functions;

@@ -1,8 +1,8 @@
 /**
  * One construct that sets every Lambda default (Node.js 22, arm64, esbuild,
- * own log group with retention, X-Ray, custom least-privilege role), and a
- * `bind(need)` helper that grants a manifest Need and sets its env vars in one
- * call — so a function gets exactly the env and IAM its FunctionDef declares.
+ * own log group with retention, X-Ray, custom least-privilege role): it sets
+ * the env vars of each manifest Need and grants exactly the FunctionDef's
+ * `calls`, each on the resource its need names.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,7 +18,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envVarNames } from '../functions/config/env';
-import type { FunctionDef, Need } from '../functions/manifest';
+import type { AwsCall, FunctionDef, Need } from '../functions/manifest';
 import type { Tier } from '../functions/tiers';
 import { TIERS } from '../functions/tiers';
 import type { StageConfig } from './config';
@@ -35,6 +35,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
  */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const ESBUILD_TARGET = 'node22';
+/** Left out of every bundle: SDK v3 ships with the Node.js 22 runtime. */
+export const BUNDLE_EXTERNAL_MODULES: readonly string[] = ['@aws-sdk/*'];
 
 /** Env vars Lambda reserves and sets itself; never set by the stack. */
 export const RESERVED_ENV = new Set(['AWS_REGION']);
@@ -93,17 +95,54 @@ export interface FlarevaultFunctionProps {
   readonly functionsDir?: string;
 }
 
-const DYNAMODB_DATA_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:UpdateItem',
+/**
+ * The need that names the resource each call acts on: data-plane calls come
+ * with the resource's own need, the read-only probes with `health`.
+ */
+const NEED_OF_CALL: Readonly<Record<AwsCall, readonly Need[]>> = {
+  'dynamodb:GetItem': ['table'],
+  'dynamodb:PutItem': ['table'],
+  'dynamodb:UpdateItem': ['table'],
+  'dynamodb:DeleteItem': ['table'],
+  'dynamodb:ConditionCheckItem': ['table'],
+  'dynamodb:Query': ['table'],
+  'dynamodb:Scan': ['table'],
+  'dynamodb:BatchGetItem': ['table'],
+  'dynamodb:BatchWriteItem': ['table'],
+  'dynamodb:DescribeTable': ['health'],
+  'kms:GenerateDataKey': ['keys'],
+  'kms:Decrypt': ['keys'],
+  'kms:DescribeKey': ['health'],
+  'sqs:SendMessage': ['jobQueues'],
+  'sqs:GetQueueAttributes': ['health'],
+  's3:GetObject': ['backupBucket'],
+  's3:PutObject': ['backupBucket'],
+  's3:AbortMultipartUpload': ['backupBucket'],
+  's3:ListBucket': ['backupBucket', 'health'],
+  'ses:SendEmail': ['mail'],
+};
+
+/**
+ * EncryptionContext of the envelope keys (functions/crypto/keyring.ts `dekContext`,
+ * blind-index.ts `BLIND_INDEX_CONTEXT`): the CMK only makes or unwraps keys whose
+ * context says what they are, and a DEK's names its tenant.
+ */
+const ENVELOPE_KEY_CONTEXTS: readonly { sid: string; conditions: Record<string, Record<string, unknown>> }[] = [
+  {
+    sid: 'EnvelopeKeysTenantDek',
+    conditions: {
+      StringEquals: { 'kms:EncryptionContext:purpose': 'dek' },
+      StringLike: { 'kms:EncryptionContext:tenant': ['user#*', 'workspace#*'] },
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose', 'tenant'] },
+    },
+  },
+  {
+    sid: 'EnvelopeKeysBlindIndex',
+    conditions: {
+      StringEquals: { 'kms:EncryptionContext:purpose': 'blind-index' },
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose'] },
+    },
+  },
 ];
 
 export class FlarevaultFunction extends Construct {
@@ -190,8 +229,8 @@ export class FlarevaultFunction extends Construct {
         sourcesContent: false,
         target: ESBUILD_TARGET,
         format: nodejs.OutputFormat.CJS,
-        // SDK v3 ships with the Node.js 22 runtime. No native modules: Argon2id is WebAssembly (hash-wasm).
-        externalModules: ['@aws-sdk/*'],
+        // No native modules: Argon2id is WebAssembly (hash-wasm).
+        externalModules: [...BUNDLE_EXTERNAL_MODULES],
         tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
       },
     });
@@ -208,63 +247,34 @@ export class FlarevaultFunction extends Construct {
         'Only the xray:PutTraceSegments/PutTelemetryRecords statement added by tracing: ACTIVE uses Resource "*"; X-Ray does not support resource-level permissions (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html). Every other statement names its resources.',
     });
     for (const need of def.needs) this.bind(need);
+    this.grantCalls(def.calls);
   }
 
-  /** Grant the IAM permissions of one Need and set its env vars, in one call. */
+  /** Set the env vars of one Need (the resource its calls act on); grants come from `calls`. */
   public bind(need: Need): void {
     if (this.boundNeeds.includes(need)) return;
     this.boundNeeds.push(need);
     const r = this.resources;
     const fn = this.function;
-    const need_ = <T>(value: T | undefined, what: string): T => {
-      if (value === undefined) throw new Error(`FlarevaultFunction ${this.functionId}: need "${need}" requires ${what}, which was not provided`);
-      return value;
-    };
     switch (need) {
-      case 'table': {
-        const table = need_(r.table, 'the table');
-        fn.addEnvironment('TABLE_NAME', table.tableName);
-        this.allow('TableData', DYNAMODB_DATA_ACTIONS, [table.tableArn, ...(r.tableIndexArns ?? [])]);
-        // The table is encrypted with the CMK: DynamoDB uses it on the caller's behalf.
-        if (r.key) this.allowKeyVia('TableKeyViaDynamoDB', r.key, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], 'dynamodb');
+      case 'table':
+        fn.addEnvironment('TABLE_NAME', this.need(r.table, need, 'the table').tableName);
         break;
-      }
-      case 'keys': {
-        const key = need_(r.key, 'the KMS key');
-        fn.addEnvironment('KMS_KEY_ID', key.keyArn);
-        this.allow('EnvelopeKeys', ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt'], [key.keyArn]);
+      case 'keys':
+        fn.addEnvironment('KMS_KEY_ID', this.need(r.key, need, 'the KMS key').keyArn);
         break;
-      }
       case 'jobQueues': {
-        const queues = need_(r.jobQueues, 'the job queues');
+        const queues = this.need(r.jobQueues, need, 'the job queues');
         for (const tier of TIERS) fn.addEnvironment(`JOB_QUEUE_URL_${tier.toUpperCase()}`, queues[tier].queueUrl);
-        this.allow('EnqueueJobs', ['sqs:SendMessage'], TIERS.map((t) => queues[t].queueArn));
-        for (const t of TIERS) {
-          const k = queues[t].encryptionMasterKey;
-          if (k) this.allowKeyVia(`JobQueueKey${t}`, k, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs');
-        }
         break;
       }
-      case 'backupBucket': {
-        const bucket = need_(r.backupBucket, 'the backup bucket');
-        fn.addEnvironment('BACKUP_BUCKET', bucket.bucketName);
-        this.allow('BackupList', ['s3:ListBucket'], [bucket.bucketArn]);
-        const objects = bucket.arnForObjects('*');
-        this.allow('BackupObjects', ['s3:GetObject', 's3:PutObject'], [objects]);
-        Validations.of(this.role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as never)}.Arn>/*]`,
-          reason:
-            'S3 object permissions need an object ARN pattern: backups are written under date-stamped keys only known at run time. Scoped to the one backup bucket, Get/Put only (no Delete: expiry is by lifecycle rule).',
-        });
-        if (bucket.encryptionKey) this.allowKeyVia('BackupKeyViaS3', bucket.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
+      case 'backupBucket':
+        fn.addEnvironment('BACKUP_BUCKET', this.need(r.backupBucket, need, 'the backup bucket').bucketName);
         break;
-      }
       case 'mail': {
         fn.addEnvironment('MAIL_TRANSPORT', 'ses');
         fn.addEnvironment('MAIL_FROM', r.mailFrom ?? '');
-        if (r.mailFrom) {
-          this.allow('SendMail', ['ses:SendEmail'], sesIdentityArns(Stack.of(this), r.mailFrom));
-        } else {
+        if (!r.mailFrom) {
           Annotations.of(this).addWarningV2(
             'flarevault:mail-not-configured',
             `${this.functionId} needs mail but flarevault:mailFrom is empty: it gets no SES permission and cannot send (set a verified SES sender).`,
@@ -273,7 +283,7 @@ export class FlarevaultFunction extends Construct {
         break;
       }
       case 'edge': {
-        const edge = need_(r.edge, 'the edge binding (origin secret, public URL)');
+        const edge = this.need(r.edge, need, 'the edge binding (origin secret, public URL)');
         // Resolved by CloudFormation at deploy time ({{resolve:secretsmanager:…}}); never in the template.
         fn.addEnvironment('ORIGIN_VERIFY_SECRET', edge.originVerifySecret.secretValue.unsafeUnwrap());
         fn.addEnvironment('CORS_ALLOWED_ORIGINS', edge.corsAllowedOrigins.join(','));
@@ -281,10 +291,12 @@ export class FlarevaultFunction extends Construct {
         break;
       }
       case 'health': {
-        if (r.table) this.allow('HealthTable', ['dynamodb:DescribeTable'], [r.table.tableArn]);
-        if (r.jobQueues) this.allow('HealthQueues', ['sqs:GetQueueAttributes'], TIERS.map((t) => r.jobQueues![t].queueArn));
-        if (r.backupBucket) this.allow('HealthBucket', ['s3:ListBucket'], [r.backupBucket.bucketArn]);
-        if (r.key) this.allow('HealthKey', ['kms:DescribeKey'], [r.key.keyArn]);
+        // Names only: the probes' describe/head calls are granted from `calls`, no data access.
+        fn.addEnvironment('TABLE_NAME', this.need(r.table, need, 'the table').tableName);
+        fn.addEnvironment('KMS_KEY_ID', this.need(r.key, need, 'the KMS key').keyArn);
+        const queues = this.need(r.jobQueues, need, 'the job queues');
+        for (const tier of TIERS) fn.addEnvironment(`JOB_QUEUE_URL_${tier.toUpperCase()}`, queues[tier].queueUrl);
+        fn.addEnvironment('BACKUP_BUCKET', this.need(r.backupBucket, need, 'the backup bucket').bucketName);
         break;
       }
       case 'cloudflare':
@@ -295,6 +307,72 @@ export class FlarevaultFunction extends Construct {
         throw new Error(`FlarevaultFunction ${this.functionId}: unknown need ${String(never)}`);
       }
     }
+  }
+
+  /**
+   * Grant exactly the declared calls, each on the resource of its need, plus the
+   * KMS use their service makes on the function's behalf (`kms:ViaService`).
+   */
+  private grantCalls(calls: readonly AwsCall[]): void {
+    for (const call of calls) {
+      if (!NEED_OF_CALL[call].some((n) => this.needs.includes(n))) {
+        throw new Error(`FlarevaultFunction ${this.functionId}: calls ${call} but declares none of the needs ${NEED_OF_CALL[call].join(' / ')}`);
+      }
+    }
+    const r = this.resources;
+    const has = (c: AwsCall) => calls.includes(c);
+    const of = (service: string) => calls.filter((c) => c.startsWith(`${service}:`));
+
+    const table = r.table;
+    const items = of('dynamodb').filter((c) => c !== 'dynamodb:DescribeTable');
+    if (table && items.length > 0) {
+      this.allow('TableData', items, [table.tableArn, ...(r.tableIndexArns ?? [])]);
+      // The table is encrypted with the CMK: DynamoDB uses it on the caller's behalf.
+      if (r.key) this.allowKeyVia('TableKeyViaDynamoDB', r.key, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], 'dynamodb');
+    }
+    if (table && has('dynamodb:DescribeTable')) this.allow('TableDescribe', ['dynamodb:DescribeTable'], [table.tableArn]);
+
+    const envelope = of('kms').filter((c) => c !== 'kms:DescribeKey');
+    if (r.key && envelope.length > 0) {
+      for (const { sid, conditions } of ENVELOPE_KEY_CONTEXTS) {
+        this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions: envelope, resources: [r.key.keyArn], conditions }));
+      }
+    }
+    if (r.key && has('kms:DescribeKey')) this.allow('KeyDescribe', ['kms:DescribeKey'], [r.key.keyArn]);
+
+    const queues = r.jobQueues;
+    const sqsCalls = of('sqs');
+    if (queues && sqsCalls.length > 0) {
+      this.allow('JobQueues', sqsCalls, TIERS.map((t) => queues[t].queueArn));
+      if (has('sqs:SendMessage')) {
+        for (const t of TIERS) {
+          const k = queues[t].encryptionMasterKey;
+          if (k) this.allowKeyVia(`JobQueueKey${t}`, k, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs');
+        }
+      }
+    }
+
+    const bucket = r.backupBucket;
+    if (bucket && has('s3:ListBucket')) this.allow('BackupList', ['s3:ListBucket'], [bucket.bucketArn]);
+    const objects = of('s3').filter((c) => c !== 's3:ListBucket');
+    if (bucket && objects.length > 0) {
+      this.allow('BackupObjects', objects, [bucket.arnForObjects('*')]);
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as never)}.Arn>/*]`,
+        reason: `S3 object permissions need an object ARN pattern: backups are written under date-stamped keys only known at run time. Scoped to the one backup bucket, only ${objects.join(', ')} (no Delete: expiry is by lifecycle rule).`,
+      });
+      const key = bucket.encryptionKey;
+      // SSE-KMS: S3 makes a data key for each put and decrypts it for reads and multipart uploads.
+      const viaS3 = [...(has('s3:PutObject') ? ['kms:GenerateDataKey'] : []), ...(has('s3:GetObject') || has('s3:AbortMultipartUpload') ? ['kms:Decrypt'] : [])];
+      if (key && viaS3.length > 0) this.allowKeyVia('BackupKeyViaS3', key, viaS3, 's3');
+    }
+
+    if (r.mailFrom && has('ses:SendEmail')) this.allow('SendMail', ['ses:SendEmail'], sesIdentityArns(Stack.of(this), r.mailFrom));
+  }
+
+  private need<T>(value: T | undefined, need: Need, what: string): T {
+    if (value === undefined) throw new Error(`FlarevaultFunction ${this.functionId}: need "${need}" requires ${what}, which was not provided`);
+    return value;
   }
 
   private allow(sid: string, actions: string[], resources: string[]): void {

@@ -5,7 +5,7 @@ import { bind, httpFunction } from '../http/handler';
 import { checkHealth } from './health';
 import { buildOpenApiDocument } from './openapi-document';
 
-const env = loadEnv(['table', 'keys', 'jobQueues', 'backupBucket']);
+const env = loadEnv(['health']);
 let openApi: unknown;
 
 export const handler = httpFunction('system', [

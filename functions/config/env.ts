@@ -17,16 +17,21 @@ const csv = z
   .max(4000)
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
+const table = z.object({ TABLE_NAME: z.string().min(1).max(255) });
+const keys = z.object({ KMS_KEY_ID: z.string().min(1).max(2048) });
+const jobQueues = z.object({
+  JOB_QUEUE_URL_FREE: z.string().url(),
+  JOB_QUEUE_URL_BASE: z.string().url(),
+  JOB_QUEUE_URL_PRO: z.string().url(),
+});
+const backupBucket = z.object({ BACKUP_BUCKET: z.string().min(3).max(63) });
+
 /** Env vars per need. The CDK stack sets these for every function declaring the need. */
 export const envByNeed = {
-  table: z.object({ TABLE_NAME: z.string().min(1).max(255) }),
-  keys: z.object({ KMS_KEY_ID: z.string().min(1).max(2048) }),
-  jobQueues: z.object({
-    JOB_QUEUE_URL_FREE: z.string().url(),
-    JOB_QUEUE_URL_BASE: z.string().url(),
-    JOB_QUEUE_URL_PRO: z.string().url(),
-  }),
-  backupBucket: z.object({ BACKUP_BUCKET: z.string().min(3).max(63) }),
+  table,
+  keys,
+  jobQueues,
+  backupBucket,
   mail: z.object({
     /** `ses` in AWS; `outbox` writes .eml files to MAIL_OUTBOX_DIR (local runtime). */
     MAIL_TRANSPORT: z.enum(['ses', 'outbox']),
@@ -41,7 +46,8 @@ export const envByNeed = {
     /** The public URL of the dashboard (links in mail, cookie decisions). */
     PUBLIC_URL: z.string().url(),
   }),
-  health: z.object({}),
+  /** The names of every dependency, for read-only probes (the grants allow no data access). */
+  health: z.object({ ...table.shape, ...keys.shape, ...jobQueues.shape, ...backupBucket.shape }),
   cloudflare: z.object({
     /**
      * Local runtime only: base URL (…/client/v4) and admin token of the Cloudflare sandbox that

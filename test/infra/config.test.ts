@@ -78,7 +78,7 @@ describe('manifest-driven synth checks', () => {
   test('a function needing mail gets MAIL_* env and ses:SendEmail on the sender identity and its domain only', () => {
     const m: FlarevaultManifest = {
       ...base,
-      functions: { ...base.functions, notifier: { entry: 'api/system', needs: ['mail'] } },
+      functions: { ...base.functions, notifier: { entry: 'api/system', needs: ['mail'], calls: ['ses:SendEmail'] } },
       schedules: [...base.schedules, { id: 'notify', fn: 'notifier', everyMinutes: 60, description: 'test' }],
     };
     const { template } = synth({ context: { mailFrom: 'noreply@mail.example.com' }, stackProps: { manifest: m } });

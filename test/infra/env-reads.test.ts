@@ -10,9 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
 import { functions, type Need } from '../../functions/manifest';
 import { envByNeed } from '../../functions/config/env';
+import { functionBundles } from './bundles';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** Direct reads allowed outside the env module, with why. */
@@ -21,20 +21,7 @@ const DIRECT_READS: Record<string, string> = {
   CLOUDFLARE_BASE_URL: "read by the official cloudflare SDK itself (a comment names it); optional",
 };
 
-function modulesOf(entry: string): string[] {
-  const out = buildSync({
-    entryPoints: [join(ROOT, 'functions', `${entry}.ts`)],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'cjs',
-    logLevel: 'silent',
-    external: ['@aws-sdk/*'],
-    outdir: join(ROOT, 'cdk.out', 'env-reads'),
-  });
-  return Object.keys(out.metafile!.inputs).filter((p) => p.startsWith('functions/'));
-}
+const modulesOf = (entry: string): readonly string[] => functionBundles().get(entry)!.modules;
 
 describe.each(Object.entries(functions))('function %s', (_name, def) => {
   const modules = modulesOf(def.entry);
