@@ -98,7 +98,7 @@ export const handler = httpFunction(
       return { status: 204 };
     }),
     bind(c.createApiKey, async (req) => ({ status: 201, body: await createApiKey(deps, req.principal, req.body, ctxOf(req)) })),
-    bind(c.listApiKeys, async (req) => ({ body: { apiKeys: await listApiKeys(deps, req.principal.userId) } })),
+    bind(c.listApiKeys, async (req) => ({ body: await listApiKeys(deps, req.principal.userId, req.query) })),
     bind(c.deleteApiKey, async (req) => {
       await deleteApiKey(deps, req.principal, req.params.id, ctxOf(req));
       authenticate.forget(req.principal.userId);

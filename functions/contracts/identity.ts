@@ -221,6 +221,16 @@ export const ApiKey = z.object({
   lastUsedAt: IsoTime.nullable(),
 });
 
+/** A name shown in lists: no control characters, line breaks or bidi controls that could disguise it. */
+const ApiKeyName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((v) => !/[\p{Cc}\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/u.test(v), {
+    message: 'must not contain control, line-break or bidirectional-formatting characters',
+  });
+
 export const createApiKey = defineRoute({
   operationId: 'createApiKey',
   method: 'POST',
@@ -231,7 +241,7 @@ export const createApiKey = defineRoute({
   tags: ['api-keys'],
   body: z
     .object({
-      name: z.string().trim().min(1).max(100),
+      name: ApiKeyName,
       scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
       expiresAt: z.iso.datetime({ offset: true }).optional(),
     })
@@ -246,9 +256,10 @@ export const listApiKeys = defineRoute({
   path: '/api/v1/api-keys',
   fn: 'auth',
   auth: 'session',
-  summary: 'API keys (prefix only)',
+  summary: 'API keys (prefix only), one page; follow nextCursor until null for all of them',
   tags: ['api-keys'],
-  response: z.object({ apiKeys: z.array(ApiKey) }),
+  query: PageQuery,
+  response: z.object({ apiKeys: z.array(ApiKey), nextCursor: z.string().nullable() }),
 });
 
 export const deleteApiKey = defineRoute({

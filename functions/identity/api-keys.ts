@@ -1,13 +1,31 @@
-/** API keys: shown once, stored as a hash, limited to scopes, optionally expiring. */
+/**
+ * API keys: shown once, stored as a hash, limited to scopes, optionally
+ * expiring, bound to the user's token revision (revoke-all, password change
+ * and reset end them). At most `MAX_API_KEYS` per user: each key holds one
+ * slot item, taken in the same transaction as the key's create.
+ */
+import { randomInt } from 'node:crypto';
 import { userTenant } from '../crypto/tenant';
 import { DomainError, notFound } from '../errors';
 import type { Scope } from '../http/route';
 import type { Tier } from '../tiers';
+import { isAuthentic, withIntegrity } from './credential-integrity';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
-import { ApiKeyEntity, apiKeySk, type ApiKeyItem } from './entities';
+import {
+  ApiKeyCredential,
+  ApiKeyEntity,
+  apiKeySk,
+  ApiKeySlotEntity,
+  apiKeySlotSk,
+  USER_SK,
+  UserEntity,
+  type ApiKeyItem,
+} from './entities';
 import { mintToken, newId } from './tokens';
 
-const MAX_KEYS = 50;
+export const MAX_API_KEYS = 50;
+/** Concurrent creates may pick the same free slot; the losers pick again. */
+const CREATE_ATTEMPTS = 20;
 
 function view(sk: string, k: ApiKeyItem) {
   return {
@@ -21,10 +39,36 @@ function view(sk: string, k: ApiKeyItem) {
   };
 }
 
-export async function listApiKeys(deps: IdentityDeps, userId: string) {
-  const page = await deps.repo.query(userTenant(userId), ApiKeyEntity, { limit: MAX_KEYS, consistent: true });
-  return page.items.map((k) => view(k.sk, k)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+/**
+ * One page of the user's working keys (newest first within the page); keys
+ * of an older token revision or that do not authenticate are left out.
+ */
+export async function listApiKeys(deps: IdentityDeps, userId: string, page: { cursor?: string; limit?: number } = {}) {
+  const tenant = userTenant(userId);
+  const [user, keys] = await Promise.all([
+    deps.repo.get(tenant, UserEntity, USER_SK),
+    deps.repo.query(tenant, ApiKeyEntity, { limit: page.limit ?? MAX_API_KEYS, cursor: page.cursor, consistent: true }),
+  ]);
+  const apiKeys = keys.items
+    .filter((k) => isAuthentic(ApiKeyCredential, k) && k.revision === user?.tokenRevision)
+    .map((k) => view(k.sk, k))
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return { apiKeys, nextCursor: keys.cursor ?? null };
 }
+
+async function takenSlots(deps: IdentityDeps, userId: string): Promise<Set<string>> {
+  const taken = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(userTenant(userId), ApiKeySlotEntity, { limit: 100, cursor, consistent: true });
+    for (const s of page.items) taken.add(s.sk);
+    cursor = page.cursor;
+  } while (cursor);
+  return taken;
+}
+
+const tooMany = () =>
+  new DomainError('limit-exceeded', `At most ${MAX_API_KEYS} API keys`, { code: 'too-many-api-keys', extra: { limit: MAX_API_KEYS } });
 
 export async function createApiKey(
   deps: IdentityDeps,
@@ -38,34 +82,87 @@ export async function createApiKey(
       fields: [{ in: 'body', field: 'expiresAt', message: 'must be in the future', code: 'past' }],
     });
   }
-  if ((await listApiKeys(deps, actor.userId)).length >= MAX_KEYS) {
-    throw new DomainError('limit-exceeded', `At most ${MAX_KEYS} API keys`, { code: 'too-many-api-keys', extra: { limit: MAX_KEYS } });
-  }
   const id = newId();
   const { token, secretHash } = mintToken('apiKey', actor.userId, id);
-  const item: ApiKeyItem = {
-    name: input.name,
-    prefix: `fv_key_…${id.slice(0, 6)}`,
-    secretHash,
-    scopes: [...new Set(input.scopes)],
-    createdAt: iso(deps.now()),
-    keyExpiresAt: input.expiresAt ? iso(Date.parse(input.expiresAt)) : null,
-    lastUsedAt: null,
-  };
-  await deps.repo.create(tenant, ApiKeyEntity, apiKeySk(id), item);
-  await auditEvent(deps, tenant, actor.tier, ctx, 'auth.api-key.created', `user#${actor.userId}`, { apiKeyId: id, scopes: item.scopes });
-  return { apiKey: view(apiKeySk(id), item), secret: token };
+  for (let attempt = 1; ; attempt++) {
+    const [user, taken] = await Promise.all([deps.repo.get(tenant, UserEntity, USER_SK), takenSlots(deps, actor.userId)]);
+    if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
+    const free = Array.from({ length: MAX_API_KEYS }, (_, i) => i).filter((i) => !taken.has(apiKeySlotSk(i)));
+    if (free.length === 0) throw tooMany();
+    const slot = free[randomInt(free.length)]!;
+    const item = withIntegrity(ApiKeyCredential, {
+      name: input.name,
+      prefix: `fv_key_…${id.slice(0, 6)}`,
+      secretHash,
+      scopes: [...new Set(input.scopes)],
+      revision: user.tokenRevision,
+      slot,
+      createdAt: iso(deps.now()),
+      keyExpiresAt: input.expiresAt ? iso(Date.parse(input.expiresAt)) : null,
+      lastUsedAt: null,
+    });
+    try {
+      // The user check fails the create if revoke-all bumped the revision since it was read.
+      await deps.repo
+        .tx(tenant)
+        .check(UserEntity, USER_SK, { expectedVersion: user.version })
+        .create(ApiKeySlotEntity, apiKeySlotSk(slot), { keyId: id })
+        .create(ApiKeyEntity, apiKeySk(id), item)
+        .commit();
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === 'conflict' && attempt < CREATE_ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, randomInt(5, 25 * Math.min(attempt, 4))));
+        continue;
+      }
+      throw err;
+    }
+    await auditEvent(deps, tenant, actor.tier, ctx, 'auth.api-key.created', `user#${actor.userId}`, { apiKeyId: id, scopes: item.scopes });
+    return { apiKey: view(apiKeySk(id), item), secret: token };
+  }
+}
+
+/** Deletes a key and gives its slot back, in one transaction. */
+async function removeApiKey(deps: IdentityDeps, userId: string, key: { sk: string; slot?: number }): Promise<void> {
+  const tx = deps.repo.tx(userTenant(userId)).delete(ApiKeyEntity, key.sk);
+  // Keys from before the cap's slots hold none.
+  if (typeof key.slot === 'number') tx.delete(ApiKeySlotEntity, apiKeySlotSk(key.slot));
+  await tx.commit();
 }
 
 export async function deleteApiKey(deps: IdentityDeps, actor: { userId: string; tier: Tier }, id: string, ctx: RequestContext) {
   const tenant = userTenant(actor.userId);
+  const key = await deps.repo.get(tenant, ApiKeyEntity, apiKeySk(id));
+  if (!key) throw notFound('API key');
   try {
-    await deps.repo.delete(tenant, ApiKeyEntity, apiKeySk(id));
+    await removeApiKey(deps, actor.userId, key);
   } catch (err) {
     if (err instanceof DomainError && err.kind === 'conflict') throw notFound('API key');
     throw err;
   }
   await auditEvent(deps, tenant, actor.tier, ctx, 'auth.api-key.deleted', `user#${actor.userId}`, { apiKeyId: id });
+}
+
+/**
+ * Removes every key item of the user (after a token revision bump, which
+ * already ended them); returns how many.
+ */
+export async function removeAllApiKeys(deps: IdentityDeps, userId: string): Promise<number> {
+  const tenant = userTenant(userId);
+  const keys: { sk: string; slot?: number }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(tenant, ApiKeyEntity, { limit: 100, cursor, consistent: true });
+    keys.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  await Promise.all(
+    keys.map((k) =>
+      removeApiKey(deps, userId, k).catch((err: unknown) => {
+        if (!(err instanceof DomainError && err.kind === 'conflict')) throw err; // deleted concurrently: fine
+      }),
+    ),
+  );
+  return keys.length;
 }
 
 /** Last-used is written at most once a minute per key. */

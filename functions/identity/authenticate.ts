@@ -4,8 +4,9 @@
  *   - `Authorization: Bearer fv_sess_…` or the `__Host-fv_session` cookie (+ CSRF header on unsafe methods)
  *   - `Authorization: Bearer fv_key_…` (API key; scopes checked; refused on `session` routes)
  * Then the tier's per-minute request allowance is counted.
- * A per-container cache may reuse a session decision for `sessionCacheMs` (5 s):
- * that is the bound on how long a revoked session can still be used.
+ * A per-container cache may reuse a decision for `sessionCacheMs` (5 s): that
+ * is the bound on how long a revoked credential can still be used. A decision
+ * never outlives the credential's own expiry.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { userTenant } from '../crypto/tenant';
@@ -16,7 +17,8 @@ import { requiredScopes, type RouteDef } from '../http/route';
 import { limitsFor } from '../tiers';
 import { touchApiKey } from './api-keys';
 import type { IdentityDeps } from './deps';
-import { ApiKeyEntity, apiKeySk, USER_SK, UserEntity } from './entities';
+import { getCredential } from './credential-integrity';
+import { ApiKeyCredential, apiKeySk, USER_SK, UserEntity } from './entities';
 import { checkSession, touchSession } from './sessions';
 import { countApiRequest } from './throttle';
 import { csrfMatches, hashSecret, parseToken, secretMatches } from './tokens';
@@ -43,6 +45,8 @@ export function readCredential(event: APIGatewayProxyEventV2): { token: string; 
 
 interface Cached {
   principal: Omit<Principal, 'viaCookie'>;
+  /** Epoch ms when the credential itself expires: the decision is void from then on. */
+  expiresAt: number;
 }
 
 export function createAuthenticator(deps: IdentityDeps): Authenticator & { forget(userId: string): void } {
@@ -60,19 +64,26 @@ export function createAuthenticator(deps: IdentityDeps): Authenticator & { forge
         throw unauthenticated(check.reason === 'revoked' ? 'This session was revoked; sign in again' : undefined);
       }
       await touchSession(deps, parsed.userId, check.session);
+      const { session } = check;
       return {
         principal: { userId: parsed.userId, tier: check.user.tier, credential: 'session', credentialId: parsed.id, scopes: 'all' },
+        expiresAt: Math.min(session.absoluteExpiry, Date.parse(session.lastSeenAt) + session.idleMs),
       };
     }
     const tenant = userTenant(parsed.userId);
     const [key, user] = await Promise.all([
-      deps.repo.get(tenant, ApiKeyEntity, apiKeySk(parsed.id)),
+      getCredential(deps.repo, tenant, ApiKeyCredential, apiKeySk(parsed.id)),
       deps.repo.get(tenant, UserEntity, USER_SK),
     ]);
     if (!key || !user || !secretMatches(parsed.secret, key.secretHash)) throw unauthenticated();
-    if (key.keyExpiresAt && Date.parse(key.keyExpiresAt) <= deps.now()) throw unauthenticated('This API key has expired');
+    if (key.revision !== user.tokenRevision) throw unauthenticated('This API key was revoked');
+    const expiresAt = key.keyExpiresAt ? Date.parse(key.keyExpiresAt) : Infinity;
+    if (expiresAt <= deps.now()) throw unauthenticated('This API key has expired');
     await touchApiKey(deps, parsed.userId, key);
-    return { principal: { userId: parsed.userId, tier: user.tier, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes } };
+    return {
+      principal: { userId: parsed.userId, tier: user.tier, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes },
+      expiresAt,
+    };
   }
 
   const authenticate: Authenticator = async (event, route: RouteDef) => {
@@ -81,6 +92,10 @@ export function createAuthenticator(deps: IdentityDeps): Authenticator & { forge
     // Keyed by user id + token hash so `forget(userId)` can drop a user's entries.
     const cacheKey = `${parseToken(credential.token)?.userId ?? '-'}:${hashSecret(credential.token)}`;
     let entry = cache.get(cacheKey);
+    if (entry && entry.expiresAt <= deps.now()) {
+      cache.delete(cacheKey);
+      entry = undefined;
+    }
     if (!entry) {
       entry = await resolve(credential.token);
       cache.set(cacheKey, entry);

@@ -2,12 +2,14 @@
  * Identity items, all in the user's partition (`T#user#<id>`), plus one
  * global guard `EMAIL#<blind index>` → user id for login by email.
  * Encrypted: email, password hash, TOTP secrets, recovery code hashes,
- * session client details, API key names. Plain: ids, hashes of
+ * session client details, API key names, and the `integrity` digest of every
+ * credential item (credential-integrity.ts). Plain: ids, hashes of
  * high-entropy secrets, timestamps, tier, counters.
  */
 import { defineEntity } from '../data/entity';
 import type { Scope } from '../http/route';
 import type { Tier } from '../tiers';
+import { credentialKind } from './credential-integrity';
 
 export interface UserItem {
   email: string;
@@ -47,8 +49,10 @@ export interface SessionItem {
   absoluteExpiry: number;
   /** Idle limit in ms since lastSeenAt. */
   idleMs: number;
+  integrity: string;
 }
-export const SessionEntity = defineEntity<SessionItem>({ name: 'session', skPrefix: 'SESSION#', encrypted: ['client'] });
+export const SessionEntity = defineEntity<SessionItem>({ name: 'session', skPrefix: 'SESSION#', encrypted: ['client', 'integrity'] });
+export const SessionCredential = credentialKind(SessionEntity, ['secretHash', 'revision', 'absoluteExpiry', 'idleMs']);
 export const sessionSk = (id: string) => `SESSION#${id}`;
 
 export interface ApiKeyItem {
@@ -56,20 +60,38 @@ export interface ApiKeyItem {
   prefix: string;
   secretHash: string;
   scopes: Scope[];
+  /** The user's token revision at creation: revoke-all, password change and reset bump it and end the key. */
+  revision: number;
+  /** The cap slot (`APIKEYSLOT#<n>`) this key holds. */
+  slot: number;
   createdAt: string;
   keyExpiresAt: string | null;
   lastUsedAt: string | null;
+  integrity: string;
 }
-export const ApiKeyEntity = defineEntity<ApiKeyItem>({ name: 'api-key', skPrefix: 'APIKEY#', encrypted: ['name'] });
+export const ApiKeyEntity = defineEntity<ApiKeyItem>({ name: 'api-key', skPrefix: 'APIKEY#', encrypted: ['name', 'integrity'] });
+export const ApiKeyCredential = credentialKind(ApiKeyEntity, ['secretHash', 'scopes', 'revision', 'keyExpiresAt']);
 export const apiKeySk = (id: string) => `APIKEY#${id}`;
+
+/**
+ * One item per API key slot, created in the same transaction as the key and
+ * deleted with it: a user holds at most as many keys as there are slots.
+ */
+export interface ApiKeySlotItem {
+  keyId: string;
+}
+export const ApiKeySlotEntity = defineEntity<ApiKeySlotItem>({ name: 'api-key-slot', skPrefix: 'APIKEYSLOT#', encrypted: [] });
+export const apiKeySlotSk = (slot: number) => `APIKEYSLOT#${String(slot).padStart(3, '0')}`;
 
 export interface ResetItem {
   secretHash: string;
   createdAt: string;
   /** The user's `passwordRevision` when the link was mailed. */
   passwordRevision: number;
+  integrity: string;
 }
-export const ResetEntity = defineEntity<ResetItem>({ name: 'password-reset', skPrefix: 'RESET#', encrypted: [] });
+export const ResetEntity = defineEntity<ResetItem>({ name: 'password-reset', skPrefix: 'RESET#', encrypted: ['integrity'] });
+export const ResetCredential = credentialKind(ResetEntity, ['secretHash', 'passwordRevision']);
 export const resetSk = (id: string) => `RESET#${id}`;
 
 export const emailGuard = (blind: string) => ({ pk: `EMAIL#${blind}`, sk: 'EMAIL' });

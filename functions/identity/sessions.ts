@@ -8,8 +8,10 @@ import { userTenant } from '../crypto/tenant';
 import { DomainError, notFound } from '../errors';
 import { limitsFor } from '../tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
+import { removeAllApiKeys } from './api-keys';
+import { getCredential, isAuthentic, withIntegrity } from './credential-integrity';
 import { deviceLabel } from './device';
-import { SessionEntity, sessionSk, USER_SK, UserEntity, type SessionItem, type UserItem } from './entities';
+import { SessionCredential, SessionEntity, sessionSk, USER_SK, UserEntity, type SessionItem, type UserItem } from './entities';
 import { csrfTokenFor, mintToken, newId, parseToken, secretMatches, type ParsedToken } from './tokens';
 
 export interface IssuedSession {
@@ -35,7 +37,7 @@ export async function issueSession(
     tenant,
     SessionEntity,
     sessionSk(sessionId),
-    {
+    withIntegrity(SessionCredential, {
       secretHash,
       revision: user.tokenRevision,
       client: { userAgent: ctx.userAgent, ip: ctx.ip, device: deviceLabel(ctx.userAgent) },
@@ -43,7 +45,7 @@ export async function issueSession(
       lastSeenAt: iso(now),
       absoluteExpiry,
       idleMs: deps.config.sessionIdleMs,
-    },
+    }),
     { ttl: Math.ceil((absoluteExpiry + deps.config.expiredSessionGraceMs) / 1000) },
   );
   await enforceSessionLimit(deps, userId, limitsFor(user.tier).concurrentSessions);
@@ -79,7 +81,7 @@ export type SessionCheck =
 export async function checkSession(deps: IdentityDeps, parsed: ParsedToken): Promise<SessionCheck> {
   const tenant = userTenant(parsed.userId);
   const [session, user] = await Promise.all([
-    deps.repo.get(tenant, SessionEntity, sessionSk(parsed.id)),
+    getCredential(deps.repo, tenant, SessionCredential, sessionSk(parsed.id)),
     deps.repo.get(tenant, UserEntity, USER_SK),
   ]);
   if (!session || !user || !secretMatches(parsed.secret, session.secretHash)) return { ok: false, reason: 'unknown' };
@@ -101,7 +103,13 @@ export async function listSessions(deps: IdentityDeps, userId: string, currentId
   const user = await deps.repo.get(userTenant(userId), UserEntity, USER_SK);
   const now = deps.now();
   return (await allSessions(deps, userId))
-    .filter((s) => s.revision === user?.tokenRevision && now < s.absoluteExpiry && now < Date.parse(s.lastSeenAt) + s.idleMs)
+    .filter(
+      (s) =>
+        isAuthentic(SessionCredential, s) &&
+        s.revision === user?.tokenRevision &&
+        now < s.absoluteExpiry &&
+        now < Date.parse(s.lastSeenAt) + s.idleMs,
+    )
     .map((s) => {
       const id = s.sk.slice('SESSION#'.length);
       return {
@@ -136,8 +144,9 @@ export async function revokeSession(
 }
 
 /**
- * Bumps the token revision: every session but `keepSessionId` dies at once
- * (containers may still honour a cached decision for `sessionCacheMs`).
+ * Bumps the token revision: every session but `keepSessionId`, and every API
+ * key, dies at once (containers may still honour a cached decision for
+ * `sessionCacheMs`); their items are then removed.
  */
 export async function revokeAllSessions(
   deps: IdentityDeps,
@@ -151,9 +160,12 @@ export async function revokeAllSessions(
     const user = await deps.repo.get(tenant, UserEntity, USER_SK);
     if (!user) throw notFound('User');
     const next = user.tokenRevision + 1;
-    const keep = keepSessionId ? await deps.repo.get(tenant, SessionEntity, sessionSk(keepSessionId)) : undefined;
+    const keep = keepSessionId ? await getCredential(deps.repo, tenant, SessionCredential, sessionSk(keepSessionId)) : undefined;
     const tx = deps.repo.tx(tenant).update(UserEntity, USER_SK, { tokenRevision: next }, { expectedVersion: user.version });
-    if (keep) tx.update(SessionEntity, keep.sk, { revision: next }, { expectedVersion: keep.version });
+    if (keep) {
+      const { integrity } = withIntegrity(SessionCredential, { ...keep, revision: next });
+      tx.update(SessionEntity, keep.sk, { revision: next, integrity }, { expectedVersion: keep.version });
+    }
     try {
       await tx.commit();
     } catch (err) {
@@ -162,7 +174,8 @@ export async function revokeAllSessions(
     }
     const others = (await allSessions(deps, userId)).filter((s) => s.sk !== keep?.sk);
     await Promise.all(others.map((s) => deps.repo.delete(tenant, SessionEntity, s.sk).catch(() => undefined)));
-    await auditEvent(deps, tenant, user.tier, ctx, 'auth.session.revoked-all', `user#${userId}`, { revoked: others.length, reason });
+    const apiKeysRevoked = await removeAllApiKeys(deps, userId);
+    await auditEvent(deps, tenant, user.tier, ctx, 'auth.session.revoked-all', `user#${userId}`, { revoked: others.length, apiKeysRevoked, reason });
     return others.length;
   }
 }
