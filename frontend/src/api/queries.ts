@@ -98,8 +98,21 @@ export function useSessions() {
   return useQuery({ queryKey: keys.sessions, queryFn: ({ signal }) => api.get<SessionsResponse>('/api/v1/auth/sessions', { signal }) });
 }
 
+/** Every API key, all pages: a key the list leaves off is one the user cannot see or delete. */
 export function useApiKeys() {
-  return useQuery({ queryKey: keys.apiKeys, queryFn: ({ signal }) => api.get<ApiKeysResponse>('/api/v1/api-keys', { signal }) });
+  return useQuery({
+    queryKey: keys.apiKeys,
+    queryFn: async ({ signal }) => {
+      const apiKeys: ApiKeysResponse['apiKeys'] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.get<ApiKeysResponse>('/api/v1/api-keys', { signal, query: { limit: 100, cursor } });
+        apiKeys.push(...page.apiKeys);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return { apiKeys: apiKeys.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) };
+    },
+  });
 }
 
 export function useAuditEvents(q: { cursor?: string; limit?: number } = {}) {
