@@ -19,6 +19,11 @@ export interface IdentityConfig {
   readonly sessionCacheMs: number;
   /** @default 30 minutes */
   readonly resetTokenMs: number;
+  /**
+   * A reset request answers no sooner than this, known email or not: the known path's
+   * work (KMS, store, mail) stays well under it, so timing does not reveal accounts. @default 1 s
+   */
+  readonly resetRequestMinMs: number;
   /** Dashboard URL, for links in mail. */
   readonly publicUrl: string;
 }
@@ -29,6 +34,7 @@ export const DEFAULT_IDENTITY_CONFIG: Omit<IdentityConfig, 'publicUrl'> = {
   expiredSessionGraceMs: 30 * 24 * 3600_000,
   sessionCacheMs: 5_000,
   resetTokenMs: 30 * 60_000,
+  resetRequestMinMs: 1_000,
 };
 
 export type AuditSink = Pick<Audit, 'record' | 'list' | 'verify'>;

@@ -46,9 +46,20 @@ export async function changePassword(
   await revokeAllSessions(deps, userId, currentSessionId, ctx, 'password-changed');
 }
 
-/** Always succeeds from the caller's view: whether the email exists is not revealed. */
+/**
+ * Always succeeds from the caller's view: whether the email exists is not revealed, by
+ * the answer or by its timing. Mail cannot be faked for an unknown email, so equal work
+ * is impossible; both paths answer at a fixed floor after the lookup starts instead.
+ */
 export async function requestPasswordReset(deps: IdentityDeps, email: string, ctx: RequestContext): Promise<void> {
   await countPerIp(deps, 'password-reset', ctx.ip, RESETS_PER_IP_PER_HOUR, 3600_000);
+  const answerAt = deps.now() + deps.config.resetRequestMinMs;
+  await mailResetLink(deps, email, ctx);
+  const early = answerAt - deps.now();
+  if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+}
+
+async function mailResetLink(deps: IdentityDeps, email: string, ctx: RequestContext): Promise<void> {
   const userId = await findUserIdByEmail(deps, email);
   if (!userId) return;
   const tenant = userTenant(userId);

@@ -11,7 +11,7 @@ const ctxFrom = (ip: string): RequestContext => ({ requestId: `req-${randomBytes
 const freshIp = () => `192.0.2.${randomBytes(1)[0]}-${randomBytes(6).toString('hex')}`;
 const freshEmail = () => `reset-${randomBytes(6).toString('hex')}@example.com`;
 
-function resetDeps() {
+function resetDeps(config: Partial<IdentityDeps['config']> = {}) {
   const dl = layer();
   const outbox: MailMessage[] = [];
   const d: IdentityDeps = {
@@ -21,7 +21,7 @@ function resetDeps() {
     audit: dl.audit,
     mailer: { send: async (m) => void outbox.push(m) },
     now: Date.now,
-    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1' },
+    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1', ...config },
   };
   return { d, outbox };
 }
@@ -71,5 +71,34 @@ describe('password reset tokens', () => {
     await expect(resetPassword(d, { token: tokens[0]!, newPassword: `${STRONG_PASSWORD}-reset` }, ctxFrom(freshIp()))).rejects.toMatchObject({
       kind: 'invalid',
     });
+  });
+});
+
+describe('password reset request', () => {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  async function timed(f: () => Promise<unknown>): Promise<number> {
+    const t0 = performance.now();
+    await f();
+    return performance.now() - t0;
+  }
+
+  it('takes the same time whether or not the account exists (both padded to the floor)', async () => {
+    const floorMs = 1_000;
+    const { d, outbox } = resetDeps({ resetRequestMinMs: floorMs });
+    const email = freshEmail();
+    await signup(d, { email, password: STRONG_PASSWORD }, ctxFrom(freshIp()));
+    const known: number[] = [];
+    const unknown: number[] = [];
+    // Sequential on purpose: this measures durations, it counts nothing.
+    for (let i = 0; i < 3; i++) {
+      known.push(await timed(() => requestPasswordReset(d, email, ctxFrom(freshIp()))));
+      unknown.push(await timed(() => requestPasswordReset(d, freshEmail(), ctxFrom(freshIp()))));
+    }
+    expect(tokensFor(outbox, email)).toHaveLength(3);
+    // Lower bounds cannot flake; the ratio bound is generous (it fails only if the known path's work exceeds 2x the floor).
+    for (const ms of [...known, ...unknown]) expect(ms).toBeGreaterThanOrEqual(floorMs - 5);
+    const ratio = median(known) / median(unknown);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
   });
 });
