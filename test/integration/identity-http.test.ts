@@ -123,8 +123,9 @@ describe('sessions', () => {
       new UpdateCommand({
         TableName: tableName,
         Key: { pk: `T#user#${a.userId}`, sk: `SESSION#${fresh.body.session.id}` },
-        UpdateExpression: 'SET absoluteExpiry = :past',
-        ExpressionAttributeValues: { ':past': Date.now() - 1000 },
+        // Idle past the limit (3 days); absoluteExpiry is bound by the item's integrity digest, so editing it reads as forged (401).
+        UpdateExpression: 'SET lastSeenAt = :past',
+        ExpressionAttributeValues: { ':past': new Date(Date.now() - 4 * 24 * 3600_000).toISOString() },
       }),
     );
     const expired = await call('GET', '/api/v1/me', { token: fresh.body.token });
@@ -283,8 +284,9 @@ describe('session status (public)', () => {
       new UpdateCommand({
         TableName: tableName,
         Key: { pk: `T#user#${r.body.user.id}`, sk: `SESSION#${r.body.session.id}` },
-        UpdateExpression: 'SET absoluteExpiry = :past',
-        ExpressionAttributeValues: { ':past': Date.now() - 1000 },
+        // Idle past the limit (3 days); absoluteExpiry is bound by the item's integrity digest, so editing it reads as forged (401).
+        UpdateExpression: 'SET lastSeenAt = :past',
+        ExpressionAttributeValues: { ':past': new Date(Date.now() - 4 * 24 * 3600_000).toISOString() },
       }),
     );
     await sleep(5_100); // past the per-container decision cache
