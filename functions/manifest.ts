@@ -83,7 +83,7 @@ export const functions = {
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
-  backup: { entry: 'backup/backup', needs: ['table', 'backupBucket'], calls: ['dynamodb:Scan', 's3:PutObject'], timeoutSeconds: 900, memoryMb: 1024 },
+  backup: { entry: 'backup/backup', needs: ['table', 'backupBucket'], calls: ['dynamodb:Scan', 's3:PutObject', 's3:AbortMultipartUpload'], timeoutSeconds: 900, memoryMb: 1024 },
 } as const satisfies Record<string, FunctionDef>;
 
 export type FunctionId = keyof typeof functions;

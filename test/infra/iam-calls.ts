@@ -188,7 +188,7 @@ export function grantedActions(template: Template, roleLogicalId: string): strin
     const viaService = s.Condition?.StringEquals?.['kms:ViaService'] as string | { 'Fn::Join': [string, unknown[]] } | undefined;
     const host = typeof viaService === 'object' ? viaService['Fn::Join'][1][0] : viaService;
     if (viaService !== undefined && typeof host !== 'string') throw new Error(`iam-calls: unreadable kms:ViaService ${JSON.stringify(viaService)}`);
-    const service = host?.split('.')[0];
+    const service = typeof host === 'string' ? host.split('.')[0] : undefined;
     for (const a of list(s.Action)) out.add(service ? via(a, service) : a);
   }
   return [...out].sort();
