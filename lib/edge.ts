@@ -16,7 +16,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import { CONTENT_SECURITY_POLICY } from './edge-policy';
-import { ORIGIN_HEADER } from '../functions/http/origin';
+import { ORIGIN_HEADER, VIEWER_IP_HEADER } from '../functions/http/origin';
 import { REPO_ROOT } from './function';
 
 /** Header CloudFront adds to every API request (functions/http/origin.ts checks it). */
@@ -32,6 +32,20 @@ export const SPA_ROUTING_CODE = `function handler(event) {
   if (uri.indexOf('.', lastSlash) === -1) {
     request.uri = '/index.html';
   }
+  return request;
+}`;
+
+/**
+ * Viewer-request function of `/api/*`: the viewer's IP for per-IP limits and audit
+ * (functions/http/origin.ts `clientIp`). Behind CloudFront the API sees the edge's address.
+ * CloudFront-Viewer-Address cannot be used: only origin request policies that also forward
+ * the viewer's Host (refused by API Gateway) or that cannot forward Authorization add it, so
+ * the IP travels in a header of ours that AllViewerExceptHostHeader forwards. Set on every
+ * request, so a client-sent value never survives.
+ */
+export const API_VIEWER_IP_CODE = `function handler(event) {
+  var request = event.request;
+  request.headers['${VIEWER_IP_HEADER}'] = { value: event.viewer.ip };
   return request;
 }`;
 
@@ -129,6 +143,12 @@ export class FlarevaultEdge extends Construct {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
     });
 
+    const apiViewerIp = new cloudfront.Function(this, 'ApiViewerIp', {
+      comment: 'Puts the viewer IP in the API request, overwriting any client value',
+      code: cloudfront.FunctionCode.fromInline(API_VIEWER_IP_CODE),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+    });
+
     const apiOrigin = new origins.HttpOrigin(props.apiOriginDomain, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
@@ -158,6 +178,7 @@ export class FlarevaultEdge extends Construct {
           originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
           responseHeadersPolicy: headers,
           compress: true,
+          functionAssociations: [{ function: apiViewerIp, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
         },
       },
       // Only meaningful with a custom certificate (the *.cloudfront.net default certificate is fixed).

@@ -18,7 +18,7 @@ import { DomainError } from '../errors';
 import { type FunctionId, routesOf } from '../manifest';
 import { logger } from '../observability/logger';
 import type { Authenticator, Principal, RequestMeta } from './auth';
-import { verifyOrigin } from './origin';
+import { clientIp, verifyOrigin } from './origin';
 import { parseRequest } from './parse';
 import { internalProblem, problemFromDomainError, problemResponse } from './problem';
 import { routeKey, type RouteDef } from './route';
@@ -64,7 +64,7 @@ export interface HttpFunctionOptions {
 function requestMeta(event: APIGatewayProxyEventV2): RequestMeta {
   return {
     requestId: event.requestContext?.requestId ?? 'unknown',
-    ip: event.requestContext?.http?.sourceIp ?? '0.0.0.0',
+    ip: clientIp(event, loadEnv(['edge']).ORIGIN_VERIFY_SECRET),
     userAgent: (event.headers?.['user-agent'] ?? '').slice(0, 512),
   };
 }

@@ -9,6 +9,7 @@ import { Duration } from 'aws-cdk-lib';
 import { functions, queueConsumers, routes, schedules } from '../../functions/manifest';
 import type { FunctionDef } from '../../functions/manifest';
 import { routeKey } from '../../functions/http/route';
+import { VIEWER_IP_HEADER } from '../../functions/http/origin';
 import { TIER_LIMITS, TIERS } from '../../functions/tiers';
 import { CONTENT_SECURITY_POLICY, ORIGIN_VERIFY_HEADER } from '../../lib/edge';
 import { expectedEnvNames } from '../../lib/function';
@@ -293,7 +294,7 @@ describe('edge', () => {
       AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
       ViewerProtocolPolicy: 'https-only',
     });
-    expect(behaviour.FunctionAssociations).toBeUndefined();
+    expect(behaviour.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: expect.anything() }]);
     const origin = cfg.Origins.find((o: any) => o.Id === behaviour.TargetOriginId);
     expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
     expect(JSON.stringify(origin.DomainName)).toContain(logicalIdOf(dev, dev.stack.api.httpApi));
@@ -305,6 +306,20 @@ describe('edge', () => {
     });
     const secret = Object.values(resourcesOf(t, 'AWS::SecretsManager::Secret'))[0]!.Properties as any;
     expect(secret.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
+  });
+
+  test("/api/* carries the viewer's IP in the edge header, overwriting any client value (AllViewerExceptHostHeader forwards it)", () => {
+    const behaviour = dist().DistributionConfig.CacheBehaviors.find((b: any) => b.PathPattern === '/api/*');
+    const fnId = behaviour.FunctionAssociations[0].FunctionARN['Fn::GetAtt'][0];
+    const cfFunction = resourcesOf(t, 'AWS::CloudFront::Function')[fnId]!.Properties as any;
+    expect(cfFunction.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    // The deployed code, run on CloudFront Functions' event shape.
+    const handler = new Function(`${cfFunction.FunctionCode}; return handler;`)() as (e: unknown) => { headers: Record<string, { value: string }> };
+    for (const ip of ['198.51.100.10', '2001:db8::1']) {
+      const spoofed = { [VIEWER_IP_HEADER]: { value: '6.6.6.6' }, 'x-forwarded-for': { value: '6.6.6.7' } };
+      const request = handler({ viewer: { ip }, request: { method: 'POST', uri: '/api/v1/auth/login', headers: spoofed } });
+      expect(request.headers[VIEWER_IP_HEADER]).toEqual({ value: ip });
+    }
   });
 
   test('security headers: strict CSP, 2-year HSTS with preload, nosniff, referrer policy, DENY framing', () => {
