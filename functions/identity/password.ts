@@ -2,7 +2,8 @@
 import { userTenant } from '../crypto/tenant';
 import { DomainError } from '../errors';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
-import { ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
+import { getCredential, withIntegrity } from './credential-integrity';
+import { ResetCredential, ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
 import { findUserIdByEmail } from './accounts';
 import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
 import { revokeAllSessions } from './sessions';
@@ -68,7 +69,7 @@ async function mailResetLink(deps: IdentityDeps, email: string, ctx: RequestCont
   const id = newId();
   const { token, secretHash } = mintToken('reset', userId, id);
   const now = deps.now();
-  await deps.repo.create(tenant, ResetEntity, resetSk(id), { secretHash, createdAt: iso(now), passwordRevision: user.passwordRevision ?? 0 }, {
+  await deps.repo.create(tenant, ResetEntity, resetSk(id), withIntegrity(ResetCredential, { secretHash, createdAt: iso(now), passwordRevision: user.passwordRevision ?? 0 }), {
     ttl: Math.ceil((now + deps.config.resetTokenMs) / 1000),
   });
   const link = `${deps.config.publicUrl.replace(/\/$/, '')}/reset-password#token=${encodeURIComponent(token)}`;
@@ -92,7 +93,7 @@ export async function resetPassword(deps: IdentityDeps, input: { token: string; 
   const parsed = parseToken(input.token);
   if (!parsed || parsed.kind !== 'reset') throw invalid();
   const tenant = userTenant(parsed.userId);
-  const reset = await deps.repo.get(tenant, ResetEntity, resetSk(parsed.id));
+  const reset = await getCredential(deps.repo, tenant, ResetCredential, resetSk(parsed.id));
   if (!reset || !secretMatches(parsed.secret, reset.secretHash)) throw invalid();
   const user = await deps.repo.get(tenant, UserEntity, USER_SK);
   // A link mailed before the last password change or reset is dead.
