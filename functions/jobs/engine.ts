@@ -290,7 +290,7 @@ interface BuiltPlan {
 async function writePlan(
   deps: JobsDeps,
   actor: Actor,
-  base: { kind: JobKind; accountId: string; params: unknown; revertOf: string | null },
+  base: { kind: JobKind; accountId: string; params: unknown; revertOf: string | null; jobId?: string },
   plan: BuiltPlan,
 ): Promise<JobRow> {
   const { userId } = actor;
@@ -310,7 +310,7 @@ async function writePlan(
     });
   }
   const now = deps.now();
-  const jobId = newJobId(now, () => rand(9));
+  const jobId = base.jobId ?? newJobId(now, () => rand(9));
   const summaries = plan.zonePlans.map((z) => summarize(z, plan.threshold));
   const rows: Array<{ entity: typeof ChunkEntity | typeof PageEntity; sk: string; attrs: Record<string, unknown> }> = [];
   let seq = 0;
@@ -1038,7 +1038,7 @@ export async function revertJob(deps: JobsDeps, actor: Actor, jobId: string): Pr
   if (ACTIVE_STATUSES.includes(job.status) || job.status === 'planned') {
     throw new DomainError('conflict', `A ${job.status} job cannot be reverted; wait for it to finish or cancel it`, { code: 'job-active' });
   }
-  if (job.revertedBy) throw new DomainError('conflict', `The job was already reverted by job ${job.revertedBy}`, { code: 'job-reverted', extra: { revertedBy: job.revertedBy } });
+  if (job.revertedBy) throw alreadyReverted(job.revertedBy);
   if (job.done === 0) throw new DomainError('conflict', 'The job applied no change; there is nothing to revert', { code: 'nothing-to-revert' });
   const chunks = await loadChunks(deps, actor.userId, jobId);
   const inverse = new Map<string, ZonePlanItem[]>();
@@ -1051,6 +1051,27 @@ export async function revertJob(deps: JobsDeps, actor: Actor, jobId: string): Pr
     });
   }
   if (inverse.size === 0) throw new DomainError('conflict', 'None of the applied changes can be reverted (cache purges cannot)', { code: 'nothing-to-revert' });
+  // Claim the job for this revert before planning it, so concurrent reverts create one job.
+  const revertJobId = newJobId(deps.now(), () => rand(9));
+  if (!(await deps.store.claimRevert(actor.userId, jobId, revertJobId))) {
+    const current = await loadJob(deps, actor.userId, jobId);
+    if (current.revertedBy) throw alreadyReverted(current.revertedBy);
+    throw new DomainError('conflict', `A ${current.status} job cannot be reverted; wait for it to finish or cancel it`, { code: 'job-active' });
+  }
+  try {
+    return await planRevert(deps, actor, job, inverse, revertJobId);
+  } catch (e) {
+    // The revert job was not created: free the claim so the revert can be asked for again.
+    await deps.store.releaseRevert(actor.userId, jobId, revertJobId);
+    throw e;
+  }
+}
+
+const alreadyReverted = (by: string) => new DomainError('conflict', `The job was already reverted by job ${by}`, { code: 'job-reverted', extra: { revertedBy: by } });
+
+/** The revert job (id claimed already): live state read again, changed records planned as skipped. */
+async function planRevert(deps: JobsDeps, actor: Actor, job: JobRow, inverse: Map<string, ZonePlanItem[]>, revertJobId: string): Promise<JobView> {
+  const jobId = job.jobId;
   const cf = await deps.connect(actor.userId, job.accountId);
   const zoneById = new Map(job.zones.map((z) => [z.zoneId, z]));
   const settingsKeys: Record<string, unknown> = {};
@@ -1084,10 +1105,14 @@ export async function revertJob(deps: JobsDeps, actor: Actor, jobId: string): Pr
   } catch (e) {
     throw upstream(e);
   }
-  const created = await writePlan(deps, actor, { kind: job.kind, accountId: job.accountId, params: { revertOf: jobId, settings: settingsKeys }, revertOf: jobId }, { zonePlans, threshold: 1 });
+  const created = await writePlan(
+    deps,
+    actor,
+    { kind: job.kind, accountId: job.accountId, params: { revertOf: jobId, settings: settingsKeys }, revertOf: jobId, jobId: revertJobId },
+    { zonePlans, threshold: 1 },
+  );
   // A revert is explicitly asked for: it never needs force.
   await deps.store.update(actor.userId, JobEntity, jobSk(created.jobId), { set: { needsForce: false } });
-  await deps.store.update(actor.userId, JobEntity, jobSk(jobId), { set: { revertedBy: created.jobId }, condition: 'attribute_not_exists(revertedBy) OR revertedBy = :null', values: { ':null': null } });
   return toView(await loadJob(deps, actor.userId, created.jobId), deps.now());
 }
 

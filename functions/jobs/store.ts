@@ -10,6 +10,7 @@ import { tenantKey, tenantPk, userTenant, type Tenant } from '../crypto/tenant';
 import { sealAttributes, type AnyEntity } from '../data/entity';
 import type { TableRef } from '../data/table';
 import { isConditionalCheckFailed, isTransactionCanceled, partitionItems } from '../data/table';
+import { jobSk, JobEntity } from './model';
 
 export type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -157,6 +158,29 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
           throw err;
         }
       }
+    },
+
+    /**
+     * Claim a finished job for one revert, before the revert job exists: sets `revertedBy` only
+     * while it is unset and the job is not planned or active. False when someone else claimed it.
+     */
+    async claimRevert(userId: string, jobId: string, revertJobId: string): Promise<boolean> {
+      const claimed = await this.update(userId, JobEntity, jobSk(jobId), {
+        set: { revertedBy: revertJobId },
+        condition: '(attribute_not_exists(revertedBy) OR revertedBy = :null) AND NOT (#st IN (:planned, :queued, :running))',
+        names: { '#st': 'status' },
+        values: { ':null': null, ':planned': 'planned', ':queued': 'queued', ':running': 'running' },
+      });
+      return !!claimed;
+    },
+
+    /** Undo a claim whose revert job could not be planned (only the claimant's own claim). */
+    async releaseRevert(userId: string, jobId: string, revertJobId: string): Promise<void> {
+      await this.update(userId, JobEntity, jobSk(jobId), {
+        set: { revertedBy: null },
+        condition: 'revertedBy = :mine',
+        values: { ':mine': revertJobId },
+      });
     },
 
     activePointer(userId: string, jobId: string, create: boolean): TxItem {
