@@ -17,15 +17,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 let stack: Stack | undefined;
 let stopping = false;
+let stoppingSince = 0;
 
-function shutdown(signal: string): void {
+function shutdown(reason: string): void {
+  // Ctrl-C reaches us twice: from the terminal (the whole process group) and forwarded by npm.
+  if (stopping && Date.now() - stoppingSince < 1000) return;
   if (stopping || !stack) {
-    // Second signal, or still starting: exit now; the 'exit' hook in lib/local/dynamodb.ts kills the JVM.
-    console.log(`\nflarevault: ${signal}, exiting now`);
+    // Second signal, or still starting: exit now; the 'exit' hooks kill the JVM and release the data dir lock.
+    console.log(`\nflarevault: ${reason}, exiting now`);
     process.exit(130);
   }
   stopping = true;
-  console.log(`\nflarevault: ${signal}, stopping…`);
+  stoppingSince = Date.now();
+  console.log(`\nflarevault: ${reason}, stopping…`);
   removeRuntimeEnv();
   stack.stop().then(
     () => {
@@ -40,6 +44,17 @@ function shutdown(signal: string): void {
 }
 // Installed before anything starts, so Ctrl-C during start-up leaves no Java behind either.
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+/*
+ * A SIGTERM/SIGINT sent to `npm start` alone (a supervisor, an IDE) is forwarded by npm to its
+ * `sh -c`, which dies without passing it on. We are then re-parented: stop as if signalled.
+ */
+const launcher = process.ppid;
+const launcherWatch = setInterval(() => {
+  if (process.ppid === launcher) return;
+  clearInterval(launcherWatch);
+  shutdown('launcher exited');
+}, 250);
+launcherWatch.unref();
 
 async function main(): Promise<void> {
   const t0 = Date.now();

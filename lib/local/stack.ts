@@ -22,6 +22,7 @@ import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import type { LocalFauxqs } from './fauxqs';
 import type { Gateway } from './gateway';
 import type { LocalKms } from './kms';
+import { acquireDataDirLock } from './lock';
 import { watchOutbox } from './outbox-log';
 import type { CloudflareSandbox } from './cloudflare';
 import type { HandlerResolver } from './lambda';
@@ -58,7 +59,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   /**
    * true: DynamoDB on disk (dataDir/dynamodb), KMS master key in dataDir/kms-master.key,
-   * S3 objects mirrored to dataDir/s3. false: all in memory (tests). @default true
+   * S3 objects mirrored to dataDir/s3, and dataDir/stack.lock held while running (one stack per
+   * data dir). false: all in memory (tests). @default true
    */
   persist?: boolean;
   /** false disables the timers; `scale` divides every period. @default { scale: 1 } */
@@ -242,6 +244,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   if (persist) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Before the JVM: a second stack must not open the same database file.
+  const lock = persist ? acquireDataDirLock(dataDir) : undefined;
+  if (lock) stoppers.push(async () => lock.release());
   const outboxDir = join(dataDir, 'outbox');
   mkdirSync(outboxDir, { recursive: true, mode: 0o700 });
 
@@ -318,6 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw e;
     });
     stoppers.push(gateway.stop);
+    lock?.setUrl(gateway.url);
     env = buildLocalEnv({
       region,
       tableName: LOCAL_TABLE_NAME,
