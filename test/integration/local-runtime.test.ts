@@ -527,6 +527,10 @@ describe('env contract', () => {
     expect(process.env.STAGE).toBe('local');
     expect(localStackEnv().originVerifySecret.length).toBeGreaterThanOrEqual(32);
   });
+
+  it("the test stack's outbox is its own, not the developer's .flarevault/outbox (which npm start prints)", () => {
+    expect(process.env.MAIL_OUTBOX_DIR!.startsWith(join(__dirname, '..', '..', '.flarevault'))).toBe(false);
+  });
 });
 
 describe('process hygiene', () => {

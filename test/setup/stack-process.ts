@@ -7,7 +7,15 @@
  * on failure `FLAREVAULT_STACK_FAILED <message>` and exit 1. Stops on
  * SIGTERM/SIGINT or when stdin closes (the parent died), so no Java is left.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLocalStack } from '../../lib/local/stack';
+
+// The stack keeps its data in memory, but mail lands in <dataDir>/outbox: a folder of this run's own,
+// not the developer's .flarevault/outbox (which a running `npm start` prints).
+const ownDataDir = process.env.FLAREVAULT_TEST_DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'flarevault-test-'));
+if (ownDataDir) process.on('exit', () => rmSync(ownDataDir, { recursive: true, force: true }));
 
 // Until the stack is up, a signal or a closed stdin exits at once (the 'exit' hook kills the JVM).
 const early = () => process.exit(1);
@@ -21,7 +29,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     port: 0,
     persist: false,
-    dataDir: process.env.FLAREVAULT_TEST_DATA_DIR,
+    dataDir: process.env.FLAREVAULT_TEST_DATA_DIR ?? ownDataDir,
     schedules: false,
     pollers: { waitTimeSeconds: 1 },
     visibilityTimeoutSeconds: visibility ? Number(visibility) : undefined,
