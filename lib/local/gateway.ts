@@ -21,6 +21,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { routes as manifestRoutes } from '../../functions/manifest';
 import { routeKey, type RouteDef } from '../../functions/http/route';
+import { ORIGIN_HEADER, VIEWER_IP_HEADER } from '../../functions/http/origin';
 import { LOCAL_ACCOUNT_ID } from './kms';
 import { invokeFunction, LambdaTimeoutError, moduleHandlerResolver, type HandlerResolver } from './lambda';
 
@@ -158,7 +159,9 @@ export function buildHttpApiEvent(input: BuildEventInput): APIGatewayProxyEventV
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   // What CloudFront (origin custom header) and API Gateway add on the way in.
-  headers['x-origin-verify'] = input.originVerifySecret;
+  headers[ORIGIN_HEADER] = input.originVerifySecret;
+  // The /api/* viewer-request function (lib/edge.ts) overwrites this with the viewer's address.
+  headers[VIEWER_IP_HEADER] = input.sourceIp;
   headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${input.sourceIp}` : input.sourceIp;
   headers['x-forwarded-proto'] ??= 'http';
   headers['x-forwarded-port'] ??= (headers.host ?? '').split(':')[1] ?? '80';

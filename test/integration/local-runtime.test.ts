@@ -15,6 +15,7 @@ import { envVarNames } from '../../functions/config/env';
 import { outboxMailer } from '../../functions/mail/outbox';
 import { functions, routes, type Need } from '../../functions/manifest';
 import type { RouteDef } from '../../functions/http/route';
+import { clientIp, VIEWER_IP_HEADER } from '../../functions/http/origin';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb';
 import { SECURITY_HEADERS, startGateway, type Gateway } from '../../lib/local/gateway';
 import { startKms, type LocalKms } from '../../lib/local/kms';
@@ -162,6 +163,12 @@ describe('gateway (CloudFront + HTTP API v2)', () => {
       req.end(body);
     });
   }
+
+  it('sets the viewer-IP header from the socket, as the CloudFront function does (a client value is overwritten)', async () => {
+    await raw('GET', '/api/v1/plain', { [VIEWER_IP_HEADER]: '203.0.113.9' });
+    expect(lastEvent!.headers[VIEWER_IP_HEADER]).toBe('127.0.0.1');
+    expect(clientIp(lastEvent!, secret)).toBe('127.0.0.1');
+  });
 
   it('builds a payload v2.0 event and writes back the v2 result', async () => {
     const r = await raw('GET', '/api/v1/jobs/j%201?b=2&a=1&a=3&empty=', {
