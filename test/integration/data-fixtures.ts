@@ -12,6 +12,8 @@ import { userTenant, workspaceTenant, type Tenant } from '../../functions/crypto
 import { createDataLayer, type DataLayer } from '../../functions/data/index';
 import { partitionItems, type TableRef } from '../../functions/data/table';
 import { tableDefinition } from '../../lib/local/table-schema';
+import { DEFAULT_IDENTITY_CONFIG, type IdentityConfig, type IdentityDeps } from '../../functions/identity/deps';
+import type { MailMessage } from '../../functions/mail/mailer';
 
 function need(name: string): string {
   const v = process.env[name];
@@ -87,3 +89,21 @@ export async function putRaw(table: TableRef, items: Record<string, unknown>[]):
     );
   }
 }
+
+/**
+ * Identity ports on the shared table, for calling identity domain functions
+ * directly. `sent` receives every mail (default: dropped).
+ */
+export function identityDeps(opts: { now?: () => number; sent?: MailMessage[]; config?: Partial<IdentityConfig> } = {}): IdentityDeps {
+  const dl = layer();
+  return {
+    repo: dl.repo,
+    table: dl.table,
+    blind: dl.blind,
+    audit: dl.audit,
+    mailer: { send: async (m) => void opts.sent?.push(m) },
+    now: opts.now ?? Date.now,
+    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1', ...opts.config },
+  };
+}
+

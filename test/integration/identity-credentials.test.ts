@@ -12,26 +12,18 @@ import { DomainError } from '../../functions/errors';
 import { signup } from '../../functions/identity/accounts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../../functions/identity/api-keys';
 import { createAuthenticator } from '../../functions/identity/authenticate';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps, type RequestContext } from '../../functions/identity/deps';
+import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
 import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password';
 import { revokeAllSessions } from '../../functions/identity/sessions';
 import { hashSecret, newId } from '../../functions/identity/tokens';
 import { call, signUpWithToken, STRONG_PASSWORD, uniqueEmail } from '../support/http';
-import { layer, mainTable } from './data-fixtures';
+import { identityDeps, mainTable } from './data-fixtures';
 
 const NEW_PASSWORD = 'copper-Meadow-orbit-58-window';
 
 function deps(now: () => number = Date.now, mail: string[] = []): IdentityDeps {
-  const dl = layer();
-  return {
-    repo: dl.repo,
-    table: dl.table,
-    blind: dl.blind,
-    audit: dl.audit,
-    mailer: { send: async (m) => void mail.push(m.text) },
-    now,
-    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1' },
-  };
+  const d = identityDeps({ now });
+  return { ...d, mailer: { send: async (m) => void mail.push(m.text) } };
 }
 
 const ctx = (): RequestContext => ({ requestId: `req-${randomBytes(4).toString('hex')}`, ip: `192.0.2.${randomBytes(1)[0]}-${randomBytes(4).toString('hex')}`, userAgent: 'jest' });

@@ -1,29 +1,19 @@
 /** Password reset rules, through the domain functions on DynamoDB Local and the local KMS. */
 import { randomBytes } from 'node:crypto';
 import { login, signup } from '../../functions/identity/accounts';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps, type RequestContext } from '../../functions/identity/deps';
+import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
 import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password';
 import type { MailMessage } from '../../functions/mail/mailer';
 import { STRONG_PASSWORD } from '../support/http';
-import { layer } from './data-fixtures';
+import { identityDeps } from './data-fixtures';
 
 const ctxFrom = (ip: string): RequestContext => ({ requestId: `req-${randomBytes(4).toString('hex')}`, ip, userAgent: 'jest' });
 const freshIp = () => `192.0.2.${randomBytes(1)[0]}-${randomBytes(6).toString('hex')}`;
 const freshEmail = () => `reset-${randomBytes(6).toString('hex')}@example.com`;
 
 function resetDeps(config: Partial<IdentityDeps['config']> = {}) {
-  const dl = layer();
   const outbox: MailMessage[] = [];
-  const d: IdentityDeps = {
-    repo: dl.repo,
-    table: dl.table,
-    blind: dl.blind,
-    audit: dl.audit,
-    mailer: { send: async (m) => void outbox.push(m) },
-    now: Date.now,
-    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1', ...config },
-  };
-  return { d, outbox };
+  return { d: identityDeps({ sent: outbox, config }), outbox };
 }
 
 /** The reset tokens mailed to `email`, oldest first. */

@@ -5,28 +5,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { signup, SIGNUPS_PER_IP_PER_HOUR } from '../../functions/identity/accounts';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps, type RequestContext } from '../../functions/identity/deps';
+import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
 import { resetPassword, RESET_ATTEMPTS_PER_IP_PER_HOUR } from '../../functions/identity/password';
 import { call, STRONG_PASSWORD, uniqueEmail } from '../support/http';
-import { layer } from './data-fixtures';
+import { identityDeps } from './data-fixtures';
 
 const ctxFrom = (ip: string): RequestContext => ({ requestId: `req-${randomBytes(4).toString('hex')}`, ip, userAgent: 'jest' });
 const freshIp = () => `198.18.0.${randomBytes(1)[0]}-${randomBytes(6).toString('hex')}`;
 /** Strong by any measure, and longer than the contract allows. */
 const oversized = (n: number) => `${STRONG_PASSWORD}-${randomBytes(n).toString('base64url')}`.slice(0, n);
 
-function deps(): IdentityDeps {
-  const dl = layer();
-  return {
-    repo: dl.repo,
-    table: dl.table,
-    blind: dl.blind,
-    audit: dl.audit,
-    mailer: { send: async () => undefined },
-    now: Date.now,
-    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1' },
-  };
-}
+const deps = (): IdentityDeps => identityDeps();
 
 const kindOf = (p: Promise<unknown>) =>
   p.then(

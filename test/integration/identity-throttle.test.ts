@@ -2,30 +2,19 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { login, signup } from '../../functions/identity/accounts';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps, type RequestContext } from '../../functions/identity/deps';
+import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
 import { confirmTotp, disableTotp, enrollTotp } from '../../functions/identity/mfa';
 import { changePassword } from '../../functions/identity/password';
 import { verifyPassword } from '../../functions/identity/passwords';
 import { ACCOUNT_FREE_FAILURES, countApiRequest, countPerIp, delaySeconds, IP_FREE_FAILURES } from '../../functions/identity/throttle';
 import { DomainError } from '../../functions/errors';
 import { STRONG_PASSWORD } from '../support/http';
-import { layer } from './data-fixtures';
+import { identityDeps } from './data-fixtures';
 
 const totpAt = (secret: string, ms: number) =>
   new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
 
-function deps(now: () => number): IdentityDeps {
-  const dl = layer();
-  return {
-    repo: dl.repo,
-    table: dl.table,
-    blind: dl.blind,
-    audit: dl.audit,
-    mailer: { send: async () => undefined },
-    now,
-    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'http://127.0.0.1' },
-  };
-}
+const deps = (now: () => number): IdentityDeps => identityDeps({ now });
 
 it('allows `limit` actions per address per window, then 429 with Retry-After until the next window', async () => {
   let t = Date.UTC(2026, 10, 22, 10, 0, 0);

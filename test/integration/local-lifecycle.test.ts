@@ -13,17 +13,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireDataDirLock, LOCK_FILE } from '../../lib/local/lock';
+import { isAlive } from '../support/process';
 
 const ROOT = join(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+
 const ppidOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
 
 /** Every process below `root` (Linux /proc). */
@@ -86,8 +80,8 @@ async function startStack(dataDir: string): Promise<Started> {
 
 async function allGone(pids: number[], withinMs: number): Promise<number[]> {
   const end = Date.now() + withinMs;
-  while (pids.some(alive) && Date.now() < end) await sleep(100);
-  return pids.filter(alive);
+  while (pids.some(isAlive) && Date.now() < end) await sleep(100);
+  return pids.filter(isAlive);
 }
 
 afterAll(() => {
@@ -135,7 +129,7 @@ describe('npm run dev (npm → sh -c exec → node bin/local.ts → java)', () =
     expect(await second.exited).not.toBe(0);
     expect(second.output()).toContain(`another local stack (pid ${first.stackPid}, ${first.url}) is using ${dataDir}`);
     expect(second.output()).not.toMatch(/dynamodb +http/); // refused before a second JVM touched the database
-    expect(alive(first.jvmPid)).toBe(true);
+    expect(isAlive(first.jvmPid)).toBe(true);
 
     process.kill(first.child.pid!, 'SIGTERM');
     expect(await allGone([first.child.pid!, ...tree], 20_000)).toEqual([]);

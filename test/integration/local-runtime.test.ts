@@ -26,15 +26,9 @@ import { startSchedules } from '../../lib/local/schedules';
 import { allNeeds, buildLocalEnv } from '../../lib/local/stack';
 import { apiUrl, awsClientConfig, baseUrl, localStackEnv } from '../setup/env';
 import { call, signUpWithToken } from '../support/http';
+import { isAlive } from '../support/process';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -543,7 +537,7 @@ describe('env contract', () => {
 describe('process hygiene', () => {
   it('the global stack JVM is alive during the run', () => {
     console.log(`global setup: local stack ready in ${process.env.FLAREVAULT_STACK_STARTUP_MS} ms`);
-    expect(alive(localStackEnv().dynamodbPid)).toBe(true);
+    expect(isAlive(localStackEnv().dynamodbPid)).toBe(true);
   });
 
   it('a clear error when Java is missing', async () => {
@@ -566,12 +560,12 @@ describe('process hygiene', () => {
       });
       child.once('exit', (code) => rej(new Error(`stack exited early (${code})`)));
     });
-    expect(alive(ready.dynamodbPid)).toBe(true);
+    expect(isAlive(ready.dynamodbPid)).toBe(true);
     expect((await fetch(`${ready.url}/api/nope`)).status).toBe(404);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
-    await until(() => !alive(ready.dynamodbPid), 5_000, 'JVM gone');
-    expect(alive(ready.dynamodbPid)).toBe(false);
+    await until(() => !isAlive(ready.dynamodbPid), 5_000, 'JVM gone');
+    expect(isAlive(ready.dynamodbPid)).toBe(false);
   });
 });
