@@ -1,7 +1,7 @@
 /** Accounts, sessions, MFA, API keys, passwords, audit log and the local mail outbox. */
 import { loadEnv } from '../config/env';
 import * as c from '../contracts/identity';
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import { clearSessionCookie, sessionCookie } from '../http/cookies';
 import { bind, httpFunction, type Reply } from '../http/handler';

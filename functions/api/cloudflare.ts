@@ -1,5 +1,5 @@
 /** Cloudflare accounts, zones and DNS records (thin: parse → authorize → domain → HTTP). */
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import * as c from '../contracts/cloudflare';
 import { dataLayerFromEnv } from '../data';
 import { audit, connectAccount, listAccounts, removeAccount, verifyAccount, type Actor, type CloudflareDeps } from '../cloudflare/accounts';

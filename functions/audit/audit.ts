@@ -30,7 +30,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { openField, sealField, sealedVersion } from '../crypto/field';
 import type { Keyring } from '../crypto/keyring';
-import { tenantKey, tenantPk, type Tenant } from '../crypto/tenant';
+import { tenantKey, tenantPk, type Tenant } from '../tenancy/tenant';
 import type { CursorCodec } from '../data/cursor';
 import { isTransactionCanceled, partitionItems, type TableRef } from '../data/table';
 

@@ -75,9 +75,3 @@ export function resetClientsForTests(): void {
   for (const c of [ddb, kmsC, sqsC, s3C]) c?.destroy();
   ddb = doc = kmsC = sqsC = s3C = undefined;
 }
-
-/** Earlier names, kept as aliases. */
-export const dynamoClient = dynamoDb;
-export const kmsClient = kms;
-export const sqsClient = sqs;
-export const s3Client = s3;

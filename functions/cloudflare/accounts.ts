@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Audit } from '../audit/audit';
-import { userTenant, type Tenant } from '../crypto/tenant';
+import { userTenant, type Tenant } from '../tenancy/tenant';
 import type { Repository } from '../data/repository';
 import { DomainError } from '../errors';
 import { newId } from '../identity/tokens';

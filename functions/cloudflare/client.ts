@@ -38,7 +38,7 @@
  */
 import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'cloudflare';
 import { loadEnv } from '../config/env';
-import type { Tenant } from '../crypto/tenant';
+import type { Tenant } from '../tenancy/tenant';
 import type { Repository, Stored } from '../data/repository';
 import { DomainError, type DomainErrorKind } from '../errors';
 import { logger } from '../observability/logger';

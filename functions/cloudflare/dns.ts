@@ -12,7 +12,7 @@
  * `name.contains` / `content.contains`), `type` and `proxied` exactly; several filters are ANDed.
  * Zone search: `name=contains:<search>`. `batchLimit`: 200 on Free zones, 3,500 on paid plans.
  */
-import type { Tenant } from '../crypto/tenant';
+import type { Tenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import { withCloudflare, type Cloudflare, type CloudflarePorts } from './client';
 

@@ -28,7 +28,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
 import { DecryptionError } from './errors';
-import { tenantKey, type Tenant } from './tenant';
+import { tenantKey, type Tenant } from '../tenancy/tenant';
 
 export const FIELD_SCHEME = 'fv1';
 const IV_BYTES = 12;

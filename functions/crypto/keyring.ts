@@ -37,7 +37,7 @@ import { KeyNotFoundError } from './errors';
 import type { DataKey } from './field';
 import type { KeyWrapper } from './kms';
 import { TtlLru } from './lru';
-import { tenantKey, tenantPk, type Tenant } from './tenant';
+import { tenantKey, tenantPk, type Tenant } from '../tenancy/tenant';
 
 export interface KeyringStats {
   /** KMS calls made by this keyring (GenerateDataKey + Decrypt). */

@@ -18,7 +18,7 @@ import type { AnyEntity } from '../data/entity';
 import { isConditionalCheckFailed, partitionItems, type TableRef } from '../data/table';
 import { openField, sealField, sealedVersion, type DataKey } from './field';
 import type { Keyring } from './keyring';
-import { tenantPk, type Tenant } from './tenant';
+import { tenantPk, type Tenant } from '../tenancy/tenant';
 
 export async function rotateTenantKey(
   deps: { keyring: Keyring; audit: Pick<Audit, 'record'> },

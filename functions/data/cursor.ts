@@ -18,7 +18,7 @@
  */
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { BlindIndexer } from '../crypto/blind-index';
-import { tenantKey, tenantPk, type Tenant } from '../crypto/tenant';
+import { tenantKey, tenantPk, type Tenant } from '../tenancy/tenant';
 import { InvalidCursorError } from './errors';
 
 export const MAX_CURSOR_LENGTH = 2048;

@@ -18,7 +18,7 @@
 import type { Keyring } from '../crypto/keyring';
 import { openField, sealField, sealedVersion, type DataKey } from '../crypto/field';
 import { DecryptionError } from '../crypto/errors';
-import type { Tenant } from '../crypto/tenant';
+import type { Tenant } from '../tenancy/tenant';
 
 export interface Entity<T extends object> {
   /** Stored as `_e`; unique across the table. */

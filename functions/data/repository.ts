@@ -33,7 +33,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Keyring } from '../crypto/keyring';
-import { tenantKey, tenantPk, type Tenant } from '../crypto/tenant';
+import { tenantKey, tenantPk, type Tenant } from '../tenancy/tenant';
 import type { CursorCodec } from './cursor';
 import { openAttributes, RESERVED_ATTRIBUTES, sealAttributes, type AnyEntity, type Entity } from './entity';
 import { ConflictError } from './errors';

@@ -1,9 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Tenant } from '../tenancy/tenant';
 import type { Tier } from '../tiers';
 import type { RouteDef, Scope } from './route';
 
 /** Who is calling, derived from the credential alone. */
 export interface Principal {
+  /** The tenant this credential acts on (today the user's own). */
+  readonly tenant: Tenant;
+  /** The signed-in user (the member). */
   readonly userId: string;
   readonly tier: Tier;
   readonly credential: 'session' | 'api-key';

@@ -1,5 +1,5 @@
 /** Sign-up, sign-in (with the second factor and throttling) and the profile view. */
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import type { Tier } from '../tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';

@@ -5,7 +5,7 @@
  * slot item, taken in the same transaction as the key's create.
  */
 import { randomInt } from 'node:crypto';
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import { DomainError, notFound } from '../errors';
 import type { Scope } from '../http/route';
 import type { Tier } from '../tiers';

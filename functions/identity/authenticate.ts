@@ -9,7 +9,7 @@
  * never outlives the credential's own expiry.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import { TtlLru } from '../crypto/lru';
 import { DomainError } from '../errors';
 import type { Authenticator, Principal } from '../http/auth';
@@ -66,7 +66,7 @@ export function createAuthenticator(deps: IdentityDeps): Authenticator & { forge
       await touchSession(deps, parsed.userId, check.session);
       const { session } = check;
       return {
-        principal: { userId: parsed.userId, tier: check.user.tier, credential: 'session', credentialId: parsed.id, scopes: 'all' },
+        principal: { tenant: userTenant(parsed.userId), userId: parsed.userId, tier: check.user.tier, credential: 'session', credentialId: parsed.id, scopes: 'all' },
         expiresAt: Math.min(session.absoluteExpiry, Date.parse(session.lastSeenAt) + session.idleMs),
       };
     }
@@ -81,7 +81,7 @@ export function createAuthenticator(deps: IdentityDeps): Authenticator & { forge
     if (expiresAt <= deps.now()) throw unauthenticated('This API key has expired');
     await touchApiKey(deps, parsed.userId, key);
     return {
-      principal: { userId: parsed.userId, tier: user.tier, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes },
+      principal: { tenant, userId: parsed.userId, tier: user.tier, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes },
       expiresAt,
     };
   }

@@ -10,7 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
-import type { Tenant } from '../crypto/tenant';
+import type { Tenant } from '../tenancy/tenant';
 import type { Entity } from '../data/entity';
 import type { Repository, Stored } from '../data/repository';
 

@@ -1,7 +1,7 @@
 /** The ports every identity function takes: no globals, so tests wire real emulators directly. */
 import type { Audit } from '../audit/audit';
 import type { BlindIndexer } from '../crypto/blind-index';
-import type { Tenant } from '../crypto/tenant';
+import type { Tenant } from '../tenancy/tenant';
 import type { Repository } from '../data/repository';
 import type { TableRef } from '../data/table';
 import type { Mailer } from '../mail/mailer';

@@ -1,6 +1,6 @@
 /** TOTP enrolment, confirmation, disabling, and single-use recovery codes. */
 import { randomBytes } from 'node:crypto';
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import { auditEvent, type IdentityDeps, type RequestContext } from './deps';
 import { USER_SK, UserEntity, type UserItem } from './entities';

@@ -1,5 +1,5 @@
 /** Password change (needs the current one) and reset by a single-use mailed token. */
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { getCredential, withIntegrity } from './credential-integrity';

@@ -4,7 +4,7 @@
  * and it is inside both its absolute and idle limits. Expired sessions are
  * kept for a grace period so they answer 410 (data intact), not 401.
  */
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import { DomainError, notFound } from '../errors';
 import { limitsFor } from '../tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';

@@ -6,7 +6,7 @@
  * changed account (new version: re-verified, flagged, replaced) gets a fresh client.
  */
 import { cloudflareClient, resolveConnection, type CloudflarePorts } from '../cloudflare/client';
-import { userTenant } from '../crypto/tenant';
+import { userTenant } from '../tenancy/tenant';
 import type { TableRef } from '../data/table';
 import { cfApiFromSdk, type CfApi } from './cf';
 import { createBucketLimiter, tokenKeyHash } from './limiter';

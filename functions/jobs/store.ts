@@ -6,7 +6,7 @@
  */
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Keyring } from '../crypto/keyring';
-import { tenantKey, tenantPk, userTenant, type Tenant } from '../crypto/tenant';
+import { tenantKey, tenantPk, userTenant, type Tenant } from '../tenancy/tenant';
 import { sealAttributes, type AnyEntity } from '../data/entity';
 import type { TableRef } from '../data/table';
 import { isConditionalCheckFailed, isTransactionCanceled, partitionItems } from '../data/table';

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { openField, sealField, type FieldContext } from '../../functions/crypto/field';
 import { kmsKeyWrapperFromEnv } from '../../functions/crypto/kms';
-import { tenantPk, userTenant } from '../../functions/crypto/tenant';
+import { tenantPk, userTenant } from '../../functions/tenancy/tenant';
 import { defineEntity } from '../../functions/data/entity';
 import { createDataLayer } from '../../functions/data/index';
 import { tableFromEnv } from '../../functions/data/table';

@@ -9,7 +9,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { Template as TemplateOf } from 'aws-cdk-lib/assertions';
 import { BLIND_INDEX_CONTEXT } from '../../functions/crypto/blind-index';
 import { dekContext } from '../../functions/crypto/keyring';
-import { userTenant } from '../../functions/crypto/tenant';
+import { userTenant } from '../../functions/tenancy/tenant';
 import { functions } from '../../functions/manifest';
 import type { FlarevaultFunction } from '../../lib/function';
 import { functionBundles } from './bundles';

@@ -7,7 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { auditSk } from '../../functions/audit/audit';
 import { listAuditEvents } from '../../functions/contracts/identity';
-import { tenantPk, userTenant } from '../../functions/crypto/tenant';
+import { tenantPk, userTenant } from '../../functions/tenancy/tenant';
 import { layer, mainTable } from './data-fixtures';
 import { inProcessFunction } from './in-process';
 import { call, signUpWithToken } from '../support/http';

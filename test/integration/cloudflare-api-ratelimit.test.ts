@@ -12,7 +12,7 @@ import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/
 import { connectAccount, listAccounts, verifyAccount, type Actor, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { withCloudflare } from '../../functions/cloudflare/client';
 import { listZones } from '../../functions/cloudflare/dns';
-import { userTenant } from '../../functions/crypto/tenant';
+import { userTenant } from '../../functions/tenancy/tenant';
 import { DomainError } from '../../functions/errors';
 import { freshUser, layer } from './data-fixtures';
 

@@ -1,7 +1,7 @@
 /** Audit trail against DynamoDB Local + local KMS: chain, concurrency, tamper detection, encryption, paging. */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { auditSk, AUDIT_HEAD_SK } from '../../functions/audit/audit';
-import { tenantPk } from '../../functions/crypto/tenant';
+import { tenantPk } from '../../functions/tenancy/tenant';
 import { InvalidCursorError } from '../../functions/data/errors';
 import { freshUser, freshWorkspace, layer, mainTable, partition } from './data-fixtures';
 

@@ -8,7 +8,7 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { KMSClient } from '@aws-sdk/client-kms';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { kmsKeyWrapper, type KeyWrapper } from '../../functions/crypto/kms';
-import { userTenant, workspaceTenant, type Tenant } from '../../functions/crypto/tenant';
+import { userTenant, workspaceTenant, type Tenant } from '../../functions/tenancy/tenant';
 import { createDataLayer, type DataLayer } from '../../functions/data/index';
 import { partitionItems, type TableRef } from '../../functions/data/table';
 import { tableDefinition } from '../../lib/local/table-schema';

@@ -9,7 +9,7 @@ import { DecryptionError, KeyNotFoundError } from '../../functions/crypto/errors
 import { sealedVersion } from '../../functions/crypto/field';
 import { keySk } from '../../functions/crypto/keyring';
 import { reencryptTenant, rotateTenantKey } from '../../functions/crypto/rotation';
-import { tenantKey, tenantPk } from '../../functions/crypto/tenant';
+import { tenantKey, tenantPk } from '../../functions/tenancy/tenant';
 import { defineEntity } from '../../functions/data/entity';
 import { ConflictError, InvalidCursorError } from '../../functions/data/errors';
 import { freshUser, layer, mainTable, partition, putRaw, scratchTable } from './data-fixtures';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/cloudflare';
 import { removeAccount } from '../../functions/cloudflare/accounts';
 import { cfAccountSk, CloudflareAccountEntity } from '../../functions/cloudflare/entities';
-import { userTenant } from '../../functions/crypto/tenant';
+import { userTenant } from '../../functions/tenancy/tenant';
 import { createConnectionCache } from '../../functions/jobs/connections';
 import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';

@@ -10,7 +10,7 @@
  * sensitive value.
  */
 import { rotateTenantKey } from '../../functions/crypto/rotation';
-import type { Tenant } from '../../functions/crypto/tenant';
+import type { Tenant } from '../../functions/tenancy/tenant';
 import { defineEntity } from '../../functions/data/entity';
 import type { DataLayer } from '../../functions/data/index';
 import { signup } from '../../functions/identity/accounts';
@@ -23,7 +23,7 @@ import { Secret, TOTP } from 'otpauth';
 import { startCloudflareSandbox } from '../../lib/local/cloudflare';
 import { connectAccount, listAccounts, removeAccount, verifyAccount, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { createRecord, exportZone, listRecords, listZones, updateRecord } from '../../functions/cloudflare/dns';
-import { userTenant } from '../../functions/crypto/tenant';
+import { userTenant } from '../../functions/tenancy/tenant';
 import type { CfApi } from '../../functions/jobs/cf';
 import { applyJob, cancelJob, DEFAULT_JOBS_CONFIG, listItems, planJob, processChunk, type JobsDeps } from '../../functions/jobs/engine';
 import { createJobStore } from '../../functions/jobs/store';

@@ -8,7 +8,7 @@ import { DecryptionError } from '../../functions/crypto/errors';
 import { isSealed, openField, sealField, sealedVersion, type DataKey, type FieldContext } from '../../functions/crypto/field';
 import { normaliseForIndex } from '../../functions/crypto/blind-index';
 import { TtlLru } from '../../functions/crypto/lru';
-import { parseTenantKey, tenantKey, tenantPk, userTenant, workspaceTenant, type Tenant } from '../../functions/crypto/tenant';
+import { parseTenantKey, tenantKey, tenantPk, userTenant, workspaceTenant, type Tenant } from '../../functions/tenancy/tenant';
 import { createCursorCodec } from '../../functions/data/cursor';
 import { InvalidCursorError } from '../../functions/data/errors';
 
