@@ -1,0 +1,85 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { LogOut, MonitorSmartphone } from 'lucide-react';
+import { useState } from 'react';
+import { api, enc } from '../../api/client';
+import { keys, useSessions } from '../../api/queries';
+import type { RevokeAllResponse } from '../../api/types';
+import { ConfirmDialog } from '../../components/dialog';
+import { Badge, Button, Card, ErrorAlert, Notice, SkeletonRows, relativeTime } from '../../components/ui';
+
+/** Signed-in devices: revoke one, or sign out every session but this one. */
+export function SessionsTab() {
+  const qc = useQueryClient();
+  const sessions = useSessions();
+  const [confirmAll, setConfirmAll] = useState(false);
+  const revoke = useMutation({
+    mutationFn: (id: string) => api.del(`/api/v1/auth/sessions/${enc(id)}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions }),
+  });
+  const revokeAll = useMutation({
+    mutationFn: () => api.post<RevokeAllResponse>('/api/v1/auth/sessions/revoke-all'),
+    onSuccess: () => {
+      setConfirmAll(false);
+      return qc.invalidateQueries({ queryKey: keys.sessions });
+    },
+  });
+  const others = sessions.data?.sessions.filter((s) => !s.current).length ?? 0;
+  return (
+    <Card
+      title="Signed-in devices"
+      actions={
+        <Button variant="secondary" size="sm" disabled={!others} onClick={() => setConfirmAll(true)}>
+          <LogOut className="size-4" aria-hidden /> Sign out all other sessions
+        </Button>
+      }
+    >
+      {revokeAll.isSuccess ? (
+        <Notice tone="success" className="mb-3">
+          Signed out {revokeAll.data.revoked} other session{revokeAll.data.revoked === 1 ? '' : 's'}.
+        </Notice>
+      ) : null}
+      <ErrorAlert error={revoke.error} className="mb-3" />
+      {sessions.isPending ? (
+        <SkeletonRows rows={3} label="Loading sessions" />
+      ) : sessions.isError ? (
+        <ErrorAlert error={sessions.error} />
+      ) : (
+        <ul className="divide-y divide-slate-100">
+          {sessions.data.sessions.map((s) => (
+            <li key={s.id} className="flex flex-wrap items-start justify-between gap-3 py-3">
+              <div className="flex min-w-0 gap-3">
+                <MonitorSmartphone className="mt-0.5 size-5 shrink-0 text-slate-400" aria-hidden />
+                <div className="min-w-0 text-sm">
+                  <p className="font-medium">
+                    {s.device || 'Unknown device'} {s.current ? <Badge color="green">this device</Badge> : null}
+                  </p>
+                  <p className="truncate text-xs text-slate-500" title={s.userAgent}>
+                    {s.userAgent}
+                  </p>
+                  <p className="text-xs text-slate-500">
+                    {s.ip} · signed in {relativeTime(s.createdAt)} · last seen {relativeTime(s.lastSeenAt)}
+                  </p>
+                </div>
+              </div>
+              {s.current ? null : (
+                <Button size="sm" variant="ghost" onClick={() => revoke.mutate(s.id)} loading={revoke.isPending && revoke.variables === s.id} aria-label={`Revoke session on ${s.device}`}>
+                  Revoke
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ConfirmDialog
+        open={confirmAll}
+        onOpenChange={setConfirmAll}
+        title="Sign out every other session?"
+        description="Every device except this one is signed out at once, including CLIs using session tokens. API keys are not affected."
+        confirmLabel="Sign out others"
+        onConfirm={() => revokeAll.mutate()}
+        loading={revokeAll.isPending}
+        error={<ErrorAlert error={revokeAll.error} />}
+      />
+    </Card>
+  );
+}
