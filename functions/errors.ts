@@ -3,6 +3,8 @@
  * handler toolkit maps each kind to a status and a problem+json type.
  * Messages must never contain secrets or another tenant's data.
  */
+import type { FieldIssue } from './contracts/problem';
+
 export type DomainErrorKind =
   | 'invalid' // 400
   | 'unauthenticated' // 401
@@ -19,15 +21,6 @@ export type DomainErrorKind =
   | 'limit-exceeded' // 429 (concurrency limits)
   | 'upstream-failed' // 502 (Cloudflare or another dependency failed)
   | 'unavailable'; // 503 (an AWS service timed out, refused, throttled or failed: retry after Retry-After)
-
-export interface FieldIssue {
-  /** Where the bad value was: body, query, path, header. */
-  readonly in: 'body' | 'query' | 'path' | 'header';
-  /** Dotted path of the field, e.g. `records.3.content`. */
-  readonly field: string;
-  readonly message: string;
-  readonly code?: string;
-}
 
 export class DomainError extends Error {
   constructor(

@@ -5,7 +5,7 @@
  */
 import { setTier } from '../functions/identity/accounts';
 import { identityFromEnv } from '../functions/identity/from-env';
-import { TIERS, type Tier } from '../functions/tiers';
+import { TIERS, type Tier } from '../functions/platform/tiers';
 import { readRuntimeEnv } from './local/runtime-env';
 
 const USAGE = `usage: npm run admin -- set-tier <email> <${TIERS.join('|')}>`;

@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Tier } from '../functions/tiers';
+import type { Tier } from '../functions/platform/tiers';
 import type { StageConfig } from './config';
 import type { FlarevaultFunction } from './function';
 

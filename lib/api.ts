@@ -10,8 +10,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteDef } from '../functions/http/route';
-import { routeKey } from '../functions/http/route';
+import type { RouteDef } from '../functions/contracts/route';
+import { routeKey } from '../functions/contracts/route';
 import type { StageConfig } from './config';
 
 export interface FlarevaultApiProps {

@@ -16,13 +16,11 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import { CONTENT_SECURITY_POLICY } from './edge-policy';
-import { ORIGIN_HEADER, VIEWER_IP_HEADER } from '../functions/http/origin';
+import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../functions/platform/names';
 import { REPO_ROOT } from './function';
 
 /** Header CloudFront adds to every API request (functions/http/origin.ts checks it). */
-export const ORIGIN_VERIFY_HEADER = ORIGIN_HEADER;
-
-export { CONTENT_SECURITY_POLICY };
+export { CONTENT_SECURITY_POLICY, ORIGIN_VERIFY_HEADER };
 
 /** Viewer-request function: paths without a file extension are SPA routes → /index.html. */
 export const SPA_ROUTING_CODE = `function handler(event) {

@@ -17,10 +17,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { envVarNames } from '../functions/config/env';
-import type { AwsCall, FunctionDef, Need } from '../functions/manifest';
-import type { Tier } from '../functions/tiers';
-import { TIERS } from '../functions/tiers';
+import { envVarNames } from '../functions/platform/env';
+import type { AwsCall, FunctionDef, Need } from '../functions/platform/manifest';
+import type { Tier } from '../functions/platform/tiers';
+import { TIERS } from '../functions/platform/tiers';
 import type { StageConfig } from './config';
 import { sesIdentityArns } from './mail';
 

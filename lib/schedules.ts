@@ -7,7 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { ScheduleDef } from '../functions/manifest';
+import type { ScheduleDef } from '../functions/platform/manifest';
 
 export interface FlarevaultSchedulesProps {
   readonly schedules: readonly (Omit<ScheduleDef, 'fn'> & { readonly fn: string })[];

@@ -1,14 +1,14 @@
 /**
  * FlarevaultStack: composes the constructs from the manifest. Every route,
- * queue consumer and schedule comes from functions/manifest.ts, so a route
+ * queue consumer and schedule comes from functions/platform/manifest.ts, so a route
  * exists here exactly when it exists in the local runtime.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { FunctionDef, QueueConsumerDef, ScheduleDef } from '../functions/manifest';
-import * as manifest from '../functions/manifest';
-import type { RouteDef } from '../functions/http/route';
+import type { FunctionDef, QueueConsumerDef, ScheduleDef } from '../functions/platform/manifest';
+import * as manifest from '../functions/platform/manifest';
+import type { RouteDef } from '../functions/contracts/route';
 import { FlarevaultAlarms } from './alarms';
 import { FlarevaultApi } from './api';
 import { BackupBucket } from './backup';
@@ -35,7 +35,7 @@ export interface FlarevaultManifest {
 export interface FlarevaultStackProps extends StackProps {
   readonly config: StageConfig;
   /**
-   * @default the real manifest (functions/manifest.ts)
+   * @default the real manifest (functions/platform/manifest.ts)
    */
   readonly manifest?: FlarevaultManifest;
   /**

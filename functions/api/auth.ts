@@ -1,5 +1,5 @@
 /** Accounts, sessions, MFA, API keys, passwords, audit log and the local mail outbox. */
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 import * as c from '../contracts/identity';
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';

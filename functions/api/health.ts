@@ -5,7 +5,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
 import type { DependencyStatus, HealthReport } from '../contracts/system';
-import type { Env } from '../config/env';
+import type { Env } from '../platform/env';
 
 type Dependency = z.infer<typeof DependencyStatus>;
 

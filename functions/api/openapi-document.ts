@@ -1,7 +1,8 @@
 /** OpenAPI 3.1 generated from the manifest's zod contracts, so it grows with every route. */
 import { z } from 'zod';
-import { routes } from '../manifest';
-import { requiredScopes, type RouteDef } from '../http/route';
+import { routes } from '../platform/manifest';
+import { requiredScopes, type RouteDef } from '../contracts/route';
+import { CSRF_HEADER, SESSION_COOKIE } from '../platform/names';
 
 type Json = Record<string, unknown>;
 
@@ -68,7 +69,7 @@ export function buildOpenApiDocument(): Json {
     paths,
     components: {
       securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: '__Host-fv_session', description: 'Browser session; unsafe methods also need the x-csrf-token header' },
+        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: `Browser session; unsafe methods also need the ${CSRF_HEADER} header` },
         bearer: { type: 'http', scheme: 'bearer', description: 'A session token (fv_sess_…)' },
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (fv_key_…) limited to its scopes' },
       },

@@ -1,4 +1,4 @@
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 import { getHealth, getOpenApi } from '../contracts/system';
 import { dynamoDb, kms, s3, sqs } from '../aws/clients';
 import { bind, httpFunction } from '../http/handler';

@@ -17,7 +17,7 @@ import { userTenant, type Tenant } from '../tenancy/tenant';
 import type { Repository } from '../data/repository';
 import { DomainError } from '../errors';
 import { newId } from '../identity/tokens';
-import { limitsFor, type Tier } from '../tiers';
+import { limitsFor, type Tier } from '../platform/tiers';
 import {
   cloudflareClient,
   cloudflareProblem,

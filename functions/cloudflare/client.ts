@@ -37,7 +37,7 @@
  * Tokens never appear in errors, logs or problem bodies.
  */
 import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'cloudflare';
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 import type { Tenant } from '../tenancy/tenant';
 import type { Repository, Stored } from '../data/repository';
 import { DomainError, type DomainErrorKind } from '../errors';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineRoute, SCOPES } from '../http/route';
-import { TIERS } from '../tiers';
+import { defineRoute, SCOPES } from './route';
+import { TIERS } from './tiers';
 import { Email, Id, IdParams, IsoTime, PageQuery } from './common';
 
 const Password = z.string().min(1).max(1024);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../http/route';
+import { defineRoute } from './route';
 import { Id, IdParams, IsoTime, PageQuery } from './common';
 import { CfId, DnsRecordInput, DnsType } from './cloudflare';
 

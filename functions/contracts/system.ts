@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute } from '../http/route';
+import { defineRoute } from './route';
 
 export const DependencyStatus = z.object({
   name: z.enum(['dynamodb', 'sqs', 's3', 'kms']),

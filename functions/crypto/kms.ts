@@ -13,7 +13,7 @@
  */
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { kms } from '../aws/clients';
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 import { DecryptionError } from './errors';
 
 export type EncryptionContext = Readonly<Record<string, string>>;

@@ -9,7 +9,7 @@
  */
 import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients';
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 
 export interface TableRef {
   readonly doc: DynamoDBDocumentClient;

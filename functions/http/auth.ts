@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Tenant } from '../tenancy/tenant';
-import type { Tier } from '../tiers';
-import type { RouteDef, Scope } from './route';
+import type { Tier } from '../platform/tiers';
+import type { RouteDef, Scope } from '../contracts/route';
 
 /** Who is calling, derived from the credential alone. */
 export interface Principal {

@@ -1,4 +1,4 @@
-import { SESSION_COOKIE } from '../identity/authenticate';
+import { SESSION_COOKIE } from '../platform/names';
 
 /** `__Host-` forces Secure, Path=/ and no Domain: the cookie cannot be set or read by sibling hosts. */
 export function sessionCookie(token: string, maxAgeSeconds: number): string {

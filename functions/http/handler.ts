@@ -13,15 +13,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { awsUnavailable } from '../aws/faults';
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 import { DomainError } from '../errors';
-import { type FunctionId, routesOf } from '../manifest';
+import { type FunctionId, routesOf } from '../platform/manifest';
 import { logger } from '../observability/logger';
 import type { Authenticator, Principal, RequestMeta } from './auth';
 import { clientIp, verifyOrigin } from './origin';
 import { parseRequest } from './parse';
 import { internalProblem, problemFromDomainError, problemResponse } from './problem';
-import { routeKey, type RouteDef } from './route';
+import { routeKey, type RouteDef } from '../contracts/route';
 
 type Infer<T> = [NonNullable<T>] extends [z.ZodType] ? z.output<NonNullable<T>> : undefined;
 

@@ -2,16 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DomainError } from '../errors';
-
-export const ORIGIN_HEADER = 'x-origin-verify';
-/**
- * The viewer's IP, set by the edge's viewer-request function on `/api/*`
- * (lib/edge.ts), which overwrites any value the client sent.
- */
-export const VIEWER_IP_HEADER = 'x-flarevault-viewer-ip';
+import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../platform/names';
 
 function hasOriginSecret(event: APIGatewayProxyEventV2, secret: string): boolean {
-  const given = Buffer.from(event.headers?.[ORIGIN_HEADER] ?? '');
+  const given = Buffer.from(event.headers?.[ORIGIN_VERIFY_HEADER] ?? '');
   const expected = Buffer.from(secret);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

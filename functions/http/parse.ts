@@ -1,8 +1,9 @@
 /** Turns the raw v2 event into validated params/query/body, or a 4xx with field-level detail. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { DomainError, type FieldIssue } from '../errors';
-import type { RouteDef } from './route';
+import type { FieldIssue } from '../contracts/problem';
+import { DomainError } from '../errors';
+import type { RouteDef } from '../contracts/route';
 
 export function zodIssues(where: FieldIssue['in'], error: z.ZodError): FieldIssue[] {
   return error.issues.map((i) => ({

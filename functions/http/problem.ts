@@ -3,9 +3,8 @@
  * request id, and never with a stack trace or an internal message.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, type DomainErrorKind, type FieldIssue } from '../errors';
-
-export const PROBLEM_BASE = 'https://flarevault.dev/problems/';
+import { PROBLEM_BASE, type FieldIssue, type ProblemBody } from '../contracts/problem';
+import type { DomainError, DomainErrorKind } from '../errors';
 
 const STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -41,16 +40,6 @@ const TITLES: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
-
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  requestId: string;
-  errors?: readonly FieldIssue[];
-  [extra: string]: unknown;
-}
 
 export function problemResponse(
   status: number,

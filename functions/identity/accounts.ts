@@ -1,7 +1,7 @@
 /** Sign-up, sign-in (with the second factor and throttling) and the profile view. */
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
-import type { Tier } from '../tiers';
+import type { Tier } from '../platform/tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
 import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';

@@ -7,8 +7,8 @@
 import { randomInt } from 'node:crypto';
 import { userTenant } from '../tenancy/tenant';
 import { DomainError, notFound } from '../errors';
-import type { Scope } from '../http/route';
-import type { Tier } from '../tiers';
+import type { Scope } from '../contracts/route';
+import type { Tier } from '../platform/tiers';
 import { isAuthentic, withIntegrity } from './credential-integrity';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import {

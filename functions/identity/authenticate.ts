@@ -13,8 +13,9 @@ import { userTenant } from '../tenancy/tenant';
 import { TtlLru } from '../crypto/lru';
 import { DomainError } from '../errors';
 import type { Authenticator, Principal } from '../http/auth';
-import { requiredScopes, type RouteDef } from '../http/route';
-import { limitsFor } from '../tiers';
+import { requiredScopes, type RouteDef } from '../contracts/route';
+import { CSRF_HEADER, SESSION_COOKIE } from '../platform/names';
+import { limitsFor } from '../platform/tiers';
 import { touchApiKey } from './api-keys';
 import type { IdentityDeps } from './deps';
 import { getCredential } from './credential-integrity';
@@ -23,8 +24,6 @@ import { checkSession, touchSession } from './sessions';
 import { countApiRequest } from './throttle';
 import { csrfMatches, hashSecret, parseToken, secretMatches } from './tokens';
 
-export const SESSION_COOKIE = '__Host-fv_session';
-export const CSRF_HEADER = 'x-csrf-token';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const unauthenticated = (detail = 'Sign in or send a valid credential') =>
@@ -113,7 +112,7 @@ export function createAuthenticator(deps: IdentityDeps): Authenticator & { forge
     if (credential.viaCookie && UNSAFE.has(event.requestContext.http.method.toUpperCase())) {
       const given = event.headers?.[CSRF_HEADER];
       if (!given || !csrfMatches(parseToken(credential.token)!.secret, given)) {
-        throw new DomainError('forbidden', 'Missing or wrong CSRF token (send the x-csrf-token header)', { code: 'csrf' });
+        throw new DomainError('forbidden', `Missing or wrong CSRF token (send the ${CSRF_HEADER} header)`, { code: 'csrf' });
       }
     }
     await countApiRequest(deps, p.userId, limitsFor(p.tier).apiRequestsPerMinute);

@@ -6,7 +6,7 @@ import type { Repository } from '../data/repository';
 import type { TableRef } from '../data/table';
 import type { Mailer } from '../mail/mailer';
 import type { PasswordVerifier } from './passwords';
-import { limitsFor, type Tier } from '../tiers';
+import { limitsFor, type Tier } from '../platform/tiers';
 
 export interface IdentityConfig {
   /** A session dies this long after sign-in whatever happens. @default 14 days */

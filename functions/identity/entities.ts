@@ -7,8 +7,8 @@
  * high-entropy secrets, timestamps, tier, counters.
  */
 import { defineEntity } from '../data/entity';
-import type { Scope } from '../http/route';
-import type { Tier } from '../tiers';
+import type { Scope } from '../contracts/route';
+import type { Tier } from '../platform/tiers';
 import { credentialKind } from './credential-integrity';
 
 export interface UserItem {

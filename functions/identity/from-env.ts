@@ -3,7 +3,7 @@
  * function sends mail; every other function authenticates requests without
  * a mail transport (and so without the `mail` need).
  */
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 import { dataLayerFromEnv } from '../data';
 import type { Mailer } from '../mail/mailer';
 import { createAuthenticator } from './authenticate';

@@ -6,7 +6,7 @@
  */
 import { userTenant } from '../tenancy/tenant';
 import { DomainError, notFound } from '../errors';
-import { limitsFor } from '../tiers';
+import { limitsFor } from '../platform/tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { removeAllApiKeys } from './api-keys';
 import { getCredential, isAuthentic, withIntegrity } from './credential-integrity';

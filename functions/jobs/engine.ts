@@ -22,8 +22,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Repository } from '../data/repository';
 import { DomainError, invalid, notFound } from '../errors';
-import type { TierLimits } from '../tiers';
-import type { Tier } from '../tiers';
+import type { TierLimits } from '../platform/tiers';
+import type { Tier } from '../platform/tiers';
 import { CfCallError, type BatchBody, type CfApi, type CfZone } from './cf';
 import type { JobMessage } from './messages';
 import {

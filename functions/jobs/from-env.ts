@@ -5,12 +5,12 @@
  * every use).
  */
 import { sqs } from '../aws/clients';
-import { loadEnv } from '../config/env';
+import { loadEnv } from '../platform/env';
 import { cloudflareEnv } from '../cloudflare/client';
 import { dataLayerFromEnv } from '../data';
-import { queueConsumers } from '../manifest';
+import { queueConsumers } from '../platform/manifest';
 import { logger } from '../observability/logger';
-import { limitsFor } from '../tiers';
+import { limitsFor } from '../platform/tiers';
 import { createConnectionCache } from './connections';
 import { DEFAULT_JOBS_CONFIG, type JobsDeps } from './engine';
 import { sqsJobQueue } from './queue';

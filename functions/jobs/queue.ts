@@ -1,6 +1,6 @@
 /** The tier queues as a JobQueue port (SQS SendMessageBatch, 10 per call). */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Tier } from '../tiers';
+import type { Tier } from '../platform/tiers';
 import type { JobQueue } from './engine';
 
 export function sqsJobQueue(sqs: SQSClient, urls: Readonly<Record<Tier, string>>): JobQueue {

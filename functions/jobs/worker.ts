@@ -13,7 +13,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { queueConsumers } from '../manifest';
+import { queueConsumers } from '../platform/manifest';
 import { logger } from '../observability/logger';
 import { ChunkRetryableError, processChunk, type JobsDeps } from './engine';
 import { jobsFromEnv } from './from-env';

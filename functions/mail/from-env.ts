@@ -1,4 +1,4 @@
-import type { Env } from '../config/env';
+import type { Env } from '../platform/env';
 import type { Mailer } from './mailer';
 import { outboxMailer } from './outbox';
 import { sesMailer } from './ses';

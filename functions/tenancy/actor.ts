@@ -4,7 +4,7 @@
  * body). Today a member's tenant is their own user tenant; workspaces change
  * only who the tenant is, not the domains.
  */
-import type { Tier } from '../tiers';
+import type { Tier } from '../platform/tiers';
 import type { Tenant } from './tenant';
 
 export interface Actor {

@@ -19,9 +19,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { routes as manifestRoutes } from '../../functions/manifest';
-import { routeKey, type RouteDef } from '../../functions/http/route';
-import { ORIGIN_HEADER, VIEWER_IP_HEADER } from '../../functions/http/origin';
+import { routes as manifestRoutes } from '../../functions/platform/manifest';
+import { routeKey, type RouteDef } from '../../functions/contracts/route';
+import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../../functions/platform/names';
 import { LOCAL_ACCOUNT_ID } from './kms';
 import { invokeFunction, LambdaTimeoutError, moduleHandlerResolver, type HandlerResolver } from './lambda';
 
@@ -159,7 +159,7 @@ export function buildHttpApiEvent(input: BuildEventInput): APIGatewayProxyEventV
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   // What CloudFront (origin custom header) and API Gateway add on the way in.
-  headers[ORIGIN_HEADER] = input.originVerifySecret;
+  headers[ORIGIN_VERIFY_HEADER] = input.originVerifySecret;
   // The /api/* viewer-request function (lib/edge.ts) overwrites this with the viewer's address.
   headers[VIEWER_IP_HEADER] = input.sourceIp;
   headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${input.sourceIp}` : input.sourceIp;

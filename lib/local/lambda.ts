@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { functions, type FunctionDef } from '../../functions/manifest';
+import { functions, type FunctionDef } from '../../functions/platform/manifest';
 import { LOCAL_ACCOUNT_ID } from './kms';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

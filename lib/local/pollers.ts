@@ -10,8 +10,8 @@
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { setMaxListeners } from 'node:events';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { queueConsumers as manifestConsumers, type QueueConsumerDef } from '../../functions/manifest';
-import { TIER_LIMITS, type Tier } from '../../functions/tiers';
+import { queueConsumers as manifestConsumers, type QueueConsumerDef } from '../../functions/platform/manifest';
+import { TIER_LIMITS, type Tier } from '../../functions/platform/tiers';
 import { invokeFunction, moduleHandlerResolver, type HandlerResolver } from './lambda';
 
 export interface PollerOptions {

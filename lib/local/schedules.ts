@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { schedules as manifestSchedules, type ScheduleDef } from '../../functions/manifest';
+import { schedules as manifestSchedules, type ScheduleDef } from '../../functions/platform/manifest';
 import { LOCAL_ACCOUNT_ID } from './kms';
 import { invokeFunction, moduleHandlerResolver, type HandlerResolver } from './lambda';
 

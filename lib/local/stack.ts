@@ -16,8 +16,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { OutboxEntry } from '../../functions/mail/outbox';
-import type { Need } from '../../functions/manifest';
-import type { Tier } from '../../functions/tiers';
+import type { Need } from '../../functions/platform/manifest';
+import type { Tier } from '../../functions/platform/tiers';
 import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import type { LocalFauxqs } from './fauxqs';
 import type { Gateway } from './gateway';
@@ -41,8 +41,8 @@ const sdk = () => ({
   sqs: require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs'),
   s3: require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'),
 });
-const manifest = () => require('../../functions/manifest') as typeof import('../../functions/manifest');
-const tiers = () => require('../../functions/tiers') as typeof import('../../functions/tiers');
+const manifest = () => require('../../functions/platform/manifest') as typeof import('../../functions/platform/manifest');
+const tiers = () => require('../../functions/platform/tiers') as typeof import('../../functions/platform/tiers');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -132,7 +132,7 @@ export function allNeeds(): Need[] {
 }
 
 /**
- * The env of the local handlers: what the CDK stack sets per need (functions/config/env.ts),
+ * The env of the local handlers: what the CDK stack sets per need (functions/platform/env.ts),
  * for the union of needs (mail included: the local runtime always writes to an outbox),
  * plus the AWS SDK endpoint redirection and dummy credentials.
  */

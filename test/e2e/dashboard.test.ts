@@ -6,14 +6,14 @@
  * values restored; a plan over the safety threshold needing the typed
  * confirmation; then jobs, security, outbox, session expiry and 375 px.
  *
- * Steps whose API routes are not in functions/manifest.ts yet are skipped
+ * Steps whose API routes are not in functions/platform/manifest.ts yet are skipped
  * (reported as skipped, with the missing routes named in the test title).
  * Screenshots: test-artifacts/screenshots/. Every step asserts no console
  * errors and no uncaught exceptions.
  */
 import { TOTP, Secret } from 'otpauth';
 import type { Page } from 'playwright-core';
-import { routes } from '../../functions/manifest';
+import { routes } from '../../functions/platform/manifest';
 import { ConsoleWatch, browserSkipReason, countIs, ensureSpaBuilt, eventually, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
 
 const skipReason = browserSkipReason();

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { BUNDLE_EXTERNAL_MODULES, ESBUILD_TARGET, REPO_ROOT } from '../../lib/function';
-import { functions } from '../../functions/manifest';
+import { functions } from '../../functions/platform/manifest';
 
 export interface FunctionBundle {
   /** The bundled JavaScript, as Lambda would run it. */

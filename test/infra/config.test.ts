@@ -1,6 +1,6 @@
 /** Stage config validation, the backup lifecycle plan, and synth-time prop checks. */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import * as manifest from '../../functions/manifest';
+import * as manifest from '../../functions/platform/manifest';
 import { loadStageConfig } from '../../lib/config';
 import { planBackupLifecycle } from '../../lib/backup';
 import type { FlarevaultManifest } from '../../lib/stack';

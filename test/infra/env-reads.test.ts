@@ -5,13 +5,13 @@
  * check they are declared in the manifest (the CDK stack sets exactly the
  * declared needs' vars: test/infra/stack.test.ts; the local runtime sets the
  * union of all needs: test/integration/local-runtime.test.ts). Direct
- * `process.env.X` reads outside functions/config/env.ts must be on a short,
+ * `process.env.X` reads outside functions/platform/env.ts must be on a short,
  * justified list.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { functions, type Need } from '../../functions/manifest';
-import { envByNeed } from '../../functions/config/env';
+import { functions, type Need } from '../../functions/platform/manifest';
+import { envByNeed } from '../../functions/platform/env';
 import { functionBundles } from './bundles';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -41,7 +41,7 @@ describe.each(Object.entries(functions))('function %s', (_name, def) => {
 
   it('reads no other env var directly', () => {
     const direct = modules
-      .filter((m) => m !== 'functions/config/env.ts')
+      .filter((m) => m !== 'functions/platform/env.ts')
       .flatMap((m) => [...readFileSync(join(ROOT, m), 'utf8').matchAll(/process\.env\.([A-Z0-9_]+)/g)].map((x) => x[1]!));
     expect(direct.filter((v) => !(v in DIRECT_READS))).toEqual([]);
   });

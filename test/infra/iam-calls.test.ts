@@ -10,7 +10,7 @@ import { Template as TemplateOf } from 'aws-cdk-lib/assertions';
 import { BLIND_INDEX_CONTEXT } from '../../functions/crypto/blind-index';
 import { dekContext } from '../../functions/crypto/keyring';
 import { userTenant } from '../../functions/tenancy/tenant';
-import { functions } from '../../functions/manifest';
+import { functions } from '../../functions/platform/manifest';
 import type { FlarevaultFunction } from '../../lib/function';
 import { functionBundles } from './bundles';
 import {

@@ -6,11 +6,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Duration } from 'aws-cdk-lib';
-import { functions, queueConsumers, routes, schedules } from '../../functions/manifest';
-import type { FunctionDef } from '../../functions/manifest';
-import { routeKey } from '../../functions/http/route';
-import { VIEWER_IP_HEADER } from '../../functions/http/origin';
-import { TIER_LIMITS, TIERS } from '../../functions/tiers';
+import { functions, queueConsumers, routes, schedules } from '../../functions/platform/manifest';
+import type { FunctionDef } from '../../functions/platform/manifest';
+import { routeKey } from '../../functions/contracts/route';
+import { VIEWER_IP_HEADER } from '../../functions/platform/names';
+import { TIER_LIMITS, TIERS } from '../../functions/platform/tiers';
 import { CONTENT_SECURITY_POLICY, ORIGIN_VERIFY_HEADER } from '../../lib/edge';
 import { expectedEnvNames } from '../../lib/function';
 import { resourcesOf, synth, type Synthed, PROD_CONTEXT } from './synth';

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as AwsClients from '../../functions/aws/clients';
-import type { RouteDef } from '../../functions/http/route';
+import type { RouteDef } from '../../functions/contracts/route';
 import { buildHttpApiEvent } from '../../lib/local/gateway';
 import { DEFAULT_FUNCTIONS_DIR, functionDef, invokeFunction, type AnyHandler } from '../../lib/local/lambda';
 import { localStackEnv } from '../setup/env';

@@ -16,7 +16,7 @@ import { ChunkRetryableError, DEFAULT_JOBS_CONFIG, processChunk, type JobQueue, 
 import { createBucketLimiter, tokenKeyHash } from '../../functions/jobs/limiter';
 import type { JobMessage } from '../../functions/jobs/messages';
 import { createJobStore } from '../../functions/jobs/store';
-import { limitsFor, type Tier } from '../../functions/tiers';
+import { limitsFor, type Tier } from '../../functions/platform/tiers';
 
 export class MemQueue implements JobQueue {
   readonly messages: Array<{ id: string; m: JobMessage; receives: number; visibleAt: number }> = [];

@@ -7,8 +7,8 @@
  * API key missing any one of the route's required scopes gets 403 (scopes are
  * checked before the body is validated).
  */
-import { routes } from '../../functions/manifest';
-import { requiredScopes, SCOPES, type RouteDef, type Scope } from '../../functions/http/route';
+import { routes } from '../../functions/platform/manifest';
+import { requiredScopes, SCOPES, type RouteDef, type Scope } from '../../functions/contracts/route';
 import { call, signUpWithToken } from '../support/http';
 
 jest.setTimeout(120_000);

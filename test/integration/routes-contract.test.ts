@@ -5,8 +5,8 @@
  * every route, and nothing answers without the edge's origin header.
  */
 import { request } from 'node:http';
-import { routes } from '../../functions/manifest';
-import type { RouteDef } from '../../functions/http/route';
+import { routes } from '../../functions/platform/manifest';
+import type { RouteDef } from '../../functions/contracts/route';
 import { baseUrl } from '../setup/env';
 import { call, signUpWithToken } from '../support/http';
 

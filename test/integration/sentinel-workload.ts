@@ -27,7 +27,7 @@ import { userTenant } from '../../functions/tenancy/tenant';
 import type { CfApi } from '../../functions/jobs/cf';
 import { applyJob, cancelJob, DEFAULT_JOBS_CONFIG, listItems, planJob, processChunk, type JobsDeps } from '../../functions/jobs/engine';
 import { createJobStore } from '../../functions/jobs/store';
-import { limitsFor } from '../../functions/tiers';
+import { limitsFor } from '../../functions/platform/tiers';
 
 export interface SentinelContext {
   readonly dl: DataLayer;

@@ -5,7 +5,7 @@
  * completeness check makes a new route with path parameters fail here until
  * it has a probe.
  */
-import { routes } from '../../functions/manifest';
+import { routes } from '../../functions/platform/manifest';
 import { call, signUpWithToken } from '../support/http';
 
 interface Fixture {

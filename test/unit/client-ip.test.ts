@@ -5,7 +5,8 @@
  * headers never count.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clientIp, ORIGIN_HEADER, VIEWER_IP_HEADER } from '../../functions/http/origin';
+import { clientIp } from '../../functions/http/origin';
+import { ORIGIN_VERIFY_HEADER as ORIGIN_HEADER, VIEWER_IP_HEADER } from '../../functions/platform/names';
 
 const SECRET = 'o'.repeat(64);
 const EDGE_ADDRESS = '130.176.1.2';

@@ -8,11 +8,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DependencyTimeoutException, InvalidCiphertextException, KeyUnavailableException, KMSInternalException } from '@aws-sdk/client-kms';
 import { awsUnavailable } from '../../functions/aws/faults';
-import { loadEnv } from '../../functions/config/env';
+import { loadEnv } from '../../functions/platform/env';
 import { DomainError } from '../../functions/errors';
 import { parseRequest } from '../../functions/http/parse';
 import { internalProblem, problemFromDomainError } from '../../functions/http/problem';
-import { defineRoute } from '../../functions/http/route';
+import { defineRoute } from '../../functions/contracts/route';
 
 const route = defineRoute({
   operationId: 'x',

@@ -6,8 +6,8 @@ import type { z } from 'zod';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as jobs from '../../../functions/contracts/jobs';
-import type { FieldIssue } from '../../../functions/errors';
-import type { Scope } from '../../../functions/http/route';
+import type { FieldIssue } from '../../../functions/contracts/problem';
+import type { Scope } from '../../../functions/contracts/route';
 
 type Res<R> = R extends { response?: infer S } ? (S extends z.ZodType ? z.output<S> : never) : never;
 type Body<R> = R extends { body?: infer S } ? (S extends z.ZodType ? z.input<S> : never) : never;

@@ -4,17 +4,17 @@
  * route exists in both or in neither. Imports only contracts (zod), never
  * handler code, so reading it is cheap.
  */
-import type { RouteDef } from './http/route';
-import { routeKey } from './http/route';
+import type { RouteDef } from '../contracts/route';
+import { routeKey } from '../contracts/route';
 import type { Tier } from './tiers';
 import { TIERS } from './tiers';
-import { getHealth, getOpenApi } from './contracts/system';
-import { identityRoutes } from './contracts/identity';
-import { cloudflareRoutes } from './contracts/cloudflare';
-import { jobRoutes } from './contracts/jobs';
+import { getHealth, getOpenApi } from '../contracts/system';
+import { identityRoutes } from '../contracts/identity';
+import { cloudflareRoutes } from '../contracts/cloudflare';
+import { jobRoutes } from '../contracts/jobs';
 
 /**
- * What a function touches. Each need maps to env vars (functions/config/env.ts)
+ * What a function touches. Each need maps to env vars (functions/platform/env.ts)
  * and to IAM grants (lib/). A function gets exactly the needs it declares.
  */
 export type Need =

@@ -2,8 +2,10 @@
  * The one table of per-tier limits. Handlers, workers, the CDK stack and the
  * local runtime all read it, so a limit changes in exactly one place.
  */
-export const TIERS = ['free', 'base', 'pro'] as const;
-export type Tier = (typeof TIERS)[number];
+import type { Tier } from '../contracts/tiers';
+
+/** The names live with the contracts; re-exported so the stack reads names and limits from one module. */
+export { TIERS, type Tier } from '../contracts/tiers';
 
 export interface TierLimits {
   /**

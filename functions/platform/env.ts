@@ -4,7 +4,7 @@
  * confusing error deep inside a request.
  */
 import { z } from 'zod';
-import type { Need } from '../manifest';
+import type { Need } from './manifest';
 
 const base = z.object({
   STAGE: z.string().min(1).max(32),

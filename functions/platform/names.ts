@@ -1,0 +1,20 @@
+/**
+ * Header and cookie names that the stack (CloudFront, the local gateway) and the
+ * handlers must agree on. One place, so the edge that sets a header and the code
+ * that reads it cannot drift apart.
+ */
+
+/** CloudFront adds it with the origin secret; a request without it bypassed the edge and is refused. */
+export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
+
+/**
+ * The viewer's IP, set by the edge's viewer-request function on `/api/*`
+ * (lib/edge.ts; locally lib/local/gateway.ts), which overwrites any value the client sent.
+ */
+export const VIEWER_IP_HEADER = 'x-flarevault-viewer-ip';
+
+/** The browser session cookie; `__Host-` forces Secure, Path=/ and no Domain. */
+export const SESSION_COOKIE = '__Host-fv_session';
+
+/** A cookie session's unsafe requests carry the session's CSRF token in this header. */
+export const CSRF_HEADER = 'x-csrf-token';
