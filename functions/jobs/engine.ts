@@ -24,7 +24,7 @@ import type { Repository } from '../data/repository';
 import { DomainError, invalid, notFound } from '../errors';
 import type { TierLimits } from '../platform/tiers';
 import type { Tier } from '../platform/tiers';
-import { CfCallError, type BatchBody, type CfApi, type CfZone } from './cf';
+import { CfCallError, type BatchBody, type CfApi, type CfZone } from '../cloudflare/bulk-client';
 import type { JobMessage } from './messages';
 import {
   ACTIVE_STATUSES,
@@ -53,7 +53,7 @@ import {
   type ZoneSummary,
 } from './model';
 import { chunkSizeFor, inverseItem, paramsToStore, planPages, planZone, stateNeeded, summarize, wantedRecords, type ZonePlan, type ZonePlanItem } from './planner';
-import { fingerprintRecords, fingerprintValues, identity, sameRecord, type LiveRecord } from './records';
+import { fingerprintRecords, fingerprintValues, identity, sameRecord, type LiveRecord } from '../cloudflare/records';
 import { TxConditionFailed, type JobStore } from './store';
 
 export interface JobQueue {

@@ -11,7 +11,7 @@ import { dataLayerFromEnv } from '../data';
 import { queueConsumers } from '../platform/manifest';
 import { logger } from '../observability/logger';
 import { limitsFor } from '../platform/tiers';
-import { createConnectionCache } from './connections';
+import { createConnectionCache } from '../cloudflare/connections';
 import { DEFAULT_JOBS_CONFIG, type JobsDeps } from './engine';
 import { sqsJobQueue } from './queue';
 import { createJobStore } from './store';

@@ -20,16 +20,8 @@ export type ChunkStatus = 'pending' | 'applying' | 'done' | 'failed' | 'cancelle
 export type ItemAction = 'create' | 'update' | 'delete' | 'setting' | 'purge';
 export type ItemStatus = 'planned' | 'done' | 'failed' | 'skipped' | 'cancelled';
 
-/** A DNS record reduced to what a change sets and what drift/reconcile compare. */
-export interface RecordLite {
-  type: string;
-  name: string;
-  content: string;
-  ttl: number;
-  proxied: boolean;
-  priority?: number;
-  comment?: string | null;
-}
+// The record model is Cloudflare's (functions/cloudflare/records.ts); plans store it as is.
+export type { RecordLite } from '../cloudflare/records';
 
 export interface PlanItem {
   /** Index inside the job (stable, 0-based, in chunk order). */

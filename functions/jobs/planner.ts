@@ -6,7 +6,7 @@
  * Creates do not count (adding records to an empty zone is not dangerous).
  */
 import { invalid } from '../errors';
-import type { CfZone } from './cf';
+import type { CfZone } from '../cloudflare/bulk-client';
 import { PAGE_BYTES, PAGE_SIZE, type ItemAction, type JobKind, type PlanItem, type RecordLite, type ZoneSummary } from './model';
 import { parseBindTemplate, parseCsv } from './parse';
 import {
@@ -17,12 +17,10 @@ import {
   lite,
   normalizeRecord,
   PROXIABLE,
-  recordMatches,
   sameRecord,
   type LiveRecord,
-  type RecordMatch,
-  type TextMatch,
-} from './records';
+} from '../cloudflare/records';
+import { recordMatches, type RecordMatch, type TextMatch } from '../cloudflare/record-match';
 
 export type ZonePlanItem = Omit<PlanItem, 'seq'>;
 

@@ -10,7 +10,7 @@ import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/
 import { removeAccount } from '../../functions/cloudflare/accounts';
 import { cfAccountSk, CloudflareAccountEntity } from '../../functions/cloudflare/entities';
 import { userTenant } from '../../functions/tenancy/tenant';
-import { createConnectionCache } from '../../functions/jobs/connections';
+import { createConnectionCache } from '../../functions/cloudflare/connections';
 import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';
 

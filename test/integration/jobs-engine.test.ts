@@ -7,7 +7,7 @@
  * the token is never blocked; cancel, retry, revert, drift refusal, limits.
  */
 import { DomainError } from '../../functions/errors';
-import type { CfApi } from '../../functions/jobs/cf';
+import type { CfApi } from '../../functions/cloudflare/bulk-client';
 import { applyJob, cancelJob, getJob, listEvents, listItems, planJob, processChunk, retryJob, revertJob, sweep, type Actor } from '../../functions/jobs/engine';
 import { pump, startHarness, zoneRecords, type Harness } from './jobs-harness';
 

@@ -4,7 +4,7 @@
  * W, use most of it, learn L and W from Ratelimit-Policy, and all pause on a 429.
  */
 import { randomBytes } from 'node:crypto';
-import { bucketShape, createBucketLimiter } from '../../functions/jobs/limiter';
+import { bucketShape, createBucketLimiter } from '../../functions/cloudflare/limiter';
 import { dataLayer } from './jobs-harness';
 
 jest.setTimeout(60_000);

@@ -24,7 +24,7 @@ import { startCloudflareSandbox } from '../../lib/local/cloudflare';
 import { connectAccount, listAccounts, removeAccount, verifyAccount, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { createRecord, exportZone, listRecords, listZones, updateRecord } from '../../functions/cloudflare/dns';
 import { userTenant } from '../../functions/tenancy/tenant';
-import type { CfApi } from '../../functions/jobs/cf';
+import type { CfApi } from '../../functions/cloudflare/bulk-client';
 import { applyJob, cancelJob, DEFAULT_JOBS_CONFIG, listItems, planJob, processChunk, type JobsDeps } from '../../functions/jobs/engine';
 import { createJobStore } from '../../functions/jobs/store';
 import { limitsFor } from '../../functions/platform/tiers';
@@ -180,7 +180,7 @@ export const sentinelSteps: SentinelStep[] = [
         listZones: async () => [zone],
         listRecords: async () => records,
         batch: async () => {
-          const { CfCallError } = await import('../../functions/jobs/cf');
+          const { CfCallError } = await import('../../functions/cloudflare/bulk-client');
           throw new CfCallError('rejected', `patches[0]: ${failure}`, { status: 400 });
         },
         getSettings: async () => ({}),

@@ -1,9 +1,10 @@
 /** Pure parts of the jobs engine: planner diffs, CSV/BIND parsing, matching, limiter shape and headers. */
-import { bucketShape, parsePolicy, parseRatelimit } from '../../functions/jobs/limiter';
+import { bucketShape, parsePolicy, parseRatelimit } from '../../functions/cloudflare/limiter';
 import { parseBindTemplate, parseCsv } from '../../functions/jobs/parse';
 import { inverseItem, planPages, planZone, summarize, wantedRecords } from '../../functions/jobs/planner';
 import { PAGE_BYTES, PAGE_SIZE, type PlanItem } from '../../functions/jobs/model';
-import { expandName, fingerprintRecords, recordMatches, type LiveRecord } from '../../functions/jobs/records';
+import { recordMatches } from '../../functions/cloudflare/record-match';
+import { expandName, fingerprintRecords, type LiveRecord } from '../../functions/cloudflare/records';
 import { backoffMs, DEFAULT_JOBS_CONFIG } from '../../functions/jobs/engine';
 import { CreateJobBody } from '../../functions/contracts/jobs';
 

@@ -1,13 +1,25 @@
 /**
- * DNS record normalisation and matching, as Cloudflare stores records: names
+ * The DNS record model and its normalisation, as Cloudflare stores records: names
  * expanded and lower-cased without the trailing dot, host contents likewise,
  * AAAA lower-case, proxied records with TTL 1. Planner, drift check and
- * reconcile all compare through these functions, so "equal" means the same
+ * reconcile all compare through these functions (identity, sameRecord,
+ * fingerprints), so "equal" means the same
  * thing everywhere.
  */
 import { createHash } from 'node:crypto';
-import type { RecordLite } from './model';
 
+/** A DNS record reduced to what a change sets and what drift/reconcile compare. */
+export interface RecordLite {
+  type: string;
+  name: string;
+  content: string;
+  ttl: number;
+  proxied: boolean;
+  priority?: number;
+  comment?: string | null;
+}
+
+/** A record as read from Cloudflare, with its id. */
 export interface LiveRecord extends RecordLite {
   id: string;
 }
@@ -85,61 +97,4 @@ export function fingerprintRecords(records: readonly LiveRecord[]): string {
 export function fingerprintValues(values: Record<string, unknown>): string {
   const keys = Object.keys(values).sort();
   return createHash('sha256').update(JSON.stringify(keys.map((k) => [k, values[k]]))).digest('base64url');
-}
-
-export interface TextMatch {
-  value: string;
-  mode: 'exact' | 'contains' | 'pattern';
-}
-
-/**
- * Whole-string glob match (`*` any run, `?` one character), case-insensitive.
- * Greedy two pointers that only ever back up to the last `*`: O(|value|·|glob|)
- * at worst, where a backtracking regex (`^.*.….*!$`) is exponential in the stars.
- */
-function globMatches(glob: string, value: string): boolean {
-  const p = glob.toLowerCase();
-  const s = value.toLowerCase();
-  let i = 0;
-  let j = 0;
-  let star = -1;
-  let resume = 0;
-  while (i < s.length) {
-    if (j < p.length && (p[j] === '?' || p[j] === s[i])) {
-      i++;
-      j++;
-    } else if (j < p.length && p[j] === '*') {
-      star = j++;
-      resume = i;
-    } else if (star >= 0) {
-      j = star + 1;
-      i = ++resume;
-    } else return false;
-  }
-  while (p[j] === '*') j++;
-  return j === p.length;
-}
-
-export function textMatches(m: TextMatch, value: string, opts: { name?: boolean; zoneName?: string } = {}): boolean {
-  const v = value.toLowerCase();
-  if (m.mode === 'contains') return v.includes(m.value.toLowerCase());
-  if (m.mode === 'pattern') {
-    const pat = opts.name && opts.zoneName && !m.value.includes('.') && !m.value.includes('*') ? expandName(m.value, opts.zoneName) : m.value;
-    return globMatches(pat, value) || (opts.name && opts.zoneName ? globMatches(`${m.value}.${opts.zoneName}`, value) : false);
-  }
-  if (opts.name && opts.zoneName) return expandName(m.value, opts.zoneName) === v;
-  return value === m.value;
-}
-
-export interface RecordMatch {
-  name?: TextMatch;
-  types?: string[];
-  content?: TextMatch;
-}
-
-export function recordMatches(m: RecordMatch, r: RecordLite, zoneName: string): boolean {
-  if (m.types && !m.types.includes(r.type)) return false;
-  if (m.name && !textMatches(m.name, r.name, { name: true, zoneName })) return false;
-  if (m.content && !textMatches(m.content, r.content)) return false;
-  return true;
 }

@@ -5,10 +5,10 @@
  * is 404 at once in every warm container, not only in the one that handled the disconnect, and a
  * changed account (new version: re-verified, flagged, replaced) gets a fresh client.
  */
-import { cloudflareClient, resolveConnection, type CloudflarePorts } from '../cloudflare/client';
+import { cloudflareClient, resolveConnection, type CloudflarePorts } from './client';
 import { userTenant } from '../tenancy/tenant';
 import type { TableRef } from '../data/table';
-import { cfApiFromSdk, type CfApi } from './cf';
+import { cfApiFromSdk, type CfApi } from './bulk-client';
 import { createBucketLimiter, tokenKeyHash } from './limiter';
 
 /** Per-request timeout of the engine's Cloudflare calls. */
