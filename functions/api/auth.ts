@@ -52,7 +52,7 @@ export const handler = httpFunction(
     }),
     bind(c.getSessionStatus, async (req) => {
       try {
-        const principal = await authenticate(req.event, c.getMe, req);
+        const principal = await authenticate(req.event, c.getMe);
         const credential = readCredential(req.event);
         const secret = principal.viaCookie && credential ? parseToken(credential.token)?.secret : undefined;
         return {

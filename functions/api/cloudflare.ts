@@ -1,11 +1,12 @@
 /** Cloudflare accounts, zones and DNS records (thin: parse → authorize → domain → HTTP). */
 import { userTenant } from '../tenancy/tenant';
 import * as c from '../contracts/cloudflare';
-import { dataLayerFromEnv } from '../data';
+import { dataLayerFromEnv } from '../data/from-env';
 import { audit, connectAccount, listAccounts, removeAccount, verifyAccount, type Actor, type CloudflareDeps } from '../cloudflare/accounts';
 import { cloudflareEnv } from '../cloudflare/client';
 import { createRecord, deleteRecord, exportZone, listRecords, listZones, updateRecord } from '../cloudflare/dns';
-import type { Principal, RequestMeta } from '../http/auth';
+import type { RequestMeta } from '../http/auth';
+import type { Principal } from '../tenancy/principal';
 import { bind, httpFunction } from '../http/handler';
 import { identityFromEnv } from '../identity/from-env';
 

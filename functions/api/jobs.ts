@@ -1,7 +1,7 @@
 /** Bulk jobs: plan, preview, apply, browser-paced chunks, cancel, retry, revert (thin: parse → domain → HTTP). */
 import * as c from '../contracts/jobs';
 import { bind, httpFunction } from '../http/handler';
-import type { Principal } from '../http/auth';
+import type { Principal } from '../tenancy/principal';
 import { identityFromEnv } from '../identity/from-env';
 import {
   applyChunkNow,

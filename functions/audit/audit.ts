@@ -31,8 +31,8 @@ import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import { openField, sealField, sealedVersion } from '../crypto/field';
 import type { Keyring } from '../crypto/keyring';
 import { tenantKey, tenantPk, type Tenant } from '../tenancy/tenant';
-import type { CursorCodec } from '../data/cursor';
-import { isTransactionCanceled, partitionItems, type TableRef } from '../data/table';
+import type { CursorCodec } from '../crypto/cursor';
+import { isTransactionCanceled, partitionItems, type TableRef } from '../aws/table';
 
 export const AUDIT_SK_PREFIX = 'AUDIT#';
 export const AUDIT_HEAD_SK = 'AUDITHEAD';

@@ -7,7 +7,7 @@
  */
 import { cloudflareClient, resolveConnection, type CloudflarePorts } from './client';
 import { userTenant } from '../tenancy/tenant';
-import type { TableRef } from '../data/table';
+import type { TableRef } from '../aws/table';
 import { cfApiFromSdk, type CfApi } from './bulk-client';
 import { createBucketLimiter, tokenKeyHash } from './limiter';
 

@@ -22,8 +22,8 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from '../data/table';
-import { isConditionalCheckFailed } from '../data/table';
+import type { TableRef } from '../aws/table';
+import { isConditionalCheckFailed } from '../aws/table';
 
 export interface RateLimiter {
   /** Wait until one request may be sent. */

@@ -23,7 +23,7 @@
  */
 import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, type TableRef } from '../data/table';
+import { isConditionalCheckFailed, type TableRef } from '../aws/table';
 import type { KeyWrapper } from './kms';
 
 export type BlindPurpose = 'email' | 'username' | 'exact';

@@ -31,8 +31,8 @@
  */
 import { createSecretKey } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from '../data/table';
-import { isConditionalCheckFailed, partitionItems } from '../data/table';
+import type { TableRef } from '../aws/table';
+import { isConditionalCheckFailed, partitionItems } from '../aws/table';
 import { KeyNotFoundError } from './errors';
 import type { DataKey } from './field';
 import type { KeyWrapper } from './kms';

@@ -1,7 +1,7 @@
 /**
  * Data-layer errors, as DomainErrors so the HTTP toolkit maps them:
  *   ConflictError       -> 409 (optimistic concurrency / conditional create / unique guard)
- *   InvalidCursorError  -> 400 (tampered, foreign-tenant or foreign-query cursor)
+ * (InvalidCursorError, 400, lives with the cursor codec in crypto/errors.ts.)
  */
 import { DomainError } from '../errors';
 
@@ -13,13 +13,3 @@ export class ConflictError extends DomainError {
 }
 
 export type ConflictReason = 'version' | 'exists' | 'unique' | 'missing' | 'transaction';
-
-export class InvalidCursorError extends DomainError {
-  constructor() {
-    super('invalid', 'Invalid pagination cursor', {
-      code: 'invalid-cursor',
-      fields: [{ in: 'query', field: 'cursor', message: 'not a cursor issued for this query' }],
-    });
-    this.name = 'InvalidCursorError';
-  }
-}

@@ -34,10 +34,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Keyring } from '../crypto/keyring';
 import { tenantKey, tenantPk, type Tenant } from '../tenancy/tenant';
-import type { CursorCodec } from './cursor';
+import type { CursorCodec } from '../crypto/cursor';
 import { openAttributes, RESERVED_ATTRIBUTES, sealAttributes, type AnyEntity, type Entity } from './entity';
 import { ConflictError } from './errors';
-import { isConditionalCheckFailed, isTransactionCanceled, type TableRef } from './table';
+import { isConditionalCheckFailed, isTransactionCanceled, type TableRef } from '../aws/table';
 
 export type Stored<T> = T & {
   readonly sk: string;

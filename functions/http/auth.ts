@@ -1,23 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Tenant } from '../tenancy/tenant';
-import type { Tier } from '../platform/tiers';
-import type { RouteDef, Scope } from '../contracts/route';
-
-/** Who is calling, derived from the credential alone. */
-export interface Principal {
-  /** The tenant this credential acts on (today the user's own). */
-  readonly tenant: Tenant;
-  /** The signed-in user (the member). */
-  readonly userId: string;
-  readonly tier: Tier;
-  readonly credential: 'session' | 'api-key';
-  /** Session id (credential `session`) or API key id (credential `api-key`). */
-  readonly credentialId: string;
-  /** `all` for sessions; the key's scopes for API keys. */
-  readonly scopes: 'all' | readonly Scope[];
-  /** True when the session came from the browser cookie (CSRF applies). */
-  readonly viaCookie: boolean;
-}
+import type { RouteDef } from '../contracts/route';
+import type { Principal } from '../tenancy/principal';
 
 export interface RequestMeta {
   readonly requestId: string;
@@ -25,5 +8,8 @@ export interface RequestMeta {
   readonly userAgent: string;
 }
 
-/** Resolves the principal for a route that needs one, or throws a DomainError (401/403/410/429). */
+/**
+ * Resolves the principal for a route that needs one, or throws a DomainError (401/403/410/429).
+ * Injected by the handlers (api/): the toolkit never imports identity.
+ */
 export type Authenticator = (event: APIGatewayProxyEventV2, route: RouteDef, meta: RequestMeta) => Promise<Principal>;

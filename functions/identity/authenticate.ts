@@ -9,10 +9,10 @@
  * never outlives the credential's own expiry.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Principal } from '../tenancy/principal';
 import { userTenant } from '../tenancy/tenant';
 import { TtlLru } from '../crypto/lru';
 import { DomainError } from '../errors';
-import type { Authenticator, Principal } from '../http/auth';
 import { requiredScopes, type RouteDef } from '../contracts/route';
 import { CSRF_HEADER, SESSION_COOKIE } from '../platform/names';
 import { limitsFor } from '../platform/tiers';
@@ -48,7 +48,13 @@ interface Cached {
   expiresAt: number;
 }
 
-export function createAuthenticator(deps: IdentityDeps): Authenticator & { forget(userId: string): void } {
+/**
+ * The handler toolkit's `Authenticator` (functions/http/auth.ts), which api/ injects;
+ * typed here by its shape because a domain never imports http/.
+ */
+export type CredentialAuthenticator = (event: APIGatewayProxyEventV2, route: RouteDef) => Promise<Principal>;
+
+export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator & { forget(userId: string): void } {
   const cache = new TtlLru<Cached>({ maxEntries: 5_000, ttlMs: deps.config.sessionCacheMs, now: deps.now });
 
   async function resolve(token: string): Promise<Cached> {
@@ -85,7 +91,7 @@ export function createAuthenticator(deps: IdentityDeps): Authenticator & { forge
     };
   }
 
-  const authenticate: Authenticator = async (event, route: RouteDef) => {
+  const authenticate: CredentialAuthenticator = async (event, route) => {
     const credential = readCredential(event);
     if (!credential) throw unauthenticated();
     // Keyed by user id + token hash so `forget(userId)` can drop a user's entries.

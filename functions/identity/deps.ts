@@ -3,7 +3,7 @@ import type { Audit } from '../audit/audit';
 import type { BlindIndexer } from '../crypto/blind-index';
 import type { Tenant } from '../tenancy/tenant';
 import type { Repository } from '../data/repository';
-import type { TableRef } from '../data/table';
+import type { TableRef } from '../aws/table';
 import type { Mailer } from '../mail/mailer';
 import type { PasswordVerifier } from './passwords';
 import { limitsFor, type Tier } from '../platform/tiers';

@@ -4,7 +4,7 @@
  * a mail transport (and so without the `mail` need).
  */
 import { loadEnv } from '../platform/env';
-import { dataLayerFromEnv } from '../data';
+import { dataLayerFromEnv } from '../data/from-env';
 import type { Mailer } from '../mail/mailer';
 import { createAuthenticator } from './authenticate';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from './deps';

@@ -7,12 +7,12 @@
 import { sqs } from '../aws/clients';
 import { loadEnv } from '../platform/env';
 import { cloudflareEnv } from '../cloudflare/client';
-import { dataLayerFromEnv } from '../data';
+import { dataLayerFromEnv } from '../data/from-env';
 import { queueConsumers } from '../platform/manifest';
 import { logger } from '../observability/logger';
 import { limitsFor } from '../platform/tiers';
 import { createConnectionCache } from '../cloudflare/connections';
-import { DEFAULT_JOBS_CONFIG, type JobsDeps } from './engine';
+import { DEFAULT_JOBS_CONFIG, type JobsDeps } from './deps';
 import { sqsJobQueue } from './queue';
 import { createJobStore } from './store';
 

@@ -8,8 +8,8 @@ import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, TransactWrite
 import type { Keyring } from '../crypto/keyring';
 import { tenantKey, tenantPk, userTenant, type Tenant } from '../tenancy/tenant';
 import { sealAttributes, type AnyEntity } from '../data/entity';
-import type { TableRef } from '../data/table';
-import { isConditionalCheckFailed, isTransactionCanceled, partitionItems } from '../data/table';
+import type { TableRef } from '../aws/table';
+import { isConditionalCheckFailed, isTransactionCanceled, partitionItems } from '../aws/table';
 import { jobSk, JobEntity } from './model';
 
 export type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

@@ -16,7 +16,7 @@ export interface Actor {
   readonly tier: Tier;
 }
 
-/** The actor of an authenticated principal (the handler toolkit's `Principal`). */
+/** The actor of an authenticated principal (principal.ts). */
 export function actorOf(principal: { readonly tenant: Tenant; readonly userId: string; readonly tier: Tier }): Actor {
   return { tenant: principal.tenant, memberId: principal.userId, tier: principal.tier };
 }

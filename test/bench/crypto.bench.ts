@@ -11,8 +11,8 @@ import { openField, sealField, type FieldContext } from '../../functions/crypto/
 import { kmsKeyWrapperFromEnv } from '../../functions/crypto/kms';
 import { tenantPk, userTenant } from '../../functions/tenancy/tenant';
 import { defineEntity } from '../../functions/data/entity';
-import { createDataLayer } from '../../functions/data/index';
-import { tableFromEnv } from '../../functions/data/table';
+import { createDataLayer } from '../../functions/data/from-env';
+import { tableFromEnv } from '../../functions/aws/table';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -2,7 +2,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { auditSk, AUDIT_HEAD_SK } from '../../functions/audit/audit';
 import { tenantPk } from '../../functions/tenancy/tenant';
-import { InvalidCursorError } from '../../functions/data/errors';
+import { InvalidCursorError } from '../../functions/crypto/errors';
 import { freshUser, freshWorkspace, layer, mainTable, partition } from './data-fixtures';
 
 const dl = layer();

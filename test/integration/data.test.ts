@@ -8,10 +8,11 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DecryptionError, KeyNotFoundError } from '../../functions/crypto/errors';
 import { sealedVersion } from '../../functions/crypto/field';
 import { keySk } from '../../functions/crypto/keyring';
-import { reencryptTenant, rotateTenantKey } from '../../functions/crypto/rotation';
+import { reencryptTenant, rotateTenantKey } from '../../functions/ops/key-rotation';
 import { tenantKey, tenantPk } from '../../functions/tenancy/tenant';
 import { defineEntity } from '../../functions/data/entity';
-import { ConflictError, InvalidCursorError } from '../../functions/data/errors';
+import { InvalidCursorError } from '../../functions/crypto/errors';
+import { ConflictError } from '../../functions/data/errors';
 import { freshUser, layer, mainTable, partition, putRaw, scratchTable } from './data-fixtures';
 
 interface Secret {

@@ -40,7 +40,7 @@ const bearer = (token: string) =>
 /** 'ok' or the refusal's kind; a fresh authenticator (cold cache) unless one is given. */
 async function outcome(d: IdentityDeps, token: string, auth = createAuthenticator(d)): Promise<string> {
   try {
-    await auth(bearer(token), getMe, { requestId: 'r', ip: '192.0.2.1', userAgent: 'jest' });
+    await auth(bearer(token), getMe);
     return 'ok';
   } catch (err) {
     if (err instanceof DomainError) return err.kind;

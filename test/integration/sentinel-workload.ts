@@ -9,10 +9,10 @@
  * through the real domain functions, using `ctx.sentinel(label)` for every
  * sensitive value.
  */
-import { rotateTenantKey } from '../../functions/crypto/rotation';
+import { rotateTenantKey } from '../../functions/ops/key-rotation';
 import type { Tenant } from '../../functions/tenancy/tenant';
 import { defineEntity } from '../../functions/data/entity';
-import type { DataLayer } from '../../functions/data/index';
+import type { DataLayer } from '../../functions/data/from-env';
 import { signup } from '../../functions/identity/accounts';
 import { createApiKey } from '../../functions/identity/api-keys';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from '../../functions/identity/deps';

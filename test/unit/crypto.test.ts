@@ -9,8 +9,8 @@ import { isSealed, openField, sealField, sealedVersion, type DataKey, type Field
 import { normaliseForIndex } from '../../functions/crypto/blind-index';
 import { TtlLru } from '../../functions/crypto/lru';
 import { parseTenantKey, tenantKey, tenantPk, userTenant, workspaceTenant, type Tenant } from '../../functions/tenancy/tenant';
-import { createCursorCodec } from '../../functions/data/cursor';
-import { InvalidCursorError } from '../../functions/data/errors';
+import { createCursorCodec } from '../../functions/crypto/cursor';
+import { InvalidCursorError } from '../../functions/crypto/errors';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 

@@ -9,9 +9,9 @@ import { createAudit, type Audit } from '../audit/audit';
 import { createBlindIndexer, type BlindIndexer } from '../crypto/blind-index';
 import { createKeyring, type Keyring } from '../crypto/keyring';
 import { kmsKeyWrapperFromEnv, type KeyWrapper, type KmsOp } from '../crypto/kms';
-import { cursorCodecFrom, type CursorCodec } from './cursor';
+import { cursorCodecFrom, type CursorCodec } from '../crypto/cursor';
 import { createRepository, type Repository } from './repository';
-import { tableFromEnv, type TableRef } from './table';
+import { tableFromEnv, type TableRef } from '../aws/table';
 
 export interface DataLayer {
   readonly table: TableRef;

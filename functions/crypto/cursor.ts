@@ -17,7 +17,7 @@
  *   cursorCodecFrom(blindIndexer): CursorCodec
  */
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { BlindIndexer } from '../crypto/blind-index';
+import type { BlindIndexer } from './blind-index';
 import { tenantKey, tenantPk, type Tenant } from '../tenancy/tenant';
 import { InvalidCursorError } from './errors';
 

@@ -15,9 +15,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Audit } from '../audit/audit';
 import type { AnyEntity } from '../data/entity';
-import { isConditionalCheckFailed, partitionItems, type TableRef } from '../data/table';
-import { openField, sealField, sealedVersion, type DataKey } from './field';
-import type { Keyring } from './keyring';
+import { isConditionalCheckFailed, partitionItems, type TableRef } from '../aws/table';
+import { openField, sealField, sealedVersion, type DataKey } from '../crypto/field';
+import type { Keyring } from '../crypto/keyring';
 import { tenantPk, type Tenant } from '../tenancy/tenant';
 
 export async function rotateTenantKey(

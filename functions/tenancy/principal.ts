@@ -1,0 +1,24 @@
+/**
+ * Who is calling, derived from the credential alone: what the authenticator
+ * (identity/authenticate.ts) yields and the handlers receive. It names the
+ * tenant the credential acts on; domains take the `Actor` made from it
+ * (actor.ts `actorOf`).
+ */
+import type { Scope } from '../contracts/route';
+import type { Tier } from '../contracts/tiers';
+import type { Tenant } from './tenant';
+
+export interface Principal {
+  /** The tenant this credential acts on (today the user's own). */
+  readonly tenant: Tenant;
+  /** The signed-in user (the member). */
+  readonly userId: string;
+  readonly tier: Tier;
+  readonly credential: 'session' | 'api-key';
+  /** Session id (credential `session`) or API key id (credential `api-key`). */
+  readonly credentialId: string;
+  /** `all` for sessions; the key's scopes for API keys. */
+  readonly scopes: 'all' | readonly Scope[];
+  /** True when the session came from the browser cookie (CSRF applies). */
+  readonly viaCookie: boolean;
+}
