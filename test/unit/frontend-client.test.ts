@@ -4,7 +4,7 @@
  * with field errors matched to input names, Retry-After, and the session-lost
  * path on 410 session-expired.
  */
-import { ApiError, api, onSessionLost, setCsrfToken } from '../../frontend/src/api/client';
+import { ApiError, onSessionLost, request, setCsrfToken } from '../../frontend/src/api/client';
 
 type Call = { url: string; init: RequestInit };
 let calls: Call[] = [];
@@ -38,8 +38,8 @@ const problem = (status: number, slug: string, more: object = {}, headers: Recor
 test('CSRF token only on unsafe methods; same-origin credentials; query built without empties', async () => {
   setCsrfToken('tok');
   next = () => new Response('{"ok":true}', { status: 200, headers: { 'content-type': 'application/json' } });
-  await api.get('/api/v1/jobs', { query: { limit: 5, cursor: undefined, search: '' } });
-  await api.post('/api/v1/jobs', { a: 1 });
+  await request('GET', '/api/v1/jobs', { query: { limit: 5, cursor: undefined, search: '' } });
+  await request('POST', '/api/v1/jobs', { body: { a: 1 } });
   expect(calls[0]!.url).toBe('/api/v1/jobs?limit=5');
   expect((calls[0]!.init.headers as Record<string, string>)['x-csrf-token']).toBeUndefined();
   expect(calls[0]!.init.credentials).toBe('include');
@@ -55,7 +55,7 @@ test('problem+json becomes an ApiError; field errors match input names', async (
         { in: 'body', field: 'zones', message: 'give exactly one of zones, zoneFilter' },
       ],
     });
-  const err = await api.post('/api/v1/jobs', {}).catch((e: unknown) => e);
+  const err = await request('POST', '/api/v1/jobs', { body: {} }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApiError);
   const e = err as ApiError;
   expect(e.status).toBe(400);
@@ -69,7 +69,7 @@ test('problem+json becomes an ApiError; field errors match input names', async (
 
 test('429 carries Retry-After', async () => {
   next = () => problem(429, 'rate-limited', {}, { 'retry-after': '7' });
-  const e = (await api.get('/api/v1/jobs').catch((x: unknown) => x)) as ApiError;
+  const e = (await request('GET', '/api/v1/jobs').catch((x: unknown) => x)) as ApiError;
   expect(e.retryAfter).toBe(7);
 });
 
@@ -78,9 +78,9 @@ test('410 session-expired remembers the location and signals session lost; quiet
   const seen: string[] = [];
   const off = onSessionLost((r) => seen.push(r));
   next = () => problem(410, 'session-expired');
-  await api.get('/api/v1/me', { quietAuth: true }).catch(() => undefined);
+  await request('GET', '/api/v1/me', { quietAuth: true }).catch(() => undefined);
   expect(seen).toEqual([]);
-  await api.get('/api/v1/jobs').catch(() => undefined);
+  await request('GET', '/api/v1/jobs').catch(() => undefined);
   expect(seen).toEqual(['expired']);
   expect(store.get('fv.returnTo')).toBe('/jobs/abc?x=1');
   off();
@@ -90,7 +90,7 @@ test('a network failure is an ApiError with status 0', async () => {
   globalThis.fetch = (async () => {
     throw new TypeError('fetch failed');
   }) as typeof fetch;
-  const e = (await api.get('/api/v1/jobs').catch((x: unknown) => x)) as ApiError;
+  const e = (await request('GET', '/api/v1/jobs').catch((x: unknown) => x)) as ApiError;
   expect(e).toBeInstanceOf(ApiError);
   expect(e.status).toBe(0);
 });

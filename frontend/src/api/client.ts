@@ -181,15 +181,6 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   return (await res.text()) as unknown as T;
 }
 
-export const api = {
-  get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, opts),
-  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body: body ?? {} }),
-  patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
-  del: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, opts),
-};
-
-export const enc = encodeURIComponent;
-
 /** Human message for an error of unknown shape. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {

@@ -1,12 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from './client';
+import { call } from './operations';
 import { keys } from './queries';
-import type { AccountResponse, CreateAccountBody } from './types';
+import type { CreateAccountBody } from './types';
 
 export function useCreateAccount() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateAccountBody) => api.post<AccountResponse>('/api/v1/cloudflare/accounts', body),
+    mutationFn: (body: CreateAccountBody) => call('createCloudflareAccount', { body }),
     onSuccess: () => qc.invalidateQueries({ queryKey: keys.accounts }),
   });
 }

@@ -1,19 +1,8 @@
 /** TanStack Query hooks, one per read route; mutations live next to the pages that use them. */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { ApiError, api, enc } from './client';
-import type {
-  AccountsResponse,
-  ApiKeysResponse,
-  AuditEventsResponse,
-  DnsRecordsResponse,
-  Job,
-  JobEventsResponse,
-  JobResponse,
-  JobsResponse,
-  OutboxResponse,
-  SessionsResponse,
-  ZonesResponse,
-} from './types';
+import { ApiError } from './client';
+import { call, type OperationQuery } from './operations';
+import type { ApiKeysResponse, Job } from './types';
 import { ACTIVE_JOB_STATUSES } from './types';
 
 export const keys = {
@@ -36,7 +25,7 @@ export const LIVE_MS = 1000;
 export const isActive = (job: Pick<Job, 'status'> | undefined): boolean => !!job && ACTIVE_JOB_STATUSES.includes(job.status);
 
 export function useAccounts() {
-  return useQuery({ queryKey: keys.accounts, queryFn: ({ signal }) => api.get<AccountsResponse>('/api/v1/cloudflare/accounts', { signal }) });
+  return useQuery({ queryKey: keys.accounts, queryFn: ({ signal }) => call('listCloudflareAccounts', { signal }) });
 }
 
 export interface ZonesQuery {
@@ -49,10 +38,15 @@ export function useZones(accountId: string | undefined, q: ZonesQuery) {
     queryKey: keys.zones(accountId ?? '', q),
     enabled: !!accountId,
     placeholderData: keepPreviousData,
-    queryFn: ({ signal }) => api.get<ZonesResponse>(`/api/v1/cloudflare/accounts/${enc(accountId!)}/zones`, { signal, query: { ...q } }),
+    queryFn: ({ signal }) => call('listZones', { params: { id: accountId! }, query: { ...q }, signal }),
   });
 }
 
+/**
+ * Filters as the address bar holds them (plain strings): the server validates
+ * them and a bad one (e.g. `?type=FOO`) comes back as a problem to show, so
+ * they are not narrowed to the contract's enums here.
+ */
 export interface DnsQuery {
   name?: string;
   type?: string;
@@ -65,15 +59,14 @@ export function useDnsRecords(accountId: string, zoneId: string, q: DnsQuery) {
   return useQuery({
     queryKey: keys.dns(accountId, zoneId, q),
     placeholderData: keepPreviousData,
-    queryFn: ({ signal }) =>
-      api.get<DnsRecordsResponse>(`/api/v1/cloudflare/accounts/${enc(accountId)}/zones/${enc(zoneId)}/dns-records`, { signal, query: { ...q } }),
+    queryFn: ({ signal }) => call('listDnsRecords', { params: { id: accountId, zoneId }, query: { ...q } as OperationQuery<'listDnsRecords'>, signal }),
   });
 }
 
 export function useJobs(opts: { poll?: boolean } = {}) {
   return useQuery({
     queryKey: keys.jobs,
-    queryFn: ({ signal }) => api.get<JobsResponse>('/api/v1/jobs', { signal, query: { limit: 50 } }),
+    queryFn: ({ signal }) => call('listJobs', { query: { limit: 50 }, signal }),
     refetchInterval: (q) => (opts.poll !== false && q.state.data?.jobs.some(isActive) ? LIVE_MS : false),
   });
 }
@@ -81,7 +74,7 @@ export function useJobs(opts: { poll?: boolean } = {}) {
 export function useJob(id: string) {
   return useQuery({
     queryKey: keys.job(id),
-    queryFn: ({ signal }) => api.get<JobResponse>(`/api/v1/jobs/${enc(id)}`, { signal }),
+    queryFn: ({ signal }) => call('getJob', { params: { id }, signal }),
     refetchInterval: (q) => (isActive(q.state.data?.job) ? LIVE_MS : false),
   });
 }
@@ -89,13 +82,13 @@ export function useJob(id: string) {
 export function useJobEvents(id: string, live: boolean) {
   return useQuery({
     queryKey: keys.jobEvents(id),
-    queryFn: ({ signal }) => api.get<JobEventsResponse>(`/api/v1/jobs/${enc(id)}/events`, { signal }),
+    queryFn: ({ signal }) => call('listJobEvents', { params: { id }, signal }),
     refetchInterval: live ? LIVE_MS : false,
   });
 }
 
 export function useSessions() {
-  return useQuery({ queryKey: keys.sessions, queryFn: ({ signal }) => api.get<SessionsResponse>('/api/v1/auth/sessions', { signal }) });
+  return useQuery({ queryKey: keys.sessions, queryFn: ({ signal }) => call('listSessions', { signal }) });
 }
 
 /** Every API key, all pages: a key the list leaves off is one the user cannot see or delete. */
@@ -106,7 +99,7 @@ export function useApiKeys() {
       const apiKeys: ApiKeysResponse['apiKeys'] = [];
       let cursor: string | undefined;
       do {
-        const page = await api.get<ApiKeysResponse>('/api/v1/api-keys', { signal, query: { limit: 100, cursor } });
+        const page = await call('listApiKeys', { query: { limit: 100, cursor }, signal });
         apiKeys.push(...page.apiKeys);
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
@@ -119,7 +112,7 @@ export function useAuditEvents(q: { cursor?: string; limit?: number } = {}) {
   return useQuery({
     queryKey: keys.audit(q),
     placeholderData: keepPreviousData,
-    queryFn: ({ signal }) => api.get<AuditEventsResponse>('/api/v1/audit-events', { signal, query: { limit: 25, ...q } }),
+    queryFn: ({ signal }) => call('listAuditEvents', { query: { limit: 25, ...q }, signal }),
   });
 }
 
@@ -135,7 +128,7 @@ export function useOutbox(opts: { poll?: boolean } = {}) {
     refetchInterval: opts.poll ? 3000 : false,
     queryFn: async ({ signal }) => {
       try {
-        return await api.get<OutboxResponse>('/api/v1/dev/outbox', { signal, quietAuth: true });
+        return await call('listOutbox', { signal, quietAuth: true });
       } catch (e) {
         if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return null;
         throw e;

@@ -8,46 +8,32 @@ import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type { FieldIssue } from '../../../functions/contracts/problem';
 import type { Scope } from '../../../functions/contracts/route';
-
-type Res<R> = R extends { response?: infer S } ? (S extends z.ZodType ? z.output<S> : never) : never;
-type Body<R> = R extends { body?: infer S } ? (S extends z.ZodType ? z.input<S> : never) : never;
+import type { OperationBody, OperationResponse } from './operations';
 
 export type { FieldIssue, Scope };
 
 // identity
 export type User = z.output<typeof identity.User>;
 export type SignedIn = z.output<typeof identity.SignedIn>;
-export type SignupBody = Body<typeof identity.signup>;
-export type LoginBody = Body<typeof identity.login>;
-export type Me = Res<typeof identity.getMe>;
-export type SessionStatus = Res<typeof identity.getSessionStatus>;
+export type SignupBody = OperationBody<'signup'>;
+export type LoginBody = OperationBody<'login'>;
+export type Me = OperationResponse<'getMe'>;
 export type Session = z.output<typeof identity.Session>;
-export type SessionsResponse = Res<typeof identity.listSessions>;
-export type RevokeAllResponse = Res<typeof identity.revokeAllSessions>;
-export type TotpEnrollment = Res<typeof identity.enrollTotp>;
-export type TotpConfirmResponse = Res<typeof identity.confirmTotp>;
-export type ChangePasswordBody = Body<typeof identity.changePassword>;
+export type TotpEnrollment = OperationResponse<'enrollTotp'>;
+export type ChangePasswordBody = OperationBody<'changePassword'>;
 export type ApiKey = z.output<typeof identity.ApiKey>;
-export type CreateApiKeyBody = Body<typeof identity.createApiKey>;
-export type CreateApiKeyResponse = Res<typeof identity.createApiKey>;
-export type ApiKeysResponse = Res<typeof identity.listApiKeys>;
+export type CreateApiKeyBody = OperationBody<'createApiKey'>;
+export type CreateApiKeyResponse = OperationResponse<'createApiKey'>;
+export type ApiKeysResponse = OperationResponse<'listApiKeys'>;
 export type AuditEvent = z.output<typeof identity.AuditEvent>;
-export type AuditEventsResponse = Res<typeof identity.listAuditEvents>;
-export type AuditChainResponse = Res<typeof identity.verifyAuditChain>;
 export type OutboxMessage = z.output<typeof identity.OutboxMessage>;
-export type OutboxResponse = Res<typeof identity.listOutbox>;
 
 // cloudflare
 export type CloudflareAccount = z.output<typeof cloudflare.CloudflareAccount>;
-export type CreateAccountBody = Body<typeof cloudflare.createCloudflareAccount>;
-export type AccountResponse = Res<typeof cloudflare.createCloudflareAccount>;
-export type AccountsResponse = Res<typeof cloudflare.listCloudflareAccounts>;
+export type CreateAccountBody = OperationBody<'createCloudflareAccount'>;
 export type Zone = z.output<typeof cloudflare.Zone>;
-export type ZonesResponse = Res<typeof cloudflare.listZones>;
 export type DnsRecord = z.output<typeof cloudflare.DnsRecord>;
-export type DnsRecordsResponse = Res<typeof cloudflare.listDnsRecords>;
 export type DnsRecordInput = z.input<typeof cloudflare.DnsRecordInput>;
-export type DnsRecordResponse = Res<typeof cloudflare.updateDnsRecord>;
 export type DnsType = z.output<typeof cloudflare.DnsType>;
 
 // jobs
@@ -60,11 +46,7 @@ export type ZonePlan = z.output<typeof jobs.ZonePlan>;
 export type JobItem = z.output<typeof jobs.JobItem>;
 export type JobEvent = z.output<typeof jobs.JobEvent>;
 export type CreateJobBody = z.input<typeof jobs.CreateJobBody>;
-export type JobResponse = Res<typeof jobs.getJob>;
-export type JobsResponse = Res<typeof jobs.listJobs>;
-export type JobItemsResponse = Res<typeof jobs.listJobItems>;
-export type JobEventsResponse = Res<typeof jobs.listJobEvents>;
-export type ApplyJobBody = Body<typeof jobs.applyJob>;
+export type ApplyJobBody = OperationBody<'applyJob'>;
 
 // Runtime copies of a few enums (the contracts' `as const` arrays cannot be
 // imported at runtime without pulling zod in). `satisfies` keeps them in step.

@@ -8,9 +8,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Pause, Play, Square } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, api, enc } from '../api/client';
+import { ApiError } from '../api/client';
+import { call } from '../api/operations';
 import { isActive, keys } from '../api/queries';
-import type { Job, JobResponse } from '../api/types';
+import type { Job } from '../api/types';
 import { Button, ErrorAlert } from './ui';
 
 /**
@@ -65,7 +66,7 @@ export function useBrowserRun(jobId: string) {
             return;
           }
           try {
-            const r = await api.post<JobResponse>(`/api/v1/jobs/${enc(jobId)}/chunks/${n}/apply`, undefined, { signal: abort.signal });
+            const r = await call('applyJobChunk', { params: { id: jobId, n }, signal: abort.signal });
             qc.setQueryData(keys.job(jobId), r);
             void qc.invalidateQueries({ queryKey: ['job', jobId, 'items'] });
             void qc.invalidateQueries({ queryKey: keys.jobEvents(jobId) });

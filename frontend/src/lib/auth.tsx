@@ -5,9 +5,10 @@
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, forgetReturnLocation, onSessionLost, setCsrfToken } from '../api/client';
+import { forgetReturnLocation, onSessionLost, setCsrfToken } from '../api/client';
+import { call } from '../api/operations';
 import { keys } from '../api/queries';
-import type { Me, SessionStatus, SignedIn, User } from '../api/types';
+import type { Me, SignedIn, User } from '../api/types';
 
 interface AuthState {
   status: 'loading' | 'signed-out' | 'signed-in';
@@ -32,7 +33,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     staleTime: 60_000,
     // The public status route answers 200 signed in or not, so a first visit logs no failed request.
     queryFn: async ({ signal }): Promise<Me | null> => {
-      const status = await api.get<SessionStatus>('/api/v1/auth/session', { signal, quietAuth: true });
+      const status = await call('getSessionStatus', { signal, quietAuth: true });
       if (!status.signedIn || !status.user) {
         if (status.expired) setLostReason('expired');
         setCsrfToken(null);
@@ -68,7 +69,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async () => {
     try {
-      await api.post('/api/v1/auth/logout', undefined, { quietAuth: true });
+      await call('logout', { quietAuth: true });
     } catch {
       /* the session may already be gone; sign out locally anyway */
     }

@@ -1,10 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Cloud, FlaskConical, Plus, RefreshCw, Trash2 } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { api, enc } from '../api/client';
+import { call } from '../api/operations';
 import { useAddSandbox, useCreateAccount } from '../api/mutations';
 import { keys, useAccounts } from '../api/queries';
-import type { AccountResponse, CloudflareAccount } from '../api/types';
+import type { CloudflareAccount } from '../api/types';
 import { ConfirmDialog, Modal } from '../components/dialog';
 import { Badge, Button, Card, EmptyState, ErrorAlert, Field, Input, PageHeader, SkeletonRows, relativeTime } from '../components/ui';
 import { Link, setQuery, useLocation } from '../lib/router';
@@ -71,11 +71,11 @@ function AccountCard({ account: a }: { account: CloudflareAccount }) {
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState(false);
   const verify = useMutation({
-    mutationFn: () => api.post<AccountResponse>(`/api/v1/cloudflare/accounts/${enc(a.id)}/verify`),
+    mutationFn: () => call('verifyCloudflareAccount', { params: { id: a.id } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: keys.accounts }),
   });
   const remove = useMutation({
-    mutationFn: () => api.del(`/api/v1/cloudflare/accounts/${enc(a.id)}`),
+    mutationFn: () => call('deleteCloudflareAccount', { params: { id: a.id } }),
     onSuccess: () => {
       setConfirm(false);
       qc.invalidateQueries({ queryKey: keys.accounts });

@@ -1,7 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { KeyRound } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { ApiError, api } from '../api/client';
+import { ApiError } from '../api/client';
+import { call } from '../api/operations';
 import type { LoginBody, SignedIn, SignupBody } from '../api/types';
 import { AuthShell } from '../components/Layout';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
@@ -21,14 +22,14 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     mutationFn: async (): Promise<SignedIn> => {
       if (mode === 'signup') {
         const body: SignupBody = { email, password };
-        return api.post<SignedIn>('/api/v1/auth/signup', body, { quietAuth: true });
+        return call('signup', { body, quietAuth: true });
       }
       const body: LoginBody = { email, password };
       if (mfaStep && code.trim()) {
         if (useRecovery) body.recoveryCode = code.trim();
         else body.totp = code.replace(/\s+/g, '');
       }
-      return api.post<SignedIn>('/api/v1/auth/login', body, { quietAuth: true });
+      return call('login', { body, quietAuth: true });
     },
     onSuccess: signedIn,
     onError: (e) => {

@@ -1,9 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ChevronLeft, Download, Filter, Pencil, Plus, Trash2, X } from 'lucide-react';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, enc, errorMessage, send } from '../api/client';
+import { errorMessage } from '../api/client';
+import { call, sendOperation } from '../api/operations';
 import { useDnsRecords } from '../api/queries';
-import { DNS_TYPES, type DnsRecord, type DnsRecordInput, type DnsRecordResponse } from '../api/types';
+import { DNS_TYPES, type DnsRecord, type DnsRecordInput } from '../api/types';
 import { ConfirmDialog, Modal } from '../components/dialog';
 import { Pager } from '../components/Pager';
 import { Badge, Button, Card, EmptyState, ErrorAlert, Field, Input, PageHeader, Select, SkeletonRows, Table, td, th } from '../components/ui';
@@ -29,7 +30,7 @@ export default function DnsRecords({ params }: { params: Params }) {
   const [adding, setAdding] = useState(false);
   const download = useMutation({
     mutationFn: async () => {
-      const res = await send('GET', `/api/v1/cloudflare/accounts/${enc(accountId)}/zones/${enc(zoneId)}/export`);
+      const res = await sendOperation('exportZoneBind', { params: { id: accountId, zoneId } });
       const blob = await res.blob();
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
@@ -170,7 +171,7 @@ function RecordRow({ record: r, accountId, zoneId }: { record: DnsRecord; accoun
   const [ttl, setTtl] = useState(String(r.ttl));
   const [proxied, setProxied] = useState(r.proxied);
   const [confirm, setConfirm] = useState(false);
-  const path = `/api/v1/cloudflare/accounts/${enc(accountId)}/zones/${enc(zoneId)}/dns-records/${enc(r.id)}`;
+  const params = { id: accountId, zoneId, recordId: r.id };
 
   const save = useMutation({
     mutationFn: () => {
@@ -179,7 +180,7 @@ function RecordRow({ record: r, accountId, zoneId }: { record: DnsRecord; accoun
       if (Number(ttl) !== r.ttl) patch.ttl = Number(ttl);
       if (proxied !== r.proxied) patch.proxied = proxied;
       if (Object.keys(patch).length === 0) return Promise.resolve(null);
-      return api.patch<DnsRecordResponse>(path, patch);
+      return call('updateDnsRecord', { params, body: patch });
     },
     onSuccess: () => {
       setEditing(false);
@@ -187,7 +188,7 @@ function RecordRow({ record: r, accountId, zoneId }: { record: DnsRecord; accoun
     },
   });
   const remove = useMutation({
-    mutationFn: () => api.del(path),
+    mutationFn: () => call('deleteDnsRecord', { params }),
     onSuccess: () => {
       setConfirm(false);
       return qc.invalidateQueries({ queryKey: ['dns', accountId, zoneId] });
@@ -298,7 +299,7 @@ function AddRecordDialog({ open, onOpenChange, accountId, zoneId }: { open: bool
         proxied: form.proxied,
         ...(form.priority ? { priority: Number(form.priority) } : {}),
       };
-      return api.post<DnsRecordResponse>(`/api/v1/cloudflare/accounts/${enc(accountId)}/zones/${enc(zoneId)}/dns-records`, body);
+      return call('createDnsRecord', { params: { id: accountId, zoneId }, body });
     },
     onSuccess: () => {
       onOpenChange(false);

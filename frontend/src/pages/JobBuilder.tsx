@@ -1,9 +1,9 @@
 import { useMutation } from '@tanstack/react-query';
 import { Wand2 } from 'lucide-react';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api } from '../api/client';
+import { call } from '../api/operations';
 import { useAccounts } from '../api/queries';
-import { JOB_KINDS, type CreatableKind, type JobResponse } from '../api/types';
+import { JOB_KINDS, type CreatableKind } from '../api/types';
 import { Button, EmptyState, ErrorAlert, Field, Input, PageHeader, SkeletonRows } from '../components/ui';
 import { Link, navigate, useLocation } from '../lib/router';
 import { buildJobBody, initialParams, type JobParamsForm, type ZoneSelectionForm } from './job-builder/jobBody';
@@ -34,7 +34,7 @@ export default function JobBuilder() {
   }, [zones.accountId, accounts.data]);
 
   const plan = useMutation({
-    mutationFn: () => api.post<JobResponse>('/api/v1/jobs', buildJobBody(kind, zones, threshold, params)),
+    mutationFn: () => call('createJob', { body: buildJobBody(kind, zones, threshold, params) }),
     onSuccess: (r) => navigate(`/jobs/${r.job.id}`),
   });
 

@@ -1,9 +1,9 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, Ban, ChevronDown, ChevronLeft, ChevronRight, MonitorPlay, Play, RotateCcw, Undo2 } from 'lucide-react';
 import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, enc } from '../api/client';
+import { call } from '../api/operations';
 import { LIVE_MS, isActive, keys, useJob, useJobEvents } from '../api/queries';
-import type { ApplyJobBody, Job, JobItem, JobItemsResponse, JobResponse } from '../api/types';
+import type { ApplyJobBody, Job, JobItem } from '../api/types';
 import { BrowserRunControls, canRunInBrowser, useBrowserRun, type BrowserRun } from '../components/BrowserRun';
 import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
 import { ThroughputChart } from '../components/ThroughputChart';
@@ -79,10 +79,12 @@ export default function JobDetail({ params }: { params: Params }) {
   );
 }
 
-function useJobAction(job: Job, action: 'cancel' | 'retry' | 'revert') {
+const JOB_ACTIONS = { cancel: 'cancelJob', retry: 'retryJob', revert: 'revertJob' } as const;
+
+function useJobAction(job: Job, action: keyof typeof JOB_ACTIONS) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: () => api.post<JobResponse>(`/api/v1/jobs/${enc(job.id)}/${action}`),
+    mutationFn: () => call(JOB_ACTIONS[action], { params: { id: job.id } }),
     onSuccess: (r) => {
       qc.invalidateQueries({ queryKey: keys.jobs });
       qc.invalidateQueries({ queryKey: ['jobs', 'list'] });
@@ -135,7 +137,7 @@ function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
   const over = job.plan.zones.filter((z) => z.overThreshold);
   const word = String(job.plan.zones.length);
   const apply = useMutation({
-    mutationFn: (body: ApplyJobBody) => api.post<JobResponse>(`/api/v1/jobs/${enc(job.id)}/apply`, body),
+    mutationFn: (body: ApplyJobBody) => call('applyJob', { params: { id: job.id }, body }),
     onSuccess: (r, body) => {
       qc.setQueryData(keys.job(job.id), r);
       qc.invalidateQueries({ queryKey: keys.jobs });
@@ -302,12 +304,11 @@ function PlanTable({ job }: { job: Job }) {
   );
 }
 
-function useItems(jobId: string, q: { zoneId?: string; status?: string }, live: boolean) {
+function useItems(jobId: string, q: { zoneId?: string; status?: JobItem['status'] }, live: boolean) {
   return useInfiniteQuery({
     queryKey: keys.jobItems(jobId, q),
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) =>
-      api.get<JobItemsResponse>(`/api/v1/jobs/${enc(jobId)}/items`, { signal, query: { limit: 100, cursor: pageParam, ...q } }),
+    queryFn: ({ pageParam, signal }) => call('listJobItems', { params: { id: jobId }, query: { limit: 100, cursor: pageParam, ...q }, signal }),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: live ? LIVE_MS * 2 : false,
   });
@@ -371,7 +372,7 @@ function DiffLine({ item }: { item: JobItem }) {
 }
 
 function ItemResults({ job }: { job: Job }) {
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<JobItem['status'] | ''>('');
   const items = useItems(job.id, status ? { status } : {}, isActive(job));
   const all = items.data?.pages.flatMap((p) => p.items) ?? [];
   return (
@@ -380,9 +381,9 @@ function ItemResults({ job }: { job: Job }) {
       actions={
         <Field label={<span className="sr-only">Filter by status</span>} name="item-status">
           {(p) => (
-            <Select {...p} value={status} onChange={(e) => setStatus(e.target.value)} className="w-40">
+            <Select {...p} value={status} onChange={(e) => setStatus(e.target.value as JobItem['status'] | '')} className="w-40">
               <option value="">All results</option>
-              {['planned', 'done', 'failed', 'skipped', 'cancelled'].map((s) => (
+              {(['planned', 'done', 'failed', 'skipped', 'cancelled'] satisfies JobItem['status'][]).map((s) => (
                 <option key={s}>{s}</option>
               ))}
             </Select>

@@ -1,8 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { ListChecks, Wand2 } from 'lucide-react';
-import { api } from '../api/client';
+import { call } from '../api/operations';
 import { LIVE_MS, isActive } from '../api/queries';
-import type { JobsResponse } from '../api/types';
 import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
 import { Button, Card, EmptyState, ErrorAlert, PageHeader, SkeletonRows, Table, relativeTime, td, th } from '../components/ui';
 import { Link } from '../lib/router';
@@ -12,7 +11,7 @@ export default function Jobs() {
   const jobs = useInfiniteQuery({
     queryKey: ['jobs', 'list'],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) => api.get<JobsResponse>('/api/v1/jobs', { signal, query: { limit: 25, cursor: pageParam } }),
+    queryFn: ({ pageParam, signal }) => call('listJobs', { query: { limit: 25, cursor: pageParam }, signal }),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     refetchInterval: (q) => (q.state.data?.pages.some((p) => p.jobs.some(isActive)) ? LIVE_MS : false),
   });

@@ -1,9 +1,8 @@
 import { Cloud, FlaskConical, Plus, ShieldCheck, Wand2 } from 'lucide-react';
 import { useQueries } from '@tanstack/react-query';
-import { api, enc } from '../api/client';
+import { call } from '../api/operations';
 import { useAddSandbox } from '../api/mutations';
 import { isActive, keys, useAccounts, useAuditEvents, useJobs } from '../api/queries';
-import type { ZonesResponse } from '../api/types';
 import { kindLabel, ProgressBar, StatusBadge } from '../components/JobBits';
 import { Button, Card, EmptyState, ErrorAlert, Notice, PageHeader, Skeleton, SkeletonRows, relativeTime } from '../components/ui';
 import { useAuth } from '../lib/auth';
@@ -20,8 +19,7 @@ export function Overview() {
   const zoneCounts = useQueries({
     queries: accs.map((a) => ({
       queryKey: keys.zones(a.id, { page: 1, perPage: 5 }),
-      queryFn: ({ signal }: { signal: AbortSignal }) =>
-        api.get<ZonesResponse>(`/api/v1/cloudflare/accounts/${enc(a.id)}/zones`, { signal, query: { page: 1, perPage: 5 } }),
+      queryFn: ({ signal }: { signal: AbortSignal }) => call('listZones', { params: { id: a.id }, query: { page: 1, perPage: 5 }, signal }),
     })),
   });
   const zonesTotal = zoneCounts.some((q) => q.isError)

@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api } from '../api/client';
+import { call } from '../api/operations';
 import { AuthShell } from '../components/Layout';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { Link, useLocation } from '../lib/router';
@@ -17,8 +17,8 @@ export default function PasswordReset() {
   const [email, setEmail] = useState('');
   const [newPassword, setNewPassword] = useState('');
 
-  const requestReset = useMutation({ mutationFn: () => api.post('/api/v1/auth/password/reset-request', { email }, { quietAuth: true }) });
-  const reset = useMutation({ mutationFn: () => api.post('/api/v1/auth/password/reset', { token, newPassword }, { quietAuth: true }) });
+  const requestReset = useMutation({ mutationFn: () => call('requestPasswordReset', { body: { email }, quietAuth: true }) });
+  const reset = useMutation({ mutationFn: () => call('resetPassword', { body: { token, newPassword }, quietAuth: true }) });
 
   const isReset = path === '/reset' || path === '/reset-password';
   const m = isReset ? reset : requestReset;

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Trash2 } from 'lucide-react';
 import { useState } from 'react';
-import { api, enc } from '../../api/client';
+import { call } from '../../api/operations';
 import { keys, useApiKeys } from '../../api/queries';
 import { ConfirmDialog } from '../../components/dialog';
 import { Badge, Card, EmptyState, ErrorAlert, SkeletonRows, Table, formatTime, relativeTime, td, th } from '../../components/ui';
@@ -12,7 +12,7 @@ export function ApiKeyList() {
   const keysQ = useApiKeys();
   const [toDelete, setToDelete] = useState<string | null>(null);
   const del = useMutation({
-    mutationFn: (id: string) => api.del(`/api/v1/api-keys/${enc(id)}`),
+    mutationFn: (id: string) => call('deleteApiKey', { params: { id } }),
     onSuccess: () => {
       setToDelete(null);
       return qc.invalidateQueries({ queryKey: keys.apiKeys });

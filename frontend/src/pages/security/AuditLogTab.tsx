@@ -1,6 +1,5 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import type { AuditChainResponse, AuditEventsResponse } from '../../api/types';
+import { call } from '../../api/operations';
 import { LoadMore } from '../../components/Pager';
 import { Badge, Card, EmptyState, ErrorAlert, SkeletonRows, Table, cx, formatTime, td, th } from '../../components/ui';
 
@@ -9,13 +8,13 @@ export function AuditLogTab() {
   const audit = useInfiniteQuery({
     queryKey: ['audit', 'log'],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam, signal }) => api.get<AuditEventsResponse>('/api/v1/audit-events', { signal, query: { limit: 50, cursor: pageParam } }),
+    queryFn: ({ pageParam, signal }) => call('listAuditEvents', { query: { limit: 50, cursor: pageParam }, signal }),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   // Verifying reads the whole chain, so it is its own request, once per visit, not once per page.
   const chain = useQuery({
     queryKey: ['audit', 'chain'],
-    queryFn: ({ signal }) => api.get<AuditChainResponse>('/api/v1/audit-events/verify', { signal }),
+    queryFn: ({ signal }) => call('verifyAuditChain', { signal }),
   });
   const events = audit.data?.pages.flatMap((p) => p.events) ?? [];
   const chainValid = chain.data?.valid;

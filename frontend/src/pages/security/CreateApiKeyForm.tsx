@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { KeyRound } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { api } from '../../api/client';
+import { call } from '../../api/operations';
 import { keys } from '../../api/queries';
 import { SCOPES, type CreateApiKeyBody, type CreateApiKeyResponse, type Scope } from '../../api/types';
 import { Button, Card, ErrorAlert, Field, Input } from '../../components/ui';
@@ -15,7 +15,7 @@ export function CreateApiKeyForm({ onCreated }: { onCreated: (created: CreateApi
   const create = useMutation({
     mutationFn: () => {
       const body: CreateApiKeyBody = { name, scopes, ...(expires ? { expiresAt: new Date(`${expires}T23:59:59Z`).toISOString() } : {}) };
-      return api.post<CreateApiKeyResponse>('/api/v1/api-keys', body);
+      return call('createApiKey', { body });
     },
     onSuccess: (r) => {
       onCreated(r);

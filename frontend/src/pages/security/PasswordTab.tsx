@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../../api/client';
+import { call } from '../../api/operations';
 import type { ChangePasswordBody } from '../../api/types';
 import { Button, Card, ErrorAlert, Field, Input, Notice } from '../../components/ui';
 
@@ -9,7 +9,7 @@ export function PasswordTab() {
   const [form, setForm] = useState<ChangePasswordBody>({ currentPassword: '', newPassword: '' });
   const [again, setAgain] = useState('');
   const change = useMutation({
-    mutationFn: () => api.post('/api/v1/auth/password/change', form),
+    mutationFn: () => call('changePassword', { body: form }),
     onSuccess: () => {
       setForm({ currentPassword: '', newPassword: '' });
       setAgain('');

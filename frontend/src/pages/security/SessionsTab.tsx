@@ -1,9 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { LogOut, MonitorSmartphone } from 'lucide-react';
 import { useState } from 'react';
-import { api, enc } from '../../api/client';
+import { call } from '../../api/operations';
 import { keys, useSessions } from '../../api/queries';
-import type { RevokeAllResponse } from '../../api/types';
 import { ConfirmDialog } from '../../components/dialog';
 import { Badge, Button, Card, ErrorAlert, Notice, SkeletonRows, relativeTime } from '../../components/ui';
 
@@ -13,11 +12,11 @@ export function SessionsTab() {
   const sessions = useSessions();
   const [confirmAll, setConfirmAll] = useState(false);
   const revoke = useMutation({
-    mutationFn: (id: string) => api.del(`/api/v1/auth/sessions/${enc(id)}`),
+    mutationFn: (id: string) => call('revokeSession', { params: { id } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions }),
   });
   const revokeAll = useMutation({
-    mutationFn: () => api.post<RevokeAllResponse>('/api/v1/auth/sessions/revoke-all'),
+    mutationFn: () => call('revokeAllSessions'),
     onSuccess: () => {
       setConfirmAll(false);
       return qc.invalidateQueries({ queryKey: keys.sessions });

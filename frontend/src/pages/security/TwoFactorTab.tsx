@@ -1,8 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { ShieldCheck, ShieldOff } from 'lucide-react';
 import { useState } from 'react';
-import { api } from '../../api/client';
-import type { TotpConfirmResponse, TotpEnrollment } from '../../api/types';
+import { call } from '../../api/operations';
+import type { TotpEnrollment } from '../../api/types';
 import { Button, Card, ErrorAlert, Field, Input, Notice } from '../../components/ui';
 import { useAuth } from '../../lib/auth';
 import { RecoveryCodes } from './RecoveryCodes';
@@ -22,14 +22,14 @@ export function TwoFactorTab() {
   const [code, setCode] = useState('');
   const [recovery, setRecovery] = useState<string[] | null>(null);
   const enroll = useMutation({
-    mutationFn: () => api.post<TotpEnrollment>('/api/v1/auth/mfa/totp/enroll'),
+    mutationFn: () => call('enrollTotp'),
     onSuccess: (r) => {
       setEnrollment(r);
       setCode('');
     },
   });
   const confirm = useMutation({
-    mutationFn: () => api.post<TotpConfirmResponse>('/api/v1/auth/mfa/totp/confirm', { code: code.replace(/\s+/g, '') }),
+    mutationFn: () => call('confirmTotp', { body: { code: code.replace(/\s+/g, '') } }),
     onSuccess: (r) => {
       setRecovery(r.recoveryCodes);
       setEnrollment(null);
@@ -38,7 +38,7 @@ export function TwoFactorTab() {
     },
   });
   const disable = useMutation({
-    mutationFn: () => api.post('/api/v1/auth/mfa/totp/disable', { code: code.replace(/\s+/g, '') }),
+    mutationFn: () => call('disableTotp', { body: { code: code.replace(/\s+/g, '') } }),
     onSuccess: () => {
       setCode('');
       setRecovery(null);

@@ -1,0 +1,98 @@
+// Generated from the manifest's routes by `npx tsx test/support/operations-table.ts`. Do not edit.
+// test/unit/frontend-operations.test.ts fails when this file is out of date.
+import type * as cloudflare from '../../../functions/contracts/cloudflare';
+import type * as identity from '../../../functions/contracts/identity';
+import type * as jobs from '../../../functions/contracts/jobs';
+import type * as system from '../../../functions/contracts/system';
+
+/** Method and path template of every API operation, by operationId. */
+export const OPERATIONS = {
+  applyJob: { method: 'POST', path: '/api/v1/jobs/{id}/apply' },
+  applyJobChunk: { method: 'POST', path: '/api/v1/jobs/{id}/chunks/{n}/apply' },
+  cancelJob: { method: 'POST', path: '/api/v1/jobs/{id}/cancel' },
+  changePassword: { method: 'POST', path: '/api/v1/auth/password/change' },
+  confirmTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/confirm' },
+  createApiKey: { method: 'POST', path: '/api/v1/api-keys' },
+  createCloudflareAccount: { method: 'POST', path: '/api/v1/cloudflare/accounts' },
+  createDnsRecord: { method: 'POST', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records' },
+  createJob: { method: 'POST', path: '/api/v1/jobs' },
+  deleteApiKey: { method: 'DELETE', path: '/api/v1/api-keys/{id}' },
+  deleteCloudflareAccount: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}' },
+  deleteDnsRecord: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
+  disableTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/disable' },
+  enrollTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/enroll' },
+  exportZoneBind: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export' },
+  getHealth: { method: 'GET', path: '/api/health' },
+  getJob: { method: 'GET', path: '/api/v1/jobs/{id}' },
+  getMe: { method: 'GET', path: '/api/v1/me' },
+  getOpenApi: { method: 'GET', path: '/api/openapi.json' },
+  getSessionStatus: { method: 'GET', path: '/api/v1/auth/session' },
+  listApiKeys: { method: 'GET', path: '/api/v1/api-keys' },
+  listAuditEvents: { method: 'GET', path: '/api/v1/audit-events' },
+  listCloudflareAccounts: { method: 'GET', path: '/api/v1/cloudflare/accounts' },
+  listDnsRecords: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records' },
+  listJobEvents: { method: 'GET', path: '/api/v1/jobs/{id}/events' },
+  listJobItems: { method: 'GET', path: '/api/v1/jobs/{id}/items' },
+  listJobs: { method: 'GET', path: '/api/v1/jobs' },
+  listOutbox: { method: 'GET', path: '/api/v1/dev/outbox' },
+  listSessions: { method: 'GET', path: '/api/v1/auth/sessions' },
+  listZones: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones' },
+  login: { method: 'POST', path: '/api/v1/auth/login' },
+  logout: { method: 'POST', path: '/api/v1/auth/logout' },
+  requestPasswordReset: { method: 'POST', path: '/api/v1/auth/password/reset-request' },
+  resetPassword: { method: 'POST', path: '/api/v1/auth/password/reset' },
+  retryJob: { method: 'POST', path: '/api/v1/jobs/{id}/retry' },
+  revertJob: { method: 'POST', path: '/api/v1/jobs/{id}/revert' },
+  revokeAllSessions: { method: 'POST', path: '/api/v1/auth/sessions/revoke-all' },
+  revokeSession: { method: 'DELETE', path: '/api/v1/auth/sessions/{id}' },
+  signup: { method: 'POST', path: '/api/v1/auth/signup' },
+  updateDnsRecord: { method: 'PATCH', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
+  verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },
+  verifyCloudflareAccount: { method: 'POST', path: '/api/v1/cloudflare/accounts/{id}/verify' },
+} as const;
+
+/** The contract route of every operation (types only: its zod schemas give params, query, body and response). */
+export interface OperationRoutes {
+  applyJob: typeof jobs.applyJob;
+  applyJobChunk: typeof jobs.applyJobChunk;
+  cancelJob: typeof jobs.cancelJob;
+  changePassword: typeof identity.changePassword;
+  confirmTotp: typeof identity.confirmTotp;
+  createApiKey: typeof identity.createApiKey;
+  createCloudflareAccount: typeof cloudflare.createCloudflareAccount;
+  createDnsRecord: typeof cloudflare.createDnsRecord;
+  createJob: typeof jobs.createJob;
+  deleteApiKey: typeof identity.deleteApiKey;
+  deleteCloudflareAccount: typeof cloudflare.deleteCloudflareAccount;
+  deleteDnsRecord: typeof cloudflare.deleteDnsRecord;
+  disableTotp: typeof identity.disableTotp;
+  enrollTotp: typeof identity.enrollTotp;
+  exportZoneBind: typeof cloudflare.exportZoneBind;
+  getHealth: typeof system.getHealth;
+  getJob: typeof jobs.getJob;
+  getMe: typeof identity.getMe;
+  getOpenApi: typeof system.getOpenApi;
+  getSessionStatus: typeof identity.getSessionStatus;
+  listApiKeys: typeof identity.listApiKeys;
+  listAuditEvents: typeof identity.listAuditEvents;
+  listCloudflareAccounts: typeof cloudflare.listCloudflareAccounts;
+  listDnsRecords: typeof cloudflare.listDnsRecords;
+  listJobEvents: typeof jobs.listJobEvents;
+  listJobItems: typeof jobs.listJobItems;
+  listJobs: typeof jobs.listJobs;
+  listOutbox: typeof identity.listOutbox;
+  listSessions: typeof identity.listSessions;
+  listZones: typeof cloudflare.listZones;
+  login: typeof identity.login;
+  logout: typeof identity.logout;
+  requestPasswordReset: typeof identity.requestPasswordReset;
+  resetPassword: typeof identity.resetPassword;
+  retryJob: typeof jobs.retryJob;
+  revertJob: typeof jobs.revertJob;
+  revokeAllSessions: typeof identity.revokeAllSessions;
+  revokeSession: typeof identity.revokeSession;
+  signup: typeof identity.signup;
+  updateDnsRecord: typeof cloudflare.updateDnsRecord;
+  verifyAuditChain: typeof identity.verifyAuditChain;
+  verifyCloudflareAccount: typeof cloudflare.verifyCloudflareAccount;
+}
