@@ -10,7 +10,7 @@ import { getUser, login, signup, type UserView } from '../identity/accounts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../identity/api-keys';
 import { identityFromEnv } from '../identity/from-env';
 import { confirmTotp, disableTotp, enrollTotp } from '../identity/mfa';
-import { changePassword, requestPasswordReset, resetPassword } from '../identity/password';
+import { changePassword, requestPasswordReset, resetPassword } from '../identity/password-reset';
 import { listSessions, revokeAllSessions, revokeSession, type IssuedSession } from '../identity/sessions';
 import { readCredential } from '../identity/authenticate';
 import { csrfTokenFor, parseToken } from '../identity/tokens';

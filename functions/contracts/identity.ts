@@ -4,7 +4,7 @@ import { TIERS } from './tiers';
 import { Email, Id, IdParams, IsoTime, PageQuery } from './common';
 
 const Password = z.string().min(1).max(1024);
-/** Bounded so the strength check (zxcvbn, superlinear in length) stays cheap; same bound in identity/passwords.ts. */
+/** Bounded so the strength check (zxcvbn, superlinear in length) stays cheap; same bound in identity/password-policy.ts. */
 const NewPassword = z.string().min(12, 'must be at least 12 characters').max(128, 'must be at most 128 characters');
 const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
 const RecoveryCode = z.string().trim().min(8).max(32);

@@ -4,7 +4,7 @@ import { DomainError } from '../errors';
 import type { Tier } from '../platform/tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
-import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
+import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './password-policy';
 import { useSecondFactor } from './mfa';
 import { issueSession, type IssuedSession } from './sessions';
 import { clearAccountFailures, countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';

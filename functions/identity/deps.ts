@@ -5,7 +5,7 @@ import type { Tenant } from '../tenancy/tenant';
 import type { Repository } from '../data/repository';
 import type { TableRef } from '../aws/table';
 import type { Mailer } from '../mail/mailer';
-import type { PasswordVerifier } from './passwords';
+import type { PasswordVerifier } from './password-policy';
 import { limitsFor, type Tier } from '../platform/tiers';
 
 export interface IdentityConfig {

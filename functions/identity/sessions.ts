@@ -10,7 +10,7 @@ import { limitsFor } from '../platform/tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { removeAllApiKeys } from './api-keys';
 import { getCredential, isAuthentic, withIntegrity } from './credential-integrity';
-import { deviceLabel } from './device';
+import { deviceLabel } from './user-agent';
 import { SessionCredential, SessionEntity, sessionSk, USER_SK, UserEntity, type SessionItem, type UserItem } from './entities';
 import { csrfTokenFor, mintToken, newId, parseToken, secretMatches, type ParsedToken } from './tokens';
 

@@ -2,12 +2,8 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Mailer, MailMessage } from './mailer';
-
-export interface OutboxEntry extends MailMessage {
-  readonly id: string;
-  readonly sentAt: string;
-}
+import type { OutboxEntry } from '../platform/outbox';
+import type { Mailer } from './mailer';
 
 export function outboxMailer(dir: string, now: () => number = Date.now): Mailer {
   return {

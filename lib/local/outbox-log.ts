@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import type { OutboxEntry } from '../../functions/mail/outbox';
+import type { OutboxEntry } from '../../functions/platform/outbox';
 
 export interface OutboxWatcher {
   stop(): void;

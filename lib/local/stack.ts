@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { OutboxEntry } from '../../functions/mail/outbox';
+import type { OutboxEntry } from '../../functions/platform/outbox';
 import type { Need } from '../../functions/platform/manifest';
 import type { Tier } from '../../functions/platform/tiers';
 import { freePort, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';

@@ -13,7 +13,7 @@ import { signup } from '../../functions/identity/accounts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../../functions/identity/api-keys';
 import { createAuthenticator } from '../../functions/identity/authenticate';
 import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
-import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password';
+import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password-reset';
 import { revokeAllSessions } from '../../functions/identity/sessions';
 import { hashSecret, newId } from '../../functions/identity/tokens';
 import { call, signUpWithToken, STRONG_PASSWORD, uniqueEmail } from '../support/http';

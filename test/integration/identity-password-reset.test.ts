@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { login, signup } from '../../functions/identity/accounts';
 import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
-import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password';
+import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password-reset';
 import type { MailMessage } from '../../functions/mail/mailer';
 import { STRONG_PASSWORD } from '../support/http';
 import { identityDeps } from './data-fixtures';

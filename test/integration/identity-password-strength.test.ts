@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { signup, SIGNUPS_PER_IP_PER_HOUR } from '../../functions/identity/accounts';
 import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
-import { resetPassword, RESET_ATTEMPTS_PER_IP_PER_HOUR } from '../../functions/identity/password';
+import { resetPassword, RESET_ATTEMPTS_PER_IP_PER_HOUR } from '../../functions/identity/password-reset';
 import { call, STRONG_PASSWORD, uniqueEmail } from '../support/http';
 import { identityDeps } from './data-fixtures';
 

@@ -17,7 +17,7 @@ import { signup } from '../../functions/identity/accounts';
 import { createApiKey } from '../../functions/identity/api-keys';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from '../../functions/identity/deps';
 import { confirmTotp, enrollTotp } from '../../functions/identity/mfa';
-import { requestPasswordReset } from '../../functions/identity/password';
+import { requestPasswordReset } from '../../functions/identity/password-reset';
 import { parseToken } from '../../functions/identity/tokens';
 import { Secret, TOTP } from 'otpauth';
 import { startCloudflareSandbox } from '../../lib/local/cloudflare';

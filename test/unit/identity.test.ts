@@ -2,9 +2,9 @@
 import { TOTP, Secret } from 'otpauth';
 import { checkTotp } from '../../functions/identity/totp';
 import { csrfMatches, csrfTokenFor, mintToken, parseToken, secretMatches } from '../../functions/identity/tokens';
-import { assertStrongPassword, hashPassword, verifyPassword } from '../../functions/identity/passwords';
+import { assertStrongPassword, hashPassword, verifyPassword } from '../../functions/identity/password-policy';
 import { delaySeconds } from '../../functions/identity/throttle';
-import { deviceLabel } from '../../functions/identity/device';
+import { deviceLabel } from '../../functions/identity/user-agent';
 import { DomainError } from '../../functions/errors';
 
 describe('TOTP (RFC 6238 appendix B, SHA-1, 8 digits)', () => {

@@ -5,7 +5,7 @@ import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps'
 import { getCredential, withIntegrity } from './credential-integrity';
 import { ResetCredential, ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
 import { findUserIdByEmail } from './accounts';
-import { assertStrongPassword, hashPassword, verifyPassword } from './passwords';
+import { assertStrongPassword, hashPassword, verifyPassword } from './password-policy';
 import { revokeAllSessions } from './sessions';
 import { countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
 import { mintToken, newId, parseToken, secretMatches } from './tokens';
