@@ -1,24 +1,22 @@
 /** Cloudflare accounts, zones and DNS records (thin: parse → authorize → domain → HTTP). */
-import { userTenant } from '../tenancy/tenant';
 import * as c from '../contracts/cloudflare';
 import { dataLayerFromEnv } from '../data/from-env';
-import { audit, connectAccount, listAccounts, removeAccount, verifyAccount, type Actor, type CloudflareDeps } from '../cloudflare/accounts';
+import { connectAccount, listAccounts, recordAccountEvent, removeAccount, verifyAccount, type AuditContext, type CloudflareDeps } from '../cloudflare/accounts';
 import { cloudflareEnv } from '../cloudflare/client';
 import { createRecord, deleteRecord, exportZone, listRecords, listZones, updateRecord } from '../cloudflare/dns';
 import type { RequestMeta } from '../http/auth';
-import type { Principal } from '../tenancy/principal';
 import { bind, httpFunction } from '../http/handler';
 import { identityFromEnv } from '../identity/from-env';
+import { actorOf, type Actor } from '../tenancy/actor';
+import type { Principal } from '../tenancy/principal';
 
 const data = dataLayerFromEnv();
 const env = cloudflareEnv();
 const { authenticate } = identityFromEnv();
 
-function actorOf(principal: Principal, meta: RequestMeta): Actor {
+function auditContextOf(principal: Principal, meta: RequestMeta): AuditContext {
   return {
-    userId: principal.userId,
-    tier: principal.tier,
-    actor: principal.credential === 'api-key' ? `apikey#${principal.credentialId}` : `user#${principal.userId}`,
+    label: principal.credential === 'api-key' ? `apikey#${principal.credentialId}` : `user#${principal.userId}`,
     requestId: meta.requestId,
     ip: meta.ip,
     userAgent: meta.userAgent,
@@ -26,22 +24,24 @@ function actorOf(principal: Principal, meta: RequestMeta): Actor {
 }
 
 /** Per request: the needs-attention hook audits with this request's actor. */
-function depsFor(actor: Actor): CloudflareDeps {
+function depsFor(actor: Actor, audit: AuditContext): CloudflareDeps {
   const deps: CloudflareDeps = {
     repo: data.repo,
+    table: data.table,
     audit: data.audit,
     cloudflare: env,
     now: Date.now,
     onNeedsAttention: async (_tenant, account, detail) => {
-      await audit(deps, actor, 'cloudflare.account.verify-failed', { accountId: account.id, detail, during: 'call' });
+      await recordAccountEvent(deps, actor, audit, 'cloudflare.account.verify-failed', { accountId: account.id, detail, during: 'call' });
     },
   };
   return deps;
 }
 
 const ctx = (req: { principal: Principal } & RequestMeta) => {
-  const actor = actorOf(req.principal, req);
-  return { actor, deps: depsFor(actor), tenant: userTenant(actor.userId) };
+  const actor = actorOf(req.principal);
+  const audit = auditContextOf(req.principal, req);
+  return { actor, audit, deps: depsFor(actor, audit) };
 };
 
 const attachmentName = (zoneName: string) => `${zoneName.replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 200) || 'zone'}.txt`;
@@ -50,43 +50,43 @@ export const handler = httpFunction(
   'cloudflare',
   [
     bind(c.createCloudflareAccount, async (req) => {
-      const { deps, actor } = ctx(req);
-      return { status: 201, body: { account: await connectAccount(deps, actor, req.body) } };
+      const { deps, actor, audit } = ctx(req);
+      return { status: 201, body: { account: await connectAccount(deps, actor, audit, req.body) } };
     }),
-    bind(c.listCloudflareAccounts, async (req) => ({ body: { accounts: await listAccounts(data, ctx(req).tenant) } })),
+    bind(c.listCloudflareAccounts, async (req) => ({ body: { accounts: await listAccounts(data, actorOf(req.principal)) } })),
     bind(c.deleteCloudflareAccount, async (req) => {
-      const { deps, actor } = ctx(req);
-      await removeAccount(deps, actor, req.params.id);
+      const { deps, actor, audit } = ctx(req);
+      await removeAccount(deps, actor, audit, req.params.id);
       return { status: 204 };
     }),
     bind(c.verifyCloudflareAccount, async (req) => {
-      const { deps, actor } = ctx(req);
-      return { body: { account: await verifyAccount(deps, actor, req.params.id) } };
+      const { deps, actor, audit } = ctx(req);
+      return { body: { account: await verifyAccount(deps, actor, audit, req.params.id) } };
     }),
     bind(c.listZones, async (req) => {
-      const { deps, tenant } = ctx(req);
-      return { body: await listZones(deps, tenant, req.params.id, req.query) };
+      const { deps, actor } = ctx(req);
+      return { body: await listZones(deps, actor, req.params.id, req.query) };
     }),
     bind(c.listDnsRecords, async (req) => {
-      const { deps, tenant } = ctx(req);
-      return { body: await listRecords(deps, tenant, req.params.id, req.params.zoneId, req.query) };
+      const { deps, actor } = ctx(req);
+      return { body: await listRecords(deps, actor, req.params.id, req.params.zoneId, req.query) };
     }),
     bind(c.createDnsRecord, async (req) => {
-      const { deps, tenant } = ctx(req);
-      return { status: 201, body: { record: await createRecord(deps, tenant, req.params.id, req.params.zoneId, req.body) } };
+      const { deps, actor } = ctx(req);
+      return { status: 201, body: { record: await createRecord(deps, actor, req.params.id, req.params.zoneId, req.body) } };
     }),
     bind(c.updateDnsRecord, async (req) => {
-      const { deps, tenant } = ctx(req);
-      return { body: { record: await updateRecord(deps, tenant, req.params.id, req.params.zoneId, req.params.recordId, req.body) } };
+      const { deps, actor } = ctx(req);
+      return { body: { record: await updateRecord(deps, actor, req.params.id, req.params.zoneId, req.params.recordId, req.body) } };
     }),
     bind(c.deleteDnsRecord, async (req) => {
-      const { deps, tenant } = ctx(req);
-      await deleteRecord(deps, tenant, req.params.id, req.params.zoneId, req.params.recordId);
+      const { deps, actor } = ctx(req);
+      await deleteRecord(deps, actor, req.params.id, req.params.zoneId, req.params.recordId);
       return { status: 204 };
     }),
     bind(c.exportZoneBind, async (req) => {
-      const { deps, tenant } = ctx(req);
-      const { zoneName, bind: text } = await exportZone(deps, tenant, req.params.id, req.params.zoneId);
+      const { deps, actor } = ctx(req);
+      const { zoneName, bind: text } = await exportZone(deps, actor, req.params.id, req.params.zoneId);
       return { text, headers: { 'content-disposition': `attachment; filename="${attachmentName(zoneName)}"` } };
     }),
   ],

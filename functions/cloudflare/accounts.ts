@@ -2,10 +2,15 @@
  * Connected Cloudflare accounts: connect (verify + store the token encrypted), list, remove,
  * re-verify; sandbox accounts provisioned through the local sandbox's admin API.
  *
- *   connectAccount(deps, actor, { name, token } | { name, sandbox: true }) -> AccountView
- *   listAccounts(deps, tenant) -> AccountView[]
- *   removeAccount(deps, actor, id) -> void
- *   verifyAccount(deps, actor, id) -> AccountView   (token refused → status needs-attention, audited)
+ *   connectAccount(deps, actor, audit, { name, token } | { name, sandbox: true }) -> AccountView
+ *   listAccounts(deps, actor) -> AccountView[]
+ *   removeAccount(deps, actor, audit, id) -> void
+ *   verifyAccount(deps, actor, audit, id) -> AccountView   (token refused → status needs-attention, audited)
+ *
+ * Every operation is keyed by `actor.tenant` (another tenant's account id is a 404, never a 403);
+ * `audit` is the request's metadata for the audit trail. The route scopes
+ * (cloudflare:read / cloudflare:write) are the only permission today; every member of a tenant
+ * may manage its accounts.
  *
  * Sandbox accounts: each one is a fresh Cloudflare account + scoped token + demo zones inside
  * the sandbox named by CLOUDFLARE_SANDBOX_URL (POST /__sandbox/seed with reset:false), so users
@@ -13,26 +18,26 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Audit } from '../audit/audit';
-import { userTenant, type Tenant } from '../tenancy/tenant';
+import type { Actor } from '../tenancy/actor';
 import type { Repository } from '../data/repository';
 import { DomainError } from '../errors';
 import { newId } from '../identity/tokens';
-import { limitsFor, type Tier } from '../platform/tiers';
+import { limitsFor } from '../platform/tiers';
 import {
   cloudflareClient,
-  cloudflareProblem,
-  isTokenRejected,
+  interactiveClient,
   loadAccount,
   connectionOf,
-  tokenRejectionDetail,
   type CloudflareConnection,
   type CloudflareEnv,
   type CloudflarePorts,
   type StoredCloudflareAccount,
 } from './client';
 import { cfAccountSk, CloudflareAccountEntity, type CloudflareAccountItem } from './entities';
+import { isTokenRejected } from './errors';
+import { cloudflareProblem, tokenRejectionDetail } from './problem';
 
-/** Accounts one user may connect. */
+/** Accounts one tenant may connect. */
 export const MAX_ACCOUNTS_PER_USER = 50;
 
 export interface CloudflareDeps extends CloudflarePorts {
@@ -42,12 +47,10 @@ export interface CloudflareDeps extends CloudflarePorts {
   readonly fetch?: typeof fetch;
 }
 
-/** Who acts, and from where (audit). */
-export interface Actor {
-  readonly userId: string;
-  readonly tier: Tier;
-  /** `user#<id>` or `apikey#<id>`. */
-  readonly actor: string;
+/** The request an operation runs for, as the audit trail records it. */
+export interface AuditContext {
+  /** Who, by credential: `user#<id>` or `apikey#<id>`. */
+  readonly label: string;
   readonly requestId: string;
   readonly ip: string;
   readonly userAgent: string;
@@ -80,20 +83,21 @@ export function accountView(a: StoredCloudflareAccount): AccountView {
 const iso = (ms: number) => new Date(ms).toISOString();
 const hintOf = (token: string) => token.slice(-4);
 
-export async function audit(deps: CloudflareDeps, actor: Actor, type: string, metadata: Record<string, unknown>): Promise<void> {
+/** One event in the tenant's audit chain, kept as long as the tenant's tier says. */
+export async function recordAccountEvent(deps: Pick<CloudflareDeps, 'audit'>, actor: Actor, ctx: AuditContext, type: string, metadata: Record<string, unknown>): Promise<void> {
   await deps.audit.record(
-    userTenant(actor.userId),
-    { type, actor: actor.actor, ip: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId, metadata },
+    actor.tenant,
+    { type, actor: ctx.label, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, metadata },
     { retentionDays: limitsFor(actor.tier).auditRetentionDays },
   );
 }
 
 type Verification = { ok: true; tokenId: string } | { ok: false; detail: string };
 
-/** GET /user/tokens/verify. A refused or inactive token is a result; other failures throw a problem. */
-export async function verifyToken(conn: CloudflareConnection): Promise<Verification> {
+/** GET /user/tokens/verify (paced like every call). A refused or inactive token is a result; other failures throw a problem. */
+export async function verifyToken(deps: Pick<CloudflareDeps, 'table'>, conn: CloudflareConnection): Promise<Verification> {
   try {
-    const res = await cloudflareClient(conn).user.tokens.verify();
+    const res = await interactiveClient(deps, conn).user.tokens.verify();
     if (res.status !== 'active') return { ok: false, detail: `Cloudflare reports the token as ${res.status}` };
     return { ok: true, tokenId: res.id };
   } catch (err) {
@@ -157,6 +161,7 @@ async function deprovisionSandbox(deps: CloudflareDeps, account: StoredCloudflar
   const env = deps.cloudflare;
   if (!env.sandboxUrl) return;
   try {
+    // Not paced: a local sandbox account being deleted, whose token is revoked right after.
     const cf = cloudflareClient({ token: account.token, baseURL: env.sandboxUrl }, { maxRetries: 0, timeoutMs: 5_000 });
     for await (const z of cf.zones.list({ per_page: 50 })) await cf.zones.delete({ zone_id: z.id });
   } catch {
@@ -178,8 +183,8 @@ async function deprovisionSandbox(deps: CloudflareDeps, account: StoredCloudflar
 
 export type ConnectInput = { name: string; token: string } | { name: string; sandbox: true };
 
-export async function connectAccount(deps: CloudflareDeps, actor: Actor, input: ConnectInput): Promise<AccountView> {
-  const tenant = userTenant(actor.userId);
+export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, input: ConnectInput): Promise<AccountView> {
+  const { tenant } = actor;
   const existing = await deps.repo.query(tenant, CloudflareAccountEntity, { skPrefix: 'CFACCT#', limit: MAX_ACCOUNTS_PER_USER + 1 });
   if (existing.items.length >= MAX_ACCOUNTS_PER_USER) {
     throw new DomainError('limit-exceeded', `At most ${MAX_ACCOUNTS_PER_USER} Cloudflare accounts per user; remove one first.`, { code: 'cloudflare-account-limit' });
@@ -198,7 +203,7 @@ export async function connectAccount(deps: CloudflareDeps, actor: Actor, input: 
     token = input.token;
   }
 
-  const verified = await verifyToken(connectionOf(deps, { kind, token }));
+  const verified = await verifyToken(deps, connectionOf(deps, { kind, token }));
   if (!verified.ok) {
     throw new DomainError('invalid', `Cloudflare did not accept this token: ${verified.detail}.`, {
       code: 'cloudflare-token-invalid',
@@ -221,11 +226,12 @@ export async function connectAccount(deps: CloudflareDeps, actor: Actor, input: 
     verifiedAt: now,
   };
   const stored = await deps.repo.create(tenant, CloudflareAccountEntity, cfAccountSk(id), item);
-  await audit(deps, actor, 'cloudflare.account.connected', { accountId: id, sandbox: kind === 'sandbox' });
+  await recordAccountEvent(deps, actor, ctx, 'cloudflare.account.connected', { accountId: id, sandbox: kind === 'sandbox' });
   return accountView({ ...stored, id });
 }
 
-export async function listAccounts(deps: Pick<CloudflareDeps, 'repo'>, tenant: Tenant): Promise<AccountView[]> {
+export async function listAccounts(deps: Pick<CloudflareDeps, 'repo'>, actor: Actor): Promise<AccountView[]> {
+  const { tenant } = actor;
   const out: AccountView[] = [];
   let cursor: string | undefined;
   do {
@@ -236,23 +242,23 @@ export async function listAccounts(deps: Pick<CloudflareDeps, 'repo'>, tenant: T
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
-export async function removeAccount(deps: CloudflareDeps, actor: Actor, id: string): Promise<void> {
-  const tenant = userTenant(actor.userId);
+export async function removeAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, id: string): Promise<void> {
+  const { tenant } = actor;
   const account = await loadAccount(deps, tenant, id);
   await deps.repo.delete(tenant, CloudflareAccountEntity, cfAccountSk(id));
   if (account.kind === 'sandbox') await deprovisionSandbox(deps, account);
-  await audit(deps, actor, 'cloudflare.account.removed', { accountId: id, sandbox: account.kind === 'sandbox' });
+  await recordAccountEvent(deps, actor, ctx, 'cloudflare.account.removed', { accountId: id, sandbox: account.kind === 'sandbox' });
 }
 
-export async function verifyAccount(deps: CloudflareDeps, actor: Actor, id: string): Promise<AccountView> {
-  const tenant = userTenant(actor.userId);
+export async function verifyAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, id: string): Promise<AccountView> {
+  const { tenant } = actor;
   const account = await loadAccount(deps, tenant, id);
-  const result = await verifyToken(connectionOf(deps, account));
+  const result = await verifyToken(deps, connectionOf(deps, account));
   const now = iso(deps.now());
   const patch: Partial<CloudflareAccountItem> = result.ok
     ? { status: 'active', statusDetail: null, verifiedAt: now, cfTokenId: result.tokenId }
     : { status: 'needs-attention', statusDetail: result.detail.slice(0, 500) };
   const updated = await deps.repo.update(tenant, CloudflareAccountEntity, cfAccountSk(id), patch, { expectedVersion: account.version });
-  if (!result.ok) await audit(deps, actor, 'cloudflare.account.verify-failed', { accountId: id, detail: result.detail });
+  if (!result.ok) await recordAccountEvent(deps, actor, ctx, 'cloudflare.account.verify-failed', { accountId: id, detail: result.detail });
   return accountView({ ...updated, id });
 }

@@ -1,18 +1,21 @@
 /**
  * The jobs engine's narrow view of Cloudflare: the calls it makes, each one
  * behind the shared rate limiter, with SDK retries off (the engine owns the
- * retry policy) and every failure classified:
+ * retry policy) and every failure classified (from the one reading of
+ * Cloudflare errors, errors.ts) by what the engine must do about it:
  *
  *   rate-limited  429: not applied; wait Retry-After (all workers pause)
  *   rejected      4xx: not applied; the request itself is wrong (message names the change)
  *   auth          401/403: not applied; the token cannot do this
  *   ambiguous     5xx, timeout, dropped connection: a write MAY have been applied
  *
- * The SDK client comes from functions/cloudflare/client.ts (the one place
- * Cloudflare clients are made); this module only adapts it.
+ * The SDK client comes from client.ts (the one place Cloudflare clients are
+ * made); this module only adapts it.
  */
 import type Cloudflare from 'cloudflare';
-import type { RateLimiter } from './limiter';
+import { readCloudflareError } from './errors';
+import { observationOf, type RateLimiter } from './limiter';
+import { batchLimitFor, type ZonePlan } from './plans';
 import { liveFromApi, type LiveRecord } from './records';
 
 export interface CfZone {
@@ -59,8 +62,6 @@ export class CfCallError extends Error {
   }
 }
 
-export const batchLimitOf = (plan: string) => (plan === 'free' || plan === '' ? 200 : 3500);
-
 interface Envelope<T> {
   success: boolean;
   errors?: Array<{ code: number; message: string }>;
@@ -68,32 +69,28 @@ interface Envelope<T> {
   result_info?: { page?: number; per_page?: number; total_pages?: number; total_count?: number; count?: number };
 }
 
-function headerOf(h: unknown, name: string): string | null {
-  if (!h) return null;
-  if (typeof (h as Headers).get === 'function') return (h as Headers).get(name);
-  const v = (h as Record<string, string | undefined>)[name];
-  return v ?? null;
+/** By status: 5xx/408 and no answer may have been applied; 401/403 is the token; other 4xx the request. */
+function kindOf(status: number): CfFailureKind {
+  if (status === 429) return 'rate-limited';
+  if (status >= 500 || status === 408) return 'ambiguous';
+  if (status === 401 || status === 403) return 'auth';
+  return 'rejected';
 }
 
 /** SDK error → CfCallError. Messages carry Cloudflare's codes/messages, never the token. */
 export function classify(err: unknown): CfCallError {
   if (err instanceof CfCallError) return err;
-  const e = err as { status?: number; headers?: unknown; errors?: Array<{ code?: number; message?: string }>; name?: string; message?: string };
-  const status = typeof e?.status === 'number' ? e.status : undefined;
-  if (status === undefined) {
-    // APIConnectionError / APIConnectionTimeoutError / abort: the request may have been processed.
-    return new CfCallError('ambiguous', `no answer from Cloudflare (${e?.name ?? 'error'})`);
+  const f = readCloudflareError(err);
+  if (f?.status === undefined) {
+    // Timeout, connection failure, abort (or no SDK error at all): the request may have been processed.
+    return new CfCallError('ambiguous', `no answer from Cloudflare (${(err as { name?: string } | null)?.name ?? 'error'})`);
   }
-  const codes = (e.errors ?? []).map((x) => Number(x.code)).filter((n) => Number.isFinite(n));
-  const first = (e.errors ?? [])[0];
-  const msg = first ? `${first.code}: ${first.message}` : `HTTP ${status}`;
-  if (status === 429) {
-    const ra = Number(headerOf(e.headers, 'retry-after'));
-    return new CfCallError('rate-limited', msg, { status, codes, retryAfterSeconds: Number.isFinite(ra) && ra > 0 ? ra : undefined });
-  }
-  if (status >= 500 || status === 408) return new CfCallError('ambiguous', msg, { status, codes });
-  if (status === 401 || status === 403) return new CfCallError('auth', msg, { status, codes });
-  return new CfCallError('rejected', msg, { status, codes });
+  const first = f.errors[0];
+  const detail = { status: f.status, codes: f.errors.map((e) => e.code) };
+  const msg = first ? `${first.code}: ${first.message}` : `HTTP ${f.status}`;
+  if (f.reason !== 'rate-limited') return new CfCallError(kindOf(f.status), msg, detail);
+  const wait = f.retryAfterSeconds;
+  return new CfCallError('rate-limited', msg, { ...detail, retryAfterSeconds: wait !== undefined && wait > 0 ? wait : undefined });
 }
 
 export interface SdkAdapterOptions {
@@ -115,20 +112,12 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
     opts.onRequest?.();
     try {
       const { data, response } = await client[method]<Envelope<T>>(path, { query: o.query, body: o.body, maxRetries: 0, timeout }).withResponse();
-      await limiter.observe({ status: response.status, ratelimit: response.headers.get('ratelimit'), policy: response.headers.get('ratelimit-policy') });
+      await limiter.observe(observationOf(response.status, response.headers));
       return data;
     } catch (err) {
-      const c = classify(err);
-      const headers = (err as { headers?: unknown }).headers;
-      if (c.detail.status !== undefined) {
-        await limiter.observe({
-          status: c.detail.status,
-          ratelimit: headerOf(headers, 'ratelimit'),
-          policy: headerOf(headers, 'ratelimit-policy'),
-          retryAfterSeconds: c.detail.retryAfterSeconds,
-        });
-      }
-      throw c;
+      const answered = readCloudflareError(err);
+      if (answered?.status !== undefined) await limiter.observe(observationOf(answered.status, answered.headers));
+      throw classify(err);
     }
   }
 
@@ -137,13 +126,12 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
       const out: CfZone[] = [];
       const ids = filter.ids ? new Set(filter.ids) : undefined;
       for (let page = 1; ; page++) {
-        const env = await call<Array<{ id: string; name: string; plan?: { legacy_id?: string } }>>('get', '/zones', {
+        const env = await call<Array<{ id: string; name: string; plan?: ZonePlan }>>('get', '/zones', {
           query: { page, per_page: 50, ...(filter.nameContains ? { name: `contains:${filter.nameContains}` } : {}) },
         });
         for (const z of env.result ?? []) {
           if (ids && !ids.has(z.id)) continue;
-          const plan = z.plan?.legacy_id ?? 'free';
-          out.push({ id: z.id, name: z.name, plan, batchLimit: batchLimitOf(plan) });
+          out.push({ id: z.id, name: z.name, plan: z.plan?.legacy_id ?? 'free', batchLimit: batchLimitFor(z.plan) });
         }
         const tp = env.result_info?.total_pages ?? 1;
         if ((env.result ?? []).length === 0 || page >= tp) break;

@@ -36,13 +36,17 @@
  *
  * Tokens never appear in errors, logs or problem bodies.
  */
-import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'cloudflare';
+import Cloudflare from 'cloudflare';
 import { loadEnv } from '../platform/env';
 import type { Tenant } from '../tenancy/tenant';
 import type { Repository, Stored } from '../data/repository';
-import { DomainError, type DomainErrorKind } from '../errors';
+import type { TableRef } from '../aws/table';
+import { DomainError } from '../errors';
 import { logger } from '../observability/logger';
 import { cfAccountSk, CloudflareAccountEntity, type CloudflareAccountItem } from './entities';
+import { isTokenRejected, retryAfterSeconds, TokenBudgetBusy } from './errors';
+import { observationOf, tokenLimiter, type RateLimiter } from './limiter';
+import { cloudflareProblem, tokenRejectionDetail, type CloudflareErrorContext } from './problem';
 
 export { Cloudflare };
 
@@ -57,20 +61,20 @@ export interface CloudflareClientOptions {
   readonly maxRetries?: number;
   /** Per-attempt timeout. @default 15000 */
   readonly timeoutMs?: number;
-  /** A 429 asking to wait longer than this is not retried by the SDK. @default 5 */
+  /**
+   * A 429 asking to wait longer than this is not retried by the SDK; with a limiter, a request
+   * whose slot comes later than this is not sent (TokenBudgetBusy → 429). @default 5
+   */
   readonly maxRetryAfterSeconds?: number;
+  /**
+   * The token's shared limiter: every request (SDK retries too) takes a slot first and feeds
+   * Cloudflare's rate-limit headers back. Interactive calls pass it; the bulk client paces
+   * outside the SDK (bulk-client.ts), since its waits may be longer than a request's timeout.
+   */
+  readonly limiter?: RateLimiter;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
-
-function retryAfterSeconds(headers: Headers | undefined): number | undefined {
-  const v = headers?.get('retry-after');
-  if (!v) return undefined;
-  const n = Number(v);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
-}
 
 /** fetch that tells the SDK not to retry a 429 whose Retry-After is too long (`x-should-retry: false`). */
 function boundedRetryFetch(maxWaitSeconds: number): typeof fetch {
@@ -97,7 +101,24 @@ function boundedRetryFetch(maxWaitSeconds: number): typeof fetch {
   };
 }
 
+/**
+ * fetch that takes a slot of the token's shared limiter before each request and reports every
+ * answer back to it. A slot further away than `maxWaitSeconds` is not taken: the request fails
+ * with TokenBudgetBusy instead of waiting (or reaching Cloudflare's 5-minute block).
+ */
+function pacedFetch(next: typeof fetch, limiter: RateLimiter, maxWaitSeconds: number): typeof fetch {
+  return async (input, init) => {
+    const slot = await limiter.tryAcquire(maxWaitSeconds * 1000);
+    if (!slot.acquired) throw new TokenBudgetBusy(Math.max(1, Math.ceil(slot.retryAfterMs / 1000)));
+    const res = await next(input, init);
+    await limiter.observe(observationOf(res.status, res.headers));
+    return res;
+  };
+}
+
 export function cloudflareClient(conn: CloudflareConnection, opts: CloudflareClientOptions = {}): Cloudflare {
+  const maxWaitSeconds = opts.maxRetryAfterSeconds ?? 5;
+  const bounded = boundedRetryFetch(maxWaitSeconds);
   return new Cloudflare({
     apiToken: conn.token,
     // Only the token authenticates: never pick up CLOUDFLARE_API_KEY/EMAIL from the environment.
@@ -107,124 +128,8 @@ export function cloudflareClient(conn: CloudflareConnection, opts: CloudflareCli
     ...(conn.baseURL ? { baseURL: conn.baseURL } : {}),
     maxRetries: opts.maxRetries ?? 2,
     timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    fetch: boundedRetryFetch(opts.maxRetryAfterSeconds ?? 5),
+    fetch: opts.limiter ? pacedFetch(bounded, opts.limiter, maxWaitSeconds) : bounded,
   });
-}
-
-// ── errors ───────────────────────────────────────────────────────────────────
-
-export interface CloudflareErrorContext {
-  readonly accountId?: string;
-  readonly zoneId?: string;
-  readonly zoneName?: string;
-  readonly recordId?: string;
-  readonly recordName?: string;
-}
-
-export interface CloudflareErrorItem {
-  readonly code: number;
-  readonly message: string;
-}
-
-/** Codes Cloudflare uses when the credential itself is bad (missing, malformed, invalid, revoked, expired). */
-const TOKEN_CODES = new Set([1000, 6003, 6111, 9106, 9109]);
-const DUPLICATE_CODES = new Set([81057, 81058]);
-const CNAME_CODES = new Set([81053, 81054]);
-
-function cfErrors(err: APIError): CloudflareErrorItem[] {
-  const list = Array.isArray(err.errors) ? err.errors : [];
-  return list.slice(0, 5).map((e) => ({
-    code: typeof e.code === 'number' ? e.code : Number(e.code) || 0,
-    message: String(e.message ?? '').slice(0, 300),
-  }));
-}
-
-/** The credential was refused: the stored account needs attention (re-enter a token). */
-export function isTokenRejected(err: unknown): boolean {
-  if (!(err instanceof APIError) || err instanceof APIConnectionError) return false;
-  if (err.status === 401) return true;
-  if (err.status === 403 || err.status === 400) return cfErrors(err).some((e) => TOKEN_CODES.has(e.code));
-  return false;
-}
-
-function where(ctx: CloudflareErrorContext): string {
-  const parts: string[] = [];
-  if (ctx.recordName || ctx.recordId) parts.push(`record ${ctx.recordName ?? ctx.recordId}`);
-  if (ctx.zoneName || ctx.zoneId) parts.push(`zone ${ctx.zoneName ?? ctx.zoneId}`);
-  return parts.length ? ` (${parts.join(' in ')})` : '';
-}
-
-function describe(errors: readonly CloudflareErrorItem[]): string {
-  return errors.length ? errors.map((e) => `${e.code} ${e.message}`).join('; ') : 'no error detail';
-}
-
-function ctxExtra(ctx: CloudflareErrorContext): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of ['accountId', 'zoneId', 'zoneName', 'recordId', 'recordName'] as const) if (ctx[k]) out[k] = ctx[k]!;
-  return out;
-}
-
-export function cloudflareProblem(err: unknown, ctx: CloudflareErrorContext = {}): DomainError {
-  if (err instanceof DomainError) return err;
-  const at = where(ctx);
-  const base = ctxExtra(ctx);
-  if (err instanceof APIConnectionTimeoutError) {
-    return new DomainError('upstream-failed', `Cloudflare did not answer in time${at}. Try again.`, {
-      code: 'cloudflare-timeout',
-      extra: { ...base, cloudflare: { status: null, errors: [] } },
-      cause: err,
-    });
-  }
-  if (err instanceof APIUserAbortError || err instanceof APIConnectionError) {
-    return new DomainError('upstream-failed', `Could not reach Cloudflare${at}: the connection failed. Try again.`, {
-      code: 'cloudflare-unreachable',
-      extra: { ...base, cloudflare: { status: null, errors: [] } },
-      cause: err,
-    });
-  }
-  if (!(err instanceof APIError)) {
-    // A non-SDK error inside a Cloudflare call is our bug: keep it a 500.
-    throw err;
-  }
-  const status = err.status ?? 0;
-  const errors = cfErrors(err);
-  const codes = new Set(errors.map((e) => e.code));
-  const extra = { ...base, cloudflare: { status, errors } };
-  const make = (kind: DomainErrorKind, code: string, message: string, more: { retryAfterSeconds?: number; extra?: Record<string, unknown> } = {}) =>
-    new DomainError(kind, message, { code, extra: { ...extra, ...(more.extra ?? {}) }, retryAfterSeconds: more.retryAfterSeconds, cause: err });
-
-  if (isTokenRejected(err)) {
-    return make(
-      'conflict',
-      'cloudflare-token-rejected',
-      `Cloudflare rejected this account's API token${at}: ${describe(errors)}. The account needs attention: connect it again with a valid token.`,
-      { extra: { accountStatus: 'needs-attention' } },
-    );
-  }
-  if (status === 429) {
-    const wait = Math.max(1, Math.ceil(retryAfterSeconds(err.headers) ?? 60));
-    return make('rate-limited', 'cloudflare-rate-limited', `Cloudflare's rate limit for this token was reached${at}: ${describe(errors)}. Retry after ${wait} s.`, {
-      retryAfterSeconds: wait,
-    });
-  }
-  if (status >= 500) {
-    return make('upstream-failed', 'cloudflare-upstream-error', `Cloudflare failed with HTTP ${status}${at}: ${describe(errors)}.`);
-  }
-  if (status === 403 || status === 404) {
-    const what = ctx.recordId || ctx.recordName ? 'DNS record' : ctx.zoneId || ctx.zoneName ? 'Zone' : 'Resource';
-    return make('not-found', 'cloudflare-not-found', `${what} not found at Cloudflare or not visible to this token${at}: ${describe(errors)}.`);
-  }
-  if ([...codes].some((c) => DUPLICATE_CODES.has(c))) {
-    return make('conflict', 'cloudflare-duplicate-record', `Cloudflare refused the record${at}: ${describe(errors)}.`);
-  }
-  if ([...codes].some((c) => CNAME_CODES.has(c))) {
-    return make('conflict', 'cloudflare-cname-conflict', `Cloudflare refused the record${at}: ${describe(errors)}.`);
-  }
-  if (status === 409) return make('conflict', 'cloudflare-conflict', `Cloudflare reported a conflict${at}: ${describe(errors)}.`);
-  if (status === 400 || status === 422 || status === 413) {
-    return make('invalid', 'cloudflare-rejected', `Cloudflare rejected the request${at}: ${describe(errors)}.`);
-  }
-  return make('upstream-failed', 'cloudflare-upstream-error', `Unexpected answer from Cloudflare (HTTP ${status})${at}: ${describe(errors)}.`);
 }
 
 // ── stored accounts → connections ─────────────────────────────────────────────
@@ -243,6 +148,8 @@ export function cloudflareEnv(): CloudflareEnv {
 
 export interface CloudflarePorts {
   readonly repo: Pick<Repository, 'get' | 'update'>;
+  /** Holds the tokens' shared rate-limit buckets (limiter.ts). */
+  readonly table: TableRef;
   readonly cloudflare: CloudflareEnv;
   readonly now: () => number;
   /** Called after an account was flagged `needs-attention` (e.g. to write an audit event). */
@@ -301,11 +208,9 @@ export async function markNeedsAttention(ports: CloudflarePorts, tenant: Tenant,
   }
 }
 
-export function tokenRejectionDetail(err: unknown): string {
-  if (err instanceof APIError && !(err instanceof APIConnectionError)) {
-    return `Cloudflare rejected the token (HTTP ${err.status}: ${describe(cfErrors(err))})`;
-  }
-  return 'Cloudflare rejected the token';
+/** A client for a user's call: every request paced by the token's shared limiter, as jobs are. */
+export function interactiveClient(ports: Pick<CloudflarePorts, 'table'>, conn: CloudflareConnection, opts: CloudflareClientOptions = {}): Cloudflare {
+  return cloudflareClient(conn, { limiter: tokenLimiter(ports.table, conn.token), ...opts });
 }
 
 /**
@@ -322,7 +227,7 @@ export async function withCloudflare<T>(
 ): Promise<T> {
   const { account, conn } = await resolveConnection(ports, tenant, accountId);
   try {
-    return await fn(cloudflareClient(conn, clientOpts), account);
+    return await fn(interactiveClient(ports, conn, clientOpts), account);
   } catch (err) {
     if (isTokenRejected(err)) await markNeedsAttention(ports, tenant, account, tokenRejectionDetail(err));
     throw cloudflareProblem(err, ctx);

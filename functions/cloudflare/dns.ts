@@ -1,23 +1,24 @@
 /**
  * Zones and DNS records of a connected account, live from Cloudflare (nothing is cached in the
- * table). Every call goes through withCloudflare (client.ts): tenant-scoped account lookup
+ * table). Every call goes through withCloudflare (client.ts): account lookup in `actor.tenant`
  * (another user's id → 404), error mapping, needs-attention flagging.
  *
- *   listZones(ports, tenant, accountId, { search?, page, perPage }) -> ZonePage
- *   listRecords(ports, tenant, accountId, zoneId, { name?, type?, content?, proxied?, page, perPage }) -> RecordPage
- *   createRecord / updateRecord / deleteRecord(ports, tenant, accountId, zoneId, …)
- *   exportZone(ports, tenant, accountId, zoneId) -> { zoneName, bind }
+ *   listZones(ports, actor, accountId, { search?, page, perPage }) -> ZonePage
+ *   listRecords(ports, actor, accountId, zoneId, { name?, type?, content?, proxied?, page, perPage }) -> RecordPage
+ *   createRecord / updateRecord / deleteRecord(ports, actor, accountId, zoneId, …)
+ *   exportZone(ports, actor, accountId, zoneId) -> { zoneName, bind }
+ *
+ * Every request takes a slot of the token's shared limiter first (client.ts interactiveClient),
+ * like the bulk jobs: a user editing while a job runs cannot trip Cloudflare's 5-minute block.
  *
  * Filters: `name` and `content` match as "contains" (case-insensitive, Cloudflare's
  * `name.contains` / `content.contains`), `type` and `proxied` exactly; several filters are ANDed.
  * Zone search: `name=contains:<search>`. `batchLimit`: 200 on Free zones, 3,500 on paid plans.
  */
-import type { Tenant } from '../tenancy/tenant';
+import type { Actor } from '../tenancy/actor';
 import { DomainError } from '../errors';
 import { withCloudflare, type Cloudflare, type CloudflarePorts } from './client';
-
-export const FREE_BATCH_LIMIT = 200;
-export const PAID_BATCH_LIMIT = 3_500;
+import { batchLimitFor, type ZonePlan } from './plans';
 
 export interface ZoneView {
   id: string;
@@ -48,24 +49,12 @@ export interface PageInfo {
   totalPages: number;
 }
 
-interface CfPlan {
-  legacy_id?: string;
-  name?: string;
-  id?: string;
-}
-
-export function batchLimitFor(plan: CfPlan | undefined): number {
-  const id = (plan?.legacy_id ?? '').toLowerCase();
-  const free = id ? id === 'free' : /\bfree\b/i.test(plan?.name ?? '') || plan?.id === '0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee';
-  return free ? FREE_BATCH_LIMIT : PAID_BATCH_LIMIT;
-}
-
 interface CfZoneLike {
   id: string;
   name: string;
   status?: string;
   paused?: boolean;
-  plan?: CfPlan;
+  plan?: ZonePlan;
 }
 
 export function zoneView(z: CfZoneLike): ZoneView {
@@ -123,8 +112,8 @@ export interface ZoneQuery {
   readonly perPage: number;
 }
 
-export async function listZones(ports: CloudflarePorts, tenant: Tenant, accountId: string, q: ZoneQuery): Promise<{ zones: ZoneView[] } & PageInfo> {
-  return withCloudflare(ports, tenant, accountId, { accountId }, async (cf) => {
+export async function listZones(ports: CloudflarePorts, actor: Actor, accountId: string, q: ZoneQuery): Promise<{ zones: ZoneView[] } & PageInfo> {
+  return withCloudflare(ports, actor.tenant, accountId, { accountId }, async (cf) => {
     const res = await cf.zones.list({
       page: q.page,
       per_page: q.perPage,
@@ -147,12 +136,12 @@ export interface RecordQuery {
 
 export async function listRecords(
   ports: CloudflarePorts,
-  tenant: Tenant,
+  actor: Actor,
   accountId: string,
   zoneId: string,
   q: RecordQuery,
 ): Promise<{ records: RecordView[] } & PageInfo> {
-  return withCloudflare(ports, tenant, accountId, { accountId, zoneId }, async (cf) => {
+  return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId }, async (cf) => {
     const res = await cf.dns.records.list({
       zone_id: zoneId,
       page: q.page,
@@ -216,12 +205,12 @@ type CreateParams = Parameters<Cloudflare['dns']['records']['create']>[0];
 
 export async function createRecord(
   ports: CloudflarePorts,
-  tenant: Tenant,
+  actor: Actor,
   accountId: string,
   zoneId: string,
   input: RecordInput & { type: string; name: string; content: string },
 ): Promise<RecordView> {
-  return withCloudflare(ports, tenant, accountId, { accountId, zoneId, recordName: input.name }, async (cf) => {
+  return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId, recordName: input.name }, async (cf) => {
     const rec = await cf.dns.records.create({ zone_id: zoneId, ...toCloudflareBody(input) } as CreateParams);
     return recordView(rec as CfRecordLike);
   });
@@ -229,13 +218,13 @@ export async function createRecord(
 
 export async function updateRecord(
   ports: CloudflarePorts,
-  tenant: Tenant,
+  actor: Actor,
   accountId: string,
   zoneId: string,
   recordId: string,
   patch: RecordInput,
 ): Promise<RecordView> {
-  return withCloudflare(ports, tenant, accountId, { accountId, zoneId, recordId, recordName: patch.name }, async (cf) => {
+  return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId, recordId, recordName: patch.name }, async (cf) => {
     let body = patch;
     // SRV/CAA content needs the record's type to be converted to `data`.
     if (patch.content !== undefined && patch.type === undefined) {
@@ -247,14 +236,14 @@ export async function updateRecord(
   });
 }
 
-export async function deleteRecord(ports: CloudflarePorts, tenant: Tenant, accountId: string, zoneId: string, recordId: string): Promise<void> {
-  await withCloudflare(ports, tenant, accountId, { accountId, zoneId, recordId }, async (cf) => {
+export async function deleteRecord(ports: CloudflarePorts, actor: Actor, accountId: string, zoneId: string, recordId: string): Promise<void> {
+  await withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId, recordId }, async (cf) => {
     await cf.dns.records.delete(recordId, { zone_id: zoneId });
   });
 }
 
-export async function exportZone(ports: CloudflarePorts, tenant: Tenant, accountId: string, zoneId: string): Promise<{ zoneName: string; bind: string }> {
-  return withCloudflare(ports, tenant, accountId, { accountId, zoneId }, async (cf) => {
+export async function exportZone(ports: CloudflarePorts, actor: Actor, accountId: string, zoneId: string): Promise<{ zoneName: string; bind: string }> {
+  return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId }, async (cf) => {
     const zone = await cf.zones.get({ zone_id: zoneId });
     const bind = await cf.dns.records.export({ zone_id: zoneId });
     return { zoneName: zone.name, bind: typeof bind === 'string' ? bind : String(bind) };

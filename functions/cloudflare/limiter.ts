@@ -24,10 +24,17 @@ import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from '../aws/table';
 import { isConditionalCheckFailed } from '../aws/table';
+import { retryAfterSeconds } from './errors';
 
 export interface RateLimiter {
-  /** Wait until one request may be sent. */
+  /** Wait until one request may be sent (the bulk engine: however long the queue is). */
   acquire(): Promise<void>;
+  /**
+   * Take a slot only if it comes within `maxWaitMs` (then wait for it); otherwise take nothing
+   * and say when to come back. Interactive calls use this: a user gets a prompt 429 instead of
+   * a request that hangs behind a job's queue or Cloudflare's 5-minute block.
+   */
+  tryAcquire(maxWaitMs: number): Promise<{ acquired: true } | { acquired: false; retryAfterMs: number }>;
   /** Feed back what Cloudflare answered (headers of any response, 429s). */
   observe(o: RateObservation): Promise<void>;
 }
@@ -37,6 +44,17 @@ export interface RateObservation {
   ratelimit?: string | null;
   policy?: string | null;
   retryAfterSeconds?: number | null;
+}
+
+/** What a Cloudflare answer tells the limiter: its status and rate-limit headers. */
+export function observationOf(status: number, headers: Pick<Headers, 'get'> | undefined): RateObservation {
+  const wait = status === 429 ? retryAfterSeconds(headers) : undefined;
+  return {
+    status,
+    ratelimit: headers?.get('ratelimit') ?? null,
+    policy: headers?.get('ratelimit-policy') ?? null,
+    retryAfterSeconds: wait !== undefined && wait > 0 ? wait : undefined,
+  };
 }
 
 export interface BucketOptions {
@@ -57,6 +75,11 @@ export interface BucketOptions {
 
 export function tokenKeyHash(token: string): string {
   return createHash('sha256').update(`flarevault/cf-token/${token}`).digest('base64url');
+}
+
+/** The shared limiter of a token (its bucket item is keyed by the token's hash). */
+export function tokenLimiter(table: TableRef, token: string): RateLimiter {
+  return createBucketLimiter({ table, keyHash: tokenKeyHash(token) });
 }
 
 /** Burst capacity and safety margin for a limit of L requests per window. */
@@ -147,34 +170,63 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     return known!;
   }
 
+  /**
+   * Reserve the next slot (no later than `latest`, when given) and wait for it. Undefined: the
+   * slot would come after `latest` and nothing was reserved (returns when that slot would come).
+   */
+  async function reserve(latest?: number): Promise<number | undefined> {
+    for (;;) {
+      const k = known ?? (await read());
+      const shape = bucketShape(k.limit, k.windowMs);
+      const burst = k.learned ? shape.burst : 1;
+      const interval = 1 / shape.perMs;
+      const t = now();
+      if (latest !== undefined && k.pausedUntil > latest) return k.pausedUntil;
+      const edge = t - (burst - 1) * interval;
+      // Busy bucket: take the slot after the last reserved one (only if it is soon enough).
+      let out =
+        latest === undefined
+          ? await update('SET tat = tat + :i', 'tat > :edge', { ':i': interval, ':edge': edge })
+          : await update('SET tat = tat + :i', 'tat > :edge AND tat <= :latest', { ':i': interval, ':edge': edge, ':latest': latest });
+      let start: number;
+      if (out) start = (out.tat as number) - interval;
+      else {
+        // Idle bucket (or none yet): start at the edge, i.e. now.
+        out = await update('SET tat = :t', 'attribute_not_exists(tat) OR tat <= :edge', { ':t': edge + interval, ':edge': edge });
+        if (!out) {
+          // Busy after all: someone moved tat past the edge meanwhile, or its next slot is too late.
+          if (latest === undefined) continue;
+          const tat = await readTat();
+          if (tat !== undefined && tat > latest) return tat;
+          continue;
+        }
+        start = edge;
+      }
+      remember(out);
+      const sendAt = Math.max(start, known!.pausedUntil);
+      const wait = sendAt - now();
+      if (wait > 0) {
+        o.onWait?.(wait);
+        await sleep(Math.ceil(wait));
+      }
+      return undefined;
+    }
+  }
+
+  async function readTat(): Promise<number | undefined> {
+    const out = await table.doc.send(new GetCommand({ TableName: table.name, Key, ConsistentRead: true }));
+    remember(out.Item);
+    return typeof out.Item?.tat === 'number' ? out.Item.tat : undefined;
+  }
+
   return {
     async acquire() {
-      for (let i = 0; ; i++) {
-        const k = known ?? (await read());
-        const shape = bucketShape(k.limit, k.windowMs);
-        const burst = k.learned ? shape.burst : 1;
-        const interval = 1 / shape.perMs;
-        const t = now();
-        const edge = t - (burst - 1) * interval;
-        // Busy bucket: take the slot after the last reserved one.
-        let out = await update('SET tat = tat + :i', 'tat > :edge', { ':i': interval, ':edge': edge });
-        let start: number;
-        if (out) start = (out.tat as number) - interval;
-        else {
-          // Idle bucket (or none yet): start at the edge, i.e. now.
-          out = await update('SET tat = :t', 'attribute_not_exists(tat) OR tat <= :edge', { ':t': edge + interval, ':edge': edge });
-          if (!out) continue; // someone moved tat past the edge meanwhile: take the busy path
-          start = edge;
-        }
-        remember(out);
-        const sendAt = Math.max(start, known!.pausedUntil);
-        const wait = sendAt - now();
-        if (wait > 0) {
-          o.onWait?.(wait);
-          await sleep(Math.ceil(wait));
-        }
-        return;
-      }
+      await reserve();
+    },
+
+    async tryAcquire(maxWaitMs) {
+      const at = await reserve(now() + maxWaitMs);
+      return at === undefined ? { acquired: true } : { acquired: false, retryAfterMs: Math.max(0, at - now()) };
     },
 
     async observe(x) {

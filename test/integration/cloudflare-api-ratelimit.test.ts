@@ -9,10 +9,11 @@
  * answer there. This suite runs the same domain functions the handlers call, on the real table.
  */
 import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/cloudflare';
-import { connectAccount, listAccounts, verifyAccount, type Actor, type CloudflareDeps } from '../../functions/cloudflare/accounts';
+import { connectAccount, listAccounts, verifyAccount, type AuditContext, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { withCloudflare } from '../../functions/cloudflare/client';
 import { listZones } from '../../functions/cloudflare/dns';
-import { userTenant } from '../../functions/tenancy/tenant';
+import { createBucketLimiter } from '../../functions/cloudflare/limiter';
+import type { Actor } from '../../functions/tenancy/actor';
 import { DomainError } from '../../functions/errors';
 import { freshUser, layer } from './data-fixtures';
 
@@ -24,6 +25,7 @@ const dl = layer();
 const flagged: string[] = [];
 const deps: CloudflareDeps = {
   repo: dl.repo,
+  table: dl.table,
   audit: dl.audit,
   cloudflare: {}, // as in AWS: no sandbox configured
   now: Date.now,
@@ -32,8 +34,10 @@ const deps: CloudflareDeps = {
 
 function actorFor(): Actor {
   const tenant = freshUser();
-  return { userId: tenant.id, tier: 'free', actor: `user#${tenant.id}`, requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' };
+  return { tenant, memberId: tenant.id, tier: 'free' };
 }
+
+const audit: AuditContext = { label: 'user#test', requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' };
 
 async function caught(p: Promise<unknown>): Promise<DomainError> {
   try {
@@ -85,48 +89,85 @@ describe('real token accounts (CLOUDFLARE_BASE_URL)', () => {
   it('connects with a valid token, refuses an invalid one with a field error, refuses sandbox where none runs', async () => {
     const actor = actorFor();
     const tok = sb.addToken({ name: 'real' });
-    const account = await connectAccount(deps, actor, { name: 'Production', token: tok.value });
+    const account = await connectAccount(deps, actor, audit, { name: 'Production', token: tok.value });
     expect(account).toMatchObject({ name: 'Production', sandbox: false, status: 'active', tokenHint: tok.value.slice(-4) });
 
-    const bad = await caught(connectAccount(deps, actor, { name: 'Bad', token: 'x'.repeat(40) }));
+    const bad = await caught(connectAccount(deps, actor, audit, { name: 'Bad', token: 'x'.repeat(40) }));
     expect(bad.kind).toBe('invalid');
     expect(bad.options.code).toBe('cloudflare-token-invalid');
     expect(bad.options.fields?.[0]).toMatchObject({ in: 'body', field: 'token' });
     expect(bad.message).toMatch(/1000 Invalid API Token/);
 
-    const sandbox = await caught(connectAccount(deps, actor, { name: 'Demo', sandbox: true }));
+    const sandbox = await caught(connectAccount(deps, actor, audit, { name: 'Demo', sandbox: true }));
     expect(sandbox.kind).toBe('invalid');
     expect(sandbox.options.code).toBe('sandbox-unavailable');
     expect(sandbox.message).toMatch(/only in local mode/);
 
-    expect((await listAccounts(deps, userTenant(actor.userId))).map((a) => a.id)).toEqual([account.id]);
+    expect((await listAccounts(deps, actor)).map((a) => a.id)).toEqual([account.id]);
   });
 
   it('a revoked token flags the account on the next call, and verify keeps it flagged', async () => {
     const actor = actorFor();
     const tok = sb.addToken({ name: 'to revoke' });
-    const account = await connectAccount(deps, actor, { name: 'Soon revoked', token: tok.value });
+    const account = await connectAccount(deps, actor, audit, { name: 'Soon revoked', token: tok.value });
     sb.state.revokeToken(tok.value);
-    const tenant = userTenant(actor.userId);
-    const err = await caught(listZones(deps, tenant, account.id, { page: 1, perPage: 20 }));
+    const err = await caught(listZones(deps, actor, account.id, { page: 1, perPage: 20 }));
     expect(err.options.code).toBe('cloudflare-token-rejected');
     expect(flagged.some((f) => f.startsWith(`${account.id}: `) && f.includes('9109'))).toBe(true);
-    const after = await verifyAccount(deps, actor, account.id);
+    const after = await verifyAccount(deps, actor, audit, account.id);
     expect(after.status).toBe('needs-attention');
   });
+});
+
+describe('interactive calls take slots of the same per-token limiter as jobs', () => {
+  /*
+   * A job's workers hold reservations on the token's bucket. Its budget is set small here
+   * (20 requests / 60 s: one slot every ~3.5 s) so that a few reservations make a long queue.
+   * The job's limiter does not sleep: only its reservations matter.
+   */
+  const SLOW_POLICY = '"default";q=20;w=60';
+  const jobLimiter = (token: string) => createBucketLimiter({ table: dl.table, token, sleep: async () => undefined });
+
+  it('waits its turn behind a short queue, and answers 429 with Retry-After without calling Cloudflare behind a long one', async () => {
+    const actor = actorFor();
+    const tok = sb.addToken({ name: 'shared with a job' });
+    const account = await connectAccount(deps, actor, audit, { name: 'Shared', token: tok.value });
+    const sentWithToken = () => sb.log.entries().filter((e) => e.tokenHint === tok.value.slice(-4)).length;
+
+    // One reservation ahead (~3.5 s): the user's call waits for the slot after it, then succeeds.
+    const job = jobLimiter(tok.value);
+    await job.observe({ status: 200, policy: SLOW_POLICY });
+    await job.acquire();
+    const t0 = Date.now();
+    expect((await listZones(deps, actor, account.id, { page: 1, perPage: 20 })).totalCount).toBe(3);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_500);
+
+    // Three more reservations (the queue now ends ~14 s ahead, longer than an interactive call waits): 429, nothing sent.
+    const busy = jobLimiter(tok.value);
+    await busy.observe({ status: 200, policy: SLOW_POLICY }); // the user's call re-learned the sandbox's budget
+    for (let i = 0; i < 3; i++) await busy.acquire();
+    const sent = sentWithToken();
+    const err = await caught(listZones(deps, actor, account.id, { page: 1, perPage: 20 }));
+    expect(err.kind).toBe('rate-limited');
+    expect(err.options.code).toBe('cloudflare-rate-limited');
+    expect(err.options.retryAfterSeconds).toBeGreaterThan(5);
+    expect(err.options.retryAfterSeconds).toBeLessThanOrEqual(15);
+    expect(err.options.extra).toMatchObject({ accountId: account.id, cloudflare: { status: null, errors: [] } });
+    expect(sentWithToken()).toBe(sent);
+    expect((await listAccounts(deps, actor)).find((a) => a.id === account.id)!.status).toBe('active');
+  }, 30_000);
 });
 
 describe('the 300-second block, time-scaled ×100', () => {
   it('blocks the token after 1,200 requests in the window; 429 carries Retry-After; the block lifts after it', async () => {
     const actor = actorFor();
     const tok = sb.addToken({ name: 'busy' });
-    const account = await connectAccount(deps, actor, { name: 'Busy', token: tok.value });
-    const tenant = userTenant(actor.userId);
+    const account = await connectAccount(deps, actor, audit, { name: 'Busy', token: tok.value });
 
     expect(await tripBlock(tok.value)).toBe(true);
     // The bulk engine's client (no SDK retries) sees the block at once, as a problem.
     const t0 = Date.now();
-    const err = await caught(withCloudflare(deps, tenant, account.id, {}, (cf) => cf.zones.list(), { maxRetries: 0 }));
+    const err = await caught(withCloudflare(deps, actor.tenant, account.id, {}, (cf) => cf.zones.list(), { maxRetries: 0 }));
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(err.kind).toBe('rate-limited');
     expect(err.options.code).toBe('cloudflare-rate-limited');
@@ -135,31 +176,30 @@ describe('the 300-second block, time-scaled ×100', () => {
 
     // Still blocked until Retry-After has passed, then a fresh budget.
     await sleep(3_100);
-    const ok = await listZones(deps, tenant, account.id, { page: 1, perPage: 20 });
+    const ok = await listZones(deps, actor, account.id, { page: 1, perPage: 20 });
     expect(ok.totalCount).toBe(3);
 
     // The interactive client waits a short Retry-After (≤ 5 s) itself and succeeds.
     expect(await tripBlock(tok.value)).toBe(true);
     const t1 = Date.now();
-    const again = await listZones(deps, tenant, account.id, { page: 1, perPage: 20 });
+    const again = await listZones(deps, actor, account.id, { page: 1, perPage: 20 });
     expect(again.zones).toHaveLength(3);
     expect(Date.now() - t1).toBeGreaterThanOrEqual(2_000);
     const limited = sb.log.entries().filter((e) => e.tokenHint === tok.value.slice(-4) && e.status === 429);
     expect(limited.length).toBeGreaterThan(1);
     // a rate limit is not a token problem
-    expect((await listAccounts(deps, tenant)).find((a) => a.id === account.id)!.status).toBe('active');
+    expect((await listAccounts(deps, actor)).find((a) => a.id === account.id)!.status).toBe('active');
   }, 30_000);
 
   it('a hung Cloudflare becomes a 502 timeout problem naming the zone', async () => {
     const actor = actorFor();
     const tok = sb.addToken({ name: 'slow' });
-    const account = await connectAccount(deps, actor, { name: 'Slow', token: tok.value });
-    const tenant = userTenant(actor.userId);
+    const account = await connectAccount(deps, actor, audit, { name: 'Slow', token: tok.value });
     const zone = [...sb.state.zones.values()][0]!.zone;
     sb.faults.set({ timeout: 1, pathPrefixes: [`/zones/${zone.id}`] });
     try {
       const err = await caught(
-        withCloudflare(deps, tenant, account.id, { zoneId: zone.id, zoneName: zone.name }, (cf) => cf.dns.records.list({ zone_id: zone.id }), {
+        withCloudflare(deps, actor.tenant, account.id, { zoneId: zone.id, zoneName: zone.name }, (cf) => cf.dns.records.list({ zone_id: zone.id }), {
           maxRetries: 0,
           timeoutMs: 300,
         }),

@@ -52,6 +52,7 @@ describe('disconnecting a Cloudflare account', () => {
       const dl = dataLayer();
       const ports = { repo: dl.repo, table: dl.table, cloudflare: { sandboxUrl: sb.url } };
       const userId = `u${randomBytes(8).toString('hex')}`;
+      const tenant = userTenant(userId);
       const accountId = `acc${randomBytes(6).toString('hex')}`;
       const token = sb.tokens[0]!.value;
       const now = new Date().toISOString();
@@ -71,8 +72,9 @@ describe('disconnecting a Cloudflare account', () => {
 
       // Container A handles the disconnect; B must not keep sending the token.
       await removeAccount(
-        { repo: dl.repo, audit: dl.audit, cloudflare: ports.cloudflare, now: Date.now },
-        { userId, tier: 'free', actor: `user#${userId}`, requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' },
+        { ...ports, audit: dl.audit, now: Date.now },
+        { tenant, memberId: userId, tier: 'free' },
+        { label: `user#${userId}`, requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' },
         accountId,
       );
       const sent = tokenCalls();

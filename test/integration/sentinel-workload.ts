@@ -126,34 +126,34 @@ export const sentinelSteps: SentinelStep[] = [
       const previousBaseUrl = process.env.CLOUDFLARE_BASE_URL;
       process.env.CLOUDFLARE_BASE_URL = sb.url; // token accounts: the SDK's own override
       try {
-        const deps: CloudflareDeps = { repo: dl.repo, audit: dl.audit, cloudflare: { sandboxUrl: sb.url }, now: Date.now };
+        const deps: CloudflareDeps = { repo: dl.repo, table: dl.table, audit: dl.audit, cloudflare: { sandboxUrl: sb.url }, now: Date.now };
         const userId = `cf-${Date.now().toString(36)}`;
-        const actor = { userId, tier: 'free' as const, actor: `user#${userId}`, requestId: 'sentinel', ip: '127.0.0.1', userAgent: 'sentinel' };
-        const tenant = userTenant(userId);
+        const actor = { tenant: userTenant(userId), memberId: userId, tier: 'free' as const };
+        const audit = { label: `user#${userId}`, requestId: 'sentinel', ip: '127.0.0.1', userAgent: 'sentinel' };
         const cfAccount = [...sb.state.accounts.values()][0]!;
         const zoneName = `${sentinel('cf-zone').toLowerCase()}.example`;
         const zone = sb.state.addZone({ name: zoneName, accountId: cfAccount.id, plan: 'pro' }).zone;
         const token = sentinel('cf-token');
         sb.addToken({ value: token, name: 'sentinel' });
 
-        const account = await connectAccount(deps, actor, { name: sentinel('cf-account-name'), token });
-        await listZones(deps, tenant, account.id, { search: zoneName, page: 1, perPage: 20 });
+        const account = await connectAccount(deps, actor, audit, { name: sentinel('cf-account-name'), token });
+        await listZones(deps, actor, account.id, { search: zoneName, page: 1, perPage: 20 });
         const recordName = `${sentinel('cf-record').toLowerCase()}.${zoneName}`;
-        const rec = await createRecord(deps, tenant, account.id, zone.id, { type: 'TXT', name: recordName, content: sentinel('cf-content'), ttl: 300, proxied: false });
-        await updateRecord(deps, tenant, account.id, zone.id, rec.id, { content: sentinel('cf-content-2'), comment: sentinel('cf-comment').slice(0, 90) });
-        await listRecords(deps, tenant, account.id, zone.id, { name: recordName, page: 1, perPage: 100 });
-        await exportZone(deps, tenant, account.id, zone.id);
+        const rec = await createRecord(deps, actor, account.id, zone.id, { type: 'TXT', name: recordName, content: sentinel('cf-content'), ttl: 300, proxied: false });
+        await updateRecord(deps, actor, account.id, zone.id, rec.id, { content: sentinel('cf-content-2'), comment: sentinel('cf-comment').slice(0, 90) });
+        await listRecords(deps, actor, account.id, zone.id, { name: recordName, page: 1, perPage: 100 });
+        await exportZone(deps, actor, account.id, zone.id);
         // a Cloudflare error naming the zone and record, then a rejected token: detail + audit stored encrypted
-        await createRecord(deps, tenant, account.id, zone.id, { type: 'CNAME', name: recordName, content: zoneName }).catch(() => undefined);
+        await createRecord(deps, actor, account.id, zone.id, { type: 'CNAME', name: recordName, content: zoneName }).catch(() => undefined);
         sb.state.revokeToken(token);
-        await listRecords(deps, tenant, account.id, zone.id, { name: recordName, page: 1, perPage: 100 }).catch(() => undefined);
-        await verifyAccount(deps, actor, account.id);
+        await listRecords(deps, actor, account.id, zone.id, { name: recordName, page: 1, perPage: 100 }).catch(() => undefined);
+        await verifyAccount(deps, actor, audit, account.id);
 
         // a sandbox account (token minted by the sandbox) is stored the same way
-        const demo = await connectAccount(deps, actor, { name: sentinel('cf-demo-name'), sandbox: true });
+        const demo = await connectAccount(deps, actor, audit, { name: sentinel('cf-demo-name'), sandbox: true });
         for (const t of sb.state.tokens.keys()) if (t !== token) track(t);
-        await listAccounts(deps, tenant);
-        await removeAccount(deps, actor, demo.id);
+        await listAccounts(deps, actor);
+        await removeAccount(deps, actor, audit, demo.id);
       } finally {
         if (previousBaseUrl === undefined) delete process.env.CLOUDFLARE_BASE_URL;
         else process.env.CLOUDFLARE_BASE_URL = previousBaseUrl;
