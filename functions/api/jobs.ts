@@ -1,32 +1,24 @@
 /** Bulk jobs: plan, preview, apply, browser-paced chunks, cancel, retry, revert (thin: parse → domain → HTTP). */
 import * as c from '../contracts/jobs';
 import { bind, httpFunction } from '../http/handler';
-import type { Principal } from '../tenancy/principal';
 import { identityFromEnv } from '../identity/from-env';
-import {
-  applyChunkNow,
-  applyJob,
-  cancelJob,
-  getJob,
-  listEvents,
-  listItems,
-  listJobs,
-  planJob,
-  retryJob,
-  revertJob,
-  type Actor,
-  type CreateJobInput,
-} from '../jobs/engine';
+import { applyJob } from '../jobs/apply';
+import { applyChunkNow } from '../jobs/browser-chunk';
+import { cancelJob } from '../jobs/cancel';
 import { jobsFromEnv } from '../jobs/from-env';
+import { planJob } from '../jobs/plan';
+import { getJob, listEvents, listItems, listJobs } from '../jobs/queries';
+import { retryJob } from '../jobs/retry';
+import { revertJob } from '../jobs/revert';
+import { actorOf } from '../tenancy/actor';
 
 const deps = jobsFromEnv();
 const { authenticate } = identityFromEnv();
-const actorOf = (p: Principal): Actor => ({ userId: p.userId, tier: p.tier });
 
 export const handler = httpFunction(
   'jobs',
   [
-    bind(c.createJob, async (req) => ({ status: 201, body: { job: await planJob(deps, actorOf(req.principal), req.body as unknown as CreateJobInput) } })),
+    bind(c.createJob, async (req) => ({ status: 201, body: { job: await planJob(deps, actorOf(req.principal), req.body) } })),
     bind(c.listJobs, async (req) => ({ body: await listJobs(deps, actorOf(req.principal), req.query) })),
     bind(c.getJob, async (req) => ({ body: { job: await getJob(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.listJobItems, async (req) => ({ body: await listItems(deps, actorOf(req.principal), req.params.id, req.query) })),

@@ -3,7 +3,13 @@ import { defineRoute } from './route';
 import { Id, IdParams, IsoTime, PageQuery } from './common';
 import { CfId, DnsRecordInput, DnsType } from './cloudflare';
 
+// The job vocabulary, defined once: the domain (functions/jobs/model.ts) derives its types from these.
 export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const;
+export const JOB_STATUSES = ['planned', 'queued', 'running', 'done', 'partially-failed', 'failed', 'cancelled'] as const;
+export const JOB_MODES = ['server', 'browser'] as const;
+export const ITEM_ACTIONS = ['create', 'update', 'delete', 'setting', 'purge'] as const;
+export const ITEM_STATUSES = ['planned', 'done', 'failed', 'skipped', 'cancelled'] as const;
+export const JOB_EVENT_TYPES = ['planned', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried'] as const;
 
 /** Wildcards (`*`, `?`) one glob may hold. */
 export const MAX_GLOB_WILDCARDS = 16;
@@ -115,7 +121,8 @@ export const CreateJobBody = z
   ])
   .refine((b) => (b.zones ? 1 : 0) + (b.zoneFilter ? 1 : 0) === 1, { message: 'give exactly one of zones, zoneFilter', path: ['zones'] });
 
-export const JOB_STATUSES = ['planned', 'queued', 'running', 'done', 'partially-failed', 'failed', 'cancelled'] as const;
+/** A create request as the domain receives it (defaults applied). */
+export type CreateJobInput = z.output<typeof CreateJobBody>;
 
 export const ZonePlan = z.object({
   zoneId: CfId,
@@ -135,7 +142,7 @@ export const Job = z.object({
   kind: z.enum(JOB_KINDS),
   accountId: Id,
   status: z.enum(JOB_STATUSES),
-  mode: z.enum(['server', 'browser']).nullable(),
+  mode: z.enum(JOB_MODES).nullable(),
   createdAt: IsoTime,
   appliedAt: IsoTime.nullable(),
   finishedAt: IsoTime.nullable(),
@@ -154,17 +161,17 @@ export const JobItem = z.object({
   chunk: z.number().int(),
   zoneId: CfId,
   zoneName: z.string(),
-  action: z.enum(['create', 'update', 'delete', 'setting', 'purge']),
+  action: z.enum(ITEM_ACTIONS),
   recordId: z.string().nullable(),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
-  status: z.enum(['planned', 'done', 'failed', 'skipped', 'cancelled']),
+  status: z.enum(ITEM_STATUSES),
   error: z.string().nullable(),
 });
 
 export const JobEvent = z.object({
   time: IsoTime,
-  type: z.enum(['planned', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried']),
+  type: z.enum(JOB_EVENT_TYPES),
   done: z.number().int(),
   failed: z.number().int(),
   message: z.string().nullable(),
@@ -230,7 +237,7 @@ export const listJobItems = defineRoute({
   params: JobParams,
   query: PageQuery.extend({
     zoneId: CfId.optional(),
-    status: z.enum(['planned', 'done', 'failed', 'skipped', 'cancelled']).optional(),
+    status: z.enum(ITEM_STATUSES).optional(),
   }),
   response: z.object({ items: z.array(JobItem), nextCursor: z.string().nullable() }),
 });
@@ -259,7 +266,7 @@ export const applyJob = defineRoute({
   summary: 'Check drift, snapshot, and enqueue (server) or open for browser-paced chunks',
   tags: ['jobs'],
   params: JobParams,
-  body: z.object({ force: z.boolean().default(false), mode: z.enum(['server', 'browser']).default('server') }).strict(),
+  body: z.object({ force: z.boolean().default(false), mode: z.enum(JOB_MODES).default('server') }).strict(),
   response: z.object({ job: Job }),
   successStatus: 202,
 });

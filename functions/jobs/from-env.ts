@@ -12,7 +12,7 @@ import { queueConsumers } from '../platform/manifest';
 import { logger } from '../observability/logger';
 import { limitsFor } from '../platform/tiers';
 import { createConnectionCache } from '../cloudflare/connections';
-import { DEFAULT_JOBS_CONFIG, type JobsDeps } from './engine';
+import { DEFAULT_JOBS_CONFIG, type JobsDeps } from './deps';
 import { sqsJobQueue } from './queue';
 import { createJobStore } from './store';
 

@@ -1,27 +1,32 @@
 /**
  * Jobs: shapes and table entities. See docs/jobs.md.
  *
- * Items (all in the owning user's partition `T#user#<id>`):
+ * Items (all in the owning tenant's partition `T#<tenant key>`):
  *   JOB#<jobId>                      the job: plain status/counters, encrypted params + zone summary
  *   JCHUNK#<jobId>#<chunk:6>         one unit of application (one Cloudflare batch / settings PATCH / purge)
  *                                    plain state machine + encrypted outcome (created ids, failures)
  *   JPAGE#<jobId>#<chunk:6>#<p:3>    the planned changes of a chunk, ≤ PAGE_SIZE per item, encrypted
  *   JEVENT#<jobId>#<time>#<rand>     job events (queued, progress, done…), encrypted message
- *   JOBSLOTS                         active-job counter of the user (tier concurrency limit)
+ *   JOBSLOTS#active                  active-job counter of the tenant (tier concurrency limit)
  * Global: RL#<sha256(token)> / BUCKET — the shared Cloudflare rate-limit bucket (no tenant data).
  */
+import type { ITEM_ACTIONS, ITEM_STATUSES, JOB_EVENT_TYPES, JOB_KINDS, JOB_MODES, JOB_STATUSES } from '../contracts/jobs';
+import type { RecordLite } from '../cloudflare/records';
 import { defineEntity } from '../data/entity';
 
+// Kinds, statuses, modes, actions and event types are the contract's (defined once there).
 /** A revert job keeps the kind of the job it reverts and names it in `revertOf`. */
-export type JobKind = 'dns-replace' | 'dns-create' | 'dns-delete' | 'bind-import' | 'zone-settings' | 'cache-purge';
-export type JobStatus = 'planned' | 'queued' | 'running' | 'done' | 'partially-failed' | 'failed' | 'cancelled';
-export type JobMode = 'server' | 'browser';
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type JobMode = (typeof JOB_MODES)[number];
+export type ItemAction = (typeof ITEM_ACTIONS)[number];
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
+/** Internal to the engine (never shown): a chunk's place in its state machine. */
 export type ChunkStatus = 'pending' | 'applying' | 'done' | 'failed' | 'cancelled';
-export type ItemAction = 'create' | 'update' | 'delete' | 'setting' | 'purge';
-export type ItemStatus = 'planned' | 'done' | 'failed' | 'skipped' | 'cancelled';
 
 // The record model is Cloudflare's (functions/cloudflare/records.ts); plans store it as is.
-export type { RecordLite } from '../cloudflare/records';
+export type { RecordLite };
 
 export interface PlanItem {
   /** Index inside the job (stable, 0-based, in chunk order). */
@@ -35,6 +40,12 @@ export interface PlanItem {
   /** Planned no-op, with the reason (already in the target state, conflict…). */
   skip?: string;
 }
+
+/**
+ * The record image of a DNS change: create, update and delete items store a `RecordLite` in
+ * `before` / `after` (settings store `{ value }`, purges their params), so the one narrowing lives here.
+ */
+export const recordImage = (image: PlanItem['before']): RecordLite => image as unknown as RecordLite;
 
 export interface ZoneSummary {
   zoneId: string;
@@ -51,14 +62,6 @@ export interface ZoneSummary {
   overThreshold: boolean;
   /** Fingerprint of the zone state the plan was computed from (drift check at apply). */
   fingerprint: string;
-}
-
-export interface JobCounts {
-  total: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
 }
 
 /** JOB#<id>. Counters are plain numbers updated with atomic ADDs by the workers. */
@@ -129,7 +132,7 @@ export interface PageRow {
 }
 
 export interface EventRow {
-  type: 'planned' | 'queued' | 'progress' | 'done' | 'cancelled' | 'failed' | 'retried';
+  type: JobEventType;
   time: string;
   done: number;
   failed: number;
@@ -155,6 +158,8 @@ export const SLOTS_SK = 'JOBSLOTS#active';
 
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running'];
 export const TERMINAL_CHUNK: readonly ChunkStatus[] = ['done', 'failed', 'cancelled'];
+
+export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Job ids sort by creation time (newest first = descending sk). */
 export function newJobId(now: number, rand: () => string): string {

@@ -5,6 +5,8 @@
  * Safety share (octoDNS-style): (updates + deletes) / records in the zone.
  * Creates do not count (adding records to an empty zone is not dangerous).
  */
+import type { z } from 'zod';
+import type { CreateJobInput, DnsReplaceParams } from '../contracts/jobs';
 import { invalid } from '../errors';
 import type { CfZone } from '../cloudflare/bulk-client';
 import { PAGE_BYTES, PAGE_SIZE, type ItemAction, type JobKind, type PlanItem, type RecordLite, type ZoneSummary } from './model';
@@ -31,10 +33,8 @@ export interface ZonePlan {
   fingerprint: string;
 }
 
-export interface DnsReplaceParams {
-  match: RecordMatch;
-  set: { content?: string; ttl?: number; proxied?: boolean };
-}
+/** A kind with its params as the contract parses them (defaults applied): what a plan is computed from. */
+export type JobRequest = CreateJobInput extends infer U ? (U extends { kind: infer K; params: infer P } ? { kind: K; params: P } : never) : never;
 
 /** Which current state a kind needs. */
 export function stateNeeded(kind: JobKind): 'records' | 'settings' | 'none' {
@@ -54,7 +54,7 @@ function item(zoneId: string, action: ItemAction, recordId: string | null, befor
   };
 }
 
-function planReplace(zone: CfZone, records: readonly LiveRecord[], p: DnsReplaceParams): ZonePlanItem[] {
+function planReplace(zone: CfZone, records: readonly LiveRecord[], p: z.output<typeof DnsReplaceParams>): ZonePlanItem[] {
   const out: ZonePlanItem[] = [];
   const live = records.map((r) => ({ r, id: identity(r) }));
   const taken = new Set(live.map((x) => x.id));
@@ -134,15 +134,16 @@ function planSettings(zone: CfZone, current: Record<string, unknown>, wanted: Re
 }
 
 /** Records a create-like kind asks for (CSV and BIND parsed once for all zones). */
-export function wantedRecords(kind: JobKind, params: Record<string, unknown>): RecordLite[] {
-  if (kind === 'dns-create') {
-    if (typeof params.csv === 'string') return parseCsv(params.csv);
-    return (params.records as RecordLite[]).map((r) => ({ ...r, ttl: r.ttl ?? 1, proxied: r.proxied ?? false }));
+export function wantedRecords(req: JobRequest): RecordLite[] {
+  if (req.kind === 'dns-create') {
+    const { csv, records = [] } = req.params;
+    if (typeof csv === 'string') return parseCsv(csv);
+    return records.map((r) => ({ ...r, ttl: r.ttl ?? 1, proxied: r.proxied ?? false }));
   }
-  if (kind === 'bind-import') {
-    const { records } = parseBindTemplate(String(params.bind));
+  if (req.kind === 'bind-import') {
+    const { records } = parseBindTemplate(String(req.params.bind));
     if (records.length === 0) throw invalid('The BIND file contains no importable records', [{ in: 'body', field: 'params.bind', message: 'no records' }]);
-    const proxied = !!params.proxied;
+    const proxied = !!req.params.proxied;
     return records.map((r) => ({ ...r, proxied: proxied && PROXIABLE.has(r.type) }));
   }
   return [];
@@ -152,10 +153,10 @@ export function wantedRecords(kind: JobKind, params: Record<string, unknown>): R
  * What the job item keeps of a request: never the record list, CSV or BIND file (their parsed
  * records are the plan items, stored in pages), so the job item stays small whatever was sent.
  */
-export function paramsToStore(kind: JobKind, params: Record<string, unknown>, wanted: readonly RecordLite[]): Record<string, unknown> {
-  if (kind === 'dns-create') return { source: typeof params.csv === 'string' ? 'csv' : 'records', records: wanted.length };
-  if (kind === 'bind-import') return { source: 'bind', proxied: !!params.proxied, records: wanted.length };
-  return params;
+export function paramsToStore(req: JobRequest, wanted: readonly RecordLite[]): Record<string, unknown> {
+  if (req.kind === 'dns-create') return { source: typeof req.params.csv === 'string' ? 'csv' : 'records', records: wanted.length };
+  if (req.kind === 'bind-import') return { source: 'bind', proxied: !!req.params.proxied, records: wanted.length };
+  return req.params;
 }
 
 /** A chunk's items split into plan pages: at most PAGE_SIZE items and PAGE_BYTES of JSON each. */
@@ -182,29 +183,30 @@ export interface ZoneState {
   settings?: Record<string, unknown>;
 }
 
-export function planZone(kind: JobKind, params: Record<string, unknown>, zone: CfZone, state: ZoneState, wanted: RecordLite[]): ZonePlan {
+export function planZone(req: JobRequest, zone: CfZone, state: ZoneState, wanted: RecordLite[]): ZonePlan {
   const records = state.records ?? [];
+  const kind: JobKind = req.kind;
   let items: ZonePlanItem[];
   let fingerprint = '';
-  switch (kind) {
+  switch (req.kind) {
     case 'dns-replace':
-      items = planReplace(zone, records, params as unknown as DnsReplaceParams);
+      items = planReplace(zone, records, req.params);
       break;
     case 'dns-create':
     case 'bind-import':
       items = planCreate(zone, records, wanted);
       break;
     case 'dns-delete':
-      items = planDelete(zone, records, params.match as RecordMatch);
+      items = planDelete(zone, records, req.params.match);
       break;
     case 'zone-settings': {
-      const wantedSettings = params.settings as Record<string, unknown>;
+      const wantedSettings: Record<string, unknown> = req.params.settings;
       items = planSettings(zone, state.settings ?? {}, wantedSettings);
       fingerprint = fingerprintValues(Object.fromEntries(Object.keys(wantedSettings).map((k) => [k, state.settings?.[k] ?? null])));
       break;
     }
     case 'cache-purge':
-      items = [item(zone.id, 'purge', null, null, params)];
+      items = [item(zone.id, 'purge', null, null, req.params)];
       break;
     default:
       throw invalid(`job kind ${kind} cannot be planned directly`);

@@ -1,7 +1,7 @@
 /** The tier queues as a JobQueue port (SQS SendMessageBatch, 10 per call). */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Tier } from '../platform/tiers';
-import type { JobQueue } from './engine';
+import type { JobQueue } from './deps';
 
 export function sqsJobQueue(sqs: SQSClient, urls: Readonly<Record<Tier, string>>): JobQueue {
   return {

@@ -1,202 +1,263 @@
 /**
- * Persistence helpers for jobs that the generic repository does not offer:
- * batch creation of plan items, atomic counter ADDs and multi-item
- * transactions with sealed (encrypted) attributes. Every key is built from the
- * user's tenant; nothing here takes a partition key from a caller.
+ * The jobs store: every DynamoDB write of the engine, behind a method named
+ * for what it does (Powertools idempotency's persistence-layer style: the
+ * engine speaks in intentions, the conditions live here). Every key is built
+ * from the tenant; nothing here takes a partition key from a caller.
+ *
+ *   chunk:  claimChunk, renewLease, markAmbiguous, releaseLease, settleChunk, requeueFailedItems
+ *   job:    createPlan, addEvent, activate (takes a concurrency slot), markRunning, resumeInBrowser,
+ *           finish / cancelActive (release it), cancelPlanned, uncountRequeued, clearNeedsForce,
+ *           claimRevert, releaseRevert
+ *   global: listActive, deleteActivePointer (the sweeper's index of active jobs)
  */
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Keyring } from '../crypto/keyring';
-import { tenantKey, tenantPk, userTenant, type Tenant } from '../tenancy/tenant';
-import { sealAttributes, type AnyEntity } from '../data/entity';
 import type { TableRef } from '../aws/table';
-import { isConditionalCheckFailed, isTransactionCanceled, partitionItems } from '../aws/table';
-import { jobSk, JobEntity } from './model';
-
-export type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-export interface UpdateSpec {
-  set?: Record<string, unknown>;
-  add?: Record<string, number>;
-  remove?: string[];
-  condition?: string;
-  values?: Record<string, unknown>;
-  names?: Record<string, string>;
-}
-
-export class TxConditionFailed extends Error {
-  constructor(readonly index: number) {
-    super(`transaction condition ${index} failed`);
-    this.name = 'TxConditionFailed';
-  }
-}
+import { partitionItems } from '../aws/table';
+import { parseTenantKey, tenantKey, type Tenant } from '../tenancy/tenant';
+import { chunkSk, ChunkEntity, eventPrefix, EventEntity, iso, jobSk, JobEntity, SLOTS_SK, SlotsEntity, type ChunkOutcome, type EventRow, type JobRow, type JobStatus } from './model';
+import { createTableWrites, TxConditionFailed, type NewItem, type TxItem, type UpdateInput } from './table-writes';
 
 /** Global pointer to an active job (sweeper's index). Holds ids only. */
 export const ACTIVE_PK = 'ACTIVEJOB#all';
 
+/** What a settle writes: the chunk's final status and outcome, and what it adds to the job's counters. */
+export interface Settlement {
+  status: 'done' | 'failed' | 'cancelled';
+  outcome: ChunkOutcome;
+  done: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** The state a settle expects the chunk in: `applying` by this owner, or `pending` (cancel). */
+export interface SettleExpectation {
+  status: 'applying' | 'pending';
+  /** When given (non-empty), the claim's owner must match. */
+  owner?: string;
+}
+
+export type SettleResult = 'settled' | 'lost' | 'conflict';
+export type ActivateResult = 'activated' | 'over-limit' | 'changed';
+
 export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'>) {
   const T = table.name;
-  const tenantOf = (userId: string): Tenant => userTenant(userId);
-  const pkOf = (userId: string) => tenantPk(tenantOf(userId));
+  const w = createTableWrites(table, keyring);
+  const chunkUpdate = (tenant: Tenant, jobId: string, n: number, u: Parameters<typeof w.update>[3]) => w.update(tenant, ChunkEntity, chunkSk(jobId, n), u);
+  const jobUpdate = (tenant: Tenant, jobId: string, u: Parameters<typeof w.update>[3]) => w.update(tenant, JobEntity, jobSk(jobId), u);
 
-  async function buildItem(userId: string, entity: AnyEntity, sk: string, attrs: Record<string, unknown>) {
-    const tenant = tenantOf(userId);
-    const pk = tenantPk(tenant);
-    const sealed = await sealAttributes(keyring, tenant, entity, { pk, sk }, attrs);
-    return { ...sealed, pk, sk, _e: entity.name, version: 1 };
+  // The sort key stays `<tenant id>#<jobId>` (the `<userId>#<jobId>` of pointers already written);
+  // the tenant itself is read from the pointer's `tenant` attribute.
+  const pointerKey = (tenant: Tenant, jobId: string) => ({ pk: ACTIVE_PK, sk: `${tenant.id}#${jobId}` });
+  const addPointer = (tenant: Tenant, jobId: string): TxItem => ({ Put: { TableName: T, Item: { ...pointerKey(tenant, jobId), _e: 'global', tenant: tenantKey(tenant), jobId } } });
+  const removePointer = (tenant: Tenant, jobId: string): TxItem => ({ Delete: { TableName: T, Key: pointerKey(tenant, jobId) } });
+
+  /** Create-or-increment the tenant's active-job counter, only while below the limit. */
+  const takeConcurrencySlot = (tenant: Tenant, limit: number) =>
+    w.buildUpdate(tenant, SlotsEntity, SLOTS_SK, { add: { active: 1 }, condition: 'active < :limit', values: { ':limit': limit }, createIfMissing: true });
+  const releaseConcurrencySlot = (tenant: Tenant) => w.buildUpdate(tenant, SlotsEntity, SLOTS_SK, { add: { active: -1 }, condition: 'active > :zero', values: { ':zero': 0 } });
+
+  /** End an active job (`jobEnd`) and give its slot back, in one transaction. False if the job's condition failed. */
+  async function endActive(tenant: Tenant, jobId: string, jobEnd: UpdateInput): Promise<boolean> {
+    try {
+      await w.transact([{ Update: jobEnd }, { Update: await releaseConcurrencySlot(tenant) }, removePointer(tenant, jobId)]);
+      return true;
+    } catch (e) {
+      if (e instanceof TxConditionFailed && e.index === 1) {
+        // Counter already at 0 (repaired elsewhere): end the job alone.
+        try {
+          await w.transact([{ Update: jobEnd }, removePointer(tenant, jobId)]);
+          return true;
+        } catch (e2) {
+          if (e2 instanceof TxConditionFailed) return false;
+          throw e2;
+        }
+      }
+      if (e instanceof TxConditionFailed) return false;
+      throw e;
+    }
   }
 
-  async function buildUpdate(userId: string, entity: AnyEntity, sk: string, u: UpdateSpec) {
-    const pk = pkOf(userId);
-    const set = u.set ? await sealAttributes(keyring, tenantOf(userId), entity, { pk, sk }, u.set) : {};
-    const names: Record<string, string> = { '#e': '_e', '#version': 'version', ...(u.names ?? {}) };
-    const values: Record<string, unknown> = { ':entity': entity.name, ':one': 1, ...(u.values ?? {}) };
-    const sets: string[] = [];
-    const adds: string[] = ['#version :one'];
-    let i = 0;
-    for (const [k, v] of Object.entries(set)) {
-      names[`#s${i}`] = k;
-      values[`:s${i}`] = v;
-      sets.push(`#s${i} = :s${i}`);
-      i++;
-    }
-    for (const [k, v] of Object.entries(u.add ?? {})) {
-      names[`#s${i}`] = k;
-      values[`:s${i}`] = v;
-      adds.push(`#s${i} :s${i}`);
-      i++;
-    }
-    const removes = (u.remove ?? []).map((k) => {
-      names[`#s${i}`] = k;
-      return `#s${i++}`;
-    });
-    const expr = [sets.length ? `SET ${sets.join(', ')}` : '', `ADD ${adds.join(', ')}`, removes.length ? `REMOVE ${removes.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' ');
-    return {
-      TableName: T,
-      Key: { pk, sk },
-      UpdateExpression: expr,
-      ConditionExpression: `attribute_exists(pk) AND #e = :entity${u.condition ? ` AND (${u.condition})` : ''}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
-  }
+  const status = { names: { '#st': 'status' } };
 
   return {
-    pkOf,
-    tenantOf,
+    // ───────────── chunks ─────────────
 
-    /** Create many items (BatchWrite, 25 per call, unprocessed items retried). */
-    async createMany(userId: string, rows: Array<{ entity: AnyEntity; sk: string; attrs: Record<string, unknown> }>): Promise<void> {
-      const items = await Promise.all(rows.map((r) => buildItem(userId, r.entity, r.sk, r.attrs)));
-      const groups: (typeof items)[] = [];
-      for (let i = 0; i < items.length; i += 25) groups.push(items.slice(i, i + 25));
-      let next = 0;
-      const worker = async () => {
-        while (next < groups.length) {
-          const g = groups[next++]!;
-          let req: Record<string, unknown>[] = g.map((Item) => ({ PutRequest: { Item } }));
-          for (let attempt = 0; req.length; attempt++) {
-            const out = await table.doc.send(new BatchWriteCommand({ RequestItems: { [T]: req } }));
-            req = (out.UnprocessedItems?.[T] ?? []) as Record<string, unknown>[];
-            if (req.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(8, groups.length) }, worker));
+    /** Claim a `pending` chunk, or an `applying` one whose lease expired: owner, lease, attempts + 1. Undefined when not claimable. */
+    async claimChunk(tenant: Tenant, jobId: string, n: number, claim: { owner: string; now: number; leaseMs: number }): Promise<{ attempts: number; version: number } | undefined> {
+      const raw = await chunkUpdate(tenant, jobId, n, {
+        set: { status: 'applying', owner: claim.owner, leaseUntil: claim.now + claim.leaseMs },
+        add: { attempts: 1 },
+        condition: '#st = :pending OR (#st = :applying AND leaseUntil < :now)',
+        ...status,
+        values: { ':pending': 'pending', ':applying': 'applying', ':now': claim.now },
+      });
+      return raw && { attempts: Number(raw.attempts), version: Number(raw.version) };
     },
 
-    async createOne(userId: string, entity: AnyEntity, sk: string, attrs: Record<string, unknown>): Promise<void> {
-      const Item = await buildItem(userId, entity, sk, attrs);
-      await table.doc.send(new PutCommand({ TableName: T, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    /** Extend the owner's live lease to `until`. False when the lease was lost. */
+    async renewLease(tenant: Tenant, jobId: string, n: number, lease: { owner: string; now: number; until: number }): Promise<boolean> {
+      const ok = await chunkUpdate(tenant, jobId, n, {
+        set: { leaseUntil: lease.until },
+        condition: '#owner = :o AND #st = :a AND leaseUntil > :now',
+        names: { '#owner': 'owner', '#st': 'status' },
+        values: { ':o': lease.owner, ':a': 'applying', ':now': lease.now },
+      });
+      return !!ok;
     },
 
-    /** Raw (still encrypted) item. */
-    async getRaw(userId: string, sk: string): Promise<Record<string, unknown> | undefined> {
-      const out = await table.doc.send(new GetCommand({ TableName: T, Key: { pk: pkOf(userId), sk }, ConsistentRead: true }));
-      return out.Item;
+    /** A send may have reached Cloudflare unanswered: the next claim reconciles first. */
+    async markAmbiguous(tenant: Tenant, jobId: string, n: number, owner: string): Promise<void> {
+      await chunkUpdate(tenant, jobId, n, { set: { ambiguous: true }, condition: '#owner = :o', names: { '#owner': 'owner' }, values: { ':o': owner } });
+    },
+
+    /** Give the lease up (keeping `ambiguous`) so a redelivery can claim at once. */
+    async releaseLease(tenant: Tenant, jobId: string, n: number, owner: string): Promise<void> {
+      await chunkUpdate(tenant, jobId, n, {
+        set: { leaseUntil: 0 },
+        condition: '#owner = :o AND #st = :a',
+        names: { '#owner': 'owner', '#st': 'status' },
+        values: { ':o': owner, ':a': 'applying' },
+      });
     },
 
     /**
-     * An UpdateItem for a tenant item: `set` values (encrypted attributes of
-     * `entity` are sealed), `add` counters, `remove` attributes, a condition.
-     * Bumps `version`. Returns the new raw item, or undefined if the condition failed.
+     * Settle a chunk and add its items to the job's counters in one transaction (exactly once).
+     * 'lost': the chunk was not in the expected state (another settle counted it);
+     * 'conflict': concurrent settles of the job kept conflicting (the caller retries).
      */
-    buildUpdate,
-
-    async update(userId: string, entity: AnyEntity, sk: string, u: UpdateSpec): Promise<Record<string, unknown> | undefined> {
-      const input = await buildUpdate(userId, entity, sk, u);
+    async settleChunk(tenant: Tenant, jobId: string, n: number, s: Settlement, expect: SettleExpectation, now: number): Promise<SettleResult> {
+      const chunkEnd = await w.buildUpdate(tenant, ChunkEntity, chunkSk(jobId, n), {
+        set: { status: s.status, outcome: s.outcome, settledAt: iso(now), leaseUntil: 0, ambiguous: false },
+        condition: expect.owner ? '#st = :expect AND #owner = :owner' : '#st = :expect',
+        names: { '#st': 'status', ...(expect.owner ? { '#owner': 'owner' } : {}) },
+        values: { ':expect': expect.status, ...(expect.owner ? { ':owner': expect.owner } : {}) },
+      });
+      const counters = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), {
+        set: { lastActivityAt: iso(now) },
+        add: { done: s.done, failed: s.failed, cancelled: s.cancelled, chunksSettled: 1 },
+      });
       try {
-        const out = await table.doc.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }));
-        return out.Attributes;
-      } catch (err) {
-        if (isConditionalCheckFailed(err)) return undefined;
-        throw err;
+        await w.transact([{ Update: chunkEnd }, { Update: counters }]);
+        return 'settled';
+      } catch (e) {
+        if (e instanceof TxConditionFailed) return e.index === -1 ? 'conflict' : 'lost';
+        throw e;
       }
     },
 
-    /** TransactWrite; a failed condition → TxConditionFailed(index). */
-    async transact(items: TxItem[]): Promise<void> {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await table.doc.send(new TransactWriteCommand({ TransactItems: items }));
-          return;
-        } catch (err) {
-          if (isTransactionCanceled(err)) {
-            const reasons = err.CancellationReasons ?? [];
-            const i = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-            if (i >= 0) throw new TxConditionFailed(i);
-            if (reasons.some((r) => r.Code === 'TransactionConflict')) {
-              // Another transaction touched the same item (e.g. the job's counters): retry, jittered.
-              if (attempt < 40) {
-                await new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 5 * 2 ** Math.min(attempt, 6))));
-                continue;
-              }
-              throw new TxConditionFailed(-1);
-            }
-          }
-          throw err;
-        }
+    /** Retry: a settled chunk goes back to `pending` for its failed items `only` (if unchanged since read). */
+    async requeueFailedItems(tenant: Tenant, jobId: string, chunk: { chunk: number; version: number; created: Record<string, string> }, only: number[]): Promise<boolean> {
+      const ok = await chunkUpdate(tenant, jobId, chunk.chunk, {
+        set: { status: 'pending', only, attempts: 0, ambiguous: false, owner: null, leaseUntil: 0, settledAt: null, outcome: { created: chunk.created, failed: {}, error: null } },
+        condition: '#version = :v',
+        values: { ':v': chunk.version },
+      });
+      return !!ok;
+    },
+
+    // ───────────── jobs ─────────────
+
+    /** A planned job: its chunks and plan pages first, then the job item (which makes it visible). */
+    async createPlan(tenant: Tenant, job: JobRow, rows: readonly NewItem[]): Promise<void> {
+      await w.createMany(tenant, rows);
+      await w.createOne(tenant, { entity: JobEntity, sk: jobSk(job.jobId), attrs: { ...job } });
+    },
+
+    async addEvent(tenant: Tenant, jobId: string, event: Omit<EventRow, 'time'>, now: number): Promise<void> {
+      const sk = `${eventPrefix(jobId)}${iso(now)}#${randomBytes(4).toString('base64url')}`;
+      await w.createOne(tenant, { entity: EventEntity, sk, attrs: { ...event, time: iso(now) } });
+    },
+
+    /** Take a slot of the tenant's concurrent-job limit and apply `changes` to the job (at `version`), atomically. */
+    async activate(tenant: Tenant, job: { jobId: string; version: number }, changes: Partial<JobRow>, concurrencyLimit: number): Promise<ActivateResult> {
+      const slot = await takeConcurrencySlot(tenant, concurrencyLimit);
+      const jobChange = await w.buildUpdate(tenant, JobEntity, jobSk(job.jobId), { set: changes, condition: '#version = :v', values: { ':v': job.version } });
+      try {
+        await w.transact([{ Update: slot }, { Update: jobChange }, addPointer(tenant, job.jobId)]);
+        return 'activated';
+      } catch (e) {
+        if (e instanceof TxConditionFailed) return e.index === 0 ? 'over-limit' : 'changed';
+        throw e;
       }
+    },
+
+    /** The first claim of a queued job marks it running. */
+    async markRunning(tenant: Tenant, jobId: string): Promise<void> {
+      await jobUpdate(tenant, jobId, { set: { status: 'running' }, condition: '#st = :q', ...status, values: { ':q': 'queued' } });
+    },
+
+    /** A browser-paced job is running as soon as it is (re)activated: the browser sends the chunks. */
+    async resumeInBrowser(tenant: Tenant, jobId: string): Promise<void> {
+      await jobUpdate(tenant, jobId, { set: { status: 'running' } });
+    },
+
+    /** Every chunk settled: the job ends with `final` and releases its slot. False if it was not active or not fully settled. */
+    async finish(tenant: Tenant, jobId: string, final: JobStatus, now: number): Promise<boolean> {
+      const end = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), {
+        set: { status: final, finishedAt: iso(now) },
+        condition: '(#st = :q OR #st = :r) AND chunksSettled >= chunks',
+        ...status,
+        values: { ':q': 'queued', ':r': 'running' },
+      });
+      return endActive(tenant, jobId, end);
+    },
+
+    /** Cancel a queued or running job and release its slot. False if it was not active any more. */
+    async cancelActive(tenant: Tenant, jobId: string, now: number): Promise<boolean> {
+      const end = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), {
+        set: { status: 'cancelled', finishedAt: iso(now) },
+        condition: '#st = :q OR #st = :r',
+        ...status,
+        values: { ':q': 'queued', ':r': 'running' },
+      });
+      return endActive(tenant, jobId, end);
+    },
+
+    /** Cancel a job that was never applied (it holds no slot). False if it is not planned any more. */
+    async cancelPlanned(tenant: Tenant, jobId: string, now: number): Promise<boolean> {
+      return !!(await jobUpdate(tenant, jobId, { set: { status: 'cancelled', finishedAt: iso(now) }, condition: '#st = :p', ...status, values: { ':p': 'planned' } }));
+    },
+
+    /** Retry: a chunk's failed items leave the job's counters (the chunk is no longer settled). */
+    async uncountRequeued(tenant: Tenant, jobId: string, items: number): Promise<void> {
+      await jobUpdate(tenant, jobId, { add: { failed: -items, chunksSettled: -1 } });
+    },
+
+    /** A revert is explicitly asked for: it never needs force. */
+    async clearNeedsForce(tenant: Tenant, jobId: string): Promise<void> {
+      await jobUpdate(tenant, jobId, { set: { needsForce: false } });
     },
 
     /**
      * Claim a finished job for one revert, before the revert job exists: sets `revertedBy` only
      * while it is unset and the job is not planned or active. False when someone else claimed it.
      */
-    async claimRevert(userId: string, jobId: string, revertJobId: string): Promise<boolean> {
-      const claimed = await this.update(userId, JobEntity, jobSk(jobId), {
+    async claimRevert(tenant: Tenant, jobId: string, revertJobId: string): Promise<boolean> {
+      const claimed = await jobUpdate(tenant, jobId, {
         set: { revertedBy: revertJobId },
         condition: '(attribute_not_exists(revertedBy) OR revertedBy = :null) AND NOT (#st IN (:planned, :queued, :running))',
-        names: { '#st': 'status' },
+        ...status,
         values: { ':null': null, ':planned': 'planned', ':queued': 'queued', ':running': 'running' },
       });
       return !!claimed;
     },
 
     /** Undo a claim whose revert job could not be planned (only the claimant's own claim). */
-    async releaseRevert(userId: string, jobId: string, revertJobId: string): Promise<void> {
-      await this.update(userId, JobEntity, jobSk(jobId), {
-        set: { revertedBy: null },
-        condition: 'revertedBy = :mine',
-        values: { ':mine': revertJobId },
-      });
+    async releaseRevert(tenant: Tenant, jobId: string, revertJobId: string): Promise<void> {
+      await jobUpdate(tenant, jobId, { set: { revertedBy: null }, condition: 'revertedBy = :mine', values: { ':mine': revertJobId } });
     },
 
-    activePointer(userId: string, jobId: string, create: boolean): TxItem {
-      const Key = { pk: ACTIVE_PK, sk: `${userId}#${jobId}` };
-      return create
-        ? { Put: { TableName: T, Item: { ...Key, _e: 'global', tenant: tenantKey(tenantOf(userId)), userId, jobId } } }
-        : { Delete: { TableName: T, Key } };
+    // ───────────── the sweeper's index ─────────────
+
+    async deleteActivePointer(tenant: Tenant, jobId: string): Promise<void> {
+      await table.doc.send(new DeleteCommand({ TableName: T, Key: pointerKey(tenant, jobId) }));
     },
 
-    async deleteActivePointer(userId: string, jobId: string): Promise<void> {
-      await table.doc.send(new DeleteCommand({ TableName: T, Key: { pk: ACTIVE_PK, sk: `${userId}#${jobId}` } }));
-    },
-
-    async listActive(): Promise<Array<{ userId: string; jobId: string }>> {
-      const out: Array<{ userId: string; jobId: string }> = [];
-      for await (const it of partitionItems(table, ACTIVE_PK)) out.push({ userId: String(it.userId), jobId: String(it.jobId) });
+    async listActive(): Promise<Array<{ tenant: Tenant; jobId: string }>> {
+      const out: Array<{ tenant: Tenant; jobId: string }> = [];
+      for await (const it of partitionItems(table, ACTIVE_PK)) out.push({ tenant: parseTenantKey(String(it.tenant)), jobId: String(it.jobId) });
       return out;
     },
   };

@@ -5,7 +5,7 @@
  */
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../observability/logger';
-import { sweep, type SweepReport } from './engine';
+import { sweep, type SweepReport } from './sweep';
 import { jobsFromEnv } from './from-env';
 
 export const handler = async (event: ScheduledEvent): Promise<SweepReport> => {

@@ -3,7 +3,7 @@
  * per tier in AWS, one poller pool per tier locally) and reports partial
  * batch failures, so only the chunks that must be retried come back.
  *
- * Per record: processChunk (functions/jobs/engine.ts) claims the chunk with a
+ * Per record: processChunk (functions/jobs/process-chunk.ts) claims the chunk with a
  * conditional write, applies it through the Cloudflare batch endpoint behind
  * the shared limiter, and settles it exactly once. A redelivered message for a
  * settled chunk is a no-op; one whose chunk another invocation holds is
@@ -15,9 +15,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { queueConsumers } from '../platform/manifest';
 import { logger } from '../observability/logger';
-import { ChunkRetryableError, processChunk, type JobsDeps } from './engine';
+import type { JobsDeps } from './deps';
 import { jobsFromEnv } from './from-env';
 import { parseJobMessage } from './messages';
+import { ChunkRetryableError, processChunk } from './process-chunk';
 
 const processor = new BatchProcessor(EventType.SQS);
 const maxReceiveCount = Math.min(...queueConsumers.map((c) => c.maxReceiveCount));

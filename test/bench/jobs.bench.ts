@@ -19,7 +19,9 @@
  * "burst every window" bound (⌈R/L⌉ − 1) · W is printed too.
  */
 import { performance } from 'node:perf_hooks';
-import { applyJob, getJob, planJob, type Actor } from '../../functions/jobs/engine';
+import { applyJob } from '../../functions/jobs/apply';
+import { planJob } from '../../functions/jobs/plan';
+import { getJob } from '../../functions/jobs/queries';
 import { pump, startHarness } from '../integration/jobs-harness';
 
 const ZONES = 100;
@@ -38,7 +40,7 @@ export async function run(): Promise<void> {
     log: process.env.JOBS_BENCH_DEBUG ? (m) => console.log(`  [${Math.round(performance.now() - T0)} ms] ${m}`) : undefined,
   });
   try {
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const t0 = performance.now();
     const job = await planJob(h.deps, actor, {

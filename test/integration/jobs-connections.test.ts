@@ -62,13 +62,13 @@ describe('disconnecting a Cloudflare account', () => {
       const tokenCalls = () => sb.log.entries().filter((e) => e.tokenHint === token.slice(-4)).length;
       const [a, b] = [createConnectionCache(ports), createConnectionCache(ports)];
 
-      const [apiA, apiB] = await Promise.all([a(userId, accountId), b(userId, accountId)]);
+      const [apiA, apiB] = await Promise.all([a(tenant, accountId), b(tenant, accountId)]);
       await Promise.all([apiA.listZones({ nameContains: '.' }), apiB.listZones({ nameContains: '.' })]);
-      expect(await a(userId, accountId)).toBe(apiA); // reused while the account is unchanged
+      expect(await a(tenant, accountId)).toBe(apiA); // reused while the account is unchanged
 
       const stored = await dl.repo.get(userTenant(userId), CloudflareAccountEntity, cfAccountSk(accountId));
       await dl.repo.update(userTenant(userId), CloudflareAccountEntity, cfAccountSk(accountId), { status: 'needs-attention', statusDetail: 'flagged' }, { expectedVersion: stored!.version });
-      expect(await a(userId, accountId)).not.toBe(apiA);
+      expect(await a(tenant, accountId)).not.toBe(apiA);
 
       // Container A handles the disconnect; B must not keep sending the token.
       await removeAccount(
@@ -78,7 +78,7 @@ describe('disconnecting a Cloudflare account', () => {
         accountId,
       );
       const sent = tokenCalls();
-      const results = await Promise.allSettled([a(userId, accountId), b(userId, accountId)]);
+      const results = await Promise.allSettled([a(tenant, accountId), b(tenant, accountId)]);
       expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { kind?: string }).kind : 'connected'))).toEqual(['not-found', 'not-found']);
       expect(tokenCalls()).toBe(sent);
     });

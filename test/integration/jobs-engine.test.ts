@@ -8,7 +8,14 @@
  */
 import { DomainError } from '../../functions/errors';
 import type { CfApi } from '../../functions/cloudflare/bulk-client';
-import { applyJob, cancelJob, getJob, listEvents, listItems, planJob, processChunk, retryJob, revertJob, sweep, type Actor } from '../../functions/jobs/engine';
+import { applyJob } from '../../functions/jobs/apply';
+import { cancelJob } from '../../functions/jobs/cancel';
+import { planJob } from '../../functions/jobs/plan';
+import { processChunk } from '../../functions/jobs/process-chunk';
+import { getJob, listEvents, listItems } from '../../functions/jobs/queries';
+import { retryJob } from '../../functions/jobs/retry';
+import { revertJob } from '../../functions/jobs/revert';
+import { sweep } from '../../functions/jobs/sweep';
 import { pump, startHarness, zoneRecords, type Harness } from './jobs-harness';
 
 jest.setTimeout(180_000);
@@ -38,7 +45,7 @@ describe('jobs engine against the sandbox', () => {
 
   test('dns-replace over 20 zones (~5k changes): safety threshold, then final state equals the plan; revert restores it', async () => {
     h = await startHarness({ sandbox: { seed: { zones: 20, recordsPerZone: 500, plan: ['free', 'pro'] }, timeScale: 100 } });
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const before = new Map(zoneIds.map((z) => [z, zoneRecords(h!.sb, z)]));
     const job = await planJob(h.deps, actor, {
@@ -117,7 +124,7 @@ describe('jobs engine against the sandbox', () => {
       wrapApi: wrap,
       config: { maxAttempts: 8, leaseMs: 1500 },
     });
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const records = Array.from({ length: 200 }, (_, i) => ({ type: 'TXT' as const, name: `bulk-${i}`, content: `v=${i}`, ttl: 300, proxied: false }));
     const job = await planJob(h.deps, actor, { kind: 'dns-create', accountId: h.accountId, zones: zoneIds, params: { records } });
@@ -147,7 +154,7 @@ describe('jobs engine against the sandbox', () => {
 
   test('drift since the plan → 412 with a re-plan hint; cancel; retry of failed items', async () => {
     h = await startHarness({ sandbox: { seed: { zones: 6, recordsPerZone: 30, plan: 'free' }, timeScale: 100 }, config: { maxAttempts: 2, triesPerAttempt: 2, leaseMs: 1500 } });
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const params = { match: { name: { value: 'host-000*', mode: 'pattern' as const } }, set: { ttl: 600 } };
 
@@ -194,7 +201,7 @@ describe('jobs engine against the sandbox', () => {
 
   test('tier limits: changes per job → 413, concurrent jobs → 429 naming the limit', async () => {
     h = await startHarness({ sandbox: { seed: { zones: 3, recordsPerZone: 500, plan: 'free' }, timeScale: 100 } });
-    const free: Actor = { userId: h.userId, tier: 'free' };
+    const free = h.actor('free');
     const zoneIds = [...h.sb.state.zones.keys()];
     const big = await expectProblem(
       planJob(h.deps, free, { kind: 'dns-delete', accountId: h.accountId, zones: zoneIds, params: { match: { types: ['A', 'AAAA', 'TXT'] } } }),
@@ -230,7 +237,7 @@ describe('jobs engine against the sandbox', () => {
         },
       }),
     });
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const job = await planJob(h.deps, actor, { kind: 'dns-create', accountId: h.accountId, zones: zoneIds, params: { records: [{ type: 'TXT', name: 'swept', content: 'v=1', ttl: 300, proxied: false }] } });
     await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
@@ -268,7 +275,7 @@ describe('jobs engine against the sandbox', () => {
         },
       }),
     });
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const job = await planJob(h.deps, actor, { kind: 'dns-create', accountId: h.accountId, zones: [...h.sb.state.zones.keys()], params: { records: [{ type: 'TXT', name: 'dlq', content: 'v=1', ttl: 300, proxied: false }] } });
     await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
     const m = h.queue.messages.splice(0)[0]!.m;
@@ -285,7 +292,7 @@ describe('jobs engine against the sandbox', () => {
   });
   test('zone-settings (one PATCH per zone, revertible) and cache-purge (one request per zone)', async () => {
     h = await startHarness({ sandbox: { seed: { zones: 4, recordsPerZone: 5, plan: ['free', 'pro'] }, timeScale: 100 } });
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const ssl = (z: string) => h!.sb.state.zones.get(z)!.settings.get('ssl')!.value;
     const before = zoneIds.map(ssl);
@@ -312,7 +319,7 @@ describe('jobs engine against the sandbox', () => {
 
   test('bind-import: a BIND template into many zones (records already present are skipped)', async () => {
     h = await startHarness({ sandbox: { seed: { zones: 5, recordsPerZone: 10, plan: 'free' }, timeScale: 100 } });
-    const actor: Actor = { userId: h.userId, tier: 'pro' };
+    const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const bind = `$ORIGIN template.example.\n$TTL 3600\n@ IN SOA ns1 admin 1 7200 3600 1209600 3600\napi IN A 192.0.2.50\nstatic IN CNAME cdn.example.net.\n@ IN TXT "v=spf1 include:_spf.example.net ~all"\n`;
     const job = await planJob(h.deps, actor, { kind: 'bind-import', accountId: h.accountId, zones: zoneIds, params: { bind, proxied: false } });

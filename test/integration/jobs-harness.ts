@@ -12,11 +12,14 @@ import { kmsKeyWrapperFromEnv } from '../../functions/crypto/kms';
 import { createDataLayer, type DataLayer } from '../../functions/data/from-env';
 import { tableFromEnv } from '../../functions/aws/table';
 import { cfApiFromSdk, type CfApi } from '../../functions/cloudflare/bulk-client';
-import { ChunkRetryableError, DEFAULT_JOBS_CONFIG, processChunk, type JobQueue, type JobsConfig, type JobsDeps } from '../../functions/jobs/engine';
+import { DEFAULT_JOBS_CONFIG, type JobQueue, type JobsConfig, type JobsDeps } from '../../functions/jobs/deps';
 import { createBucketLimiter, tokenKeyHash } from '../../functions/cloudflare/limiter';
 import type { JobMessage } from '../../functions/jobs/messages';
+import { ChunkRetryableError, processChunk } from '../../functions/jobs/process-chunk';
 import { createJobStore } from '../../functions/jobs/store';
 import { limitsFor, type Tier } from '../../functions/platform/tiers';
+import type { Actor } from '../../functions/tenancy/actor';
+import { userTenant } from '../../functions/tenancy/tenant';
 
 export class MemQueue implements JobQueue {
   readonly messages: Array<{ id: string; m: JobMessage; receives: number; visibleAt: number }> = [];
@@ -84,6 +87,8 @@ export interface Harness {
   deps: JobsDeps;
   queue: MemQueue;
   userId: string;
+  /** The user's actor (its own tenant) at a tier. */
+  actor(tier: Tier): Actor;
   accountId: string;
   /** Cloudflare HTTP requests the engine made. */
   requests(): number;
@@ -128,12 +133,14 @@ export async function startHarness(o: {
     log: o.log,
     config: { ...DEFAULT_JOBS_CONFIG, backoffBaseMs: 50, backoffCapMs: 1500, leaseMs: 2500, visibilityMs: 1000, ...(o.config ?? {}) },
   };
+  const userId = `u${randomBytes(8).toString('hex')}`;
   return {
     sb,
     dl,
     deps,
     queue,
-    userId: `u${randomBytes(8).toString('hex')}`,
+    userId,
+    actor: (tier) => ({ tenant: userTenant(userId), memberId: userId, tier }),
     accountId: `acc${randomBytes(6).toString('hex')}`,
     requests: () => requests,
     close: () => sb.close(),

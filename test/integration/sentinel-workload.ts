@@ -25,7 +25,13 @@ import { connectAccount, listAccounts, removeAccount, verifyAccount, type Cloudf
 import { createRecord, exportZone, listRecords, listZones, updateRecord } from '../../functions/cloudflare/dns';
 import { userTenant } from '../../functions/tenancy/tenant';
 import type { CfApi } from '../../functions/cloudflare/bulk-client';
-import { applyJob, cancelJob, DEFAULT_JOBS_CONFIG, listItems, planJob, processChunk, type JobsDeps } from '../../functions/jobs/engine';
+import { applyJob } from '../../functions/jobs/apply';
+import { cancelJob } from '../../functions/jobs/cancel';
+import { DEFAULT_JOBS_CONFIG, type JobsDeps } from '../../functions/jobs/deps';
+import { chunkMessage } from '../../functions/jobs/messages';
+import { planJob } from '../../functions/jobs/plan';
+import { processChunk } from '../../functions/jobs/process-chunk';
+import { listItems } from '../../functions/jobs/queries';
 import { createJobStore } from '../../functions/jobs/store';
 import { limitsFor } from '../../functions/platform/tiers';
 
@@ -197,7 +203,7 @@ export const sentinelSteps: SentinelStep[] = [
         sleep: async () => undefined,
         config: DEFAULT_JOBS_CONFIG,
       };
-      const actor = { userId: user.id, tier: 'pro' as const };
+      const actor = { tenant: userTenant(user.id), memberId: user.id, tier: 'pro' as const };
       const job = await planJob(deps, actor, {
         kind: 'dns-replace',
         accountId: 'sentinelacct',
@@ -205,7 +211,7 @@ export const sentinelSteps: SentinelStep[] = [
         params: { match: { content: { value: 'SENTINEL-job-rec-content', mode: 'contains' } }, set: { content: sentinel('job-new-content') } },
       });
       await applyJob(deps, actor, job.id, { force: true, mode: 'server' });
-      await processChunk(deps, { kind: 'apply-chunk', userId: user.id, jobId: job.id, chunk: 0 }, { owner: 'sentinel', receiveCount: 1, maxReceiveCount: 5 });
+      await processChunk(deps, chunkMessage(actor.tenant, job.id, 0), { owner: 'sentinel', receiveCount: 1, maxReceiveCount: 5 });
       const items = await listItems(deps, actor, job.id, { limit: 10 });
       if (!items.items.some((i) => i.status === 'failed' && i.error?.includes(failure))) throw new Error('expected a failed item with the sentinel reason');
       await cancelJob(deps, actor, job.id).catch(() => undefined);

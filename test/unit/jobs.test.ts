@@ -5,7 +5,10 @@ import { inverseItem, planPages, planZone, summarize, wantedRecords } from '../.
 import { PAGE_BYTES, PAGE_SIZE, type PlanItem } from '../../functions/jobs/model';
 import { recordMatches } from '../../functions/cloudflare/record-match';
 import { expandName, fingerprintRecords, type LiveRecord } from '../../functions/cloudflare/records';
-import { backoffMs, DEFAULT_JOBS_CONFIG } from '../../functions/jobs/engine';
+import { backoffMs } from '../../functions/jobs/backoff';
+import { DEFAULT_JOBS_CONFIG } from '../../functions/jobs/deps';
+import { chunkMessage, parseJobMessage } from '../../functions/jobs/messages';
+import { userTenant } from '../../functions/tenancy/tenant';
 import { CreateJobBody } from '../../functions/contracts/jobs';
 
 const zone = { id: 'z'.repeat(32), name: 'example.com', plan: 'free', batchLimit: 200 };
@@ -20,14 +23,14 @@ const records = [
 
 describe('planner', () => {
   test('dns-replace: contains-substring replacement, skip no-ops and non-proxiable types, share counts updates only', () => {
-    const p = planZone('dns-replace', { match: { content: { value: 'old.example', mode: 'contains' } }, set: { content: 'new.example' } }, zone, { records }, []);
+    const p = planZone({ kind: 'dns-replace', params: { match: { content: { value: 'old.example', mode: 'contains' } }, set: { content: 'new.example' } } }, zone, { records }, []);
     expect(p.items.map((i) => [i.recordId, (i.after as { content: string }).content, i.skip ?? null])).toEqual([
       ['3', 'v=spf1 include:new.example ~all', null],
       ['4', 'host.new.example', null],
     ]);
     const s = summarize(p, 0.3);
     expect(s).toMatchObject({ updates: 2, creates: 0, recordsInZone: 5, share: 0.4, overThreshold: true });
-    const proxy = planZone('dns-replace', { match: { types: ['A', 'TXT'] }, set: { proxied: true } }, zone, { records }, []);
+    const proxy = planZone({ kind: 'dns-replace', params: { match: { types: ['A', 'TXT'] }, set: { proxied: true } } }, zone, { records }, []);
     expect(proxy.items.map((i) => [i.recordId, i.skip ?? null])).toEqual([
       ['1', 'already in the target state'],
       ['2', null],
@@ -37,10 +40,13 @@ describe('planner', () => {
   });
 
   test('dns-create: relative names, {zone}, duplicates and CNAME conflicts become planned skips', () => {
-    const wanted = wantedRecords('dns-create', {
-      csv: 'type,name,content,ttl,proxied\nA,api,192.0.2.9,300,false\nA,www,192.0.2.2,300,false\nCNAME,www,{zone},1,true\nTXT,@,"hello, world",auto,\nA,api,192.0.2.9,300,false',
+    const wanted = wantedRecords({
+      kind: 'dns-create',
+      params: {
+        csv: 'type,name,content,ttl,proxied\nA,api,192.0.2.9,300,false\nA,www,192.0.2.2,300,false\nCNAME,www,{zone},1,true\nTXT,@,"hello, world",auto,\nA,api,192.0.2.9,300,false',
+      },
     });
-    const p = planZone('dns-create', {}, zone, { records }, wanted);
+    const p = planZone({ kind: 'dns-create', params: {} }, zone, { records }, wanted);
     expect(p.items.map((i) => [(i.after as { name: string }).name, i.skip ?? null])).toEqual([
       ['api.example.com', null],
       ['www.example.com', 'already exists'],
@@ -52,7 +58,7 @@ describe('planner', () => {
   });
 
   test('dns-delete by pattern; inverse items for revert', () => {
-    const p = planZone('dns-delete', { match: { name: { value: '*.example.com', mode: 'pattern' }, types: ['A', 'CNAME'] } }, zone, { records }, []);
+    const p = planZone({ kind: 'dns-delete', params: { match: { name: { value: '*.example.com', mode: 'pattern' }, types: ['A', 'CNAME'] } } }, zone, { records }, []);
     expect(p.items.map((i) => i.recordId)).toEqual(['2', '4']);
     const inv = inverseItem({ ...p.items[0]!, seq: 0 }, undefined)!;
     expect(inv).toMatchObject({ action: 'create', after: p.items[0]!.before });
@@ -62,7 +68,7 @@ describe('planner', () => {
   });
 
   test('zone-settings: one item per setting, equal values skipped; fingerprint changes with any record', () => {
-    const p = planZone('zone-settings', { settings: { ssl: 'strict', always_use_https: 'on' } }, zone, { settings: { ssl: 'flexible', always_use_https: 'on' } }, []);
+    const p = planZone({ kind: 'zone-settings', params: { settings: { ssl: 'strict', always_use_https: 'on' } } }, zone, { settings: { ssl: 'flexible', always_use_https: 'on' } }, []);
     expect(p.items.map((i) => [i.recordId, i.skip ?? null])).toEqual([
       ['ssl', null],
       ['always_use_https', 'already set'],
@@ -133,7 +139,7 @@ describe('glob patterns (ReDoS)', () => {
     // As a backtracking regex (`^.*..*..*. … !$`) this took seconds and grew ~3× per extra `*?`.
     const long = Array.from({ length: 5 }, (_, i) => rec(`r${i}`, 'TXT', `${'a'.repeat(40 + i)}.example.com`, 'a'.repeat(4000)));
     const started = performance.now();
-    const p = planZone('dns-delete', { match: { name: { value: '*?*?*?*?*?*?*!', mode: 'pattern' }, content: { value: '*?*?*?*?*?*?*!', mode: 'pattern' } } }, zone, { records: long }, []);
+    const p = planZone({ kind: 'dns-delete', params: { match: { name: { value: '*?*?*?*?*?*?*!', mode: 'pattern' }, content: { value: '*?*?*?*?*?*?*!', mode: 'pattern' } } } }, zone, { records: long }, []);
     expect(performance.now() - started).toBeLessThan(50);
     expect(p.items).toEqual([]);
   });
@@ -150,7 +156,7 @@ describe('glob patterns (ReDoS)', () => {
 
   test('contains-replacement is literal on both sides (`*`, `+` match themselves, `$` is not special)', () => {
     const r = rec('9', 'TXT', 'example.com', 'price=(1+1)*2 PRICE=(1+1)*2');
-    const p = planZone('dns-replace', { match: { content: { value: '(1+1)*2', mode: 'contains' } }, set: { content: '$&$1$$' } }, zone, { records: [r] }, []);
+    const p = planZone({ kind: 'dns-replace', params: { match: { content: { value: '(1+1)*2', mode: 'contains' } }, set: { content: '$&$1$$' } } }, zone, { records: [r] }, []);
     expect((p.items[0]!.after as { content: string }).content).toBe('price=$&$1$$ PRICE=$&$1$$');
   });
 
@@ -188,5 +194,15 @@ describe('limiter shape and headers', () => {
     for (let a = 0; a < 20; a++) expect(backoffMs(cfg, a)).toBeLessThanOrEqual(2000);
     expect(backoffMs(cfg, 0, 1)).toBeGreaterThanOrEqual(1000);
     expect(backoffMs(cfg, 0, 3600)).toBe(2000);
+  });
+});
+
+describe('queue messages', () => {
+  test('carry the tenant key; a message of the earlier userId shape reads as that user tenant', () => {
+    const m = chunkMessage(userTenant('u123'), 'j1', 7);
+    expect(m).toEqual({ kind: 'apply-chunk', tenant: 'user#u123', jobId: 'j1', chunk: 7 });
+    expect(parseJobMessage(JSON.stringify(m))).toEqual(m);
+    expect(parseJobMessage(JSON.stringify({ kind: 'apply-chunk', userId: 'u123', jobId: 'j1', chunk: 7 }))).toEqual(m);
+    expect(() => parseJobMessage(JSON.stringify({ kind: 'apply-chunk', jobId: 'j1', chunk: 7 }))).toThrow();
   });
 });

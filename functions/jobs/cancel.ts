@@ -1,0 +1,37 @@
+/** Cancel (POST /jobs/{id}/cancel): chunks not yet claimed are cancelled now; claimed ones finish. */
+import { DomainError } from '../errors';
+import type { Actor } from '../tenancy/actor';
+import type { Tenant } from '../tenancy/tenant';
+import type { JobsDeps } from './deps';
+import { jobChanged, settle } from './lifecycle';
+import { mapLimit } from './map-limit';
+import { ACTIVE_STATUSES } from './model';
+import { loadChunks, loadJob } from './reads';
+import { toView, type JobView } from './views';
+
+export async function cancelJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
+  await cancelTenantJob(deps, actor.tenant, jobId);
+  return toView(await loadJob(deps, actor.tenant, jobId), deps.now());
+}
+
+/**
+ * Cancel a job of the tenant: a planned one at once; an active one gives its slot back and every
+ * `pending` chunk is settled `cancelled` (counted). Also the sweeper's, for idle browser-paced jobs.
+ */
+export async function cancelTenantJob(deps: JobsDeps, tenant: Tenant, jobId: string): Promise<void> {
+  const job = await loadJob(deps, tenant, jobId);
+  const now = deps.now();
+  if (job.status === 'planned') {
+    if (!(await deps.store.cancelPlanned(tenant, jobId, now))) throw jobChanged();
+  } else if (ACTIVE_STATUSES.includes(job.status)) {
+    if (!(await deps.store.cancelActive(tenant, jobId, now))) throw jobChanged();
+    const chunks = (await loadChunks(deps, tenant, jobId)).filter((c) => c.status === 'pending');
+    await mapLimit(chunks, 8, async (c) => {
+      const n = c.only ? c.only.length : c.changes;
+      await settle(deps, tenant, c, { status: 'cancelled', outcome: c.outcome, done: 0, failed: 0, cancelled: n }, { status: 'pending' });
+    });
+  } else {
+    throw new DomainError('conflict', `The job is already ${job.status}`, { code: 'job-finished' });
+  }
+  await deps.store.addEvent(tenant, jobId, { type: 'cancelled', done: job.done, failed: job.failed, message: null }, deps.now());
+}

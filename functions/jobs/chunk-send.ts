@@ -1,0 +1,64 @@
+/**
+ * The Cloudflare call of one chunk: one `POST /zones/{id}/dns_records/batch`
+ * (deletes, patches, posts), one settings PATCH, or one purge. And, for a
+ * batch the API rejected, which change its error names.
+ */
+import type { BatchBody, CfApi } from '../cloudflare/bulk-client';
+import { recordImage, type ChunkOutcome, type PlanItem, type RecordLite } from './model';
+
+/** A change of the chunk with its index inside the chunk (outcome keys). */
+export interface WorkItem {
+  idx: number;
+  it: PlanItem;
+}
+
+function toApi(r: RecordLite): Record<string, unknown> {
+  const o: Record<string, unknown> = { type: r.type, name: r.name, content: r.content, ttl: r.ttl, proxied: r.proxied };
+  if (r.priority !== undefined) o.priority = r.priority;
+  if (r.comment) o.comment = r.comment;
+  return o;
+}
+
+function batchBodyFor(items: readonly WorkItem[]): BatchBody {
+  const body: BatchBody = { deletes: [], patches: [], posts: [] };
+  for (const { it } of items) {
+    if (it.action === 'delete') body.deletes!.push({ id: it.recordId! });
+    else if (it.action === 'update') body.patches!.push({ id: it.recordId!, ...toApi(recordImage(it.after)) });
+    else if (it.action === 'create') body.posts!.push(toApi(recordImage(it.after)));
+  }
+  return body;
+}
+
+/** Send the chunk's changes (all of one kind of call); the ids of created records go into `outcome.created`. */
+export async function sendChunk(cf: CfApi, zoneId: string, work: readonly WorkItem[], outcome: ChunkOutcome): Promise<void> {
+  const head = work[0]!.it;
+  if (head.action === 'setting') {
+    await cf.patchSettings(zoneId, work.map((w) => ({ id: w.it.recordId!, value: (w.it.after as { value: unknown }).value })));
+  } else if (head.action === 'purge') {
+    const p = head.after as { everything?: boolean; files?: string[] };
+    await cf.purge(zoneId, p.everything ? { purge_everything: true } : { files: p.files });
+  } else {
+    const res = await cf.batch(zoneId, batchBodyFor(work));
+    const posts = work.filter((w) => w.it.action === 'create');
+    posts.forEach((w, i) => {
+      const rec = res.posts[i];
+      if (rec) outcome.created[String(w.idx)] = rec.id;
+    });
+  }
+}
+
+/** Index (within `work`) of the change a batch 400 names, e.g. `posts[3]: …`. */
+export function culprit(message: string, work: readonly WorkItem[]): number | undefined {
+  const m = /\b(deletes|patches|puts|posts)\[(\d+)\]/.exec(message);
+  if (!m) return undefined;
+  const action = m[1] === 'deletes' ? 'delete' : m[1] === 'patches' ? 'update' : m[1] === 'posts' ? 'create' : undefined;
+  const k = Number(m[2]);
+  let seen = 0;
+  for (let i = 0; i < work.length; i++) {
+    if (work[i]!.it.action === action) {
+      if (seen === k) return i;
+      seen++;
+    }
+  }
+  return undefined;
+}

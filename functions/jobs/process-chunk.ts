@@ -1,0 +1,221 @@
+/**
+ * Apply one chunk: the worker's unit of work, also used by browser-paced mode.
+ * Named steps, each a conditional write or a Cloudflare call:
+ *
+ *   load ─▶ claim ─▶ connect ─▶ (renew lease ─▶ reconcile if ambiguous ─▶ call Cloudflare)×tries ─▶ settle
+ *
+ * A claim of a chunk that was already `applying` (a worker died or timed out
+ * after it may have sent the batch), or one marked `ambiguous` (5xx/timeout
+ * after sending), first RECONCILES: it reads the zone and decides from live
+ * state whether the all-or-nothing batch was applied (→ settle done, with the
+ * created record ids found by identity) or not (→ send again). So a change is
+ * applied at most once however often the message is delivered.
+ */
+import { CfCallError, type CfApi } from '../cloudflare/bulk-client';
+import { DomainError } from '../errors';
+import type { Tenant } from '../tenancy/tenant';
+import { backoffMs } from './backoff';
+import { reconcile } from './chunk-reconcile';
+import { culprit, sendChunk, type WorkItem } from './chunk-send';
+import type { JobsDeps } from './deps';
+import { settle } from './lifecycle';
+import { messageTenant, type JobMessage } from './messages';
+import { TERMINAL_CHUNK, type ChunkOutcome, type ChunkRow, type JobRow } from './model';
+import { findChunk, findJob, loadPlanItems } from './reads';
+
+export type ChunkResult = 'settled' | 'busy' | 'absent';
+
+export class ChunkRetryableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChunkRetryableError';
+  }
+}
+
+export interface ProcessOptions {
+  /** Delivery id / request id: the claim's owner. */
+  owner: string;
+  /** SQS ApproximateReceiveCount (1 for browser mode). */
+  receiveCount: number;
+  /** Deliveries before SQS moves the message to the DLQ. */
+  maxReceiveCount: number;
+  /** Ms until the invocation's deadline: the lease never outlives the invocation. */
+  remainingMs?: number;
+}
+
+/**
+ * Resolves 'settled' (done/failed/cancelled, or already settled by anyone),
+ * 'busy' (another owner holds a live lease), 'absent' (no such job or chunk).
+ * Throws ChunkRetryableError when the chunk should be retried later (the
+ * message returns to the queue).
+ */
+export async function processChunk(deps: JobsDeps, msg: JobMessage, o: ProcessOptions): Promise<ChunkResult> {
+  const tenant = messageTenant(msg);
+  const loaded = await loadChunkWork(deps, tenant, msg);
+  if (typeof loaded === 'string') return loaded;
+  const { job, chunk, pending } = loaded;
+  if (job.status === 'cancelled' && chunk.status === 'pending') {
+    await settle(deps, tenant, chunk, { status: 'cancelled', outcome: chunk.outcome, done: 0, failed: 0, cancelled: pending.length }, { status: 'pending' });
+    return 'settled';
+  }
+  const leaseMs = Math.max(5_000, Math.min(deps.config.leaseMs, (o.remainingMs ?? deps.config.leaseMs) - 1_000));
+  const claimed = await deps.store.claimChunk(tenant, job.jobId, chunk.chunk, { owner: o.owner, now: deps.now(), leaseMs });
+  if (!claimed) {
+    const again = await findChunk(deps, tenant, job.jobId, chunk.chunk);
+    return !again || TERMINAL_CHUNK.includes(again.status) ? 'settled' : 'busy';
+  }
+  if (job.status === 'queued') await deps.store.markRunning(tenant, job.jobId);
+  // A previous claim that never settled may have sent the batch: reconcile before sending.
+  const ambiguous = chunk.status === 'applying' || !!chunk.ambiguous;
+  return new ChunkApplication(deps, tenant, job, chunk, pending, { ...o, leaseMs, attempts: claimed.attempts, ambiguous }).run();
+}
+
+/** Step 1, load: the job, the chunk (unless settled) and the changes it still has to apply. */
+async function loadChunkWork(deps: JobsDeps, tenant: Tenant, msg: JobMessage): Promise<'absent' | 'settled' | { job: JobRow; chunk: ChunkRow; pending: WorkItem[] }> {
+  const job = await findJob(deps, tenant, msg.jobId);
+  if (!job) return 'absent';
+  const chunk = await findChunk(deps, tenant, msg.jobId, msg.chunk);
+  if (!chunk) return 'absent';
+  if (TERMINAL_CHUNK.includes(chunk.status)) return 'settled';
+  const items = await loadPlanItems(deps, tenant, msg.jobId, msg.chunk);
+  const pending = items.map((it, idx) => ({ idx, it })).filter(({ idx, it }) => !it.skip && (!chunk.only || chunk.only.includes(idx)));
+  return { job, chunk, pending };
+}
+
+interface Claim extends ProcessOptions {
+  leaseMs: number;
+  /** Claims of the chunk so far, this one included. */
+  attempts: number;
+  ambiguous: boolean;
+}
+
+/** Steps 2–5 of one claimed chunk: connect, send (renewing the lease, reconciling, bisecting 400s), settle. */
+class ChunkApplication {
+  private readonly outcome: ChunkOutcome;
+  private work: WorkItem[];
+  private ambiguous: boolean;
+  private lastError = 'unknown error';
+  private bisected = 0;
+  /** Epoch ms the lease may never pass (the invocation's end, less a second). */
+  private deadline = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly deps: JobsDeps,
+    private readonly tenant: Tenant,
+    private readonly job: JobRow,
+    private readonly chunk: ChunkRow,
+    private readonly pending: readonly WorkItem[],
+    private readonly claim: Claim,
+  ) {
+    this.outcome = { created: { ...(chunk.outcome?.created ?? {}) }, failed: {}, error: null };
+    this.work = [...pending];
+    this.ambiguous = claim.ambiguous;
+  }
+
+  async run(): Promise<ChunkResult> {
+    const cf = await this.connect();
+    if (!cf) return this.settle('failed');
+    if (this.claim.remainingMs !== undefined) this.deadline = this.deps.now() + this.claim.remainingMs - 1_000;
+    const { config } = this.deps;
+    for (let attempt = 0; attempt < config.triesPerAttempt; ) {
+      if (this.work.length === 0) return this.settle('done');
+      if (!(await this.renewLease())) throw new ChunkRetryableError(`chunk ${this.chunk.chunk}: lease lost or deadline near; not sending`);
+      try {
+        if (this.ambiguous) {
+          const r = await reconcile(cf, this.chunk.zoneId, this.work);
+          if (r.state === 'applied') {
+            Object.assign(this.outcome.created, r.created);
+            return this.settle('done');
+          }
+          if (r.state === 'drifted') return this.fail(this.work, r.reason);
+          this.ambiguous = false;
+        }
+        await sendChunk(cf, this.chunk.zoneId, this.work, this.outcome);
+        return this.settle('done');
+      } catch (e) {
+        // Not a Cloudflare answer (DynamoDB, a bug, the invocation dying): leave the claim as it is;
+        // the redelivery reconciles once the lease has expired.
+        if (!(e instanceof CfCallError)) throw e;
+        this.lastError = e.message;
+        if (e.kind === 'rejected') {
+          if (this.dropCulprit(e)) continue; // not an attempt: the rest is resent without the bad change
+          return this.fail(this.work, e.message);
+        }
+        if (e.kind === 'auth') return this.fail(this.work, e.message);
+        if (e.kind === 'ambiguous' && this.work[0]!.it.action !== 'purge') {
+          this.ambiguous = true;
+          await this.deps.store.markAmbiguous(this.tenant, this.job.jobId, this.chunk.chunk, this.claim.owner);
+        }
+        attempt++;
+        if (attempt < config.triesPerAttempt) await this.deps.sleep(backoffMs(config, attempt, e.detail.retryAfterSeconds));
+      }
+    }
+    return this.outOfTries();
+  }
+
+  /** The tenant's Cloudflare connection; a disconnected account fails the chunk's items. */
+  private async connect(): Promise<CfApi | undefined> {
+    try {
+      return await this.deps.connect(this.tenant, this.job.accountId);
+    } catch (e) {
+      this.failItems(this.work, e instanceof DomainError ? e.message : 'Cloudflare account unavailable');
+      this.outcome.error = 'Cloudflare account unavailable';
+      return undefined;
+    }
+  }
+
+  /** Before every send: still ours? Extend the lease (never past the invocation's deadline). */
+  private async renewLease(): Promise<boolean> {
+    const now = this.deps.now();
+    const until = Math.min(now + this.claim.leaseMs, this.deadline);
+    if (until - now < 2_000 && until !== now + this.claim.leaseMs) return false; // too close to the deadline to send safely
+    return this.deps.store.renewLease(this.tenant, this.job.jobId, this.chunk.chunk, { owner: this.claim.owner, now, until });
+  }
+
+  /** A 400 naming one change: fail that change alone (up to maxBisect per chunk). False when it cannot. */
+  private dropCulprit(e: CfCallError): boolean {
+    const k = culprit(e.message, this.work);
+    if (k === undefined || this.bisected >= this.deps.config.maxBisect || this.work.length <= 1) return false;
+    this.failItems([this.work[k]!], e.message);
+    this.work = this.work.filter((_, i) => i !== k);
+    this.bisected++;
+    return true;
+  }
+
+  /** Out of tries for this delivery: fail for good on the last one (→ DLQ), else hand the chunk back to the queue. */
+  private async outOfTries(): Promise<never> {
+    const { chunk } = this;
+    if (this.claim.attempts >= this.deps.config.maxAttempts || this.claim.receiveCount >= this.claim.maxReceiveCount) {
+      const reason = `gave up after ${this.claim.attempts} deliveries: ${this.lastError}`;
+      await this.fail(this.work, reason);
+      throw new ChunkRetryableError(`chunk ${chunk.chunk} failed for good (${reason}); message goes to the DLQ`);
+    }
+    // Release the lease so the redelivery can claim at once; keep `ambiguous` for the next claim.
+    await this.deps.store.releaseLease(this.tenant, this.job.jobId, chunk.chunk, this.claim.owner);
+    throw new ChunkRetryableError(`chunk ${chunk.chunk}: ${this.lastError}`);
+  }
+
+  private failItems(xs: readonly WorkItem[], reason: string): void {
+    for (const w of xs) this.outcome.failed[String(w.idx)] = reason;
+  }
+
+  private fail(xs: readonly WorkItem[], reason: string): Promise<'settled'> {
+    this.failItems(xs, reason);
+    this.outcome.error = reason;
+    return this.settle('failed');
+  }
+
+  /** Last step: settle with the outcome (failed when nothing was done), counted on the job exactly once. */
+  private async settle(status: 'done' | 'failed'): Promise<'settled'> {
+    const failed = Object.keys(this.outcome.failed).length;
+    const done = this.pending.length - failed;
+    await settle(
+      this.deps,
+      this.tenant,
+      this.chunk,
+      { status: done === 0 && failed > 0 ? 'failed' : status, outcome: this.outcome, done, failed, cancelled: 0 },
+      { status: 'applying', owner: this.claim.owner },
+    );
+    return 'settled';
+  }
+}

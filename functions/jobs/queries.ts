@@ -1,0 +1,64 @@
+/** The read side of the jobs API: a job, the tenant's jobs, a job's items (with their status) and events. */
+import { invalid } from '../errors';
+import type { Actor } from '../tenancy/actor';
+import type { JobsDeps } from './deps';
+import type { ItemStatus } from './model';
+import { listJobRows, loadChunks, loadEvents, loadJob, loadPlanItems } from './reads';
+import { itemStatus, toEventView, toView, type EventView, type ItemView, type JobView } from './views';
+
+export async function getJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
+  return toView(await loadJob(deps, actor.tenant, jobId), deps.now());
+}
+
+/** Newest first. */
+export async function listJobs(deps: JobsDeps, actor: Actor, q: { cursor?: string; limit: number }): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
+  const page = await listJobRows(deps, actor.tenant, q);
+  const t = deps.now();
+  return { jobs: page.jobs.map((j) => toView(j, t)), nextCursor: page.cursor ?? null };
+}
+
+/** Items of a job with their status; cursor = opaque `<seq>` position. */
+export async function listItems(
+  deps: JobsDeps,
+  actor: Actor,
+  jobId: string,
+  q: { cursor?: string; limit: number; zoneId?: string; status?: ItemStatus },
+): Promise<{ items: ItemView[]; nextCursor: string | null }> {
+  const { tenant } = actor;
+  const job = await loadJob(deps, tenant, jobId);
+  const start = q.cursor === undefined ? 0 : Number.parseInt(Buffer.from(q.cursor, 'base64url').toString('utf8').replace(/^s/, ''), 10);
+  if (!Number.isInteger(start) || start < 0) throw invalid('Invalid pagination cursor', [{ in: 'query', field: 'cursor', message: 'not a cursor of this list' }]);
+  const chunks = (await loadChunks(deps, tenant, jobId)).sort((a, b) => a.from - b.from);
+  const names = new Map(job.zones.map((z) => [z.zoneId, z.zoneName]));
+  const out: ItemView[] = [];
+  let scannedPages = 0;
+  let next: number | null = null;
+  for (const c of chunks) {
+    if (c.to <= start) continue;
+    if (q.zoneId && c.zoneId !== q.zoneId) continue;
+    const items = await loadPlanItems(deps, tenant, jobId, c.chunk);
+    scannedPages += c.pages;
+    for (let idx = 0; idx < items.length; idx++) {
+      const it = items[idx]!;
+      if (it.seq < start) continue;
+      const st = itemStatus(c, idx, it, job.status === 'cancelled');
+      if (q.status && st.status !== q.status) continue;
+      if (out.length === q.limit) {
+        next = it.seq;
+        break;
+      }
+      out.push({ seq: it.seq, chunk: c.chunk, zoneId: it.zoneId, zoneName: names.get(it.zoneId) ?? '', action: it.action, recordId: it.recordId, before: it.before, after: it.after, status: st.status, error: st.error });
+    }
+    if (next !== null) break;
+    if (scannedPages >= 40 && out.length > 0) {
+      next = c.to;
+      break;
+    }
+  }
+  return { items: out, nextCursor: next === null ? null : Buffer.from(`s${next}`).toString('base64url') };
+}
+
+export async function listEvents(deps: JobsDeps, actor: Actor, jobId: string): Promise<EventView[]> {
+  await loadJob(deps, actor.tenant, jobId);
+  return (await loadEvents(deps, actor.tenant, jobId)).map(toEventView);
+}
