@@ -34,7 +34,7 @@ export async function activate(deps: JobsDeps, tenant: Tenant, tier: Tier, job: 
 
 /** One message per chunk on the job's tier queue (ids only). */
 export async function enqueueChunks(deps: JobsDeps, tenant: Tenant, job: JobRow, chunks: readonly ChunkRow[]): Promise<void> {
-  await deps.queue.send(job.tier as Tier, chunks.map((c) => chunkMessage(tenant, job.jobId, c.chunk)));
+  await deps.queue.send(job.tier, chunks.map((c) => chunkMessage(tenant, job.jobId, c.chunk)));
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import type { ITEM_ACTIONS, ITEM_STATUSES, JOB_EVENT_TYPES, JOB_KINDS, JOB_MODES, JOB_STATUSES } from '../contracts/jobs';
 import type { RecordLite } from '../cloudflare/records';
+import type { Tier } from '../contracts/tiers';
 import { defineEntity } from '../data/entity';
 
 // Kinds, statuses, modes, actions and event types are the contract's (defined once there).
@@ -71,7 +72,8 @@ export interface JobRow {
   accountId: string;
   status: JobStatus;
   mode: JobMode | null;
-  tier: string;
+  /** The tier when planned: its queue takes the job's chunks. */
+  tier: Tier;
   createdAt: string;
   appliedAt: string | null;
   finishedAt: string | null;
