@@ -103,13 +103,15 @@ describe('the check itself', () => {
   test('maps document-client commands, paginators, transactions and multipart uploads to IAM actions', () => {
     const bundle = [
       'var import_lib_dynamodb = require("@aws-sdk/lib-dynamodb"), import_client_s3 = require("@aws-sdk/client-s3");',
-      'import_lib_dynamodb.paginateQuery; new import_lib_dynamodb.TransactWriteCommand({ TransactItems: [{ ConditionCheck: {} }, { Put: {} }] });',
+      'import_lib_dynamodb.paginateQuery; new import_lib_dynamodb.TransactWriteCommand({ TransactItems: [{ ConditionCheck: {} }, { Put: {} }] }); const del = {}; [{ Delete: del }, { Update }];',
       'new import_client_s3.UploadPartCommand({}); new import_client_s3.AbortMultipartUploadCommand({}); new import_client_s3.HeadBucketCommand({});',
     ].join('\n');
     expect(actionsOfCalls(sdkReferences(bundle), bundle)).toEqual([
       'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
       's3:AbortMultipartUpload',
       's3:ListBucket',
       's3:PutObject',

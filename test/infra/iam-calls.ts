@@ -114,8 +114,9 @@ export function actionsOfCalls(refs: readonly SdkReference[], bundle: string): s
     const operation = /^(\w+)Command$/.exec(member)?.[1] ?? /^paginate(\w+)$/.exec(member)?.[1] ?? (member === 'Upload' ? 'Upload' : undefined);
     if (!operation) throw new Error(`iam-calls: ${pkg}.${member} is neither a client, a command nor a paginator`);
     if (service === 'dynamodb' && /^TransactWrite(Items)?$/.test(operation)) {
-      // IAM checks each item of a transaction by its own action; the item kinds the bundle builds decide which.
-      for (const [kind, action] of Object.entries(TRANSACT_ITEM_ACTIONS)) if (new RegExp(`[{,]\\s*${kind}\\s*:`).test(bundle)) actions.add(action);
+      // IAM checks each item of a transaction by its own action; the item kinds the bundle builds
+      // (`{ Put: … }` or shorthand `{ Put }`) decide which.
+      for (const [kind, action] of Object.entries(TRANSACT_ITEM_ACTIONS)) if (new RegExp(`[{,]\\s*${kind}\\s*[:,}]`).test(bundle)) actions.add(action);
       continue;
     }
     for (const a of ACTIONS_OF_OPERATION[`${service}:${operation}`] ?? [`${service}:${operation}`]) actions.add(a);
