@@ -36,6 +36,7 @@ import {
 import { cfAccountSk, CloudflareAccountEntity, type CloudflareAccountItem } from './entities';
 import { isTokenRejected } from './errors';
 import { cloudflareProblem, tokenRejectionDetail } from './problem';
+import { assertCan } from '../workspaces/permissions';
 
 /** Accounts one tenant may connect. */
 export const MAX_ACCOUNTS_PER_USER = 50;
@@ -184,6 +185,7 @@ async function deprovisionSandbox(deps: CloudflareDeps, account: StoredCloudflar
 export type ConnectInput = { name: string; token: string } | { name: string; sandbox: true };
 
 export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, input: ConnectInput): Promise<AccountView> {
+  assertCan(actor, 'cloudflare.accounts.manage');
   const { tenant } = actor;
   const existing = await deps.repo.query(tenant, CloudflareAccountEntity, { skPrefix: 'CFACCT#', limit: MAX_ACCOUNTS_PER_USER + 1 });
   if (existing.items.length >= MAX_ACCOUNTS_PER_USER) {
@@ -231,6 +233,7 @@ export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: Au
 }
 
 export async function listAccounts(deps: Pick<CloudflareDeps, 'repo'>, actor: Actor): Promise<AccountView[]> {
+  assertCan(actor, 'cloudflare.accounts.read');
   const { tenant } = actor;
   const out: AccountView[] = [];
   let cursor: string | undefined;
@@ -243,6 +246,7 @@ export async function listAccounts(deps: Pick<CloudflareDeps, 'repo'>, actor: Ac
 }
 
 export async function removeAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, id: string): Promise<void> {
+  assertCan(actor, 'cloudflare.accounts.manage');
   const { tenant } = actor;
   const account = await loadAccount(deps, tenant, id);
   await deps.repo.delete(tenant, CloudflareAccountEntity, cfAccountSk(id));
@@ -251,6 +255,7 @@ export async function removeAccount(deps: CloudflareDeps, actor: Actor, ctx: Aud
 }
 
 export async function verifyAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, id: string): Promise<AccountView> {
+  assertCan(actor, 'cloudflare.accounts.manage');
   const { tenant } = actor;
   const account = await loadAccount(deps, tenant, id);
   const result = await verifyToken(deps, connectionOf(deps, account));

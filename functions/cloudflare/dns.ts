@@ -19,6 +19,7 @@ import type { Actor } from '../tenancy/actor';
 import { DomainError } from '../errors';
 import { withCloudflare, type Cloudflare, type CloudflarePorts } from './client';
 import { batchLimitFor, type ZonePlan } from './plans';
+import { assertCan } from '../workspaces/permissions';
 
 export interface ZoneView {
   id: string;
@@ -113,6 +114,7 @@ export interface ZoneQuery {
 }
 
 export async function listZones(ports: CloudflarePorts, actor: Actor, accountId: string, q: ZoneQuery): Promise<{ zones: ZoneView[] } & PageInfo> {
+  assertCan(actor, 'cloudflare.accounts.read');
   return withCloudflare(ports, actor.tenant, accountId, { accountId }, async (cf) => {
     const res = await cf.zones.list({
       page: q.page,
@@ -141,6 +143,7 @@ export async function listRecords(
   zoneId: string,
   q: RecordQuery,
 ): Promise<{ records: RecordView[] } & PageInfo> {
+  assertCan(actor, 'dns.read');
   return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId }, async (cf) => {
     const res = await cf.dns.records.list({
       zone_id: zoneId,
@@ -210,6 +213,7 @@ export async function createRecord(
   zoneId: string,
   input: RecordInput & { type: string; name: string; content: string },
 ): Promise<RecordView> {
+  assertCan(actor, 'dns.write');
   return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId, recordName: input.name }, async (cf) => {
     const rec = await cf.dns.records.create({ zone_id: zoneId, ...toCloudflareBody(input) } as CreateParams);
     return recordView(rec as CfRecordLike);
@@ -224,6 +228,7 @@ export async function updateRecord(
   recordId: string,
   patch: RecordInput,
 ): Promise<RecordView> {
+  assertCan(actor, 'dns.write');
   return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId, recordId, recordName: patch.name }, async (cf) => {
     let body = patch;
     // SRV/CAA content needs the record's type to be converted to `data`.
@@ -237,12 +242,14 @@ export async function updateRecord(
 }
 
 export async function deleteRecord(ports: CloudflarePorts, actor: Actor, accountId: string, zoneId: string, recordId: string): Promise<void> {
+  assertCan(actor, 'dns.write');
   await withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId, recordId }, async (cf) => {
     await cf.dns.records.delete(recordId, { zone_id: zoneId });
   });
 }
 
 export async function exportZone(ports: CloudflarePorts, actor: Actor, accountId: string, zoneId: string): Promise<{ zoneName: string; bind: string }> {
+  assertCan(actor, 'dns.read');
   return withCloudflare(ports, actor.tenant, accountId, { accountId, zoneId }, async (cf) => {
     const zone = await cf.zones.get({ zone_id: zoneId });
     const bind = await cf.dns.records.export({ zone_id: zoneId });

@@ -47,6 +47,15 @@ export interface RouteDef<
    * Cloudflare needs `cloudflare:write` as well as `jobs:write`. @default none
    */
   readonly extraScopes?: readonly Scope[];
+  /**
+   * What the credential acts on:
+   * - `workspace`: the workspace the credential names (a session's active workspace, an API
+   *   key's workspace); the caller must be a member now, or the answer is 404.
+   * - `caller`: the caller's own items (profile, sessions, keys) or a workspace named by the
+   *   path; the principal's workspace is the active one if still a member, else the personal one.
+   * @default 'workspace'
+   */
+  readonly tenancy?: 'workspace' | 'caller';
   readonly summary: string;
   readonly tags: readonly string[];
   readonly params?: P;

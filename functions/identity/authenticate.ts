@@ -3,14 +3,21 @@
  * Credential → principal, from the credential alone:
  *   - `Authorization: Bearer fv_sess_…` or the `__Host-fv_session` cookie (+ CSRF header on unsafe methods)
  *   - `Authorization: Bearer fv_key_…` (API key; scopes checked; refused on `session` routes)
- * Then the tier's per-minute request allowance is counted.
- * A per-container cache may reuse a decision for `sessionCacheMs` (5 s): that
- * is the bound on how long a revoked credential can still be used. A decision
- * never outlives the credential's own expiry.
+ * Then the workspace: a session's active workspace or an API key's workspace,
+ * and the member's CURRENT role in it — one consistent read of the membership
+ * on every request, never cached, so a removed member or a lowered role is
+ * refused on the very next request. A non-member gets 404 on routes that act
+ * on the workspace (`tenancy: 'workspace'`); on `caller` routes the principal
+ * falls back to the personal workspace (made here for users from before
+ * workspaces). Then the workspace tier's per-minute request allowance is counted.
+ * A per-container cache may reuse a credential decision (not the role) for
+ * `sessionCacheMs` (5 s): that is the bound on how long a revoked credential
+ * can still be used. A decision never outlives the credential's own expiry.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Principal } from '../tenancy/principal';
 import { userTenant } from '../tenancy/tenant';
+import { memberActor } from '../workspaces/workspaces';
 import { TtlLru } from '../crypto/lru';
 import { DomainError } from '../errors';
 import { requiredScopes, type RouteDef } from '../contracts/route';
@@ -42,8 +49,16 @@ export function readCredential(event: APIGatewayProxyEventV2): { token: string; 
   return undefined;
 }
 
+/** The credential decision: everything but the workspace role (read per request). */
+type CredentialDecision = Omit<Principal, 'viaCookie' | 'tenant' | 'role' | 'tier'> & {
+  /** The workspace the credential names. */
+  readonly workspaceId: string;
+  /** The user's own tier: the personal workspace's tier when it must be made lazily. */
+  readonly userTier: Principal['tier'];
+};
+
 interface Cached {
-  principal: Omit<Principal, 'viaCookie'>;
+  principal: CredentialDecision;
   /** Epoch ms when the credential itself expires: the decision is void from then on. */
   expiresAt: number;
 }
@@ -71,7 +86,14 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
       await touchSession(deps, parsed.userId, check.session);
       const { session } = check;
       return {
-        principal: { tenant: userTenant(parsed.userId), userId: parsed.userId, tier: check.user.tier, credential: 'session', credentialId: parsed.id, scopes: 'all' },
+        principal: {
+          userId: parsed.userId,
+          userTier: check.user.tier,
+          workspaceId: session.workspaceId ?? parsed.userId,
+          credential: 'session',
+          credentialId: parsed.id,
+          scopes: 'all',
+        },
         expiresAt: Math.min(session.absoluteExpiry, Date.parse(session.lastSeenAt) + session.idleMs),
       };
     }
@@ -86,9 +108,29 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
     if (expiresAt <= deps.now()) throw unauthenticated('This API key has expired');
     await touchApiKey(deps, parsed.userId, key);
     return {
-      principal: { tenant, userId: parsed.userId, tier: user.tier, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes },
+      principal: {
+        userId: parsed.userId,
+        userTier: user.tier,
+        workspaceId: key.workspaceId ?? parsed.userId,
+        credential: 'api-key',
+        credentialId: parsed.id,
+        scopes: key.scopes,
+      },
       expiresAt,
     };
+  }
+
+  /** The member's current role in the credential's workspace (one consistent read, every request). */
+  async function workspaceOf(p: CredentialDecision, route: RouteDef) {
+    try {
+      return await memberActor(deps, p.userId, p.workspaceId, p.userTier);
+    } catch (err) {
+      // A caller route still works for someone removed from their active workspace: it acts on their own items.
+      if (route.tenancy === 'caller' && p.workspaceId !== p.userId && err instanceof DomainError && err.kind === 'not-found') {
+        return memberActor(deps, p.userId, p.userId, p.userTier);
+      }
+      throw err;
+    }
   }
 
   const authenticate: CredentialAuthenticator = async (event, route) => {
@@ -121,8 +163,10 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
         throw new DomainError('forbidden', `Missing or wrong CSRF token (send the ${CSRF_HEADER} header)`, { code: 'csrf' });
       }
     }
-    await countApiRequest(deps, p.userId, limitsFor(p.tier).apiRequestsPerMinute);
-    return { ...p, viaCookie: credential.viaCookie };
+    const actor = await workspaceOf(p, route);
+    await countApiRequest(deps, p.userId, limitsFor(actor.tier).apiRequestsPerMinute);
+    const { workspaceId: _w, userTier: _t, ...rest } = p;
+    return { ...rest, tenant: actor.tenant, role: actor.role, tier: actor.tier, viaCookie: credential.viaCookie };
   };
 
   return Object.assign(authenticate, {

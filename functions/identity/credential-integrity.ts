@@ -23,15 +23,26 @@ export interface CredentialKind<T extends WithIntegrity> {
   readonly entity: Entity<T>;
   /** The attributes that grant access: changing any of them voids the item. */
   readonly grants: readonly (keyof T & string)[];
+  /**
+   * Grants added after items were first stored: digested (name and value) only when present,
+   * so older items keep verifying; absent means the documented default (e.g. the personal workspace).
+   */
+  readonly optionalGrants: readonly (keyof T & string)[];
 }
 
-export function credentialKind<T extends WithIntegrity>(entity: Entity<T>, grants: readonly (keyof T & string)[]): CredentialKind<T> {
+export function credentialKind<T extends WithIntegrity>(
+  entity: Entity<T>,
+  grants: readonly (keyof T & string)[],
+  optionalGrants: readonly (keyof T & string)[] = [],
+): CredentialKind<T> {
   if (!entity.encrypted.includes('integrity')) throw new TypeError(`entity ${entity.name}: "integrity" must be encrypted`);
-  return Object.freeze({ entity, grants: Object.freeze([...grants]) });
+  return Object.freeze({ entity, grants: Object.freeze([...grants]), optionalGrants: Object.freeze([...optionalGrants]) });
 }
 
 function digest<T extends WithIntegrity>(kind: CredentialKind<T>, item: Omit<T, 'integrity'>): string {
-  const values = kind.grants.map((a) => (item as Record<string, unknown>)[a] ?? null);
+  const attrs = item as Record<string, unknown>;
+  const values: unknown[] = kind.grants.map((a) => attrs[a] ?? null);
+  for (const a of kind.optionalGrants) if (attrs[a] !== undefined && attrs[a] !== null) values.push([a, attrs[a]]);
   return createHash('sha256').update(JSON.stringify([kind.entity.name, ...values]), 'utf8').digest('base64url');
 }
 

@@ -49,10 +49,12 @@ export interface SessionItem {
   absoluteExpiry: number;
   /** Idle limit in ms since lastSeenAt. */
   idleMs: number;
+  /** The active workspace (Cloudflare and job routes act on it); absent = the personal one (id = user id). */
+  workspaceId?: string;
   integrity: string;
 }
 export const SessionEntity = defineEntity<SessionItem>({ name: 'session', skPrefix: 'SESSION#', encrypted: ['client', 'integrity'] });
-export const SessionCredential = credentialKind(SessionEntity, ['secretHash', 'revision', 'absoluteExpiry', 'idleMs']);
+export const SessionCredential = credentialKind(SessionEntity, ['secretHash', 'revision', 'absoluteExpiry', 'idleMs'], ['workspaceId']);
 export const sessionSk = (id: string) => `SESSION#${id}`;
 
 export interface ApiKeyItem {
@@ -67,10 +69,12 @@ export interface ApiKeyItem {
   createdAt: string;
   keyExpiresAt: string | null;
   lastUsedAt: string | null;
+  /** The one workspace the key acts on (its creator's active one); absent = the personal one. */
+  workspaceId?: string;
   integrity: string;
 }
 export const ApiKeyEntity = defineEntity<ApiKeyItem>({ name: 'api-key', skPrefix: 'APIKEY#', encrypted: ['name', 'integrity'] });
-export const ApiKeyCredential = credentialKind(ApiKeyEntity, ['secretHash', 'scopes', 'revision', 'keyExpiresAt']);
+export const ApiKeyCredential = credentialKind(ApiKeyEntity, ['secretHash', 'scopes', 'revision', 'keyExpiresAt'], ['workspaceId']);
 export const apiKeySk = (id: string) => `APIKEY#${id}`;
 
 /**

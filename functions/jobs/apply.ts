@@ -15,6 +15,7 @@ import { iso, type JobMode, type JobRow, type JobStatus } from './model';
 import { loadChunks, loadJob } from './reads';
 import { toView, type JobView } from './views';
 import { upstream } from './zone-reads';
+import { assertCan } from '../workspaces/permissions';
 
 type DriftedZone = { zoneId: string; zoneName: string };
 
@@ -38,6 +39,7 @@ async function checkDrift(deps: JobsDeps, cf: CfApi, job: JobRow): Promise<Drift
 
 /** POST /jobs/{id}/apply: safety threshold, drift check, snapshot, enqueue (or open for browser pacing). */
 export async function applyJob(deps: JobsDeps, actor: Actor, jobId: string, opts: { force: boolean; mode: JobMode }): Promise<JobView> {
+  assertCan(actor, 'jobs.apply');
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
   if (job.status !== 'planned') throw new DomainError('conflict', `The job is ${job.status}; only a planned job can be applied`, { code: 'job-not-planned' });

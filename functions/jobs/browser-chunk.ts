@@ -6,9 +6,11 @@ import { chunkMessage } from './messages';
 import { ChunkRetryableError, processChunk } from './process-chunk';
 import { loadJob } from './reads';
 import { toView, type JobView } from './views';
+import { assertCan } from '../workspaces/permissions';
 
 /** Same claim, idempotency and limiter as the workers; applying a settled chunk again is a no-op returning the job. */
 export async function applyChunkNow(deps: JobsDeps, actor: Actor, jobId: string, n: number, owner: string): Promise<JobView> {
+  assertCan(actor, 'jobs.apply');
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
   if (job.mode !== 'browser') throw new DomainError('conflict', 'Only jobs applied in browser mode take chunks one by one', { code: 'job-not-browser-mode' });

@@ -8,8 +8,10 @@ import { mapLimit } from './map-limit';
 import { ACTIVE_STATUSES } from './model';
 import { loadChunks, loadJob } from './reads';
 import { toView, type JobView } from './views';
+import { assertCan } from '../workspaces/permissions';
 
 export async function cancelJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
+  assertCan(actor, 'jobs.apply');
   await cancelTenantJob(deps, actor.tenant, jobId);
   return toView(await loadJob(deps, actor.tenant, jobId), deps.now());
 }

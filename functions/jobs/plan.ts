@@ -15,12 +15,14 @@ import { chunkSizeFor, paramsToStore, planPages, planZone, summarize, wantedReco
 import type { NewItem } from './table-writes';
 import { toView, type JobView } from './views';
 import { readZoneState, selectZones, upstream } from './zone-reads';
+import { assertCan } from '../workspaces/permissions';
 
 /** A fresh job id, for a job created at `now` (ids sort by creation time). */
 export const nextJobId = (now: number) => newJobId(now, () => randomBytes(9).toString('base64url'));
 
 /** POST /jobs: compute the exact per-zone diff from current state and store it encrypted. */
 export async function planJob(deps: JobsDeps, actor: Actor, input: CreateJobInput): Promise<JobView> {
+  assertCan(actor, 'jobs.plan');
   const cf = await deps.connect(actor.tenant, input.accountId);
   const wanted = wantedRecords(input);
   try {

@@ -5,13 +5,16 @@ import type { JobsDeps } from './deps';
 import type { ItemStatus } from './model';
 import { listJobRows, loadChunks, loadEvents, loadJob, loadPlanItems } from './reads';
 import { itemStatus, toEventView, toView, type EventView, type ItemView, type JobView } from './views';
+import { assertCan } from '../workspaces/permissions';
 
 export async function getJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
+  assertCan(actor, 'jobs.read');
   return toView(await loadJob(deps, actor.tenant, jobId), deps.now());
 }
 
 /** Newest first. */
 export async function listJobs(deps: JobsDeps, actor: Actor, q: { cursor?: string; limit: number }): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
+  assertCan(actor, 'jobs.read');
   const page = await listJobRows(deps, actor.tenant, q);
   const t = deps.now();
   return { jobs: page.jobs.map((j) => toView(j, t)), nextCursor: page.cursor ?? null };
@@ -24,6 +27,7 @@ export async function listItems(
   jobId: string,
   q: { cursor?: string; limit: number; zoneId?: string; status?: ItemStatus },
 ): Promise<{ items: ItemView[]; nextCursor: string | null }> {
+  assertCan(actor, 'jobs.read');
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
   const start = q.cursor === undefined ? 0 : Number.parseInt(Buffer.from(q.cursor, 'base64url').toString('utf8').replace(/^s/, ''), 10);
@@ -59,6 +63,7 @@ export async function listItems(
 }
 
 export async function listEvents(deps: JobsDeps, actor: Actor, jobId: string): Promise<EventView[]> {
+  assertCan(actor, 'jobs.read');
   await loadJob(deps, actor.tenant, jobId);
   return (await loadEvents(deps, actor.tenant, jobId)).map(toEventView);
 }

@@ -6,8 +6,10 @@ import { activate, enqueueChunks, jobChanged } from './lifecycle';
 import { iso } from './model';
 import { loadChunks, loadJob } from './reads';
 import { toView, type JobView } from './views';
+import { assertCan } from '../workspaces/permissions';
 
 export async function retryJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
+  assertCan(actor, 'jobs.apply');
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
   if (job.status !== 'failed' && job.status !== 'partially-failed') {

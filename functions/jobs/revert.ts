@@ -17,11 +17,13 @@ import { inverseItem, type ZonePlan, type ZonePlanItem } from './planner';
 import { loadChunks, loadJob, loadPlanItems } from './reads';
 import { itemStatus, toView, type JobView } from './views';
 import { upstream } from './zone-reads';
+import { assertCan } from '../workspaces/permissions';
 
 const alreadyReverted = (by: string) => new DomainError('conflict', `The job was already reverted by job ${by}`, { code: 'job-reverted', extra: { revertedBy: by } });
 const stillActive = (status: string) => new DomainError('conflict', `A ${status} job cannot be reverted; wait for it to finish or cancel it`, { code: 'job-active' });
 
 export async function revertJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
+  assertCan(actor, 'jobs.apply');
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
   if (ACTIVE_STATUSES.includes(job.status) || job.status === 'planned') throw stillActive(job.status);

@@ -1,22 +1,26 @@
 /**
  * Who acts on which tenant: what every tenant-scoped domain operation takes
  * first. Authentication decides it from the credential alone (never from a
- * body). Today a member's tenant is their own user tenant; workspaces change
- * only who the tenant is, not the domains.
+ * body): the tenant is a workspace (a session's active workspace, an API
+ * key's workspace) and the role is the member's current role in it, read on
+ * every request. Domains check the role with `assertCan` (workspaces/permissions.ts).
  */
+import type { Role } from '../contracts/workspaces';
 import type { Tier } from '../platform/tiers';
 import type { Tenant } from './tenant';
 
 export interface Actor {
-  /** Whose data: every read and write is keyed by it. */
+  /** Whose data: every read and write is keyed by it (a workspace). */
   readonly tenant: Tenant;
   /** The member who acts (created-by, audit). */
   readonly memberId: string;
   /** The tenant's tier: its limits. */
   readonly tier: Tier;
+  /** The member's current role in the tenant. */
+  readonly role: Role;
 }
 
 /** The actor of an authenticated principal (principal.ts). */
-export function actorOf(principal: { readonly tenant: Tenant; readonly userId: string; readonly tier: Tier }): Actor {
-  return { tenant: principal.tenant, memberId: principal.userId, tier: principal.tier };
+export function actorOf(principal: { readonly tenant: Tenant; readonly userId: string; readonly tier: Tier; readonly role: Role }): Actor {
+  return { tenant: principal.tenant, memberId: principal.userId, tier: principal.tier, role: principal.role };
 }

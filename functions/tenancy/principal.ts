@@ -6,13 +6,17 @@
  */
 import type { Scope } from '../contracts/route';
 import type { Tier } from '../contracts/tiers';
+import type { Role } from '../contracts/workspaces';
 import type { Tenant } from './tenant';
 
 export interface Principal {
-  /** The tenant this credential acts on (today the user's own). */
+  /** The workspace this credential acts on: a session's active workspace, an API key's workspace. */
   readonly tenant: Tenant;
+  /** The user's current role in that workspace (read from the membership on every request). */
+  readonly role: Role;
   /** The signed-in user (the member). */
   readonly userId: string;
+  /** The workspace's tier. */
   readonly tier: Tier;
   readonly credential: 'session' | 'api-key';
   /** Session id (credential `session`) or API key id (credential `api-key`). */

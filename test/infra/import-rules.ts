@@ -93,6 +93,7 @@ const BELOW_HTTP = new Set([
   'data',
   'mail',
   'audit',
+  'workspaces',
   'identity',
   'cloudflare',
   'jobs',

@@ -34,7 +34,7 @@ const deps: CloudflareDeps = {
 
 function actorFor(): Actor {
   const tenant = freshUser();
-  return { tenant, memberId: tenant.id, tier: 'free' };
+  return { tenant, memberId: tenant.id, tier: 'free', role: 'OWNER' };
 }
 
 const audit: AuditContext = { label: 'user#test', requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' };

@@ -73,7 +73,7 @@ describe('disconnecting a Cloudflare account', () => {
       // Container A handles the disconnect; B must not keep sending the token.
       await removeAccount(
         { ...ports, audit: dl.audit, now: Date.now },
-        { tenant, memberId: userId, tier: 'free' },
+        { tenant, memberId: userId, tier: 'free', role: 'OWNER' },
         { label: `user#${userId}`, requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' },
         accountId,
       );

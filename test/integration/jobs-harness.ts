@@ -140,7 +140,7 @@ export async function startHarness(o: {
     deps,
     queue,
     userId,
-    actor: (tier) => ({ tenant: userTenant(userId), memberId: userId, tier }),
+    actor: (tier) => ({ tenant: userTenant(userId), memberId: userId, tier, role: 'OWNER' }),
     accountId: `acc${randomBytes(6).toString('hex')}`,
     requests: () => requests,
     close: () => sb.close(),

@@ -134,7 +134,7 @@ export const sentinelSteps: SentinelStep[] = [
       try {
         const deps: CloudflareDeps = { repo: dl.repo, table: dl.table, audit: dl.audit, cloudflare: { sandboxUrl: sb.url }, now: Date.now };
         const userId = `cf-${Date.now().toString(36)}`;
-        const actor = { tenant: userTenant(userId), memberId: userId, tier: 'free' as const };
+        const actor = { tenant: userTenant(userId), memberId: userId, tier: 'free' as const, role: 'OWNER' as const };
         const audit = { label: `user#${userId}`, requestId: 'sentinel', ip: '127.0.0.1', userAgent: 'sentinel' };
         const cfAccount = [...sb.state.accounts.values()][0]!;
         const zoneName = `${sentinel('cf-zone').toLowerCase()}.example`;
@@ -203,7 +203,7 @@ export const sentinelSteps: SentinelStep[] = [
         sleep: async () => undefined,
         config: DEFAULT_JOBS_CONFIG,
       };
-      const actor = { tenant: userTenant(user.id), memberId: user.id, tier: 'pro' as const };
+      const actor = { tenant: userTenant(user.id), memberId: user.id, tier: 'pro' as const, role: 'OWNER' as const };
       const job = await planJob(deps, actor, {
         kind: 'dns-replace',
         accountId: 'sentinelacct',

@@ -1,0 +1,97 @@
+/**
+ * Roles and the permission matrix, in one place. Every domain operation of
+ * `cloudflare/`, `jobs/` and `workspaces/` opens with `assertCan(actor, action)`:
+ * one line that says who may do this, before any work.
+ *
+ *   OWNER > ADMIN > USER   (ANON: the unauthenticated caller, public routes only;
+ *                           SUPPORT: operator staff, a principal of its own — not a role here)
+ *
+ * Who decides what: the authenticator (identity/authenticate.ts) answers 404
+ * to a non-member (not yours = absent) and puts the member's CURRENT role in
+ * the principal; an API key's scopes are checked at the route; the role is
+ * checked here. What a key may do is its scopes ∩ its owner's current role.
+ * A member whose role is below the action's minimum gets 403 `forbidden`
+ * naming the role needed. docs/security.md holds the same matrix as a table
+ * (test/unit/permissions.test.ts asserts they agree).
+ */
+import { ROLES, type Role } from '../contracts/workspaces';
+import { DomainError } from '../errors';
+import type { Actor } from '../tenancy/actor';
+
+/** The minimum role of each action; a role holds every action of the roles below it. */
+export const PERMISSIONS = {
+  'workspace.read': 'USER',
+  'workspace.rename': 'OWNER',
+  'workspace.delete': 'OWNER',
+  'workspace.transfer': 'OWNER',
+  'members.read': 'USER',
+  'members.manage': 'ADMIN',
+  'invites.manage': 'ADMIN',
+  'applications.manage': 'ADMIN',
+  'logs.read': 'ADMIN',
+  'cloudflare.accounts.read': 'USER',
+  'cloudflare.accounts.manage': 'ADMIN',
+  'dns.read': 'USER',
+  'dns.write': 'ADMIN',
+  'jobs.read': 'USER',
+  'jobs.plan': 'USER',
+  'jobs.apply': 'ADMIN',
+} as const satisfies Record<string, Role>;
+
+export type Action = keyof typeof PERMISSIONS;
+
+/** What each action means, for the table in docs/security.md. */
+export const ACTION_DESCRIPTIONS: Record<Action, string> = {
+  'workspace.read': 'see the workspace (name, tier)',
+  'workspace.rename': 'rename the workspace',
+  'workspace.delete': 'delete the workspace (crypto-shred)',
+  'workspace.transfer': 'make another member OWNER, demote an OWNER',
+  'members.read': 'list members and roles',
+  'members.manage': 'change roles and remove members (an ADMIN: never an OWNER, never to OWNER)',
+  'invites.manage': 'invite, resend, revoke',
+  'applications.manage': 'register, change, delete applications',
+  'logs.read': 'audit events and the API-access log',
+  'cloudflare.accounts.read': 'list Cloudflare accounts and zones',
+  'cloudflare.accounts.manage': 'connect, verify, disconnect Cloudflare accounts',
+  'dns.read': 'list and export DNS records',
+  'dns.write': 'create, change, delete DNS records interactively',
+  'jobs.read': 'list jobs, their items and events',
+  'jobs.plan': 'plan a job (preview, changes nothing)',
+  'jobs.apply': 'apply (server or browser chunks), cancel, retry, revert a job',
+};
+
+/** Higher is more powerful. */
+const RANK: Record<Role, number> = { USER: 1, ADMIN: 2, OWNER: 3 };
+
+export function atLeast(role: Role, minimum: Role): boolean {
+  return RANK[role] >= RANK[minimum];
+}
+
+export function can(actor: Pick<Actor, 'role'>, action: Action): boolean {
+  return atLeast(actor.role, PERMISSIONS[action]);
+}
+
+/** The roles that may do `action`, most powerful first. */
+export function rolesFor(action: Action): Role[] {
+  return ROLES.filter((r) => atLeast(r, PERMISSIONS[action]));
+}
+
+/** The first line of every domain operation: 403 `forbidden` naming the role needed. */
+export function assertCan(actor: Pick<Actor, 'role'>, action: Action): void {
+  if (can(actor, action)) return;
+  const required = PERMISSIONS[action];
+  throw new DomainError('forbidden', `This needs the ${required} role in this workspace (yours is ${actor.role})`, {
+    code: 'forbidden',
+    extra: { action, requiredRole: required, role: actor.role },
+  });
+}
+
+/** The matrix as a markdown table: docs/security.md holds exactly this text. */
+export function permissionTable(): string {
+  const head = `| action | what | ${ROLES.join(' | ')} |`;
+  const rule = `|---|---|${ROLES.map(() => ':-:').join('|')}|`;
+  const rows = (Object.keys(PERMISSIONS) as Action[]).map(
+    (a) => `| \`${a}\` | ${ACTION_DESCRIPTIONS[a]} | ${ROLES.map((r) => (atLeast(r, PERMISSIONS[a]) ? '✓' : '–')).join(' | ')} |`,
+  );
+  return [head, rule, ...rows].join('\n');
+}

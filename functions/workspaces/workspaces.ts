@@ -1,0 +1,155 @@
+/**
+ * Workspaces: create, resolve a member (what the authenticator and the
+ * path-named routes use), list, read, rename, delete (crypto-shred), set tier.
+ * The personal workspace has the id of its user (`workspaceTenant(userId)`),
+ * is made at signup (or lazily for users from before workspaces) and can be
+ * neither deleted nor left.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../contracts/workspaces';
+import { DomainError } from '../errors';
+import { limitsFor, type Tier } from '../platform/tiers';
+import type { Actor } from '../tenancy/actor';
+import { workspaceTenant } from '../tenancy/tenant';
+import { ConflictError } from '../data/errors';
+import type { ActiveJobCount, WorkspaceDeps } from './deps';
+import type { WorkspaceItem } from './entities';
+import { assertCan } from './permissions';
+import { createWorkspaceStore } from './store';
+
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  tier: Tier;
+  personal: boolean;
+  role: Role;
+  active: boolean;
+  createdAt: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const storeOf = (deps: Pick<WorkspaceDeps, 'repo'>) => createWorkspaceStore(deps.repo);
+export const PERSONAL_WORKSPACE_NAME = 'Personal';
+
+function view(id: string, w: WorkspaceItem, role: Role, activeId?: string): WorkspaceView {
+  return { id, name: w.name, tier: w.tier, personal: w.personal, role, active: id === activeId, createdAt: w.createdAt };
+}
+
+async function audit(deps: WorkspaceDeps, actor: Pick<Actor, 'tenant' | 'tier' | 'memberId'>, type: string, metadata: Record<string, unknown>) {
+  await deps.audit.record(actor.tenant, { type, actor: `user#${actor.memberId}`, metadata }, { retentionDays: limitsFor(actor.tier).auditRetentionDays });
+}
+
+/**
+ * The user's personal workspace, made if missing (signup, and lazily for users from before
+ * workspaces): idempotent and safe under concurrent first requests.
+ */
+export async function ensurePersonalWorkspace(deps: Pick<WorkspaceDeps, 'repo' | 'now'>, userId: string, tier: Tier): Promise<void> {
+  const store = storeOf(deps);
+  const at = iso(deps.now());
+  if (!(await store.getWorkspace(userId))) {
+    try {
+      await store.createWithOwner(userId, { name: PERSONAL_WORKSPACE_NAME, tier, personal: true, createdBy: userId, createdAt: at, membersRevision: 1 }, userId);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err; // a concurrent request made it
+    }
+  }
+  await store.link(userId, userId, at);
+}
+
+/** A new workspace; the caller is its OWNER. */
+export async function createWorkspace(deps: WorkspaceDeps, userId: string, input: { name: string }): Promise<WorkspaceView> {
+  const store = storeOf(deps);
+  const id = randomBytes(16).toString('base64url');
+  const item: WorkspaceItem = { name: input.name, tier: 'free', personal: false, createdBy: userId, createdAt: iso(deps.now()), membersRevision: 1 };
+  await store.createWithOwner(id, item, userId);
+  await store.link(userId, id, item.createdAt);
+  await audit(deps, { tenant: workspaceTenant(id), tier: item.tier, memberId: userId }, 'workspace.created', { workspaceId: id });
+  return view(id, item, 'OWNER');
+}
+
+/**
+ * The actor of `userId` in workspace `workspaceId`, with the member's current role (one
+ * consistent read of the membership, never cached), or 404 when they are not a member or it
+ * does not exist — the two are indistinguishable. A user without a personal workspace (from
+ * before workspaces) gets it made here.
+ */
+export async function memberActor(deps: Pick<WorkspaceDeps, 'repo' | 'now'>, userId: string, workspaceId: string, fallbackTier: Tier = 'free'): Promise<Actor> {
+  const store = storeOf(deps);
+  let [member, workspace] = await Promise.all([store.getMember(workspaceId, userId), store.getWorkspace(workspaceId)]);
+  if ((!member || !workspace) && workspaceId === userId) {
+    await ensurePersonalWorkspace(deps, userId, fallbackTier);
+    [member, workspace] = await Promise.all([store.getMember(workspaceId, userId), store.getWorkspace(workspaceId)]);
+  }
+  if (!member || !workspace) throw workspaceNotFound();
+  return { tenant: workspaceTenant(workspaceId), memberId: userId, tier: workspace.tier, role: member.role };
+}
+
+export const workspaceNotFound = () =>
+  new DomainError('not-found', 'Workspace not found (or you are not a member of it)', { code: 'workspace-not-found' });
+
+/** The caller's workspaces (a link without a membership behind it is skipped). */
+export async function listWorkspaces(deps: WorkspaceDeps, userId: string, activeId: string): Promise<WorkspaceView[]> {
+  const store = storeOf(deps);
+  const links = await store.listLinks(userId);
+  const found = await Promise.all(
+    links.map(async (l) => {
+      const [member, workspace] = await Promise.all([store.getMember(l.workspaceId, userId), store.getWorkspace(l.workspaceId)]);
+      return member && workspace ? view(l.workspaceId, workspace, member.role, activeId) : undefined;
+    }),
+  );
+  return found.filter((w): w is WorkspaceView => !!w).sort((a, b) => Number(b.personal) - Number(a.personal) || a.createdAt.localeCompare(b.createdAt));
+}
+
+export async function getWorkspace(deps: WorkspaceDeps, actor: Actor, activeId?: string): Promise<WorkspaceView> {
+  assertCan(actor, 'workspace.read');
+  const workspace = await storeOf(deps).getWorkspace(actor.tenant.id);
+  if (!workspace) throw workspaceNotFound();
+  return view(actor.tenant.id, workspace, actor.role, activeId);
+}
+
+export async function renameWorkspace(deps: WorkspaceDeps, actor: Actor, name: string): Promise<WorkspaceView> {
+  assertCan(actor, 'workspace.rename');
+  const store = storeOf(deps);
+  const workspace = await store.getWorkspace(actor.tenant.id);
+  if (!workspace) throw workspaceNotFound();
+  const renamed = await store.rename(actor.tenant.id, name, workspace.version);
+  await audit(deps, actor, 'workspace.renamed', {});
+  return view(actor.tenant.id, renamed, actor.role);
+}
+
+/**
+ * Deletes a workspace: refused for the personal one and while jobs run; then every membership
+ * and the workspace item go and its DEKs are shredded, so everything it held (accounts, jobs,
+ * audit, copies in backups without key records) is unreadable. Members' next request on it: 404.
+ */
+export async function deleteWorkspace(deps: WorkspaceDeps, actor: Actor, activeJobs: ActiveJobCount): Promise<void> {
+  assertCan(actor, 'workspace.delete');
+  const store = storeOf(deps);
+  const workspace = await store.getWorkspace(actor.tenant.id);
+  if (!workspace) throw workspaceNotFound();
+  if (workspace.personal) {
+    throw new DomainError('conflict', 'A personal workspace cannot be deleted (it goes with its account)', { code: 'personal-workspace' });
+  }
+  const running = await activeJobs(actor.tenant);
+  if (running > 0) {
+    throw new DomainError('conflict', `Cancel or wait for the ${running} running job(s) first`, { code: 'jobs-running', extra: { activeJobs: running } });
+  }
+  const members = await store.listMembers(actor.tenant.id);
+  await store.forget(actor.tenant.id, members);
+  await deps.keyring.shred(actor.tenant);
+  await Promise.all(members.map((m) => store.unlink(m.userId, actor.tenant.id)));
+}
+
+/** Operator action (admin CLI): a workspace's tier. */
+export async function setWorkspaceTier(deps: WorkspaceDeps, workspaceId: string, tier: Tier): Promise<Tier> {
+  const store = storeOf(deps);
+  const workspace = await store.getWorkspace(workspaceId);
+  if (!workspace) throw new DomainError('not-found', 'No such workspace');
+  await store.setTier(workspaceId, tier, workspace.version);
+  await deps.audit.record(
+    workspaceTenant(workspaceId),
+    { type: 'workspace.tier.changed', actor: 'system', requestId: 'admin-cli', metadata: { from: workspace.tier, to: tier } },
+    { retentionDays: limitsFor(tier).auditRetentionDays },
+  );
+  return workspace.tier;
+}
