@@ -225,6 +225,8 @@ export const ApiKey = z.object({
   name: z.string(),
   prefix: z.string(),
   scopes: z.array(z.enum(SCOPES)),
+  /** The one workspace the key acts on (its creator's active workspace at creation); null = the personal one. */
+  workspaceId: Id.nullable(),
   createdAt: IsoTime,
   expiresAt: IsoTime.nullable(),
   lastUsedAt: IsoTime.nullable(),

@@ -9,6 +9,7 @@ import { useSecondFactor } from './mfa';
 import { issueSession, type IssuedSession } from './sessions';
 import { clearAccountFailures, countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
 import { newId } from './tokens';
+import { ensurePersonalWorkspace } from '../workspaces/workspaces';
 
 export interface UserView {
   id: string;
@@ -63,6 +64,8 @@ export async function signup(
     throw err;
   }
   await auditEvent(deps, tenant, user.tier, ctx, 'auth.signup', `user#${userId}`);
+  // The personal workspace (id = user id, the user its OWNER) is the first session's active one.
+  await ensurePersonalWorkspace(deps, userId, user.tier);
   const session = await issueSession(deps, userId, user, ctx);
   await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, { sessionId: session.sessionId, via: 'signup' });
   return { user: userView(userId, user), session };

@@ -33,6 +33,7 @@ function view(sk: string, k: ApiKeyItem) {
     name: k.name,
     prefix: k.prefix,
     scopes: k.scopes,
+    workspaceId: k.workspaceId ?? null,
     createdAt: k.createdAt,
     expiresAt: k.keyExpiresAt,
     lastUsedAt: k.lastUsedAt,
@@ -72,7 +73,7 @@ const tooMany = () =>
 
 export async function createApiKey(
   deps: IdentityDeps,
-  actor: { userId: string; tier: Tier },
+  actor: { userId: string; tier: Tier; /** The workspace the key will act on. @default the personal one */ tenant?: { id: string } },
   input: { name: string; scopes: Scope[]; expiresAt?: string },
   ctx: RequestContext,
 ) {
@@ -100,6 +101,8 @@ export async function createApiKey(
       createdAt: iso(deps.now()),
       keyExpiresAt: input.expiresAt ? iso(Date.parse(input.expiresAt)) : null,
       lastUsedAt: null,
+      // The creator's active workspace: the only one the key acts on.
+      workspaceId: actor.tenant?.id ?? actor.userId,
     });
     try {
       // The user check fails the create if revoke-all bumped the revision since it was read.

@@ -45,6 +45,7 @@ export async function issueSession(
       lastSeenAt: iso(now),
       absoluteExpiry,
       idleMs: deps.config.sessionIdleMs,
+      workspaceId: userId,
     }),
     { ttl: Math.ceil((absoluteExpiry + deps.config.expiredSessionGraceMs) / 1000) },
   );
@@ -89,6 +90,28 @@ export async function checkSession(deps: IdentityDeps, parsed: ParsedToken): Pro
   const now = deps.now();
   if (now >= session.absoluteExpiry || now >= Date.parse(session.lastSeenAt) + session.idleMs) return { ok: false, reason: 'expired' };
   return { ok: true, session, user };
+}
+
+/**
+ * Makes `workspaceId` the session's active workspace (the caller checked membership). Bound
+ * into the session's integrity digest like its other grants. Other containers may serve
+ * their cached decision (the previous workspace) for `sessionCacheMs`; the role is read per request.
+ */
+export async function setActiveWorkspace(deps: IdentityDeps, userId: string, sessionId: string, workspaceId: string): Promise<void> {
+  const tenant = userTenant(userId);
+  for (let attempt = 0; ; attempt++) {
+    const session = await getCredential(deps.repo, tenant, SessionCredential, sessionSk(sessionId));
+    if (!session) throw new DomainError('unauthenticated', 'Sign in or send a valid credential', { code: 'unauthenticated' });
+    if (session.workspaceId === workspaceId) return;
+    const { integrity } = withIntegrity(SessionCredential, { ...session, workspaceId });
+    try {
+      await deps.repo.update(tenant, SessionEntity, session.sk, { workspaceId, integrity }, { expectedVersion: session.version });
+      return;
+    } catch (err) {
+      if (attempt < 3 && err instanceof DomainError && err.kind === 'conflict') continue; // a last-seen touch won
+      throw err;
+    }
+  }
 }
 
 /** Refresh last-seen at most once a minute (idle expiry needs it; a write per request does not). */

@@ -3,7 +3,7 @@ import type { Stored } from '../data/repository';
 import { notFound } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import type { JobsDeps } from './deps';
-import { chunkPrefix, chunkSk, ChunkEntity, eventPrefix, EventEntity, jobSk, JobEntity, pagePrefix, PageEntity, type ChunkRow, type EventRow, type JobRow, type PlanItem } from './model';
+import { chunkPrefix, chunkSk, ChunkEntity, eventPrefix, EventEntity, jobSk, JobEntity, pagePrefix, PageEntity, SLOTS_SK, SlotsEntity, type ChunkRow, type EventRow, type JobRow, type PlanItem } from './model';
 
 type Reader = Pick<JobsDeps, 'repo'>;
 
@@ -54,4 +54,10 @@ export async function loadEvents(deps: Reader, tenant: Tenant, jobId: string): P
 export async function listJobRows(deps: Reader, tenant: Tenant, q: { cursor?: string; limit: number }): Promise<{ jobs: Array<Stored<JobRow>>; cursor?: string }> {
   const page = await deps.repo.query(tenant, JobEntity, { limit: q.limit, cursor: q.cursor, descending: true });
   return { jobs: page.items, cursor: page.cursor };
+}
+
+/** Jobs of the tenant holding a concurrency slot (queued or running): a workspace is not deleted under them. */
+export async function activeJobCount(deps: Pick<Reader, 'repo'>, tenant: Tenant): Promise<number> {
+  const slots = await deps.repo.get(tenant, SlotsEntity, SLOTS_SK, { consistent: true });
+  return slots?.active ?? 0;
 }

@@ -12,6 +12,7 @@ import { getHealth, getOpenApi } from '../contracts/system';
 import { identityRoutes } from '../contracts/identity';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
+import { workspaceRoutes } from '../contracts/workspaces';
 
 /**
  * What a function touches. Each need maps to env vars (functions/platform/env.ts)
@@ -80,6 +81,7 @@ export const functions = {
   },
   auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'], memoryMb: 1024 },
   cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 30 },
+  workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
@@ -88,7 +90,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

@@ -1,7 +1,8 @@
 /**
  * Tenant isolation on every route that names a resource: user B, holding
  * valid credentials, asks for user A's resources by id and gets exactly the
- * answer an absent id gets (404), and A's resources are unchanged. A
+ * answer an absent id gets (404) — B is a member of another workspace (their
+ * own), A's resources live in A's personal workspace, and A's resources are unchanged. A
  * completeness check makes a new route with path parameters fail here until
  * it has a probe.
  */
@@ -39,12 +40,19 @@ const probes: Record<string, Probe> = {
   cancelJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/cancel` }),
   retryJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/retry` }),
   revertJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/revert` }),
+  getWorkspace: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}` }),
+  renameWorkspace: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}`, body: { name: 'hijacked' } }),
+  deleteWorkspace: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}` }),
+  activateWorkspace: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/activate` }),
+  listMembers: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/members` }),
+  changeMemberRole: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}`, body: { role: 'USER' } }),
+  removeMember: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}` }),
 };
 
 /** The same probe with A's ids replaced by unknown ones: the answer B gets must match it. */
 function absent(f: Fixture): Fixture {
   const unknown = 'AAAAAAAAAAAAAAAAAAAAAA';
-  return { ...f, ids: { ...f.ids, account: unknown, session: unknown, apiKey: unknown, job: unknown } };
+  return { ...f, ids: { ...f.ids, account: unknown, session: unknown, apiKey: unknown, job: unknown, workspace: unknown } };
 }
 
 describe('tenant isolation', () => {
@@ -72,6 +80,9 @@ describe('tenant isolation', () => {
       account: account.body.account.id,
       zone: zoneId,
       record: records.body.records[0].id,
+      // A's personal workspace (B is a member of another one: their own).
+      workspace: f.a.userId,
+      member: f.a.userId,
     };
   });
 
@@ -103,6 +114,8 @@ describe('tenant isolation', () => {
     expect(records.body.records.some((r: { name: string }) => r.name.startsWith('isolation.'))).toBe(false);
     const accounts = await call('GET', '/api/v1/cloudflare/accounts', { token: f.b.token });
     expect(accounts.body.accounts).toEqual([]);
+    const ws = await call('GET', `/api/v1/workspaces/${f.ids.workspace}`, { token: f.a.token });
+    expect(ws.body.workspace).toMatchObject({ name: 'Personal', role: 'OWNER' });
     const job = await call('GET', `/api/v1/jobs/${f.ids.job}`, { token: f.a.token });
     expect(job.body.job.status).toBe('planned');
     expect((await call('GET', '/api/v1/jobs', { token: f.b.token })).body.jobs).toEqual([]);

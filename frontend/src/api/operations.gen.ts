@@ -4,21 +4,26 @@ import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type * as system from '../../../functions/contracts/system';
+import type * as workspaces from '../../../functions/contracts/workspaces';
 
 /** Method and path template of every API operation, by operationId. */
 export const OPERATIONS = {
+  activateWorkspace: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/activate' },
   applyJob: { method: 'POST', path: '/api/v1/jobs/{id}/apply' },
   applyJobChunk: { method: 'POST', path: '/api/v1/jobs/{id}/chunks/{n}/apply' },
   cancelJob: { method: 'POST', path: '/api/v1/jobs/{id}/cancel' },
+  changeMemberRole: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}/members/{userId}' },
   changePassword: { method: 'POST', path: '/api/v1/auth/password/change' },
   confirmTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/confirm' },
   createApiKey: { method: 'POST', path: '/api/v1/api-keys' },
   createCloudflareAccount: { method: 'POST', path: '/api/v1/cloudflare/accounts' },
   createDnsRecord: { method: 'POST', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records' },
   createJob: { method: 'POST', path: '/api/v1/jobs' },
+  createWorkspace: { method: 'POST', path: '/api/v1/workspaces' },
   deleteApiKey: { method: 'DELETE', path: '/api/v1/api-keys/{id}' },
   deleteCloudflareAccount: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}' },
   deleteDnsRecord: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
+  deleteWorkspace: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}' },
   disableTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/disable' },
   enrollTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/enroll' },
   exportZoneBind: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export' },
@@ -27,6 +32,7 @@ export const OPERATIONS = {
   getMe: { method: 'GET', path: '/api/v1/me' },
   getOpenApi: { method: 'GET', path: '/api/openapi.json' },
   getSessionStatus: { method: 'GET', path: '/api/v1/auth/session' },
+  getWorkspace: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}' },
   listApiKeys: { method: 'GET', path: '/api/v1/api-keys' },
   listAuditEvents: { method: 'GET', path: '/api/v1/audit-events' },
   listCloudflareAccounts: { method: 'GET', path: '/api/v1/cloudflare/accounts' },
@@ -34,11 +40,15 @@ export const OPERATIONS = {
   listJobEvents: { method: 'GET', path: '/api/v1/jobs/{id}/events' },
   listJobItems: { method: 'GET', path: '/api/v1/jobs/{id}/items' },
   listJobs: { method: 'GET', path: '/api/v1/jobs' },
+  listMembers: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/members' },
   listOutbox: { method: 'GET', path: '/api/v1/dev/outbox' },
   listSessions: { method: 'GET', path: '/api/v1/auth/sessions' },
+  listWorkspaces: { method: 'GET', path: '/api/v1/workspaces' },
   listZones: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones' },
   login: { method: 'POST', path: '/api/v1/auth/login' },
   logout: { method: 'POST', path: '/api/v1/auth/logout' },
+  removeMember: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}/members/{userId}' },
+  renameWorkspace: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}' },
   requestPasswordReset: { method: 'POST', path: '/api/v1/auth/password/reset-request' },
   resetPassword: { method: 'POST', path: '/api/v1/auth/password/reset' },
   retryJob: { method: 'POST', path: '/api/v1/jobs/{id}/retry' },
@@ -53,18 +63,22 @@ export const OPERATIONS = {
 
 /** The contract route of every operation (types only: its zod schemas give params, query, body and response). */
 export interface OperationRoutes {
+  activateWorkspace: typeof workspaces.activateWorkspace;
   applyJob: typeof jobs.applyJob;
   applyJobChunk: typeof jobs.applyJobChunk;
   cancelJob: typeof jobs.cancelJob;
+  changeMemberRole: typeof workspaces.changeMemberRole;
   changePassword: typeof identity.changePassword;
   confirmTotp: typeof identity.confirmTotp;
   createApiKey: typeof identity.createApiKey;
   createCloudflareAccount: typeof cloudflare.createCloudflareAccount;
   createDnsRecord: typeof cloudflare.createDnsRecord;
   createJob: typeof jobs.createJob;
+  createWorkspace: typeof workspaces.createWorkspace;
   deleteApiKey: typeof identity.deleteApiKey;
   deleteCloudflareAccount: typeof cloudflare.deleteCloudflareAccount;
   deleteDnsRecord: typeof cloudflare.deleteDnsRecord;
+  deleteWorkspace: typeof workspaces.deleteWorkspace;
   disableTotp: typeof identity.disableTotp;
   enrollTotp: typeof identity.enrollTotp;
   exportZoneBind: typeof cloudflare.exportZoneBind;
@@ -73,6 +87,7 @@ export interface OperationRoutes {
   getMe: typeof identity.getMe;
   getOpenApi: typeof system.getOpenApi;
   getSessionStatus: typeof identity.getSessionStatus;
+  getWorkspace: typeof workspaces.getWorkspace;
   listApiKeys: typeof identity.listApiKeys;
   listAuditEvents: typeof identity.listAuditEvents;
   listCloudflareAccounts: typeof cloudflare.listCloudflareAccounts;
@@ -80,11 +95,15 @@ export interface OperationRoutes {
   listJobEvents: typeof jobs.listJobEvents;
   listJobItems: typeof jobs.listJobItems;
   listJobs: typeof jobs.listJobs;
+  listMembers: typeof workspaces.listMembers;
   listOutbox: typeof identity.listOutbox;
   listSessions: typeof identity.listSessions;
+  listWorkspaces: typeof workspaces.listWorkspaces;
   listZones: typeof cloudflare.listZones;
   login: typeof identity.login;
   logout: typeof identity.logout;
+  removeMember: typeof workspaces.removeMember;
+  renameWorkspace: typeof workspaces.renameWorkspace;
   requestPasswordReset: typeof identity.requestPasswordReset;
   resetPassword: typeof identity.resetPassword;
   retryJob: typeof jobs.retryJob;
