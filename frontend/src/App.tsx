@@ -17,6 +17,7 @@ const JobDetail = lazy(() => import('./pages/JobDetail'));
 const Security = lazy(() => import('./pages/Security'));
 const Outbox = lazy(() => import('./pages/Outbox'));
 const PasswordReset = lazy(() => import('./pages/PasswordReset'));
+const Workspace = lazy(() => import('./pages/Workspace'));
 
 type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentType<{ params: Params }>>;
 
@@ -34,6 +35,7 @@ const PRIVATE: Array<[string, Page]> = [
   ['/jobs/new', JobBuilder],
   ['/jobs', Jobs],
   ['/jobs/:id', JobDetail],
+  ['/workspace', Workspace],
   ['/security', Security],
   ['/outbox', Outbox],
 ];

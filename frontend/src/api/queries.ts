@@ -18,6 +18,8 @@ export const keys = {
   apiKeys: ['api-keys'] as const,
   audit: (q: object) => ['audit', q] as const,
   outbox: ['outbox'] as const,
+  workspaces: ['workspaces'] as const,
+  members: (workspaceId: string) => ['workspaces', workspaceId, 'members'] as const,
 };
 
 /** Polling interval for anything that shows a running job. */
@@ -134,5 +136,18 @@ export function useOutbox(opts: { poll?: boolean } = {}) {
         throw e;
       }
     },
+  });
+}
+
+/** The caller's workspaces, their role in each, and which one the session acts on. */
+export function useWorkspaces() {
+  return useQuery({ queryKey: keys.workspaces, staleTime: 30_000, queryFn: ({ signal }) => call('listWorkspaces', { signal }) });
+}
+
+export function useMembers(workspaceId: string | undefined) {
+  return useQuery({
+    queryKey: keys.members(workspaceId ?? ''),
+    enabled: !!workspaceId,
+    queryFn: ({ signal }) => call('listMembers', { params: { workspaceId: workspaceId! }, signal }),
   });
 }

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as jobs from '../../../functions/contracts/jobs';
+import type * as workspaces from '../../../functions/contracts/workspaces';
 import type { FieldIssue } from '../../../functions/contracts/problem';
 import type { Scope } from '../../../functions/contracts/route';
 import type { OperationBody, OperationResponse } from './operations';
@@ -47,6 +48,11 @@ export type JobItem = z.output<typeof jobs.JobItem>;
 export type JobEvent = z.output<typeof jobs.JobEvent>;
 export type CreateJobBody = z.input<typeof jobs.CreateJobBody>;
 export type ApplyJobBody = OperationBody<'applyJob'>;
+
+// workspaces
+export type Workspace = z.output<typeof workspaces.Workspace>;
+export type Member = z.output<typeof workspaces.Member>;
+export type Role = workspaces.Role;
 
 // Runtime copies of a few enums (the contracts' `as const` arrays cannot be
 // imported at runtime without pulling zod in). `satisfies` keeps them in step.

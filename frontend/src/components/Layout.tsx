@@ -1,9 +1,10 @@
-import { Cloud, LayoutDashboard, ListChecks, LogOut, Mail, Menu, Shield, Wand2, X } from 'lucide-react';
+import { Cloud, LayoutDashboard, ListChecks, LogOut, Mail, Menu, Shield, Users, Wand2, X } from 'lucide-react';
 import { useState, type ReactNode } from 'react';
 import { useOutbox } from '../api/queries';
 import { useAuth } from '../lib/auth';
 import { Link, useLocation } from '../lib/router';
 import { cx } from './ui';
+import { WorkspaceSwitcher } from './WorkspaceSwitcher';
 
 interface NavItem {
   to: string;
@@ -23,6 +24,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: '/accounts', label: 'Cloudflare', icon: <Cloud className="size-4" aria-hidden />, match: (p) => p.startsWith('/accounts') },
     { to: '/jobs/new', label: 'New job', icon: <Wand2 className="size-4" aria-hidden />, match: (p) => p === '/jobs/new' },
     { to: '/jobs', label: 'Jobs', icon: <ListChecks className="size-4" aria-hidden />, match: (p) => p.startsWith('/jobs') && p !== '/jobs/new' },
+    { to: '/workspace', label: 'Workspace', icon: <Users className="size-4" aria-hidden />, match: (p) => p.startsWith('/workspace') },
     { to: '/security', label: 'Security', icon: <Shield className="size-4" aria-hidden />, match: (p) => p.startsWith('/security') },
   ];
   if (outbox.data) items.push({ to: '/outbox', label: 'Mail outbox', icon: <Mail className="size-4" aria-hidden />, match: (p) => p === '/outbox' });
@@ -71,6 +73,9 @@ export function Layout({ children }: { children: ReactNode }) {
       </header>
       {open ? (
         <nav id="mobile-nav" aria-label="Main" className="border-b border-slate-200 bg-white px-3 py-3 lg:hidden">
+          <div className="mb-3 px-3">
+            <WorkspaceSwitcher />
+          </div>
           {nav}
           <UserBox email={user?.email} onSignOut={signOut} />
         </nav>
@@ -79,6 +84,9 @@ export function Layout({ children }: { children: ReactNode }) {
         <aside className="hidden w-60 shrink-0 border-r border-slate-200 bg-white lg:flex lg:min-h-screen lg:flex-col">
           <div className="px-5 py-4">
             <Logo />
+          </div>
+          <div className="px-5 pb-4">
+            <WorkspaceSwitcher />
           </div>
           <nav aria-label="Main" className="flex-1 px-3">
             {nav}

@@ -1,0 +1,56 @@
+/**
+ * The active workspace and the caller's role in it, read from the workspace
+ * list (`active: true`): neither /me nor the session status names it. Cloudflare
+ * and job routes act on this workspace.
+ */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { call } from '../api/operations';
+import { keys, useWorkspaces } from '../api/queries';
+import { deniedReason, type UiAction } from '../api/roles';
+import type { Workspace } from '../api/types';
+import { navigate, useLocation } from './router';
+
+export function useActiveWorkspace(): { workspace: Workspace | undefined; isPending: boolean } {
+  const list = useWorkspaces();
+  return { workspace: list.data?.workspaces.find((w) => w.active), isPending: list.isPending };
+}
+
+/** `{ allowed, reason }` for an action in the active workspace; allowed while the role is still loading (the server decides anyway). */
+export function useCan(action: UiAction): { allowed: boolean; reason: string | null } {
+  const { workspace } = useActiveWorkspace();
+  const reason = deniedReason(workspace?.role, action);
+  return { allowed: reason === null, reason };
+}
+
+/** Pages that show one resource of a workspace; after a switch they go to their list. */
+const RESOURCE_PAGES: Array<[RegExp, string]> = [
+  [/^\/accounts\/.+/, '/accounts'],
+  [/^\/jobs\/(?!new$).+/, '/jobs'],
+];
+
+/** Switch: activate, then refetch every query so each page shows the new workspace. */
+export function useSwitchWorkspace() {
+  const qc = useQueryClient();
+  const { path } = useLocation();
+  return useMutation({
+    mutationFn: (workspaceId: string) => call('activateWorkspace', { params: { workspaceId } }),
+    onSuccess: async ({ workspace }) => {
+      const list = RESOURCE_PAGES.find(([re]) => re.test(path));
+      if (list) navigate(list[1]);
+      qc.setQueryData<{ workspaces: Workspace[] }>(keys.workspaces, (old) =>
+        old ? { workspaces: old.workspaces.map((w) => ({ ...w, active: w.id === workspace.id })) } : old,
+      );
+      // Every workspace-bound query starts over (skeletons, not the old workspace's data); the list is refetched.
+      await qc.resetQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'workspaces' });
+      await qc.invalidateQueries({ queryKey: keys.workspaces });
+    },
+  });
+}
+
+export function useCreateWorkspace() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (name: string) => call('createWorkspace', { body: { name } }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.workspaces }),
+  });
+}

@@ -1,0 +1,37 @@
+import { Badge, EmptyState, PageHeader, SkeletonRows } from '../components/ui';
+import { useActiveWorkspace } from '../lib/workspace';
+import { DangerZone } from './workspace/DangerZone';
+import { MembersCard } from './workspace/MembersCard';
+import { RenameCard } from './workspace/RenameCard';
+
+/** `/workspace`: the active workspace's name, members and roles, leave and delete. */
+export default function WorkspacePage() {
+  const { workspace: w, isPending } = useActiveWorkspace();
+  if (isPending) {
+    return (
+      <>
+        <PageHeader title="Workspace" />
+        <SkeletonRows rows={4} label="Loading workspace" />
+      </>
+    );
+  }
+  if (!w) return <EmptyState title="No active workspace">Choose one in the workspace switcher.</EmptyState>;
+  return (
+    <>
+      <PageHeader
+        title={w.name}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            Workspace · your role <Badge color="blue">{w.role}</Badge> · tier {w.tier}
+            {w.personal ? <Badge>personal</Badge> : null}
+          </span>
+        }
+      />
+      <div className="space-y-6">
+        <RenameCard key={`${w.id}:${w.name}`} workspace={w} />
+        <MembersCard workspace={w} />
+        <DangerZone workspace={w} />
+      </div>
+    </>
+  );
+}
