@@ -5,11 +5,19 @@
  *   FLAREVAULT_DATA_DIR  persistent state (default ./.flarevault)
  *   FLAREVAULT_SCHEDULE_SCALE  divide schedule periods (default 1; 0 disables the timers)
  *   LOG_LEVEL            handler log level (default INFO)
+ *
+ * Before the pollers and timers start, data of earlier versions in the data dir is migrated
+ * (functions/ops/migrate-workspaces.ts: user-owned accounts and jobs into personal workspaces;
+ * idempotent, so a no-op once done). It runs here because lib/ may not import functions/.
  */
 import { resolve } from 'node:path';
 import { outboxLogLine } from '../lib/local/outbox-log';
 import { removeRuntimeEnv, writeRuntimeEnv } from '../lib/local/runtime-env';
 import { startLocalStack } from '../lib/local/stack';
+import { createDataLayer } from '../functions/data/from-env';
+import { tableFromEnv } from '../functions/aws/table';
+import { kmsKeyWrapperFromEnv } from '../functions/crypto/kms';
+import { migrateWorkspaces } from '../functions/ops/migrate-workspaces';
 
 // The SDK warns once per process that releases after January 2027 need Node 22; keep the ready output readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -56,6 +64,14 @@ const launcherWatch = setInterval(() => {
 }, 250);
 launcherWatch.unref();
 
+/** Data of earlier versions → the current layout (the env is already in process.env). */
+async function migrateLocalData(): Promise<void> {
+  const dl = createDataLayer({ table: tableFromEnv(), wrapper: kmsKeyWrapperFromEnv() });
+  const r = await migrateWorkspaces({ table: dl.table, keyring: dl.keyring, repo: dl.repo, now: Date.now });
+  if (r.moved > 0 || r.pointers > 0) console.log(`  migrated  ${r.moved} item(s) of ${r.users} user(s) into their personal workspaces`);
+  for (const c of r.conflicts) console.log(`  migrate   left in place (key taken in the workspace): ${c}`);
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const port = process.env.PORT ? Number(process.env.PORT) : 8787;
@@ -69,6 +85,7 @@ async function main(): Promise<void> {
     schedules: scale === 0 ? false : { scale },
     log: (line) => console.log(`  ${line}`),
     onMail: (mail) => console.log(outboxLogLine(mail)),
+    beforeServe: migrateLocalData,
   });
   console.log(`  outbox    ${stack.env.MAIL_OUTBOX_DIR}`);
   writeRuntimeEnv(stack.env);

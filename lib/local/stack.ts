@@ -87,6 +87,12 @@ export interface LocalStackOptions {
    */
   cloudflareSandbox?: false | { timeScale?: number; port?: number };
   log?: (line: string) => void;
+  /**
+   * Runs once the table exists and the env is published, before the pollers and timers start and
+   * before the stack is returned (`npm start`: the data migrations, from bin/local.ts, since lib/
+   * may not import functions/).
+   */
+  beforeServe?: (env: Record<string, string>) => Promise<void>;
   /** Called for each mail written to the outbox while the stack runs (`npm start` prints it). */
   onMail?: (mail: OutboxEntry) => void;
 }
@@ -353,6 +359,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const watcher = watchOutbox(outboxDir, options.onMail);
       stoppers.push(async () => watcher.stop());
     }
+
+    if (options.beforeServe) await options.beforeServe(env);
 
     let pollers: Pollers | undefined;
     if (options.pollers !== false) {
