@@ -12,6 +12,8 @@ import { ApiError } from '../api/client';
 import { call } from '../api/operations';
 import { isActive, keys } from '../api/queries';
 import type { Job } from '../api/types';
+import { useCan } from '../lib/workspace';
+import { DeniedReason } from './Denied';
 import { Button, ErrorAlert } from './ui';
 
 /**
@@ -114,6 +116,7 @@ export type BrowserRun = ReturnType<typeof useBrowserRun>;
 export function BrowserRunControls({ job, run }: { job: Job; run: BrowserRun }) {
   const { state, busy } = run;
   const open = job.mode === 'browser' && isActive(job);
+  const gate = useCan('jobs.apply');
   if (!open && state.phase === 'idle') return null;
   return (
     <div className="mt-4 space-y-2 rounded-md bg-slate-50 p-3 text-sm ring-1 ring-slate-200" data-browser-run={state.phase}>
@@ -139,15 +142,16 @@ export function BrowserRunControls({ job, run }: { job: Job; run: BrowserRun }) 
             </Button>
           </>
         ) : state.phase === 'paused' && open ? (
-          <Button size="sm" onClick={run.resume}>
+          <Button size="sm" onClick={run.resume} disabled={!gate.allowed}>
             <Play className="size-4" aria-hidden /> Resume
           </Button>
         ) : open ? (
-          <Button size="sm" onClick={() => run.start(job.plan.chunks)}>
+          <Button size="sm" onClick={() => run.start(job.plan.chunks)} disabled={!gate.allowed} aria-describedby={gate.reason ? 'browser-run-denied' : undefined}>
             <Play className="size-4" aria-hidden /> Continue in this browser
           </Button>
         ) : null}
       </div>
+      {open && !busy ? <DeniedReason id="browser-run-denied" reason={gate.reason} /> : null}
       <ErrorAlert error={state.error} />
     </div>
   );

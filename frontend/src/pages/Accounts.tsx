@@ -7,13 +7,17 @@ import { keys, useAccounts } from '../api/queries';
 import type { CloudflareAccount } from '../api/types';
 import { ConfirmDialog, Modal } from '../components/dialog';
 import { Badge, Button, Card, EmptyState, ErrorAlert, Field, Input, PageHeader, SkeletonRows, relativeTime } from '../components/ui';
+import { DeniedReason } from '../components/Denied';
 import { Link, setQuery, useLocation } from '../lib/router';
+import { useCan } from '../lib/workspace';
 
 export default function Accounts() {
   const accounts = useAccounts();
   const { query } = useLocation();
   const adding = query.get('add') === '1';
   const sandbox = useAddSandbox();
+  const gate = useCan('cloudflare.accounts.manage');
+  const manage = { disabled: !gate.allowed, 'aria-describedby': gate.reason ? 'accounts-denied' : undefined };
 
   return (
     <>
@@ -22,10 +26,11 @@ export default function Accounts() {
         description="API tokens are verified with Cloudflare, then stored encrypted. Only the last 4 characters are ever shown again."
         actions={
           <>
-            <Button onClick={() => setQuery({ add: '1' })}>
+            <DeniedReason id="accounts-denied" reason={gate.reason ? `${gate.reason} to connect or remove accounts` : null} />
+            <Button onClick={() => setQuery({ add: '1' })} {...manage}>
               <Plus className="size-4" aria-hidden /> Add account
             </Button>
-            <Button variant="secondary" onClick={sandbox.mutate} loading={sandbox.isPending}>
+            <Button variant="secondary" onClick={sandbox.mutate} loading={sandbox.isPending} {...manage}>
               <FlaskConical className="size-4" aria-hidden /> Add sandbox account
             </Button>
           </>
@@ -44,10 +49,10 @@ export default function Accounts() {
           title="No Cloudflare accounts yet"
           action={
             <>
-              <Button onClick={() => setQuery({ add: '1' })}>
+              <Button onClick={() => setQuery({ add: '1' })} {...manage}>
                 <Plus className="size-4" aria-hidden /> Add with an API token
               </Button>
-              <Button variant="secondary" onClick={sandbox.mutate} loading={sandbox.isPending}>
+              <Button variant="secondary" onClick={sandbox.mutate} loading={sandbox.isPending} {...manage}>
                 <FlaskConical className="size-4" aria-hidden /> Add sandbox account
               </Button>
             </>
@@ -70,6 +75,8 @@ export default function Accounts() {
 function AccountCard({ account: a }: { account: CloudflareAccount }) {
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState(false);
+  const gate = useCan('cloudflare.accounts.manage');
+  const manage = { disabled: !gate.allowed, 'aria-describedby': gate.reason ? `account-denied-${a.id}` : undefined };
   const verify = useMutation({
     mutationFn: () => call('verifyCloudflareAccount', { params: { id: a.id } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: keys.accounts }),
@@ -106,12 +113,13 @@ function AccountCard({ account: a }: { account: CloudflareAccount }) {
           <Button asChild size="sm">
             <Link to={`/accounts/${a.id}/zones`}>Zones</Link>
           </Button>
-          <Button size="sm" variant="secondary" onClick={() => verify.mutate()} loading={verify.isPending}>
+          <Button size="sm" variant="secondary" onClick={() => verify.mutate()} loading={verify.isPending} {...manage}>
             <RefreshCw className="size-3.5" aria-hidden /> Re-verify
           </Button>
-          <Button size="sm" variant="ghost" onClick={() => setConfirm(true)} aria-label={`Remove ${a.name}`}>
+          <Button size="sm" variant="ghost" onClick={() => setConfirm(true)} aria-label={`Remove ${a.name}`} {...manage}>
             <Trash2 className="size-3.5" aria-hidden /> Remove
           </Button>
+          <DeniedReason id={`account-denied-${a.id}`} reason={gate.reason} />
         </div>
         {verify.isSuccess ? <p className="mt-2 text-sm text-emerald-700" role="status">Token verified.</p> : null}
       </Card>

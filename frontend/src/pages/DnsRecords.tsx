@@ -3,9 +3,11 @@ import { ChevronLeft, Download, Plus } from 'lucide-react';
 import { useState } from 'react';
 import { sendOperation } from '../api/operations';
 import { useDnsRecords } from '../api/queries';
+import { DeniedReason } from '../components/Denied';
 import { Pager } from '../components/Pager';
 import { Button, Card, EmptyState, ErrorAlert, PageHeader, SkeletonRows, Table, th } from '../components/ui';
 import { Link, setQuery, useLocation, type Params } from '../lib/router';
+import { useCan } from '../lib/workspace';
 import { DnsFilters } from './dns-records/DnsFilters';
 import { RecordRow } from './dns-records/RecordRow';
 import { AddRecordDialog } from './dns-records/AddRecordDialog';
@@ -25,6 +27,7 @@ export default function DnsRecords({ params }: { params: Params }) {
   };
   const records = useDnsRecords(accountId, zoneId, { ...filters, page, perPage: 50 });
   const [adding, setAdding] = useState(false);
+  const dnsGate = useCan('dns.write');
   const download = useMutation({
     mutationFn: async () => {
       const res = await sendOperation('exportZoneBind', { params: { id: accountId, zoneId } });
@@ -51,7 +54,8 @@ export default function DnsRecords({ params }: { params: Params }) {
         }
         actions={
           <>
-            <Button onClick={() => setAdding(true)}>
+            <DeniedReason id="dns-denied" reason={dnsGate.reason ? `${dnsGate.reason} to edit DNS` : null} />
+            <Button onClick={() => setAdding(true)} disabled={!dnsGate.allowed} aria-describedby={dnsGate.reason ? 'dns-denied' : undefined}>
               <Plus className="size-4" aria-hidden /> Add record
             </Button>
             <Button variant="secondary" onClick={() => download.mutate()} loading={download.isPending}>

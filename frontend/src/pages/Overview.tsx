@@ -6,7 +6,9 @@ import { isActive, keys, useAccounts, useAuditEvents, useJobs } from '../api/que
 import { kindLabel, ProgressBar, StatusBadge } from '../components/JobBits';
 import { Button, Card, EmptyState, ErrorAlert, Notice, PageHeader, Skeleton, SkeletonRows, relativeTime } from '../components/ui';
 import { useAuth } from '../lib/auth';
+import { DeniedReason } from '../components/Denied';
 import { Link } from '../lib/router';
+import { useCan } from '../lib/workspace';
 
 export function Overview() {
   const { user } = useAuth();
@@ -14,6 +16,7 @@ export function Overview() {
   const jobs = useJobs();
   const audit = useAuditEvents({ limit: 6 });
   const sandbox = useAddSandbox();
+  const gate = useCan('cloudflare.accounts.manage');
 
   const accs = accounts.data?.accounts ?? [];
   const zoneCounts = useQueries({
@@ -75,9 +78,10 @@ export function Overview() {
                     <Plus className="size-4" aria-hidden /> Add with an API token
                   </Link>
                 </Button>
-                <Button variant="secondary" onClick={sandbox.mutate} loading={sandbox.isPending}>
+                <Button variant="secondary" onClick={sandbox.mutate} loading={sandbox.isPending} disabled={!gate.allowed} aria-describedby={gate.reason ? 'overview-denied' : undefined}>
                   <FlaskConical className="size-4" aria-hidden /> Add sandbox account
                 </Button>
+                <DeniedReason id="overview-denied" reason={gate.reason ? `${gate.reason} to connect accounts: ask an admin of this workspace` : null} />
               </>
             }
           >

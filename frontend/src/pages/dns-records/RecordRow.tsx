@@ -6,6 +6,7 @@ import { call } from '../../api/operations';
 import type { DnsRecord, DnsRecordInput } from '../../api/types';
 import { ConfirmDialog } from '../../components/dialog';
 import { Badge, Button, ErrorAlert, Field, Input, Select, td } from '../../components/ui';
+import { useCan } from '../../lib/workspace';
 import { ttlLabel } from './ttl';
 
 /** One record: inline edit of content, TTL and proxy status (field errors on the row), and delete. */
@@ -16,6 +17,8 @@ export function RecordRow({ record: r, accountId, zoneId }: { record: DnsRecord;
   const [ttl, setTtl] = useState(String(r.ttl));
   const [proxied, setProxied] = useState(r.proxied);
   const [confirm, setConfirm] = useState(false);
+  const gate = useCan('dns.write');
+  const denied = gate.reason ? `${gate.reason} to edit DNS` : undefined;
   const params = { id: accountId, zoneId, recordId: r.id };
 
   const save = useMutation({
@@ -110,10 +113,10 @@ export function RecordRow({ record: r, accountId, zoneId }: { record: DnsRecord;
       <td className={`${td} hidden text-xs sm:table-cell`}>{ttlLabel(r.ttl)}</td>
       <td className={`${td} hidden sm:table-cell`}>{r.proxied ? <Badge color="amber">proxied</Badge> : <span className="text-xs text-slate-500">DNS only</span>}</td>
       <td className={`${td} whitespace-nowrap text-right`}>
-        <button type="button" onClick={startEdit} className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Edit ${r.type} ${r.name}`}>
+        <button type="button" onClick={startEdit} disabled={!gate.allowed} title={denied} className="rounded p-1.5 text-slate-600 hover:bg-slate-100 disabled:text-slate-300" aria-label={`Edit ${r.type} ${r.name}`}>
           <Pencil className="size-4" aria-hidden />
         </button>
-        <button type="button" onClick={() => setConfirm(true)} className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Delete ${r.type} ${r.name}`}>
+        <button type="button" onClick={() => setConfirm(true)} disabled={!gate.allowed} title={denied} className="rounded p-1.5 text-slate-600 hover:bg-slate-100 disabled:text-slate-300" aria-label={`Delete ${r.type} ${r.name}`}>
           <Trash2 className="size-4" aria-hidden />
         </button>
         <ConfirmDialog

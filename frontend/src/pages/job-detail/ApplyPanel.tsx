@@ -5,7 +5,9 @@ import { call } from '../../api/operations';
 import { keys } from '../../api/queries';
 import type { ApplyJobBody, Job } from '../../api/types';
 import { canRunInBrowser, type BrowserRun } from '../../components/BrowserRun';
+import { DeniedReason } from '../../components/Denied';
 import { Button, Card, ErrorAlert, Field, Input, Notice } from '../../components/ui';
+import { useCan } from '../../lib/workspace';
 import { Count } from './Count';
 
 /** Apply a planned job on the server queue or in this browser; zones over the threshold need the typed confirmation. */
@@ -23,7 +25,9 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
       if (body.mode === 'browser') run.start(r.job.plan.chunks);
     },
   });
-  const confirmed = !job.needsForce || typed.trim() === word;
+  const gate = useCan('jobs.apply');
+  const confirmed = (!job.needsForce || typed.trim() === word) && gate.allowed;
+  const describedBy = gate.reason ? 'apply-denied' : undefined;
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     apply.mutate({ force: job.needsForce, mode: 'server' });
@@ -58,7 +62,7 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
           ) : null}
           <ErrorAlert error={apply.error} fields={['force', 'mode']} />
           <div className="flex flex-wrap gap-2">
-            <Button type="submit" loading={apply.isPending && apply.variables?.mode !== 'browser'} disabled={!confirmed || apply.isPending} variant={job.needsForce ? 'danger' : 'primary'}>
+            <Button type="submit" loading={apply.isPending && apply.variables?.mode !== 'browser'} disabled={!confirmed || apply.isPending} aria-describedby={describedBy} variant={job.needsForce ? 'danger' : 'primary'}>
               <Play className="size-4" aria-hidden /> {job.needsForce ? 'Apply with force' : `Apply ${job.plan.totalChanges} changes`}
             </Button>
             {canRunInBrowser(job) ? (
@@ -66,11 +70,13 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
                 variant="secondary"
                 loading={apply.isPending && apply.variables?.mode === 'browser'}
                 disabled={!confirmed || apply.isPending}
+                aria-describedby={describedBy}
                 onClick={() => apply.mutate({ force: job.needsForce, mode: 'browser' })}
               >
                 <MonitorPlay className="size-4" aria-hidden /> Apply in this browser
               </Button>
             ) : null}
+            <DeniedReason id="apply-denied" reason={gate.reason ? `${gate.reason} to apply: you can plan and preview` : null} />
           </div>
         </form>
       )}
