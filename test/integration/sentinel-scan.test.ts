@@ -1,12 +1,18 @@
 /**
- * Ciphertext-only storage: run the sentinel workload (sentinel-workload.ts,
- * extended by every issue), then Scan the WHOLE raw table (all pages, every
- * tenant and global item) and assert that no sentinel appears: not as is,
- * not lower- or upper-cased, not base64/base64url/hex encoded.
+ * Ciphertext-only storage: run the sentinel workload (sentinel-workload.ts and
+ * sentinel-workspaces.ts, extended by every issue), then Scan the WHOLE raw
+ * table (all pages, every tenant and global item) and a backup of it, and
+ * assert that no sentinel appears: not as is, not lower- or upper-cased, not
+ * base64/base64url/hex encoded.
  */
 import { randomBytes } from 'node:crypto';
-import { freshUser, freshWorkspace, layer, mainTable, scanAll } from './data-fixtures';
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { writeBackup } from '../../functions/backup/dump';
+import { awsClientConfig, localStackEnv } from '../setup/env';
+import { freshUser, freshWorkspace, layer, mainTable, rawDdb, scanAll } from './data-fixtures';
 import { sentinelSteps, type SentinelContext } from './sentinel-workload';
+import { workspaceSentinelStep } from './sentinel-workspaces';
 
 function forms(s: string): string[] {
   const b = Buffer.from(s, 'utf8');
@@ -31,7 +37,7 @@ describe('raw table holds no plaintext sentinel', () => {
     track: (value) => void sentinels.push(value),
   };
 
-  it.each(sentinelSteps.map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
+  it.each([...sentinelSteps, workspaceSentinelStep].map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
     await step.run(ctx);
   });
 
@@ -47,5 +53,17 @@ describe('raw table holds no plaintext sentinel', () => {
     // sanity: the data is there and readable through the data layer
     const note = await dl.repo.get(ctx.user, { name: 'sentinel-note', skPrefix: 'SNOTE#', encrypted: ['title', 'body'] }, 'SNOTE#1');
     expect(sentinels).toContain((note as { title?: string } | undefined)?.title);
+  });
+
+  it('a backup of the table holds none of them either', async () => {
+    const s3 = new S3Client({ ...awsClientConfig(), forcePathStyle: true });
+    const bucket = localStackEnv().backupBucket;
+    const result = await writeBackup({ table: rawDdb(), s3, tableName: mainTable().name, bucket, now: new Date() });
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: result.key }));
+    const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString('utf8');
+    expect(text).toContain(`T#${ctx.user.kind}#${ctx.user.id}`);
+    const found = sentinels.flatMap((s) => forms(s).filter((f) => text.includes(f)).map((f) => `${s} as ${f}`));
+    expect(found).toEqual([]);
+    s3.destroy();
   });
 });
