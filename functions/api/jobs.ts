@@ -3,6 +3,7 @@ import * as c from '../contracts/jobs';
 import { bind, httpFunction } from '../http/handler';
 import { identityFromEnv } from '../identity/from-env';
 import { applyJob } from '../jobs/apply';
+import { approveJob } from '../jobs/approve';
 import { applyChunkNow } from '../jobs/browser-chunk';
 import { cancelJob } from '../jobs/cancel';
 import { jobsFromEnv } from '../jobs/from-env';
@@ -29,6 +30,7 @@ export const handler = httpFunction(
     })),
     bind(c.cancelJob, async (req) => ({ body: { job: await cancelJob(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.retryJob, async (req) => ({ status: 202, body: { job: await retryJob(deps, actorOf(req.principal), req.params.id) } })),
+    bind(c.approveJob, async (req) => ({ body: { job: await approveJob(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.revertJob, async (req) => ({ status: 201, body: { job: await revertJob(deps, actorOf(req.principal), req.params.id) } })),
   ],
   { authenticate },

@@ -6,6 +6,7 @@
 import * as c from '../contracts/workspaces';
 import { dataLayerFromEnv } from '../data/from-env';
 import { bind, httpFunction } from '../http/handler';
+import { workspaceGovernanceBindings } from './workspace-governance';
 import { identityFromEnv } from '../identity/from-env';
 import { setActiveWorkspace } from '../identity/sessions';
 import { activeJobCount } from '../jobs/reads';
@@ -51,6 +52,7 @@ export const handler = httpFunction(
       await removeMember(deps, await member(req.principal, req.params.workspaceId), req.params.userId);
       return { status: 204 };
     }),
+    ...workspaceGovernanceBindings,
   ],
   { authenticate },
 );

@@ -9,7 +9,7 @@ export const JOB_STATUSES = ['planned', 'queued', 'running', 'done', 'partially-
 export const JOB_MODES = ['server', 'browser'] as const;
 export const ITEM_ACTIONS = ['create', 'update', 'delete', 'setting', 'purge'] as const;
 export const ITEM_STATUSES = ['planned', 'done', 'failed', 'skipped', 'cancelled'] as const;
-export const JOB_EVENT_TYPES = ['planned', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried'] as const;
+export const JOB_EVENT_TYPES = ['planned', 'approved', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried'] as const;
 
 /** Wildcards (`*`, `?`) one glob may hold. */
 export const MAX_GLOB_WILDCARDS = 16;
@@ -154,6 +154,11 @@ export const Job = z.object({
   throughput: z.number().nullable(),
   revertOf: Id.nullable(),
   revertedBy: Id.nullable(),
+  /** The member who planned it (null for jobs planned before workspaces). */
+  plannedBy: Id.nullable(),
+  /** Two-person rule: the member (ADMIN/OWNER, not the planner) who approved it, and when. */
+  approvedBy: Id.nullable(),
+  approvedAt: IsoTime.nullable(),
 });
 
 export const JobItem = z.object({
@@ -328,5 +333,18 @@ export const revertJob = defineRoute({
   successStatus: 201,
 });
 
-export const jobRoutes = [createJob, listJobs, getJob, listJobItems, listJobEvents, applyJob, applyJobChunk, cancelJob, retryJob, revertJob];
+export const approveJob = defineRoute({
+  operationId: 'approveJob',
+  method: 'POST',
+  path: '/api/v1/jobs/{id}/approve',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:write',
+  summary: 'Two-person rule: approve a planned job (ADMIN/OWNER other than its planner; once)',
+  tags: ['jobs'],
+  params: JobParams,
+  response: z.object({ job: Job }),
+});
+
+export const jobRoutes = [createJob, listJobs, getJob, listJobItems, listJobEvents, applyJob, applyJobChunk, cancelJob, retryJob, revertJob, approveJob];
 

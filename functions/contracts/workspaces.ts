@@ -27,6 +27,8 @@ export const Workspace = z.object({
   role: RoleSchema,
   /** True when it is the workspace the calling credential acts on. */
   active: z.boolean(),
+  /** Two-person rule: jobs are applied only after an ADMIN/OWNER other than the planner approves them. */
+  twoPersonRule: z.boolean(),
   createdAt: IsoTime,
 });
 

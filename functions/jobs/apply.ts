@@ -9,6 +9,7 @@ import { DomainError } from '../errors';
 import type { Actor } from '../tenancy/actor';
 import { readRetry } from './backoff';
 import type { JobsDeps } from './deps';
+import { assertApproved } from './approve';
 import { activate, enqueueChunks, maybeFinalize } from './lifecycle';
 import { mapLimit } from './map-limit';
 import { iso, type JobMode, type JobRow, type JobStatus } from './model';
@@ -43,6 +44,7 @@ export async function applyJob(deps: JobsDeps, actor: Actor, jobId: string, opts
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
   if (job.status !== 'planned') throw new DomainError('conflict', `The job is ${job.status}; only a planned job can be applied`, { code: 'job-not-planned' });
+  await assertApproved(deps, tenant, job);
   if (job.needsForce && !opts.force) {
     const over = job.zones.filter((z) => z.overThreshold);
     throw new DomainError('precondition-failed', `The plan touches more than ${Math.round(job.safetyThreshold * 100)}% of the records of ${over.length} zone(s); apply with force: true to proceed`, {

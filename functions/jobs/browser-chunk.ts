@@ -1,6 +1,7 @@
 /** Browser-paced mode (POST /jobs/{id}/chunks/{n}/apply): the dashboard applies chunk n now. */
 import { DomainError, notFound } from '../errors';
 import type { Actor } from '../tenancy/actor';
+import { assertApproved } from './approve';
 import type { JobsDeps } from './deps';
 import { chunkMessage } from './messages';
 import { ChunkRetryableError, processChunk } from './process-chunk';
@@ -13,6 +14,8 @@ export async function applyChunkNow(deps: JobsDeps, actor: Actor, jobId: string,
   assertCan(actor, 'jobs.apply');
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
+  // Never applied yet: under the two-person rule it needs its approval first (then apply opens it).
+  if (!job.appliedAt) await assertApproved(deps, tenant, job);
   if (job.mode !== 'browser') throw new DomainError('conflict', 'Only jobs applied in browser mode take chunks one by one', { code: 'job-not-browser-mode' });
   if (n >= job.chunks) throw notFound('Chunk');
   if (job.status !== 'running' && job.status !== 'cancelled') {

@@ -4,6 +4,7 @@
  * tests run the engine against DynamoDB Local and the Cloudflare sandbox with
  * no HTTP or SQS in between.
  */
+import type { Audit } from '../audit/audit';
 import type { CfApi } from '../cloudflare/bulk-client';
 import type { Repository } from '../data/repository';
 import type { Tier, TierLimits } from '../platform/tiers';
@@ -56,5 +57,7 @@ export interface JobsDeps {
   now(): number;
   sleep(ms: number): Promise<void>;
   config: JobsConfig;
+  /** The workspace's audit log (job approvals). */
+  audit: Pick<Audit, 'record'>;
   log?: (message: string, extra?: Record<string, unknown>) => void;
 }

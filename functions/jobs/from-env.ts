@@ -30,6 +30,7 @@ export function jobsFromEnv(): JobsDeps {
     queue: sqsJobQueue(sqs(), { free: env.JOB_QUEUE_URL_FREE, base: env.JOB_QUEUE_URL_BASE, pro: env.JOB_QUEUE_URL_PRO }),
     connect: createConnectionCache({ repo: data.repo, table: data.table, cloudflare: cfEnv }),
     limits: limitsFor,
+    audit: data.audit,
     now: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     config: {

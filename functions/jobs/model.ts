@@ -90,6 +90,11 @@ export interface JobRow {
   cancelled: number;
   revertOf: string | null;
   revertedBy: string | null;
+  /** The member who planned it (absent on jobs from before workspaces). */
+  plannedBy?: string | null;
+  /** Two-person rule: who approved it and when (set once, conditionally: jobs/store.ts `approve`). */
+  approvedBy?: string | null;
+  approvedAt?: string | null;
   /** Encrypted: the request (match strings, CSV, BIND…). */
   params: unknown;
   /** Encrypted: per-zone summary (zone names are personal-ish). */

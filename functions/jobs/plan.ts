@@ -139,6 +139,9 @@ export async function writePlan(deps: JobsDeps, actor: Actor, base: JobBase, pla
     cancelled: 0,
     revertOf: base.revertOf,
     revertedBy: null,
+    plannedBy: actor.memberId,
+    approvedBy: null,
+    approvedAt: null,
     params: base.params,
     zones: summaries,
   };

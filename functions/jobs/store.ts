@@ -5,7 +5,7 @@
  * from the tenant; nothing here takes a partition key from a caller.
  *
  *   chunk:  claimChunk, renewLease, markAmbiguous, releaseLease, settleChunk, requeueFailedItems
- *   job:    createPlan, addEvent, activate (takes a concurrency slot), markRunning, resumeInBrowser,
+ *   job:    createPlan, addEvent, approve, activate (takes a concurrency slot), markRunning, resumeInBrowser,
  *           finish / cancelActive (release it), cancelPlanned, uncountRequeued, clearNeedsForce,
  *           claimRevert, releaseRevert
  *   global: listActive, deleteActivePointer (the sweeper's index of active jobs)
@@ -181,6 +181,20 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
         if (e instanceof TxConditionFailed) return e.index === 0 ? 'over-limit' : 'changed';
         throw e;
       }
+    },
+
+    /**
+     * Two-person rule: record the approval of a planned job, once. The condition (still planned,
+     * not approved yet) makes concurrent approvals produce exactly one. False when it did not hold.
+     */
+    async approve(tenant: Tenant, jobId: string, approverId: string, now: number): Promise<boolean> {
+      const ok = await jobUpdate(tenant, jobId, {
+        set: { approvedBy: approverId, approvedAt: iso(now) },
+        condition: '#st = :p AND (attribute_not_exists(approvedBy) OR approvedBy = :null)',
+        ...status,
+        values: { ':p': 'planned', ':null': null },
+      });
+      return !!ok;
     },
 
     /** The first claim of a queued job marks it running. */

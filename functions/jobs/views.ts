@@ -41,6 +41,9 @@ export function toView(j: JobRow, now: number): JobView {
     throughput: secs !== null ? Math.round((j.done / secs) * 100) / 100 : null,
     revertOf: j.revertOf,
     revertedBy: j.revertedBy,
+    plannedBy: j.plannedBy ?? null,
+    approvedBy: j.approvedBy ?? null,
+    approvedAt: j.approvedAt ?? null,
   };
 }
 

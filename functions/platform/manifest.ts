@@ -13,6 +13,7 @@ import { identityRoutes } from '../contracts/identity';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
 import { workspaceRoutes } from '../contracts/workspaces';
+import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
 
 /**
  * What a function touches. Each need maps to env vars (functions/platform/env.ts)
@@ -90,7 +91,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...workspaceGovernanceRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

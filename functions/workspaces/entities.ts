@@ -22,6 +22,8 @@ export interface WorkspaceItem {
   createdAt: string;
   /** Bumped by every membership change (the serialisation point). */
   membersRevision: number;
+  /** Two-person rule: a job is applied only after a member other than its planner (ADMIN+) approves it. Absent = off. */
+  twoPersonRule?: boolean;
 }
 export const WorkspaceEntity = defineEntity<WorkspaceItem>({ name: 'workspace', skPrefix: 'WORKSPACE#', encrypted: ['name'] });
 export const WORKSPACE_SK = 'WORKSPACE#profile';

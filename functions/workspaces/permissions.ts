@@ -22,6 +22,7 @@ import type { Actor } from '../tenancy/actor';
 export const PERMISSIONS = {
   'workspace.read': 'USER',
   'workspace.rename': 'OWNER',
+  'workspace.settings': 'OWNER',
   'workspace.delete': 'OWNER',
   'workspace.transfer': 'OWNER',
   'members.read': 'USER',
@@ -44,6 +45,7 @@ export type Action = keyof typeof PERMISSIONS;
 export const ACTION_DESCRIPTIONS: Record<Action, string> = {
   'workspace.read': 'see the workspace (name, tier)',
   'workspace.rename': 'rename the workspace',
+  'workspace.settings': 'change the workspace settings (the two-person rule)',
   'workspace.delete': 'delete the workspace (crypto-shred)',
   'workspace.transfer': 'make another member OWNER, demote an OWNER',
   'members.read': 'list members and roles',

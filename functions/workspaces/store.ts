@@ -65,6 +65,8 @@ export function createWorkspaceStore(repo: StoreRepo) {
     },
     rename: (workspaceId: string, name: string, expectedVersion: number) =>
       repo.update(workspaceTenant(workspaceId), WorkspaceEntity, WORKSPACE_SK, { name }, { expectedVersion }),
+    setSettings: (workspaceId: string, settings: Pick<WorkspaceItem, 'twoPersonRule'>, expectedVersion: number) =>
+      repo.update(workspaceTenant(workspaceId), WorkspaceEntity, WORKSPACE_SK, settings, { expectedVersion }),
     setTier: (workspaceId: string, tier: WorkspaceItem['tier'], expectedVersion: number) =>
       repo.update(workspaceTenant(workspaceId), WorkspaceEntity, WORKSPACE_SK, { tier }, { expectedVersion }),
 

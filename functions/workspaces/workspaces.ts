@@ -24,6 +24,7 @@ export interface WorkspaceView {
   personal: boolean;
   role: Role;
   active: boolean;
+  twoPersonRule: boolean;
   createdAt: string;
 }
 
@@ -32,7 +33,7 @@ const storeOf = (deps: Pick<WorkspaceDeps, 'repo'>) => createWorkspaceStore(deps
 export const PERSONAL_WORKSPACE_NAME = 'Personal';
 
 function view(id: string, w: WorkspaceItem, role: Role, activeId?: string): WorkspaceView {
-  return { id, name: w.name, tier: w.tier, personal: w.personal, role, active: id === activeId, createdAt: w.createdAt };
+  return { id, name: w.name, tier: w.tier, personal: w.personal, role, active: id === activeId, twoPersonRule: w.twoPersonRule ?? false, createdAt: w.createdAt };
 }
 
 async function audit(deps: WorkspaceDeps, actor: Pick<Actor, 'tenant' | 'tier' | 'memberId'>, type: string, metadata: Record<string, unknown>) {

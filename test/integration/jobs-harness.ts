@@ -128,6 +128,7 @@ export async function startHarness(o: {
       return o.wrapApi ? o.wrapApi(api) : api;
     },
     limits: limitsFor,
+    audit: dl.audit,
     now: o.now ?? Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     log: o.log,

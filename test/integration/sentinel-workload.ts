@@ -199,6 +199,7 @@ export const sentinelSteps: SentinelStep[] = [
         queue: { send: async () => undefined },
         connect: async () => api,
         limits: limitsFor,
+        audit: dl.audit,
         now: Date.now,
         sleep: async () => undefined,
         config: DEFAULT_JOBS_CONFIG,

@@ -40,6 +40,7 @@ const probes: Record<string, Probe> = {
   cancelJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/cancel` }),
   retryJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/retry` }),
   revertJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/revert` }),
+  approveJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/approve` }),
   getWorkspace: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}` }),
   renameWorkspace: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}`, body: { name: 'hijacked' } }),
   deleteWorkspace: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}` }),
@@ -47,6 +48,9 @@ const probes: Record<string, Probe> = {
   listMembers: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/members` }),
   changeMemberRole: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}`, body: { role: 'USER' } }),
   removeMember: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}` }),
+  updateWorkspaceSettings: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/settings`, body: { twoPersonRule: true } }),
+  listWorkspaceAuditEvents: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events` }),
+  verifyWorkspaceAuditChain: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events/verify` }),
 };
 
 /** The same probe with A's ids replaced by unknown ones: the answer B gets must match it. */
@@ -115,9 +119,10 @@ describe('tenant isolation', () => {
     const accounts = await call('GET', '/api/v1/cloudflare/accounts', { token: f.b.token });
     expect(accounts.body.accounts).toEqual([]);
     const ws = await call('GET', `/api/v1/workspaces/${f.ids.workspace}`, { token: f.a.token });
-    expect(ws.body.workspace).toMatchObject({ name: 'Personal', role: 'OWNER' });
+    expect(ws.body.workspace).toMatchObject({ name: 'Personal', role: 'OWNER', twoPersonRule: false });
     const job = await call('GET', `/api/v1/jobs/${f.ids.job}`, { token: f.a.token });
     expect(job.body.job.status).toBe('planned');
+    expect(job.body.job.approvedBy).toBeNull();
     expect((await call('GET', '/api/v1/jobs', { token: f.b.token })).body.jobs).toEqual([]);
   });
 });

@@ -30,6 +30,9 @@ function contractExports(): Map<RouteDef, { module: string; name: string }> {
   return found;
 }
 
+/** A contract module's namespace in the generated imports (`workspace-governance` → `workspaceGovernance`). */
+const namespaceOf = (module: string) => module.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
 export function renderOperationsTable(): string {
   const where = contractExports();
   const sorted = [...routes].sort((a, b) => a.operationId.localeCompare(b.operationId));
@@ -41,12 +44,12 @@ export function renderOperationsTable(): string {
     if (!at) throw new Error(`route ${r.operationId} is in the manifest but not exported from functions/contracts/`);
     modules.add(at.module);
     rows.push(`  ${r.operationId}: { method: '${r.method}', path: '${r.path}' },`);
-    types.push(`  ${r.operationId}: typeof ${at.module}.${at.name};`);
+    types.push(`  ${r.operationId}: typeof ${namespaceOf(at.module)}.${at.name};`);
   }
   return [
     `// Generated from the manifest's routes by \`${REGENERATE_COMMAND}\`. Do not edit.`,
     `// test/unit/frontend-operations.test.ts fails when this file is out of date.`,
-    ...[...modules].sort().map((m) => `import type * as ${m} from '../../../functions/contracts/${m}';`),
+    ...[...modules].sort().map((m) => `import type * as ${namespaceOf(m)} from '../../../functions/contracts/${m}';`),
     '',
     '/** Method and path template of every API operation, by operationId. */',
     'export const OPERATIONS = {',

@@ -4,6 +4,7 @@ import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type * as system from '../../../functions/contracts/system';
+import type * as workspaceGovernance from '../../../functions/contracts/workspace-governance';
 import type * as workspaces from '../../../functions/contracts/workspaces';
 
 /** Method and path template of every API operation, by operationId. */
@@ -11,6 +12,7 @@ export const OPERATIONS = {
   activateWorkspace: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/activate' },
   applyJob: { method: 'POST', path: '/api/v1/jobs/{id}/apply' },
   applyJobChunk: { method: 'POST', path: '/api/v1/jobs/{id}/chunks/{n}/apply' },
+  approveJob: { method: 'POST', path: '/api/v1/jobs/{id}/approve' },
   cancelJob: { method: 'POST', path: '/api/v1/jobs/{id}/cancel' },
   changeMemberRole: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}/members/{userId}' },
   changePassword: { method: 'POST', path: '/api/v1/auth/password/change' },
@@ -43,6 +45,7 @@ export const OPERATIONS = {
   listMembers: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/members' },
   listOutbox: { method: 'GET', path: '/api/v1/dev/outbox' },
   listSessions: { method: 'GET', path: '/api/v1/auth/sessions' },
+  listWorkspaceAuditEvents: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/audit-events' },
   listWorkspaces: { method: 'GET', path: '/api/v1/workspaces' },
   listZones: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones' },
   login: { method: 'POST', path: '/api/v1/auth/login' },
@@ -57,8 +60,10 @@ export const OPERATIONS = {
   revokeSession: { method: 'DELETE', path: '/api/v1/auth/sessions/{id}' },
   signup: { method: 'POST', path: '/api/v1/auth/signup' },
   updateDnsRecord: { method: 'PATCH', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
+  updateWorkspaceSettings: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}/settings' },
   verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },
   verifyCloudflareAccount: { method: 'POST', path: '/api/v1/cloudflare/accounts/{id}/verify' },
+  verifyWorkspaceAuditChain: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/audit-events/verify' },
 } as const;
 
 /** The contract route of every operation (types only: its zod schemas give params, query, body and response). */
@@ -66,6 +71,7 @@ export interface OperationRoutes {
   activateWorkspace: typeof workspaces.activateWorkspace;
   applyJob: typeof jobs.applyJob;
   applyJobChunk: typeof jobs.applyJobChunk;
+  approveJob: typeof jobs.approveJob;
   cancelJob: typeof jobs.cancelJob;
   changeMemberRole: typeof workspaces.changeMemberRole;
   changePassword: typeof identity.changePassword;
@@ -98,6 +104,7 @@ export interface OperationRoutes {
   listMembers: typeof workspaces.listMembers;
   listOutbox: typeof identity.listOutbox;
   listSessions: typeof identity.listSessions;
+  listWorkspaceAuditEvents: typeof workspaceGovernance.listWorkspaceAuditEvents;
   listWorkspaces: typeof workspaces.listWorkspaces;
   listZones: typeof cloudflare.listZones;
   login: typeof identity.login;
@@ -112,6 +119,8 @@ export interface OperationRoutes {
   revokeSession: typeof identity.revokeSession;
   signup: typeof identity.signup;
   updateDnsRecord: typeof cloudflare.updateDnsRecord;
+  updateWorkspaceSettings: typeof workspaceGovernance.updateWorkspaceSettings;
   verifyAuditChain: typeof identity.verifyAuditChain;
   verifyCloudflareAccount: typeof cloudflare.verifyCloudflareAccount;
+  verifyWorkspaceAuditChain: typeof workspaceGovernance.verifyWorkspaceAuditChain;
 }

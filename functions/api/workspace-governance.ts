@@ -1,0 +1,43 @@
+/** Workspace settings and the workspace audit log (bound here, served by the workspaces function). */
+import * as c from '../contracts/workspace-governance';
+import { dataLayerFromEnv } from '../data/from-env';
+import { bind } from '../http/handler';
+import type { WorkspaceDeps } from '../workspaces/deps';
+import { listWorkspaceAudit, updateWorkspaceSettings, verifyWorkspaceAudit } from '../workspaces/governance';
+import { memberActor } from '../workspaces/workspaces';
+
+const data = dataLayerFromEnv();
+const deps: WorkspaceDeps = { repo: data.repo, keyring: data.keyring, audit: data.audit, now: Date.now };
+const member = (userId: string, workspaceId: string) => memberActor(deps, userId, workspaceId);
+
+export const workspaceGovernanceBindings = [
+  bind(c.updateWorkspaceSettings, async (req) => ({
+    body: { settings: await updateWorkspaceSettings(deps, await member(req.principal.userId, req.params.workspaceId), req.body) },
+  })),
+  bind(c.listWorkspaceAuditEvents, async (req) => {
+    const page = await listWorkspaceAudit(data, await member(req.principal.userId, req.params.workspaceId), req.query);
+    return {
+      body: {
+        events: page.items.map((e) => ({
+          seq: e.seq,
+          type: e.type,
+          time: e.at,
+          actor: e.actor,
+          ip: e.ip,
+          userAgent: e.userAgent,
+          requestId: e.requestId,
+          metadata: (e.metadata ?? {}) as Record<string, unknown>,
+        })),
+        nextCursor: page.cursor ?? null,
+      },
+    };
+  }),
+  bind(c.verifyWorkspaceAuditChain, async (req) => {
+    const chain = await verifyWorkspaceAudit(data, await member(req.principal.userId, req.params.workspaceId));
+    return {
+      body: chain.ok
+        ? { valid: true, count: chain.count, firstSeq: chain.firstSeq ?? null, lastSeq: chain.lastSeq ?? null, brokenAtSeq: null, reason: null }
+        : { valid: false, count: chain.count, firstSeq: null, lastSeq: null, brokenAtSeq: chain.seq, reason: chain.reason },
+    };
+  }),
+];
