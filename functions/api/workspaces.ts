@@ -8,6 +8,7 @@ import { dataLayerFromEnv } from '../data/from-env';
 import { bind, httpFunction } from '../http/handler';
 import { workspaceGovernanceBindings } from './workspace-governance';
 import { identityFromEnv } from '../identity/from-env';
+import { inviteRoutes } from './invites-routes';
 import { setActiveWorkspace } from '../identity/sessions';
 import { activeJobCount } from '../jobs/reads';
 import type { Principal } from '../tenancy/principal';
@@ -52,6 +53,7 @@ export const handler = httpFunction(
       await removeMember(deps, await member(req.principal, req.params.workspaceId), req.params.userId);
       return { status: 204 };
     }),
+    ...inviteRoutes(data, identity),
     ...workspaceGovernanceBindings,
   ],
   { authenticate },

@@ -13,6 +13,7 @@ import { identityRoutes } from '../contracts/identity';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
 import { workspaceRoutes } from '../contracts/workspaces';
+import { inviteRoutes } from '../contracts/invites';
 import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
 
 /**
@@ -82,7 +83,7 @@ export const functions = {
   },
   auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'], memoryMb: 1024 },
   cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 30 },
-  workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
+  workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
@@ -91,7 +92,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...workspaceGovernanceRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

@@ -25,6 +25,8 @@ export interface TierLimits {
   readonly concurrentSessions: number;
   /** Days audit events are kept. */
   readonly auditRetentionDays: number;
+  /** Members of one workspace, pending (unexpired) invites included: each invite holds a seat. */
+  readonly membersPerWorkspace: number;
 }
 
 export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
@@ -36,6 +38,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     vaultPayloadBytes: 16 * 1024,
     concurrentSessions: 5,
     auditRetentionDays: 30,
+    membersPerWorkspace: 3,
   },
   base: {
     apiRequestsPerMinute: 1_800,
@@ -45,6 +48,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     vaultPayloadBytes: 64 * 1024,
     concurrentSessions: 20,
     auditRetentionDays: 180,
+    membersPerWorkspace: 25,
   },
   pro: {
     apiRequestsPerMinute: 6_000,
@@ -54,6 +58,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     vaultPayloadBytes: 256 * 1024,
     concurrentSessions: 100,
     auditRetentionDays: 365,
+    membersPerWorkspace: 250,
   },
 };
 

@@ -48,6 +48,10 @@ const probes: Record<string, Probe> = {
   listMembers: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/members` }),
   changeMemberRole: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}`, body: { role: 'USER' } }),
   removeMember: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}` }),
+  createInvite: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/invites`, body: { email: 'isolation@example.com', role: 'USER' } }),
+  listInvites: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/invites` }),
+  resendInvite: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/invites/${f.ids.invite}/resend` }),
+  revokeInvite: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/invites/${f.ids.invite}` }),
   updateWorkspaceSettings: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/settings`, body: { twoPersonRule: true } }),
   listWorkspaceAuditEvents: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events` }),
   verifyWorkspaceAuditChain: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events/verify` }),
@@ -77,6 +81,7 @@ describe('tenant isolation', () => {
       body: { kind: 'dns-replace', accountId: account.body.account.id, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } },
     });
     if (job.status !== 201) throw new Error(`job: ${job.status} ${job.text}`);
+    const invite = await call('POST', `/api/v1/workspaces/${f.a.userId}/invites`, { token: f.a.token, body: { email: `invitee-${f.a.userId}@example.com`, role: 'USER' } });
     f.ids = {
       job: job.body.job.id,
       session: second.body.session.id,
@@ -87,6 +92,7 @@ describe('tenant isolation', () => {
       // A's personal workspace (B is a member of another one: their own).
       workspace: f.a.userId,
       member: f.a.userId,
+      invite: invite.body.invite.id,
     };
   });
 
@@ -118,6 +124,8 @@ describe('tenant isolation', () => {
     expect(records.body.records.some((r: { name: string }) => r.name.startsWith('isolation.'))).toBe(false);
     const accounts = await call('GET', '/api/v1/cloudflare/accounts', { token: f.b.token });
     expect(accounts.body.accounts).toEqual([]);
+    const invites = await call('GET', `/api/v1/workspaces/${f.ids.workspace}/invites`, { token: f.a.token });
+    expect(invites.body.invites.map((i: { id: string; email: string }) => [i.id, i.email])).toEqual([[f.ids.invite, `invitee-${f.a.userId}@example.com`]]);
     const ws = await call('GET', `/api/v1/workspaces/${f.ids.workspace}`, { token: f.a.token });
     expect(ws.body.workspace).toMatchObject({ name: 'Personal', role: 'OWNER', twoPersonRule: false });
     const job = await call('GET', `/api/v1/jobs/${f.ids.job}`, { token: f.a.token });

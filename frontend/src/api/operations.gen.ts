@@ -2,6 +2,7 @@
 // test/unit/frontend-operations.test.ts fails when this file is out of date.
 import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as identity from '../../../functions/contracts/identity';
+import type * as invites from '../../../functions/contracts/invites';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type * as system from '../../../functions/contracts/system';
 import type * as workspaceGovernance from '../../../functions/contracts/workspace-governance';
@@ -9,6 +10,7 @@ import type * as workspaces from '../../../functions/contracts/workspaces';
 
 /** Method and path template of every API operation, by operationId. */
 export const OPERATIONS = {
+  acceptInvite: { method: 'POST', path: '/api/v1/invites/accept' },
   activateWorkspace: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/activate' },
   applyJob: { method: 'POST', path: '/api/v1/jobs/{id}/apply' },
   applyJobChunk: { method: 'POST', path: '/api/v1/jobs/{id}/chunks/{n}/apply' },
@@ -20,6 +22,7 @@ export const OPERATIONS = {
   createApiKey: { method: 'POST', path: '/api/v1/api-keys' },
   createCloudflareAccount: { method: 'POST', path: '/api/v1/cloudflare/accounts' },
   createDnsRecord: { method: 'POST', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records' },
+  createInvite: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/invites' },
   createJob: { method: 'POST', path: '/api/v1/jobs' },
   createWorkspace: { method: 'POST', path: '/api/v1/workspaces' },
   deleteApiKey: { method: 'DELETE', path: '/api/v1/api-keys/{id}' },
@@ -39,6 +42,7 @@ export const OPERATIONS = {
   listAuditEvents: { method: 'GET', path: '/api/v1/audit-events' },
   listCloudflareAccounts: { method: 'GET', path: '/api/v1/cloudflare/accounts' },
   listDnsRecords: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records' },
+  listInvites: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/invites' },
   listJobEvents: { method: 'GET', path: '/api/v1/jobs/{id}/events' },
   listJobItems: { method: 'GET', path: '/api/v1/jobs/{id}/items' },
   listJobs: { method: 'GET', path: '/api/v1/jobs' },
@@ -50,13 +54,16 @@ export const OPERATIONS = {
   listZones: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones' },
   login: { method: 'POST', path: '/api/v1/auth/login' },
   logout: { method: 'POST', path: '/api/v1/auth/logout' },
+  previewInvite: { method: 'POST', path: '/api/v1/invites/preview' },
   removeMember: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}/members/{userId}' },
   renameWorkspace: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}' },
   requestPasswordReset: { method: 'POST', path: '/api/v1/auth/password/reset-request' },
+  resendInvite: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/invites/{inviteId}/resend' },
   resetPassword: { method: 'POST', path: '/api/v1/auth/password/reset' },
   retryJob: { method: 'POST', path: '/api/v1/jobs/{id}/retry' },
   revertJob: { method: 'POST', path: '/api/v1/jobs/{id}/revert' },
   revokeAllSessions: { method: 'POST', path: '/api/v1/auth/sessions/revoke-all' },
+  revokeInvite: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}/invites/{inviteId}' },
   revokeSession: { method: 'DELETE', path: '/api/v1/auth/sessions/{id}' },
   signup: { method: 'POST', path: '/api/v1/auth/signup' },
   updateDnsRecord: { method: 'PATCH', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
@@ -68,6 +75,7 @@ export const OPERATIONS = {
 
 /** The contract route of every operation (types only: its zod schemas give params, query, body and response). */
 export interface OperationRoutes {
+  acceptInvite: typeof invites.acceptInvite;
   activateWorkspace: typeof workspaces.activateWorkspace;
   applyJob: typeof jobs.applyJob;
   applyJobChunk: typeof jobs.applyJobChunk;
@@ -79,6 +87,7 @@ export interface OperationRoutes {
   createApiKey: typeof identity.createApiKey;
   createCloudflareAccount: typeof cloudflare.createCloudflareAccount;
   createDnsRecord: typeof cloudflare.createDnsRecord;
+  createInvite: typeof invites.createInvite;
   createJob: typeof jobs.createJob;
   createWorkspace: typeof workspaces.createWorkspace;
   deleteApiKey: typeof identity.deleteApiKey;
@@ -98,6 +107,7 @@ export interface OperationRoutes {
   listAuditEvents: typeof identity.listAuditEvents;
   listCloudflareAccounts: typeof cloudflare.listCloudflareAccounts;
   listDnsRecords: typeof cloudflare.listDnsRecords;
+  listInvites: typeof invites.listInvites;
   listJobEvents: typeof jobs.listJobEvents;
   listJobItems: typeof jobs.listJobItems;
   listJobs: typeof jobs.listJobs;
@@ -109,13 +119,16 @@ export interface OperationRoutes {
   listZones: typeof cloudflare.listZones;
   login: typeof identity.login;
   logout: typeof identity.logout;
+  previewInvite: typeof invites.previewInvite;
   removeMember: typeof workspaces.removeMember;
   renameWorkspace: typeof workspaces.renameWorkspace;
   requestPasswordReset: typeof identity.requestPasswordReset;
+  resendInvite: typeof invites.resendInvite;
   resetPassword: typeof identity.resetPassword;
   retryJob: typeof jobs.retryJob;
   revertJob: typeof jobs.revertJob;
   revokeAllSessions: typeof identity.revokeAllSessions;
+  revokeInvite: typeof invites.revokeInvite;
   revokeSession: typeof identity.revokeSession;
   signup: typeof identity.signup;
   updateDnsRecord: typeof cloudflare.updateDnsRecord;
