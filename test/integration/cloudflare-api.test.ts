@@ -11,17 +11,15 @@
  * The time-scaled 300 s block through the client module: cloudflare-api-ratelimit.test.ts.
  */
 import { call, signUpWithToken } from '../support/http';
-import { workspaceTenant } from '../../functions/tenancy/tenant';
-import { dataLayer } from './jobs-harness';
 
 /**
- * Account events are audited in the workspace's chain (the workspace is the tenant); its
- * HTTP listing (ADMIN `logs.read`) comes with the workspace logs, so read the chain here.
+ * Account events are audited in the workspace's chain (the workspace is the tenant), listed by
+ * GET /api/v1/workspaces/{workspaceId}/audit-events (ADMIN+: the user owns their personal workspace).
  */
-async function workspaceAudit(workspaceId: string) {
-  const page = await dataLayer().audit.list(workspaceTenant(workspaceId), { limit: 50 });
-  const events: Array<{ type: string; metadata: any }> = page.items.map((e) => ({ type: e.type, metadata: e.metadata }));
-  return { body: { events }, text: JSON.stringify(page.items) };
+async function workspaceAudit(user: { userId: string; token: string }) {
+  const r = await call('GET', `/api/v1/workspaces/${user.userId}/audit-events?limit=50`, { token: user.token });
+  expect(r.status).toBe(200);
+  return r as { body: { events: Array<{ type: string; metadata: any }> }; text: string };
 }
 
 const SANDBOX_URL = process.env.CLOUDFLARE_SANDBOX_URL!;
@@ -102,7 +100,7 @@ describe('accounts', () => {
     const st = await admin('GET', 'state');
     expect(st.tokens.some((t: { value: string }) => t.value === secret)).toBe(false);
 
-    const audit = await workspaceAudit(user.userId);
+    const audit = await workspaceAudit(user);
     const types = audit.body.events.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['cloudflare.account.connected', 'cloudflare.account.removed']));
     expect(audit.text).not.toContain(secret);
@@ -137,7 +135,7 @@ describe('accounts', () => {
     expect(verify.body.account.status).toBe('needs-attention');
     expect(verify.body.account.statusDetail).toMatch(/1000 Invalid API Token/);
 
-    const audit = await workspaceAudit(user.userId);
+    const audit = await workspaceAudit(user);
     const failed = audit.body.events.filter((e: { type: string }) => e.type === 'cloudflare.account.verify-failed');
     expect(failed.length).toBeGreaterThanOrEqual(2);
     expect(failed.every((e: { metadata: { accountId: string } }) => e.metadata.accountId === user.account.id)).toBe(true);
