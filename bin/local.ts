@@ -70,6 +70,7 @@ async function migrateLocalData(): Promise<void> {
   const r = await migrateWorkspaces({ table: dl.table, keyring: dl.keyring, repo: dl.repo, now: Date.now });
   if (r.moved > 0 || r.pointers > 0) console.log(`  migrated  ${r.moved} item(s) of ${r.users} user(s) into their personal workspaces`);
   for (const c of r.conflicts) console.log(`  migrate   left in place (key taken in the workspace): ${c}`);
+  for (const c of r.unreadable) console.log(`  migrate   left in place (does not decrypt): ${c}`);
 }
 
 async function main(): Promise<void> {

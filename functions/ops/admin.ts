@@ -23,7 +23,7 @@ export async function runAdmin(argv: readonly string[], prepareEnv: () => void =
     prepareEnv();
     const data = dataLayerFromEnv();
     const r = await migrateWorkspaces({ table: data.table, keyring: data.keyring, repo: data.repo, now: Date.now });
-    return `migrate-workspaces: ${r.moved} item(s) of ${r.users} user(s) moved, ${r.pointers} pointer(s) re-pointed${r.conflicts.length ? `; left in place (key taken in the workspace): ${r.conflicts.join(', ')}` : ''}`;
+    return `migrate-workspaces: ${r.moved} item(s) of ${r.users} user(s) moved, ${r.pointers} pointer(s) re-pointed${r.conflicts.length ? `; left in place (key taken in the workspace): ${r.conflicts.join(', ')}` : ''}${r.unreadable.length ? `; left in place (does not decrypt): ${r.unreadable.join(', ')}` : ''}`;
   }
   if (command !== 'set-tier' || !target || !TIERS.includes(tier as Tier)) throw new Error(USAGE);
   prepareEnv();

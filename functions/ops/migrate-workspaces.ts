@@ -20,12 +20,14 @@
  * So there is never a moment with two live copies, an interruption anywhere leaves each item
  * either moved or not, and a re-run (or a concurrent run) moves only what is left. The
  * active-job counter is added to the workspace's if the workspace already has one.
+ * An item that does not decrypt under the user's keys is reported in `unreadable` and left.
  * Before a user's first item the personal workspace, its OWNER membership and the user's link
  * are made (`ensurePersonalWorkspace`, idempotent) with the user's tier.
  */
 import { GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, isTransactionCanceled, partitionItems, type TableRef } from '../aws/table';
 import { CloudflareAccountEntity } from '../cloudflare/entities';
+import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
 import type { Keyring } from '../crypto/keyring';
 import { openAttributes, sealAttributes, type AnyEntity } from '../data/entity';
 import { UserEntity, USER_SK, type UserItem } from '../identity/entities';
@@ -60,6 +62,8 @@ export interface MigrationResult {
   readonly pointers: number;
   /** `pk sk` of items left in place because the workspace already holds a different item with that key. */
   readonly conflicts: string[];
+  /** `pk sk` of items left in place because they do not decrypt (missing key, tampered): reported, never dropped. */
+  readonly unreadable: string[];
 }
 
 const USER_PREFIX = 'T#user#';
@@ -70,6 +74,7 @@ export async function migrateWorkspaces(deps: MigrationDeps, opts: MigrationOpti
   const byName = new Map(MOVED_ENTITIES.map((e) => [e.name, e]));
   const ensured = new Set<string>();
   const conflicts: string[] = [];
+  const unreadable: string[] = [];
   let moved = 0;
 
   async function ensureWorkspace(userId: string): Promise<void> {
@@ -141,7 +146,15 @@ export async function migrateWorkspaces(deps: MigrationDeps, opts: MigrationOpti
           },
         });
       } else {
-        items.push({ Put: { TableName: table.name, Item: await workspaceCopy(raw, entity, from, to), ConditionExpression: 'attribute_not_exists(pk)' } });
+        let copy: Record<string, unknown>;
+        try {
+          copy = await workspaceCopy(raw, entity, from, to);
+        } catch (err) {
+          if (!(err instanceof DecryptionError || err instanceof KeyNotFoundError)) throw err;
+          unreadable.push(`${raw.pk as string} ${sk}`);
+          return false;
+        }
+        items.push({ Put: { TableName: table.name, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' } });
       }
       items.push(removeUserCopy);
       if (entity === JobEntity) {
@@ -223,5 +236,5 @@ export async function migrateWorkspaces(deps: MigrationDeps, opts: MigrationOpti
     }
   }
 
-  return { users: users.size, moved, pointers, conflicts };
+  return { users: users.size, moved, pointers, conflicts, unreadable };
 }

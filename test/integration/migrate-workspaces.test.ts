@@ -20,7 +20,7 @@ import { limitsFor } from '../../functions/platform/tiers';
 import type { Actor } from '../../functions/tenancy/actor';
 import { tenantPk, userTenant, workspaceTenant } from '../../functions/tenancy/tenant';
 import { createWorkspaceStore } from '../../functions/workspaces/store';
-import { layer, partition, scanAll, scratchTable } from './data-fixtures';
+import { layer, partition, putRaw, scanAll, scratchTable } from './data-fixtures';
 
 const MOVED = new Set(MOVED_ENTITIES.map((e) => e.name));
 
@@ -126,7 +126,7 @@ describe('migrate-workspaces: data of the previous version moves into the person
     for (const [i, u] of users.entries()) await expectMigrated(dl, u, seeded[i]!, before[i]!);
 
     const snapshot = sorted(await scanAll(dl.table));
-    expect(await migrateWorkspaces(await migrationDeps(layer(table)))).toEqual({ users: 0, moved: 0, pointers: 0, conflicts: [] });
+    expect(await migrateWorkspaces(await migrationDeps(layer(table)))).toEqual({ users: 0, moved: 0, pointers: 0, conflicts: [], unreadable: [] });
     expect(sorted(await scanAll(dl.table))).toEqual(snapshot);
 
     // the migrated active job is live under the workspace: cancelling it releases slot and pointer
@@ -167,6 +167,22 @@ describe('migrate-workspaces: data of the previous version moves into the person
     await expectMigrated(dl, userId, seeded, before);
     const slots = await partition(dl.table, tenantPk(workspaceTenant(userId)));
     expect(slots.find((i) => i._e === 'job-slots')?.active).toBe(1);
+  });
+
+  it('reports an item that does not decrypt and leaves it in place, moving the rest', async () => {
+    const userId = `u-${randomUUID()}`;
+    const seeded = await seedOldData(dl, userId);
+    const pk = tenantPk(userTenant(userId));
+    const sk = cfAccountSk(seeded.accounts[0]!);
+    const [raw] = (await partition(dl.table, pk)).filter((i) => i.sk === sk);
+    const name = raw!.name as string;
+    await putRaw(dl.table, [{ ...raw, name: `${name.slice(0, -6)}${name.slice(-6) === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA'}` }]);
+    const result = await migrateWorkspaces(await migrationDeps(dl));
+    expect(result.unreadable).toEqual([`${pk} ${sk}`]);
+    expect((await partition(dl.table, pk)).filter((i) => MOVED.has(i._e as string)).map((i) => i.sk)).toEqual([sk]);
+    const ws: Actor = { tenant: workspaceTenant(userId), memberId: userId, tier: 'pro', role: 'OWNER' };
+    expect((await listAccounts({ repo: dl.repo }, ws)).map((a) => a.id)).toEqual([seeded.accounts[1]]);
+    expect((await getJob(jobsDeps(dl), ws, seeded.active)).status).toBe('queued');
   });
 
   it('adds the user counter to a workspace counter that already exists', async () => {
