@@ -2,7 +2,7 @@
  * The two-person rule and the workspace audit log over HTTP against the local
  * runtime (jobs run by the real tier queue and workers on the Cloudflare
  * sandbox). Rule off: the planner's ADMIN applies as before. Rule on (OWNER
- * setting): the planner cannot approve their own job (403 `self-approval`),
+ * setting; concurrent changes each whole or 409, each audited): the planner cannot approve their own job (403 `self-approval`),
  * apply and browser chunks refuse an unapproved job (409 `approval-required`),
  * another ADMIN approves and the job runs to done; the approval is in the job,
  * its events and the workspace audit log; a burst of approvals makes exactly
@@ -121,6 +121,18 @@ describe('two-person rule', () => {
       actor: `user#${t.owner.userId}`,
       metadata: { before: { twoPersonRule: false }, after: { twoPersonRule: true } },
     });
+  });
+
+  it('concurrent setting changes: each is applied whole or refused (409), one audit event per change', async () => {
+    const burst = await Promise.all([true, false, true, false, true, true].map((on) => setRule(t.owner, t.ws, on)));
+    const ok = burst.filter((r) => r.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    expect(burst.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    const changes = (await allAudit(t.owner, t.ws)).filter((e) => e.type === 'workspace.settings.changed');
+    expect(changes).toHaveLength(1 + ok.length); // the earlier test's change, and each accepted one
+    // Leave it on for the tests below.
+    expect((await setRule(t.owner, t.ws, true)).status).toBe(200);
+    expect((await call('GET', `/api/v1/workspaces/${t.ws}`, { token: t.owner.token })).body.workspace.twoPersonRule).toBe(true);
   });
 
   it('on: no self-approval, no apply before approval, another ADMIN approves and the job runs to done', async () => {
