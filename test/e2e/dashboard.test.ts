@@ -490,4 +490,75 @@ describeBrowser('dashboard (browser e2e)', () => {
     watch.allow.pop();
     expectClean();
   });
+
+  // Workspaces (issue 12): one user, two workspaces. The switcher activates a workspace and every page
+  // shows its data; the Workspace page lists members with roles and gates rename/delete by role.
+  const WS = ['GET /api/v1/workspaces', 'POST /api/v1/workspaces', 'POST /api/v1/workspaces/{workspaceId}/activate', 'GET /api/v1/workspaces/{workspaceId}/members'];
+  const TEAM = `E2E team ${Date.now().toString(36)}`;
+  const switcher = () => page.getByLabel('Workspace', { exact: true });
+  const activeName = () => page.locator('[data-active-workspace]').first();
+  async function switchTo(optionText: string): Promise<void> {
+    const value = await switcher().locator('option', { hasText: optionText }).first().getAttribute('value');
+    await switcher().selectOption(value!);
+    // The select follows the server: it shows the new workspace once `activate` has answered.
+    await eventually(`${optionText} to be active`, async () => ((await switcher().locator('option:checked').textContent()) ?? '').includes(optionText));
+  }
+
+  step('workspaces: the switcher shows the personal workspace (OWNER); create a team workspace, which becomes active and empty', [...AUTH, ...CF, ...WS], async () => {
+    await go('/');
+    await seen(heading('Overview'));
+    await textIs(activeName(), /Acting in .+ as OWNER/);
+    expect(await switcher().locator('option:checked').textContent()).toMatch(/\(OWNER\) · personal/);
+    await screenshot(page, 'workspace-1-switcher-personal');
+    await page.getByRole('button', { name: 'New workspace' }).click();
+    await page.getByLabel('Workspace name').fill(TEAM);
+    await screenshot(page, 'workspace-2-create-dialog');
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await textIs(activeName(), new RegExp(`Acting in ${TEAM} as OWNER`));
+    // Cloudflare accounts belong to the workspace: the new one has none (the sandbox stays in the personal one).
+    await go('/accounts');
+    await seen(page.getByText('No Cloudflare accounts yet'));
+    await screenshot(page, 'workspace-3-team-active-no-accounts');
+    expectClean();
+  });
+
+  step('workspace page: members with roles, rename (OWNER), switching back shows the personal data; the personal workspace cannot be deleted', [...AUTH, ...CF, ...WS, 'PATCH /api/v1/workspaces/{workspaceId}'], async () => {
+    await go('/workspace');
+    await seen(heading(TEAM));
+    const rows = page.getByRole('table', { name: 'Members' }).locator('tbody tr');
+    await countIs(rows, 1);
+    await seen(rows.first().getByText('you'));
+    await seen(rows.first().getByText('OWNER', { exact: true }));
+    await expect(page.getByRole('button', { name: 'Delete workspace' }).isEnabled()).resolves.toBe(true);
+    await screenshot(page, 'workspace-4-members');
+    await page.getByLabel('Workspace name').fill(`${TEAM} renamed`);
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await seen(heading(`${TEAM} renamed`));
+    await textIs(activeName(), new RegExp(`Acting in ${TEAM} renamed`));
+    await screenshot(page, 'workspace-5-renamed');
+    // Back to the personal workspace: its sandbox account is there again.
+    await switchTo('personal');
+    await eventually('the personal workspace page', () => page.getByRole('button', { name: 'Delete workspace' }).isDisabled());
+    await seen(page.getByText('Your personal workspace cannot be deleted or left').first());
+    await screenshot(page, 'workspace-6-personal-not-deletable');
+    await go('/accounts');
+    await seen(page.getByRole('link', { name: 'Zones' }).first());
+    await screenshot(page, 'workspace-7-personal-accounts');
+    expectClean();
+  });
+
+  step('workspace delete: the OWNER deletes the team workspace after confirming; the dashboard is back on the personal one', [...AUTH, ...WS, 'DELETE /api/v1/workspaces/{workspaceId}'], async () => {
+    await switchTo(TEAM);
+    await go('/workspace');
+    await seen(heading(`${TEAM} renamed`));
+    await page.getByRole('button', { name: 'Delete workspace' }).click();
+    await seen(page.getByRole('dialog'));
+    await screenshot(page, 'workspace-8-delete-confirm');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete workspace' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await textIs(activeName(), /as OWNER/);
+    await countIs(switcher().locator('option', { hasText: TEAM }), 0);
+    await screenshot(page, 'workspace-9-deleted');
+    expectClean();
+  });
 });

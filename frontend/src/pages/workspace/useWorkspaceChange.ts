@@ -10,7 +10,8 @@ export function useBackToPersonal(): () => Promise<void> {
   return async () => {
     const list = await call('listWorkspaces');
     const personal = list.workspaces.find((w: Workspace) => w.personal);
-    if (personal && !personal.active) await call('activateWorkspace', { params: { workspaceId: personal.id } });
+    // Always activate it: the list may already mark it active while the session still names the workspace just left.
+    if (personal) await call('activateWorkspace', { params: { workspaceId: personal.id } });
     navigate('/');
     await qc.resetQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'workspaces' });
     await qc.invalidateQueries({ queryKey: keys.workspaces });
