@@ -5,6 +5,7 @@ import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import { clearSessionCookie, sessionCookie } from '../http/cookies';
 import { bind, httpFunction, type Reply } from '../http/handler';
+import { accessRecorder } from './access-recorder';
 import type { RequestMeta } from '../http/auth';
 import { getUser, login, signup, type UserView } from '../identity/accounts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../identity/api-keys';
@@ -138,6 +139,6 @@ export const handler = httpFunction(
       return { body: { messages: await readOutbox(env.MAIL_OUTBOX_DIR, email) } };
     }),
   ],
-  { authenticate },
+  { authenticate, recordAccess: accessRecorder(deps) },
 );
 

@@ -6,6 +6,7 @@ import { cloudflareEnv } from '../cloudflare/client';
 import { createRecord, deleteRecord, exportZone, listRecords, listZones, updateRecord } from '../cloudflare/dns';
 import type { RequestMeta } from '../http/auth';
 import { bind, httpFunction } from '../http/handler';
+import { accessRecorder } from './access-recorder';
 import { identityFromEnv } from '../identity/from-env';
 import { actorOf, type Actor } from '../tenancy/actor';
 import type { Principal } from '../tenancy/principal';
@@ -90,6 +91,6 @@ export const handler = httpFunction(
       return { text, headers: { 'content-disposition': `attachment; filename="${attachmentName(zoneName)}"` } };
     }),
   ],
-  { authenticate },
+  { authenticate, recordAccess: accessRecorder(data) },
 );
 

@@ -1,6 +1,7 @@
 /** Bulk jobs: plan, preview, apply, browser-paced chunks, cancel, retry, revert (thin: parse → domain → HTTP). */
 import * as c from '../contracts/jobs';
 import { bind, httpFunction } from '../http/handler';
+import { accessRecorder } from './access-recorder';
 import { identityFromEnv } from '../identity/from-env';
 import { applyJob } from '../jobs/apply';
 import { approveJob } from '../jobs/approve';
@@ -33,5 +34,5 @@ export const handler = httpFunction(
     bind(c.approveJob, async (req) => ({ body: { job: await approveJob(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.revertJob, async (req) => ({ status: 201, body: { job: await revertJob(deps, actorOf(req.principal), req.params.id) } })),
   ],
-  { authenticate },
+  { authenticate, recordAccess: accessRecorder(deps) },
 );

@@ -6,6 +6,8 @@
 import * as c from '../contracts/workspaces';
 import { dataLayerFromEnv } from '../data/from-env';
 import { bind, httpFunction } from '../http/handler';
+import { accessRecorder } from './access-recorder';
+import { applicationBindings } from './applications-routes';
 import { workspaceGovernanceBindings } from './workspace-governance';
 import { identityFromEnv } from '../identity/from-env';
 import { inviteRoutes } from './invites-routes';
@@ -55,6 +57,7 @@ export const handler = httpFunction(
     }),
     ...inviteRoutes(data, identity),
     ...workspaceGovernanceBindings,
+    ...applicationBindings,
   ],
-  { authenticate },
+  { authenticate, recordAccess: accessRecorder(data) },
 );

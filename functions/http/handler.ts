@@ -2,7 +2,8 @@
  * The handler toolkit. A function module binds its manifest routes to plain
  * async implementations; this wraps them in one middy stack:
  *   logger context → security headers → CORS → problem+json errors →
- *   origin check → authenticate (non-public routes) → parse + zod validation → implementation.
+ *   origin check → authenticate (non-public routes) → parse + zod validation → implementation
+ *   → (authenticated calls) the access-log recorder, injected like the authenticator.
  * The same stack runs under API Gateway in AWS and under the local gateway.
  */
 import middy from '@middy/core';
@@ -57,9 +58,30 @@ export function bind<R extends RouteDef>(route: R, impl: RouteImpl<R>): BoundRou
   return { route, impl: impl as unknown as RouteImpl<RouteDef> };
 }
 
+/** One authenticated call once its answer is known (the API-access log). */
+export interface AccessRecord {
+  readonly principal: Principal;
+  readonly operationId: string;
+  readonly method: string;
+  /** The parsed path parameters (undefined when they failed validation). */
+  readonly params: Readonly<Record<string, unknown>> | undefined;
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly requestId: string;
+  readonly ip: string;
+  readonly userAgent: string;
+  /** Epoch ms when the call arrived. */
+  readonly startedAt: number;
+}
+
 export interface HttpFunctionOptions {
   /** Required when any bound route is not `public`. */
   readonly authenticate?: Authenticator;
+  /**
+   * Records every authenticated call after its answer is computed (api/ wires the
+   * access-log domain). A failure is logged and never changes the answer.
+   */
+  readonly recordAccess?: (entry: AccessRecord) => Promise<void>;
 }
 
 function requestMeta(event: APIGatewayProxyEventV2): RequestMeta {
@@ -88,19 +110,24 @@ function toResult(route: RouteDef, reply: Reply, requestId: string): APIGatewayP
  * onError: domain errors become their 4xx/5xx; an AWS timeout, refusal, throttle or 5xx becomes 503 +
  * Retry-After; anything else is logged and becomes an opaque 500.
  */
+function errorResponse(error: unknown, requestId: string): APIGatewayProxyStructuredResultV2 {
+  const err = awsUnavailable(error) ?? error;
+  let response: APIGatewayProxyStructuredResultV2;
+  if (err instanceof DomainError) {
+    if (err.kind === 'upstream-failed') logger.warn('upstream failure', { requestId, error: err.message });
+    if (err.kind === 'unavailable') logger.warn('AWS service unavailable', { requestId, fault: (err.cause as Error).name });
+    response = problemFromDomainError(err, requestId);
+  } else {
+    logger.error('unhandled error', { requestId, error: err as Error });
+    response = internalProblem(requestId);
+  }
+  response.headers = { ...response.headers, 'x-request-id': requestId };
+  return response;
+}
+
 const problemErrors = (): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
   onError: async (request) => {
-    const { requestId } = requestMeta(request.event);
-    const err = awsUnavailable(request.error) ?? request.error;
-    if (err instanceof DomainError) {
-      if (err.kind === 'upstream-failed') logger.warn('upstream failure', { requestId, error: err.message });
-      if (err.kind === 'unavailable') logger.warn('AWS service unavailable', { requestId, fault: (err.cause as Error).name });
-      request.response = problemFromDomainError(err, requestId);
-    } else {
-      logger.error('unhandled error', { requestId, error: err as Error });
-      request.response = internalProblem(requestId);
-    }
-    request.response.headers = { ...request.response.headers, 'x-request-id': requestId };
+    request.response = errorResponse(request.error, requestMeta(request.event).requestId);
   },
 });
 
@@ -127,11 +154,41 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
     if (!target) return problemResponse(404, 'not-found', `No route ${event.routeKey}`, meta.requestId);
     const { route, impl } = target;
     // Authenticate first: an anonymous caller gets 401, never field-level detail about a protected route's schema.
+    const startedAt = Date.now();
     let principal: Principal | undefined;
     if (route.auth !== 'public') principal = await options.authenticate!(event, route, meta);
-    const parsed = parseRequest(route, event);
-    const reply = await impl({ ...meta, ...parsed, principal: principal as Principal, event } as RouteInput<RouteDef>);
-    return toResult(route, reply, meta.requestId);
+    if (!principal || !options.recordAccess) {
+      const parsed = parseRequest(route, event);
+      const reply = await impl({ ...meta, ...parsed, principal: principal as Principal, event } as RouteInput<RouteDef>);
+      return toResult(route, reply, meta.requestId);
+    }
+    // Authenticated: the answer (success or problem) is computed first, then recorded.
+    let params: Record<string, unknown> | undefined;
+    let result: APIGatewayProxyStructuredResultV2;
+    try {
+      const parsed = parseRequest(route, event);
+      params = parsed.params as Record<string, unknown> | undefined;
+      const reply = await impl({ ...meta, ...parsed, principal, event } as RouteInput<RouteDef>);
+      result = toResult(route, reply, meta.requestId);
+    } catch (err) {
+      result = errorResponse(err, meta.requestId);
+    }
+    const entry: AccessRecord = {
+      principal,
+      operationId: route.operationId,
+      method: route.method,
+      params,
+      status: result.statusCode ?? 200,
+      latencyMs: Date.now() - startedAt,
+      requestId: meta.requestId,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      startedAt,
+    };
+    await options.recordAccess(entry).catch((err: unknown) =>
+      logger.warn('access log write failed', { requestId: meta.requestId, operationId: route.operationId, error: err as Error }),
+    );
+    return result;
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()

@@ -13,6 +13,8 @@ import { identityRoutes } from '../contracts/identity';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
 import { workspaceRoutes } from '../contracts/workspaces';
+import { applicationRoutes } from '../contracts/applications';
+import { accessLogRoutes } from '../contracts/access-log';
 import { inviteRoutes } from '../contracts/invites';
 import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
 
@@ -92,7 +94,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

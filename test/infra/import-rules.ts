@@ -94,6 +94,8 @@ const BELOW_HTTP = new Set([
   'mail',
   'audit',
   'workspaces',
+  'applications',
+  'access-log',
   'identity',
   'cloudflare',
   'jobs',

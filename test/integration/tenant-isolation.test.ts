@@ -48,6 +48,12 @@ const probes: Record<string, Probe> = {
   listMembers: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/members` }),
   changeMemberRole: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}`, body: { role: 'USER' } }),
   removeMember: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}` }),
+  listApplications: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/applications` }),
+  createApplication: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/applications`, body: { name: 'isolation' } }),
+  getApplication: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}` }),
+  updateApplication: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}`, body: { name: 'hijacked' } }),
+  deleteApplication: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}` }),
+  listAccessLog: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/access-log` }),
   createInvite: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/invites`, body: { email: 'isolation@example.com', role: 'USER' } }),
   listInvites: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/invites` }),
   resendInvite: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/invites/${f.ids.invite}/resend` }),
@@ -82,6 +88,8 @@ describe('tenant isolation', () => {
     });
     if (job.status !== 201) throw new Error(`job: ${job.status} ${job.text}`);
     const invite = await call('POST', `/api/v1/workspaces/${f.a.userId}/invites`, { token: f.a.token, body: { email: `invitee-${f.a.userId}@example.com`, role: 'USER' } });
+    const application = await call('POST', `/api/v1/workspaces/${f.a.userId}/applications`, { token: f.a.token, body: { name: 'A app' } });
+    if (application.status !== 201) throw new Error(`application: ${application.status} ${application.text}`);
     f.ids = {
       job: job.body.job.id,
       session: second.body.session.id,
@@ -92,6 +100,7 @@ describe('tenant isolation', () => {
       // A's personal workspace (B is a member of another one: their own).
       workspace: f.a.userId,
       member: f.a.userId,
+      application: application.body.application.id,
       invite: invite.body.invite.id,
     };
   });
@@ -128,6 +137,8 @@ describe('tenant isolation', () => {
     expect(invites.body.invites.map((i: { id: string; email: string }) => [i.id, i.email])).toEqual([[f.ids.invite, `invitee-${f.a.userId}@example.com`]]);
     const ws = await call('GET', `/api/v1/workspaces/${f.ids.workspace}`, { token: f.a.token });
     expect(ws.body.workspace).toMatchObject({ name: 'Personal', role: 'OWNER', twoPersonRule: false });
+    const apps = await call('GET', `/api/v1/workspaces/${f.ids.workspace}/applications`, { token: f.a.token });
+    expect(apps.body.applications.map((a: { id: string; name: string }) => [a.id, a.name])).toEqual([[f.ids.application, 'A app']]);
     const job = await call('GET', `/api/v1/jobs/${f.ids.job}`, { token: f.a.token });
     expect(job.body.job.status).toBe('planned');
     expect(job.body.job.approvedBy).toBeNull();

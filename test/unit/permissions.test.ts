@@ -13,7 +13,7 @@ it('docs/security.md holds exactly the matrix of the code', () => {
 it('OWNER can everything; USER reads, plans and sees jobs only', () => {
   for (const a of Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]) expect(can({ role: 'OWNER' }, a)).toBe(true);
   const userCan = (Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]).filter((a) => can({ role: 'USER' }, a));
-  expect(userCan.sort()).toEqual(['cloudflare.accounts.read', 'dns.read', 'jobs.plan', 'jobs.read', 'members.read', 'workspace.read']);
+  expect(userCan.sort()).toEqual(['applications.read', 'cloudflare.accounts.read', 'dns.read', 'jobs.plan', 'jobs.read', 'members.read', 'workspace.read']);
   expect(can({ role: 'ADMIN' }, 'workspace.delete')).toBe(false);
   expect(can({ role: 'ADMIN' }, 'jobs.apply')).toBe(true);
 });

@@ -1,5 +1,7 @@
 // Generated from the manifest's routes by `npx tsx test/support/operations-table.ts`. Do not edit.
 // test/unit/frontend-operations.test.ts fails when this file is out of date.
+import type * as accessLog from '../../../functions/contracts/access-log';
+import type * as applications from '../../../functions/contracts/applications';
 import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as invites from '../../../functions/contracts/invites';
@@ -20,25 +22,30 @@ export const OPERATIONS = {
   changePassword: { method: 'POST', path: '/api/v1/auth/password/change' },
   confirmTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/confirm' },
   createApiKey: { method: 'POST', path: '/api/v1/api-keys' },
+  createApplication: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/applications' },
   createCloudflareAccount: { method: 'POST', path: '/api/v1/cloudflare/accounts' },
   createDnsRecord: { method: 'POST', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records' },
   createInvite: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/invites' },
   createJob: { method: 'POST', path: '/api/v1/jobs' },
   createWorkspace: { method: 'POST', path: '/api/v1/workspaces' },
   deleteApiKey: { method: 'DELETE', path: '/api/v1/api-keys/{id}' },
+  deleteApplication: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}' },
   deleteCloudflareAccount: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}' },
   deleteDnsRecord: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
   deleteWorkspace: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}' },
   disableTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/disable' },
   enrollTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/enroll' },
   exportZoneBind: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export' },
+  getApplication: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}' },
   getHealth: { method: 'GET', path: '/api/health' },
   getJob: { method: 'GET', path: '/api/v1/jobs/{id}' },
   getMe: { method: 'GET', path: '/api/v1/me' },
   getOpenApi: { method: 'GET', path: '/api/openapi.json' },
   getSessionStatus: { method: 'GET', path: '/api/v1/auth/session' },
   getWorkspace: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}' },
+  listAccessLog: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/access-log' },
   listApiKeys: { method: 'GET', path: '/api/v1/api-keys' },
+  listApplications: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/applications' },
   listAuditEvents: { method: 'GET', path: '/api/v1/audit-events' },
   listCloudflareAccounts: { method: 'GET', path: '/api/v1/cloudflare/accounts' },
   listDnsRecords: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records' },
@@ -66,6 +73,7 @@ export const OPERATIONS = {
   revokeInvite: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}/invites/{inviteId}' },
   revokeSession: { method: 'DELETE', path: '/api/v1/auth/sessions/{id}' },
   signup: { method: 'POST', path: '/api/v1/auth/signup' },
+  updateApplication: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}' },
   updateDnsRecord: { method: 'PATCH', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
   updateWorkspaceSettings: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}/settings' },
   verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },
@@ -85,25 +93,30 @@ export interface OperationRoutes {
   changePassword: typeof identity.changePassword;
   confirmTotp: typeof identity.confirmTotp;
   createApiKey: typeof identity.createApiKey;
+  createApplication: typeof applications.createApplication;
   createCloudflareAccount: typeof cloudflare.createCloudflareAccount;
   createDnsRecord: typeof cloudflare.createDnsRecord;
   createInvite: typeof invites.createInvite;
   createJob: typeof jobs.createJob;
   createWorkspace: typeof workspaces.createWorkspace;
   deleteApiKey: typeof identity.deleteApiKey;
+  deleteApplication: typeof applications.deleteApplication;
   deleteCloudflareAccount: typeof cloudflare.deleteCloudflareAccount;
   deleteDnsRecord: typeof cloudflare.deleteDnsRecord;
   deleteWorkspace: typeof workspaces.deleteWorkspace;
   disableTotp: typeof identity.disableTotp;
   enrollTotp: typeof identity.enrollTotp;
   exportZoneBind: typeof cloudflare.exportZoneBind;
+  getApplication: typeof applications.getApplication;
   getHealth: typeof system.getHealth;
   getJob: typeof jobs.getJob;
   getMe: typeof identity.getMe;
   getOpenApi: typeof system.getOpenApi;
   getSessionStatus: typeof identity.getSessionStatus;
   getWorkspace: typeof workspaces.getWorkspace;
+  listAccessLog: typeof accessLog.listAccessLog;
   listApiKeys: typeof identity.listApiKeys;
+  listApplications: typeof applications.listApplications;
   listAuditEvents: typeof identity.listAuditEvents;
   listCloudflareAccounts: typeof cloudflare.listCloudflareAccounts;
   listDnsRecords: typeof cloudflare.listDnsRecords;
@@ -131,6 +144,7 @@ export interface OperationRoutes {
   revokeInvite: typeof invites.revokeInvite;
   revokeSession: typeof identity.revokeSession;
   signup: typeof identity.signup;
+  updateApplication: typeof applications.updateApplication;
   updateDnsRecord: typeof cloudflare.updateDnsRecord;
   updateWorkspaceSettings: typeof workspaceGovernance.updateWorkspaceSettings;
   verifyAuditChain: typeof identity.verifyAuditChain;

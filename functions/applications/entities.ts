@@ -1,0 +1,23 @@
+/**
+ * Application items, in the workspace's partition (`T#workspace#<id>`), sort
+ * key `APP#<id>` (ids start with the creation time, so the key order is the
+ * creation order). The name is encrypted (typed by a person); origins and
+ * redirect URIs are configuration, not personal data, and stay plain.
+ */
+import { defineEntity } from '../data/entity';
+
+export interface ApplicationItem {
+  /** Encrypted. */
+  name: string;
+  /** Public identifier for the hosted login (`fv_app_…`). */
+  clientId: string;
+  allowedOrigins: string[];
+  redirectUris: string[];
+  enabled: boolean;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const ApplicationEntity = defineEntity<ApplicationItem>({ name: 'application', skPrefix: 'APP#', encrypted: ['name'] });
+export const applicationSk = (id: string) => `APP#${id}`;
