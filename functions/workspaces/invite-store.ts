@@ -25,6 +25,8 @@ export interface InviteItem {
   invitedBy: string;
   createdAt: string;
   expiresAt: string;
+  /** Resends so far (at most MAX_INVITE_RESENDS: the mail port is not a way to flood an inbox). Absent = 0. */
+  resends?: number;
 }
 export const InviteEntity = defineEntity<InviteItem>({ name: 'workspace-invite', skPrefix: 'INVITE#', encrypted: ['email'] });
 export const inviteSk = (inviteId: string) => `INVITE#${inviteId}`;

@@ -42,6 +42,8 @@ export interface InviteDeps extends WorkspaceDeps {
 
 export const INVITE_TTL_MS = 7 * 24 * 3600_000;
 export const INVITE_TOKEN_PREFIX = 'fv_inv_';
+/** Resends of one invite (each mails the address again). */
+export const MAX_INVITE_RESENDS = 5;
 const ATTEMPTS = 10;
 
 export interface InviteView {
@@ -156,10 +158,21 @@ async function pendingInvite(deps: InviteDeps, actor: Actor, inviteId: string) {
   return invite;
 }
 
-/** A new link and a new expiry; the old link stops working (its hash is replaced). */
+/**
+ * A new link and a new expiry; the old link stops working (its hash is replaced). Written at the
+ * invite's version: of concurrent resends one wins (409 `invite-changed` for the others), and
+ * the count of resends holds (429 `invite-resend-limit` past MAX_INVITE_RESENDS).
+ */
 export async function resendInvite(deps: InviteDeps, actor: Actor, inviteId: string): Promise<InviteView> {
   assertCan(actor, 'invites.manage');
   const invite = await pendingInvite(deps, actor, inviteId);
+  const resends = (invite.resends ?? 0) + 1;
+  if (resends > MAX_INVITE_RESENDS) {
+    throw new DomainError('limit-exceeded', `An invite is resent at most ${MAX_INVITE_RESENDS} times: revoke it and invite again`, {
+      code: 'invite-resend-limit',
+      extra: { limit: MAX_INVITE_RESENDS, limitName: 'inviteResends' },
+    });
+  }
   const workspace = await createWorkspaceStore(deps.repo).getWorkspace(actor.tenant.id);
   if (!workspace) throw workspaceNotFound();
   const { token, secretHash } = mint(actor.tenant.id, inviteId);
@@ -171,6 +184,7 @@ export async function resendInvite(deps: InviteDeps, actor: Actor, inviteId: str
     createdAt: invite.createdAt,
     secretHash,
     expiresAt: iso(deps.now() + (deps.inviteTtlMs ?? INVITE_TTL_MS)),
+    resends,
   };
   try {
     await createInviteStore(deps.repo).replace(actor.tenant.id, inviteId, item, invite.version);

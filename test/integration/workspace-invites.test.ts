@@ -8,6 +8,7 @@
 import { readOutbox } from '../../functions/mail/outbox';
 import { workspaceTenant } from '../../functions/tenancy/tenant';
 import { InviteEntity, inviteSk } from '../../functions/workspaces/invite-store';
+import { MAX_INVITE_RESENDS } from '../../functions/workspaces/invites';
 import { createWorkspaceStore } from '../../functions/workspaces/store';
 import { limitsFor } from '../../functions/platform/tiers';
 import { call, signUpWithToken, uniqueEmail } from '../support/http';
@@ -157,6 +158,32 @@ describe('workspace invites', () => {
     // Garbage tokens: 404 (public preview) and 400 past the bound.
     expect((await call('POST', '/api/v1/invites/preview', { body: { token: 'fv_inv_nope' } })).status).toBe(404);
     expect((await call('POST', '/api/v1/invites/preview', { body: { token: 'x'.repeat(300) } })).status).toBe(400);
+  });
+
+  it('a burst of resends: the count holds (at most MAX_INVITE_RESENDS, then 429) and exactly one mailed link works', async () => {
+    const owner = await signUpWithToken();
+    const ws = await newWorkspace(owner, 'Resends');
+    const guest = await signUpWithToken();
+    const first = await invited(owner, ws, guest.email);
+    const resend = () => call('POST', `/api/v1/workspaces/${ws}/invites/${first.id}/resend`, { token: owner.token });
+    const burst = await Promise.all(Array.from({ length: MAX_INVITE_RESENDS + 3 }, resend));
+    const won = burst.filter((r) => r.status === 200).length;
+    expect(won).toBeGreaterThanOrEqual(1);
+    expect(won).toBeLessThanOrEqual(MAX_INVITE_RESENDS);
+    for (const r of burst.filter((x) => x.status !== 200)) expect([409, 429]).toContain(r.status);
+    const item = await dataLayer().repo.get(workspaceTenant(ws), InviteEntity, inviteSk(first.id), { consistent: true });
+    expect(item!.resends).toBe(won);
+    for (let i = won; i < MAX_INVITE_RESENDS; i++) expect((await resend()).status).toBe(200);
+    const over = await resend();
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ limit: MAX_INVITE_RESENDS, limitName: 'inviteResends' });
+    // One mail per successful resend; of all the links mailed, exactly one works.
+    const all = await mailedTokens(guest.email);
+    expect(all).toHaveLength(MAX_INVITE_RESENDS + 1);
+    const previews = await Promise.all(all.map((token) => call('POST', '/api/v1/invites/preview', { body: { token } })));
+    const live = all.filter((_, i) => previews[i]!.status === 200);
+    expect(live).toHaveLength(1);
+    expect((await accept(guest, live[0]!)).status).toBe(200);
   });
 
   it('a burst of concurrent accepts of one invite: exactly one succeeds', async () => {
