@@ -17,6 +17,7 @@ import { workspaceTenant } from '../../functions/tenancy/tenant';
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import { addMember, listMembers } from '../../functions/workspaces/members';
 import { createWorkspace, listWorkspaces, renameWorkspace } from '../../functions/workspaces/workspaces';
+import { applicationSentinel } from './sentinel-applications';
 import { inviteSentinel } from './sentinel-invites';
 import type { SentinelContext, SentinelStep } from './sentinel-workload';
 
@@ -36,7 +37,7 @@ export interface WorkspaceSentinel {
 }
 
 /** One line per feature: invites (token + email), application names, access-log IPs/UAs… */
-export const workspaceSentinels: WorkspaceSentinel[] = [inviteSentinel];
+export const workspaceSentinels: WorkspaceSentinel[] = [inviteSentinel, applicationSentinel];
 
 export const workspaceSentinelStep: SentinelStep = {
   name: 'workspaces: second workspace name (create + rename), member email (signup + addMember), feature hooks',
