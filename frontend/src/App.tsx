@@ -18,6 +18,7 @@ const Security = lazy(() => import('./pages/Security'));
 const Outbox = lazy(() => import('./pages/Outbox'));
 const PasswordReset = lazy(() => import('./pages/PasswordReset'));
 const Workspace = lazy(() => import('./pages/Workspace'));
+const InviteAccept = lazy(() => import('./pages/InviteAccept'));
 
 type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentType<{ params: Params }>>;
 
@@ -25,6 +26,7 @@ const PUBLIC: Array<[string, Page]> = [
   ['/forgot', PasswordReset],
   ['/reset', PasswordReset],
   ['/reset-password', PasswordReset],
+  ['/invites/accept', InviteAccept],
 ];
 
 const PRIVATE: Array<[string, Page]> = [

@@ -547,18 +547,134 @@ describeBrowser('dashboard (browser e2e)', () => {
     expectClean();
   });
 
+  const INVITES = ['POST /api/v1/workspaces/{workspaceId}/invites', 'GET /api/v1/workspaces/{workspaceId}/invites', 'POST /api/v1/invites/preview', 'POST /api/v1/invites/accept'];
+  const memberEmail = `e2e-member-${Date.now().toString(36)}@example.com`;
+  let teamAccountId = '';
+  let memberJobId = '';
+
+  step('invite: the owner adds a sandbox account to the team workspace, invites a member as USER and turns the two-person rule on', [...AUTH, ...CF, ...WS, ...INVITES, 'PATCH /api/v1/workspaces/{workspaceId}/settings'], async () => {
+    await switchTo(TEAM);
+    await go('/accounts');
+    await page.getByRole('button', { name: 'Add sandbox account' }).first().click();
+    await page.getByRole('link', { name: 'Zones' }).first().click();
+    await page.waitForURL(/\/accounts\/[^/]+\/zones/);
+    teamAccountId = new URL(page.url()).pathname.split('/')[2]!;
+    await go('/workspace');
+    await page.getByLabel('Email to invite').fill(memberEmail);
+    await page.getByLabel('Role', { exact: true }).selectOption('USER');
+    await page.getByRole('button', { name: 'Send invite' }).click();
+    await seen(page.getByText(`Invite sent to ${memberEmail}`));
+    await seen(page.getByRole('list', { name: 'Pending invites' }).getByText(memberEmail));
+    // The two-person rule: a job is applied only after an ADMIN/OWNER other than its planner approves it.
+    // A controlled checkbox: it shows the saved setting, so click and wait rather than check().
+    await page.getByRole('checkbox', { name: /Two-person rule/ }).click();
+    await eventually('the rule to be saved', () => page.getByRole('checkbox', { name: /Two-person rule/ }).isChecked());
+    await screenshot(page, 'workspace-8-invite-sent');
+    expectClean();
+  });
+
+  step('invite: the member signs up, opens the mailed link, accepts, and acts in the team workspace as USER', [...AUTH, ...CF, ...WS, ...INVITES, 'GET /api/v1/dev/outbox'], async () => {
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.waitForURL('**/login');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Email').fill(memberEmail);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await go('/outbox');
+    const link = page.locator('li').filter({ hasText: `to ${memberEmail}` }).locator('a[href*="invites/accept"]').first();
+    await seen(link, 20_000);
+    await screenshot(page, 'workspace-9-member-outbox');
+    await link.click();
+    await page.waitForURL((u) => u.pathname === '/invites/accept' && !u.hash);
+    await seen(page.locator('[data-invite-preview]').getByText(`${TEAM} renamed`));
+    await screenshot(page, 'workspace-10-accept-page');
+    await page.getByRole('button', { name: 'Accept invite' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await textIs(activeName(), new RegExp(`Acting in ${TEAM} renamed as USER`));
+    // The shared account is there; connecting or removing accounts needs ADMIN.
+    await go('/accounts');
+    await seen(page.getByRole('link', { name: 'Zones' }).first());
+    expect(await page.getByRole('button', { name: 'Add account' }).isDisabled()).toBe(true);
+    await seen(page.getByText('Needs ADMIN to connect or remove accounts'));
+    await screenshot(page, 'workspace-11-member-accounts-disabled');
+    await go('/workspace');
+    await countIs(page.getByRole('table', { name: 'Members' }).locator('tbody tr'), 2);
+    expect(await page.getByRole('button', { name: 'Delete workspace' }).isDisabled()).toBe(true);
+    await seen(page.getByText('Needs OWNER').first());
+    expect(await page.getByRole('button', { name: 'Send invite' }).isDisabled()).toBe(true);
+    await screenshot(page, 'workspace-12-member-workspace-page');
+    expectClean();
+  });
+
+  step('the member plans a job and cannot apply it (Needs ADMIN)', [...AUTH, ...CF, ...WS, ...INVITES, ...JOBS], async () => {
+    await go(`/jobs/new?account=${teamAccountId}`);
+    await seen(heading('New bulk job'));
+    await page.getByRole('button', { name: 'Select this page' }).click();
+    await page.getByRole('checkbox', { name: 'A', exact: true }).check();
+    await page.getByLabel('Content', { exact: true }).fill(originalContent);
+    await page.getByLabel('New content').fill('203.0.113.99');
+    await page.getByRole('button', { name: 'Plan and preview' }).click();
+    await page.waitForURL(/\/jobs\/(?!new)[^/]+$/);
+    memberJobId = new URL(page.url()).pathname.split('/')[2]!;
+    await seen(page.getByRole('heading', { name: 'Plan preview' }));
+    await seen(page.getByText(/Needs ADMIN to apply/));
+    expect(await page.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: /^Apply/ }).first().isDisabled()).toBe(true);
+    await screenshot(page, 'workspace-13-member-cannot-apply');
+    expectClean();
+  });
+
+  step('the owner logs back in, approves and applies the member’s job, and removes the member', [...AUTH, ...WS, ...INVITES, ...JOBS, 'POST /api/v1/jobs/{id}/approve', 'DELETE /api/v1/workspaces/{workspaceId}/members/{userId}'], async () => {
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.waitForURL('**/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(`${password} new`);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    if (have.has(MFA[0]!)) {
+      await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      await page.getByLabel('Recovery code').fill(recoveryCodes[3]!);
+      await page.getByRole('button', { name: 'Verify and log in' }).click();
+    }
+    await page.waitForURL((u) => u.pathname === '/');
+    await switchTo(TEAM);
+    // The owner approves the member's job (two-person rule), then applies it.
+    await go(`/jobs/${memberJobId}`);
+    await seen(page.locator('[data-approval="pending"]'));
+    await screenshot(page, 'workspace-14-owner-approval-pending');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await seen(page.locator('[data-approved-by]'));
+    const confirm = page.getByLabel(/Type the number of zones/);
+    if (await confirm.isVisible()) {
+      const word = /\((\d+)\)/.exec((await page.getByText(/Type the number of zones/).textContent()) ?? '')![1]!;
+      await confirm.fill(word);
+    }
+    await page.getByRole('button', { name: /^Apply (\d+ changes|with force)$/ }).click();
+    await waitForJobDone(memberJobId);
+    await screenshot(page, 'workspace-15-approved-job-done');
+    await go('/workspace');
+    const rows = page.getByRole('table', { name: 'Members' }).locator('tbody tr');
+    await countIs(rows, 2);
+    await screenshot(page, 'workspace-16-owner-sees-member');
+    await page.getByRole('button', { name: /^Remove / }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove member' }).click();
+    await countIs(rows, 1);
+    await screenshot(page, 'workspace-17-member-removed');
+    expectClean();
+  });
+
   step('workspace delete: the OWNER deletes the team workspace after confirming; the dashboard is back on the personal one', [...AUTH, ...WS, 'DELETE /api/v1/workspaces/{workspaceId}'], async () => {
     await switchTo(TEAM);
     await go('/workspace');
     await seen(heading(`${TEAM} renamed`));
     await page.getByRole('button', { name: 'Delete workspace' }).click();
     await seen(page.getByRole('dialog'));
-    await screenshot(page, 'workspace-8-delete-confirm');
+    await screenshot(page, 'workspace-18-delete-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Delete workspace' }).click();
     await page.waitForURL((u) => u.pathname === '/');
     await textIs(activeName(), /as OWNER/);
     await countIs(switcher().locator('option', { hasText: TEAM }), 0);
-    await screenshot(page, 'workspace-9-deleted');
+    await screenshot(page, 'workspace-19-deleted');
     expectClean();
   });
 });

@@ -20,6 +20,7 @@ export const keys = {
   outbox: ['outbox'] as const,
   workspaces: ['workspaces'] as const,
   members: (workspaceId: string) => ['workspaces', workspaceId, 'members'] as const,
+  invites: (workspaceId: string) => ['workspaces', workspaceId, 'invites'] as const,
 };
 
 /** Polling interval for anything that shows a running job. */
@@ -149,5 +150,14 @@ export function useMembers(workspaceId: string | undefined) {
     queryKey: keys.members(workspaceId ?? ''),
     enabled: !!workspaceId,
     queryFn: ({ signal }) => call('listMembers', { params: { workspaceId: workspaceId! }, signal }),
+  });
+}
+
+/** Pending invites (ADMIN+): not asked for when the role may not see them. */
+export function useInvites(workspaceId: string | undefined, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.invites(workspaceId ?? ''),
+    enabled: !!workspaceId && enabled,
+    queryFn: ({ signal }) => call('listInvites', { params: { workspaceId: workspaceId! }, query: { limit: 100 }, signal }),
   });
 }

@@ -15,9 +15,11 @@ export const ROLES = ['OWNER', 'ADMIN', 'USER'] as const satisfies readonly Role
 /** Only the actions the UI gates; each value must equal the server's minimum. */
 export const UI_PERMISSIONS = {
   'workspace.rename': 'OWNER',
+  'workspace.settings': 'OWNER',
   'workspace.delete': 'OWNER',
   'workspace.transfer': 'OWNER',
   'members.manage': 'ADMIN',
+  'invites.manage': 'ADMIN',
   'cloudflare.accounts.manage': 'ADMIN',
   'dns.write': 'ADMIN',
   'jobs.apply': 'ADMIN',

@@ -7,6 +7,7 @@ import type * as identity from '../../../functions/contracts/identity';
 import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type * as workspaces from '../../../functions/contracts/workspaces';
+import type * as invites from '../../../functions/contracts/invites';
 import type { FieldIssue } from '../../../functions/contracts/problem';
 import type { Scope } from '../../../functions/contracts/route';
 import type { OperationBody, OperationResponse } from './operations';
@@ -53,6 +54,7 @@ export type ApplyJobBody = OperationBody<'applyJob'>;
 export type Workspace = z.output<typeof workspaces.Workspace>;
 export type Member = z.output<typeof workspaces.Member>;
 export type Role = workspaces.Role;
+export type Invite = z.output<typeof invites.Invite>;
 
 // Runtime copies of a few enums (the contracts' `as const` arrays cannot be
 // imported at runtime without pulling zod in). `satisfies` keeps them in step.

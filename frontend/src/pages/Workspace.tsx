@@ -1,8 +1,10 @@
 import { Badge, EmptyState, PageHeader, SkeletonRows } from '../components/ui';
 import { useActiveWorkspace } from '../lib/workspace';
 import { DangerZone } from './workspace/DangerZone';
+import { InvitesCard } from './workspace/InvitesCard';
 import { MembersCard } from './workspace/MembersCard';
 import { RenameCard } from './workspace/RenameCard';
+import { SettingsCard } from './workspace/SettingsCard';
 
 /** `/workspace`: the active workspace's name, members and roles, leave and delete. */
 export default function WorkspacePage() {
@@ -30,6 +32,8 @@ export default function WorkspacePage() {
       <div className="space-y-6">
         <RenameCard key={`${w.id}:${w.name}`} workspace={w} />
         <MembersCard workspace={w} />
+        <InvitesCard workspace={w} />
+        <SettingsCard workspace={w} />
         <DangerZone workspace={w} />
       </div>
     </>

@@ -8,6 +8,7 @@ import { canRunInBrowser, type BrowserRun } from '../../components/BrowserRun';
 import { DeniedReason } from '../../components/Denied';
 import { Button, Card, ErrorAlert, Field, Input, Notice } from '../../components/ui';
 import { useCan } from '../../lib/workspace';
+import { ApprovalPanel, useNeedsApproval } from './ApprovalPanel';
 import { Count } from './Count';
 
 /** Apply a planned job on the server queue or in this browser; zones over the threshold need the typed confirmation. */
@@ -26,7 +27,8 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
     },
   });
   const gate = useCan('jobs.apply');
-  const confirmed = (!job.needsForce || typed.trim() === word) && gate.allowed;
+  const waiting = useNeedsApproval(job);
+  const confirmed = (!job.needsForce || typed.trim() === word) && gate.allowed && !waiting;
   const describedBy = gate.reason ? 'apply-denied' : undefined;
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -35,6 +37,7 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
   const t = job.plan.zones.reduce((a, z) => ({ c: a.c + z.creates, u: a.u + z.updates, d: a.d + z.deletes, o: a.o + z.other }), { c: 0, u: 0, d: 0, o: 0 });
   return (
     <Card title="Plan preview">
+      <ApprovalPanel job={job} />
       <dl className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-5" aria-label="Plan totals">
         <Count label="Changes" value={job.plan.totalChanges} />
         <Count label="Creates" value={t.c} tone="text-emerald-700" />
@@ -76,7 +79,7 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
                 <MonitorPlay className="size-4" aria-hidden /> Apply in this browser
               </Button>
             ) : null}
-            <DeniedReason id="apply-denied" reason={gate.reason ? `${gate.reason} to apply: you can plan and preview` : null} />
+            <DeniedReason id="apply-denied" reason={gate.reason ? `${gate.reason} to apply: you can plan and preview` : waiting ? 'Waiting for approval' : null} />
           </div>
         </form>
       )}
