@@ -1,4 +1,6 @@
 /** A small HTTP client for tests against the local runtime (FLAREVAULT_URL). */
+import { randomInt } from 'node:crypto';
+import { request } from 'node:http';
 import { apiUrl } from '../setup/env';
 
 export interface CallOptions {
@@ -11,6 +13,11 @@ export interface CallOptions {
   /** Sent as is (for malformed-JSON tests). */
   readonly rawBody?: string;
   readonly headers?: Record<string, string>;
+  /**
+   * Source address of the connection (any 127.x.y.z reaches the loopback
+   * gateway): the client IP the stack sees, as a distinct client would be.
+   */
+  readonly from?: string;
 }
 
 export interface CallResult<T = any> {
@@ -30,12 +37,33 @@ export async function call<T = any>(method: string, path: string, o: CallOptions
     body = JSON.stringify(o.body);
     headers['content-type'] ??= 'application/json';
   } else if (o.rawBody !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(apiUrl(path), { method, headers, body });
+  const res = o.from ? await sendFrom(o.from, method, apiUrl(path), headers, body) : await fetch(apiUrl(path), { method, headers, body });
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
+
+/** `fetch` has no source-address option; node:http has (`localAddress`). */
+function sendFrom(localAddress: string, method: string, url: string, headers: Record<string, string>, body?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const one of [v ?? []].flat()) h.append(k, one);
+        const status = res.statusCode!;
+        resolve(new Response([204, 205, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers: h }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A loopback address of its own: per-IP allowances (sign-ups) then count this client alone. */
+export const freshLoopbackAddress = () => `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 
 let counter = 0;
 /** A unique email per call. */
@@ -45,9 +73,9 @@ export function uniqueEmail(tag = 'user'): string {
 
 export const STRONG_PASSWORD = 'violet-Harbor-quantum-92-lantern';
 
-/** Signs up a fresh user with a bearer token (client: 'token'). */
+/** Signs up a fresh user with a bearer token (client: 'token'), as a distinct client (the suite makes more users than one address may). */
 export async function signUpWithToken(email = uniqueEmail(), password = STRONG_PASSWORD) {
-  const r = await call('POST', '/api/v1/auth/signup', { body: { email, password, client: 'token' } });
+  const r = await call('POST', '/api/v1/auth/signup', { body: { email, password, client: 'token' }, from: freshLoopbackAddress() });
   if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${r.text}`);
   return { email, password, token: r.body.token as string, userId: r.body.user.id as string, sessionId: r.body.session.id as string };
 }
