@@ -1,5 +1,7 @@
 /**
- * `npm run admin -- set-tier <email> <tier>` / `migrate-workspaces`: operator commands (functions/ops/admin.ts),
+ * `npm run admin -- set-tier <email> <tier>` / `migrate-workspaces` /
+ * `grant-support <email> <workspaceId> [--hours N] [--operator NAME]` / `revoke-support <email> <workspaceId>`:
+ * operator commands (functions/ops/admin.ts),
  * run with the target environment's variables: in AWS the stack outputs (TABLE_NAME,
  * KMS_KEY_ID, …) and credentials; without them, the env of the running `npm start`
  * (read from .flarevault/runtime-env.json).

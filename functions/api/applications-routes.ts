@@ -11,6 +11,7 @@ import { dataLayerFromEnv } from '../data/from-env';
 import type { RequestMeta } from '../http/auth';
 import { bind } from '../http/handler';
 import type { Principal } from '../tenancy/principal';
+import { workspaceActor } from '../workspaces/support';
 import { memberActor } from '../workspaces/workspaces';
 import { accessLogDeps } from './access-recorder';
 
@@ -46,5 +47,13 @@ export const applicationBindings = [
     await deleteApplication(deps, await member(req.principal, req.params.workspaceId), auditContextOf(req.principal, req), req.params.applicationId);
     return { status: 204 };
   }),
-  bind(l.listAccessLog, async (req) => ({ body: await listAccess(logDeps, await member(req.principal, req.params.workspaceId), req.query) })),
+  bind(l.listAccessLog, async (req) => ({ body: await listAccess(
+      logDeps,
+      // A member, or operator staff under a SUPPORT grant (audited as support.read).
+      await workspaceActor({ repo: data.repo, audit: data.audit, now: Date.now }, req.principal.userId, req.params.workspaceId, {
+        action: 'logs.read',
+        operation: l.listAccessLog.operationId,
+      }),
+      req.query,
+    ) })),
 ];

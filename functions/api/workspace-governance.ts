@@ -4,18 +4,23 @@ import { dataLayerFromEnv } from '../data/from-env';
 import { bind } from '../http/handler';
 import type { WorkspaceDeps } from '../workspaces/deps';
 import { listWorkspaceAudit, updateWorkspaceSettings, verifyWorkspaceAudit } from '../workspaces/governance';
+import type { Action } from '../workspaces/permissions';
+import { workspaceActor } from '../workspaces/support';
 import { memberActor } from '../workspaces/workspaces';
 
 const data = dataLayerFromEnv();
 const deps: WorkspaceDeps = { repo: data.repo, keyring: data.keyring, audit: data.audit, now: Date.now };
 const member = (userId: string, workspaceId: string) => memberActor(deps, userId, workspaceId);
+/** A member, or operator staff under a SUPPORT grant for a read SUPPORT holds (audited as support.read). */
+const reader = (userId: string, workspaceId: string, route: { operationId: string }, action: Action) =>
+  workspaceActor(deps, userId, workspaceId, { action, operation: route.operationId });
 
 export const workspaceGovernanceBindings = [
   bind(c.updateWorkspaceSettings, async (req) => ({
     body: { settings: await updateWorkspaceSettings(deps, await member(req.principal.userId, req.params.workspaceId), req.body) },
   })),
   bind(c.listWorkspaceAuditEvents, async (req) => {
-    const page = await listWorkspaceAudit(data, await member(req.principal.userId, req.params.workspaceId), req.query);
+    const page = await listWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.listWorkspaceAuditEvents, 'logs.read'), req.query);
     return {
       body: {
         events: page.items.map((e) => ({
@@ -33,7 +38,7 @@ export const workspaceGovernanceBindings = [
     };
   }),
   bind(c.verifyWorkspaceAuditChain, async (req) => {
-    const chain = await verifyWorkspaceAudit(data, await member(req.principal.userId, req.params.workspaceId));
+    const chain = await verifyWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.verifyWorkspaceAuditChain, 'logs.read'));
     return {
       body: chain.ok
         ? { valid: true, count: chain.count, firstSeq: chain.firstSeq ?? null, lastSeq: chain.lastSeq ?? null, brokenAtSeq: null, reason: null }

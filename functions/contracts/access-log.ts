@@ -25,6 +25,7 @@ const Instant = z.iso.datetime({ offset: false, message: 'must be an ISO 8601 UT
 
 export const listAccessLog = defineRoute({
   operationId: 'listAccessLog',
+  permission: 'logs.read',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}/access-log',
   fn: 'workspaces',

@@ -86,6 +86,7 @@ export const Application = z.object({
 
 export const listApplications = defineRoute({
   operationId: 'listApplications',
+  permission: 'applications.read',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}/applications',
   fn: 'workspaces',
@@ -101,6 +102,7 @@ export const listApplications = defineRoute({
 
 export const createApplication = defineRoute({
   operationId: 'createApplication',
+  permission: 'applications.manage',
   method: 'POST',
   path: '/api/v1/workspaces/{workspaceId}/applications',
   fn: 'workspaces',
@@ -123,6 +125,7 @@ export const createApplication = defineRoute({
 
 export const getApplication = defineRoute({
   operationId: 'getApplication',
+  permission: 'applications.read',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}',
   fn: 'workspaces',
@@ -137,6 +140,7 @@ export const getApplication = defineRoute({
 
 export const updateApplication = defineRoute({
   operationId: 'updateApplication',
+  permission: 'applications.manage',
   method: 'PATCH',
   path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}',
   fn: 'workspaces',
@@ -159,6 +163,7 @@ export const updateApplication = defineRoute({
 
 export const deleteApplication = defineRoute({
   operationId: 'deleteApplication',
+  permission: 'applications.manage',
   method: 'DELETE',
   path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}',
   fn: 'workspaces',

@@ -25,6 +25,7 @@ export const CloudflareAccount = z.object({
 
 export const createCloudflareAccount = defineRoute({
   operationId: 'createCloudflareAccount',
+  permission: 'cloudflare.accounts.manage',
   method: 'POST',
   path: '/api/v1/cloudflare/accounts',
   fn: 'cloudflare',
@@ -52,6 +53,7 @@ export const createCloudflareAccount = defineRoute({
 
 export const listCloudflareAccounts = defineRoute({
   operationId: 'listCloudflareAccounts',
+  permission: 'cloudflare.accounts.read',
   method: 'GET',
   path: '/api/v1/cloudflare/accounts',
   fn: 'cloudflare',
@@ -64,6 +66,7 @@ export const listCloudflareAccounts = defineRoute({
 
 export const deleteCloudflareAccount = defineRoute({
   operationId: 'deleteCloudflareAccount',
+  permission: 'cloudflare.accounts.manage',
   method: 'DELETE',
   path: '/api/v1/cloudflare/accounts/{id}',
   fn: 'cloudflare',
@@ -77,6 +80,7 @@ export const deleteCloudflareAccount = defineRoute({
 
 export const verifyCloudflareAccount = defineRoute({
   operationId: 'verifyCloudflareAccount',
+  permission: 'cloudflare.accounts.manage',
   method: 'POST',
   path: '/api/v1/cloudflare/accounts/{id}/verify',
   fn: 'cloudflare',
@@ -100,6 +104,7 @@ export const Zone = z.object({
 
 export const listZones = defineRoute({
   operationId: 'listZones',
+  permission: 'cloudflare.accounts.read',
   method: 'GET',
   path: '/api/v1/cloudflare/accounts/{id}/zones',
   fn: 'cloudflare',
@@ -131,6 +136,7 @@ export const DnsRecord = z.object({
 
 export const listDnsRecords = defineRoute({
   operationId: 'listDnsRecords',
+  permission: 'dns.read',
   method: 'GET',
   path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records',
   fn: 'cloudflare',
@@ -179,6 +185,7 @@ export const DnsRecordPatch = z
 
 export const createDnsRecord = defineRoute({
   operationId: 'createDnsRecord',
+  permission: 'dns.write',
   method: 'POST',
   path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records',
   fn: 'cloudflare',
@@ -194,6 +201,7 @@ export const createDnsRecord = defineRoute({
 
 export const updateDnsRecord = defineRoute({
   operationId: 'updateDnsRecord',
+  permission: 'dns.write',
   method: 'PATCH',
   path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}',
   fn: 'cloudflare',
@@ -208,6 +216,7 @@ export const updateDnsRecord = defineRoute({
 
 export const deleteDnsRecord = defineRoute({
   operationId: 'deleteDnsRecord',
+  permission: 'dns.write',
   method: 'DELETE',
   path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}',
   fn: 'cloudflare',
@@ -221,6 +230,7 @@ export const deleteDnsRecord = defineRoute({
 
 export const exportZoneBind = defineRoute({
   operationId: 'exportZoneBind',
+  permission: 'dns.read',
   method: 'GET',
   path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export',
   fn: 'cloudflare',

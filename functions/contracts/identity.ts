@@ -57,6 +57,7 @@ export const login = defineRoute({
 
 export const logout = defineRoute({
   operationId: 'logout',
+  permission: null,
   method: 'POST',
   path: '/api/v1/auth/logout',
   fn: 'auth',
@@ -69,6 +70,7 @@ export const logout = defineRoute({
 
 export const getMe = defineRoute({
   operationId: 'getMe',
+  permission: null,
   method: 'GET',
   path: '/api/v1/me',
   fn: 'auth',
@@ -110,6 +112,7 @@ export const Session = z.object({
 
 export const listSessions = defineRoute({
   operationId: 'listSessions',
+  permission: null,
   method: 'GET',
   path: '/api/v1/auth/sessions',
   fn: 'auth',
@@ -122,6 +125,7 @@ export const listSessions = defineRoute({
 
 export const revokeSession = defineRoute({
   operationId: 'revokeSession',
+  permission: null,
   method: 'DELETE',
   path: '/api/v1/auth/sessions/{id}',
   fn: 'auth',
@@ -135,6 +139,7 @@ export const revokeSession = defineRoute({
 
 export const revokeAllSessions = defineRoute({
   operationId: 'revokeAllSessions',
+  permission: null,
   method: 'POST',
   path: '/api/v1/auth/sessions/revoke-all',
   fn: 'auth',
@@ -147,6 +152,7 @@ export const revokeAllSessions = defineRoute({
 
 export const enrollTotp = defineRoute({
   operationId: 'enrollTotp',
+  permission: null,
   method: 'POST',
   path: '/api/v1/auth/mfa/totp/enroll',
   fn: 'auth',
@@ -159,6 +165,7 @@ export const enrollTotp = defineRoute({
 
 export const confirmTotp = defineRoute({
   operationId: 'confirmTotp',
+  permission: null,
   method: 'POST',
   path: '/api/v1/auth/mfa/totp/confirm',
   fn: 'auth',
@@ -172,6 +179,7 @@ export const confirmTotp = defineRoute({
 
 export const disableTotp = defineRoute({
   operationId: 'disableTotp',
+  permission: null,
   method: 'POST',
   path: '/api/v1/auth/mfa/totp/disable',
   fn: 'auth',
@@ -185,6 +193,7 @@ export const disableTotp = defineRoute({
 
 export const changePassword = defineRoute({
   operationId: 'changePassword',
+  permission: null,
   method: 'POST',
   path: '/api/v1/auth/password/change',
   fn: 'auth',
@@ -244,6 +253,7 @@ const ApiKeyName = z
 
 export const createApiKey = defineRoute({
   operationId: 'createApiKey',
+  permission: null,
   method: 'POST',
   path: '/api/v1/api-keys',
   fn: 'auth',
@@ -264,6 +274,7 @@ export const createApiKey = defineRoute({
 
 export const listApiKeys = defineRoute({
   operationId: 'listApiKeys',
+  permission: null,
   method: 'GET',
   path: '/api/v1/api-keys',
   fn: 'auth',
@@ -277,6 +288,7 @@ export const listApiKeys = defineRoute({
 
 export const deleteApiKey = defineRoute({
   operationId: 'deleteApiKey',
+  permission: null,
   method: 'DELETE',
   path: '/api/v1/api-keys/{id}',
   fn: 'auth',
@@ -301,6 +313,7 @@ export const AuditEvent = z.object({
 
 export const listAuditEvents = defineRoute({
   operationId: 'listAuditEvents',
+  permission: null,
   method: 'GET',
   path: '/api/v1/audit-events',
   fn: 'auth',
@@ -316,6 +329,7 @@ export const listAuditEvents = defineRoute({
 /** Reads the whole chain, so it is its own route: listing a page stays one page of reads. */
 export const verifyAuditChain = defineRoute({
   operationId: 'verifyAuditChain',
+  permission: null,
   method: 'GET',
   path: '/api/v1/audit-events/verify',
   fn: 'auth',
@@ -338,6 +352,7 @@ export const OutboxMessage = z.object({ id: z.string(), to: z.string(), subject:
 
 export const listOutbox = defineRoute({
   operationId: 'listOutbox',
+  permission: null,
   method: 'GET',
   path: '/api/v1/dev/outbox',
   fn: 'auth',

@@ -27,6 +27,7 @@ export const Invite = z.object({
 
 export const createInvite = defineRoute({
   operationId: 'createInvite',
+  permission: 'invites.manage',
   method: 'POST',
   path: '/api/v1/workspaces/{workspaceId}/invites',
   fn: 'workspaces',
@@ -42,6 +43,7 @@ export const createInvite = defineRoute({
 
 export const listInvites = defineRoute({
   operationId: 'listInvites',
+  permission: 'invites.manage',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}/invites',
   fn: 'workspaces',
@@ -56,6 +58,7 @@ export const listInvites = defineRoute({
 
 export const resendInvite = defineRoute({
   operationId: 'resendInvite',
+  permission: 'invites.manage',
   method: 'POST',
   path: '/api/v1/workspaces/{workspaceId}/invites/{inviteId}/resend',
   fn: 'workspaces',
@@ -69,6 +72,7 @@ export const resendInvite = defineRoute({
 
 export const revokeInvite = defineRoute({
   operationId: 'revokeInvite',
+  permission: 'invites.manage',
   method: 'DELETE',
   path: '/api/v1/workspaces/{workspaceId}/invites/{inviteId}',
   fn: 'workspaces',
@@ -94,6 +98,7 @@ export const previewInvite = defineRoute({
 
 export const acceptInvite = defineRoute({
   operationId: 'acceptInvite',
+  permission: null,
   method: 'POST',
   path: '/api/v1/invites/accept',
   fn: 'workspaces',

@@ -190,6 +190,7 @@ const JobParams = IdParams;
 
 export const createJob = defineRoute({
   operationId: 'createJob',
+  permission: 'jobs.plan',
   method: 'POST',
   path: '/api/v1/jobs',
   fn: 'jobs',
@@ -205,6 +206,7 @@ export const createJob = defineRoute({
 
 export const listJobs = defineRoute({
   operationId: 'listJobs',
+  permission: 'jobs.read',
   method: 'GET',
   path: '/api/v1/jobs',
   fn: 'jobs',
@@ -218,6 +220,7 @@ export const listJobs = defineRoute({
 
 export const getJob = defineRoute({
   operationId: 'getJob',
+  permission: 'jobs.read',
   method: 'GET',
   path: '/api/v1/jobs/{id}',
   fn: 'jobs',
@@ -231,6 +234,7 @@ export const getJob = defineRoute({
 
 export const listJobItems = defineRoute({
   operationId: 'listJobItems',
+  permission: 'jobs.read',
   method: 'GET',
   path: '/api/v1/jobs/{id}/items',
   fn: 'jobs',
@@ -249,6 +253,7 @@ export const listJobItems = defineRoute({
 
 export const listJobEvents = defineRoute({
   operationId: 'listJobEvents',
+  permission: 'jobs.read',
   method: 'GET',
   path: '/api/v1/jobs/{id}/events',
   fn: 'jobs',
@@ -262,6 +267,7 @@ export const listJobEvents = defineRoute({
 
 export const applyJob = defineRoute({
   operationId: 'applyJob',
+  permission: 'jobs.apply',
   method: 'POST',
   path: '/api/v1/jobs/{id}/apply',
   fn: 'jobs',
@@ -278,6 +284,7 @@ export const applyJob = defineRoute({
 
 export const applyJobChunk = defineRoute({
   operationId: 'applyJobChunk',
+  permission: 'jobs.apply',
   method: 'POST',
   path: '/api/v1/jobs/{id}/chunks/{n}/apply',
   fn: 'jobs',
@@ -292,6 +299,7 @@ export const applyJobChunk = defineRoute({
 
 export const cancelJob = defineRoute({
   operationId: 'cancelJob',
+  permission: 'jobs.apply',
   method: 'POST',
   path: '/api/v1/jobs/{id}/cancel',
   fn: 'jobs',
@@ -305,6 +313,7 @@ export const cancelJob = defineRoute({
 
 export const retryJob = defineRoute({
   operationId: 'retryJob',
+  permission: 'jobs.apply',
   method: 'POST',
   path: '/api/v1/jobs/{id}/retry',
   fn: 'jobs',
@@ -320,6 +329,7 @@ export const retryJob = defineRoute({
 
 export const revertJob = defineRoute({
   operationId: 'revertJob',
+  permission: 'jobs.apply',
   method: 'POST',
   path: '/api/v1/jobs/{id}/revert',
   fn: 'jobs',
@@ -335,6 +345,7 @@ export const revertJob = defineRoute({
 
 export const approveJob = defineRoute({
   operationId: 'approveJob',
+  permission: 'jobs.apply',
   method: 'POST',
   path: '/api/v1/jobs/{id}/approve',
   fn: 'jobs',

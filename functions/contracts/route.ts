@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Action } from './permissions';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -56,6 +57,14 @@ export interface RouteDef<
    * @default 'workspace'
    */
   readonly tenancy?: 'workspace' | 'caller';
+  /**
+   * The permission action the route's domain operation checks (`assertCan`; minimum role in
+   * functions/workspaces/permissions.ts), or `null` when it checks none: the caller's own
+   * items (profile, sessions, keys, memberships, accepting an invite). Required on every
+   * non-public route, so a forgotten declaration is told apart from "none"
+   * (test/integration/role-matrix.test.ts fails on a route without it).
+   */
+  readonly permission?: Action | null;
   readonly summary: string;
   readonly tags: readonly string[];
   readonly params?: P;
@@ -77,6 +86,9 @@ export function defineRoute<
 >(route: RouteDef<P, Q, B, R>): RouteDef<P, Q, B, R> {
   if (route.auth === 'user' && !route.scope) {
     throw new Error(`route ${route.operationId}: auth 'user' needs a scope`);
+  }
+  if (route.auth === 'public' && route.permission) {
+    throw new Error(`route ${route.operationId}: a public route checks no permission`);
   }
   if (route.auth !== 'user' && route.extraScopes) {
     throw new Error(`route ${route.operationId}: extraScopes need auth 'user'`);

@@ -18,6 +18,7 @@ export const WorkspaceSettings = z.object({
 
 export const updateWorkspaceSettings = defineRoute({
   operationId: 'updateWorkspaceSettings',
+  permission: 'workspace.settings',
   method: 'PATCH',
   path: '/api/v1/workspaces/{workspaceId}/settings',
   fn: 'workspaces',
@@ -32,6 +33,7 @@ export const updateWorkspaceSettings = defineRoute({
 
 export const listWorkspaceAuditEvents = defineRoute({
   operationId: 'listWorkspaceAuditEvents',
+  permission: 'logs.read',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}/audit-events',
   fn: 'workspaces',
@@ -48,6 +50,7 @@ export const listWorkspaceAuditEvents = defineRoute({
 /** Reads the whole chain, so it is its own route. */
 export const verifyWorkspaceAuditChain = defineRoute({
   operationId: 'verifyWorkspaceAuditChain',
+  permission: 'logs.read',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}/audit-events/verify',
   fn: 'workspaces',

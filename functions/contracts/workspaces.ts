@@ -40,6 +40,7 @@ export const Member = z.object({
 
 export const listWorkspaces = defineRoute({
   operationId: 'listWorkspaces',
+  permission: null,
   method: 'GET',
   path: '/api/v1/workspaces',
   fn: 'workspaces',
@@ -53,6 +54,7 @@ export const listWorkspaces = defineRoute({
 
 export const createWorkspace = defineRoute({
   operationId: 'createWorkspace',
+  permission: null,
   method: 'POST',
   path: '/api/v1/workspaces',
   fn: 'workspaces',
@@ -67,6 +69,7 @@ export const createWorkspace = defineRoute({
 
 export const getWorkspace = defineRoute({
   operationId: 'getWorkspace',
+  permission: 'workspace.read',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}',
   fn: 'workspaces',
@@ -81,6 +84,7 @@ export const getWorkspace = defineRoute({
 
 export const renameWorkspace = defineRoute({
   operationId: 'renameWorkspace',
+  permission: 'workspace.rename',
   method: 'PATCH',
   path: '/api/v1/workspaces/{workspaceId}',
   fn: 'workspaces',
@@ -95,6 +99,7 @@ export const renameWorkspace = defineRoute({
 
 export const deleteWorkspace = defineRoute({
   operationId: 'deleteWorkspace',
+  permission: 'workspace.delete',
   method: 'DELETE',
   path: '/api/v1/workspaces/{workspaceId}',
   fn: 'workspaces',
@@ -108,6 +113,7 @@ export const deleteWorkspace = defineRoute({
 
 export const activateWorkspace = defineRoute({
   operationId: 'activateWorkspace',
+  permission: 'workspace.read',
   method: 'POST',
   path: '/api/v1/workspaces/{workspaceId}/activate',
   fn: 'workspaces',
@@ -121,6 +127,7 @@ export const activateWorkspace = defineRoute({
 
 export const listMembers = defineRoute({
   operationId: 'listMembers',
+  permission: 'members.read',
   method: 'GET',
   path: '/api/v1/workspaces/{workspaceId}/members',
   fn: 'workspaces',
@@ -135,6 +142,7 @@ export const listMembers = defineRoute({
 
 export const changeMemberRole = defineRoute({
   operationId: 'changeMemberRole',
+  permission: 'members.manage',
   method: 'PATCH',
   path: '/api/v1/workspaces/{workspaceId}/members/{userId}',
   fn: 'workspaces',
@@ -149,6 +157,7 @@ export const changeMemberRole = defineRoute({
 
 export const removeMember = defineRoute({
   operationId: 'removeMember',
+  permission: 'members.manage',
   method: 'DELETE',
   path: '/api/v1/workspaces/{workspaceId}/members/{userId}',
   fn: 'workspaces',

@@ -9,6 +9,12 @@ import type { Role } from '../contracts/workspaces';
 import type { Tier } from '../platform/tiers';
 import type { Tenant } from './tenant';
 
+/**
+ * A member's role, or SUPPORT: operator staff reading one workspace under an operator's
+ * time-limited grant (workspaces/support.ts) — outside the OWNER > ADMIN > USER order.
+ */
+export type ActorRole = Role | 'SUPPORT';
+
 export interface Actor {
   /** Whose data: every read and write is keyed by it (a workspace). */
   readonly tenant: Tenant;
@@ -16,8 +22,10 @@ export interface Actor {
   readonly memberId: string;
   /** The tenant's tier: its limits. */
   readonly tier: Tier;
-  /** The member's current role in the tenant. */
-  readonly role: Role;
+  /** The member's current role in the tenant (SUPPORT: not a member; see ActorRole). */
+  readonly role: ActorRole;
+  /** SUPPORT only: the one action its `support.read` audit event names (assertCan allows nothing else). */
+  readonly supportAction?: string;
 }
 
 /** The actor of an authenticated principal (principal.ts). */

@@ -3,8 +3,10 @@
  * `cloudflare/`, `jobs/` and `workspaces/` opens with `assertCan(actor, action)`:
  * one line that says who may do this, before any work.
  *
- *   OWNER > ADMIN > USER   (ANON: the unauthenticated caller, public routes only;
- *                           SUPPORT: operator staff, a principal of its own — not a role here)
+ *   OWNER > ADMIN > USER   (ANON: the unauthenticated caller, public routes only)
+ *   SUPPORT                operator staff under an operator's time-limited grant, outside
+ *                          the order: exactly the actions of SUPPORT_ACTIONS (reads of the
+ *                          workspace's metadata and logs), each audited (workspaces/support.ts)
  *
  * Who decides what: the authenticator (identity/authenticate.ts) answers 404
  * to a non-member (not yours = absent) and puts the member's CURRENT role in
@@ -16,7 +18,7 @@
  */
 import { ROLES, type Role } from '../contracts/workspaces';
 import { DomainError } from '../errors';
-import type { Actor } from '../tenancy/actor';
+import type { Actor, ActorRole } from '../tenancy/actor';
 
 /** The minimum role of each action; a role holds every action of the roles below it. */
 export const PERMISSIONS = {
@@ -41,6 +43,16 @@ export const PERMISSIONS = {
 } as const satisfies Record<string, Role>;
 
 export type Action = keyof typeof PERMISSIONS;
+
+/**
+ * What SUPPORT may do, and nothing else: the workspace's metadata, its members and roles, its
+ * audit chain and API-access log. Never Cloudflare accounts/tokens, DNS, jobs, applications,
+ * invites, and never a write.
+ */
+export const SUPPORT_ACTIONS: readonly Action[] = ['workspace.read', 'members.read', 'logs.read'];
+
+/** The matrix's columns: the ordered roles, then SUPPORT. */
+const COLUMNS: readonly ActorRole[] = [...ROLES, 'SUPPORT'];
 
 /** What each action means, for the table in docs/security.md. */
 export const ACTION_DESCRIPTIONS: Record<Action, string> = {
@@ -71,8 +83,15 @@ export function atLeast(role: Role, minimum: Role): boolean {
   return RANK[role] >= RANK[minimum];
 }
 
-export function can(actor: Pick<Actor, 'role'>, action: Action): boolean {
-  return atLeast(actor.role, PERMISSIONS[action]);
+/** Whether `role` holds `action` (the matrix's cells). */
+function holds(role: ActorRole, action: Action): boolean {
+  return role === 'SUPPORT' ? SUPPORT_ACTIONS.includes(action) : atLeast(role, PERMISSIONS[action]);
+}
+
+export function can(actor: Pick<Actor, 'role'> & { readonly supportAction?: string }, action: Action): boolean {
+  // A SUPPORT actor is made for one audited action (support.ts workspaceActor): nothing else passes.
+  if (actor.role === 'SUPPORT') return holds('SUPPORT', action) && actor.supportAction === action;
+  return holds(actor.role, action);
 }
 
 /** The roles that may do `action`, most powerful first. */
@@ -81,9 +100,15 @@ export function rolesFor(action: Action): Role[] {
 }
 
 /** The first line of every domain operation: 403 `forbidden` naming the role needed. */
-export function assertCan(actor: Pick<Actor, 'role'>, action: Action): void {
+export function assertCan(actor: Pick<Actor, 'role'> & { readonly supportAction?: string }, action: Action): void {
   if (can(actor, action)) return;
   const required = PERMISSIONS[action];
+  if (actor.role === 'SUPPORT') {
+    throw new DomainError('forbidden', 'Support access is read-only: the workspace, its members and its logs', {
+      code: 'support-read-only',
+      extra: { action, requiredRole: required, role: actor.role },
+    });
+  }
   throw new DomainError('forbidden', `This needs the ${required} role in this workspace (yours is ${actor.role})`, {
     code: 'forbidden',
     extra: { action, requiredRole: required, role: actor.role },
@@ -92,10 +117,10 @@ export function assertCan(actor: Pick<Actor, 'role'>, action: Action): void {
 
 /** The matrix as a markdown table: docs/security.md holds exactly this text. */
 export function permissionTable(): string {
-  const head = `| action | what | ${ROLES.join(' | ')} |`;
-  const rule = `|---|---|${ROLES.map(() => ':-:').join('|')}|`;
+  const head = `| action | what | ${COLUMNS.join(' | ')} |`;
+  const rule = `|---|---|${COLUMNS.map(() => ':-:').join('|')}|`;
   const rows = (Object.keys(PERMISSIONS) as Action[]).map(
-    (a) => `| \`${a}\` | ${ACTION_DESCRIPTIONS[a]} | ${ROLES.map((r) => (atLeast(r, PERMISSIONS[a]) ? '✓' : '–')).join(' | ')} |`,
+    (a) => `| \`${a}\` | ${ACTION_DESCRIPTIONS[a]} | ${COLUMNS.map((r) => (holds(r, a) ? '✓' : '–')).join(' | ')} |`,
   );
   return [head, rule, ...rows].join('\n');
 }

@@ -9,20 +9,22 @@ import { randomBytes } from 'node:crypto';
 import type { Role } from '../contracts/workspaces';
 import { DomainError } from '../errors';
 import { limitsFor, type Tier } from '../platform/tiers';
-import type { Actor } from '../tenancy/actor';
+import type { Actor, ActorRole } from '../tenancy/actor';
 import { workspaceTenant } from '../tenancy/tenant';
 import { ConflictError } from '../data/errors';
 import type { ActiveJobCount, WorkspaceDeps } from './deps';
 import type { WorkspaceItem } from './entities';
 import { assertCan } from './permissions';
 import { createWorkspaceStore } from './store';
+import { liveSupportGrant, supportReadOnly } from './support-grant';
 
 export interface WorkspaceView {
   id: string;
   name: string;
   tier: Tier;
   personal: boolean;
-  role: Role;
+  /** The caller's role; SUPPORT for operator staff reading under a grant. */
+  role: ActorRole;
   active: boolean;
   twoPersonRule: boolean;
   createdAt: string;
@@ -32,7 +34,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const storeOf = (deps: Pick<WorkspaceDeps, 'repo'>) => createWorkspaceStore(deps.repo);
 export const PERSONAL_WORKSPACE_NAME = 'Personal';
 
-function view(id: string, w: WorkspaceItem, role: Role, activeId?: string): WorkspaceView {
+function view(id: string, w: WorkspaceItem, role: ActorRole, activeId?: string): WorkspaceView {
   return { id, name: w.name, tier: w.tier, personal: w.personal, role, active: id === activeId, twoPersonRule: w.twoPersonRule ?? false, createdAt: w.createdAt };
 }
 
@@ -72,15 +74,23 @@ export async function createWorkspace(deps: WorkspaceDeps, userId: string, input
  * The actor of `userId` in workspace `workspaceId`, with the member's current role (one
  * consistent read of the membership, never cached), or 404 when they are not a member or it
  * does not exist — the two are indistinguishable. A user without a personal workspace (from
- * before workspaces) gets it made here.
+ * before workspaces) gets it made here. A non-member with a live SUPPORT grant gets 403
+ * `support-read-only`: only `workspaceActor` (support.ts) makes — and audits — a SUPPORT actor,
+ * for the read routes SUPPORT may use.
  */
-export async function memberActor(deps: Pick<WorkspaceDeps, 'repo' | 'now'>, userId: string, workspaceId: string, fallbackTier: Tier = 'free'): Promise<Actor> {
+export async function memberActor(
+  deps: Pick<WorkspaceDeps, 'repo' | 'now'>,
+  userId: string,
+  workspaceId: string,
+  fallbackTier: Tier = 'free',
+): Promise<Actor & { readonly role: Role }> {
   const store = storeOf(deps);
   let [member, workspace] = await Promise.all([store.getMember(workspaceId, userId), store.getWorkspace(workspaceId)]);
   if ((!member || !workspace) && workspaceId === userId) {
     await ensurePersonalWorkspace(deps, userId, fallbackTier);
     [member, workspace] = await Promise.all([store.getMember(workspaceId, userId), store.getWorkspace(workspaceId)]);
   }
+  if (workspace && !member && (await liveSupportGrant(deps, userId, workspaceId))) throw supportReadOnly();
   if (!member || !workspace) throw workspaceNotFound();
   return { tenant: workspaceTenant(workspaceId), memberId: userId, tier: workspace.tier, role: member.role };
 }

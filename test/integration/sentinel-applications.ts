@@ -29,7 +29,7 @@ export const applicationSentinel: WorkspaceSentinel = {
     for (const credential of ['session', 'api-key'] as const) {
       const principal: Principal = {
         tenant: ctx.owner.tenant,
-        role: ctx.owner.role,
+        role: 'OWNER', // ctx.owner is the workspace's OWNER (a Principal's role is a member's role)
         userId: ctx.owner.memberId,
         tier: ctx.owner.tier,
         credential,

@@ -8,65 +8,12 @@
  */
 import { routes } from '../../functions/platform/manifest';
 import { call, signUpWithToken } from '../support/http';
+import { absent, probes, zone } from './route-probes';
 
 interface Fixture {
   a: Awaited<ReturnType<typeof signUpWithToken>>;
   b: Awaited<ReturnType<typeof signUpWithToken>>;
   ids: Record<string, string>;
-}
-
-type Probe = (f: Fixture) => { method: string; path: string; body?: unknown };
-
-const acct = (f: Fixture) => `/api/v1/cloudflare/accounts/${f.ids.account}`;
-const zone = (f: Fixture) => `${acct(f)}/zones/${f.ids.zone}`;
-
-/** One probe per operationId of a route with path parameters. */
-const probes: Record<string, Probe> = {
-  revokeSession: (f) => ({ method: 'DELETE', path: `/api/v1/auth/sessions/${f.ids.session}` }),
-  deleteApiKey: (f) => ({ method: 'DELETE', path: `/api/v1/api-keys/${f.ids.apiKey}` }),
-  deleteCloudflareAccount: (f) => ({ method: 'DELETE', path: acct(f) }),
-  verifyCloudflareAccount: (f) => ({ method: 'POST', path: `${acct(f)}/verify` }),
-  listZones: (f) => ({ method: 'GET', path: `${acct(f)}/zones` }),
-  listDnsRecords: (f) => ({ method: 'GET', path: `${zone(f)}/dns-records` }),
-  createDnsRecord: (f) => ({ method: 'POST', path: `${zone(f)}/dns-records`, body: { type: 'TXT', name: 'isolation', content: 'x' } }),
-  updateDnsRecord: (f) => ({ method: 'PATCH', path: `${zone(f)}/dns-records/${f.ids.record}`, body: { content: 'hijacked' } }),
-  deleteDnsRecord: (f) => ({ method: 'DELETE', path: `${zone(f)}/dns-records/${f.ids.record}` }),
-  exportZoneBind: (f) => ({ method: 'GET', path: `${zone(f)}/export` }),
-  getJob: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}` }),
-  listJobItems: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/items` }),
-  listJobEvents: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/events` }),
-  applyJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/apply`, body: { force: true } }),
-  applyJobChunk: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/chunks/0/apply` }),
-  cancelJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/cancel` }),
-  retryJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/retry` }),
-  revertJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/revert` }),
-  approveJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/approve` }),
-  getWorkspace: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}` }),
-  renameWorkspace: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}`, body: { name: 'hijacked' } }),
-  deleteWorkspace: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}` }),
-  activateWorkspace: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/activate` }),
-  listMembers: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/members` }),
-  changeMemberRole: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}`, body: { role: 'USER' } }),
-  removeMember: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/members/${f.ids.member}` }),
-  listApplications: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/applications` }),
-  createApplication: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/applications`, body: { name: 'isolation' } }),
-  getApplication: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}` }),
-  updateApplication: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}`, body: { name: 'hijacked' } }),
-  deleteApplication: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}` }),
-  listAccessLog: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/access-log` }),
-  createInvite: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/invites`, body: { email: 'isolation@example.com', role: 'USER' } }),
-  listInvites: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/invites` }),
-  resendInvite: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/invites/${f.ids.invite}/resend` }),
-  revokeInvite: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/invites/${f.ids.invite}` }),
-  updateWorkspaceSettings: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/settings`, body: { twoPersonRule: true } }),
-  listWorkspaceAuditEvents: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events` }),
-  verifyWorkspaceAuditChain: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events/verify` }),
-};
-
-/** The same probe with A's ids replaced by unknown ones: the answer B gets must match it. */
-function absent(f: Fixture): Fixture {
-  const unknown = 'AAAAAAAAAAAAAAAAAAAAAA';
-  return { ...f, ids: { ...f.ids, account: unknown, session: unknown, apiKey: unknown, job: unknown, workspace: unknown } };
 }
 
 describe('tenant isolation', () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../../functions/errors';
-import { assertCan, can, PERMISSIONS, permissionTable } from '../../functions/workspaces/permissions';
+import { assertCan, can, PERMISSIONS, permissionTable, SUPPORT_ACTIONS } from '../../functions/workspaces/permissions';
 
 it('docs/security.md holds exactly the matrix of the code', () => {
   const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'security.md'), 'utf8');
@@ -27,4 +27,14 @@ it('assertCan answers 403 forbidden naming the role needed', () => {
     expect((err as DomainError).kind).toBe('forbidden');
     expect((err as DomainError).options.extra).toEqual({ action: 'jobs.apply', requiredRole: 'ADMIN', role: 'USER' });
   }
+});
+
+it('SUPPORT holds only the reads of SUPPORT_ACTIONS, and each only for the action its actor was made (and audited) for', () => {
+  expect([...SUPPORT_ACTIONS].sort()).toEqual(['logs.read', 'members.read', 'workspace.read']);
+  for (const a of Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]) {
+    expect(can({ role: 'SUPPORT', supportAction: a }, a)).toBe(SUPPORT_ACTIONS.includes(a));
+  }
+  expect(can({ role: 'SUPPORT', supportAction: 'logs.read' }, 'members.read')).toBe(false);
+  expect(can({ role: 'SUPPORT' }, 'workspace.read')).toBe(false);
+  expect(() => assertCan({ role: 'SUPPORT', supportAction: 'workspace.read' }, 'workspace.rename')).toThrow(/read-only/);
 });
