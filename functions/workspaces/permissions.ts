@@ -16,6 +16,7 @@
  * naming the role needed. docs/security.md holds the same matrix as a table
  * (test/unit/permissions.test.ts asserts they agree).
  */
+import type { Action } from '../contracts/permissions';
 import { ROLES, type Role } from '../contracts/workspaces';
 import { DomainError } from '../errors';
 import type { Actor, ActorRole } from '../tenancy/actor';
@@ -40,9 +41,9 @@ export const PERMISSIONS = {
   'jobs.read': 'USER',
   'jobs.plan': 'USER',
   'jobs.apply': 'ADMIN',
-} as const satisfies Record<string, Role>;
+} as const satisfies Record<Action, Role>;
 
-export type Action = keyof typeof PERMISSIONS;
+export type { Action };
 
 /**
  * What SUPPORT may do, and nothing else: the workspace's metadata, its members and roles, its
