@@ -19,6 +19,8 @@ const Outbox = lazy(() => import('./pages/Outbox'));
 const PasswordReset = lazy(() => import('./pages/PasswordReset'));
 const Workspace = lazy(() => import('./pages/Workspace'));
 const InviteAccept = lazy(() => import('./pages/InviteAccept'));
+const AccessLog = lazy(() => import('./pages/AccessLog'));
+const Applications = lazy(() => import('./pages/Applications'));
 
 type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentType<{ params: Params }>>;
 
@@ -38,6 +40,8 @@ const PRIVATE: Array<[string, Page]> = [
   ['/jobs', Jobs],
   ['/jobs/:id', JobDetail],
   ['/workspace', Workspace],
+  ['/workspace/access-log', AccessLog],
+  ['/workspace/applications', Applications],
   ['/security', Security],
   ['/outbox', Outbox],
 ];

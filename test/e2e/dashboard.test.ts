@@ -663,18 +663,49 @@ describeBrowser('dashboard (browser e2e)', () => {
     expectClean();
   });
 
+  step('applications: the owner registers an application in the team workspace and disables it', [...AUTH, ...WS, 'GET /api/v1/workspaces/{workspaceId}/applications', 'POST /api/v1/workspaces/{workspaceId}/applications', 'PATCH /api/v1/workspaces/{workspaceId}/applications/{applicationId}'], async () => {
+    await go('/workspace');
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await seen(heading('Applications'));
+    await page.getByRole('button', { name: 'Register application' }).click();
+    await page.getByLabel('Application name').fill('E2E app');
+    await page.getByLabel('Allowed origins (one a line)').fill('https://app.example.com');
+    await page.getByLabel('Redirect URIs (one a line)').fill('https://app.example.com/callback');
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    const card = page.locator('[data-application="E2E app"]');
+    await seen(card.getByText('enabled', { exact: true }));
+    await card.getByRole('button', { name: 'Disable' }).click();
+    await seen(card.getByText('disabled', { exact: true }));
+    await screenshot(page, 'workspace-18-applications');
+    expectClean();
+  });
+
+  step('API-access log: the owner filters the team workspace’s calls by operation', [...AUTH, ...WS, 'GET /api/v1/workspaces/{workspaceId}/access-log'], async () => {
+    await go('/workspace');
+    await page.getByRole('link', { name: 'API-access log' }).click();
+    await seen(heading('API-access log'));
+    await seen(page.getByRole('table', { name: 'API calls' }).locator('tbody tr'));
+    await page.getByLabel('Operation').fill('removeMember');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/operationId=removeMember/);
+    await seen(page.locator('[data-access-entry="removeMember"]'));
+    await eventually('only removeMember rows', async () => (await page.locator('tbody tr').count()) === (await page.locator('[data-access-entry="removeMember"]').count()));
+    await screenshot(page, 'workspace-19-access-log');
+    expectClean();
+  });
+
   step('workspace delete: the OWNER deletes the team workspace after confirming; the dashboard is back on the personal one', [...AUTH, ...WS, 'DELETE /api/v1/workspaces/{workspaceId}'], async () => {
     await switchTo(TEAM);
     await go('/workspace');
     await seen(heading(`${TEAM} renamed`));
     await page.getByRole('button', { name: 'Delete workspace' }).click();
     await seen(page.getByRole('dialog'));
-    await screenshot(page, 'workspace-18-delete-confirm');
+    await screenshot(page, 'workspace-20-delete-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Delete workspace' }).click();
     await page.waitForURL((u) => u.pathname === '/');
     await textIs(activeName(), /as OWNER/);
     await countIs(switcher().locator('option', { hasText: TEAM }), 0);
-    await screenshot(page, 'workspace-19-deleted');
+    await screenshot(page, 'workspace-21-deleted');
     expectClean();
   });
 });

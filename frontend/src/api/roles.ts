@@ -20,6 +20,8 @@ export const UI_PERMISSIONS = {
   'workspace.transfer': 'OWNER',
   'members.manage': 'ADMIN',
   'invites.manage': 'ADMIN',
+  'applications.manage': 'ADMIN',
+  'logs.read': 'ADMIN',
   'cloudflare.accounts.manage': 'ADMIN',
   'dns.write': 'ADMIN',
   'jobs.apply': 'ADMIN',

@@ -8,9 +8,11 @@ import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type * as workspaces from '../../../functions/contracts/workspaces';
 import type * as invites from '../../../functions/contracts/invites';
+import type * as accessLog from '../../../functions/contracts/access-log';
+import type * as applications from '../../../functions/contracts/applications';
 import type { FieldIssue } from '../../../functions/contracts/problem';
 import type { Scope } from '../../../functions/contracts/route';
-import type { OperationBody, OperationResponse } from './operations';
+import type { OperationBody, OperationQuery, OperationResponse } from './operations';
 
 export type { FieldIssue, Scope };
 
@@ -55,6 +57,9 @@ export type Workspace = z.output<typeof workspaces.Workspace>;
 export type Member = z.output<typeof workspaces.Member>;
 export type Role = workspaces.Role;
 export type Invite = z.output<typeof invites.Invite>;
+export type AccessEntry = z.output<typeof accessLog.AccessEntry>;
+export type Application = z.output<typeof applications.Application>;
+export type AccessLogQuery = OperationQuery<'listAccessLog'>;
 
 // Runtime copies of a few enums (the contracts' `as const` arrays cannot be
 // imported at runtime without pulling zod in). `satisfies` keeps them in step.

@@ -1,10 +1,12 @@
 /** The shell's workspace switcher: the active workspace's name, the others with the caller's role, and "New workspace". */
 import { Plus } from 'lucide-react';
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useWorkspaces } from '../api/queries';
-import { useCreateWorkspace, useSwitchWorkspace } from '../lib/workspace';
-import { Modal } from './dialog';
-import { Button, ErrorAlert, Field, Input, Select, Skeleton } from './ui';
+import { useSwitchWorkspace } from '../lib/workspace';
+import { Button, ErrorAlert, Field, Select, Skeleton } from './ui';
+
+// The dialog (Radix) stays out of the initial bundle: it loads when first opened.
+const CreateWorkspaceDialog = lazy(() => import('./CreateWorkspaceDialog'));
 
 export function WorkspaceSwitcher() {
   const list = useWorkspaces();
@@ -38,41 +40,11 @@ export function WorkspaceSwitcher() {
       <Button size="sm" variant="ghost" className="w-full justify-start" onClick={() => setCreating(true)}>
         <Plus className="size-3.5" aria-hidden /> New workspace
       </Button>
-      <CreateWorkspaceDialog open={creating} onOpenChange={setCreating} />
+      {creating ? (
+        <Suspense fallback={null}>
+          <CreateWorkspaceDialog open onOpenChange={setCreating} />
+        </Suspense>
+      ) : null}
     </div>
-  );
-}
-
-function CreateWorkspaceDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
-  const [name, setName] = useState('');
-  const create = useCreateWorkspace();
-  const switcher = useSwitchWorkspace();
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate(name, {
-      onSuccess: ({ workspace }) => {
-        setName('');
-        onOpenChange(false);
-        switcher.mutate(workspace.id);
-      },
-    });
-  };
-  return (
-    <Modal open={open} onOpenChange={onOpenChange} title="New workspace" description="You become its OWNER; the dashboard switches to it.">
-      <form onSubmit={onSubmit} className="space-y-4" noValidate>
-        <Field label="Workspace name" name="name" error={create.error}>
-          {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder="Platform team" autoFocus />}
-        </Field>
-        <ErrorAlert error={create.error} fields={['name']} />
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => onOpenChange(false)}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create workspace
-          </Button>
-        </div>
-      </form>
-    </Modal>
   );
 }

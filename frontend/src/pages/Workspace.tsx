@@ -1,4 +1,5 @@
-import { Badge, EmptyState, PageHeader, SkeletonRows } from '../components/ui';
+import { Badge, Button, EmptyState, PageHeader, SkeletonRows } from '../components/ui';
+import { Link } from '../lib/router';
 import { useActiveWorkspace } from '../lib/workspace';
 import { DangerZone } from './workspace/DangerZone';
 import { InvitesCard } from './workspace/InvitesCard';
@@ -27,6 +28,16 @@ export default function WorkspacePage() {
             Workspace · your role <Badge color="blue">{w.role}</Badge> · tier {w.tier}
             {w.personal ? <Badge>personal</Badge> : null}
           </span>
+        }
+        actions={
+          <>
+            <Button asChild variant="secondary">
+              <Link to="/workspace/applications">Applications</Link>
+            </Button>
+            <Button asChild variant="secondary">
+              <Link to="/workspace/access-log">API-access log</Link>
+            </Button>
+          </>
         }
       />
       <div className="space-y-6">
