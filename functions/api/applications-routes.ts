@@ -50,10 +50,7 @@ export const applicationBindings = [
   bind(l.listAccessLog, async (req) => ({ body: await listAccess(
       logDeps,
       // A member, or operator staff under a SUPPORT grant (audited as support.read).
-      await workspaceActor({ repo: data.repo, audit: data.audit, now: Date.now }, req.principal.userId, req.params.workspaceId, {
-        action: 'logs.read',
-        operation: l.listAccessLog.operationId,
-      }),
+      await workspaceActor({ repo: data.repo, audit: data.audit, now: Date.now }, req.principal.userId, req.params.workspaceId, l.listAccessLog),
       req.query,
     ) })),
 ];

@@ -4,7 +4,6 @@ import { dataLayerFromEnv } from '../data/from-env';
 import { bind } from '../http/handler';
 import type { WorkspaceDeps } from '../workspaces/deps';
 import { listWorkspaceAudit, updateWorkspaceSettings, verifyWorkspaceAudit } from '../workspaces/governance';
-import type { Action } from '../workspaces/permissions';
 import { workspaceActor } from '../workspaces/support';
 import { memberActor } from '../workspaces/workspaces';
 
@@ -12,15 +11,14 @@ const data = dataLayerFromEnv();
 const deps: WorkspaceDeps = { repo: data.repo, keyring: data.keyring, audit: data.audit, now: Date.now };
 const member = (userId: string, workspaceId: string) => memberActor(deps, userId, workspaceId);
 /** A member, or operator staff under a SUPPORT grant for a read SUPPORT holds (audited as support.read). */
-const reader = (userId: string, workspaceId: string, route: { operationId: string }, action: Action) =>
-  workspaceActor(deps, userId, workspaceId, { action, operation: route.operationId });
+const reader = (userId: string, workspaceId: string, route: Parameters<typeof workspaceActor>[3]) => workspaceActor(deps, userId, workspaceId, route);
 
 export const workspaceGovernanceBindings = [
   bind(c.updateWorkspaceSettings, async (req) => ({
     body: { settings: await updateWorkspaceSettings(deps, await member(req.principal.userId, req.params.workspaceId), req.body) },
   })),
   bind(c.listWorkspaceAuditEvents, async (req) => {
-    const page = await listWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.listWorkspaceAuditEvents, 'logs.read'), req.query);
+    const page = await listWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.listWorkspaceAuditEvents), req.query);
     return {
       body: {
         events: page.items.map((e) => ({
@@ -38,7 +36,7 @@ export const workspaceGovernanceBindings = [
     };
   }),
   bind(c.verifyWorkspaceAuditChain, async (req) => {
-    const chain = await verifyWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.verifyWorkspaceAuditChain, 'logs.read'));
+    const chain = await verifyWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.verifyWorkspaceAuditChain));
     return {
       body: chain.ok
         ? { valid: true, count: chain.count, firstSeq: chain.firstSeq ?? null, lastSeq: chain.lastSeq ?? null, brokenAtSeq: null, reason: null }

@@ -15,7 +15,6 @@ import { setActiveWorkspace } from '../identity/sessions';
 import { activeJobCount } from '../jobs/reads';
 import type { Principal } from '../tenancy/principal';
 import type { WorkspaceDeps } from '../workspaces/deps';
-import type { Action } from '../workspaces/permissions';
 import { changeMemberRole, listMembers, removeMember } from '../workspaces/members';
 import { workspaceActor } from '../workspaces/support';
 import { createWorkspace, deleteWorkspace, getWorkspace, listWorkspaces, memberActor, renameWorkspace } from '../workspaces/workspaces';
@@ -27,8 +26,7 @@ const deps: WorkspaceDeps = { repo: data.repo, keyring: data.keyring, audit: dat
 /** The caller as a member of the workspace in the path (404 if not one). */
 const member = (principal: Principal, workspaceId: string) => memberActor(deps, principal.userId, workspaceId);
 /** A member, or operator staff under a SUPPORT grant for a read SUPPORT holds (audited as support.read). */
-const reader = (principal: Principal, workspaceId: string, route: { operationId: string }, action: Action) =>
-  workspaceActor(deps, principal.userId, workspaceId, { action, operation: route.operationId });
+const reader = (principal: Principal, workspaceId: string, route: Parameters<typeof workspaceActor>[3]) => workspaceActor(deps, principal.userId, workspaceId, route);
 
 export const handler = httpFunction(
   'workspaces',
@@ -36,7 +34,7 @@ export const handler = httpFunction(
     bind(c.listWorkspaces, async (req) => ({ body: { workspaces: await listWorkspaces(deps, req.principal.userId, req.principal.tenant.id) } })),
     bind(c.createWorkspace, async (req) => ({ status: 201, body: { workspace: await createWorkspace(deps, req.principal.userId, req.body) } })),
     bind(c.getWorkspace, async (req) => ({
-      body: { workspace: await getWorkspace(deps, await reader(req.principal, req.params.workspaceId, c.getWorkspace, 'workspace.read'), req.principal.tenant.id) },
+      body: { workspace: await getWorkspace(deps, await reader(req.principal, req.params.workspaceId, c.getWorkspace), req.principal.tenant.id) },
     })),
     bind(c.renameWorkspace, async (req) => ({
       body: { workspace: await renameWorkspace(deps, await member(req.principal, req.params.workspaceId), req.body.name) },
@@ -52,7 +50,7 @@ export const handler = httpFunction(
       authenticate.forget(req.principal.userId);
       return { body: { workspace: await getWorkspace(deps, actor, req.params.workspaceId) } };
     }),
-    bind(c.listMembers, async (req) => ({ body: { members: await listMembers(deps, await reader(req.principal, req.params.workspaceId, c.listMembers, 'members.read')) } })),
+    bind(c.listMembers, async (req) => ({ body: { members: await listMembers(deps, await reader(req.principal, req.params.workspaceId, c.listMembers)) } })),
     bind(c.changeMemberRole, async (req) => ({
       body: { member: await changeMemberRole(deps, await member(req.principal, req.params.workspaceId), req.params.userId, req.body.role) },
     })),

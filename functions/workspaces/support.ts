@@ -3,10 +3,11 @@
  *
  *   grantSupport(deps, { workspaceId, userId, operator, hours })  operator command only (ops/admin.ts)
  *   revokeSupport(deps, { workspaceId, userId, operator })        operator command only
- *   workspaceActor(deps, userId, workspaceId, { action, operation })
+ *   workspaceActor(deps, userId, workspaceId, route)
  *       the actor of a path-named READ route: a member as memberActor gives it, or — for a
- *       non-member with a live grant and an action SUPPORT holds — a SUPPORT actor, made
- *       only after `support.read` is in the workspace's audit chain.
+ *       non-member with a live grant, on a route whose declared permission (the contract's
+ *       `permission`) SUPPORT holds — a SUPPORT actor, made only after `support.read` is in
+ *       the workspace's audit chain.
  *
  * The grant is `SUPPORT#<userId>` in the workspace's partition (grantedBy = the operator,
  * grantedAt, expiresAt; `ttl` = expiresAt, and expiresAt is also checked on every read).
@@ -88,16 +89,18 @@ export async function revokeSupport(deps: WorkspaceDeps, input: { workspaceId: s
 
 /**
  * The actor of a path-named read route: the member's (memberActor), else a SUPPORT actor for
- * a live grant when SUPPORT holds `action` — recorded as `support.read` (action, operation,
- * support user, who granted it) before it is returned. 403 for an action SUPPORT lacks, 404
- * without membership or grant.
+ * a live grant when SUPPORT holds the route's declared permission — recorded as `support.read`
+ * (action, operation, support user, who granted it) before it is returned. 403 for an action
+ * SUPPORT lacks, 404 without membership or grant.
  */
 export async function workspaceActor(
   deps: Pick<WorkspaceDeps, 'repo' | 'now' | 'audit'>,
   userId: string,
   workspaceId: string,
-  access: { action: Action; operation: string },
+  route: { readonly operationId: string; readonly permission?: Action | null },
 ): Promise<Actor> {
+  if (!route.permission) return memberActor(deps, userId, workspaceId);
+  const access = { action: route.permission, operation: route.operationId };
   const store = createWorkspaceStore(deps.repo);
   const [member, workspace, grant] = await Promise.all([
     store.getMember(workspaceId, userId),
