@@ -21,6 +21,7 @@ const Workspace = lazy(() => import('./pages/Workspace'));
 const InviteAccept = lazy(() => import('./pages/InviteAccept'));
 const AccessLog = lazy(() => import('./pages/AccessLog'));
 const Applications = lazy(() => import('./pages/Applications'));
+const WorkspaceAudit = lazy(() => import('./pages/WorkspaceAudit'));
 
 type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentType<{ params: Params }>>;
 
@@ -42,6 +43,7 @@ const PRIVATE: Array<[string, Page]> = [
   ['/workspace', Workspace],
   ['/workspace/access-log', AccessLog],
   ['/workspace/applications', Applications],
+  ['/workspace/audit', WorkspaceAudit],
   ['/security', Security],
   ['/outbox', Outbox],
 ];

@@ -680,7 +680,7 @@ describeBrowser('dashboard (browser e2e)', () => {
     expectClean();
   });
 
-  step('API-access log: the owner filters the team workspace’s calls by operation', [...AUTH, ...WS, 'GET /api/v1/workspaces/{workspaceId}/access-log'], async () => {
+  step('API-access log and audit log: the owner filters the team workspace’s calls by operation; its audit chain is intact', [...AUTH, ...WS, 'GET /api/v1/workspaces/{workspaceId}/access-log', 'GET /api/v1/workspaces/{workspaceId}/audit-events', 'GET /api/v1/workspaces/{workspaceId}/audit-events/verify'], async () => {
     await go('/workspace');
     await page.getByRole('link', { name: 'API-access log' }).click();
     await seen(heading('API-access log'));
@@ -691,6 +691,12 @@ describeBrowser('dashboard (browser e2e)', () => {
     await seen(page.locator('[data-access-entry="removeMember"]'));
     await eventually('only removeMember rows', async () => (await page.locator('tbody tr').count()) === (await page.locator('[data-access-entry="removeMember"]').count()));
     await screenshot(page, 'workspace-19-access-log');
+    // The workspace audit log: the member changes are there, the hash chain intact.
+    await go('/workspace/audit');
+    await seen(heading('Workspace audit log'));
+    await seen(page.getByText('hash chain intact'));
+    await seen(page.getByRole('table', { name: 'Audit events' }).locator('tbody tr'));
+    await screenshot(page, 'workspace-19b-audit-log');
     expectClean();
   });
 

@@ -37,6 +37,9 @@ export default function WorkspacePage() {
             <Button asChild variant="secondary">
               <Link to="/workspace/access-log">API-access log</Link>
             </Button>
+            <Button asChild variant="secondary">
+              <Link to="/workspace/audit">Audit log</Link>
+            </Button>
           </>
         }
       />
