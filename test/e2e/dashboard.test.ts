@@ -15,6 +15,7 @@ import { TOTP, Secret } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { routes } from '../../functions/platform/manifest';
 import { ConsoleWatch, browserSkipReason, countIs, ensureSpaBuilt, eventually, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
+import { SESSION_COOKIE } from '../../functions/platform/names';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] dashboard suite skipped: ${skipReason}\n`);
@@ -625,9 +626,13 @@ describeBrowser('dashboard (browser e2e)', () => {
     expectClean();
   });
 
-  step('the owner logs back in, approves and applies the member’s job, and removes the member', [...AUTH, ...WS, ...INVITES, ...JOBS, 'POST /api/v1/jobs/{id}/approve', 'DELETE /api/v1/workspaces/{workspaceId}/members/{userId}'], async () => {
-    await page.getByRole('button', { name: 'Sign out' }).first().click();
-    await page.waitForURL('**/login');
+  step('the owner logs back in, approves and applies the member’s job, and removes the member, whose next request is refused', [...AUTH, ...WS, ...INVITES, ...JOBS, 'POST /api/v1/jobs/{id}/approve', 'DELETE /api/v1/workspaces/{workspaceId}/members/{userId}'], async () => {
+    // The member stays signed in (as on their own machine): keep their session cookie, leave without signing out.
+    const memberSession = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE)!;
+    const asMember = (path: string) => fetch(url(path), { headers: { cookie: `${SESSION_COOKIE}=${memberSession.value}` } });
+    expect((await asMember('/api/v1/cloudflare/accounts')).status).toBe(200);
+    await page.context().clearCookies();
+    await go('/login');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(`${password} new`);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -661,6 +666,20 @@ describeBrowser('dashboard (browser e2e)', () => {
     await countIs(rows, 1);
     await screenshot(page, 'workspace-17-member-removed');
     expectClean();
+    // The removed member's very next request on the team workspace is refused (their session itself is intact).
+    expect((await asMember('/api/v1/cloudflare/accounts')).status).toBe(404);
+    expect((await asMember(`/api/v1/jobs/${memberJobId}`)).status).toBe(404);
+    expect((await asMember('/api/v1/me')).status).toBe(200);
+    // What the member sees: the same browser, the member's cookie in place of the owner's.
+    const ownerCookies = await page.context().cookies();
+    await page.context().clearCookies();
+    await page.context().addCookies([memberSession]);
+    await go('/accounts');
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, 'workspace-17b-removed-member-refused');
+    watch.take(); // the refused requests (404) are the point of this step
+    await page.context().clearCookies();
+    await page.context().addCookies(ownerCookies);
   });
 
   step('applications: the owner registers an application in the team workspace and disables it', [...AUTH, ...WS, 'GET /api/v1/workspaces/{workspaceId}/applications', 'POST /api/v1/workspaces/{workspaceId}/applications', 'PATCH /api/v1/workspaces/{workspaceId}/applications/{applicationId}'], async () => {
