@@ -12,6 +12,8 @@ import { TIERS } from './tiers';
 export const ROLES = ['OWNER', 'ADMIN', 'USER'] as const;
 export type Role = (typeof ROLES)[number];
 export const RoleSchema = z.enum(ROLES);
+/** A caller's standing in a workspace: a member's role, or SUPPORT (operator staff with a time-limited grant; read-only, never a member). */
+export const CallerRoleSchema = z.enum([...ROLES, 'SUPPORT']);
 
 const WorkspaceParams = z.object({ workspaceId: Id });
 const MemberParams = z.object({ workspaceId: Id, userId: Id });
@@ -23,8 +25,8 @@ export const Workspace = z.object({
   tier: z.enum(TIERS),
   /** True for the workspace made at signup (its id is the user's id); it cannot be deleted. */
   personal: z.boolean(),
-  /** The caller's role in it. */
-  role: RoleSchema,
+  /** The caller's role in it (SUPPORT only on a read by support staff). */
+  role: CallerRoleSchema,
   /** True when it is the workspace the calling credential acts on. */
   active: z.boolean(),
   /** Two-person rule: jobs are applied only after an ADMIN/OWNER other than the planner approves them. */

@@ -7,7 +7,7 @@
  * action's name and minimum against the server's PERMISSIONS. The server still
  * decides: a 403 `forbidden` is shown like any other problem.
  */
-import type { Role } from './types';
+import type { CallerRole, Role } from './types';
 
 /** Most powerful first, as in the contract. */
 export const ROLES = ['OWNER', 'ADMIN', 'USER'] as const satisfies readonly Role[];
@@ -29,16 +29,18 @@ export const UI_PERMISSIONS = {
 
 export type UiAction = keyof typeof UI_PERMISSIONS;
 
-const RANK: Record<Role, number> = { USER: 1, ADMIN: 2, OWNER: 3 };
+// SUPPORT is outside the order: the dashboard's gated actions are all beyond its reads.
+const RANK: Record<CallerRole, number> = { SUPPORT: 0, USER: 1, ADMIN: 2, OWNER: 3 };
 
-export function atLeast(role: Role, minimum: Role): boolean {
+export function atLeast(role: CallerRole, minimum: Role): boolean {
   return RANK[role] >= RANK[minimum];
 }
 
 /** Why `role` may not do `action` ("Needs ADMIN"), or null when it may. */
-export function deniedReason(role: Role | undefined, action: UiAction): string | null {
+export function deniedReason(role: CallerRole | undefined, action: UiAction): string | null {
   const min = UI_PERMISSIONS[action];
   if (!role) return null; // unknown yet: let the server decide
+  if (role === 'SUPPORT') return 'Support access is read-only';
   return atLeast(role, min) ? null : `Needs ${min}`;
 }
 

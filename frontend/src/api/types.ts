@@ -56,6 +56,8 @@ export type ApplyJobBody = OperationBody<'applyJob'>;
 export type Workspace = z.output<typeof workspaces.Workspace>;
 export type Member = z.output<typeof workspaces.Member>;
 export type Role = workspaces.Role;
+/** A member's role, or SUPPORT (operator staff, read-only; never a member). */
+export type CallerRole = z.output<typeof workspaces.CallerRoleSchema>;
 export type Invite = z.output<typeof invites.Invite>;
 export type AccessEntry = z.output<typeof accessLog.AccessEntry>;
 export type Application = z.output<typeof applications.Application>;

@@ -4,17 +4,17 @@
  * workspace.transfer, OWNER). Each answer is null (allowed) or the reason shown.
  */
 import { deniedReason, ROLES } from '../../api/roles';
-import type { Member, Role } from '../../api/types';
+import type { CallerRole, Member, Role } from '../../api/types';
 
-export function changeRoleReason(me: Role, target: Member): string | null {
+export function changeRoleReason(me: CallerRole, target: Member): string | null {
   return deniedReason(me, target.role === 'OWNER' ? 'workspace.transfer' : 'members.manage');
 }
 
 /** The roles the caller may give (OWNER only by an OWNER). */
-export function grantableRoles(me: Role): Role[] {
+export function grantableRoles(me: CallerRole): Role[] {
   return ROLES.filter((r) => deniedReason(me, r === 'OWNER' ? 'workspace.transfer' : 'members.manage') === null);
 }
 
-export function removeReason(me: Role, target: Member): string | null {
+export function removeReason(me: CallerRole, target: Member): string | null {
   return changeRoleReason(me, target);
 }
