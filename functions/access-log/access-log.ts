@@ -12,7 +12,7 @@
 import type { Repository, Stored } from '../data/repository';
 import { limitsFor, type Tier } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
-import type { Principal } from '../tenancy/principal';
+import type { AccessRecord } from '../tenancy/principal';
 import { workspaceTenant } from '../tenancy/tenant';
 import { assertCan } from '../workspaces/permissions';
 import { AccessEntity, accessSk, type AccessItem } from './entities';
@@ -23,20 +23,6 @@ export interface AccessLogDeps {
   readonly tierOf: (workspaceId: string) => Promise<Tier | undefined>;
 }
 
-/** What the handler toolkit knows about one answered call. */
-export interface AccessCall {
-  readonly principal: Principal;
-  readonly operationId: string;
-  readonly method: string;
-  readonly params: Readonly<Record<string, unknown>> | undefined;
-  readonly status: number;
-  readonly latencyMs: number;
-  readonly requestId: string;
-  readonly ip: string;
-  readonly userAgent: string;
-  /** Epoch ms when the call arrived. */
-  readonly startedAt: number;
-}
 
 export interface AccessFilters {
   credentialId?: string;
@@ -53,7 +39,7 @@ export type AccessView = Omit<AccessItem, never>;
 /** Pages read per listing at most (filters may skip many entries); the cursor continues. */
 const MAX_PAGES = 10;
 
-export async function recordAccess(deps: AccessLogDeps, call: AccessCall): Promise<void> {
+export async function recordAccess(deps: AccessLogDeps, call: AccessRecord): Promise<void> {
   const { principal } = call;
   const pathWorkspace = typeof call.params?.workspaceId === 'string' ? call.params.workspaceId : undefined;
   let tenant = principal.tenant;

@@ -5,7 +5,7 @@
  */
 import { recordAccess, type AccessLogDeps } from '../access-log/access-log';
 import type { DataLayer } from '../data/from-env';
-import type { AccessRecord } from '../http/handler';
+import type { AccessRecord } from '../tenancy/principal';
 import { createWorkspaceStore } from '../workspaces/store';
 
 export function accessLogDeps(data: Pick<DataLayer, 'repo'>): AccessLogDeps {

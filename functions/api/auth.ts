@@ -17,6 +17,7 @@ import { readCredential } from '../identity/authenticate';
 import { csrfTokenFor, parseToken } from '../identity/tokens';
 import { mailerFromEnv } from '../mail/from-env';
 import { readOutbox } from '../mail/outbox';
+import { auditPage, chainReport } from './audit-views';
 
 const env = loadEnv(['mail']);
 const { deps, authenticate } = identityFromEnv(mailerFromEnv(env));
@@ -108,29 +109,11 @@ export const handler = httpFunction(
     bind(c.listAuditEvents, async (req) => {
       const tenant = userTenant(req.principal.userId);
       const page = await deps.audit.list(tenant, { cursor: req.query.cursor, limit: req.query.limit });
-      return {
-        body: {
-          events: page.items.map((e) => ({
-            seq: e.seq,
-            type: e.type,
-            time: e.at,
-            actor: e.actor,
-            ip: e.ip,
-            userAgent: e.userAgent,
-            requestId: e.requestId,
-            metadata: (e.metadata ?? {}) as Record<string, unknown>,
-          })),
-          nextCursor: page.cursor ?? null,
-        },
-      };
+      return { body: auditPage(page) };
     }),
     bind(c.verifyAuditChain, async (req) => {
       const chain = await deps.audit.verify(userTenant(req.principal.userId));
-      return {
-        body: chain.ok
-          ? { valid: true, count: chain.count, firstSeq: chain.firstSeq ?? null, lastSeq: chain.lastSeq ?? null, brokenAtSeq: null, reason: null }
-          : { valid: false, count: chain.count, firstSeq: null, lastSeq: null, brokenAtSeq: chain.seq, reason: chain.reason },
-      };
+      return { body: chainReport(chain) };
     }),
     bind(c.listOutbox, async (req) => {
       if (env.MAIL_TRANSPORT !== 'outbox' || !env.MAIL_OUTBOX_DIR) throw new DomainError('not-found', 'There is no local outbox here');

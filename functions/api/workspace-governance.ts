@@ -6,6 +6,7 @@ import type { WorkspaceDeps } from '../workspaces/deps';
 import { listWorkspaceAudit, updateWorkspaceSettings, verifyWorkspaceAudit } from '../workspaces/governance';
 import { workspaceActor } from '../workspaces/support';
 import { memberActor } from '../workspaces/workspaces';
+import { auditPage, chainReport } from './audit-views';
 
 const data = dataLayerFromEnv();
 const deps: WorkspaceDeps = { repo: data.repo, keyring: data.keyring, audit: data.audit, now: Date.now };
@@ -19,28 +20,10 @@ export const workspaceGovernanceBindings = [
   })),
   bind(c.listWorkspaceAuditEvents, async (req) => {
     const page = await listWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.listWorkspaceAuditEvents), req.query);
-    return {
-      body: {
-        events: page.items.map((e) => ({
-          seq: e.seq,
-          type: e.type,
-          time: e.at,
-          actor: e.actor,
-          ip: e.ip,
-          userAgent: e.userAgent,
-          requestId: e.requestId,
-          metadata: (e.metadata ?? {}) as Record<string, unknown>,
-        })),
-        nextCursor: page.cursor ?? null,
-      },
-    };
+    return { body: auditPage(page) };
   }),
   bind(c.verifyWorkspaceAuditChain, async (req) => {
     const chain = await verifyWorkspaceAudit(data, await reader(req.principal.userId, req.params.workspaceId, c.verifyWorkspaceAuditChain));
-    return {
-      body: chain.ok
-        ? { valid: true, count: chain.count, firstSeq: chain.firstSeq ?? null, lastSeq: chain.lastSeq ?? null, brokenAtSeq: null, reason: null }
-        : { valid: false, count: chain.count, firstSeq: null, lastSeq: null, brokenAtSeq: chain.seq, reason: chain.reason },
-    };
+    return { body: chainReport(chain) };
   }),
 ];

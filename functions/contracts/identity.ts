@@ -327,6 +327,16 @@ export const listAuditEvents = defineRoute({
 });
 
 /** Reads the whole chain, so it is its own route: listing a page stays one page of reads. */
+/** The result of re-checking an audit hash chain (the user's or a workspace's). */
+export const AuditChainReport = z.object({
+  valid: z.boolean(),
+  count: z.number().int(),
+  firstSeq: z.number().int().nullable(),
+  lastSeq: z.number().int().nullable(),
+  brokenAtSeq: z.number().int().nullable(),
+  reason: z.string().nullable(),
+});
+
 export const verifyAuditChain = defineRoute({
   operationId: 'verifyAuditChain',
   permission: null,
@@ -338,14 +348,7 @@ export const verifyAuditChain = defineRoute({
   scope: 'audit:read',
   summary: "Verify the hash chain of the signed-in user's security events (hashes, links, no gaps, head)",
   tags: ['audit'],
-  response: z.object({
-    valid: z.boolean(),
-    count: z.number().int(),
-    firstSeq: z.number().int().nullable(),
-    lastSeq: z.number().int().nullable(),
-    brokenAtSeq: z.number().int().nullable(),
-    reason: z.string().nullable(),
-  }),
+  response: AuditChainReport,
 });
 
 export const OutboxMessage = z.object({ id: z.string(), to: z.string(), subject: z.string(), text: z.string(), sentAt: IsoTime });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { defineRoute } from './route';
 import { Id, PageQuery } from './common';
-import { AuditEvent } from './identity';
+import { AuditChainReport, AuditEvent } from './identity';
 
 const WorkspaceParams = z.object({ workspaceId: Id });
 
@@ -60,14 +60,7 @@ export const verifyWorkspaceAuditChain = defineRoute({
   summary: "Verify the hash chain of the workspace's audit events (ADMIN+)",
   tags: ['workspaces', 'audit'],
   params: WorkspaceParams,
-  response: z.object({
-    valid: z.boolean(),
-    count: z.number().int(),
-    firstSeq: z.number().int().nullable(),
-    lastSeq: z.number().int().nullable(),
-    brokenAtSeq: z.number().int().nullable(),
-    reason: z.string().nullable(),
-  }),
+  response: AuditChainReport,
 });
 
 export const workspaceGovernanceRoutes = [updateWorkspaceSettings, listWorkspaceAuditEvents, verifyWorkspaceAuditChain];

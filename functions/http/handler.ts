@@ -18,7 +18,7 @@ import { loadEnv } from '../platform/env';
 import { DomainError } from '../errors';
 import { type FunctionId, routesOf } from '../platform/manifest';
 import { logger } from '../observability/logger';
-import type { Principal } from '../tenancy/principal';
+import type { AccessRecord, Principal } from '../tenancy/principal';
 import type { Authenticator, RequestMeta } from './auth';
 import { clientIp, verifyOrigin } from './origin';
 import { parseRequest } from './parse';
@@ -58,21 +58,6 @@ export function bind<R extends RouteDef>(route: R, impl: RouteImpl<R>): BoundRou
   return { route, impl: impl as unknown as RouteImpl<RouteDef> };
 }
 
-/** One authenticated call once its answer is known (the API-access log). */
-export interface AccessRecord {
-  readonly principal: Principal;
-  readonly operationId: string;
-  readonly method: string;
-  /** The parsed path parameters (undefined when they failed validation). */
-  readonly params: Readonly<Record<string, unknown>> | undefined;
-  readonly status: number;
-  readonly latencyMs: number;
-  readonly requestId: string;
-  readonly ip: string;
-  readonly userAgent: string;
-  /** Epoch ms when the call arrived. */
-  readonly startedAt: number;
-}
 
 export interface HttpFunctionOptions {
   /** Required when any bound route is not `public`. */

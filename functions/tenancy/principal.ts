@@ -26,3 +26,19 @@ export interface Principal {
   /** True when the session came from the browser cookie (CSRF applies). */
   readonly viaCookie: boolean;
 }
+
+/** One authenticated call once its answer is known (the API-access log). */
+export interface AccessRecord {
+  readonly principal: Principal;
+  readonly operationId: string;
+  readonly method: string;
+  /** The parsed path parameters (undefined when they failed validation). */
+  readonly params: Readonly<Record<string, unknown>> | undefined;
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly requestId: string;
+  readonly ip: string;
+  readonly userAgent: string;
+  /** Epoch ms when the call arrived. */
+  readonly startedAt: number;
+}
