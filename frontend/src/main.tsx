@@ -1,12 +1,18 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client';
 import { App } from './App';
 import { AuthProvider } from './lib/auth';
+import { returnToPersonalWorkspace } from './lib/workspace';
 import './styles.css';
 
-const queryClient = new QueryClient({
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({
+    onError: (err) => {
+      if (err instanceof ApiError && err.slug === 'workspace-not-found') void returnToPersonalWorkspace(queryClient);
+    },
+  }),
   defaultOptions: {
     queries: {
       staleTime: 5_000,

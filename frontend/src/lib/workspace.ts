@@ -3,7 +3,7 @@
  * list (`active: true`): neither /me nor the session status names it. Cloudflare
  * and job routes act on this workspace.
  */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { call } from '../api/operations';
 import { keys, useWorkspaces } from '../api/queries';
 import { deniedReason, type UiAction } from '../api/roles';
@@ -53,4 +53,26 @@ export function useCreateWorkspace() {
     mutationFn: (name: string) => call('createWorkspace', { body: { name } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: keys.workspaces }),
   });
+}
+
+let returning: Promise<void> | undefined;
+
+/**
+ * The session's active workspace is gone (the caller was removed from it, or
+ * it was deleted): every workspace-bound call answers `workspace-not-found`.
+ * Act in the personal workspace again, once, and start every page over.
+ */
+export function returnToPersonalWorkspace(qc: QueryClient): Promise<void> {
+  returning ??= (async () => {
+    const { workspaces } = await qc.fetchQuery({ queryKey: keys.workspaces, queryFn: () => call('listWorkspaces') });
+    const personal = workspaces.find((w) => w.personal);
+    if (!personal) return;
+    await call('activateWorkspace', { params: { workspaceId: personal.id } });
+    await qc.resetQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'workspaces' });
+    await qc.invalidateQueries({ queryKey: keys.workspaces });
+  })()
+    .catch(() => undefined) // the page keeps showing the problem; the switcher still works
+    // At most once per 10 s: a workspace that keeps answering not-found must not loop.
+    .finally(() => setTimeout(() => (returning = undefined), 10_000));
+  return returning;
 }
