@@ -10,13 +10,21 @@
  * state whether the all-or-nothing batch was applied (→ settle done, with the
  * created record ids found by identity) or not (→ send again). So a change is
  * applied at most once however often the message is delivered.
+ *
+ * A batch Cloudflare rejects (4xx, not 401/403/429) applied nothing and names
+ * no change (the first error only), so the worker ISOLATES the bad change(s):
+ * the rejected part is split in halves and each half sent on its own (every
+ * send behind the limiter like any call), down to single changes, which fail
+ * with their own reason; every good change lands. k bad changes in n cost at
+ * most 1 + 2·k·⌈log2 n⌉ batches. A half that was rejected applied nothing, so
+ * resending its halves applies nothing twice.
  */
 import { CfCallError, type CfApi } from '../cloudflare/bulk-client';
 import { DomainError } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import { backoffMs } from './backoff';
 import { reconcile } from './chunk-reconcile';
-import { culprit, sendChunk, type WorkItem } from './chunk-send';
+import { sendChunk, type WorkItem } from './chunk-send';
 import type { JobsDeps } from './deps';
 import { settle } from './lifecycle';
 import { messageTenant, type JobMessage } from './messages';
@@ -92,9 +100,11 @@ interface Claim extends ProcessOptions {
 /** Steps 2–5 of one claimed chunk: connect, send (renewing the lease, reconciling, bisecting 400s), settle. */
 class ChunkApplication {
   private readonly outcome: ChunkOutcome;
-  private work: WorkItem[];
+  /** Parts of the chunk still to send, each one all-or-nothing call; the first is sent next. */
+  private parts: WorkItem[][];
   private ambiguous: boolean;
   private lastError = 'unknown error';
+  /** Bad changes isolated so far (at most maxBisect per chunk). */
   private bisected = 0;
   /** Epoch ms the lease may never pass (the invocation's end, less a second). */
   private deadline = Number.POSITIVE_INFINITY;
@@ -108,7 +118,7 @@ class ChunkApplication {
     private readonly claim: Claim,
   ) {
     this.outcome = { created: { ...(chunk.outcome?.created ?? {}) }, failed: {}, error: null };
-    this.work = [...pending];
+    this.parts = pending.length ? [[...pending]] : [];
     this.ambiguous = claim.ambiguous;
   }
 
@@ -118,27 +128,31 @@ class ChunkApplication {
     if (this.claim.remainingMs !== undefined) this.deadline = this.deps.now() + this.claim.remainingMs - 1_000;
     const { config } = this.deps;
     for (let attempt = 0; attempt < config.triesPerAttempt; ) {
-      if (this.work.length === 0) return this.settle('done');
+      const part = this.parts[0];
+      if (!part) return this.settle('done');
       if (!(await this.renewLease())) throw new ChunkRetryableError(`chunk ${this.chunk.chunk}: lease lost or deadline near; not sending`);
       try {
         if (this.ambiguous) {
-          const r = await reconcile(cf, this.chunk.zoneId, this.work);
+          const r = await reconcile(cf, this.chunk.zoneId, part);
           if (r.state === 'applied') {
             Object.assign(this.outcome.created, r.created);
-            return this.settle('done');
+            this.parts.shift();
+            this.ambiguous = false;
+            continue;
           }
           if (r.state === 'drifted') return this.fail(this.work, r.reason);
           this.ambiguous = false;
         }
-        await sendChunk(cf, this.chunk.zoneId, this.work, this.outcome);
-        return this.settle('done');
+        await sendChunk(cf, this.chunk.zoneId, part, this.outcome);
+        this.parts.shift();
+        attempt = 0; // tries count per part: a landed part resets them
       } catch (e) {
         // Not a Cloudflare answer (DynamoDB, a bug, the invocation dying): leave the claim as it is;
         // the redelivery reconciles once the lease has expired.
         if (!(e instanceof CfCallError)) throw e;
         this.lastError = e.message;
         if (e.kind === 'rejected') {
-          if (this.dropCulprit(e)) continue; // not an attempt: the rest is resent without the bad change
+          if (this.isolate(part, e)) continue; // not an attempt: the rejected part applied nothing; its halves go next
           return this.fail(this.work, e.message);
         }
         if (e.kind === 'auth') return this.fail(this.work, e.message);
@@ -172,13 +186,28 @@ class ChunkApplication {
     return this.deps.store.renewLease(this.tenant, this.job.jobId, this.chunk.chunk, { owner: this.claim.owner, now, until });
   }
 
-  /** A 400 naming one change: fail that change alone (up to maxBisect per chunk). False when it cannot. */
-  private dropCulprit(e: CfCallError): boolean {
-    const k = culprit(e.message, this.work);
-    if (k === undefined || this.bisected >= this.deps.config.maxBisect || this.work.length <= 1) return false;
-    this.failItems([this.work[k]!], e.message);
-    this.work = this.work.filter((_, i) => i !== k);
-    this.bisected++;
+  /** The changes not yet applied nor failed (every remaining part). */
+  private get work(): WorkItem[] {
+    return this.parts.flat();
+  }
+
+  /**
+   * A rejected part (nothing applied; Cloudflare names no change): a single change fails with its
+   * own reason; a DNS batch of several is replaced by its two halves, sent next. False (→ the rest
+   * of the chunk fails with the error) for settings/purge, or past maxBisect bad changes.
+   */
+  private isolate(part: WorkItem[], e: CfCallError): boolean {
+    if (this.bisected >= this.deps.config.maxBisect) return false;
+    if (part.length === 1) {
+      this.failItems(part, e.message);
+      this.parts.shift();
+      this.bisected++;
+      return true;
+    }
+    const action = part[0]!.it.action;
+    if (action === 'setting' || action === 'purge') return false;
+    const mid = Math.ceil(part.length / 2);
+    this.parts.splice(0, 1, part.slice(0, mid), part.slice(mid));
     return true;
   }
 

@@ -280,7 +280,22 @@ describe('batch', () => {
     );
     expect(e.status).toBe(400);
     expect(e.errors[0]).toMatchObject({ code: 1004, error_chain: [{ code: 9005 }] });
-    expect(e.errors[0]!.message).toContain('posts[1]');
+    // As Cloudflare: the first error only, naming no change (no `posts[1]`-style index).
+    expect(e.errors).toHaveLength(1);
+    expect(e.errors[0]!.message).not.toMatch(/posts|patches|deletes|puts|\[\d+\]/);
+    const two = await apiError(() =>
+      cf.dns.records.batch({
+        zone_id: zs.zone.id,
+        posts: [
+          { type: 'A', name: 'ok-2', content: '192.0.2.51', ttl: 1 },
+          { type: 'MX', name: 'mx-bad', content: 'mail.example.com', ttl: 1 } as never,
+          { type: 'A', name: 'bad-2', content: 'not-an-ip', ttl: 1 },
+        ],
+      }),
+    );
+    expect(two.errors).toHaveLength(1);
+    expect(two.errors[0]).toMatchObject({ code: 1004, error_chain: [{ code: 9101 }] }); // the MX's, met first; not the bad IP's 9005
+    expect(two.errors[0]!.message).not.toMatch(/posts|\[\d+\]/);
     const listAfter = await collect(cf.dns.records.list({ zone_id: zs.zone.id }));
     expect(listAfter).toEqual(listBefore);
     const after = await cf.dns.records.export({ zone_id: zs.zone.id });

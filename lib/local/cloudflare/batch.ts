@@ -19,11 +19,14 @@ interface BatchBody {
   posts?: Array<Record<string, unknown>>;
 }
 
-/** Re-throw any failure inside the batch as 400 (the batch as a whole is a bad request). */
-function as400(e: unknown, where: string): never {
-  if (e instanceof CfError) {
-    throw new CfError(400, e.errors.map((err) => ({ ...err, message: `${where}: ${err.message}` })));
-  }
+/**
+ * Re-throw any failure inside the batch as 400 (the batch as a whole is a bad request), as
+ * Cloudflare does: the first error met and nothing else — no index or path of the failing change
+ * (`where` only tells the sandbox's own readers; it never reaches the answer). Isolating the bad
+ * change is the client's job (docs/cloudflare-sandbox.md, "Batch").
+ */
+function as400(e: unknown, _where: string): never {
+  if (e instanceof CfError) throw new CfError(400, e.errors.slice(0, 1));
   throw e;
 }
 
