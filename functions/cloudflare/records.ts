@@ -17,11 +17,51 @@ export interface RecordLite {
   proxied: boolean;
   priority?: number;
   comment?: string | null;
+  /**
+   * SRV (`priority weight port target`) and CAA (`flags tag value`): Cloudflare writes these through
+   * `data` only; their `content` is read-only and formatted by Cloudflare. Set for SRV/CAA only.
+   */
+  data?: Record<string, unknown>;
 }
 
 /** A record as read from Cloudflare, with its id. */
 export interface LiveRecord extends RecordLite {
   id: string;
+  /** `meta.read_only`: Cloudflare refuses to change or delete it (e.g. records Email Routing locks). */
+  readOnly?: boolean;
+}
+
+/** Types whose value Cloudflare takes only through `data`. */
+export const DATA_TYPES = new Set(['SRV', 'CAA']);
+
+/**
+ * `data` for an SRV or CAA record from its content as written in zone files and CSVs
+ * (SRV `[priority] weight port target` — priority from the record when absent; CAA
+ * `flags tag "value"`), undefined when it does not parse.
+ */
+export function dataFromContent(type: string, content: string, priority?: number): Record<string, unknown> | undefined {
+  const c = content.trim();
+  if (type === 'SRV') {
+    const parts = c.split(/\s+/);
+    const nums = parts.slice(0, -1).map(Number);
+    if (nums.some((n) => !Number.isInteger(n))) return undefined;
+    const target = parts[parts.length - 1]!.toLowerCase().replace(/(.)\.$/, '$1');
+    if (parts.length === 4) return { priority: nums[0], weight: nums[1], port: nums[2], target };
+    if (parts.length === 3 && priority !== undefined) return { priority, weight: nums[0], port: nums[1], target };
+    return undefined;
+  }
+  if (type === 'CAA') {
+    const m = /^(\d+)\s+(\S+)\s+(?:"(.*)"|(\S.*))$/.exec(c);
+    if (!m) return undefined;
+    return { flags: Number(m[1]), tag: m[2]!.toLowerCase(), value: m[3] ?? m[4]! };
+  }
+  return undefined;
+}
+
+/** The content Cloudflare derives from `data` (SRV `weight port target`, priority apart; CAA `flags tag "value"`). */
+export function contentFromData(type: string, data: Record<string, unknown>): string {
+  if (type === 'SRV') return `${data.weight} ${data.port} ${data.target}`;
+  return `${data.flags} ${data.tag} "${data.value}"`;
 }
 
 const HOST_TYPES = new Set(['CNAME', 'NS', 'PTR', 'MX']);
@@ -55,6 +95,17 @@ export function normalizeRecord(r: RecordLite, zoneName: string): RecordLite {
   };
   if (r.priority !== undefined && r.priority !== null) out.priority = r.priority;
   if (r.comment) out.comment = r.comment;
+  if (DATA_TYPES.has(r.type)) {
+    const data = r.data ? { ...r.data } : dataFromContent(r.type, out.content, out.priority);
+    if (data) {
+      if (r.type === 'SRV') {
+        if (data.target !== '.') data.target = normalizeContent('CNAME', String(data.target ?? ''), zoneName);
+        out.priority = Number(data.priority);
+      }
+      out.data = data;
+      out.content = contentFromData(r.type, data);
+    }
+  }
   return out;
 }
 
@@ -70,6 +121,8 @@ export function liveFromApi(x: Record<string, unknown>): LiveRecord {
   };
   if (typeof x.priority === 'number') r.priority = x.priority;
   if (typeof x.comment === 'string' && x.comment) r.comment = x.comment;
+  if (DATA_TYPES.has(r.type) && x.data && typeof x.data === 'object') r.data = { ...(x.data as Record<string, unknown>) };
+  if ((x.meta as { read_only?: unknown } | undefined)?.read_only === true) r.readOnly = true;
   return r;
 }
 
@@ -77,6 +130,7 @@ export function lite(r: RecordLite): RecordLite {
   const out: RecordLite = { type: r.type, name: r.name, content: r.content, ttl: r.ttl, proxied: r.proxied };
   if (r.priority !== undefined) out.priority = r.priority;
   if (r.comment) out.comment = r.comment;
+  if (r.data) out.data = { ...r.data };
   return out;
 }
 

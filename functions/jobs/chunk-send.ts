@@ -4,6 +4,7 @@
  * batch the API rejected, which change its error names.
  */
 import type { BatchBody, CfApi } from '../cloudflare/bulk-client';
+import { DATA_TYPES, dataFromContent } from '../cloudflare/records';
 import { recordImage, type ChunkOutcome, type PlanItem, type RecordLite } from './model';
 
 /** A change of the chunk with its index inside the chunk (outcome keys). */
@@ -14,7 +15,12 @@ export interface WorkItem {
 
 function toApi(r: RecordLite): Record<string, unknown> {
   const o: Record<string, unknown> = { type: r.type, name: r.name, content: r.content, ttl: r.ttl, proxied: r.proxied };
-  if (r.priority !== undefined) o.priority = r.priority;
+  // SRV/CAA: Cloudflare takes the value only through `data` (their `content` is read-only).
+  const data = DATA_TYPES.has(r.type) ? (r.data ?? dataFromContent(r.type, r.content, r.priority)) : undefined;
+  if (data) {
+    delete o.content;
+    o.data = data;
+  } else if (r.priority !== undefined) o.priority = r.priority;
   if (r.comment) o.comment = r.comment;
   return o;
 }

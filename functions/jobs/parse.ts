@@ -181,6 +181,13 @@ export function parseBindTemplate(text: string): { records: RecordLite[]; skippe
       if (content === '@') content = '{zone}';
       else if (!content.includes('.')) content = `${content}.{zone}`;
     } else content = rdata.join(' ');
+    if (type === 'SRV' && rdata.length === 4) {
+      // priority weight port target: the target is rewritten to each zone as for CNAME/MX.
+      let target = rdata[3] === '.' ? '.' : rel(rdata[3]!);
+      if (target === '@') target = '{zone}';
+      else if (target !== '.' && !target.includes('.')) target = `${target}.{zone}`;
+      content = [...rdata.slice(0, 3), target].join(' ');
+    }
     if (type === 'MX') {
       if (content === '@') content = '{zone}';
       else if (!content.includes('.')) content = `${content}.{zone}`;

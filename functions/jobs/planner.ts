@@ -43,6 +43,9 @@ export function stateNeeded(kind: JobKind): 'records' | 'settings' | 'none' {
   return 'records';
 }
 
+/** Skip reason of a matched record Cloudflare will not let anyone change or delete (`meta.read_only`). */
+export const READ_ONLY = 'read-only';
+
 function item(zoneId: string, action: ItemAction, recordId: string | null, before: unknown, after: unknown, skip?: string): ZonePlanItem {
   return {
     zoneId,
@@ -60,8 +63,13 @@ function planReplace(zone: CfZone, records: readonly LiveRecord[], p: z.output<t
   const taken = new Set(live.map((x) => x.id));
   for (const r of records) {
     if (!recordMatches(p.match, r, zone.name)) continue;
+    if (r.readOnly) {
+      out.push(item(zone.id, 'update', r.id, lite(r), null, READ_ONLY));
+      continue;
+    }
     const after: RecordLite = lite(r);
     if (p.set.content !== undefined) {
+      delete after.data; // SRV/CAA: the new content is parsed into data again (normalizeRecord)
       const cm: TextMatch | undefined = p.match.content;
       if (cm && cm.mode === 'contains') {
         // An escaped literal (no quantifiers, so linear); a replacer function keeps `$&`, `$1` literal too.
@@ -122,7 +130,9 @@ function planCreate(zone: CfZone, records: readonly LiveRecord[], wanted: readon
 }
 
 function planDelete(zone: CfZone, records: readonly LiveRecord[], match: RecordMatch): ZonePlanItem[] {
-  return records.filter((r) => recordMatches(match, r, zone.name)).map((r) => item(zone.id, 'delete', r.id, lite(r), null));
+  return records
+    .filter((r) => recordMatches(match, r, zone.name))
+    .map((r) => item(zone.id, 'delete', r.id, lite(r), null, r.readOnly ? READ_ONLY : undefined));
 }
 
 function planSettings(zone: CfZone, current: Record<string, unknown>, wanted: Record<string, unknown>): ZonePlanItem[] {

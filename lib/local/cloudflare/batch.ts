@@ -3,7 +3,7 @@
  * Every change is applied to a working copy; the zone is replaced only if all succeed.
  */
 import { CfError, errors, ok, type Envelope } from './envelope';
-import { buildRecord, checkConflicts, getRecord } from './dns';
+import { assertWritable, buildRecord, checkConflicts, getRecord } from './dns';
 import type { SandboxState } from './state';
 import type { DnsRecord, ZoneState } from './types';
 
@@ -61,6 +61,7 @@ export function applyBatch(state: SandboxState, zs: ZoneState, input: unknown, r
     const where = `deletes[${i}]`;
     try {
       const rec = getRecord(view, idOf(d, where), routePath);
+      assertWritable(rec);
       work.delete(rec.id);
       result.deletes.push(rec);
     } catch (e) {
@@ -71,6 +72,7 @@ export function applyBatch(state: SandboxState, zs: ZoneState, input: unknown, r
     const where = `patches[${i}]`;
     try {
       const base = getRecord(view, idOf(p, where), routePath);
+      assertWritable(base);
       const { id: _id, ...rest } = p;
       const rec = buildRecord(state, view, rest, { base });
       checkConflicts(rec, work.values());
@@ -85,6 +87,7 @@ export function applyBatch(state: SandboxState, zs: ZoneState, input: unknown, r
     try {
       const id = idOf(p, where);
       const existing = getRecord(view, id, routePath);
+      assertWritable(existing);
       const { id: _id, ...rest } = p;
       const rec = { ...buildRecord(state, view, rest, { id }), created_on: existing.created_on };
       checkConflicts(rec, work.values());

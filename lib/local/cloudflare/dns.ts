@@ -91,14 +91,11 @@ export function buildRecord(
       if (content.length > 2048) throw v(9009, 'TXT content must be at most 2048 characters.');
       break;
     case 'SRV': {
-      let d = data as { priority?: unknown; weight?: unknown; port?: unknown; target?: unknown } | undefined;
-      if (!d && typeof content === 'string') {
-        const parts = content.trim().split(/\s+/);
-        const nums = parts.slice(0, -1).map(Number);
-        if (parts.length === 3) d = { priority: priority ?? 0, weight: nums[0], port: nums[1], target: parts[2] };
-        else if (parts.length === 4) d = { priority: nums[0], weight: nums[1], port: nums[2], target: parts[3] };
-      }
-      if (!d || !int(d.priority, 0, 65535) || !int(d.weight, 0, 65535) || !int(d.port, 0, 65535)) {
+      // SRV is written through `data` only; `content` is read-only (SDK types, "See 'data' for setting
+      // the individual component values"); content alone is refused with "priority is a required data field.".
+      const d = data as { priority?: unknown; weight?: unknown; port?: unknown; target?: unknown } | undefined;
+      if (!d || d.priority === undefined) throw v(9101, 'priority is a required data field.');
+      if (!int(d.priority, 0, 65535) || !int(d.weight, 0, 65535) || !int(d.port, 0, 65535)) {
         throw v(9101, 'SRV records require data.priority, data.weight and data.port between 0 and 65535.');
       }
       const target = d.target === '.' ? '.' : hostContent('SRV', d.target);
@@ -108,12 +105,10 @@ export function buildRecord(
       break;
     }
     case 'CAA': {
-      let d = data as { flags?: unknown; tag?: unknown; value?: unknown } | undefined;
-      if (!d && typeof content === 'string') {
-        const m = /^(\d+)\s+(\S+)\s+"?(.*?)"?$/.exec(content.trim());
-        if (m) d = { flags: Number(m[1]), tag: m[2], value: m[3] };
-      }
-      if (!d || !int(d.flags, 0, 255) || !['issue', 'issuewild', 'iodef'].includes(String(d.tag)) || typeof d.value !== 'string') {
+      // CAA likewise: content alone is refused with "flags is a required data field.".
+      const d = data as { flags?: unknown; tag?: unknown; value?: unknown } | undefined;
+      if (!d || d.flags === undefined) throw v(9101, 'flags is a required data field.');
+      if (!int(d.flags, 0, 255) || !['issue', 'issuewild', 'iodef'].includes(String(d.tag)) || typeof d.value !== 'string') {
         throw v(9101, 'CAA records require data.flags (0-255), data.tag (issue, issuewild, iodef) and data.value.');
       }
       content = `${d.flags} ${d.tag} "${d.value}"`;
@@ -322,6 +317,15 @@ export function getRecord(zs: ZoneState, id: string, routePath: string): DnsReco
   return r;
 }
 
+/**
+ * Records with `meta.read_only` (e.g. the MX/TXT records Email Routing adds and locks) cannot be
+ * changed or deleted through the API. Cloudflare documents no code for the refusal; chosen: 400 1004
+ * with chain 9100 and a message that says so (docs/cloudflare-sandbox.md).
+ */
+export function assertWritable(rec: DnsRecord): void {
+  if (rec.meta?.read_only === true) throw v(9100, 'This record is read-only and cannot be modified or deleted.');
+}
+
 export function createRecord(state: SandboxState, zs: ZoneState, body: unknown): Envelope {
   const rec = buildRecord(state, zs, body, {});
   checkConflicts(rec, zs.records.values());
@@ -339,6 +343,7 @@ export function updateRecord(
   routePath: string,
 ): Envelope {
   const existing = getRecord(zs, id, routePath);
+  assertWritable(existing);
   const rec =
     mode === 'patch'
       ? buildRecord(state, zs, body, { base: existing })
@@ -350,7 +355,7 @@ export function updateRecord(
 }
 
 export function deleteRecord(state: SandboxState, zs: ZoneState, id: string, routePath: string): Envelope {
-  getRecord(zs, id, routePath);
+  assertWritable(getRecord(zs, id, routePath));
   zs.records.delete(id);
   state.changed();
   return ok({ id });
