@@ -34,7 +34,7 @@ import {
   type StoredCloudflareAccount,
 } from './client';
 import { cfAccountSk, CloudflareAccountEntity, type CloudflareAccountItem } from './entities';
-import { isTokenRejected } from './errors';
+import { isTokenRejected, readCloudflareError } from './errors';
 import { cloudflareProblem, tokenRejectionDetail } from './problem';
 import { assertCan } from '../workspaces/permissions';
 
@@ -93,16 +93,64 @@ export async function recordAccountEvent(deps: Pick<CloudflareDeps, 'audit'>, ac
   );
 }
 
-type Verification = { ok: true; tokenId: string } | { ok: false; detail: string };
+type TokenOwner = NonNullable<CloudflareAccountItem['tokenOwner']>;
+type Verification = { ok: true; tokenId: string; owner: TokenOwner; cfAccountId?: string } | { ok: false; detail: string };
 
-/** GET /user/tokens/verify (paced like every call). A refused or inactive token is a result; other failures throw a problem. */
-export async function verifyToken(deps: Pick<CloudflareDeps, 'table'>, conn: CloudflareConnection): Promise<Verification> {
+/** What is known of a stored token: who owns it and, for an account-owned one, its account. */
+export interface KnownToken {
+  readonly tokenOwner?: TokenOwner;
+  readonly cfAccountId?: string;
+}
+
+/** Accounts an account-owned token is tried against when its owner is not known yet. */
+const MAX_ACCOUNTS_TRIED = 5;
+
+function verdict(res: { id: string; status: string }, owner: TokenOwner, cfAccountId?: string): Verification {
+  if (res.status !== 'active') return { ok: false, detail: `Cloudflare reports the token as ${res.status}` };
+  return { ok: true, tokenId: res.id, owner, ...(cfAccountId ? { cfAccountId } : {}) };
+}
+
+/**
+ * Verify a token (paced like every call). A refused or inactive token is a result; other failures
+ * throw a problem.
+ *
+ * A known account-owned token goes straight to GET /accounts/{id}/tokens/verify. Otherwise GET
+ * /user/tokens/verify; when that answers 401 (what it answers for an account-owned token), the
+ * token may still be an account's: GET /accounts (an account-owned token lists its account) and
+ * verify at each account's endpoint. Nothing found → the user endpoint's refusal is the answer.
+ */
+export async function verifyToken(deps: Pick<CloudflareDeps, 'table'>, conn: CloudflareConnection, known: KnownToken = {}): Promise<Verification> {
+  const cf = interactiveClient(deps, conn);
   try {
-    const res = await interactiveClient(deps, conn).user.tokens.verify();
-    if (res.status !== 'active') return { ok: false, detail: `Cloudflare reports the token as ${res.status}` };
-    return { ok: true, tokenId: res.id };
+    if (known.tokenOwner === 'account' && known.cfAccountId) {
+      return verdict(await cf.accounts.tokens.verify({ account_id: known.cfAccountId }), 'account', known.cfAccountId);
+    }
+    return verdict(await cf.user.tokens.verify(), 'user');
   } catch (err) {
-    if (isTokenRejected(err)) return { ok: false, detail: tokenRejectionDetail(err) };
+    if (!isTokenRejected(err)) throw cloudflareProblem(err);
+    const refused: Verification = { ok: false, detail: tokenRejectionDetail(err) };
+    const f = readCloudflareError(err);
+    // A token whose owner is known is refused where it belongs; only a 401 from the user endpoint hints at an account's token.
+    if (known.tokenOwner || f?.status !== 401) return refused;
+    return (await asAccountToken(cf)) ?? refused;
+  }
+}
+
+/** The user endpoint refused the token: is it an account-owned token of an account it can list? */
+async function asAccountToken(cf: ReturnType<typeof interactiveClient>): Promise<Verification | undefined> {
+  try {
+    const page = await cf.accounts.list({ per_page: MAX_ACCOUNTS_TRIED });
+    for (const acc of page.result.slice(0, MAX_ACCOUNTS_TRIED)) {
+      try {
+        const v = verdict(await cf.accounts.tokens.verify({ account_id: acc.id }), 'account', acc.id);
+        if (v.ok) return v;
+      } catch (err) {
+        if (!isTokenRejected(err) && readCloudflareError(err)?.reason !== 'not-found') throw cloudflareProblem(err);
+      }
+    }
+    return undefined;
+  } catch (err) {
+    if (isTokenRejected(err)) return undefined;
     throw cloudflareProblem(err);
   }
 }
@@ -221,7 +269,8 @@ export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: Au
     tokenHint: hintOf(token),
     kind,
     cfTokenId: verified.tokenId,
-    ...(cfAccountId ? { cfAccountId } : {}),
+    tokenOwner: verified.owner,
+    ...(verified.cfAccountId ?? cfAccountId ? { cfAccountId: verified.cfAccountId ?? cfAccountId } : {}),
     status: 'active',
     statusDetail: null,
     createdAt: now,
@@ -258,10 +307,17 @@ export async function verifyAccount(deps: CloudflareDeps, actor: Actor, ctx: Aud
   assertCan(actor, 'cloudflare.accounts.manage');
   const { tenant } = actor;
   const account = await loadAccount(deps, tenant, id);
-  const result = await verifyToken(deps, connectionOf(deps, account));
+  const result = await verifyToken(deps, connectionOf(deps, account), { tokenOwner: account.tokenOwner, cfAccountId: account.cfAccountId });
   const now = iso(deps.now());
   const patch: Partial<CloudflareAccountItem> = result.ok
-    ? { status: 'active', statusDetail: null, verifiedAt: now, cfTokenId: result.tokenId }
+    ? {
+        status: 'active',
+        statusDetail: null,
+        verifiedAt: now,
+        cfTokenId: result.tokenId,
+        tokenOwner: result.owner,
+        ...(result.cfAccountId ? { cfAccountId: result.cfAccountId } : {}),
+      }
     : { status: 'needs-attention', statusDetail: result.detail.slice(0, 500) };
   const updated = await deps.repo.update(tenant, CloudflareAccountEntity, cfAccountSk(id), patch, { expectedVersion: account.version });
   if (!result.ok) await recordAccountEvent(deps, actor, ctx, 'cloudflare.account.verify-failed', { accountId: id, detail: result.detail });

@@ -21,7 +21,16 @@ export interface CloudflareAccountItem {
   kind: CloudflareAccountKind;
   /** Cloudflare's id of the token (from /user/tokens/verify). Encrypted. */
   cfTokenId?: string;
-  /** Sandbox only: the Cloudflare account provisioned for this user. Encrypted. */
+  /**
+   * Who owns the token at Cloudflare: `user` (verifies at /user/tokens/verify) or `account` (an
+   * account-owned token: verifies only at /accounts/{cfAccountId}/tokens/verify). Absent on items
+   * stored before this was recorded: verification then finds out again.
+   */
+  tokenOwner?: 'user' | 'account';
+  /**
+   * The Cloudflare account: for sandbox accounts the one provisioned for this user; for
+   * account-owned tokens the account that owns the token (where it verifies). Encrypted.
+   */
   cfAccountId?: string;
   status: CloudflareAccountStatus;
   /** Why the account needs attention (Cloudflare's code and message). Encrypted. */

@@ -18,6 +18,8 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'cloudfl
 export interface CloudflareErrorItem {
   readonly code: number;
   readonly message: string;
+  /** Cloudflare's `error_chain`: the reasons behind this error (e.g. 9005 behind 1004 "DNS Validation Error"). */
+  readonly error_chain?: readonly CloudflareErrorItem[];
 }
 
 export type CloudflareFailureReason =
@@ -42,6 +44,12 @@ export interface CloudflareFailure {
   /** A 429's Retry-After, when Cloudflare sent one; for budget-busy, when the token's next slot comes. */
   readonly retryAfterSeconds?: number;
   readonly headers?: Headers;
+  /**
+   * token-rejected only: `ip` when Cloudflare refused the token for where the call came from
+   * (9109 "Cannot use the access token from location: …": the token's client IP filter), not for
+   * the token itself.
+   */
+  readonly tokenRestriction?: 'ip';
 }
 
 /**
@@ -70,10 +78,21 @@ export function retryAfterSeconds(headers: Pick<Headers, 'get'> | undefined, now
   return Number.isNaN(at) ? undefined : Math.max(0, (at - now) / 1000);
 }
 
-function itemsOf(err: APIError): CloudflareErrorItem[] {
-  const list = Array.isArray(err.errors) ? (err.errors as Array<{ code?: unknown; message?: unknown }>) : [];
-  return list.map((e) => ({ code: typeof e.code === 'number' ? e.code : Number(e.code) || 0, message: String(e.message ?? '') }));
+type RawErrorItem = { code?: unknown; message?: unknown; error_chain?: unknown };
+
+function itemOf(e: RawErrorItem, depth: number): CloudflareErrorItem {
+  const item = { code: typeof e.code === 'number' ? e.code : Number(e.code) || 0, message: String(e.message ?? '') };
+  const chain = Array.isArray(e.error_chain) && depth < 3 ? (e.error_chain as RawErrorItem[]).map((c) => itemOf(c ?? {}, depth + 1)) : [];
+  return chain.length ? { ...item, error_chain: chain } : item;
 }
+
+function itemsOf(err: APIError): CloudflareErrorItem[] {
+  const list = Array.isArray(err.errors) ? (err.errors as RawErrorItem[]) : [];
+  return list.map((e) => itemOf(e ?? {}, 0));
+}
+
+/** 9109 is both "Invalid access token" and "Cannot use the access token from location: <ip>" (IP-filtered token). */
+const LOCATION_REFUSED = /from location/i;
 
 function reasonOf(status: number, codes: ReadonlySet<number>): CloudflareFailureReason {
   const any = (set: ReadonlySet<number>) => [...codes].some((c) => set.has(c));
@@ -101,7 +120,15 @@ export function readCloudflareError(err: unknown): CloudflareFailure | undefined
   const reason = reasonOf(status, new Set(errors.map((e) => e.code)));
   // Duck-typed: under jest the SDK's Headers may come from another realm.
   const headers = typeof (err.headers as Headers | undefined)?.get === 'function' ? (err.headers as Headers) : undefined;
-  return { reason, status, errors, headers, ...(reason === 'rate-limited' ? { retryAfterSeconds: retryAfterSeconds(headers) } : {}) };
+  const ipRestricted = reason === 'token-rejected' && errors.some((e) => e.code === 9109 && LOCATION_REFUSED.test(e.message));
+  return {
+    reason,
+    status,
+    errors,
+    headers,
+    ...(reason === 'rate-limited' ? { retryAfterSeconds: retryAfterSeconds(headers) } : {}),
+    ...(ipRestricted ? { tokenRestriction: 'ip' as const } : {}),
+  };
 }
 
 /** The credential was refused: the stored account needs attention (re-enter a token). */

@@ -3,7 +3,9 @@
  * derived from the one classification in errors.ts, naming the zone/record and carrying
  * Cloudflare's `{ status, errors: [{code, message}] }` in `extra.cloudflare`.
  *
- *   token-rejected   → 409 cloudflare-token-rejected (extra.accountStatus = 'needs-attention')
+ *   token-rejected   → 409 cloudflare-token-rejected (extra.accountStatus = 'needs-attention'; a 9109
+ *                      "from location" refusal adds extra.tokenRestriction = 'ip' and says what to do)
+ *   every problem's detail names Cloudflare's error_chain reasons; extra.cloudflare.errors keeps them
  *   rate-limited     → 429 cloudflare-rate-limited + Retry-After (Cloudflare's, or our limiter's)
  *   upstream-error   → 502 cloudflare-upstream-error
  *   not-found        → 404 cloudflare-not-found
@@ -32,14 +34,29 @@ function where(ctx: CloudflareErrorContext): string {
   return parts.length ? ` (${parts.join(' in ')})` : '';
 }
 
-/** At most 5 errors of 300 characters each reach a problem body. */
+/** At most 5 errors of 300 characters each reach a problem body, each with at most 5 of its `error_chain` reasons. */
+function shownItem(e: CloudflareErrorItem): CloudflareErrorItem {
+  const item = { code: e.code, message: e.message.slice(0, 300) };
+  return e.error_chain?.length ? { ...item, error_chain: e.error_chain.slice(0, 5).map(shownItem) } : item;
+}
+
 function shown(f: CloudflareFailure): CloudflareErrorItem[] {
-  return f.errors.slice(0, 5).map((e) => ({ code: e.code, message: e.message.slice(0, 300) }));
+  return f.errors.slice(0, 5).map(shownItem);
+}
+
+/** `1004 DNS Validation Error (9005 Content for A record must be a valid IPv4 address.)`: the chain is the reason. */
+function describeItem(e: CloudflareErrorItem): string {
+  const chain = e.error_chain?.length ? ` (${e.error_chain.map(describeItem).join('; ')})` : '';
+  return `${e.code} ${e.message}${chain}`;
 }
 
 function describe(errors: readonly CloudflareErrorItem[]): string {
-  return errors.length ? errors.map((e) => `${e.code} ${e.message}`).join('; ') : 'no error detail';
+  return errors.length ? errors.map(describeItem).join('; ') : 'no error detail';
 }
+
+/** What to do about a token refused for where the call came from (its client IP filter). */
+const IP_RESTRICTED_ADVICE =
+  'The token may be restricted to other IP addresses (Client IP Address Filtering): in the Cloudflare dashboard, allow the addresses flarevault calls from in the token\'s IP filter, or remove the filter. Connecting again with the same token will not help.';
 
 function ctxExtra(ctx: CloudflareErrorContext): Record<string, string> {
   const out: Record<string, string> = {};
@@ -50,7 +67,9 @@ function ctxExtra(ctx: CloudflareErrorContext): Record<string, string> {
 /** Why the token was refused, for the account's status detail and the audit event. */
 export function tokenRejectionDetail(err: unknown): string {
   const f = readCloudflareError(err);
-  return f?.status !== undefined ? `Cloudflare rejected the token (HTTP ${f.status}: ${describe(shown(f))})` : 'Cloudflare rejected the token';
+  if (f?.status === undefined) return 'Cloudflare rejected the token';
+  const base = `Cloudflare rejected the token (HTTP ${f.status}: ${describe(shown(f))})`;
+  return f.tokenRestriction === 'ip' ? `${base}. ${IP_RESTRICTED_ADVICE}` : base;
 }
 
 export function cloudflareProblem(err: unknown, ctx: CloudflareErrorContext = {}): DomainError {
@@ -70,6 +89,14 @@ export function cloudflareProblem(err: unknown, ctx: CloudflareErrorContext = {}
     case 'unreachable':
       return make('upstream-failed', 'cloudflare-unreachable', `Could not reach Cloudflare${at}: the connection failed. Try again.`);
     case 'token-rejected':
+      if (f.tokenRestriction === 'ip') {
+        return make(
+          'conflict',
+          'cloudflare-token-rejected',
+          `Cloudflare refused this account's API token from this location${at}: ${detail}. The account needs attention. ${IP_RESTRICTED_ADVICE}`,
+          { extra: { accountStatus: 'needs-attention', tokenRestriction: 'ip' } },
+        );
+      }
       return make(
         'conflict',
         'cloudflare-token-rejected',

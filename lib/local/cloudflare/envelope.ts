@@ -85,6 +85,8 @@ export const errors = {
     ]),
   /** Well-formed token the API does not know (or revoked/expired). */
   invalidToken: () => new CfError(403, [{ code: 9109, message: 'Invalid access token' }]),
+  /** A known token used from outside its client IP filter (`condition.request_ip`). */
+  locationRefused: (ip: string) => new CfError(403, [{ code: 9109, message: `Cannot use the access token from location: ${ip}` }]),
   /** `GET /user/tokens/verify` with an unknown token. */
   invalidApiToken: () => new CfError(401, [{ code: 1000, message: 'Invalid API Token' }]),
   /** Known token, resource outside its scope (or a write with a read-only token). */

@@ -1,6 +1,6 @@
 /** HTTP server: Cloudflare API v4 routes under /client/v4, the admin API under /__sandbox/. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { BlockList, isIPv6, type AddressInfo } from 'node:net';
 import { applyBatch } from './batch';
 import { emitBind, parseBind } from './bind';
 import { buildRecord, checkConflicts, createRecord, deleteRecord, getRecord, listRecords, updateRecord } from './dns';
@@ -76,7 +76,34 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 type Auth = { token: Token } | { error: CfError };
 
-function authenticate(state: SandboxState, req: Request, isVerify: boolean): Auth {
+/** The client's address as Cloudflare would see it (IPv4-mapped IPv6 unwrapped). */
+function clientIpOf(inc: IncomingMessage): string {
+  const a = inc.socket.remoteAddress ?? '127.0.0.1';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+function rangeList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const e of entries) {
+    const [addr, bits] = e.split('/');
+    const type = isIPv6(addr!) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr!, type);
+    else list.addSubnet(addr!, Number(bits), type);
+  }
+  return list;
+}
+
+/** Client IP address filtering (`condition.request_ip`): `in` allows only those, `not_in` exempts. */
+function ipAllowed(token: Token, ip: string): boolean {
+  const cond = token.condition?.request_ip;
+  if (!cond) return true;
+  const type = isIPv6(ip) ? 'ipv6' : 'ipv4';
+  if (cond.in?.length && !rangeList(cond.in).check(ip, type)) return false;
+  if (cond.not_in?.length && rangeList(cond.not_in).check(ip, type)) return false;
+  return true;
+}
+
+function authenticate(state: SandboxState, req: Request, isVerify: boolean, clientIp = '127.0.0.1'): Auth {
   const header = req.headers.authorization;
   if (header === undefined) {
     if (req.headers['x-auth-key'] !== undefined || req.headers['x-auth-email'] !== undefined) {
@@ -88,6 +115,9 @@ function authenticate(state: SandboxState, req: Request, isVerify: boolean): Aut
   if (!m) return { error: errors.badAuthHeader() };
   const token = state.tokens.get(m[1]!);
   if (!token) return { error: isVerify ? errors.invalidApiToken() : errors.invalidToken() };
+  if (!ipAllowed(token, clientIp)) return { error: errors.locationRefused(clientIp) };
+  // An account-owned token is not a user's: the user endpoint does not know it.
+  if (token.owner === 'account' && req.path === '/user/tokens/verify') return { error: errors.invalidApiToken() };
   if (isVerify) return { token };
   const now = state.clock();
   const expired = token.expires_on !== undefined && Date.parse(token.expires_on) <= now;
@@ -332,7 +362,7 @@ export function createSandboxServer(deps: ServerDeps): Server {
       const path = url.pathname.slice(API_BASE.length).replace(/\/+$/, '');
       const req = new Request(method, path, url.searchParams, inc.headers, raw);
       const isVerify = /^\/(user|accounts\/[^/]+)\/tokens\/verify$/.test(path);
-      const auth = authenticate(state, req, isVerify);
+      const auth = authenticate(state, req, isVerify, clientIpOf(inc));
       if ('error' in auth) {
         errorCodes = auth.error.errors.map((e) => e.code);
         send(res, fromError(auth.error), {

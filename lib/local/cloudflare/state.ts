@@ -40,6 +40,8 @@ export interface NewToken {
   not_before?: string;
   user?: string;
   id?: string;
+  owner?: Token['owner'];
+  condition?: Token['condition'];
 }
 
 interface Snapshot {
@@ -113,6 +115,8 @@ export class SandboxState {
       expires_on: t.expires_on,
       not_before: t.not_before,
       user: t.user,
+      ...(t.owner ? { owner: t.owner } : {}),
+      ...(t.condition ? { condition: t.condition } : {}),
     };
     this.tokens.set(token.value, token);
     this.changed();

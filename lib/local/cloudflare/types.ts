@@ -31,6 +31,17 @@ export interface Token {
    * tokens with the same `user` share one budget. Defaults to the token id.
    */
   user?: string;
+  /**
+   * `account`: an account-owned token (its `accounts` is its one owning account). It verifies only
+   * at `GET /accounts/{its account}/tokens/verify`; `GET /user/tokens/verify` answers 401 1000.
+   * @default 'user'
+   */
+  owner?: 'user' | 'account';
+  /**
+   * Client IP address filtering, as in Cloudflare's token `condition.request_ip` (`in` / `not_in`,
+   * IPs or CIDRs). A request from elsewhere answers 403 9109 "Cannot use the access token from location: <ip>".
+   */
+  condition?: { request_ip?: { in?: string[]; not_in?: string[] } };
 }
 
 export interface Plan {
