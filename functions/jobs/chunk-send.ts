@@ -52,19 +52,3 @@ export async function sendChunk(cf: CfApi, zoneId: string, work: readonly WorkIt
     });
   }
 }
-
-/** Index (within `work`) of the change a batch 400 names, e.g. `posts[3]: …`. */
-export function culprit(message: string, work: readonly WorkItem[]): number | undefined {
-  const m = /\b(deletes|patches|puts|posts)\[(\d+)\]/.exec(message);
-  if (!m) return undefined;
-  const action = m[1] === 'deletes' ? 'delete' : m[1] === 'patches' ? 'update' : m[1] === 'posts' ? 'create' : undefined;
-  const k = Number(m[2]);
-  let seen = 0;
-  for (let i = 0; i < work.length; i++) {
-    if (work[i]!.it.action === action) {
-      if (seen === k) return i;
-      seen++;
-    }
-  }
-  return undefined;
-}
