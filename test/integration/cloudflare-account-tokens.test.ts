@@ -11,33 +11,18 @@
  * - `error_chain` (the reason behind 1004 "DNS Validation Error") reaches the problem.
  */
 import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/cloudflare';
-import { connectAccount, listAccounts, verifyAccount, type AuditContext, type CloudflareDeps } from '../../functions/cloudflare/accounts';
+import { connectAccount, listAccounts, verifyAccount, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { cfAccountSk, CloudflareAccountEntity } from '../../functions/cloudflare/entities';
 import { createRecord, listZones } from '../../functions/cloudflare/dns';
-import type { Actor } from '../../functions/tenancy/actor';
-import { DomainError } from '../../functions/errors';
-import { freshUser, layer } from './data-fixtures';
+import { layer } from './data-fixtures';
+import { actorFor, audit, caught } from './cloudflare-fixtures';
 
 let sb: CloudflareSandbox;
 const previousBaseUrl = process.env.CLOUDFLARE_BASE_URL;
 const dl = layer();
 const deps: CloudflareDeps = { repo: dl.repo, table: dl.table, audit: dl.audit, cloudflare: {}, now: Date.now };
-const audit: AuditContext = { label: 'user#test', requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' };
 
-function actorFor(): Actor {
-  const tenant = freshUser();
-  return { tenant, memberId: tenant.id, tier: 'free', role: 'OWNER' };
-}
 
-async function caught(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 /** Verify calls the sandbox saw from one token since `seq`. */
 function verifyPaths(hint: string, since: number): string[] {

@@ -9,13 +9,12 @@
  * answer there. This suite runs the same domain functions the handlers call, on the real table.
  */
 import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/cloudflare';
-import { connectAccount, listAccounts, verifyAccount, type AuditContext, type CloudflareDeps } from '../../functions/cloudflare/accounts';
+import { connectAccount, listAccounts, verifyAccount, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { withCloudflare } from '../../functions/cloudflare/client';
 import { listZones } from '../../functions/cloudflare/dns';
 import { createBucketLimiter } from '../../functions/cloudflare/limiter';
-import type { Actor } from '../../functions/tenancy/actor';
-import { DomainError } from '../../functions/errors';
-import { freshUser, layer } from './data-fixtures';
+import { layer } from './data-fixtures';
+import { actorFor, audit, caught } from './cloudflare-fixtures';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,22 +31,8 @@ const deps: CloudflareDeps = {
   onNeedsAttention: async (_t, account, detail) => void flagged.push(`${account.id}: ${detail}`),
 };
 
-function actorFor(): Actor {
-  const tenant = freshUser();
-  return { tenant, memberId: tenant.id, tier: 'free', role: 'OWNER' };
-}
 
-const audit: AuditContext = { label: 'user#test', requestId: 'test', ip: '127.0.0.1', userAgent: 'jest' };
 
-async function caught(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 /*
  * The sandbox's clock is real time, except that it stands still while a test spends a token's
