@@ -13,13 +13,14 @@
  * workspace's application is absent (404): items are keyed by `actor.tenant`.
  * Input is validated by the contract (functions/contracts/applications.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Audit } from '../audit/audit';
 import type { Repository, Stored } from '../data/repository';
 import { ConflictError } from '../data/errors';
 import { DomainError } from '../errors';
 import { limitsFor } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
+import { WORKSPACE_SK, WorkspaceEntity } from '../workspaces/entities';
 import { assertCan } from '../workspaces/permissions';
 import { ApplicationEntity, applicationSk, type ApplicationItem } from './entities';
 
@@ -27,7 +28,7 @@ import { ApplicationEntity, applicationSk, type ApplicationItem } from './entiti
 export const MAX_APPLICATIONS = 50;
 
 export interface ApplicationDeps {
-  readonly repo: Pick<Repository, 'get' | 'create' | 'update' | 'delete' | 'query'>;
+  readonly repo: Pick<Repository, 'get' | 'update' | 'delete' | 'query' | 'tx'>;
   readonly audit: Pick<Audit, 'record'>;
   readonly now: () => number;
 }
@@ -91,15 +92,11 @@ async function load(deps: ApplicationDeps, actor: Actor, id: string): Promise<St
   return item;
 }
 
+/** Concurrent creates in one workspace take turns on its version; the losers count again. */
+const CREATE_ATTEMPTS = 20;
+
 export async function createApplication(deps: ApplicationDeps, actor: Actor, ctx: ApplicationAuditContext, input: ApplicationInput): Promise<ApplicationView> {
   assertCan(actor, 'applications.manage');
-  const existing = await deps.repo.query(actor.tenant, ApplicationEntity, { limit: MAX_APPLICATIONS + 1, consistent: true });
-  if (existing.items.length >= MAX_APPLICATIONS) {
-    throw new DomainError('rate-limited', `A workspace may register at most ${MAX_APPLICATIONS} applications`, {
-      code: 'application-limit',
-      extra: { limit: MAX_APPLICATIONS },
-    });
-  }
   const now = deps.now();
   const at = new Date(now).toISOString();
   const id = newApplicationId(now);
@@ -113,7 +110,35 @@ export async function createApplication(deps: ApplicationDeps, actor: Actor, ctx
     createdAt: at,
     updatedAt: at,
   };
-  const stored = await deps.repo.create(actor.tenant, ApplicationEntity, applicationSk(id), item);
+  for (let attempt = 1; ; attempt++) {
+    // The count holds because the create commits only at the workspace version it was read under.
+    const [workspace, existing] = await Promise.all([
+      deps.repo.get(actor.tenant, WorkspaceEntity, WORKSPACE_SK),
+      deps.repo.query(actor.tenant, ApplicationEntity, { limit: MAX_APPLICATIONS + 1, consistent: true }),
+    ]);
+    if (!workspace) throw notFound();
+    if (existing.items.length >= MAX_APPLICATIONS) {
+      throw new DomainError('rate-limited', `A workspace may register at most ${MAX_APPLICATIONS} applications`, {
+        code: 'application-limit',
+        extra: { limit: MAX_APPLICATIONS },
+      });
+    }
+    try {
+      await deps.repo
+        .tx(actor.tenant)
+        .update(WorkspaceEntity, WORKSPACE_SK, {}, { expectedVersion: workspace.version })
+        .create(ApplicationEntity, applicationSk(id), item)
+        .commit();
+      break;
+    } catch (err) {
+      if (err instanceof ConflictError && attempt < CREATE_ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, randomInt(5, 25 * Math.min(attempt, 4))));
+        continue;
+      }
+      throw err;
+    }
+  }
+  const stored: Stored<ApplicationItem> = { ...item, sk: applicationSk(id), version: 1 };
   await audit(deps, actor, ctx, 'application.created', {
     applicationId: id,
     clientId: item.clientId,

@@ -7,6 +7,7 @@
  * encrypted at rest.
  */
 import { workspaceTenant, tenantPk } from '../../functions/tenancy/tenant';
+import { MAX_APPLICATIONS } from '../../functions/applications/applications';
 import { addMember } from '../../functions/workspaces/members';
 import { memberActor } from '../../functions/workspaces/workspaces';
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
@@ -163,4 +164,25 @@ describe('workspace applications', () => {
     expect((await call('GET', `${apps(stranger.userId)}/${app.id}`, { token: stranger.token })).status).toBe(404);
     expect((await call('GET', `${apps(ws)}/${app.id}`, { token: owner.token })).body.application).toEqual(app);
   });
+});
+
+describe('the application cap', () => {
+  it('holds under a concurrent burst: a workspace never passes MAX_APPLICATIONS (429 application-limit past it)', async () => {
+    const owner = await signUpWithToken();
+    const r = await call('POST', '/api/v1/workspaces', { token: owner.token, body: { name: 'Cap team' } });
+    const capWs: string = r.body.workspace.id;
+    const create = (i: number) => call('POST', apps(capWs), { token: owner.token, body: { name: `app ${i}` } });
+    // Fill to 5 below the cap, then 15 at once: exactly 5 more get in.
+    for (let i = 0; i < MAX_APPLICATIONS - 5; i += 15) {
+      const batch = await Promise.all(Array.from({ length: Math.min(15, MAX_APPLICATIONS - 5 - i) }, (_, k) => create(i + k)));
+      expect(batch.map((b) => b.status).every((s) => s === 201)).toBe(true);
+    }
+    const burst = await Promise.all(Array.from({ length: 15 }, (_, k) => create(1000 + k)));
+    const statuses = burst.map((b) => b.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    expect(burst.find((b) => b.status === 429)!.body).toMatchObject({ limit: MAX_APPLICATIONS });
+    const rows = (await partition(mainTable(), tenantPk(workspaceTenant(capWs)))).filter((i) => String(i.sk).startsWith('APP#'));
+    expect(rows).toHaveLength(MAX_APPLICATIONS);
+  }, 60_000);
 });
