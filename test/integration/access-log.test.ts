@@ -15,21 +15,10 @@ import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';
 import { mainTable, partition } from './data-fixtures';
 import { inProcessFunction } from './in-process';
+import type { AccessItem } from '../../functions/access-log/entities';
 
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
-type Entry = {
-  at: string;
-  requestId: string;
-  credentialKind: string;
-  credentialId: string;
-  userId: string;
-  operationId: string;
-  method: string;
-  status: number;
-  latencyMs: number;
-  ip: string;
-  userAgent: string;
-};
+type Entry = AccessItem;
 
 function wsDeps(): WorkspaceDeps {
   const d = dataLayer();

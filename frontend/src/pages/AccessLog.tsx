@@ -1,10 +1,10 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { ChevronLeft } from 'lucide-react';
 import { call } from '../api/operations';
+import { BackToWorkspace } from '../components/BackToWorkspace';
 import type { AccessLogQuery } from '../api/types';
 import { LoadMore } from '../components/Pager';
 import { Badge, Card, EmptyState, ErrorAlert, Notice, PageHeader, SkeletonRows, Table, formatTime, td, th } from '../components/ui';
-import { Link, useLocation } from '../lib/router';
+import { useLocation } from '../lib/router';
 import { useActiveWorkspace, useCan } from '../lib/workspace';
 import { AccessFilters, FILTERS, type Filters } from './access-log/AccessFilters';
 
@@ -27,11 +27,7 @@ export default function AccessLog() {
     <>
       <PageHeader
         title="API-access log"
-        description={
-          <Link to="/workspace" className="inline-flex items-center gap-1 text-orange-700 underline">
-            <ChevronLeft className="size-3.5" aria-hidden /> {workspace?.name ?? 'Workspace'}
-          </Link>
-        }
+        description={<BackToWorkspace name={workspace?.name} />}
       />
       {gate.reason ? (
         <Notice tone="warning">{gate.reason} to read this workspace's logs.</Notice>

@@ -1,11 +1,11 @@
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { AppWindow, ChevronLeft, Plus } from 'lucide-react';
+import { AppWindow, Plus } from 'lucide-react';
 import { useState } from 'react';
 import { call } from '../api/operations';
+import { BackToWorkspace } from '../components/BackToWorkspace';
 import { DeniedReason } from '../components/Denied';
 import { LoadMore } from '../components/Pager';
 import { Button, EmptyState, ErrorAlert, PageHeader, SkeletonRows } from '../components/ui';
-import { Link } from '../lib/router';
 import { useActiveWorkspace, useCan } from '../lib/workspace';
 import { ApplicationCard } from './applications/ApplicationCard';
 import { CreateApplicationDialog } from './applications/CreateApplicationDialog';
@@ -30,11 +30,7 @@ export default function Applications() {
     <>
       <PageHeader
         title="Applications"
-        description={
-          <Link to="/workspace" className="inline-flex items-center gap-1 text-orange-700 underline">
-            <ChevronLeft className="size-3.5" aria-hidden /> {workspace?.name ?? 'Workspace'}
-          </Link>
-        }
+        description={<BackToWorkspace name={workspace?.name} />}
         actions={
           <>
             <DeniedReason id="apps-denied" reason={gate.reason} />

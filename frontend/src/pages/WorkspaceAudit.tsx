@@ -1,10 +1,9 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { ChevronLeft } from 'lucide-react';
 import { call } from '../api/operations';
+import { BackToWorkspace } from '../components/BackToWorkspace';
 import { AuditTable } from '../components/AuditTable';
 import { LoadMore } from '../components/Pager';
 import { Badge, Card, EmptyState, ErrorAlert, Notice, PageHeader, SkeletonRows } from '../components/ui';
-import { Link } from '../lib/router';
 import { useActiveWorkspace, useCan } from '../lib/workspace';
 
 /** `/workspace/audit`: the active workspace's audit events (ADMIN) with its hash-chain check. */
@@ -29,11 +28,7 @@ export default function WorkspaceAudit() {
     <>
       <PageHeader
         title="Workspace audit log"
-        description={
-          <Link to="/workspace" className="inline-flex items-center gap-1 text-orange-700 underline">
-            <ChevronLeft className="size-3.5" aria-hidden /> {workspace?.name ?? 'Workspace'}
-          </Link>
-        }
+        description={<BackToWorkspace name={workspace?.name} />}
       />
       {gate.reason ? (
         <Notice tone="warning">{gate.reason} to read this workspace's logs.</Notice>
