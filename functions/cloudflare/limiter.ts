@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TtlLru } from '../crypto/lru';
 import type { TableRef } from '../aws/table';
 import { isConditionalCheckFailed } from '../aws/table';
 import { retryAfterSeconds } from './errors';
@@ -77,9 +78,22 @@ export function tokenKeyHash(token: string): string {
   return createHash('sha256').update(`flarevault/cf-token/${token}`).digest('base64url');
 }
 
-/** The shared limiter of a token (its bucket item is keyed by the token's hash). */
+const warmLimiters = new TtlLru<RateLimiter>({ maxEntries: 1_000, ttlMs: 15 * 60_000 });
+
+/**
+ * The shared limiter of a token (its bucket item is keyed by the token's hash), one per
+ * container: jobs and interactive calls reuse what it learned (the bucket's policy), so a
+ * call costs its reservation only, not a read of the bucket and a policy write first.
+ */
 export function tokenLimiter(table: TableRef, token: string): RateLimiter {
-  return createBucketLimiter({ table, keyHash: tokenKeyHash(token) });
+  const keyHash = tokenKeyHash(token);
+  const key = `${table.name}/${keyHash}`;
+  let limiter = warmLimiters.get(key);
+  if (!limiter) {
+    limiter = createBucketLimiter({ table, keyHash });
+    warmLimiters.set(key, limiter);
+  }
+  return limiter;
 }
 
 /** Burst capacity and safety margin for a limit of L requests per window. */
