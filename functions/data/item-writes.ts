@@ -62,7 +62,7 @@ const entityCondition = (entity: AnyEntity, expectedVersion?: number) => {
 
 export type ItemWrites = ReturnType<typeof createItemWrites>;
 
-export function createItemWrites(tableName: string, keyring: Keyring) {
+export function createItemWrites(tableName: string, keyring: Keyring, now: () => number) {
   const TableName = tableName;
 
   async function item<T extends object>(tenant: Tenant, entity: Entity<T>, sk: string, attrs: T, version: number, opts: WriteOptions) {
@@ -89,9 +89,18 @@ export function createItemWrites(tableName: string, keyring: Keyring) {
       return out as Stored<T>;
     },
 
-    /** Put of a new item (version 1); fails if the key exists. */
+    /**
+     * Put of a new item (version 1); fails if the key holds a live item. An expired item
+     * (TTL passed, not yet removed by DynamoDB) reads as absent, so it may be replaced.
+     */
     async create<T extends object>(tenant: Tenant, entity: Entity<T>, sk: string, attrs: T, opts: WriteOptions = {}) {
-      return { TableName, Item: await item(tenant, entity, sk, attrs, 1, opts), ConditionExpression: 'attribute_not_exists(pk)' };
+      return {
+        TableName,
+        Item: await item(tenant, entity, sk, attrs, 1, opts),
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':now': now() / 1000 },
+      };
     },
 
     /** Put replacing the item at `expectedVersion` of the same entity. */

@@ -85,7 +85,7 @@ export function createRepository(deps: RepositoryDeps) {
   const { table, keyring, cursors } = deps;
   const now = deps.now ?? Date.now;
   const T = table.name;
-  const writes = createItemWrites(T, keyring);
+  const writes = createItemWrites(T, keyring, now);
 
   const expired = (raw: Record<string, unknown>) =>
     typeof raw.ttl === 'number' && raw.ttl * 1000 <= now();

@@ -122,6 +122,19 @@ describe('optimistic concurrency and conditional writes', () => {
     await dl.repo.create(a, SecretEntity, 'TSECRET#old', { label: 'l', value: 'v' }, { ttl: Math.floor(Date.now() / 1000) - 1 });
     expect(await dl.repo.get(a, SecretEntity, 'TSECRET#old')).toBeUndefined();
   });
+
+  it('an expired item is absent for create too, alone or in a transaction (a key reused before DynamoDB removes it)', async () => {
+    const a = freshUser();
+    const past = Math.floor(Date.now() / 1000) - 1;
+    await dl.repo.create(a, SecretEntity, 'TSECRET#reuse', { label: 'old', value: 'v' }, { ttl: past });
+    await dl.repo.create(a, SecretEntity, 'TSECRET#reuse', { label: 'new', value: 'v' });
+    expect(await dl.repo.get(a, SecretEntity, 'TSECRET#reuse')).toMatchObject({ label: 'new', version: 1 });
+    await dl.repo.create(a, SecretEntity, 'TSECRET#reuse-tx', { label: 'old', value: 'v' }, { ttl: past });
+    await dl.repo.tx(a).create(SecretEntity, 'TSECRET#reuse-tx', { label: 'new', value: 'v' }).commit();
+    expect(await dl.repo.get(a, SecretEntity, 'TSECRET#reuse-tx')).toMatchObject({ label: 'new' });
+    // A live item still conflicts.
+    await expect(dl.repo.create(a, SecretEntity, 'TSECRET#reuse', { label: 'x', value: 'v' })).rejects.toThrow(/already exists/);
+  });
 });
 
 describe('unique email (guard item + user item in one transaction)', () => {
