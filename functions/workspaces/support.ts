@@ -60,14 +60,15 @@ export async function grantSupport(
   const tenant = workspaceTenant(input.workspaceId);
   const item: SupportGrantItem = { grantedBy: input.operator, grantedAt: iso(now), expiresAt };
   const ttl = Math.ceil(Date.parse(expiresAt) / 1000);
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     const existing = await deps.repo.get(tenant, SupportGrantEntity, supportSk(input.userId), { consistent: true });
     try {
       if (existing) await deps.repo.tx(tenant).put(SupportGrantEntity, supportSk(input.userId), item, { expectedVersion: existing.version, ttl }).commit();
       else await deps.repo.create(tenant, SupportGrantEntity, supportSk(input.userId), item, { ttl });
       break;
     } catch (err) {
-      if (!(err instanceof ConflictError)) throw err; // a concurrent grant: read again
+      // A concurrent grant: read again, a bounded number of times.
+      if (!(err instanceof ConflictError) || attempt >= 10) throw err;
     }
   }
   await auditOp(deps, input.workspaceId, workspace.tier, input.operator, 'support.granted', { supportUser: input.userId, expiresAt, hours });
