@@ -674,11 +674,13 @@ describeBrowser('dashboard (browser e2e)', () => {
     const ownerCookies = await page.context().cookies();
     await page.context().clearCookies();
     await page.context().addCookies([memberSession]);
+    // Refused (404 workspace-not-found), the dashboard activates the member's personal workspace again.
+    const activated = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/activate'));
     await go('/accounts');
-    // Refused (404 workspace-not-found), the dashboard acts in the member's personal workspace again.
+    expect((await activated).status()).toBe(200);
+    await eventually('the refusal to give way to the personal workspace', async () => (await page.getByText('Workspace not found').count()) === 0);
     await textIs(activeName(), /Acting in Personal as OWNER/);
     await seen(page.getByRole('button', { name: 'Add account' }));
-    expect(await page.getByText('Workspace not found').count()).toBe(0);
     await screenshot(page, 'workspace-17b-removed-member-back-in-personal');
     expect(watch.take().every((p) => /404/.test(p.text))).toBe(true); // only the refused requests
     await page.context().clearCookies();

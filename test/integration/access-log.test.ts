@@ -48,6 +48,8 @@ describe('API-access log', () => {
     keyId = k.body.apiKey.id;
     key = k.body.secret;
     startedAt = new Date().toISOString();
+    // Calls below arrive strictly after `startedAt` (entries carry millisecond times; a tie would sit on both sides).
+    await new Promise((r) => setTimeout(r, 5));
     // A session call named by the path, an API-key call on the key's workspace, a refused USER call.
     expect((await call('GET', `/api/v1/workspaces/${ws}/applications`, { token: owner.token, headers: { 'user-agent': agent } })).status).toBe(200);
     expect((await call('GET', '/api/v1/cloudflare/accounts', { token: key, headers: { 'user-agent': `${agent}-key` } })).status).toBe(200);
