@@ -1,9 +1,11 @@
 /**
  * Matching DNS records against a filter (name / type / content, each exact,
  * contains or glob), as the bulk planner selects them. Names are compared
- * expanded against the zone (records.ts), so `www` matches `www.example.com`.
+ * expanded against the zone (records.ts), so `www` matches `www.example.com`. TXT content is
+ * matched by its value (quotes and 255-byte splits aside, txt.ts) or as stored, so `v=spf1 -all`
+ * finds the dashboard's `"v=spf1 -all"`.
  */
-import { expandName, type RecordLite } from './records';
+import { comparableContent, expandName, type RecordLite } from './records';
 
 export interface TextMatch {
   value: string;
@@ -58,6 +60,6 @@ export interface RecordMatch {
 export function recordMatches(m: RecordMatch, r: RecordLite, zoneName: string): boolean {
   if (m.types && !m.types.includes(r.type)) return false;
   if (m.name && !textMatches(m.name, r.name, { name: true, zoneName })) return false;
-  if (m.content && !textMatches(m.content, r.content)) return false;
+  if (m.content && !textMatches(m.content, comparableContent(r)) && !textMatches(m.content, r.content)) return false;
   return true;
 }

@@ -1,12 +1,13 @@
 /**
  * The DNS record model and its normalisation, as Cloudflare stores records: names
  * expanded and lower-cased without the trailing dot, host contents likewise,
- * AAAA lower-case, proxied records with TTL 1. Planner, drift check and
+ * AAAA lower-case, proxied records with TTL 1, TXT as quoted 255-byte strings (txt.ts). Planner, drift check and
  * reconcile all compare through these functions (identity, sameRecord,
  * fingerprints), so "equal" means the same
  * thing everywhere.
  */
 import { createHash } from 'node:crypto';
+import { txtContent, txtValue } from './txt';
 
 /** A DNS record reduced to what a change sets and what drift/reconcile compare. */
 export interface RecordLite {
@@ -80,6 +81,7 @@ export function normalizeContent(type: string, content: string, zoneName?: strin
   if (HOST_TYPES.has(type)) c = c.trim().toLowerCase().replace(/\.$/, '');
   else if (type === 'AAAA') c = c.trim().toLowerCase();
   else if (type === 'A') c = c.trim();
+  else if (type === 'TXT') c = txtContent(c);
   return c;
 }
 
@@ -134,8 +136,11 @@ export function lite(r: RecordLite): RecordLite {
   return out;
 }
 
+/** The content compared: TXT by the value its strings carry, however Cloudflare quoted or split them. */
+export const comparableContent = (r: Pick<RecordLite, 'type' | 'content'>) => (r.type === 'TXT' ? txtValue(r.content) : r.content);
+
 /** Identity of a record for duplicate detection: type + name + content (+ MX priority). */
-export const identity = (r: RecordLite) => `${r.type}\u0000${r.name}\u0000${r.content}\u0000${r.priority ?? ''}`;
+export const identity = (r: RecordLite) => `${r.type}\u0000${r.name}\u0000${comparableContent(r)}\u0000${r.priority ?? ''}`;
 
 /** Everything a change can set. */
 export function sameRecord(a: RecordLite, b: RecordLite): boolean {

@@ -88,7 +88,7 @@ export const ZoneSettingsParams = z
         always_use_https: z.enum(['on', 'off']).optional(),
         security_level: z.enum(['essentially_off', 'low', 'medium', 'high', 'under_attack']).optional(),
         automatic_https_rewrites: z.enum(['on', 'off']).optional(),
-        brotli: z.enum(['on', 'off']).optional(),
+        // No `brotli`: Cloudflare retired the setting and its API on 2024-06-14 (docs/cloudflare-sandbox.md).
       })
       .strict()
       .refine((s) => Object.keys(s).length > 0, 'give at least one setting'),

@@ -12,6 +12,7 @@ import type { CfZone } from '../cloudflare/bulk-client';
 import { PAGE_BYTES, PAGE_SIZE, type ItemAction, type JobKind, type PlanItem, type RecordLite, type ZoneSummary } from './model';
 import { parseBindTemplate, parseCsv } from './parse';
 import {
+  comparableContent,
   expandName,
   fingerprintRecords,
   fingerprintValues,
@@ -75,7 +76,10 @@ function planReplace(zone: CfZone, records: readonly LiveRecord[], p: z.output<t
         // An escaped literal (no quantifiers, so linear); a replacer function keeps `$&`, `$1` literal too.
         const re = new RegExp(cm.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
         const replacement = p.set.content;
-        after.content = r.content.replace(re, () => replacement);
+        // TXT: replaced in the value, so a match across Cloudflare's 255-byte split still counts.
+        const base = re.test(comparableContent(r)) ? comparableContent(r) : r.content;
+        re.lastIndex = 0;
+        after.content = base.replace(re, () => replacement);
       } else after.content = p.set.content;
     }
     if (p.set.ttl !== undefined) after.ttl = p.set.ttl;
@@ -85,6 +89,8 @@ function planReplace(zone: CfZone, records: readonly LiveRecord[], p: z.output<t
       continue;
     }
     const norm = normalizeRecord(after, zone.name);
+    // Content not asked for stays as stored (a TTL change does not re-quote a TXT record).
+    if (p.set.content === undefined) norm.content = r.content;
     if (sameRecord(norm, r)) {
       out.push(item(zone.id, 'update', r.id, lite(r), norm, 'already in the target state'));
       continue;

@@ -153,3 +153,18 @@ export function zoneRecords(sb: CloudflareSandbox, zoneId: string): string[] {
   const zs = sb.state.zones.get(zoneId)!;
   return [...zs.records.values()].map((r) => `${r.type}|${r.name}|${r.content}|${r.ttl}|${r.proxied}|${r.priority ?? ''}`).sort();
 }
+
+export interface SandboxAnswer {
+  status: number;
+  json: { success: boolean; result: Record<string, unknown>; errors: Array<{ code: number; message: string; error_chain?: Array<{ code?: number; message: string }> }> };
+}
+
+/** One raw call to the sandbox's Cloudflare API with the harness token (what the dashboard or another tool would do). */
+export async function sandboxCall(h: Harness, method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
+  const res = await fetch(`${h.sb.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${h.sb.tokens[0]!.value}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as SandboxAnswer['json'] };
+}

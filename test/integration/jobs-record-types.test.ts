@@ -7,18 +7,9 @@ import { applyJob } from '../../functions/jobs/apply';
 import { planJob } from '../../functions/jobs/plan';
 import { getJob, listItems } from '../../functions/jobs/queries';
 import { revertJob } from '../../functions/jobs/revert';
-import { pump, startHarness, zoneRecords, type Harness } from './jobs-harness';
+import { pump, sandboxCall as call, startHarness, zoneRecords, type Harness } from './jobs-harness';
 
 jest.setTimeout(120_000);
-
-async function call(h: Harness, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${h.sb.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${h.sb.tokens[0]!.value}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as { success: boolean; result: Record<string, unknown>; errors: Array<{ code: number; message: string; error_chain?: Array<{ message: string }> }> } };
-}
 
 function markReadOnly(h: Harness, zoneId: string, type: string): string {
   const rec = [...h.sb.state.zones.get(zoneId)!.records.values()].find((r) => r.type === type)!;

@@ -25,7 +25,7 @@ describe('planner', () => {
   test('dns-replace: contains-substring replacement, skip no-ops and non-proxiable types, share counts updates only', () => {
     const p = planZone({ kind: 'dns-replace', params: { match: { content: { value: 'old.example', mode: 'contains' } }, set: { content: 'new.example' } } }, zone, { records }, []);
     expect(p.items.map((i) => [i.recordId, (i.after as { content: string }).content, i.skip ?? null])).toEqual([
-      ['3', 'v=spf1 include:new.example ~all', null],
+      ['3', '"v=spf1 include:new.example ~all"', null], // TXT written quoted, as Cloudflare stores it
       ['4', 'host.new.example', null],
     ]);
     const s = summarize(p, 0.3);
@@ -157,7 +157,7 @@ describe('glob patterns (ReDoS)', () => {
   test('contains-replacement is literal on both sides (`*`, `+` match themselves, `$` is not special)', () => {
     const r = rec('9', 'TXT', 'example.com', 'price=(1+1)*2 PRICE=(1+1)*2');
     const p = planZone({ kind: 'dns-replace', params: { match: { content: { value: '(1+1)*2', mode: 'contains' } }, set: { content: '$&$1$$' } } }, zone, { records: [r] }, []);
-    expect((p.items[0]!.after as { content: string }).content).toBe('price=$&$1$$ PRICE=$&$1$$');
+    expect((p.items[0]!.after as { content: string }).content).toBe('"price=$&$1$$ PRICE=$&$1$$"');
   });
 
   test('the contract bounds the wildcards of a pattern (400 with the field)', () => {

@@ -160,7 +160,8 @@ export function parseBind(text: string, zoneName: string): ParseResult {
         rec.content = host(rdata[1] ?? '');
         break;
       case 'TXT':
-        rec.content = rdata.map(unquote).join('');
+        // Kept as the file's character-strings, quoted (an unquoted word is a string of its own).
+        rec.content = rdata.map((s) => (s.startsWith('"') ? s : `"${s.replace(/(["\\])/g, '\\$1')}"`)).join(' ');
         break;
       case 'SRV':
         rec.data = { priority: Number(rdata[0]), weight: Number(rdata[1]), port: Number(rdata[2]), target: rdata[3] === '.' ? '.' : host(rdata[3] ?? '') };
@@ -236,7 +237,7 @@ export function emitBind(zone: Zone, records: DnsRecord[], nowIso: string): stri
           rdata = `${r.priority} ${fqdn(r.content)}`;
           break;
         case 'TXT':
-          rdata = quoteTxt(r.content);
+          rdata = r.content.startsWith('"') ? r.content : quoteTxt(r.content);
           break;
         case 'SRV': {
           const d = r.data as { priority: number; weight: number; port: number; target: string };

@@ -2,6 +2,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { CfError, errors, ok, paginate, type Envelope } from './envelope';
 import type { SandboxState } from './state';
+import { storedTxt, txtData } from './txt';
 import type { DnsRecord, RecordType, ZoneState } from './types';
 
 export const RECORD_TYPES: RecordType[] = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA', 'PTR'];
@@ -89,6 +90,7 @@ export function buildRecord(
     case 'TXT':
       if (typeof content !== 'string' || content.length === 0) throw v(9009, 'Content for TXT record is invalid.');
       if (content.length > 2048) throw v(9009, 'TXT content must be at most 2048 characters.');
+      content = storedTxt(content); // quoted strings split at 255 bytes; unquoted kept as sent (txt.ts)
       break;
     case 'SRV': {
       // SRV is written through `data` only; `content` is read-only (SDK types, "See 'data' for setting
@@ -179,11 +181,17 @@ export function checkConflicts(rec: DnsRecord, records: Iterable<DnsRecord>): vo
     if (other.id === rec.id || other.name !== rec.name) continue;
     if (rec.type === 'CNAME' && (other.type !== 'CNAME' || other.content !== rec.content)) throw errors.cnameConflict();
     if (other.type === 'CNAME' && rec.type !== 'CNAME') throw errors.cnameExists();
-    if (other.type === rec.type && other.content.toLowerCase() === rec.content.toLowerCase() && other.priority === rec.priority) {
+    if (other.type === rec.type && sameContent(other, rec) && other.priority === rec.priority) {
       const identical = other.ttl === rec.ttl && other.proxied === rec.proxied;
       throw identical ? errors.identicalRecord() : errors.recordExists();
     }
   }
+}
+
+/** TXT compares by the value its strings carry (`"a"` and `a` are one record); others case-insensitively. */
+function sameContent(a: DnsRecord, b: DnsRecord): boolean {
+  if (a.type === 'TXT') return txtData(a.content) === txtData(b.content);
+  return a.content.toLowerCase() === b.content.toLowerCase();
 }
 
 // ---- list: dotted filters, match, order, pagination ----

@@ -1,4 +1,7 @@
-/** Zone settings: the subset the product edits, with Cloudflare's allowed values. */
+/**
+ * Zone settings: the subset the product edits, with Cloudflare's allowed values. Not `brotli`:
+ * Cloudflare retired it on 2024-06-14 (API v4 deprecations), so the sandbox answers it as unknown.
+ */
 import { CfError, errors, ok, type Envelope } from './envelope';
 import type { ZoneState } from './types';
 
@@ -30,7 +33,6 @@ export const SETTINGS: Record<string, SettingDef> = {
   ipv6: { default: 'on', valid: onOff },
   http3: { default: 'on', valid: onOff },
   '0rtt': { default: 'off', valid: onOff },
-  brotli: { default: 'on', valid: onOff },
   websockets: { default: 'on', valid: onOff },
   email_obfuscation: { default: 'on', valid: onOff },
   hotlink_protection: { default: 'off', valid: onOff },

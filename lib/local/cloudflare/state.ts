@@ -227,7 +227,8 @@ export class SandboxState {
     for (const t of s.tokens) this.tokens.set(t.value, t);
     for (const z of s.zones) {
       const settings = defaultSettings();
-      for (const [k, v] of z.settings) settings.set(k, v);
+      // Settings Cloudflare retired since the snapshot was written (e.g. brotli) are dropped.
+      for (const [k, v] of z.settings) if (settings.has(k)) settings.set(k, v);
       this.zones.set(z.zone.id, {
         zone: z.zone,
         records: new Map(z.records.map((r) => [r.id, r])),

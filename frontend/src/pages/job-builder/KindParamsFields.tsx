@@ -13,7 +13,6 @@ const ZONE_SETTINGS = [
   ['always_use_https', ['on', 'off']],
   ['security_level', ['essentially_off', 'low', 'medium', 'high', 'under_attack']],
   ['automatic_https_rewrites', ['on', 'off']],
-  ['brotli', ['on', 'off']],
 ] as const;
 
 /** The parameter inputs of one job kind, named with the contract's paths (`params.…`) so field errors land on them. */

