@@ -23,6 +23,10 @@ export interface RecordLite {
    * `data` only; their `content` is read-only and formatted by Cloudflare. Set for SRV/CAA only.
    */
   data?: Record<string, unknown>;
+  /** Custom tags (`name:value`), when the record has any. */
+  tags?: string[];
+  /** Per-record settings (`flatten_cname`, `ipv4_only`, `ipv6_only`…), when any is set. */
+  settings?: Record<string, unknown>;
 }
 
 /** A record as read from Cloudflare, with its id. */
@@ -97,6 +101,10 @@ export function normalizeRecord(r: RecordLite, zoneName: string): RecordLite {
   };
   if (r.priority !== undefined && r.priority !== null) out.priority = r.priority;
   if (r.comment) out.comment = r.comment;
+  if (r.tags?.length) out.tags = [...r.tags];
+  // Cloudflare drops `flatten_cname` from a proxied record (proxied CNAMEs are always flattened).
+  const settings = Object.entries(r.settings ?? {}).filter(([k]) => !(proxied && k === 'flatten_cname'));
+  if (settings.length) out.settings = Object.fromEntries(settings);
   if (DATA_TYPES.has(r.type)) {
     const data = r.data ? { ...r.data } : dataFromContent(r.type, out.content, out.priority);
     if (data) {
@@ -124,6 +132,8 @@ export function liveFromApi(x: Record<string, unknown>): LiveRecord {
   if (typeof x.priority === 'number') r.priority = x.priority;
   if (typeof x.comment === 'string' && x.comment) r.comment = x.comment;
   if (DATA_TYPES.has(r.type) && x.data && typeof x.data === 'object') r.data = { ...(x.data as Record<string, unknown>) };
+  if (Array.isArray(x.tags) && x.tags.length) r.tags = x.tags.map(String);
+  if (x.settings && typeof x.settings === 'object' && Object.keys(x.settings).length) r.settings = { ...(x.settings as Record<string, unknown>) };
   if ((x.meta as { read_only?: unknown } | undefined)?.read_only === true) r.readOnly = true;
   return r;
 }
@@ -133,6 +143,8 @@ export function lite(r: RecordLite): RecordLite {
   if (r.priority !== undefined) out.priority = r.priority;
   if (r.comment) out.comment = r.comment;
   if (r.data) out.data = { ...r.data };
+  if (r.tags?.length) out.tags = [...r.tags];
+  if (r.settings) out.settings = { ...r.settings };
   return out;
 }
 
@@ -142,14 +154,22 @@ export const comparableContent = (r: Pick<RecordLite, 'type' | 'content'>) => (r
 /** Identity of a record for duplicate detection: type + name + content (+ MX priority). */
 export const identity = (r: RecordLite) => `${r.type}\u0000${r.name}\u0000${comparableContent(r)}\u0000${r.priority ?? ''}`;
 
-/** Everything a change can set. */
+/** Tags and settings in one comparable form: tags as a set, settings without their `false` defaults. */
+function attributes(r: RecordLite): string {
+  const settings = Object.entries(r.settings ?? {})
+    .filter(([, v]) => v !== false && v !== null && v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([[...(r.tags ?? [])].sort(), settings]);
+}
+
+/** Everything a change can set, and what revert must restore (tags, settings). */
 export function sameRecord(a: RecordLite, b: RecordLite): boolean {
-  return identity(a) === identity(b) && a.ttl === b.ttl && a.proxied === b.proxied && (a.comment ?? null) === (b.comment ?? null);
+  return identity(a) === identity(b) && a.ttl === b.ttl && a.proxied === b.proxied && (a.comment ?? null) === (b.comment ?? null) && attributes(a) === attributes(b);
 }
 
 /** Fingerprint of a zone's records: any create/update/delete anywhere in the zone changes it. */
 export function fingerprintRecords(records: readonly LiveRecord[]): string {
-  const lines = records.map((r) => `${r.id}|${identity(r)}|${r.ttl}|${r.proxied}|${r.comment ?? ''}`).sort();
+  const lines = records.map((r) => `${r.id}|${identity(r)}|${r.ttl}|${r.proxied}|${r.comment ?? ''}|${attributes(r)}`).sort();
   return createHash('sha256').update(lines.join('\n')).digest('base64url');
 }
 

@@ -22,6 +22,9 @@ function toApi(r: RecordLite): Record<string, unknown> {
     o.data = data;
   } else if (r.priority !== undefined) o.priority = r.priority;
   if (r.comment) o.comment = r.comment;
+  // Revert writes whole before-images: tags and per-record settings go back too.
+  if (r.tags?.length) o.tags = r.tags;
+  if (r.settings) o.settings = r.settings;
   return o;
 }
 

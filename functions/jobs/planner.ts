@@ -120,7 +120,9 @@ function planCreate(zone: CfZone, records: readonly LiveRecord[], wanted: readon
     const r = normalizeRecord({ ...w, name: expandName(w.name, zone.name) }, zone.name);
     const existing = byIdentity.get(identity(r));
     if (existing) {
-      out.push(item(zone.id, 'create', null, lite(existing), r, sameRecord(existing, r) ? 'already exists' : 'exists with another ttl/proxied (use dns-replace)'));
+      // Attributes the import does not name (comment, tags, settings) do not make it another record.
+      const asked = { ...r, comment: r.comment ?? existing.comment, tags: r.tags ?? existing.tags, settings: r.settings ?? existing.settings };
+      out.push(item(zone.id, 'create', null, lite(existing), r, sameRecord(existing, asked) ? 'already exists' : 'exists with other ttl/proxied/attributes (use dns-replace)'));
       continue;
     }
     const types = names.get(r.name);

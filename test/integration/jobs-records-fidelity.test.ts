@@ -147,3 +147,73 @@ describe('retired zone settings (item 12)', () => {
     expect(ZoneSettingsParams.safeParse({ settings: { ssl: 'strict' } }).success).toBe(true);
   });
 });
+
+describe('revert restores the whole record (item 11)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  /** A flattened CNAME, an SRV and a TXT, each with a comment and tags (a paid zone: per-record flattening and tags). */
+  async function richRecords(hh: Harness, z: string): Promise<string[]> {
+    const bodies = [
+      { type: 'CNAME', name: 'app', content: 'origin.example.net', ttl: 300, proxied: false, comment: 'web front', tags: ['team:web', 'ticket:OPS-1'], settings: { flatten_cname: true } },
+      { type: 'SRV', name: '_sip._tcp', ttl: 600, data: { priority: 10, weight: 5, port: 5060, target: 'sip.example.net' }, comment: 'voice', tags: ['svc:sip'] },
+      { type: 'TXT', name: 'verify', content: '"token=abc"', ttl: 300, comment: 'ownership', tags: ['vendor:acme'] },
+    ];
+    const ids: string[] = [];
+    for (const b of bodies) {
+      const r = await call(hh, 'POST', `/zones/${z}/dns_records`, b);
+      expect([r.status, r.json.errors]).toEqual([200, []]);
+      ids.push(String(r.json.result.id));
+    }
+    return ids;
+  }
+
+  test('revert of an update restores tags, comment, settings and data exactly (full records compared through the sandbox)', async () => {
+    h = await start('pro', 1);
+    const [z] = zoneIds(h) as [string];
+    const ids = await richRecords(h, z);
+    const get = async () => Promise.all(ids.map(async (id) => full((await call(h!, 'GET', `/zones/${z}/dns_records/${id}`)).json.result as unknown as DnsRecord)));
+    const before = await get();
+    const requests: CreateJobInput[] = [
+      { kind: 'dns-replace', accountId: h.accountId, zones: [z], params: { match: { types: ['CNAME'], name: { value: 'app', mode: 'exact' } }, set: { proxied: true } } },
+      { kind: 'dns-replace', accountId: h.accountId, zones: [z], params: { match: { types: ['SRV'] }, set: { content: '20 7 5061 sip2.example.net' } } },
+      { kind: 'dns-replace', accountId: h.accountId, zones: [z], params: { match: { types: ['TXT'], content: { value: 'token=abc', mode: 'exact' } }, set: { content: 'token=xyz', ttl: 900 } } },
+    ];
+    const jobs: string[] = [];
+    for (const req of requests) {
+      const j = await plan(h, req); // each planned against the zone as the previous one left it
+      expect(j.view.plan.totalChanges).toBe(1);
+      expect((await apply(h, j.id)).counts.failed).toBe(0);
+      jobs.push(j.id);
+    }
+    const changed = await get();
+    // Cloudflare discards flatten_cname on a proxied record: the revert must put it back.
+    expect(changed[0]).toMatchObject({ proxied: true, ttl: 1, settings: {}, tags: ['team:web', 'ticket:OPS-1'], comment: 'web front' });
+    expect(changed[1]).toMatchObject({ data: { priority: 20, weight: 7, port: 5061, target: 'sip2.example.net' }, tags: ['svc:sip'] });
+    for (const id of jobs.reverse()) expect((await revert(h, id)).counts.failed).toBe(0);
+    expect(await get()).toEqual(before);
+  });
+
+  test('revert of a delete recreates each record with its comment, tags, settings and data', async () => {
+    h = await start('pro', 1);
+    const [z] = zoneIds(h) as [string];
+    const ids = await richRecords(h, z);
+    const shape = (r: DnsRecord) => {
+      const { id: _i, created_on: _c, ...rest } = full(r);
+      return rest;
+    };
+    const byName = () => records(h!, z).filter((r) => ['CNAME', 'SRV', 'TXT'].includes(r.type) && /^(app|_sip\._tcp|verify)\./.test(r.name)).map(shape).sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    const before = byName();
+    expect(before).toHaveLength(3);
+    const del = await plan(h, { kind: 'dns-delete', accountId: h.accountId, zones: [z], params: { match: { types: ['CNAME', 'SRV', 'TXT'] } } });
+    const mine = del.items.filter((i) => ids.includes(String(i.recordId)));
+    expect(mine).toHaveLength(3);
+    expect((await apply(h, del.id)).counts.failed).toBe(0);
+    expect(byName()).toEqual([]);
+    expect((await revert(h, del.id)).counts.failed).toBe(0);
+    expect(byName()).toEqual(before);
+  });
+});

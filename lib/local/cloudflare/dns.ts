@@ -43,6 +43,17 @@ function int(value: unknown, min: number, max: number): value is number {
 }
 
 /**
+ * Per-record settings as stored: a proxied record loses `flatten_cname` (proxied CNAMEs are always
+ * flattened; Cloudflare discards the setting, DNSControl/dnscontrol#4026).
+ */
+function recordSettings(settings: Record<string, unknown>, proxied: boolean): Record<string, unknown> {
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw v(9000, 'settings must be an object.');
+  if (!proxied || !('flatten_cname' in settings)) return settings;
+  const { flatten_cname: _dropped, ...rest } = settings;
+  return rest;
+}
+
+/**
  * Build the stored record from a request body. `base` is the existing record for PATCH
  * (fields merge) and is undefined for POST/PUT (fields replace).
  */
@@ -150,7 +161,7 @@ export function buildRecord(
     proxiable,
     proxied,
     ttl,
-    settings: (body.settings as Record<string, unknown> | undefined) ?? base?.settings ?? {},
+    settings: recordSettings((body.settings as Record<string, unknown> | undefined) ?? base?.settings ?? {}, proxied),
     meta: {},
     comment,
     tags,
