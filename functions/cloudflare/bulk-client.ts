@@ -15,15 +15,19 @@
 import type Cloudflare from 'cloudflare';
 import { readCloudflareError } from './errors';
 import { observationOf, type RateLimiter } from './limiter';
-import { batchLimitFor, type ZonePlan } from './plans';
+import { planFacts, type ZonePlan } from './plans';
 import { liveFromApi, type LiveRecord } from './records';
 
 export interface CfZone {
   id: string;
   name: string;
   plan: string;
-  /** Changes per batch: 200 on Free zones, 3,500 on paid plans. */
+  /** Changes per batch: 200 on Free zones, 3,500 on paid plans (plans.ts). */
   batchLimit: number;
+  /** Records the zone may hold (plans.ts); null when the engine cannot know it (Enterprise). */
+  recordQuota: number | null;
+  /** Whether the plan lets records carry tags (paid plans only). */
+  tagsAllowed: boolean;
 }
 
 export interface BatchBody {
@@ -126,12 +130,13 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
       const out: CfZone[] = [];
       const ids = filter.ids ? new Set(filter.ids) : undefined;
       for (let page = 1; ; page++) {
-        const env = await call<Array<{ id: string; name: string; plan?: ZonePlan }>>('get', '/zones', {
+        const env = await call<Array<{ id: string; name: string; plan?: ZonePlan; created_on?: string }>>('get', '/zones', {
           query: { page, per_page: 50, ...(filter.nameContains ? { name: `contains:${filter.nameContains}` } : {}) },
         });
         for (const z of env.result ?? []) {
           if (ids && !ids.has(z.id)) continue;
-          out.push({ id: z.id, name: z.name, plan: z.plan?.legacy_id ?? 'free', batchLimit: batchLimitFor(z.plan) });
+          const { batchLimit, recordQuota, tagsAllowed } = planFacts(z.plan, z.created_on);
+          out.push({ id: z.id, name: z.name, plan: z.plan?.legacy_id ?? 'free', batchLimit, recordQuota, tagsAllowed });
         }
         const tp = env.result_info?.total_pages ?? 1;
         if ((env.result ?? []).length === 0 || page >= tp) break;

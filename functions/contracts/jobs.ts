@@ -50,6 +50,18 @@ export const DnsReplaceParams = z
   })
   .strict();
 
+/**
+ * Record tags as Cloudflare takes them: `name:value`, the name letters, digits, `-`, `_` (≤ 32), the value
+ * ≤ 100 characters without line breaks, ≤ 20 per record. Paid plans only: a plan setting tags on a Free
+ * zone is refused at apply (jobs/quota.ts; docs/cloudflare-sandbox.md, "Record quotas").
+ */
+const RecordTags = z
+  .array(z.string().regex(/^[A-Za-z0-9_-]{1,32}:[^\r\n]{0,100}$/, 'a tag is name:value (name: letters, digits, - and _, at most 32; value at most 100 characters)'))
+  .max(20);
+
+/** A record of a create job: the single-record input, plus tags. */
+const JobRecordInput = DnsRecordInput.extend({ tags: RecordTags.optional() });
+
 /** Records one create job may carry, as JSON or CSV (each is planned into every selected zone). */
 export const MAX_CREATE_BYTES = 512 * 1024;
 
@@ -57,7 +69,7 @@ export const DnsCreateParams = z
   .object({
     /** Names may be relative (`www`), `@` for the apex, or contain `{zone}`. */
     records: z
-      .array(DnsRecordInput)
+      .array(JobRecordInput)
       .min(1)
       .max(5000)
       .superRefine((records, ctx) => {
@@ -135,6 +147,13 @@ export const ZonePlan = z.object({
   /** Share of the zone's records this plan touches. */
   share: z.number(),
   overThreshold: z.boolean(),
+  /** The zone's DNS record quota (its plan's; null when unknown) and its record count once applied (null: no records touched). */
+  recordQuota: z.number().int().nullable(),
+  recordsAfter: z.number().int().nullable(),
+  /** Past the quota (Cloudflare would refuse the creates, 81045): apply is refused, even with force. */
+  overQuota: z.boolean(),
+  /** Changes setting record tags on a zone whose plan has none (Free): apply is refused. */
+  tagsRefused: z.number().int(),
 });
 
 export const Job = z.object({

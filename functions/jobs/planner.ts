@@ -24,6 +24,7 @@ import {
   type LiveRecord,
 } from '../cloudflare/records';
 import { recordMatches, type RecordMatch, type TextMatch } from '../cloudflare/record-match';
+import { zoneQuota } from './quota';
 
 export type ZonePlanItem = Omit<PlanItem, 'seq'>;
 
@@ -253,6 +254,7 @@ export function summarize(zp: ZonePlan, threshold: number): ZoneSummary {
     share: Math.round(share * 10_000) / 10_000,
     overThreshold: share > threshold,
     fingerprint: zp.fingerprint,
+    ...zoneQuota(zp),
   };
 }
 

@@ -89,7 +89,7 @@ async function planRevert(deps: JobsDeps, actor: Actor, job: JobRow, inverse: Ma
 /** One zone of a revert: items whose target changed since the job ran become skips; settings keys are collected. */
 async function revertZonePlan(deps: JobsDeps, cf: CfApi, z: ZoneSummary, items: ZonePlanItem[], settingsKeys: Record<string, unknown>): Promise<ZonePlan> {
   const zoneId = z.zoneId;
-  const zone: CfZone = { id: zoneId, name: z.zoneName, plan: z.plan, batchLimit: z.batchLimit };
+  const zone: CfZone = { id: zoneId, name: z.zoneName, plan: z.plan, batchLimit: z.batchLimit, recordQuota: z.recordQuota ?? null, tagsAllowed: z.tagsAllowed ?? false };
   if (items[0]!.action === 'setting') {
     const s = await readRetry(deps, () => cf.getSettings(zoneId));
     const out = items.map((i) => {

@@ -124,6 +124,8 @@ describe('jobs engine against the sandbox', () => {
       wrapApi: wrap,
       config: { maxAttempts: 8, leaseMs: 1500 },
     });
+    // Free zones from before 2024-09 (1,000-record quota): 20 + 200 records fit (a newer Free zone holds 200).
+    for (const zs of h.sb.state.zones.values()) zs.zone.created_on = '2024-08-01T00:00:00Z';
     const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const records = Array.from({ length: 200 }, (_, i) => ({ type: 'TXT' as const, name: `bulk-${i}`, content: `v=${i}`, ttl: 300, proxied: false }));

@@ -25,7 +25,7 @@ import { layer, partition, putRaw, scanAll, scratchTable } from './data-fixtures
 const MOVED = new Set(MOVED_ENTITIES.map((e) => e.name));
 
 function jobsDeps(dl: DataLayer): JobsDeps {
-  const zone = { id: 'a'.repeat(32), name: 'old.example', plan: 'free', batchLimit: 200 };
+  const zone = { id: 'a'.repeat(32), name: 'old.example', plan: 'free', batchLimit: 200, recordQuota: 200, tagsAllowed: false };
   const records = Array.from({ length: 3 }, (_, i) => ({ id: String(i).repeat(32), type: 'TXT', name: `r${i}.old.example`, content: `old-${i}`, ttl: 300, proxied: false }));
   const api: CfApi = {
     listZones: async () => [zone],

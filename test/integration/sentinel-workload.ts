@@ -172,7 +172,7 @@ export const sentinelSteps: SentinelStep[] = [
     async run({ dl, user, sentinel }) {
       // A fake Cloudflare (no I/O) whose zone and records carry sentinels; the engine stores plan
       // items, chunk outcomes (created ids + failure reasons) and job params/zones encrypted.
-      const zone = { id: 'a'.repeat(32), name: `${sentinel('job-zone').toLowerCase()}.example`, plan: 'free', batchLimit: 200 };
+      const zone = { id: 'a'.repeat(32), name: `${sentinel('job-zone').toLowerCase()}.example`, plan: 'free', batchLimit: 200, recordQuota: 200, tagsAllowed: false };
       const records = Array.from({ length: 4 }, (_, i) => ({
         id: String(i).repeat(32).slice(0, 32),
         type: 'TXT',

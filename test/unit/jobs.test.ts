@@ -11,7 +11,7 @@ import { chunkMessage, parseJobMessage } from '../../functions/jobs/messages';
 import { userTenant } from '../../functions/tenancy/tenant';
 import { CreateJobBody } from '../../functions/contracts/jobs';
 
-const zone = { id: 'z'.repeat(32), name: 'example.com', plan: 'free', batchLimit: 200 };
+const zone = { id: 'z'.repeat(32), name: 'example.com', plan: 'free', batchLimit: 200, recordQuota: 200, tagsAllowed: false };
 const rec = (id: string, type: string, name: string, content: string, extra: Partial<LiveRecord> = {}): LiveRecord => ({ id, type, name, content, ttl: 300, proxied: false, ...extra });
 const records = [
   rec('1', 'A', 'example.com', '192.0.2.1', { proxied: true, ttl: 1 }),

@@ -4,6 +4,7 @@
  */
 import { CfError, errors, ok, type Envelope } from './envelope';
 import { assertWritable, buildRecord, checkConflicts, getRecord } from './dns';
+import { assertRoomForRecord } from './quota';
 import type { SandboxState } from './state';
 import type { DnsRecord, ZoneState } from './types';
 
@@ -102,6 +103,7 @@ export function applyBatch(state: SandboxState, zs: ZoneState, input: unknown, r
     try {
       const rec = buildRecord(state, view, p, {});
       checkConflicts(rec, work.values());
+      assertRoomForRecord(zs, work.size); // deletes ran first, so they make room
       work.set(rec.id, rec);
       result.posts.push(rec);
     } catch (e) {

@@ -1,6 +1,7 @@
 /** DNS records: normalization, validation, conflict rules, list filters and CRUD. */
 import { isIPv4, isIPv6 } from 'node:net';
 import { CfError, errors, ok, paginate, type Envelope } from './envelope';
+import { assertRoomForRecord, assertTagsAllowed, commentLimit } from './quota';
 import type { SandboxState } from './state';
 import { storedTxt, txtData } from './txt';
 import type { DnsRecord, RecordType, ZoneState } from './types';
@@ -144,13 +145,15 @@ export function buildRecord(
   if (proxied) ttl = 1; // proxied records always use automatic TTL
 
   const comment = body.comment === undefined ? (base?.comment ?? null) : body.comment;
-  if (comment !== null && (typeof comment !== 'string' || comment.length > 100)) {
-    throw v(9010, 'Comment must be a string of at most 100 characters.');
+  const maxComment = commentLimit(zs.zone);
+  if (comment !== null && (typeof comment !== 'string' || comment.length > maxComment)) {
+    throw v(9010, `Comment must be a string of at most ${maxComment} characters.`);
   }
   const tags = body.tags ?? base?.tags ?? [];
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || !/^[^:\s]+:.*$/.test(t))) {
     throw v(9011, 'Tags must be strings of the form name:value.');
   }
+  if (body.tags !== undefined) assertTagsAllowed(zs.zone, tags);
 
   const now = state.nowIso();
   const record: DnsRecord = {
@@ -348,6 +351,7 @@ export function assertWritable(rec: DnsRecord): void {
 export function createRecord(state: SandboxState, zs: ZoneState, body: unknown): Envelope {
   const rec = buildRecord(state, zs, body, {});
   checkConflicts(rec, zs.records.values());
+  assertRoomForRecord(zs, zs.records.size);
   zs.records.set(rec.id, rec);
   state.changed();
   return ok(rec);

@@ -8,6 +8,7 @@ import { CfError, errorBody, errors, ok, paginate, type Envelope } from './envel
 import { Faults, serverErrorBody, type FaultDecision } from './faults';
 import { RequestLog } from './log';
 import { RateLimiter } from './ratelimit';
+import { assertRoomForRecord } from './quota';
 import { getSetting, listSettings, patchSetting } from './settings';
 import type { SandboxState } from './state';
 import type { Token } from './types';
@@ -285,6 +286,7 @@ async function importBind(deps: ServerDeps, zs: ReturnType<SandboxState['zoneFor
       const proxied = p.proxied ?? (proxiedAll && probe.proxiable);
       const rec = proxied && probe.proxiable ? buildRecord(state, zs, { ...body, proxied: true }, { id: probe.id }) : probe;
       checkConflicts(rec, zs.records.values());
+      assertRoomForRecord(zs, zs.records.size); // lines past the quota are not imported, like other refused lines
       zs.records.set(rec.id, rec);
       added++;
     } catch (e) {

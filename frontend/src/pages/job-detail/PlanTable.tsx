@@ -3,6 +3,7 @@ import { Fragment, useState } from 'react';
 import { isActive } from '../../api/queries';
 import type { Job } from '../../api/types';
 import { Badge, Card, Table, td, th } from '../../components/ui';
+import { PlanLimitBadges, RecordsAfter } from './PlanLimits';
 import { ZoneDiff } from './ZoneDiff';
 
 /** The plan per zone; a row expands into its diff. */
@@ -43,12 +44,16 @@ export function PlanTable({ job }: { job: Job }) {
                         <Badge color="amber">over threshold</Badge>
                       </span>
                     ) : null}
+                    <span className="mt-1 flex flex-wrap gap-1">
+                      <PlanLimitBadges zone={z} />
+                    </span>
                   </td>
                   <td className={`${td} text-emerald-700`}>{z.creates}</td>
                   <td className={`${td} text-sky-700`}>{z.updates + z.other}</td>
                   <td className={`${td} text-red-700`}>{z.deletes}</td>
                   <td className={`${td} hidden sm:table-cell`}>
                     {Math.round(z.share * 100)}% of {z.recordsInZone}
+                    <RecordsAfter zone={z} />
                   </td>
                 </tr>
                 {expanded ? (
