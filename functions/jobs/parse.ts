@@ -5,6 +5,7 @@
  * Errors name the line; nothing here echoes secrets.
  */
 import { invalid } from '../errors';
+import { bindAttributes } from './bind-attributes';
 import type { RecordLite } from './model';
 
 const TYPES = new Set(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA']);
@@ -79,16 +80,19 @@ export function parseCsv(text: string): RecordLite[] {
   return out;
 }
 
-/** Split off a comment (`;` outside quotes). */
-function stripComment(line: string): string {
+/** Split off a comment (`;` outside quotes): the record text and the comment after it, if any. */
+function splitComment(line: string): [string, string | undefined] {
   let q = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (ch === '"' && line[i - 1] !== '\\') q = !q;
-    else if (ch === ';' && !q) return line.slice(0, i);
+    else if (ch === ';' && !q) return [line.slice(0, i), line.slice(i + 1)];
   }
-  return line;
+  return [line, undefined];
 }
+
+/** A record of a BIND template; `proxiedByTag` when its `cf_tags` set `cf-proxied`. */
+export type BindRecord = RecordLite & { proxiedByTag?: boolean };
 
 function tokens(line: string): string[] {
   const out: string[] = [];
@@ -103,23 +107,26 @@ function tokens(line: string): string[] {
  * origin (`@` for the apex) so they can be expanded for each target zone.
  * SOA and apex NS records are skipped (Cloudflare manages them).
  */
-export function parseBindTemplate(text: string): { records: RecordLite[]; skipped: number } {
+export function parseBindTemplate(text: string): { records: BindRecord[]; skipped: number } {
   let origin = '';
   let defaultTtl = 1;
   let last = '@';
-  const records: RecordLite[] = [];
+  const records: BindRecord[] = [];
   let skipped = 0;
-  // Join parenthesised continuations.
-  const joined: string[] = [];
+  // Join parenthesised continuations; a record's comment is the last one on its lines.
+  const joined: Array<{ line: string; comment?: string }> = [];
   let acc = '';
+  let accComment: string | undefined;
   let depth = 0;
   for (const raw of text.split(/\r?\n/)) {
-    const l = stripComment(raw);
+    const [l, comment] = splitComment(raw);
+    if (comment?.trim()) accComment = comment;
     depth += (l.match(/\(/g)?.length ?? 0) - (l.match(/\)/g)?.length ?? 0);
     acc += (acc ? ' ' : '') + l.replace(/[()]/g, ' ');
     if (depth <= 0) {
-      joined.push(acc);
+      joined.push({ line: acc, comment: accComment });
       acc = '';
+      accComment = undefined;
       depth = 0;
     }
   }
@@ -135,7 +142,7 @@ export function parseBindTemplate(text: string): { records: RecordLite[]; skippe
     }
     return n;
   };
-  for (const line of joined) {
+  for (const { line, comment } of joined) {
     if (!line.trim()) continue;
     const startsBlank = /^\s/.test(line);
     const t = tokens(line);
@@ -195,8 +202,17 @@ export function parseBindTemplate(text: string): { records: RecordLite[]; skippe
     const long = tooLong(name, content);
     if (long) throw invalid(`BIND record ${name}: ${long}`, [{ in: 'body', field: 'params.bind', message: `record ${name.slice(0, 64)}: ${long}` }]);
     const ttlOut = ttl === 1 || (ttl >= 60 && ttl <= 86400) ? ttl : Math.min(86400, Math.max(60, ttl));
-    const r: RecordLite = { type, name, content, ttl: ttlOut, proxied: false };
+    const r: BindRecord = { type, name, content, ttl: ttlOut, proxied: false };
     if (priority !== undefined && Number.isFinite(priority)) r.priority = priority;
+    // Comments and cf_tags as Cloudflare's own import reads them (bind-attributes.ts).
+    const attrs = bindAttributes(comment ?? '');
+    if (attrs.comment) r.comment = attrs.comment;
+    if (attrs.tags) r.tags = attrs.tags;
+    if (attrs.settings) r.settings = attrs.settings;
+    if (attrs.proxied !== undefined) {
+      r.proxied = attrs.proxied;
+      r.proxiedByTag = true;
+    }
     records.push(r);
   }
   return { records, skipped };

@@ -152,6 +152,20 @@ function planSettings(zone: CfZone, current: Record<string, unknown>, wanted: Re
     );
 }
 
+/** Names the file's MX records point at, in template form (`mail.{zone}`): hosts that receive mail. */
+function mailHosts(records: readonly RecordLite[]): Set<string> {
+  return new Set(records.filter((r) => r.type === 'MX').map((r) => r.content.toLowerCase()));
+}
+
+/**
+ * The import's global `proxied` flag, for a record without its own `cf-proxied` tag: only A/AAAA/CNAME,
+ * and never a mail host (Cloudflare does not proxy SMTP; "If an A or AAAA record is used … for email …,
+ * it should also be set to DNS-only", docs/cloudflare-sandbox.md).
+ */
+function globallyProxied(r: RecordLite, proxied: boolean, mail: ReadonlySet<string>): boolean {
+  return proxied && PROXIABLE.has(r.type) && !mail.has(expandName(r.name, '{zone}'));
+}
+
 /** Records a create-like kind asks for (CSV and BIND parsed once for all zones). */
 export function wantedRecords(req: JobRequest): RecordLite[] {
   if (req.kind === 'dns-create') {
@@ -162,8 +176,8 @@ export function wantedRecords(req: JobRequest): RecordLite[] {
   if (req.kind === 'bind-import') {
     const { records } = parseBindTemplate(String(req.params.bind));
     if (records.length === 0) throw invalid('The BIND file contains no importable records', [{ in: 'body', field: 'params.bind', message: 'no records' }]);
-    const proxied = !!req.params.proxied;
-    return records.map((r) => ({ ...r, proxied: proxied && PROXIABLE.has(r.type) }));
+    const mail = mailHosts(records);
+    return records.map(({ proxiedByTag, ...r }) => ({ ...r, proxied: proxiedByTag ? r.proxied : globallyProxied(r, !!req.params.proxied, mail) }));
   }
   return [];
 }

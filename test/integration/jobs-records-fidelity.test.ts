@@ -217,3 +217,43 @@ describe('revert restores the whole record (item 11)', () => {
     expect(byName()).toEqual(before);
   });
 });
+
+describe('BIND import with cf_tags (item 9)', () => {
+  test('cf-proxied per record beats the global flag, mail hosts are never proxied by it, comments and tags are kept', async () => {
+    const h = await start('pro', 2);
+    try {
+      const zs = zoneIds(h);
+      const bind = [
+        '$ORIGIN template.example.',
+        '$TTL 3600',
+        'shop   IN A     192.0.2.10          ; shop front cf_tags=team:web',
+        'www2   IN CNAME shop                ; cf_tags=cf-proxied:false,owner:"ops, web"',
+        'api    IN A     192.0.2.11          ; api front cf_tags=cf-proxied:true,tier:gold',
+        'mx1    IN A     192.0.2.25          ; mail host',
+        '@      IN MX    20 mx1',
+        'files  IN CNAME cdn.example.net.    ; cf_tags=cf-flatten-cname,cf-proxied:false',
+        'note   IN TXT   "hello"             ; this mentions cf_tags= as text cf_tags=',
+      ].join('\n');
+      const job = await plan(h, { kind: 'bind-import', accountId: h.accountId, zones: zs, params: { bind, proxied: true } });
+      expect(job.view.plan.totalChanges).toBe(14);
+      const done = await apply(h, job.id);
+      expect([done.status, done.counts.failed]).toEqual(['done', 0]);
+      for (const z of zs) {
+        const zone = h.sb.state.zones.get(z)!.zone.name;
+        const at = (name: string) => {
+          const r = records(h, z).find((x) => x.name === `${name}.${zone}`)!;
+          return { type: r.type, proxied: r.proxied, comment: r.comment, tags: r.tags, settings: r.settings };
+        };
+        expect(at('shop')).toEqual({ type: 'A', proxied: true, comment: 'shop front', tags: ['team:web'], settings: {} });
+        expect(at('www2')).toEqual({ type: 'CNAME', proxied: false, comment: null, tags: ['owner:ops, web'], settings: {} });
+        expect(at('api')).toEqual({ type: 'A', proxied: true, comment: 'api front', tags: ['tier:gold'], settings: {} });
+        expect(at('mx1')).toEqual({ type: 'A', proxied: false, comment: 'mail host', tags: [], settings: {} });
+        expect(at('files')).toEqual({ type: 'CNAME', proxied: false, comment: null, tags: [], settings: { flatten_cname: true } });
+        expect(at('note')).toEqual({ type: 'TXT', proxied: false, comment: 'this mentions cf_tags= as text', tags: [], settings: {} });
+        expect(records(h, z).find((r) => r.type === 'MX' && r.content === `mx1.${zone}`)?.priority).toBe(20);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});

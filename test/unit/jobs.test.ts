@@ -111,7 +111,7 @@ far IN CNAME other.net.
       { type: 'CNAME', name: 'www', content: '{zone}', ttl: 3600, proxied: false },
       { type: 'A', name: 'mail', content: '192.0.2.25', ttl: 3600, proxied: false },
       { type: 'MX', name: '@', content: 'mail.{zone}', ttl: 3600, proxied: false, priority: 10 },
-      { type: 'TXT', name: 'txt', content: 'a;bc', ttl: 3600, proxied: false },
+      { type: 'TXT', name: 'txt', content: 'a;bc', ttl: 3600, proxied: false, comment: 'comment' }, // kept, as Cloudflare's import does
       { type: 'CNAME', name: 'far', content: 'other.net', ttl: 3600, proxied: false },
     ]);
   });

@@ -14,6 +14,9 @@ export interface ParsedRecord {
   priority?: number;
   data?: Record<string, unknown>;
   proxied?: boolean;
+  comment?: string;
+  tags?: string[];
+  settings?: Record<string, unknown>;
   line: number;
 }
 
@@ -79,6 +82,54 @@ function parseTtl(s: string): number | undefined {
   return w! * 604800 + d! * 86400 + h! * 3600 + mi! * 60 + se!;
 }
 
+/**
+ * `; <comment> cf_tags=<tags>` after a record (Cloudflare docs, "Import and export records" →
+ * "DNS record attributes"): the comment is what precedes the last `cf_tags=`; tags are
+ * `name[:value]` separated by commas, a value in double quotes being a JSON string;
+ * `cf-proxied:true|false` and `cf-flatten-cname` are configuration, not tags.
+ */
+function recordAttributes(text: string): Pick<ParsedRecord, 'comment' | 'tags' | 'proxied' | 'settings'> {
+  const cut = text.lastIndexOf('cf_tags=');
+  const out: Pick<ParsedRecord, 'comment' | 'tags' | 'proxied' | 'settings'> = {};
+  const comment = (cut >= 0 ? text.slice(0, cut) : text).trim();
+  if (comment) out.comment = comment;
+  if (cut < 0) return out;
+  const tags: string[] = [];
+  const re = /\s*([A-Za-z0-9_-]+)(?::("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)/gy;
+  const list = text.slice(cut + 8);
+  for (let m = re.exec(list); m && m[0] !== ''; m = re.exec(list)) {
+    const name = m[1]!.toLowerCase();
+    const raw = (m[2] ?? '').trim();
+    const value = raw.startsWith('"') ? jsonString(raw) : raw;
+    if (name === 'cf-proxied') out.proxied = value === 'true';
+    else if (name === 'cf-flatten-cname') out.settings = { flatten_cname: true };
+    else tags.push(`${name}:${value}`);
+  }
+  if (tags.length) out.tags = tags;
+  return out;
+}
+
+function jsonString(raw: string): string {
+  try {
+    return String(JSON.parse(raw));
+  } catch {
+    return raw.slice(1, -1);
+  }
+}
+
+/** The `; comment cf_tags=…` Cloudflare's export writes after a record (empty when it has neither). */
+function exportAttributes(r: DnsRecord): string {
+  const quoteIfNeeded = (v: string) => (/["=,\\]/.test(v) ? JSON.stringify(v) : v);
+  const tags = r.tags.map((t) => {
+    const i = t.indexOf(':');
+    return `${t.slice(0, i)}:${quoteIfNeeded(t.slice(i + 1))}`;
+  });
+  if (r.settings?.flatten_cname === true) tags.push('cf-flatten-cname');
+  if (r.proxiable) tags.push(`cf-proxied:${r.proxied}`);
+  const parts = [r.comment ?? '', tags.length || r.comment?.includes('cf_tags=') ? `cf_tags=${tags.join(',')}` : ''].filter(Boolean);
+  return parts.length ? ` ; ${parts.join(' ')}` : '';
+}
+
 export function parseBind(text: string, zoneName: string): ParseResult {
   const records: ParsedRecord[] = [];
   const skipped: ParseResult['skipped'] = [];
@@ -140,8 +191,7 @@ export function parseBind(text: string, zoneName: string): ParseResult {
       continue;
     }
     const rec: ParsedRecord = { name: owner, ttl: ttl ?? defaultTtl, type, content: '', line };
-    const proxiedTag = /cf_tags=[^\s]*cf-proxied:(true|false)/.exec(comment);
-    if (proxiedTag) rec.proxied = proxiedTag[1] === 'true';
+    Object.assign(rec, recordAttributes(comment));
     const host = (s: string) => absolute(s, origin);
     switch (type) {
       case 'SOA':
@@ -252,8 +302,7 @@ export function emitBind(zone: Zone, records: DnsRecord[], nowIso: string): stri
         default:
           rdata = r.content;
       }
-      const tags = r.proxiable ? ` ; cf_tags=cf-proxied:${r.proxied}` : '';
-      out.push(`${fqdn(r.name)}\t${r.ttl}\tIN\t${r.type}\t${rdata}${tags}`);
+      out.push(`${fqdn(r.name)}\t${r.ttl}\tIN\t${r.type}\t${rdata}${exportAttributes(r)}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -281,6 +281,9 @@ async function importBind(deps: ServerDeps, zs: ReturnType<SandboxState['zoneFor
     const body: Record<string, unknown> = { type: p.type, name: p.name, ttl: p.ttl, content: p.content };
     if (p.priority !== undefined) body.priority = p.priority;
     if (p.data) body.data = p.data;
+    if (p.comment) body.comment = p.comment;
+    if (p.tags) body.tags = p.tags;
+    if (p.settings) body.settings = p.settings;
     try {
       const probe = buildRecord(state, zs, body, {});
       const proxied = p.proxied ?? (proxiedAll && probe.proxiable);
