@@ -13,6 +13,7 @@ import { assertApproved } from './approve';
 import { activate, enqueueChunks, maybeFinalize } from './lifecycle';
 import { mapLimit } from './map-limit';
 import { iso, type JobMode, type JobRow, type JobStatus } from './model';
+import { stateNeeded } from './planner';
 import { assertWithinPlanLimits } from './quota';
 import { loadChunks, loadJob } from './reads';
 import { toView, type JobView } from './views';
@@ -46,7 +47,7 @@ export async function applyJob(deps: JobsDeps, actor: Actor, jobId: string, opts
   const job = await loadJob(deps, tenant, jobId);
   if (job.status !== 'planned') throw new DomainError('conflict', `The job is ${job.status}; only a planned job can be applied`, { code: 'job-not-planned' });
   await assertApproved(deps, tenant, job);
-  assertWithinPlanLimits(job.zones); // before force: a zone's quota is Cloudflare's, not ours to override
+  assertWithinPlanLimits(job.zones, stateNeeded(job.kind) === 'records'); // before force: a zone's quota is Cloudflare's, not ours to override
   if (job.needsForce && !opts.force) {
     const over = job.zones.filter((z) => z.overThreshold);
     throw new DomainError('precondition-failed', `The plan touches more than ${Math.round(job.safetyThreshold * 100)}% of the records of ${over.length} zone(s); apply with force: true to proceed`, {

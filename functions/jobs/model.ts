@@ -14,7 +14,7 @@ import type { ITEM_ACTIONS, ITEM_STATUSES, JOB_EVENT_TYPES, JOB_KINDS, JOB_MODES
 import type { RecordLite } from '../cloudflare/records';
 import type { Tier } from '../contracts/tiers';
 import { defineEntity } from '../data/entity';
-import type { ZoneQuota } from './quota';
+import type { StoredQuota } from './quota';
 
 // Kinds, statuses, modes, actions and event types are the contract's (defined once there).
 /** A revert job keeps the kind of the job it reverts and names it in `revertOf`. */
@@ -49,8 +49,7 @@ export interface PlanItem {
  */
 export const recordImage = (image: PlanItem['before']): RecordLite => image as unknown as RecordLite;
 
-/** Quota fields (jobs/quota.ts) are absent on summaries stored before record quotas were checked. */
-export interface ZoneSummary extends Partial<ZoneQuota> {
+export interface ZoneSummary extends StoredQuota {
   zoneId: string;
   zoneName: string;
   plan: string;

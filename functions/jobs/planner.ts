@@ -24,7 +24,7 @@ import {
   type LiveRecord,
 } from '../cloudflare/records';
 import { recordMatches, type RecordMatch, type TextMatch } from '../cloudflare/record-match';
-import { zoneQuota } from './quota';
+import { storedQuota } from './quota';
 
 export type ZonePlanItem = Omit<PlanItem, 'seq'>;
 
@@ -268,7 +268,7 @@ export function summarize(zp: ZonePlan, threshold: number): ZoneSummary {
     share: Math.round(share * 10_000) / 10_000,
     overThreshold: share > threshold,
     fingerprint: zp.fingerprint,
-    ...zoneQuota(zp),
+    ...storedQuota(zp),
   };
 }
 

@@ -5,6 +5,7 @@
  * claims it before planning, and frees the claim if planning fails.
  */
 import type { CfApi, CfZone } from '../cloudflare/bulk-client';
+import { planFacts } from '../cloudflare/plans';
 import { fingerprintRecords, fingerprintValues, identity, sameRecord } from '../cloudflare/records';
 import { DomainError } from '../errors';
 import type { Actor } from '../tenancy/actor';
@@ -14,6 +15,7 @@ import { mapLimit } from './map-limit';
 import { ACTIVE_STATUSES, recordImage, type JobRow, type ZoneSummary } from './model';
 import { nextJobId, writePlan } from './plan';
 import { inverseItem, type ZonePlan, type ZonePlanItem } from './planner';
+import { recordQuotaOf } from './quota';
 import { loadChunks, loadJob, loadPlanItems } from './reads';
 import { itemStatus, toView, type JobView } from './views';
 import { upstream } from './zone-reads';
@@ -89,7 +91,7 @@ async function planRevert(deps: JobsDeps, actor: Actor, job: JobRow, inverse: Ma
 /** One zone of a revert: items whose target changed since the job ran become skips; settings keys are collected. */
 async function revertZonePlan(deps: JobsDeps, cf: CfApi, z: ZoneSummary, items: ZonePlanItem[], settingsKeys: Record<string, unknown>): Promise<ZonePlan> {
   const zoneId = z.zoneId;
-  const zone: CfZone = { id: zoneId, name: z.zoneName, plan: z.plan, batchLimit: z.batchLimit, recordQuota: z.recordQuota ?? null, tagsAllowed: z.tagsAllowed ?? false };
+  const zone: CfZone = { id: zoneId, name: z.zoneName, plan: z.plan, batchLimit: z.batchLimit, recordQuota: recordQuotaOf(z), tagsAllowed: planFacts({ legacy_id: z.plan }).tagsAllowed };
   if (items[0]!.action === 'setting') {
     const s = await readRetry(deps, () => cf.getSettings(zoneId));
     const out = items.map((i) => {

@@ -2,6 +2,8 @@
 import type { z } from 'zod';
 import type { Job, JobEvent, JobItem } from '../contracts/jobs';
 import type { ChunkRow, EventRow, ItemStatus, JobRow, PlanItem } from './model';
+import { stateNeeded } from './planner';
+import { zoneQuota } from './quota';
 
 export type JobView = z.output<typeof Job>;
 export type ItemView = z.output<typeof JobItem>;
@@ -11,6 +13,7 @@ export function toView(j: JobRow, now: number): JobView {
   const applied = j.appliedAt ? Date.parse(j.appliedAt) : null;
   const end = j.finishedAt ? Date.parse(j.finishedAt) : now;
   const secs = applied !== null ? Math.max(0.001, (end - applied) / 1000) : null;
+  const touchesRecords = stateNeeded(j.kind) === 'records';
   return {
     id: j.jobId,
     kind: j.kind,
@@ -33,10 +36,7 @@ export function toView(j: JobRow, now: number): JobView {
         recordsInZone: z.recordsInZone,
         share: z.share,
         overThreshold: z.overThreshold,
-        recordQuota: z.recordQuota ?? null,
-        recordsAfter: z.recordsAfter ?? null,
-        overQuota: z.overQuota ?? false,
-        tagsRefused: z.tagsRefused ?? 0,
+        ...zoneQuota(z, touchesRecords),
       })),
       totalChanges: j.total - j.skipped,
       chunks: j.chunks,

@@ -362,6 +362,24 @@ describeBrowser('dashboard (browser e2e)', () => {
     expectClean();
   }, 120_000);
 
+  step('record quota: a create plan past the Free zone\'s 200 records shows it and cannot be applied', [...AUTH, ...CF, ...JOBS], async () => {
+    await go(`/jobs/new?account=${accountId}`);
+    await page.getByRole('radio', { name: /Bulk create records/ }).check();
+    await page.getByRole('button', { name: 'Select this page' }).click();
+    // The sandbox account's Free zone holds about 150 records: 60 more pass its 200-record quota.
+    const csv = ['type,name,content,ttl,proxied', ...Array.from({ length: 60 }, (_, i) => `A,quota-${i},198.51.100.${i + 1},300,false`)].join('\n');
+    await page.getByLabel('Records (CSV)').fill(csv);
+    await page.getByRole('button', { name: 'Plan and preview' }).click();
+    await page.waitForURL(/\/jobs\/(?!new)[^/]+$/);
+    await seen(page.getByRole('heading', { name: 'Plan preview' }));
+    await seen(page.getByText('over record quota'));
+    await seen(page.getByText(/Cloudflare would refuse this plan for 1 zone; it cannot be applied, even with force/));
+    await seen(page.getByText(/would hold \d+ records, its plan allows 200/));
+    expect(await page.getByRole('button', { name: /^Apply/ }).first().isDisabled()).toBe(true);
+    await screenshot(page, 'job-over-quota');
+    expectClean();
+  });
+
   step('jobs list', [...AUTH, 'GET /api/v1/jobs'], async () => {
     await go('/jobs');
     await seen(heading('Jobs'));

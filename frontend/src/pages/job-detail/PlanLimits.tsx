@@ -32,13 +32,14 @@ export function PlanLimitsNotice({ zones }: { zones: readonly ZonePlan[] }) {
   );
 }
 
-/** Per-zone badges for the plan table. */
+/** Per-zone badges for the plan table (nothing when the zone's plan takes the job). */
 export function PlanLimitBadges({ zone }: { zone: ZonePlan }) {
+  if (!zone.overQuota && zone.tagsRefused === 0) return null;
   return (
-    <>
+    <span className="mt-1 flex flex-wrap gap-1">
       {zone.overQuota ? <Badge color="red">over record quota</Badge> : null}
       {zone.tagsRefused > 0 ? <Badge color="red">tags not allowed on this plan</Badge> : null}
-    </>
+    </span>
   );
 }
 
@@ -47,7 +48,7 @@ export function RecordsAfter({ zone }: { zone: ZonePlan }) {
   if (zone.recordsAfter === null) return null;
   return (
     <span className={`block text-xs ${zone.overQuota ? 'font-medium text-red-700' : 'text-slate-500'}`}>
-      {zone.recordsAfter} {zone.recordQuota === null ? '' : `of ${zone.recordQuota} `}records after
+      {zone.recordsAfter.toLocaleString('en')} {zone.recordQuota === null ? '' : `of ${zone.recordQuota.toLocaleString('en')} `}records after
     </span>
   );
 }

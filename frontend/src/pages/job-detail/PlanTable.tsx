@@ -44,9 +44,7 @@ export function PlanTable({ job }: { job: Job }) {
                         <Badge color="amber">over threshold</Badge>
                       </span>
                     ) : null}
-                    <span className="mt-1 flex flex-wrap gap-1">
-                      <PlanLimitBadges zone={z} />
-                    </span>
+                    <PlanLimitBadges zone={z} />
                   </td>
                   <td className={`${td} text-emerald-700`}>{z.creates}</td>
                   <td className={`${td} text-sky-700`}>{z.updates + z.other}</td>
