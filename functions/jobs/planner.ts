@@ -24,6 +24,7 @@ import {
   type LiveRecord,
 } from '../cloudflare/records';
 import { recordMatches, type RecordMatch, type TextMatch } from '../cloudflare/record-match';
+import { ZoneLayout } from '../cloudflare/record-rules';
 import { storedQuota } from './quota';
 
 export type ZonePlanItem = Omit<PlanItem, 'seq'>;
@@ -63,6 +64,7 @@ function planReplace(zone: CfZone, records: readonly LiveRecord[], p: z.output<t
   const out: ZonePlanItem[] = [];
   const live = records.map((r) => ({ r, id: identity(r) }));
   const taken = new Set(live.map((x) => x.id));
+  const layout = new ZoneLayout(zone.name, records);
   for (const r of records) {
     if (!recordMatches(p.match, r, zone.name)) continue;
     if (r.readOnly) {
@@ -101,6 +103,13 @@ function planReplace(zone: CfZone, records: readonly LiveRecord[], p: z.output<t
       out.push(item(zone.id, 'update', r.id, lite(r), norm, 'an identical record already exists'));
       continue;
     }
+    // A record that fits where it is but would not after the change (a CNAME beside an MX losing its
+    // proxy, say) is what Cloudflare refuses: planned as a skip with the reason, not a failed chunk.
+    const misplaced = layout.problem(r, r) ? undefined : layout.problem(norm, r);
+    if (misplaced) {
+      out.push(item(zone.id, 'update', r.id, lite(r), norm, misplaced));
+      continue;
+    }
     taken.add(nid);
     out.push(item(zone.id, 'update', r.id, lite(r), norm));
   }
@@ -110,13 +119,7 @@ function planReplace(zone: CfZone, records: readonly LiveRecord[], p: z.output<t
 function planCreate(zone: CfZone, records: readonly LiveRecord[], wanted: readonly RecordLite[]): ZonePlanItem[] {
   const out: ZonePlanItem[] = [];
   const byIdentity = new Map(records.map((r) => [identity(r), r]));
-  const names = new Map<string, Set<string>>();
-  const addName = (r: RecordLite) => {
-    const s = names.get(r.name) ?? new Set<string>();
-    s.add(r.type);
-    names.set(r.name, s);
-  };
-  records.forEach(addName);
+  const layout = new ZoneLayout(zone.name, records);
   for (const w of wanted) {
     const r = normalizeRecord({ ...w, name: expandName(w.name, zone.name) }, zone.name);
     const existing = byIdentity.get(identity(r));
@@ -126,13 +129,13 @@ function planCreate(zone: CfZone, records: readonly LiveRecord[], wanted: readon
       out.push(item(zone.id, 'create', null, lite(existing), r, sameRecord(existing, asked) ? 'already exists' : 'exists with other ttl/proxied/attributes (use dns-replace)'));
       continue;
     }
-    const types = names.get(r.name);
-    if (types && ((r.type === 'CNAME' && types.size > 0) || (r.type !== 'CNAME' && types.has('CNAME')))) {
-      out.push(item(zone.id, 'create', null, null, r, 'conflicts with a CNAME at the same name'));
+    const misplaced = layout.problem(r);
+    if (misplaced) {
+      out.push(item(zone.id, 'create', null, null, r, misplaced));
       continue;
     }
     byIdentity.set(identity(r), { ...r, id: '' });
-    addName(r);
+    layout.add(r);
     out.push(item(zone.id, 'create', null, null, r));
   }
   return out;

@@ -257,3 +257,72 @@ describe('BIND import with cf_tags (item 9)', () => {
     }
   });
 });
+
+describe('CNAME and NS-delegation rules (item 12)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  /** A proxied CNAME `shop`, a DNS-only CNAME `docs`, and `sub` delegated to ns1.sub (glue inside) and ns.other.net. */
+  async function layout(hh: Harness, z: string) {
+    for (const b of [
+      { type: 'CNAME', name: 'shop', content: 'shops.example.net', proxied: true, ttl: 1 },
+      { type: 'CNAME', name: 'docs', content: 'docs.example.net', proxied: false, ttl: 300 },
+      { type: 'NS', name: 'sub', content: `ns1.sub.${hh.sb.state.zones.get(z)!.zone.name}`, ttl: 3600 },
+      { type: 'NS', name: 'sub', content: 'ns.other.net', ttl: 3600 },
+    ]) {
+      const r = await call(hh, 'POST', `/zones/${z}/dns_records`, b);
+      expect([b.name, r.status]).toEqual([b.name, 200]);
+    }
+  }
+
+  test('sandbox refuses what Cloudflare refuses, with its error code, and allows what it allows', async () => {
+    h = await start('free', 1);
+    const [z] = zoneIds(h) as [string];
+    await layout(h, z);
+    const post = async (b: Record<string, unknown>) => {
+      const r = await call(h!, 'POST', `/zones/${z}/dns_records`, { ttl: 300, ...b });
+      return r.status === 200 ? 'ok' : r.json.errors[0]!.code;
+    };
+    expect(await post({ type: 'MX', name: 'shop', content: 'mx.example.net', priority: 10 })).toBe('ok'); // beside a proxied CNAME
+    expect(await post({ type: 'TXT', name: 'shop', content: '"shop=1"' })).toBe('ok');
+    expect(await post({ type: 'TXT', name: 'docs', content: '"docs=1"' })).toBe('ok'); // TXT beside any CNAME
+    expect(await post({ type: 'MX', name: 'docs', content: 'mx.example.net', priority: 10 })).toBe(81054); // not beside a plain one
+    expect(await post({ type: 'A', name: 'shop', content: '192.0.2.1' })).toBe(81054);
+    expect(await post({ type: 'CNAME', name: 'mail', content: 'elsewhere.example.net' })).toBe(81053); // the seed's mail A
+    expect(await post({ type: 'A', name: 'sub', content: '192.0.2.2' })).toBe(81056);
+    expect(await post({ type: 'CNAME', name: 'sub', content: 'elsewhere.example.net' })).toBe(81056);
+    expect(await post({ type: 'A', name: 'x.sub', content: '192.0.2.3' })).toBe(89018);
+    expect(await post({ type: 'TXT', name: 'y.sub', content: 'hello' })).toBe(89018);
+    expect(await post({ type: 'A', name: 'ns1.sub', content: '192.0.2.53' })).toBe('ok'); // glue
+    expect(await post({ type: 'NS', name: 'mail', content: 'ns.other.net' })).toBe(81053);
+    // Un-proxying the CNAME that now has an MX beside it is refused too.
+    const shop = records(h, z).find((r) => r.type === 'CNAME' && r.name.startsWith('shop.'))!;
+    const patch = await call(h, 'PATCH', `/zones/${z}/dns_records/${shop.id}`, { proxied: false });
+    expect([patch.status, patch.json.errors[0]?.code]).toEqual([400, 81053]);
+  });
+
+  test('the engine plans skips with the reason for what Cloudflare would refuse; everything else lands, nothing fails', async () => {
+    h = await start('free', 2);
+    const zs = zoneIds(h);
+    for (const z of zs) await layout(h, z);
+    const csv = ['type,name,content,ttl,proxied,priority', 'MX,shop,mx.example.net,300,false,10', 'TXT,docs,hello,300,false,', 'MX,docs,mx.example.net,300,false,10', 'A,x.sub,192.0.2.9,300,false,', 'A,ns1.sub,192.0.2.53,300,false,', 'A,sub,192.0.2.8,300,false,'].join('\n');
+    const create = await plan(h, { kind: 'dns-create', accountId: h.accountId, zones: zs, params: { csv } });
+    const reasons = create.items.filter((i) => i.zoneId === zs[0]).map((i) => `${(i.after as { name: string }).name.split('.').slice(0, -2).join('.')}: ${i.error ?? 'create'}`);
+    expect(reasons.sort()).toEqual([
+      'docs: conflicts with a CNAME at the same name', // an MX beside a plain DNS-only CNAME
+      'docs: create', // TXT beside any CNAME
+      'ns1.sub: create', // glue of the delegation
+      'shop: create', // MX beside a proxied CNAME
+      'sub: an NS record delegates this name',
+      'x.sub: beneath the delegated subdomain sub.zone-001.example (only glue A/AAAA records of its name servers are allowed)',
+    ]);
+    const done = await apply(h, create.id);
+    expect([done.status, done.counts.done, done.counts.failed]).toEqual(['done', 6, 0]);
+    const unproxy = await plan(h, { kind: 'dns-replace', accountId: h.accountId, zones: zs, params: { match: { types: ['CNAME'], name: { value: 'shop', mode: 'exact' } }, set: { proxied: false } } });
+    expect(unproxy.items.map((i) => i.error)).toEqual(['a DNS-only CNAME cannot share its name with MX records', 'a DNS-only CNAME cannot share its name with MX records']);
+    expect(unproxy.view.plan.totalChanges).toBe(0);
+  });
+});

@@ -50,7 +50,7 @@ describe('planner', () => {
     expect(p.items.map((i) => [(i.after as { name: string }).name, i.skip ?? null])).toEqual([
       ['api.example.com', null],
       ['www.example.com', 'already exists'],
-      ['www.example.com', 'conflicts with a CNAME at the same name'],
+      ['www.example.com', 'a CNAME cannot share its name with A, AAAA or CNAME records'],
       ['example.com', null],
       ['api.example.com', 'already exists'],
     ]);

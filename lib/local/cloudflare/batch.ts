@@ -76,7 +76,7 @@ export function applyBatch(state: SandboxState, zs: ZoneState, input: unknown, r
       assertWritable(base);
       const { id: _id, ...rest } = p;
       const rec = buildRecord(state, view, rest, { base });
-      checkConflicts(rec, work.values());
+      checkConflicts(rec, work.values(), zs.zone.name);
       work.set(rec.id, rec);
       result.patches.push(rec);
     } catch (e) {
@@ -91,7 +91,7 @@ export function applyBatch(state: SandboxState, zs: ZoneState, input: unknown, r
       assertWritable(existing);
       const { id: _id, ...rest } = p;
       const rec = { ...buildRecord(state, view, rest, { id }), created_on: existing.created_on };
-      checkConflicts(rec, work.values());
+      checkConflicts(rec, work.values(), zs.zone.name);
       work.set(id, rec);
       result.puts.push(rec);
     } catch (e) {
@@ -102,7 +102,7 @@ export function applyBatch(state: SandboxState, zs: ZoneState, input: unknown, r
     const where = `posts[${i}]`;
     try {
       const rec = buildRecord(state, view, p, {});
-      checkConflicts(rec, work.values());
+      checkConflicts(rec, work.values(), zs.zone.name);
       assertRoomForRecord(zs, work.size); // deletes ran first, so they make room
       work.set(rec.id, rec);
       result.posts.push(rec);

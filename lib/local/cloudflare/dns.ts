@@ -3,7 +3,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { CfError, errors, ok, paginate, type Envelope } from './envelope';
 import { assertRoomForRecord, assertTagsAllowed, commentLimit } from './quota';
 import type { SandboxState } from './state';
-import { storedTxt, txtData } from './txt';
+import { checkConflicts } from './conflicts';
+import { storedTxt } from './txt';
 import type { DnsRecord, RecordType, ZoneState } from './types';
 
 export const RECORD_TYPES: RecordType[] = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA', 'PTR'];
@@ -185,29 +186,6 @@ export function buildRecord(
   return record;
 }
 
-/**
- * Refuse a record that clashes with `records` (the zone as it would be, without the record itself).
- * CNAME next to A/AAAA/CNAME (or anything) at the same name → 81053; a non-CNAME where a CNAME
- * exists → 81054; same type+name+content → 81058 when every other field matches too, else 81057.
- */
-export function checkConflicts(rec: DnsRecord, records: Iterable<DnsRecord>): void {
-  for (const other of records) {
-    if (other.id === rec.id || other.name !== rec.name) continue;
-    if (rec.type === 'CNAME' && (other.type !== 'CNAME' || other.content !== rec.content)) throw errors.cnameConflict();
-    if (other.type === 'CNAME' && rec.type !== 'CNAME') throw errors.cnameExists();
-    if (other.type === rec.type && sameContent(other, rec) && other.priority === rec.priority) {
-      const identical = other.ttl === rec.ttl && other.proxied === rec.proxied;
-      throw identical ? errors.identicalRecord() : errors.recordExists();
-    }
-  }
-}
-
-/** TXT compares by the value its strings carry (`"a"` and `a` are one record); others case-insensitively. */
-function sameContent(a: DnsRecord, b: DnsRecord): boolean {
-  if (a.type === 'TXT') return txtData(a.content) === txtData(b.content);
-  return a.content.toLowerCase() === b.content.toLowerCase();
-}
-
 // ---- list: dotted filters, match, order, pagination ----
 
 type Pred = (r: DnsRecord) => boolean;
@@ -350,7 +328,7 @@ export function assertWritable(rec: DnsRecord): void {
 
 export function createRecord(state: SandboxState, zs: ZoneState, body: unknown): Envelope {
   const rec = buildRecord(state, zs, body, {});
-  checkConflicts(rec, zs.records.values());
+  checkConflicts(rec, zs.records.values(), zs.zone.name);
   assertRoomForRecord(zs, zs.records.size);
   zs.records.set(rec.id, rec);
   state.changed();
@@ -371,7 +349,7 @@ export function updateRecord(
     mode === 'patch'
       ? buildRecord(state, zs, body, { base: existing })
       : { ...buildRecord(state, zs, body, { id }), created_on: existing.created_on };
-  checkConflicts(rec, zs.records.values());
+  checkConflicts(rec, zs.records.values(), zs.zone.name);
   zs.records.set(id, rec);
   state.changed();
   return ok(rec);
@@ -384,4 +362,4 @@ export function deleteRecord(state: SandboxState, zs: ZoneState, id: string, rou
   return ok({ id });
 }
 
-export { CfError };
+export { CfError, checkConflicts };

@@ -288,7 +288,7 @@ async function importBind(deps: ServerDeps, zs: ReturnType<SandboxState['zoneFor
       const probe = buildRecord(state, zs, body, {});
       const proxied = p.proxied ?? (proxiedAll && probe.proxiable);
       const rec = proxied && probe.proxiable ? buildRecord(state, zs, { ...body, proxied: true }, { id: probe.id }) : probe;
-      checkConflicts(rec, zs.records.values());
+      checkConflicts(rec, zs.records.values(), zs.zone.name);
       assertRoomForRecord(zs, zs.records.size); // lines past the quota are not imported, like other refused lines
       zs.records.set(rec.id, rec);
       added++;
