@@ -1,31 +1,41 @@
 /**
- * One rate limiter per Cloudflare token, shared by every worker, handler and
- * container: a token bucket in DynamoDB (`RL#<sha256(token)>` / `BUCKET`; the
- * key is a hash, never the token; the item holds no tenant data).
+ * The shared Cloudflare request budget: one limiter per budget, shared by every worker, handler
+ * and container through DynamoDB (`RL#<key>`; the key is a hash, never a token or an id; the items
+ * hold no tenant data).
  *
- * Cloudflare allows L = 1,200 requests per W = 300 s per token and counts them
- * in a window (the sandbox: sliding, the strict reading). A bucket of capacity
- * C refilled at r per second lets through at most C + r·W requests in any
- * window of length W, so we pick r = (L − C − S) / W, with a small burst C and
- * a safety margin S for requests still in flight when counted: the budget is
- * used to (L − S) / L ≈ 98% and never exceeded.
+ * Cloudflare counts L = 1,200 requests per W = 300 s per USER, across all of that user's tokens
+ * and the dashboard; an account-owned token counts on its own (budget-keys.ts). Going over blocks
+ * every call for 300 s. Cloudflare does not say whether the window slides; we obey the stricter,
+ * sliding reading: in ANY interval of length W we send at most N = L − reserve − safety requests,
+ *   reserve  3% of L, left to the user's other tools (dashboard, scripts),
+ *   safety   ≥ 2% of L, for requests that reach Cloudflare later than their slot (skew).
+ * With the budget full we spend N at once (no pacing delay), then pace at the window's rate.
  *
- * The bucket also learns from Cloudflare's headers:
- *  - `Ratelimit-Policy: "default";q=<L>;w=<W>` sets L and W (a time-scaled
- *    sandbox says w=3 and the bucket follows);
- *  - `Ratelimit: "default";r=<remaining>;t=<reset>` with r ≤ 1 means someone
- *    else spends this token's budget: every worker pauses t s;
+ * How, without a read-modify-write race: a SLIDING LOG as a chain of grants. Each acquire takes
+ * the next sequence number i with one unconditional `ADD seq 1` (never fails, never retries, so
+ * many concurrent containers do not collapse) and may send at
+ *     at(i) = max(now, at(i − N) + W, pausedUntil)
+ * reading grant i − N's time from its own item (`SLOT#i`, written before its holder sleeps; TTL'd).
+ * Grant i − N ≤ 0 does not exist: the first N go at once. Every N consecutive grants therefore
+ * span at least W, so no window of length W holds more than N of them (the safety margin absorbs
+ * the few ms by which concurrent grants may leave their sequence order).
+ *
+ * The limiter also learns from Cloudflare's headers:
+ *  - `Ratelimit-Policy: "default";q=<L>;w=<W>` sets L and W (a time-scaled sandbox says w=3);
+ *    until a first answer teaches it, a new budget sends only a few requests per second;
+ *  - `Ratelimit: "default";r=<remaining>;t=<reset>`: our own traffic never leaves fewer than
+ *    reserve + safety; fewer than safety + reserve/2 means someone else spends this budget
+ *    (another tool, or a token of the same user we could not identify) → every worker pauses t s;
  *  - a 429 pauses every worker for its Retry-After.
- *
- * Acquire = one conditional UpdateItem that reserves the next slot (GCRA, see
- * below); the caller then sleeps until its slot. No read-modify-write races.
  */
-import { createHash } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TtlLru } from '../crypto/lru';
 import type { TableRef } from '../aws/table';
 import { isConditionalCheckFailed } from '../aws/table';
+import { tokenKeyHash } from './budget-keys';
 import { retryAfterSeconds } from './errors';
+
+export { tokenKeyHash } from './budget-keys';
 
 export interface RateLimiter {
   /** Wait until one request may be sent (the bulk engine: however long the queue is). */
@@ -60,13 +70,15 @@ export function observationOf(status: number, headers: Pick<Headers, 'get'> | un
 
 export interface BucketOptions {
   table: TableRef;
-  /** The Cloudflare token (only its hash is used) or an already-hashed key. */
+  /** The Cloudflare token (only its hash is used) or an already-hashed budget key (budget-keys.ts). */
   token?: string;
   keyHash?: string;
   /** @default 1200 */
   defaultLimit?: number;
   /** @default 300 */
   defaultWindowSeconds?: number;
+  /** Share of L left to the user's other tools. @default 0.03 */
+  reserveShare?: number;
   /** @default Date.now */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -74,36 +86,15 @@ export interface BucketOptions {
   onWait?: (ms: number) => void;
 }
 
-export function tokenKeyHash(token: string): string {
-  return createHash('sha256').update(`flarevault/cf-token/${token}`).digest('base64url');
-}
-
-const warmLimiters = new TtlLru<RateLimiter>({ maxEntries: 1_000, ttlMs: 15 * 60_000 });
-
-/**
- * The shared limiter of a token (its bucket item is keyed by the token's hash), one per
- * container: jobs and interactive calls reuse what it learned (the bucket's policy), so a
- * call costs its reservation only, not a read of the bucket and a policy write first.
- */
-export function tokenLimiter(table: TableRef, token: string): RateLimiter {
-  const keyHash = tokenKeyHash(token);
-  const key = `${table.name}/${keyHash}`;
-  let limiter = warmLimiters.get(key);
-  if (!limiter) {
-    limiter = createBucketLimiter({ table, keyHash });
-    warmLimiters.set(key, limiter);
-  }
-  return limiter;
-}
-
-/** Burst capacity and safety margin for a limit of L requests per window. */
-export function bucketShape(limit: number, windowMs: number) {
-  const burst = Math.max(1, Math.floor(limit * 0.02));
-  // Margin for requests that reach Cloudflare later than their slot (up to ~150 ms of
-  // scheduling/network skew bunches them): at least 2% of the budget.
+/** What may be spent of a budget of L requests per window: N per any interval of length W. */
+export function budgetShape(limit: number, windowMs: number, reserveShare = 0.03) {
+  const reserve = Math.floor(limit * reserveShare);
+  // Requests reaching Cloudflare later than their slot (up to ~150 ms of skew): at least 2% of L.
   const safety = Math.max(Math.ceil((limit * 150) / windowMs) + 1, Math.floor(limit * 0.02));
-  const perMs = Math.max(limit - burst - safety, 1) / windowMs;
-  return { burst, safety, perMs };
+  const spendable = Math.max(1, limit - reserve - safety);
+  // Below this `r`, someone else spends the budget (our own traffic leaves reserve + safety).
+  const othersBelow = safety + Math.floor(reserve / 2);
+  return { reserve, safety, spendable, othersBelow };
 }
 
 export function parseRatelimit(h: string | null | undefined): { remaining?: number; resetSeconds?: number } {
@@ -120,33 +111,55 @@ export function parsePolicy(h: string | null | undefined): { limit?: number; win
   return { limit: q ? Number(q[1]) : undefined, windowSeconds: w ? Number(w[1]) : undefined };
 }
 
+const warmLimiters = new TtlLru<RateLimiter>({ maxEntries: 1_000, ttlMs: 15 * 60_000 });
+
+/**
+ * The shared limiter of a budget (keyHash from budget-keys.ts), one per container: jobs and
+ * interactive calls reuse what it learned (the policy), so a call costs its grant only.
+ */
+export function budgetLimiter(table: TableRef, keyHash: string): RateLimiter {
+  const key = `${table.name}/${keyHash}`;
+  let limiter = warmLimiters.get(key);
+  if (!limiter) {
+    limiter = createBucketLimiter({ table, keyHash });
+    warmLimiters.set(key, limiter);
+  }
+  return limiter;
+}
+
+/** The shared limiter of a token whose owner is not known (its budget keyed by the token's hash). */
+export function tokenLimiter(table: TableRef, token: string): RateLimiter {
+  return budgetLimiter(table, tokenKeyHash(token));
+}
+
 interface Known {
   limit: number;
   windowMs: number;
   pausedUntil: number;
-  /** A Ratelimit-Policy header was seen: until then, no burst (the budget is not known yet). */
+  /** A Ratelimit-Policy header was seen: until then, only a few requests per second. */
   learned: boolean;
 }
 
-/**
- * GCRA (the reservation form of the token bucket) on one item. `tat` is the
- * theoretical arrival time of the next request. An acquire reserves the slot
- * `start = max(tat, now − (burst − 1)·T)` and moves tat to start + T with ONE
- * conditional UpdateItem and no prior read: when the bucket is busy it is an
- * increment (`tat = tat + T` if `tat > edge`), when idle a reset
- * (`tat = edge + T` if `tat ≤ edge`), so concurrent workers never lose
- * optimistic races; they just queue behind each other's slots. A request goes
- * at most `burst` intervals ahead of schedule, so any window W sees at most
- * burst + W / T = L − S requests.
- */
+/** Before the policy is known: this many grants per (W · this / L), i.e. the default rate, tiny bursts. */
+const UNLEARNED_CHAIN = 4;
+/** How long a grant waits for the item of grant i − N (written by a holder still computing) before assuming it was sent now. */
+const SLOT_WAIT_MS = 3_000;
+/** A grant sent this much later than its recorded time is recorded again. */
+const LATE_MS = 5;
+
+/** The sliding-window budget limiter described above (the name stays "bucket": the item is the budget's). */
 export function createBucketLimiter(o: BucketOptions): RateLimiter {
   const { table } = o;
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const Key = { pk: `RL#${o.keyHash ?? tokenKeyHash(o.token ?? '')}`, sk: 'BUCKET' };
+  const pk = `RL#${o.keyHash ?? tokenKeyHash(o.token ?? '')}`;
+  const Key = { pk, sk: 'BUCKET' };
+  const slotKey = (i: number) => ({ pk, sk: `SLOT#${String(i).padStart(12, '0')}` });
   const defaults: Known = { limit: o.defaultLimit ?? 1200, windowMs: (o.defaultWindowSeconds ?? 300) * 1000, pausedUntil: 0, learned: false };
-  /** The bucket's policy as this container last saw it (every acquire refreshes it). */
+  /** The budget's policy as this container last saw it (every grant refreshes it). */
   let known: Known | undefined;
+  /** How long recording a grant takes here (decaying maximum). */
+  let writeMs = 0;
 
   const remember = (x: Record<string, unknown> | undefined) => {
     if (!x) return;
@@ -158,14 +171,22 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     };
   };
 
-  async function update(expr: string, cond: string, values: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  /** Grants per window and the window, as this container knows the policy. */
+  const chain = (k: Known) => {
+    const shape = budgetShape(k.limit, k.windowMs, o.reserveShare);
+    if (k.learned) return { n: shape.spendable, windowMs: k.windowMs, shape };
+    const n = Math.min(UNLEARNED_CHAIN, shape.spendable);
+    return { n, windowMs: (k.windowMs * n) / k.limit, shape };
+  };
+
+  async function update(expr: string, cond: string | undefined, values: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
     try {
       const out = await table.doc.send(
         new UpdateCommand({
           TableName: table.name,
           Key,
-          UpdateExpression: `${expr}, #e = :e`,
-          ConditionExpression: cond,
+          UpdateExpression: expr.startsWith('ADD') ? `SET #e = :e ${expr}` : `${expr}, #e = :e`,
+          ...(cond ? { ConditionExpression: cond } : {}),
           ExpressionAttributeNames: { '#e': '_e', ...(expr.includes('#l') ? { '#l': 'limit' } : {}) },
           ExpressionAttributeValues: { ...values, ':e': 'cf-rate-bucket' },
           ReturnValues: 'ALL_NEW',
@@ -178,69 +199,78 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     }
   }
 
-  async function read(): Promise<Known> {
+  async function readBudget(): Promise<Record<string, unknown> | undefined> {
     const out = await table.doc.send(new GetCommand({ TableName: table.name, Key, ConsistentRead: true }));
     remember(out.Item ?? { ...defaults });
-    return known!;
+    return out.Item;
   }
 
-  /**
-   * Reserve the next slot (no later than `latest`, when given) and wait for it. Undefined: the
-   * slot would come after `latest` and nothing was reserved (returns when that slot would come).
-   */
-  async function reserve(latest?: number): Promise<number | undefined> {
+  async function slotTime(i: number): Promise<number | undefined> {
+    const out = await table.doc.send(new GetCommand({ TableName: table.name, Key: slotKey(i), ConsistentRead: true }));
+    return typeof out.Item?.at === 'number' ? out.Item.at : undefined;
+  }
+
+  /** When grant i may go: after grant i − n's time + W (waiting briefly for a holder still writing it). */
+  async function earliest(i: number, n: number, windowMs: number, wait: boolean): Promise<number> {
+    if (i - n < 1) return now();
+    const firstLook = now();
     for (;;) {
-      const k = known ?? (await read());
-      const shape = bucketShape(k.limit, k.windowMs);
-      const burst = k.learned ? shape.burst : 1;
-      const interval = 1 / shape.perMs;
-      const t = now();
-      if (latest !== undefined && k.pausedUntil > latest) return k.pausedUntil;
-      const edge = t - (burst - 1) * interval;
-      // Busy bucket: take the slot after the last reserved one (only if it is soon enough).
-      let out =
-        latest === undefined
-          ? await update('SET tat = tat + :i', 'tat > :edge', { ':i': interval, ':edge': edge })
-          : await update('SET tat = tat + :i', 'tat > :edge AND tat <= :latest', { ':i': interval, ':edge': edge, ':latest': latest });
-      let start: number;
-      if (out) start = (out.tat as number) - interval;
-      else {
-        // Idle bucket (or none yet): start at the edge, i.e. now.
-        out = await update('SET tat = :t', 'attribute_not_exists(tat) OR tat <= :edge', { ':t': edge + interval, ':edge': edge });
-        if (!out) {
-          // Busy after all: someone moved tat past the edge meanwhile, or its next slot is too late.
-          if (latest === undefined) continue;
-          const tat = await readTat();
-          if (tat !== undefined && tat > latest) return tat;
-          continue;
-        }
-        start = edge;
-      }
-      remember(out);
-      const sendAt = Math.max(start, known!.pausedUntil);
-      const wait = sendAt - now();
-      if (wait > 0) {
-        o.onWait?.(wait);
-        await sleep(Math.ceil(wait));
-      }
-      return undefined;
+      const prev = await slotTime(i - n);
+      if (prev !== undefined) return Math.max(now(), prev + windowMs);
+      // Its holder took the number but has not written its time yet (or died doing so: then
+      // assume it was sent when we first looked, the strict reading).
+      if (!wait || now() - firstLook > SLOT_WAIT_MS) return firstLook + windowMs;
+      await sleep(20);
     }
   }
 
-  async function readTat(): Promise<number | undefined> {
-    const out = await table.doc.send(new GetCommand({ TableName: table.name, Key, ConsistentRead: true }));
-    remember(out.Item);
-    return typeof out.Item?.tat === 'number' ? out.Item.tat : undefined;
+  /** Take the next grant, record when it goes, wait until then. */
+  async function grant(): Promise<void> {
+    const out = await update('ADD seq :one', undefined, { ':one': 1 });
+    remember(out);
+    const i = out!.seq as number;
+    const k = known!;
+    const { n, windowMs } = chain(k);
+    // The request goes once its time is recorded: no earlier than the write takes (under load, a
+    // burst's writes are slow); recorded too early, grant i + N could land inside its window.
+    const budgetAt = Math.max(await earliest(i, n, windowMs, true), k.pausedUntil);
+    if (budgetAt > now()) o.onWait?.(budgetAt - now());
+    let at = Math.max(budgetAt, now() + writeMs);
+    for (let tries = 0; ; tries++) {
+      const started = now();
+      await recordSlot(i, at, windowMs);
+      writeMs = Math.max(writeMs * 0.8, now() - started);
+      if (now() <= at + LATE_MS || tries >= 3) break;
+      at = now() + writeMs;
+    }
+    const wait = at - now();
+    if (wait > 0) await sleep(Math.ceil(wait));
+  }
+
+  async function recordSlot(i: number, at: number, windowMs: number): Promise<void> {
+    await table.doc.send(
+      new PutCommand({ TableName: table.name, Item: { ...slotKey(i), at, ttl: Math.ceil((at + windowMs) / 1000) + 3600, _e: 'cf-rate-slot' } }),
+    );
+  }
+
+  /** When the next grant would go, taking nothing. */
+  async function nextGrantAt(): Promise<number> {
+    const item = await readBudget();
+    const k = known!;
+    const { n, windowMs } = chain(k);
+    const next = (typeof item?.seq === 'number' ? item.seq : 0) + 1;
+    return Math.max(await earliest(next, n, windowMs, false), k.pausedUntil);
   }
 
   return {
-    async acquire() {
-      await reserve();
-    },
+    acquire: grant,
 
     async tryAcquire(maxWaitMs) {
-      const at = await reserve(now() + maxWaitMs);
-      return at === undefined ? { acquired: true } : { acquired: false, retryAfterMs: Math.max(0, at - now()) };
+      // Peek first: a call that would wait too long takes nothing (a raced grant may wait a little longer).
+      const at = await nextGrantAt();
+      if (at > now() + maxWaitMs) return { acquired: false, retryAfterMs: Math.max(0, at - now()) };
+      await grant();
+      return { acquired: true };
     },
 
     async observe(x) {
@@ -253,24 +283,16 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
       const limit = policy.limit;
       const windowMs = policy.windowSeconds !== undefined ? policy.windowSeconds * 1000 : undefined;
       if (rl.remaining !== undefined && rl.resetSeconds !== undefined && x.status !== 429) {
-        const { safety } = bucketShape(limit ?? k.limit, windowMs ?? k.windowMs);
-        // Our own traffic leaves ≥ `safety` unused; less means someone else spends this budget.
-        if (rl.remaining < Math.min(2, safety)) pauseUntil = Math.max(pauseUntil, t + rl.resetSeconds * 1000);
+        const { othersBelow } = budgetShape(limit ?? k.limit, windowMs ?? k.windowMs, o.reserveShare);
+        if (rl.remaining < othersBelow) pauseUntil = Math.max(pauseUntil, t + rl.resetSeconds * 1000);
       }
       const policyDiffers = (limit !== undefined && (limit !== k.limit || !k.learned)) || (windowMs !== undefined && windowMs !== k.windowMs);
       if (policyDiffers) {
-        remember(
-          await update('SET #l = :l, windowMs = :w, learned = :true', 'attribute_exists(pk) OR attribute_not_exists(pk)', {
-            ':l': limit ?? k.limit,
-            ':w': windowMs ?? k.windowMs,
-            ':true': true,
-          }).then((r) => (r ? r : undefined)),
-        );
+        remember(await update('SET #l = :l, windowMs = :w, learned = :true', undefined, { ':l': limit ?? k.limit, ':w': windowMs ?? k.windowMs, ':true': true }));
       }
       if (pauseUntil > (known ?? k).pausedUntil) {
-        // Every worker waits: the pause, and no slot before it.
+        // Every worker waits: no grant goes before the pause ends.
         remember(await update('SET pausedUntil = :p', 'attribute_not_exists(pausedUntil) OR pausedUntil < :p', { ':p': pauseUntil }));
-        await update('SET tat = :p', 'attribute_not_exists(tat) OR tat < :p', { ':p': pauseUntil });
       }
     },
   };

@@ -106,12 +106,17 @@ describe('real token accounts (CLOUDFLARE_BASE_URL)', () => {
 
 describe('interactive calls take slots of the same per-token limiter as jobs', () => {
   /*
-   * A job's workers hold reservations on the token's bucket. Its budget is set small here
-   * (20 requests / 60 s: one slot every ~3.5 s) so that a few reservations make a long queue.
-   * The job's limiter does not sleep: only its reservations matter.
+   * A job's workers hold grants of the token's budget. Its policy is set small here (20 requests
+   * per window: 18 may be spent per window after the safety margin), so that a job spending them
+   * all makes the next slot come one window later. The job's limiter does not sleep: only its
+   * grants matter.
    */
-  const SLOW_POLICY = '"default";q=20;w=60';
   const jobLimiter = (token: string) => createBucketLimiter({ table: dl.table, token, sleep: async () => undefined });
+  const spendAll = async (token: string, policy: string) => {
+    const job = jobLimiter(token);
+    await job.observe({ status: 200, policy });
+    for (let i = 0; i < 18; i++) await job.acquire();
+  };
 
   it('waits its turn behind a short queue, and answers 429 with Retry-After without calling Cloudflare behind a long one', async () => {
     const actor = actorFor();
@@ -119,24 +124,20 @@ describe('interactive calls take slots of the same per-token limiter as jobs', (
     const account = await connectAccount(deps, actor, audit, { name: 'Shared', token: tok.value });
     const sentWithToken = () => sb.log.entries().filter((e) => e.tokenHint === tok.value.slice(-4)).length;
 
-    // One reservation ahead (~3.5 s): the user's call waits for the slot after it, then succeeds.
-    const job = jobLimiter(tok.value);
-    await job.observe({ status: 200, policy: SLOW_POLICY });
-    await job.acquire();
+    // The job spent the window (w = 4 s): the user's call waits for the next one (≤ 5 s), then succeeds.
+    await spendAll(tok.value, '"default";q=20;w=4');
     const t0 = Date.now();
     expect((await listZones(deps, actor, account.id, { page: 1, perPage: 20 })).totalCount).toBe(3);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2_500);
 
-    // Three more reservations (the queue now ends ~14 s ahead, longer than an interactive call waits): 429, nothing sent.
-    const busy = jobLimiter(tok.value);
-    await busy.observe({ status: 200, policy: SLOW_POLICY }); // the user's call re-learned the sandbox's budget
-    for (let i = 0; i < 3; i++) await busy.acquire();
+    // The job spends a 12 s window (longer than an interactive call waits): 429, nothing sent.
+    await spendAll(tok.value, '"default";q=20;w=12'); // the user's call re-learned the sandbox's budget
     const sent = sentWithToken();
     const err = await caught(listZones(deps, actor, account.id, { page: 1, perPage: 20 }));
     expect(err.kind).toBe('rate-limited');
     expect(err.options.code).toBe('cloudflare-rate-limited');
     expect(err.options.retryAfterSeconds).toBeGreaterThan(5);
-    expect(err.options.retryAfterSeconds).toBeLessThanOrEqual(15);
+    expect(err.options.retryAfterSeconds).toBeLessThanOrEqual(24); // behind the job's grants, at most two windows
     expect(err.options.extra).toMatchObject({ accountId: account.id, cloudflare: { status: null, errors: [] } });
     expect(sentWithToken()).toBe(sent);
     expect((await listAccounts(deps, actor)).find((a) => a.id === account.id)!.status).toBe('active');

@@ -1,5 +1,5 @@
 /** Pure parts of the jobs engine: planner diffs, CSV/BIND parsing, matching, limiter shape and headers. */
-import { bucketShape, parsePolicy, parseRatelimit } from '../../functions/cloudflare/limiter';
+import { budgetShape, parsePolicy, parseRatelimit } from '../../functions/cloudflare/limiter';
 import { parseBindTemplate, parseCsv } from '../../functions/jobs/parse';
 import { inverseItem, planPages, planZone, summarize, wantedRecords } from '../../functions/jobs/planner';
 import { PAGE_BYTES, PAGE_SIZE, type PlanItem } from '../../functions/jobs/model';
@@ -177,10 +177,14 @@ describe('limiter shape and headers', () => {
     [60, 3_000],
     [60, 6_000],
     [10, 1_000],
-  ])('L=%i per %i ms: burst + rate·W + safety never exceeds L, and uses ≥ 90%% of it', (limit, windowMs) => {
-    const { burst, safety, perMs } = bucketShape(limit, windowMs);
-    expect(burst + perMs * windowMs + safety).toBeLessThanOrEqual(limit + 1e-9);
-    if (limit >= 60) expect(burst + perMs * windowMs).toBeGreaterThanOrEqual(0.9 * limit);
+  ])('L=%i per %i ms: what is spent per window + reserve + safety never exceeds L, and is ≥ 90%% of it', (limit, windowMs) => {
+    const { spendable, reserve, safety, othersBelow } = budgetShape(limit, windowMs);
+    expect(spendable + reserve + safety).toBeLessThanOrEqual(limit);
+    expect(reserve).toBeGreaterThanOrEqual(Math.floor(0.03 * limit));
+    // Our own traffic leaves reserve + safety: only someone else's brings `r` below othersBelow.
+    expect(othersBelow).toBeGreaterThanOrEqual(safety);
+    expect(othersBelow).toBeLessThanOrEqual(reserve + safety);
+    if (limit >= 60) expect(spendable).toBeGreaterThanOrEqual(0.9 * limit);
   });
 
   test('parses Cloudflare Ratelimit and Ratelimit-Policy headers', () => {
