@@ -94,7 +94,7 @@ export async function recordAccountEvent(deps: Pick<CloudflareDeps, 'audit'>, ac
 }
 
 type TokenOwner = NonNullable<CloudflareAccountItem['tokenOwner']>;
-type Verification = { ok: true; tokenId: string; owner: TokenOwner; cfAccountId?: string } | { ok: false; detail: string };
+type Verification = { ok: true; tokenId: string; owner: TokenOwner; cfAccountId?: string; cfUserId?: string } | { ok: false; detail: string };
 
 /** What is known of a stored token: who owns it and, for an account-owned one, its account. */
 export interface KnownToken {
@@ -125,7 +125,8 @@ export async function verifyToken(deps: Pick<CloudflareDeps, 'table'>, conn: Clo
     if (known.tokenOwner === 'account' && known.cfAccountId) {
       return verdict(await cf.accounts.tokens.verify({ account_id: known.cfAccountId }), 'account', known.cfAccountId);
     }
-    return verdict(await cf.user.tokens.verify(), 'user');
+    const v = verdict(await cf.user.tokens.verify(), 'user');
+    return v.ok ? { ...v, ...(await userBehind(cf)) } : v;
   } catch (err) {
     if (!isTokenRejected(err)) throw cloudflareProblem(err);
     const refused: Verification = { ok: false, detail: tokenRejectionDetail(err) };
@@ -133,6 +134,20 @@ export async function verifyToken(deps: Pick<CloudflareDeps, 'table'>, conn: Clo
     // A token whose owner is known is refused where it belongs; only a 401 from the user endpoint hints at an account's token.
     if (known.tokenOwner || f?.status !== 401) return refused;
     return (await asAccountToken(cf)) ?? refused;
+  }
+}
+
+/**
+ * The Cloudflare user behind a user-owned token, whose budget its requests spend: GET /user
+ * answers it when the token has "User Details Read" (or Write). Without it (a 403) the user stays
+ * unknown and the token's budget is keyed by the token (budget-keys.ts); nothing else is concluded.
+ */
+async function userBehind(cf: ReturnType<typeof interactiveClient>): Promise<{ cfUserId?: string }> {
+  try {
+    const user = await cf.user.get();
+    return typeof user.id === 'string' && user.id ? { cfUserId: user.id } : {};
+  } catch {
+    return {};
   }
 }
 
@@ -179,7 +194,7 @@ async function provisionSandbox(deps: CloudflareDeps, env: CloudflareEnv, label:
   const body = {
     reset: false,
     accounts: [{ name: `${label} (sandbox)`, id: cfAccountId }],
-    tokens: [{ name: 'flarevault sandbox token', accounts: [cfAccountId], write: true, user: cfAccountId }],
+    tokens: [{ name: 'flarevault sandbox token', accounts: [cfAccountId], write: true, user: cfAccountId, userDetails: true }],
     zones: 3,
     recordsPerZone: 150,
     plan: ['pro', 'free', 'business'],
@@ -271,6 +286,7 @@ export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: Au
     cfTokenId: verified.tokenId,
     tokenOwner: verified.owner,
     ...(verified.cfAccountId ?? cfAccountId ? { cfAccountId: verified.cfAccountId ?? cfAccountId } : {}),
+    ...(verified.cfUserId ? { cfUserId: verified.cfUserId } : {}),
     status: 'active',
     statusDetail: null,
     createdAt: now,
@@ -317,6 +333,7 @@ export async function verifyAccount(deps: CloudflareDeps, actor: Actor, ctx: Aud
         cfTokenId: result.tokenId,
         tokenOwner: result.owner,
         ...(result.cfAccountId ? { cfAccountId: result.cfAccountId } : {}),
+        ...(result.cfUserId ? { cfUserId: result.cfUserId } : {}),
       }
     : { status: 'needs-attention', statusDetail: result.detail.slice(0, 500) };
   const updated = await deps.repo.update(tenant, CloudflareAccountEntity, cfAccountSk(id), patch, { expectedVersion: account.version });

@@ -112,7 +112,7 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
   const timeout = opts.timeoutMs ?? 30_000;
 
   async function call<T>(method: 'get' | 'post' | 'patch', path: string, o: { query?: Record<string, unknown>; body?: unknown } = {}): Promise<Envelope<T>> {
-    await limiter.acquire();
+    const grant = await limiter.acquire();
     opts.onRequest?.();
     try {
       const { data, response } = await client[method]<Envelope<T>>(path, { query: o.query, body: o.body, maxRetries: 0, timeout }).withResponse();
@@ -122,6 +122,8 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
       const answered = readCloudflareError(err);
       if (answered?.status !== undefined) await limiter.observe(observationOf(answered.status, answered.headers));
       throw classify(err);
+    } finally {
+      await grant.done();
     }
   }
 

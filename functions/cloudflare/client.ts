@@ -45,7 +45,8 @@ import { DomainError } from '../errors';
 import { logger } from '../observability/logger';
 import { cfAccountSk, CloudflareAccountEntity, type CloudflareAccountItem } from './entities';
 import { isTokenRejected, retryAfterSeconds, TokenBudgetBusy } from './errors';
-import { observationOf, tokenLimiter, type RateLimiter } from './limiter';
+import { budgetKeyOf } from './budget-keys';
+import { budgetLimiter, observationOf, type RateLimiter } from './limiter';
 import { cloudflareProblem, tokenRejectionDetail, type CloudflareErrorContext } from './problem';
 
 export { Cloudflare };
@@ -54,6 +55,8 @@ export interface CloudflareConnection {
   readonly token: string;
   /** Omit for the SDK's default (CLOUDFLARE_BASE_URL, else api.cloudflare.com). */
   readonly baseURL?: string;
+  /** The request budget the token spends (budget-keys.ts); absent: the token's own. */
+  readonly budgetKey?: string;
 }
 
 export interface CloudflareClientOptions {
@@ -110,9 +113,13 @@ function pacedFetch(next: typeof fetch, limiter: RateLimiter, maxWaitSeconds: nu
   return async (input, init) => {
     const slot = await limiter.tryAcquire(maxWaitSeconds * 1000);
     if (!slot.acquired) throw new TokenBudgetBusy(Math.max(1, Math.ceil(slot.retryAfterMs / 1000)));
-    const res = await next(input, init);
-    await limiter.observe(observationOf(res.status, res.headers));
-    return res;
+    try {
+      const res = await next(input, init);
+      await limiter.observe(observationOf(res.status, res.headers));
+      return res;
+    } finally {
+      await slot.grant.done();
+    }
   };
 }
 
@@ -148,7 +155,7 @@ export function cloudflareEnv(): CloudflareEnv {
 
 export interface CloudflarePorts {
   readonly repo: Pick<Repository, 'get' | 'update'>;
-  /** Holds the tokens' shared rate-limit buckets (limiter.ts). */
+  /** Holds the shared request budgets (limiter.ts). */
   readonly table: TableRef;
   readonly cloudflare: CloudflareEnv;
   readonly now: () => number;
@@ -165,16 +172,20 @@ export async function loadAccount(ports: Pick<CloudflarePorts, 'repo'>, tenant: 
 }
 
 /** The connection of a stored account (token decrypted). Sandbox accounts need CLOUDFLARE_SANDBOX_URL. */
-export function connectionOf(ports: Pick<CloudflarePorts, 'cloudflare'>, account: Pick<CloudflareAccountItem, 'token' | 'kind'>): CloudflareConnection {
+export function connectionOf(
+  ports: Pick<CloudflarePorts, 'cloudflare'>,
+  account: Pick<CloudflareAccountItem, 'token' | 'kind'> & Partial<Pick<CloudflareAccountItem, 'tokenOwner' | 'cfUserId' | 'cfAccountId'>>,
+): CloudflareConnection {
+  const budgetKey = budgetKeyOf(account);
   if (account.kind === 'sandbox') {
     if (!ports.cloudflare.sandboxUrl) {
       throw new DomainError('conflict', 'This is a sandbox account: sandbox accounts work only where the Cloudflare sandbox runs (local mode).', {
         code: 'cloudflare-sandbox-unavailable',
       });
     }
-    return { token: account.token, baseURL: ports.cloudflare.sandboxUrl };
+    return { token: account.token, baseURL: ports.cloudflare.sandboxUrl, budgetKey };
   }
-  return { token: account.token };
+  return { token: account.token, budgetKey };
 }
 
 export async function resolveConnection(
@@ -208,9 +219,14 @@ export async function markNeedsAttention(ports: CloudflarePorts, tenant: Tenant,
   }
 }
 
-/** A client for a user's call: every request paced by the token's shared limiter, as jobs are. */
+/** The shared limiter of the budget a connection spends (its user's, when known). */
+export function connectionLimiter(ports: Pick<CloudflarePorts, 'table'>, conn: CloudflareConnection): RateLimiter {
+  return budgetLimiter(ports.table, conn.budgetKey ?? budgetKeyOf(conn));
+}
+
+/** A client for a user's call: every request paced by the budget's shared limiter, as jobs are. */
 export function interactiveClient(ports: Pick<CloudflarePorts, 'table'>, conn: CloudflareConnection, opts: CloudflareClientOptions = {}): Cloudflare {
-  return cloudflareClient(conn, { limiter: tokenLimiter(ports.table, conn.token), ...opts });
+  return cloudflareClient(conn, { limiter: connectionLimiter(ports, conn), ...opts });
 }
 
 /**

@@ -1,14 +1,13 @@
 /**
  * The Cloudflare connections of one container for the jobs engine. The SDK client and the rate
- * limiter of an account's token are reused across requests, but every use first reads the stored
+ * limiter of an account's budget (its Cloudflare user's, when known) are reused across requests, but every use first reads the stored
  * account (one consistent GetItem, the token decrypted with the cached DEK): a disconnected account
  * is 404 at once in every warm container, not only in the one that handled the disconnect, and a
  * changed account (new version: re-verified, flagged, replaced) gets a fresh client.
  */
 import { tenantKey, type Tenant } from '../tenancy/tenant';
 import { cfApiFromSdk, type CfApi } from './bulk-client';
-import { cloudflareClient, resolveConnection, type CloudflarePorts } from './client';
-import { tokenLimiter } from './limiter';
+import { cloudflareClient, connectionLimiter, resolveConnection, type CloudflarePorts } from './client';
 
 /** Per-request timeout of the engine's Cloudflare calls. */
 export const CF_TIMEOUT_MS = 30_000;
@@ -27,7 +26,7 @@ export function createConnectionCache(ports: ConnectionPorts, opts: { maxEntries
     const hit = connections.get(key);
     if (hit && hit.version === account.version) return hit.api;
     const client = cloudflareClient(conn, { maxRetries: 0, timeoutMs: CF_TIMEOUT_MS });
-    const api = cfApiFromSdk(client, tokenLimiter(ports.table, conn.token), { timeoutMs: CF_TIMEOUT_MS });
+    const api = cfApiFromSdk(client, connectionLimiter(ports, conn), { timeoutMs: CF_TIMEOUT_MS });
     connections.delete(key);
     connections.set(key, { api, version: account.version });
     if (connections.size > maxEntries) connections.delete(connections.keys().next().value!);

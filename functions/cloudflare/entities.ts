@@ -32,6 +32,11 @@ export interface CloudflareAccountItem {
    * account-owned tokens the account that owns the token (where it verifies). Encrypted.
    */
   cfAccountId?: string;
+  /**
+   * The Cloudflare user behind a user-owned token (GET /user, when the token may read it: "User
+   * Details Read"). Its requests count against that user's budget (budget-keys.ts). Encrypted.
+   */
+  cfUserId?: string;
   status: CloudflareAccountStatus;
   /** Why the account needs attention (Cloudflare's code and message). Encrypted. */
   statusDetail: string | null;
@@ -42,7 +47,7 @@ export interface CloudflareAccountItem {
 export const CloudflareAccountEntity = defineEntity<CloudflareAccountItem>({
   name: 'cf-account',
   skPrefix: 'CFACCT#',
-  encrypted: ['name', 'token', 'tokenHint', 'cfTokenId', 'cfAccountId', 'statusDetail'],
+  encrypted: ['name', 'token', 'tokenHint', 'cfTokenId', 'cfAccountId', 'cfUserId', 'statusDetail'],
 });
 
 export const cfAccountSk = (id: string) => `CFACCT#${id}`;

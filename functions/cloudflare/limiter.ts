@@ -13,13 +13,14 @@
  *
  * How, without a read-modify-write race: a SLIDING LOG as a chain of grants. Each acquire takes
  * the next sequence number i with one unconditional `ADD seq 1` (never fails, never retries, so
- * many concurrent containers do not collapse) and may send at
- *     at(i) = max(now, at(i − N) + W, pausedUntil)
- * reading grant i − N's time from its own item (`SLOT#i`, written before its holder sleeps; TTL'd).
- * Grant i − N ≤ 0 does not exist: the first N go at once. Every N consecutive grants therefore
- * span at least W, so no window of length W holds more than N of them (the safety margin absorbs
- * the few ms by which concurrent grants may leave their sequence order).
- *
+ * many concurrent containers do not collapse), records its planned time in its own item
+ * (`SLOT#i`, TTL'd) and may send once
+ *     now ≥ at(i − N) + W,  now ≥ answered(i − N) + W,  now ≥ pausedUntil,
+ * where grant i − N's item tells when it was planned and when its request was answered
+ * (`Grant.done`). Grant i − N ≤ 0 does not exist: the first N go at once. Cloudflare counted
+ * request i − N no later than it answered it, so every N consecutive requests reach Cloudflare
+ * at least W apart however slow the network or the machine: no window holds more than N.
+
  * The limiter also learns from Cloudflare's headers:
  *  - `Ratelimit-Policy: "default";q=<L>;w=<W>` sets L and W (a time-scaled sandbox says w=3);
  *    until a first answer teaches it, a new budget sends only a few requests per second;
@@ -39,15 +40,21 @@ export { tokenKeyHash } from './budget-keys';
 
 export interface RateLimiter {
   /** Wait until one request may be sent (the bulk engine: however long the queue is). */
-  acquire(): Promise<void>;
+  acquire(): Promise<Grant>;
   /**
    * Take a slot only if it comes within `maxWaitMs` (then wait for it); otherwise take nothing
    * and say when to come back. Interactive calls use this: a user gets a prompt 429 instead of
    * a request that hangs behind a job's queue or Cloudflare's 5-minute block.
    */
-  tryAcquire(maxWaitMs: number): Promise<{ acquired: true } | { acquired: false; retryAfterMs: number }>;
+  tryAcquire(maxWaitMs: number): Promise<{ acquired: true; grant: Grant } | { acquired: false; retryAfterMs: number }>;
   /** Feed back what Cloudflare answered (headers of any response, 429s). */
   observe(o: RateObservation): Promise<void>;
+}
+
+/** One request's place in the budget. */
+export interface Grant {
+  /** The request was answered, or given up: Cloudflare has counted it by now. Call it once, always. */
+  done(): Promise<void>;
 }
 
 export interface RateObservation {
@@ -84,6 +91,8 @@ export interface BucketOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Stats hook (bench/tests). */
   onWait?: (ms: number) => void;
+  /** A grant not reported done this long after its time is taken as answered (its holder died). @default 60000 */
+  maxRequestMs?: number;
 }
 
 /** What may be spent of a budget of L requests per window: N per any interval of length W. */
@@ -127,9 +136,11 @@ export function budgetLimiter(table: TableRef, keyHash: string): RateLimiter {
   return limiter;
 }
 
-/** The shared limiter of a token whose owner is not known (its budget keyed by the token's hash). */
-export function tokenLimiter(table: TableRef, token: string): RateLimiter {
-  return budgetLimiter(table, tokenKeyHash(token));
+interface Slot {
+  /** When the grant was planned to go. */
+  at: number;
+  /** When its request was answered (Cloudflare had counted it by then). */
+  doneAt?: number;
 }
 
 interface Known {
@@ -144,8 +155,8 @@ interface Known {
 const UNLEARNED_CHAIN = 4;
 /** How long a grant waits for the item of grant i − N (written by a holder still computing) before assuming it was sent now. */
 const SLOT_WAIT_MS = 3_000;
-/** A grant sent this much later than its recorded time is recorded again. */
-const LATE_MS = 5;
+/** How often a grant looks whether grant i − N was answered yet. */
+const DONE_POLL_MS = 25;
 
 /** The sliding-window budget limiter described above (the name stays "bucket": the item is the budget's). */
 export function createBucketLimiter(o: BucketOptions): RateLimiter {
@@ -158,8 +169,7 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
   const defaults: Known = { limit: o.defaultLimit ?? 1200, windowMs: (o.defaultWindowSeconds ?? 300) * 1000, pausedUntil: 0, learned: false };
   /** The budget's policy as this container last saw it (every grant refreshes it). */
   let known: Known | undefined;
-  /** How long recording a grant takes here (decaying maximum). */
-  let writeMs = 0;
+  const maxRequestMs = o.maxRequestMs ?? 60_000;
 
   const remember = (x: Record<string, unknown> | undefined) => {
     if (!x) return;
@@ -205,52 +215,69 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     return out.Item;
   }
 
-  async function slotTime(i: number): Promise<number | undefined> {
+  async function slotOf(i: number): Promise<Slot | undefined> {
     const out = await table.doc.send(new GetCommand({ TableName: table.name, Key: slotKey(i), ConsistentRead: true }));
-    return typeof out.Item?.at === 'number' ? out.Item.at : undefined;
+    const x = out.Item;
+    return typeof x?.at === 'number' ? { at: x.at, doneAt: typeof x.doneAt === 'number' ? x.doneAt : undefined } : undefined;
   }
 
-  /** When grant i may go: after grant i − n's time + W (waiting briefly for a holder still writing it). */
-  async function earliest(i: number, n: number, windowMs: number, wait: boolean): Promise<number> {
-    if (i - n < 1) return now();
+  /** Grant i − n, once its holder has written it (or, if it never does, as if sent when we first looked: the strict reading). */
+  async function predecessor(j: number, wait: boolean): Promise<Slot | undefined> {
+    if (j < 1) return undefined;
     const firstLook = now();
     for (;;) {
-      const prev = await slotTime(i - n);
-      if (prev !== undefined) return Math.max(now(), prev + windowMs);
-      // Its holder took the number but has not written its time yet (or died doing so: then
-      // assume it was sent when we first looked, the strict reading).
-      if (!wait || now() - firstLook > SLOT_WAIT_MS) return firstLook + windowMs;
+      const prev = await slotOf(j);
+      if (prev) return prev;
+      if (!wait || now() - firstLook > SLOT_WAIT_MS) return { at: firstLook };
       await sleep(20);
     }
   }
 
-  /** Take the next grant, record when it goes, wait until then. */
-  async function grant(): Promise<void> {
+  /** Cloudflare counted grant i − n by the time it answered it: go no sooner than W after that. */
+  async function behind(j: number, prev: Slot, windowMs: number): Promise<void> {
+    let doneAt = prev.doneAt;
+    while (doneAt === undefined) {
+      // Still in flight (or still waiting for its own turn); a holder that never reports (it died)
+      // is taken as answered now.
+      if (now() > prev.at + maxRequestMs) doneAt = now();
+      else {
+        await sleep(DONE_POLL_MS);
+        doneAt = (await slotOf(j))?.doneAt;
+      }
+    }
+    // + 1 ms: timers may fire a millisecond early by the wall clock.
+    const wait = doneAt + windowMs + 1 - now();
+    if (wait > 0) {
+      o.onWait?.(wait);
+      await sleep(Math.ceil(wait));
+    }
+  }
+
+  /** Take the next grant, record when it is planned, wait for it; `done` records when Cloudflare answered it. */
+  async function grant(): Promise<Grant> {
     const out = await update('ADD seq :one', undefined, { ':one': 1 });
     remember(out);
     const i = out!.seq as number;
     const k = known!;
     const { n, windowMs } = chain(k);
-    // The request goes once its time is recorded: no earlier than the write takes (under load, a
-    // burst's writes are slow); recorded too early, grant i + N could land inside its window.
-    const budgetAt = Math.max(await earliest(i, n, windowMs, true), k.pausedUntil);
-    if (budgetAt > now()) o.onWait?.(budgetAt - now());
-    let at = Math.max(budgetAt, now() + writeMs);
-    for (let tries = 0; ; tries++) {
-      const started = now();
-      await recordSlot(i, at, windowMs);
-      writeMs = Math.max(writeMs * 0.8, now() - started);
-      if (now() <= at + LATE_MS || tries >= 3) break;
-      at = now() + writeMs;
-    }
-    const wait = at - now();
-    if (wait > 0) await sleep(Math.ceil(wait));
-  }
-
-  async function recordSlot(i: number, at: number, windowMs: number): Promise<void> {
+    const prev = await predecessor(i - n, true);
+    const at = Math.max(now(), prev ? prev.at + windowMs : 0, k.pausedUntil);
     await table.doc.send(
-      new PutCommand({ TableName: table.name, Item: { ...slotKey(i), at, ttl: Math.ceil((at + windowMs) / 1000) + 3600, _e: 'cf-rate-slot' } }),
+      new PutCommand({ TableName: table.name, Item: { ...slotKey(i), at, ttl: Math.ceil((at + windowMs + maxRequestMs) / 1000) + 3600, _e: 'cf-rate-slot' } }),
     );
+    const wait = at - now();
+    if (wait > 0) {
+      o.onWait?.(wait);
+      await sleep(Math.ceil(wait));
+    }
+    if (prev) await behind(i - n, prev, windowMs);
+    return {
+      done: async () => {
+        await table.doc.send(
+          new UpdateCommand({ TableName: table.name, Key: slotKey(i), UpdateExpression: 'SET doneAt = :d', ExpressionAttributeValues: { ':d': now() } }),
+        );
+      },
+    };
   }
 
   /** When the next grant would go, taking nothing. */
@@ -259,7 +286,8 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     const k = known!;
     const { n, windowMs } = chain(k);
     const next = (typeof item?.seq === 'number' ? item.seq : 0) + 1;
-    return Math.max(await earliest(next, n, windowMs, false), k.pausedUntil);
+    const prev = await predecessor(next - n, false);
+    return Math.max(now(), prev ? (prev.doneAt ?? prev.at) + windowMs : 0, k.pausedUntil);
   }
 
   return {
@@ -269,8 +297,7 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
       // Peek first: a call that would wait too long takes nothing (a raced grant may wait a little longer).
       const at = await nextGrantAt();
       if (at > now() + maxWaitMs) return { acquired: false, retryAfterMs: Math.max(0, at - now()) };
-      await grant();
-      return { acquired: true };
+      return { acquired: true, grant: await grant() };
     },
 
     async observe(x) {

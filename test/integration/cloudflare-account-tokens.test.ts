@@ -13,6 +13,8 @@
 import { startCloudflareSandbox, type CloudflareSandbox } from '../../lib/local/cloudflare';
 import { connectAccount, listAccounts, verifyAccount, type CloudflareDeps } from '../../functions/cloudflare/accounts';
 import { cfAccountSk, CloudflareAccountEntity } from '../../functions/cloudflare/entities';
+import { tokenKeyHash } from '../../functions/cloudflare/budget-keys';
+import { connectionOf } from '../../functions/cloudflare/client';
 import { createRecord, listZones } from '../../functions/cloudflare/dns';
 import { layer } from './data-fixtures';
 import { actorFor, audit, caught } from './cloudflare-fixtures';
@@ -163,5 +165,38 @@ describe('error 9109 from a location, error_chain', () => {
     expect(cf.errors[0].code).toBe(1004);
     expect(cf.errors[0].error_chain[0].code).toBe(9005);
     expect(err.message).toMatch(/1004 DNS Validation Error \(9005 [^)]+\)/);
+  });
+});
+
+describe('the request budget a token spends (issue 13 item 5)', () => {
+  it('learns the Cloudflare user behind a user token that may read it (GET /user), stores it, and keys the budget by it', async () => {
+    const actor = actorFor();
+    const user = 'c'.repeat(31) + String(Date.now() % 10);
+    const t1 = sb.addToken({ name: 'dns 1', user, userDetails: true });
+    const t2 = sb.addToken({ name: 'dns 2', user, userDetails: true });
+    const noUserRead = sb.addToken({ name: 'dns only', user });
+    const accountTok = sb.addToken({ name: 'account token', accounts: [cfAccountId], owner: 'account', user });
+    const stored = [];
+    for (const t of [t1, t2, noUserRead, accountTok]) {
+      const a = await connectAccount(deps, actor, audit, { name: t.name, token: t.value });
+      stored.push((await dl.repo.get(actor.tenant, CloudflareAccountEntity, cfAccountSk(a.id), { consistent: true }))!);
+    }
+    const [s1, s2, s3, s4] = stored as [(typeof stored)[number], (typeof stored)[number], (typeof stored)[number], (typeof stored)[number]];
+    expect([s1.cfUserId, s2.cfUserId, s3.cfUserId, s4.cfUserId]).toEqual([user, user, undefined, undefined]);
+    const key = (s: typeof s1) => connectionOf(deps, s).budgetKey!;
+    // Both tokens of the user spend one budget, keyed by a hash (no id in it).
+    expect(key(s1)).toBe(key(s2));
+    expect(key(s1)).toMatch(/^user:[\w-]{43}$/);
+    // The user unknown: the token's own budget (the limiter adapts from the Ratelimit headers).
+    expect(key(s3)).toBe(tokenKeyHash(noUserRead.value));
+    // An account-owned token spends its account's budget.
+    expect(key(s4)).toMatch(/^account:[\w-]{43}$/);
+    expect(new Set([key(s1), key(s3), key(s4)]).size).toBe(3);
+
+    // Re-verification keeps what it learned; the user endpoint is asked again.
+    const since = lastSeq();
+    await verifyAccount(deps, actor, audit, s1.sk.slice('CFACCT#'.length));
+    expect(sb.log.entries(since).filter((e) => e.tokenHint === t1.value.slice(-4)).map((e) => e.path)).toEqual(['/user/tokens/verify', '/user']);
+    expect((await dl.repo.get(actor.tenant, CloudflareAccountEntity, s1.sk, { consistent: true }))!.cfUserId).toBe(user);
   });
 });

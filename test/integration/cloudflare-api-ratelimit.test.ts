@@ -115,7 +115,7 @@ describe('interactive calls take slots of the same per-token limiter as jobs', (
   const spendAll = async (token: string, policy: string) => {
     const job = jobLimiter(token);
     await job.observe({ status: 200, policy });
-    for (let i = 0; i < 18; i++) await job.acquire();
+    for (let i = 0; i < 18; i++) await (await job.acquire()).done();
   };
 
   it('waits its turn behind a short queue, and answers 429 with Retry-After without calling Cloudflare behind a long one', async () => {

@@ -102,6 +102,40 @@ describe('rate limit', () => {
     expect((await burst(sb, t, 10)).every((s) => s === 200)).toBe(true);
   });
 
+  test('budgets: tokens of one user share one; account-owned tokens spend their account\'s, not a user\'s', async () => {
+    const now = 1_000_000;
+    const sb = await start({ seed: { zones: 1 }, clock: () => now, rateLimit: { limit: 10 } });
+    const acc = [...sb.state.accounts.values()][0]!.id;
+    const u1 = sb.addToken({ name: 'u1', user: 'carol' }).value;
+    const u2 = sb.addToken({ name: 'u2', user: 'carol' }).value;
+    const a1 = sb.addToken({ name: 'a1', accounts: [acc], owner: 'account', user: 'carol' }).value;
+    const a2 = sb.addToken({ name: 'a2', accounts: [acc], owner: 'account' }).value;
+    await burst(sb, u1, 6);
+    const shared = await get(sb, u2);
+    expect(shared.headers.get('ratelimit')).toMatch(/^"default";r=3;/); // 6 + this one of 10
+    await burst(sb, u2, 3);
+    expect((await get(sb, u1)).status).toBe(429);
+    // The account's tokens are not the user's: their own (shared) budget.
+    const viaAccount = await Promise.all(Array.from({ length: 5 }, () => get(sb, a1).then((r) => r.status)));
+    expect(viaAccount.every((x) => x === 200)).toBe(true);
+    const acct = await get(sb, a2, `/accounts/${acc}/tokens/verify`);
+    expect(acct.headers.get('ratelimit')).toMatch(/^"default";r=4;/);
+  });
+
+  test('GET /user answers the token\'s user with "User Details Read" only; 403 10000 without it or for an account token', async () => {
+    const sb = await start({ seed: { zones: 1 } });
+    const acc = [...sb.state.accounts.values()][0]!.id;
+    const withPerm = sb.addToken({ name: 'reads user', user: 'a'.repeat(32), userDetails: true }).value;
+    const user = await get(sb, withPerm, '/user');
+    expect(user.status).toBe(200);
+    expect(((await user.json()) as { result: { id: string } }).result.id).toBe('a'.repeat(32));
+    for (const t of [sb.addToken({ name: 'dns only', user: 'a'.repeat(32) }), sb.addToken({ name: 'acct', accounts: [acc], owner: 'account', userDetails: true })]) {
+      const denied = await get(sb, t.value, '/user');
+      expect(denied.status).toBe(403);
+      expect(((await denied.json()) as { errors: Array<{ code: number }> }).errors[0]!.code).toBe(10000);
+    }
+  });
+
   test('time-scaled (×100): the SDK sees 429 + Retry-After 3, and the block lifts after 3 s', async () => {
     // Same rule at a smaller quota so the burst fits in the 3 s window (the full 1,200 is checked above).
     const sb = await start({ seed: { zones: 1 }, timeScale: 100, rateLimit: { limit: 300 } });

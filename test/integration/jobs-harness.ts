@@ -12,6 +12,7 @@ import { kmsKeyWrapperFromEnv } from '../../functions/crypto/kms';
 import { createDataLayer, type DataLayer } from '../../functions/data/from-env';
 import { tableFromEnv } from '../../functions/aws/table';
 import { cfApiFromSdk, type CfApi } from '../../functions/cloudflare/bulk-client';
+import { createConnectionCache } from '../../functions/cloudflare/connections';
 import { DEFAULT_JOBS_CONFIG, type JobQueue, type JobsConfig, type JobsDeps } from '../../functions/jobs/deps';
 import { createBucketLimiter, tokenKeyHash } from '../../functions/cloudflare/limiter';
 import type { JobMessage } from '../../functions/jobs/messages';
@@ -109,6 +110,12 @@ export async function startHarness(o: {
   wrapApi?: (api: CfApi) => CfApi;
   now?: () => number;
   log?: (message: string, extra?: Record<string, unknown>) => void;
+  /**
+   * Connect as the product does: the stored Cloudflare accounts (connectAccount) through the
+   * engine's connection cache, each spending its token's budget (its user's, when known).
+   * Default: the sandbox's first token on a budget of the harness's own.
+   */
+  storedAccounts?: boolean;
 }): Promise<Harness> {
   const sb = await startCloudflareSandbox(o.sandbox);
   const dl = dataLayer();
@@ -117,11 +124,13 @@ export async function startHarness(o: {
   const token = sb.tokens[0]!.value;
   // A unique bucket per harness (tests run in parallel against one table).
   const keyHash = tokenKeyHash(`${token}/${randomBytes(6).toString('hex')}`);
+  const stored = o.storedAccounts ? createConnectionCache({ repo: dl.repo, table: dl.table, cloudflare: { sandboxUrl: sb.url } }) : undefined;
   const deps: JobsDeps = {
     repo: dl.repo,
     store: createJobStore(dl.table, dl.keyring),
     queue,
-    async connect() {
+    async connect(tenant, accountId) {
+      if (stored) return stored(tenant, accountId);
       const client = cloudflareClient({ token, baseURL: sb.url }, { maxRetries: 0, timeoutMs: o.timeoutMs ?? 2000 });
       const limiter = createBucketLimiter({ table: dl.table, keyHash });
       const api = cfApiFromSdk(client, limiter, { timeoutMs: o.timeoutMs ?? 2000, onRequest: () => requests++ });

@@ -1,5 +1,5 @@
 /**
- * Cloudflare's global API rate limit: 1,200 requests per 5 minutes per user/token. Going over
+ * Cloudflare's global API rate limit: 1,200 requests per 5 minutes per user (budgetOf). Going over
  * blocks every call of that token for the next 5 minutes (429, code 971, `Retry-After`).
  *
  * Cloudflare does not document the window kind; the sandbox uses a sliding window (a request is
@@ -10,6 +10,24 @@
  * real (scaled) seconds, rounded up, at least 1, so a client that honours them waits the right time.
  */
 import type { Clock } from './state';
+import type { Token } from './types';
+
+/**
+ * Whose budget a request spends. Cloudflare: "1200 requests per five minutes per user … regardless
+ * of whether the request is made via the dashboard, API key, or API token"; its table says "per
+ * user/account token". A user-owned token spends its user's budget; an account-owned token its
+ * account's (whether account tokens of one account share a budget is not documented: the strict
+ * reading, they do).
+ */
+export function budgetOf(token: Token): string {
+  if (token.owner === 'account') return `account:${token.accounts === '*' ? token.id : token.accounts[0]}`;
+  return `user:${userIdOf(token)}`;
+}
+
+/** The user behind a user-owned token (a token without one is a user of its own). */
+export function userIdOf(token: Token): string {
+  return token.user ?? token.id;
+}
 
 export interface RateLimitOptions {
   /** Requests per window. @default 1200 */

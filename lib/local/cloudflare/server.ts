@@ -7,7 +7,7 @@ import { buildRecord, checkConflicts, createRecord, deleteRecord, getRecord, lis
 import { CfError, errorBody, errors, ok, paginate, type Envelope } from './envelope';
 import { Faults, serverErrorBody, type FaultDecision } from './faults';
 import { RequestLog } from './log';
-import { RateLimiter } from './ratelimit';
+import { budgetOf, RateLimiter, userIdOf } from './ratelimit';
 import { assertRoomForRecord } from './quota';
 import { getSetting, listSettings, patchSetting } from './settings';
 import type { SandboxState } from './state';
@@ -152,6 +152,13 @@ async function route(deps: ServerDeps, req: Request, token: Token): Promise<Answ
   if (seg[0] === 'user' && seg[1] === 'tokens' && seg[2] === 'verify' && seg.length === 3) {
     if (m !== 'GET') throw errors.noRoute(full);
     return json(verifyResult(state, token));
+  }
+  // GET /user: the token's user; needs "User Details Read" (an account-owned token has no user).
+  if (seg[0] === 'user' && seg.length === 1) {
+    if (m !== 'GET') throw errors.noRoute(full);
+    if (token.owner === 'account' || !token.userDetails) throw errors.authentication();
+    const id = userIdOf(token);
+    return json(ok({ id, email: `${id.slice(0, 8)}@users.sandbox.example`, suspended: false, two_factor_authentication_enabled: false, organizations: [], betas: [] }));
   }
   if (seg[0] === 'accounts') {
     if (seg.length === 1 && m === 'GET') {
@@ -377,7 +384,7 @@ export function createSandboxServer(deps: ServerDeps): Server {
         return;
       }
       const token = auth.token;
-      const decision = limiter.hit(token.user ?? token.id);
+      const decision = limiter.hit(budgetOf(token));
       if (!decision.allowed) {
         rateLimited = true;
         errorCodes = [971];

@@ -39,6 +39,7 @@ export interface NewToken {
   expires_on?: string;
   not_before?: string;
   user?: string;
+  userDetails?: boolean;
   id?: string;
   owner?: Token['owner'];
   condition?: Token['condition'];
@@ -115,6 +116,7 @@ export class SandboxState {
       expires_on: t.expires_on,
       not_before: t.not_before,
       user: t.user,
+      ...(t.userDetails ? { userDetails: true } : {}),
       ...(t.owner ? { owner: t.owner } : {}),
       ...(t.condition ? { condition: t.condition } : {}),
     };

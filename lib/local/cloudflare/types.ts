@@ -27,10 +27,13 @@ export interface Token {
   expires_on?: string;
   not_before?: string;
   /**
-   * Rate-limit key. Cloudflare counts per user (all of a user's tokens share 1,200/5 min);
-   * tokens with the same `user` share one budget. Defaults to the token id.
+   * The Cloudflare user who owns the token (a user-owned token). Cloudflare counts the rate limit
+   * per user (all of a user's tokens share 1,200/5 min): tokens with the same `user` share one
+   * budget. Defaults to the token id (a user of its own).
    */
   user?: string;
+  /** The "User Details Read" permission: `GET /user` answers the token's user. @default false */
+  userDetails?: boolean;
   /**
    * `account`: an account-owned token (its `accounts` is its one owning account). It verifies only
    * at `GET /accounts/{its account}/tokens/verify`; `GET /user/tokens/verify` answers 401 1000.
