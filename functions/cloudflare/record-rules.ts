@@ -55,11 +55,12 @@ export class ZoneLayout {
 
   private clash(r: RecordLite, other: RecordLite): string | undefined {
     if (r.type === 'CNAME' && ADDRESS.has(other.type) && !(other.type === 'CNAME' && other.content === r.content)) return 'a CNAME cannot share its name with A, AAAA or CNAME records';
-    if (r.type === 'CNAME' && other.type === 'NS') return 'an NS record delegates this name';
+    if (r.type === 'CNAME' && other.type === 'NS' && r.name !== this.apex) return 'an NS record delegates this name';
     if (r.type === 'CNAME' && !ADDRESS.has(other.type) && other.type !== 'TXT' && !flattened(r, this.apex)) return `a DNS-only CNAME cannot share its name with ${other.type} records`;
-    if (other.type === 'CNAME' && r.type !== 'CNAME' && (ADDRESS.has(r.type) || r.type === 'NS' || (r.type !== 'TXT' && !flattened(other, this.apex)))) return 'conflicts with a CNAME at the same name';
-    if (other.type === 'NS' && ADDRESS.has(r.type)) return 'an NS record delegates this name';
-    if (r.type === 'NS' && ADDRESS.has(other.type)) return 'an NS record cannot share its name with A, AAAA or CNAME records';
+    if (other.type === 'CNAME' && r.type !== 'CNAME' && (ADDRESS.has(r.type) || (r.type === 'NS' && r.name !== this.apex) || (r.type !== 'TXT' && !flattened(other, this.apex)))) return 'conflicts with a CNAME at the same name';
+    const delegated = r.name !== this.apex; // the zone's own apex NS records delegate nothing
+    if (delegated && other.type === 'NS' && ADDRESS.has(r.type)) return 'an NS record delegates this name';
+    if (delegated && r.type === 'NS' && ADDRESS.has(other.type)) return 'an NS record cannot share its name with A, AAAA or CNAME records';
     return undefined;
   }
 }

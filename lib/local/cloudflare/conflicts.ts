@@ -25,16 +25,18 @@ function sameContent(a: DnsRecord, b: DnsRecord): boolean {
 
 /** May `rec` stand at the name of `cname` (a CNAME)? Only beside one resolvers never see (flattened), or as TXT. */
 function besideCname(rec: DnsRecord, cname: DnsRecord, apex: string): boolean {
-  if (ADDRESS.has(rec.type) || rec.type === 'NS') return false;
+  if (ADDRESS.has(rec.type)) return false;
+  if (rec.type === 'NS') return rec.name === apex; // the zone's own NS beside a flattened apex CNAME
   return cname.proxied || cname.name === apex || cname.settings?.flatten_cname === true || rec.type === 'TXT';
 }
 
 function sameName(rec: DnsRecord, other: DnsRecord, apex: string): void {
   if (rec.type === 'CNAME' && ADDRESS.has(other.type) && !(other.type === 'CNAME' && other.content === rec.content)) throw errors.cnameConflict();
-  if (rec.type === 'CNAME' && other.type !== 'CNAME' && !besideCname(other, rec, apex)) throw other.type === 'NS' ? nsExists() : errors.cnameConflict();
+  if (rec.type === 'CNAME' && other.type !== 'CNAME' && !besideCname(other, rec, apex)) throw other.type === 'NS' && rec.name !== apex ? nsExists() : errors.cnameConflict();
   if (other.type === 'CNAME' && rec.type !== 'CNAME' && !besideCname(rec, other, apex)) throw errors.cnameExists();
-  if (other.type === 'NS' && ADDRESS.has(rec.type)) throw nsExists();
-  if (rec.type === 'NS' && ADDRESS.has(other.type)) throw errors.cnameConflict();
+  // The zone's own NS records at the apex delegate nothing.
+  if (rec.name !== apex && other.type === 'NS' && ADDRESS.has(rec.type)) throw nsExists();
+  if (rec.name !== apex && rec.type === 'NS' && ADDRESS.has(other.type)) throw errors.cnameConflict();
   if (other.type === rec.type && sameContent(other, rec) && other.priority === rec.priority) {
     const identical = other.ttl === rec.ttl && other.proxied === rec.proxied;
     throw identical ? errors.identicalRecord() : errors.recordExists();

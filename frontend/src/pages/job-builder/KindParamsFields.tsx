@@ -40,7 +40,7 @@ export function KindParamsFields({ kind, ...props }: Props & { kind: CreatableKi
             {(p) => <Textarea {...p} rows={10} value={form.bind} onChange={(e) => onChange({ bind: e.target.value })} placeholder="www 300 IN A 192.0.2.10" />}
           </Field>
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={form.bindProxied} onChange={(e) => onChange({ bindProxied: e.target.checked })} /> Proxy imported records
+            <input type="checkbox" checked={form.bindProxied} onChange={(e) => onChange({ bindProxied: e.target.checked })} /> Proxy imported records (not mail hosts; a record's own <code>cf_tags=cf-proxied:…</code> wins)
           </label>
         </div>
       );
