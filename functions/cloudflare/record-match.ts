@@ -6,6 +6,7 @@
  * finds the dashboard's `"v=spf1 -all"`.
  */
 import { comparableContent, expandName, type RecordLite } from './records';
+import { isQuotedTxt, txtValue } from './txt';
 
 export interface TextMatch {
   value: string;
@@ -51,6 +52,14 @@ export function textMatches(m: TextMatch, value: string, opts: { name?: boolean;
   return value === m.value;
 }
 
+/** TXT: the filter and the record each by value or as written, so either may carry Cloudflare's quotes. */
+function contentMatches(m: TextMatch, r: RecordLite): boolean {
+  if (textMatches(m, r.content)) return true;
+  if (r.type !== 'TXT') return false;
+  const value = comparableContent(r);
+  return textMatches(m, value) || (isQuotedTxt(m.value) && textMatches({ ...m, value: txtValue(m.value) }, value));
+}
+
 export interface RecordMatch {
   name?: TextMatch;
   types?: string[];
@@ -60,6 +69,6 @@ export interface RecordMatch {
 export function recordMatches(m: RecordMatch, r: RecordLite, zoneName: string): boolean {
   if (m.types && !m.types.includes(r.type)) return false;
   if (m.name && !textMatches(m.name, r.name, { name: true, zoneName })) return false;
-  if (m.content && !textMatches(m.content, comparableContent(r)) && !textMatches(m.content, r.content)) return false;
+  if (m.content && !contentMatches(m.content, r)) return false;
   return true;
 }
