@@ -9,7 +9,7 @@ import { applyChunkNow } from '../jobs/browser-chunk';
 import { cancelJob } from '../jobs/cancel';
 import { jobsFromEnv } from '../jobs/from-env';
 import { planJob } from '../jobs/plan';
-import { getJob, listEvents, listItems, listJobs } from '../jobs/queries';
+import { getJob, listEvents, listItems, listJobs, listZones } from '../jobs/queries';
 import { retryJob } from '../jobs/retry';
 import { revertJob } from '../jobs/revert';
 import { actorOf } from '../tenancy/actor';
@@ -24,6 +24,7 @@ export const handler = httpFunction(
     bind(c.listJobs, async (req) => ({ body: await listJobs(deps, actorOf(req.principal), req.query) })),
     bind(c.getJob, async (req) => ({ body: { job: await getJob(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.listJobItems, async (req) => ({ body: await listItems(deps, actorOf(req.principal), req.params.id, req.query) })),
+    bind(c.listJobZones, async (req) => ({ body: await listZones(deps, actorOf(req.principal), req.params.id, req.query) })),
     bind(c.listJobEvents, async (req) => ({ body: { events: await listEvents(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.applyJob, async (req) => ({ status: 202, body: { job: await applyJob(deps, actorOf(req.principal), req.params.id, req.body) } })),
     bind(c.applyJobChunk, async (req) => ({

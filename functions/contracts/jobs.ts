@@ -5,11 +5,15 @@ import { CfId, DnsRecordInput, DnsType } from './cloudflare';
 
 // The job vocabulary, defined once: the domain (functions/jobs/model.ts) derives its types from these.
 export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const;
-export const JOB_STATUSES = ['planned', 'queued', 'running', 'done', 'partially-failed', 'failed', 'cancelled'] as const;
+/**
+ * `planning` (the tier worker reads the zones) → `planned` | `plan-failed`; apply: `checking` (the
+ * worker re-reads every zone: drift check) → `queued` | back to `planned` with the problem.
+ */
+export const JOB_STATUSES = ['planning', 'plan-failed', 'planned', 'checking', 'queued', 'running', 'done', 'partially-failed', 'failed', 'cancelled'] as const;
 export const JOB_MODES = ['server', 'browser'] as const;
 export const ITEM_ACTIONS = ['create', 'update', 'delete', 'setting', 'purge'] as const;
 export const ITEM_STATUSES = ['planned', 'done', 'failed', 'skipped', 'cancelled'] as const;
-export const JOB_EVENT_TYPES = ['planned', 'approved', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried'] as const;
+export const JOB_EVENT_TYPES = ['planned', 'plan-failed', 'approved', 'checking', 'drifted', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried'] as const;
 
 /** Wildcards (`*`, `?`) one glob may hold. */
 export const MAX_GLOB_WILDCARDS = 16;
@@ -156,6 +160,21 @@ export const ZonePlan = z.object({
   tagsRefused: z.number().int(),
 });
 
+/** Zones a job view carries; the rest are paged by GET /jobs/{id}/zones. */
+export const JOB_VIEW_ZONES = 100;
+/** A planned job lists its chunk numbers up to this many chunks (browser-paced mode walks them). */
+export const MAX_LISTED_CHUNKS = 100;
+
+export const JobProblem = z.object({
+  /** e.g. `plan-drifted`, `operations-per-job`, `cloudflare-auth`, `cloudflare-failed`, `invalid-selection`, `check-failed`. */
+  code: z.string(),
+  message: z.string(),
+  /** The zones concerned (drifted zones), at most 50. */
+  zones: z.array(z.object({ zoneId: CfId, zoneName: z.string() })).optional(),
+  /** Extra detail (limit, max, requested; field errors of the selection). */
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+
 export const Job = z.object({
   id: Id,
   kind: z.enum(JOB_KINDS),
@@ -167,7 +186,22 @@ export const Job = z.object({
   finishedAt: IsoTime.nullable(),
   safetyThreshold: z.number(),
   needsForce: z.boolean(),
-  plan: z.object({ zones: z.array(ZonePlan), totalChanges: z.number().int(), chunks: z.number().int() }),
+  plan: z.object({
+    /** The first JOB_VIEW_ZONES zones (zone order); every zone: GET /jobs/{id}/zones. Empty in the job list. */
+    zones: z.array(ZonePlan),
+    /** Zones of the selection (null until the planner has listed them). */
+    zonesTotal: z.number().int().nullable(),
+    totalChanges: z.number().int(),
+    chunks: z.number().int(),
+    /** The chunk numbers (`/chunks/{n}/apply`) of a planned job of at most MAX_LISTED_CHUNKS chunks; null otherwise. */
+    chunkNumbers: z.array(z.number().int()).nullable(),
+  }),
+  /** While `planning`: zones listed (null until listed) and planned so far. */
+  planning: z.object({ zonesTotal: z.number().int().nullable(), zonesPlanned: z.number().int() }).nullable(),
+  /** While `checking` (apply's drift check): zones re-read so far. */
+  checking: z.object({ zonesTotal: z.number().int(), zonesChecked: z.number().int() }).nullable(),
+  /** Why planning failed (`plan-failed`) or the last apply was refused (back to `planned`: drift, a failed check). */
+  problem: JobProblem.nullable(),
   counts: z.object({ total: z.number().int(), done: z.number().int(), failed: z.number().int(), skipped: z.number().int(), cancelled: z.number().int() }),
   /** Changes per second since apply. */
   throughput: z.number().nullable(),
@@ -216,7 +250,7 @@ export const createJob = defineRoute({
   auth: 'user',
   scope: 'jobs:write',
   extraScopes: ['cloudflare:write'],
-  summary: 'Plan a bulk job: the exact per-zone diff from current state, stored encrypted',
+  summary: 'Plan a bulk job (asynchronous: answers at once with a `planning` job; poll until `planned`)',
   tags: ['jobs'],
   body: CreateJobBody,
   response: z.object({ job: Job }),
@@ -270,6 +304,21 @@ export const listJobItems = defineRoute({
   response: z.object({ items: z.array(JobItem), nextCursor: z.string().nullable() }),
 });
 
+export const listJobZones = defineRoute({
+  operationId: 'listJobZones',
+  permission: 'jobs.read',
+  method: 'GET',
+  path: '/api/v1/jobs/{id}/zones',
+  fn: 'jobs',
+  auth: 'user',
+  scope: 'jobs:read',
+  summary: 'The per-zone plan summary, every zone, paginated (zone order)',
+  tags: ['jobs'],
+  params: JobParams,
+  query: PageQuery,
+  response: z.object({ zones: z.array(ZonePlan), nextCursor: z.string().nullable() }),
+});
+
 export const listJobEvents = defineRoute({
   operationId: 'listJobEvents',
   permission: 'jobs.read',
@@ -293,7 +342,7 @@ export const applyJob = defineRoute({
   auth: 'user',
   scope: 'jobs:write',
   extraScopes: ['cloudflare:write'],
-  summary: 'Check drift, snapshot, and enqueue (server) or open for browser-paced chunks',
+  summary: 'Start the drift check (`checking`); when every zone is unchanged the job is enqueued (server) or opened for browser-paced chunks',
   tags: ['jobs'],
   params: JobParams,
   body: z.object({ force: z.boolean().default(false), mode: z.enum(JOB_MODES).default('server') }).strict(),
@@ -312,7 +361,7 @@ export const applyJobChunk = defineRoute({
   extraScopes: ['cloudflare:write'],
   summary: 'Browser-paced mode: apply one chunk (idempotent, same limiter as the workers)',
   tags: ['jobs'],
-  params: z.object({ id: Id, n: z.coerce.number().int().min(0).max(100_000) }),
+  params: z.object({ id: Id, n: z.coerce.number().int().min(0).max(999_999) }),
   response: z.object({ job: Job }),
 });
 
@@ -376,5 +425,5 @@ export const approveJob = defineRoute({
   response: z.object({ job: Job }),
 });
 
-export const jobRoutes = [createJob, listJobs, getJob, listJobItems, listJobEvents, applyJob, applyJobChunk, cancelJob, retryJob, revertJob, approveJob];
+export const jobRoutes = [createJob, listJobs, getJob, listJobItems, listJobZones, listJobEvents, applyJob, applyJobChunk, cancelJob, retryJob, revertJob, approveJob];
 

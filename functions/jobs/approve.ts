@@ -15,7 +15,7 @@ import { assertCan } from '../workspaces/permissions';
 import type { JobsDeps } from './deps';
 import type { JobRow } from './model';
 import { loadJob } from './reads';
-import { toView, type JobView } from './views';
+import { jobView, type JobView } from './views';
 
 /** POST /jobs/{id}/approve: ADMIN/OWNER, not the planner, a planned job, once. */
 export async function approveJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
@@ -39,7 +39,7 @@ export async function approveJob(deps: JobsDeps, actor: Actor, jobId: string): P
     { type: 'job.approved', actor: `user#${actor.memberId}`, metadata: { jobId, plannedBy: job.plannedBy ?? null, approvedBy: actor.memberId } },
     { retentionDays: limitsFor(actor.tier).auditRetentionDays },
   );
-  return toView(await loadJob(deps, tenant, jobId), deps.now());
+  return jobView(deps, tenant, jobId);
 }
 
 /** Apply and browser-paced chunks: under the two-person rule an unapproved job is refused (409 `approval-required`). */

@@ -5,8 +5,8 @@ import { assertApproved } from './approve';
 import type { JobsDeps } from './deps';
 import { chunkMessage } from './messages';
 import { ChunkRetryableError, processChunk } from './process-chunk';
-import { loadJob } from './reads';
-import { toView, type JobView } from './views';
+import { findChunk, loadJob } from './reads';
+import { jobView, toView, type JobView } from './views';
 import { assertCan } from '../workspaces/permissions';
 
 /** Same claim, idempotency and limiter as the workers; applying a settled chunk again is a no-op returning the job. */
@@ -17,7 +17,7 @@ export async function applyChunkNow(deps: JobsDeps, actor: Actor, jobId: string,
   // Never applied yet: under the two-person rule it needs its approval first (then apply opens it).
   if (!job.appliedAt) await assertApproved(deps, tenant, job);
   if (job.mode !== 'browser') throw new DomainError('conflict', 'Only jobs applied in browser mode take chunks one by one', { code: 'job-not-browser-mode' });
-  if (n >= job.chunks) throw notFound('Chunk');
+  if (!(await findChunk(deps, tenant, jobId, n))) throw notFound('Chunk');
   if (job.status !== 'running' && job.status !== 'cancelled') {
     return toView(job, deps.now());
   }
@@ -28,5 +28,5 @@ export async function applyChunkNow(deps: JobsDeps, actor: Actor, jobId: string,
     if (!(e instanceof ChunkRetryableError)) throw e;
     throw new DomainError('upstream-failed', `Cloudflare did not accept the chunk yet; retry it (${e.message})`, { code: 'chunk-retry', retryAfterSeconds: 5 });
   }
-  return toView(await loadJob(deps, tenant, jobId), deps.now());
+  return jobView(deps, tenant, jobId);
 }

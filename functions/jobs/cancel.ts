@@ -1,4 +1,4 @@
-/** Cancel (POST /jobs/{id}/cancel): chunks not yet claimed are cancelled now; claimed ones finish. */
+/** Cancel (POST /jobs/{id}/cancel): planning stops; chunks not yet claimed are cancelled now; claimed ones finish. */
 import { DomainError } from '../errors';
 import type { Actor } from '../tenancy/actor';
 import type { Tenant } from '../tenancy/tenant';
@@ -7,23 +7,25 @@ import { jobChanged, settle } from './lifecycle';
 import { mapLimit } from './map-limit';
 import { ACTIVE_STATUSES } from './model';
 import { loadChunks, loadJob } from './reads';
-import { toView, type JobView } from './views';
+import { jobView, type JobView } from './views';
 import { assertCan } from '../workspaces/permissions';
 
 export async function cancelJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
   assertCan(actor, 'jobs.apply');
   await cancelTenantJob(deps, actor.tenant, jobId);
-  return toView(await loadJob(deps, actor.tenant, jobId), deps.now());
+  return jobView(deps, actor.tenant, jobId);
 }
 
 /**
- * Cancel a job of the tenant: a planned one at once; an active one gives its slot back and every
+ * Cancel a job of the tenant: a planning or planned one at once (planning steps then see it and stop); an active one gives its slot back and every
  * `pending` chunk is settled `cancelled` (counted). Also the sweeper's, for idle browser-paced jobs.
  */
 export async function cancelTenantJob(deps: JobsDeps, tenant: Tenant, jobId: string): Promise<void> {
   const job = await loadJob(deps, tenant, jobId);
   const now = deps.now();
-  if (job.status === 'planned') {
+  if (job.status === 'planning') {
+    if (!(await deps.store.cancelPlanning(tenant, jobId, now))) throw jobChanged();
+  } else if (job.status === 'planned') {
     if (!(await deps.store.cancelPlanned(tenant, jobId, now))) throw jobChanged();
   } else if (ACTIVE_STATUSES.includes(job.status)) {
     if (!(await deps.store.cancelActive(tenant, jobId, now))) throw jobChanged();

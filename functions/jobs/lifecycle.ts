@@ -4,15 +4,16 @@
  * (exactly once, with the job's counters), progress events and the final
  * status that gives the slot back.
  *
- *   planned ──activate──▶ queued ──first claim──▶ running ──last settle──▶ done | partially-failed | failed
- *   (browser mode: planned ──activate──▶ running)                 cancel: ──▶ cancelled
+ *   planning ──last zone──▶ planned ──activate──▶ checking ──no drift──▶ queued ──first claim──▶ running ──last settle──▶ done | partially-failed | failed
+ *   planning ──▶ plan-failed          checking ──drift──▶ planned (problem)          (browser mode: checking ──no drift──▶ running)
+ *   cancel: planning | planned | checking | queued | running ──▶ cancelled
  */
 import { DomainError } from '../errors';
 import type { Tier } from '../platform/tiers';
 import type { Tenant } from '../tenancy/tenant';
 import type { JobsDeps } from './deps';
 import { chunkMessage } from './messages';
-import { ACTIVE_STATUSES, type ChunkRow, type JobRow, type JobStatus } from './model';
+import { APPLYING_STATUSES, type ChunkRow, type JobRow, type JobStatus } from './model';
 import { loadJob } from './reads';
 import type { SettleExpectation, Settlement } from './store';
 
@@ -76,7 +77,7 @@ function finalStatus(j: JobRow): JobStatus {
 /** An active job whose every chunk settled gets its final status (once: the write is conditional) and frees its slot. */
 export async function maybeFinalize(deps: JobsDeps, tenant: Tenant, jobId: string, known?: JobRow): Promise<void> {
   const j = known ?? (await loadJob(deps, tenant, jobId));
-  if (!ACTIVE_STATUSES.includes(j.status)) return;
+  if (!APPLYING_STATUSES.includes(j.status)) return;
   if (j.chunksSettled < j.chunks) return;
   const status = finalStatus(j);
   if (await deps.store.finish(tenant, jobId, status, deps.now())) {

@@ -1,48 +1,212 @@
 /**
- * Planning (POST /jobs): read the selected zones' current state once, compute
- * the exact per-zone diff (planner.ts), and store it encrypted as chunks and
- * plan pages under a `planned` job. Revert plans through `writePlan` too.
+ * Planning, request side (POST /jobs): validate, check the connection, store a `planning` job (its
+ * request split into JREQ pages) and enqueue a `plan-job` message on the tier queue; the tier worker
+ * plans (planning.ts). Also what both sides share: a zone's plan as chunk and page items
+ * (`zonePlanRows`) and the tier's plan-size limit. Revert stores its plan at once (`writePlan`).
  */
 import { randomBytes } from 'node:crypto';
-import type { CreateJobInput } from '../contracts/jobs';
+import { MAX_LISTED_CHUNKS, type CreateJobInput } from '../contracts/jobs';
 import { DomainError } from '../errors';
 import type { Actor } from '../tenancy/actor';
-import { readRetry } from './backoff';
 import type { JobsDeps } from './deps';
-import { mapLimit } from './map-limit';
-import { chunkSk, ChunkEntity, iso, newJobId, pageSk, PageEntity, type ChunkRow, type JobKind, type JobRow, type PlanItem } from './model';
-import { chunkSizeFor, paramsToStore, planPages, planZone, summarize, wantedRecords, type ZonePlan } from './planner';
+import { planJobMessage } from './messages';
+import {
+  chunkSk,
+  ChunkEntity,
+  CHUNKS_PER_ZONE,
+  iso,
+  newJobId,
+  pageSk,
+  PageEntity,
+  PAGE_BYTES,
+  requestSk,
+  RequestPageEntity,
+  SEQ_PER_ZONE,
+  zoneSk,
+  ZoneEntity,
+  type ChunkRow,
+  type JobKind,
+  type JobProblem,
+  type JobRow,
+  type PlanItem,
+  type RecordLite,
+  type ZoneRow,
+  type ZoneSummary,
+} from './model';
+import { chunkSizeFor, paramsToStore, planPages, stateNeeded, summarize, wantedRecords, type ZonePlan } from './planner';
+import { zoneQuota } from './quota';
+import type { ZonePlanTotals } from './store';
 import type { NewItem } from './table-writes';
-import { toView, type JobView } from './views';
-import { readZoneState, selectZones, upstream } from './zone-reads';
+import { jobView, type JobView } from './views';
 import { assertCan } from '../workspaces/permissions';
 
 /** A fresh job id, for a job created at `now` (ids sort by creation time). */
 export const nextJobId = (now: number) => newJobId(now, () => randomBytes(9).toString('base64url'));
 
-/** POST /jobs: compute the exact per-zone diff from current state and store it encrypted. */
+/** POST /jobs: answers at once with a `planning` job; the tier worker reads the zones and stores the plan. */
 export async function planJob(deps: JobsDeps, actor: Actor, input: CreateJobInput): Promise<JobView> {
   assertCan(actor, 'jobs.plan');
-  const cf = await deps.connect(actor.tenant, input.accountId);
-  const wanted = wantedRecords(input);
-  try {
-    const zones = await readRetry(deps, () => selectZones(cf, input));
-    const zonePlans = await mapLimit(zones, deps.config.readConcurrency, async (z) => planZone(input, z, await readRetry(deps, () => readZoneState(cf, input.kind, z.id)), wanted));
-    const job = await writePlan(
-      deps,
-      actor,
-      {
-        kind: input.kind,
-        accountId: input.accountId,
-        params: { ...paramsToStore(input, wanted), selection: input.zones ? { zones: input.zones } : { zoneFilter: input.zoneFilter } },
-        revertOf: null,
-      },
-      { zonePlans, threshold: input.safetyThreshold ?? deps.config.defaultThreshold },
-    );
-    return toView(job, deps.now());
-  } catch (e) {
-    throw upstream(e);
+  await deps.connect(actor.tenant, input.accountId); // 404 now when the account is not connected
+  const wanted = wantedRecords(input); // CSV / BIND errors: 400 now
+  const now = deps.now();
+  const job = newJobRow(actor, now, {
+    jobId: nextJobId(now),
+    kind: input.kind,
+    accountId: input.accountId,
+    status: 'planning',
+    threshold: input.safetyThreshold ?? deps.config.defaultThreshold,
+    params: { ...paramsToStore(input, wanted), selection: input.zones ? { zones: input.zones.length } : { zoneFilter: input.zoneFilter } },
+    revertOf: null,
+  });
+  await deps.store.createPlanning(actor.tenant, job, requestPages(job.jobId, input.zones, wanted));
+  await deps.queue.send(actor.tier, [planJobMessage(actor.tenant, job.jobId)]);
+  deps.log?.('plan: enqueued', { jobId: job.jobId });
+  return jobView(deps, actor.tenant, job.jobId);
+}
+
+/** What the planner reads beyond the job's params: the listed zone ids, the records to create (split by bytes). */
+function requestPages(jobId: string, zoneIds: readonly string[] | undefined, wanted: readonly RecordLite[]): NewItem[] {
+  const pages: NewItem[] = [];
+  if (zoneIds) pages.push({ entity: RequestPageEntity, sk: requestSk(jobId, 0), attrs: { zoneIds: [...zoneIds] } });
+  let part: RecordLite[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (part.length) pages.push({ entity: RequestPageEntity, sk: requestSk(jobId, pages.length), attrs: { records: part } });
+    part = [];
+    bytes = 0;
+  };
+  for (const r of wanted) {
+    const size = Buffer.byteLength(JSON.stringify(r));
+    if (bytes + size > PAGE_BYTES) flush();
+    part.push(r);
+    bytes += size;
   }
+  flush();
+  return pages;
+}
+
+interface NewJob {
+  jobId: string;
+  kind: JobKind;
+  accountId: string;
+  status: 'planning' | 'planned';
+  threshold: number;
+  params: unknown;
+  revertOf: string | null;
+}
+
+function newJobRow(actor: Actor, now: number, j: NewJob): JobRow {
+  return {
+    jobId: j.jobId,
+    kind: j.kind,
+    accountId: j.accountId,
+    status: j.status,
+    mode: null,
+    tier: actor.tier,
+    createdAt: iso(now),
+    appliedAt: null,
+    finishedAt: null,
+    lastActivityAt: iso(now),
+    safetyThreshold: j.threshold,
+    needsForce: false,
+    chunks: 0,
+    chunksSettled: 0,
+    total: 0,
+    done: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+    revertOf: j.revertOf,
+    revertedBy: null,
+    plannedBy: actor.memberId,
+    approvedBy: null,
+    approvedAt: null,
+    params: j.params,
+    zonesTotal: null,
+    zonesPlanned: 0,
+    zonesRefused: 0,
+    checkRound: 0,
+    zonesChecked: 0,
+    zonesDrifted: 0,
+    chunkNumbers: null,
+    problem: null,
+  };
+}
+
+/** A problem as the job carries it. */
+export const problemOf = (e: DomainError): JobProblem => ({
+  code: e.options.code ?? e.kind,
+  message: e.message,
+  ...(e.options.extra || e.options.fields ? { extra: { ...(e.options.extra ?? {}), ...(e.options.fields ? { fields: e.options.fields } : {}) } } : {}),
+});
+
+/** The tier's operationsPerJob bounds the changes of a plan (and, loosely, its planned no-ops). */
+export function planSizeError(deps: Pick<JobsDeps, 'limits'>, actor: Pick<Actor, 'tier'>, changes: number, totalItems: number): DomainError | undefined {
+  const limits = deps.limits(actor.tier);
+  if (changes > limits.operationsPerJob) {
+    return new DomainError('payload-too-large', `The plan has ${changes} changes; your tier allows ${limits.operationsPerJob} per job (operationsPerJob)`, {
+      code: 'operations-per-job',
+      extra: { limit: 'operationsPerJob', max: limits.operationsPerJob, requested: changes },
+    });
+  }
+  if (totalItems > limits.operationsPerJob * 2 + 1000) {
+    return new DomainError('payload-too-large', `The plan lists ${totalItems} records; at most ${limits.operationsPerJob * 2 + 1000} (operationsPerJob)`, {
+      code: 'operations-per-job',
+      extra: { limit: 'operationsPerJob', max: limits.operationsPerJob, requested: totalItems },
+    });
+  }
+  return undefined;
+}
+
+/** 1 when the zone's Cloudflare plan refuses the zone's plan (record quota, tags: quota.ts), else 0. */
+export function refusedByPlan(kind: JobKind, summary: ZoneSummary): number {
+  const q = zoneQuota(summary, stateNeeded(kind) === 'records');
+  return q.overQuota || q.tagsRefused > 0 ? 1 : 0;
+}
+
+/**
+ * One zone's plan as items: its chunks (one Cloudflare call each) numbered from index × CHUNKS_PER_ZONE,
+ * items seq'd from index × SEQ_PER_ZONE, cut into pages; changes first, planned no-ops after them
+ * (so chunks of no-ops settle at once). Deterministic for a given plan: a redelivery puts the same keys.
+ */
+export function zonePlanRows(jobId: string, index: number, kind: JobKind, zp: ZonePlan, now: number): { rows: NewItem[]; totals: ZonePlanTotals } {
+  const ordered = [...zp.items.filter((i) => !i.skip), ...zp.items.filter((i) => i.skip)];
+  const size = chunkSizeFor(kind, zp.zone);
+  const chunks = Math.ceil(ordered.length / size);
+  if (chunks > CHUNKS_PER_ZONE) {
+    throw new DomainError('payload-too-large', `Zone ${zp.zone.name} would need ${chunks} batches; at most ${CHUNKS_PER_ZONE} per zone`, { code: 'zone-too-large' });
+  }
+  const rows: NewItem[] = [];
+  const totals: ZonePlanTotals = { chunks, chunksSettled: 0, total: ordered.length, skipped: ordered.length - zp.items.filter((i) => !i.skip).length, refused: 0 };
+  let seq = index * SEQ_PER_ZONE;
+  for (let k = 0; k < chunks; k++) {
+    const n = index * CHUNKS_PER_ZONE + k;
+    const from = seq;
+    const items: PlanItem[] = ordered.slice(k * size, (k + 1) * size).map((it) => ({ ...it, seq: seq++ }));
+    const pages = planPages(items);
+    pages.forEach((page, p) => rows.push({ entity: PageEntity, sk: pageSk(jobId, n, p), attrs: { items: page } }));
+    const changes = items.filter((x) => !x.skip).length;
+    if (changes === 0) totals.chunksSettled++;
+    const chunk: ChunkRow = {
+      jobId,
+      chunk: n,
+      zoneId: zp.zone.id,
+      from,
+      to: seq,
+      pages: pages.length,
+      changes,
+      status: changes === 0 ? 'done' : 'pending',
+      attempts: 0,
+      leaseUntil: 0,
+      owner: null,
+      ambiguous: false,
+      only: null,
+      settledAt: changes === 0 ? iso(now) : null,
+      outcome: { created: {}, failed: {}, error: null },
+    };
+    rows.push({ entity: ChunkEntity, sk: chunkSk(jobId, n), attrs: { ...chunk } });
+  }
+  return { rows, totals };
 }
 
 export interface JobBase {
@@ -54,98 +218,32 @@ export interface JobBase {
   jobId?: string;
 }
 
-/** The tier's operationsPerJob bounds the changes of a plan (and, loosely, its planned no-ops). */
-function checkPlanSize(deps: JobsDeps, actor: Actor, zonePlans: readonly ZonePlan[]): number {
-  const limits = deps.limits(actor.tier);
-  const changes = zonePlans.reduce((n, z) => n + z.items.filter((i) => !i.skip).length, 0);
-  if (changes > limits.operationsPerJob) {
-    throw new DomainError('payload-too-large', `The plan has ${changes} changes; your tier allows ${limits.operationsPerJob} per job (operationsPerJob)`, {
-      code: 'operations-per-job',
-      extra: { limit: 'operationsPerJob', max: limits.operationsPerJob, requested: changes },
-    });
-  }
-  const totalItems = zonePlans.reduce((n, z) => n + z.items.length, 0);
-  if (totalItems > limits.operationsPerJob * 2 + 1000) {
-    throw new DomainError('payload-too-large', `The plan lists ${totalItems} records; at most ${limits.operationsPerJob * 2 + 1000} (operationsPerJob)`, {
-      code: 'operations-per-job',
-      extra: { limit: 'operationsPerJob', max: limits.operationsPerJob, requested: totalItems },
-    });
-  }
-  return changes;
-}
-
-/** Store a plan: its items cut into chunks (one Cloudflare call each) and pages, then the `planned` job. */
+/** Store a plan computed at once (revert): zone items, chunks and pages, then the `planned` job. */
 export async function writePlan(deps: JobsDeps, actor: Actor, base: JobBase, plan: { zonePlans: ZonePlan[]; threshold: number }): Promise<JobRow> {
-  const changes = checkPlanSize(deps, actor, plan.zonePlans);
+  const changes = plan.zonePlans.reduce((n, z) => n + z.items.filter((i) => !i.skip).length, 0);
+  const tooLarge = planSizeError(deps, actor, changes, plan.zonePlans.reduce((n, z) => n + z.items.length, 0));
+  if (tooLarge) throw tooLarge;
   const now = deps.now();
-  const jobId = base.jobId ?? nextJobId(now);
-  const summaries = plan.zonePlans.map((z) => summarize(z, plan.threshold));
+  const job = newJobRow(actor, now, { jobId: base.jobId ?? nextJobId(now), kind: base.kind, accountId: base.accountId, status: 'planned', threshold: plan.threshold, params: base.params, revertOf: base.revertOf });
   const rows: NewItem[] = [];
-  let seq = 0;
-  let n = 0;
-  let settled = 0;
-  for (const zp of plan.zonePlans) {
-    // Changes first, planned no-ops after them, so chunks of no-ops settle at once.
-    const ordered = [...zp.items.filter((i) => !i.skip), ...zp.items.filter((i) => i.skip)];
-    const size = chunkSizeFor(base.kind, zp.zone);
-    for (let i = 0; i < ordered.length; i += size) {
-      const part = ordered.slice(i, i + size);
-      const from = seq;
-      const items: PlanItem[] = part.map((it) => ({ ...it, seq: seq++ }));
-      const pages = planPages(items);
-      pages.forEach((page, p) => rows.push({ entity: PageEntity, sk: pageSk(jobId, n, p), attrs: { items: page } }));
-      const changesInChunk = items.filter((x) => !x.skip).length;
-      if (changesInChunk === 0) settled++;
-      const chunk: ChunkRow = {
-        jobId,
-        chunk: n,
-        zoneId: zp.zone.id,
-        from,
-        to: seq,
-        pages: pages.length,
-        changes: changesInChunk,
-        status: changesInChunk === 0 ? 'done' : 'pending',
-        attempts: 0,
-        leaseUntil: 0,
-        owner: null,
-        ambiguous: false,
-        only: null,
-        settledAt: changesInChunk === 0 ? iso(now) : null,
-        outcome: { created: {}, failed: {}, error: null },
-      };
-      rows.push({ entity: ChunkEntity, sk: chunkSk(jobId, n), attrs: { ...chunk } });
-      n++;
-    }
-  }
-  const job: JobRow = {
-    jobId,
-    kind: base.kind,
-    accountId: base.accountId,
-    status: 'planned',
-    mode: null,
-    tier: actor.tier,
-    createdAt: iso(now),
-    appliedAt: null,
-    finishedAt: null,
-    lastActivityAt: null,
-    safetyThreshold: plan.threshold,
-    needsForce: summaries.some((s) => s.overThreshold),
-    chunks: n,
-    chunksSettled: settled,
-    total: seq,
-    done: 0,
-    failed: 0,
-    skipped: summaries.reduce((k, s) => k + s.skipped, 0),
-    cancelled: 0,
-    revertOf: base.revertOf,
-    revertedBy: null,
-    plannedBy: actor.memberId,
-    approvedBy: null,
-    approvedAt: null,
-    params: base.params,
-    zones: summaries,
-  };
+  const chunkNumbers: number[] = [];
+  plan.zonePlans.forEach((zp, index) => {
+    const summary = summarize(zp, plan.threshold);
+    const { rows: zoneRows, totals } = zonePlanRows(job.jobId, index, base.kind, zp, now);
+    rows.push(...zoneRows);
+    for (let k = 0; k < totals.chunks; k++) chunkNumbers.push(index * CHUNKS_PER_ZONE + k);
+    const zone: ZoneRow = { jobId: job.jobId, index, status: 'planned', owner: null, leaseUntil: 0, attempts: 1, chunks: totals.chunks, checkedRound: 0, driftedRound: 0, zone: zp.zone, summary };
+    rows.push({ entity: ZoneEntity, sk: zoneSk(job.jobId, index), attrs: { ...zone } });
+    job.chunks += totals.chunks;
+    job.chunksSettled += totals.chunksSettled;
+    job.total += totals.total;
+    job.skipped += totals.skipped;
+    job.zonesRefused += refusedByPlan(base.kind, summary);
+    job.needsForce ||= summary.overThreshold;
+  });
+  job.zonesTotal = job.zonesPlanned = plan.zonePlans.length;
+  job.chunkNumbers = chunkNumbers.length <= MAX_LISTED_CHUNKS ? chunkNumbers : null;
   await deps.store.createPlan(actor.tenant, job, rows);
-  await deps.store.addEvent(actor.tenant, jobId, { type: 'planned', done: 0, failed: 0, message: `${changes} changes in ${summaries.length} zones` }, deps.now());
+  await deps.store.addEvent(actor.tenant, job.jobId, { type: 'planned', done: 0, failed: 0, message: `${changes} changes in ${plan.zonePlans.length} zones` }, deps.now());
   return job;
 }

@@ -27,29 +27,21 @@ import { reconcile } from './chunk-reconcile';
 import { sendChunk, type WorkItem } from './chunk-send';
 import type { JobsDeps } from './deps';
 import { settle } from './lifecycle';
-import { messageTenant, type JobMessage } from './messages';
-import { TERMINAL_CHUNK, type ChunkOutcome, type ChunkRow, type JobRow } from './model';
+import { messageTenant, type ChunkMessage } from './messages';
+import { APPLYING_STATUSES, TERMINAL_CHUNK, type ChunkOutcome, type ChunkRow, type JobRow } from './model';
 import { findChunk, findJob, loadPlanItems } from './reads';
+import { leaseFor, RetryableError, type DeliveryOptions } from './retryable';
 
 export type ChunkResult = 'settled' | 'busy' | 'absent';
 
-export class ChunkRetryableError extends Error {
+export class ChunkRetryableError extends RetryableError {
   constructor(message: string) {
     super(message);
     this.name = 'ChunkRetryableError';
   }
 }
 
-export interface ProcessOptions {
-  /** Delivery id / request id: the claim's owner. */
-  owner: string;
-  /** SQS ApproximateReceiveCount (1 for browser mode). */
-  receiveCount: number;
-  /** Deliveries before SQS moves the message to the DLQ. */
-  maxReceiveCount: number;
-  /** Ms until the invocation's deadline: the lease never outlives the invocation. */
-  remainingMs?: number;
-}
+export type ProcessOptions = DeliveryOptions;
 
 /**
  * Resolves 'settled' (done/failed/cancelled, or already settled by anyone),
@@ -57,16 +49,18 @@ export interface ProcessOptions {
  * Throws ChunkRetryableError when the chunk should be retried later (the
  * message returns to the queue).
  */
-export async function processChunk(deps: JobsDeps, msg: JobMessage, o: ProcessOptions): Promise<ChunkResult> {
+export async function processChunk(deps: JobsDeps, msg: ChunkMessage, o: ProcessOptions): Promise<ChunkResult> {
   const tenant = messageTenant(msg);
   const loaded = await loadChunkWork(deps, tenant, msg);
   if (typeof loaded === 'string') return loaded;
   const { job, chunk, pending } = loaded;
+  // Chunks are enqueued only once the drift check passed; anything else is a stray message.
+  if (!APPLYING_STATUSES.includes(job.status) && job.status !== 'cancelled') return 'absent';
   if (job.status === 'cancelled' && chunk.status === 'pending') {
     await settle(deps, tenant, chunk, { status: 'cancelled', outcome: chunk.outcome, done: 0, failed: 0, cancelled: pending.length }, { status: 'pending' });
     return 'settled';
   }
-  const leaseMs = Math.max(5_000, Math.min(deps.config.leaseMs, (o.remainingMs ?? deps.config.leaseMs) - 1_000));
+  const leaseMs = leaseFor(deps.config.leaseMs, o);
   const claimed = await deps.store.claimChunk(tenant, job.jobId, chunk.chunk, { owner: o.owner, now: deps.now(), leaseMs });
   if (!claimed) {
     const again = await findChunk(deps, tenant, job.jobId, chunk.chunk);
@@ -79,7 +73,7 @@ export async function processChunk(deps: JobsDeps, msg: JobMessage, o: ProcessOp
 }
 
 /** Step 1, load: the job, the chunk (unless settled) and the changes it still has to apply. */
-async function loadChunkWork(deps: JobsDeps, tenant: Tenant, msg: JobMessage): Promise<'absent' | 'settled' | { job: JobRow; chunk: ChunkRow; pending: WorkItem[] }> {
+async function loadChunkWork(deps: JobsDeps, tenant: Tenant, msg: ChunkMessage): Promise<'absent' | 'settled' | { job: JobRow; chunk: ChunkRow; pending: WorkItem[] }> {
   const job = await findJob(deps, tenant, msg.jobId);
   if (!job) return 'absent';
   const chunk = await findChunk(deps, tenant, msg.jobId, msg.chunk);

@@ -2,17 +2,26 @@
 import { invalid } from '../errors';
 import type { Actor } from '../tenancy/actor';
 import type { JobsDeps } from './deps';
-import type { ItemStatus } from './model';
-import { listJobRows, loadChunks, loadEvents, loadJob, loadPlanItems } from './reads';
-import { itemStatus, toEventView, toView, type EventView, type ItemView, type JobView } from './views';
+import { zoneOfChunk, type ItemStatus } from './model';
+import { findZone, listJobRows, loadChunks, loadEvents, loadJob, loadPlanItems, loadZonePage } from './reads';
+import { itemStatus, jobView, toEventView, toView, toZoneView, type EventView, type ItemView, type JobView, type ZoneView } from './views';
 import { assertCan } from '../workspaces/permissions';
 
 export async function getJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
   assertCan(actor, 'jobs.read');
-  return toView(await loadJob(deps, actor.tenant, jobId), deps.now());
+  return jobView(deps, actor.tenant, jobId);
 }
 
-/** Newest first. */
+/** Every zone's plan summary, in zone order, paginated (the job view carries the first ones). */
+export async function listZones(deps: JobsDeps, actor: Actor, jobId: string, q: { cursor?: string; limit: number }): Promise<{ zones: ZoneView[]; nextCursor: string | null }> {
+  assertCan(actor, 'jobs.read');
+  const job = await loadJob(deps, actor.tenant, jobId);
+  if (job.zones) return { zones: job.zones.map((z) => toZoneView(z, job.kind)), nextCursor: null };
+  const page = await loadZonePage(deps, actor.tenant, job, q);
+  return { zones: page.zones.flatMap((z) => (z.summary ? [toZoneView(z.summary, job.kind)] : [])), nextCursor: page.cursor ?? null };
+}
+
+/** Newest first (without zones: GET /jobs/{id} has them). */
 export async function listJobs(deps: JobsDeps, actor: Actor, q: { cursor?: string; limit: number }): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
   assertCan(actor, 'jobs.read');
   const page = await listJobRows(deps, actor.tenant, q);
@@ -33,7 +42,12 @@ export async function listItems(
   const start = q.cursor === undefined ? 0 : Number.parseInt(Buffer.from(q.cursor, 'base64url').toString('utf8').replace(/^s/, ''), 10);
   if (!Number.isInteger(start) || start < 0) throw invalid('Invalid pagination cursor', [{ in: 'query', field: 'cursor', message: 'not a cursor of this list' }]);
   const chunks = (await loadChunks(deps, tenant, jobId)).sort((a, b) => a.from - b.from);
-  const names = new Map(job.zones.map((z) => [z.zoneId, z.zoneName]));
+  const names = new Map((job.zones ?? []).map((z) => [z.zoneId, z.zoneName]));
+  // Zone names of the chunks listed, read by key as they come (a job may have 1,000 zones).
+  const zoneName = async (chunk: number, zoneId: string): Promise<string> => {
+    if (!names.has(zoneId)) names.set(zoneId, (await findZone(deps, tenant, jobId, zoneOfChunk(chunk)))?.zone.name ?? '');
+    return names.get(zoneId)!;
+  };
   const out: ItemView[] = [];
   let scannedPages = 0;
   let next: number | null = null;
@@ -51,7 +65,7 @@ export async function listItems(
         next = it.seq;
         break;
       }
-      out.push({ seq: it.seq, chunk: c.chunk, zoneId: it.zoneId, zoneName: names.get(it.zoneId) ?? '', action: it.action, recordId: it.recordId, before: it.before, after: it.after, status: st.status, error: st.error });
+      out.push({ seq: it.seq, chunk: c.chunk, zoneId: it.zoneId, zoneName: await zoneName(c.chunk, it.zoneId), action: it.action, recordId: it.recordId, before: it.before, after: it.after, status: st.status, error: st.error });
     }
     if (next !== null) break;
     if (scannedPages >= 40 && out.length > 0) {

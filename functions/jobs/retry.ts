@@ -5,7 +5,7 @@ import type { JobsDeps } from './deps';
 import { activate, enqueueChunks, jobChanged } from './lifecycle';
 import { iso } from './model';
 import { loadChunks, loadJob } from './reads';
-import { toView, type JobView } from './views';
+import { jobView, type JobView } from './views';
 import { assertCan } from '../workspaces/permissions';
 
 export async function retryJob(deps: JobsDeps, actor: Actor, jobId: string): Promise<JobView> {
@@ -31,5 +31,5 @@ export async function retryJob(deps: JobsDeps, actor: Actor, jobId: string): Pro
   } else {
     await enqueueChunks(deps, tenant, fresh, chunks);
   }
-  return toView(await loadJob(deps, tenant, jobId), deps.now());
+  return jobView(deps, tenant, jobId);
 }

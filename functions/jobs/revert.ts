@@ -16,8 +16,8 @@ import { ACTIVE_STATUSES, recordImage, type JobRow, type ZoneSummary } from './m
 import { nextJobId, writePlan } from './plan';
 import { inverseItem, type ZonePlan, type ZonePlanItem } from './planner';
 import { recordQuotaOf } from './quota';
-import { loadChunks, loadJob, loadPlanItems } from './reads';
-import { itemStatus, toView, type JobView } from './views';
+import { forEachZone, loadChunks, loadJob, loadPlanItems } from './reads';
+import { itemStatus, jobView, type JobView } from './views';
 import { upstream } from './zone-reads';
 import { assertCan } from '../workspaces/permissions';
 
@@ -28,7 +28,7 @@ export async function revertJob(deps: JobsDeps, actor: Actor, jobId: string): Pr
   assertCan(actor, 'jobs.apply');
   const { tenant } = actor;
   const job = await loadJob(deps, tenant, jobId);
-  if (ACTIVE_STATUSES.includes(job.status) || job.status === 'planned') throw stillActive(job.status);
+  if (ACTIVE_STATUSES.includes(job.status) || job.status === 'planned' || job.status === 'planning') throw stillActive(job.status);
   if (job.revertedBy) throw alreadyReverted(job.revertedBy);
   if (job.done === 0) throw new DomainError('conflict', 'The job applied no change; there is nothing to revert', { code: 'nothing-to-revert' });
   const inverse = await inverseOfDone(deps, actor, jobId);
@@ -67,7 +67,7 @@ async function inverseOfDone(deps: JobsDeps, actor: Actor, jobId: string): Promi
 async function planRevert(deps: JobsDeps, actor: Actor, job: JobRow, inverse: Map<string, ZonePlanItem[]>, revertJobId: string): Promise<JobView> {
   const jobId = job.jobId;
   const cf = await deps.connect(actor.tenant, job.accountId);
-  const zoneById = new Map(job.zones.map((z) => [z.zoneId, z]));
+  const zoneById = await zoneSummaries(deps, actor, job);
   const settingsKeys: Record<string, unknown> = {};
   let zonePlans: ZonePlan[];
   try {
@@ -85,7 +85,18 @@ async function planRevert(deps: JobsDeps, actor: Actor, job: JobRow, inverse: Ma
   );
   // A revert is explicitly asked for: it never needs force.
   await deps.store.clearNeedsForce(actor.tenant, created.jobId);
-  return toView(await loadJob(deps, actor.tenant, created.jobId), deps.now());
+  return jobView(deps, actor.tenant, created.jobId);
+}
+
+/** The reverted job's zone summaries by zone id (its zone items; the row for jobs planned before them). */
+async function zoneSummaries(deps: JobsDeps, actor: Actor, job: JobRow): Promise<Map<string, ZoneSummary>> {
+  const byId = new Map((job.zones ?? []).map((z) => [z.zoneId, z]));
+  if (!job.zones) {
+    await forEachZone(deps, actor.tenant, job, async (zones) => {
+      for (const z of zones) if (z.summary) byId.set(z.summary.zoneId, z.summary);
+    });
+  }
+  return byId;
 }
 
 /** One zone of a revert: items whose target changed since the job ran become skips; settings keys are collected. */

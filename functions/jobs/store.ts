@@ -5,6 +5,9 @@
  * from the tenant; nothing here takes a partition key from a caller.
  *
  *   chunk:  claimChunk, renewLease, markAmbiguous, releaseLease, settleChunk, requeueFailedItems
+ *   plan:   createPlanning, createZones, putItems, deleteItems, setZonesTotal, claimZone, releaseZone, commitZonePlan,
+ *           completePlan, failPlan, cancelPlanning
+ *   check:  recordZoneCheck, passCheck, refuseCheck (gives the slot back)
  *   job:    createPlan, addEvent, approve, activate (takes a concurrency slot), markRunning, resumeInBrowser,
  *           finish / cancelActive (release it), cancelPlanned, uncountRequeued, clearNeedsForce,
  *           claimRevert, releaseRevert
@@ -16,7 +19,25 @@ import type { Keyring } from '../crypto/keyring';
 import type { TableRef } from '../aws/table';
 import { partitionItems } from '../aws/table';
 import { parseTenantKey, tenantKey, type Tenant } from '../tenancy/tenant';
-import { chunkSk, ChunkEntity, eventPrefix, EventEntity, iso, jobSk, JobEntity, SLOTS_SK, SlotsEntity, type ChunkOutcome, type EventRow, type JobRow, type JobStatus } from './model';
+import {
+  chunkSk,
+  ChunkEntity,
+  eventPrefix,
+  EventEntity,
+  iso,
+  jobSk,
+  JobEntity,
+  SLOTS_SK,
+  SlotsEntity,
+  zoneSk,
+  ZoneEntity,
+  type ChunkOutcome,
+  type EventRow,
+  type JobProblem,
+  type JobRow,
+  type JobStatus,
+  type ZoneSummary,
+} from './model';
 import { createTableWrites, TxConditionFailed, type NewItem, type TxItem, type UpdateInput } from './table-writes';
 
 /** Global pointer to an active job (sweeper's index). Holds ids only. */
@@ -39,6 +60,18 @@ export interface SettleExpectation {
 }
 
 export type SettleResult = 'settled' | 'lost' | 'conflict';
+/** 'stale': the job left the expected status/round (cancelled, failed); 'lost': the zone was not ours / counted already. */
+export type ZoneCommitResult = 'committed' | 'lost' | 'stale' | 'conflict';
+
+/** What one zone's stored plan adds to the job. */
+export interface ZonePlanTotals {
+  chunks: number;
+  chunksSettled: number;
+  total: number;
+  skipped: number;
+  /** 1 when the zone's Cloudflare plan refuses this plan (quota.ts), else 0. */
+  refused: number;
+}
 export type ActivateResult = 'activated' | 'over-limit' | 'changed';
 
 export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'>) {
@@ -80,6 +113,30 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
   }
 
   const status = { names: { '#st': 'status' } };
+  const zoneUpdate = (tenant: Tenant, jobId: string, index: number, u: Parameters<typeof w.update>[3]) => w.update(tenant, ZoneEntity, zoneSk(jobId, index), u);
+
+  /** Move a job out of `planning` (the sweeper's index forgets it) when `condition` holds. */
+  async function endPlanning(tenant: Tenant, jobId: string, set: Partial<JobRow>, condition = '#st = :planning', values: Record<string, unknown> = {}): Promise<boolean> {
+    const end = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), { set, condition, ...status, values: { ':planning': 'planning', ...values } });
+    try {
+      await w.transact([{ Update: end }, removePointer(tenant, jobId)]);
+      return true;
+    } catch (e) {
+      if (e instanceof TxConditionFailed && e.index === 0) return false;
+      throw e;
+    }
+  }
+
+  /** A two-item transaction (a zone and its job's counters): which condition failed decides the result. */
+  async function zoneAndJob(zone: UpdateInput, job: UpdateInput): Promise<ZoneCommitResult> {
+    try {
+      await w.transact([{ Update: zone }, { Update: job }]);
+      return 'committed';
+    } catch (e) {
+      if (e instanceof TxConditionFailed) return e.index === -1 ? 'conflict' : e.index === 0 ? 'lost' : 'stale';
+      throw e;
+    }
+  }
 
   return {
     // ───────────── chunks ─────────────
@@ -157,6 +214,126 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
       return !!ok;
     },
 
+    // ───────────── planning (tier workers) ─────────────
+
+    /** A `planning` job: its request pages, then the job item with its sweeper pointer. */
+    async createPlanning(tenant: Tenant, job: JobRow, rows: readonly NewItem[]): Promise<void> {
+      await w.createMany(tenant, rows);
+      const Item = await w.buildItem(tenant, JobEntity, jobSk(job.jobId), { ...job });
+      await w.transact([{ Put: { TableName: T, Item, ConditionExpression: 'attribute_not_exists(pk)' } }, addPointer(tenant, job.jobId)]);
+    },
+
+    /** Idempotent puts (a zone's chunks and pages): a redelivery writes the same keys again. */
+    putItems: (tenant: Tenant, rows: readonly NewItem[]) => w.createMany(tenant, rows),
+    /**
+     * The selection's zone items, each created once: a second listing (a redelivered plan-job running
+     * while the first one fans out) never turns a planned zone back to pending.
+     */
+    createZones: (tenant: Tenant, rows: readonly NewItem[]) => w.createAbsent(tenant, rows),
+    deleteItems: (tenant: Tenant, sks: readonly string[]) => w.deleteMany(tenant, sks),
+
+    /** The selection is listed: set once, while planning. False when already set (or not planning). */
+    async setZonesTotal(tenant: Tenant, jobId: string, zonesTotal: number, now: number): Promise<boolean> {
+      return !!(await jobUpdate(tenant, jobId, {
+        set: { zonesTotal, lastActivityAt: iso(now) },
+        condition: '#st = :planning AND (attribute_not_exists(zonesTotal) OR zonesTotal = :null)',
+        ...status,
+        values: { ':planning': 'planning', ':null': null },
+      }));
+    },
+
+    /** Claim a zone to plan (pending, or planning with an expired lease), as claimChunk does for chunks. */
+    async claimZone(tenant: Tenant, jobId: string, index: number, claim: { owner: string; now: number; leaseMs: number }): Promise<{ attempts: number } | undefined> {
+      const raw = await zoneUpdate(tenant, jobId, index, {
+        set: { status: 'planning', owner: claim.owner, leaseUntil: claim.now + claim.leaseMs },
+        add: { attempts: 1 },
+        condition: '#st = :pending OR (#st = :planning AND leaseUntil < :now)',
+        ...status,
+        values: { ':pending': 'pending', ':planning': 'planning', ':now': claim.now },
+      });
+      return raw && { attempts: Number(raw.attempts) };
+    },
+
+    /** Give a zone's claim up so a redelivery can claim it at once. */
+    async releaseZone(tenant: Tenant, jobId: string, index: number, owner: string): Promise<void> {
+      await zoneUpdate(tenant, jobId, index, { set: { leaseUntil: 0 }, condition: '#owner = :o AND #st = :p', names: { '#owner': 'owner', '#st': 'status' }, values: { ':o': owner, ':p': 'planning' } });
+    },
+
+    /**
+     * A zone's plan is stored (its chunks and pages were put before): the zone becomes `planned` with
+     * its summary and the job counts it, in one transaction — exactly once, and only while planning.
+     */
+    async commitZonePlan(tenant: Tenant, jobId: string, index: number, owner: string, summary: ZoneSummary, totals: ZonePlanTotals, now: number): Promise<ZoneCommitResult> {
+      const zone = await w.buildUpdate(tenant, ZoneEntity, zoneSk(jobId, index), {
+        set: { status: 'planned', summary, chunks: totals.chunks, owner: null, leaseUntil: 0 },
+        condition: '#st = :planning AND #owner = :o',
+        names: { '#st': 'status', '#owner': 'owner' },
+        values: { ':planning': 'planning', ':o': owner },
+      });
+      const job = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), {
+        set: { lastActivityAt: iso(now), ...(summary.overThreshold ? { needsForce: true } : {}) },
+        add: { zonesPlanned: 1, zonesRefused: totals.refused, chunks: totals.chunks, chunksSettled: totals.chunksSettled, total: totals.total, skipped: totals.skipped },
+        condition: '#st = :planning',
+        ...status,
+        values: { ':planning': 'planning' },
+      });
+      return zoneAndJob(zone, job);
+    },
+
+    /** Every zone planned: the job becomes `planned` (once). */
+    completePlan(tenant: Tenant, jobId: string, chunkNumbers: number[] | null): Promise<boolean> {
+      return endPlanning(tenant, jobId, { status: 'planned', chunkNumbers }, '#st = :planning AND zonesPlanned = zonesTotal');
+    },
+
+    /** Planning failed for good: the job ends `plan-failed` carrying the problem. */
+    failPlan(tenant: Tenant, jobId: string, problem: JobProblem, now: number): Promise<boolean> {
+      return endPlanning(tenant, jobId, { status: 'plan-failed', problem, finishedAt: iso(now) });
+    },
+
+    cancelPlanning(tenant: Tenant, jobId: string, now: number): Promise<boolean> {
+      return endPlanning(tenant, jobId, { status: 'cancelled', finishedAt: iso(now) });
+    },
+
+    // ───────────── apply's drift check ─────────────
+
+    /** One zone re-read in check round `round`: counted once (the zone remembers the round). */
+    async recordZoneCheck(tenant: Tenant, jobId: string, index: number, round: number, drifted: boolean, now: number): Promise<ZoneCommitResult> {
+      const zone = await w.buildUpdate(tenant, ZoneEntity, zoneSk(jobId, index), {
+        set: { checkedRound: round, ...(drifted ? { driftedRound: round } : {}) },
+        condition: 'attribute_not_exists(checkedRound) OR checkedRound <> :r',
+        values: { ':r': round },
+      });
+      const job = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), {
+        set: { lastActivityAt: iso(now) },
+        add: { zonesChecked: 1, zonesDrifted: drifted ? 1 : 0 },
+        condition: '#st = :checking AND checkRound = :r',
+        ...status,
+        values: { ':checking': 'checking', ':r': round },
+      });
+      return zoneAndJob(zone, job);
+    },
+
+    /** The check found no drift: the job moves on (`queued`, or `running` in browser mode), once. */
+    async passCheck(tenant: Tenant, jobId: string, round: number, next: JobStatus, now: number): Promise<boolean> {
+      return !!(await jobUpdate(tenant, jobId, {
+        set: { status: next, lastActivityAt: iso(now) },
+        condition: '#st = :checking AND checkRound = :r',
+        ...status,
+        values: { ':checking': 'checking', ':r': round },
+      }));
+    },
+
+    /** The check refused the apply (drift, or it could not read): back to `planned` with the problem; the slot is given back. */
+    async refuseCheck(tenant: Tenant, jobId: string, round: number, problem: JobProblem): Promise<boolean> {
+      const back = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), {
+        set: { status: 'planned', problem, mode: null, appliedAt: null, lastActivityAt: null },
+        condition: '#st = :checking AND checkRound = :r',
+        ...status,
+        values: { ':checking': 'checking', ':r': round },
+      });
+      return endActive(tenant, jobId, back);
+    },
+
     // ───────────── jobs ─────────────
 
     /** A planned job: its chunks and plan pages first, then the job item (which makes it visible). */
@@ -218,13 +395,13 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
       return endActive(tenant, jobId, end);
     },
 
-    /** Cancel a queued or running job and release its slot. False if it was not active any more. */
+    /** Cancel a checking, queued or running job and release its slot. False if it was not active any more. */
     async cancelActive(tenant: Tenant, jobId: string, now: number): Promise<boolean> {
       const end = await w.buildUpdate(tenant, JobEntity, jobSk(jobId), {
         set: { status: 'cancelled', finishedAt: iso(now) },
-        condition: '#st = :q OR #st = :r',
+        condition: '#st IN (:c, :q, :r)',
         ...status,
-        values: { ':q': 'queued', ':r': 'running' },
+        values: { ':c': 'checking', ':q': 'queued', ':r': 'running' },
       });
       return endActive(tenant, jobId, end);
     },
@@ -251,9 +428,9 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
     async claimRevert(tenant: Tenant, jobId: string, revertJobId: string): Promise<boolean> {
       const claimed = await jobUpdate(tenant, jobId, {
         set: { revertedBy: revertJobId },
-        condition: '(attribute_not_exists(revertedBy) OR revertedBy = :null) AND NOT (#st IN (:planned, :queued, :running))',
+        condition: '(attribute_not_exists(revertedBy) OR revertedBy = :null) AND NOT (#st IN (:planning, :planned, :checking, :queued, :running))',
         ...status,
-        values: { ':null': null, ':planned': 'planned', ':queued': 'queued', ':running': 'running' },
+        values: { ':null': null, ':planning': 'planning', ':planned': 'planned', ':checking': 'checking', ':queued': 'queued', ':running': 'running' },
       });
       return !!claimed;
     },

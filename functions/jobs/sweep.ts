@@ -1,6 +1,7 @@
 /**
  * The sweeper's pass over active jobs (functions/jobs/sweeper.ts runs it every
- * 5 minutes): re-enqueue chunks stuck past their visibility window (a worker
+ * 5 minutes): re-start planning or a drift check that made no progress for four visibility
+ * windows (their messages were lost or dead-lettered; every step is idempotent), re-enqueue chunks stuck past their visibility window (a worker
  * died and the message is gone or in the DLQ), fail those out of attempts,
  * finalize jobs whose last settle crashed before finalizing, cancel idle
  * browser-paced jobs. Duplicated messages are harmless (claims are conditional).
@@ -9,7 +10,8 @@ import type { Tenant } from '../tenancy/tenant';
 import { cancelTenantJob } from './cancel';
 import type { JobsDeps } from './deps';
 import { enqueueChunks, maybeFinalize, settle } from './lifecycle';
-import { ACTIVE_STATUSES, type ChunkRow, type JobRow } from './model';
+import { checkJobMessage, planJobMessage } from './messages';
+import { APPLYING_STATUSES, INDEXED_STATUSES, type ChunkRow, type JobRow } from './model';
 import { findJob, loadChunks, loadJob, loadPlanItems } from './reads';
 
 export interface SweepReport {
@@ -27,11 +29,18 @@ export async function sweep(deps: JobsDeps, opts: { browserIdleMs?: number } = {
     report.jobs++;
     // A job that cannot be read (gone, or unreadable) leaves the index like a finished one.
     const job = await findJob(deps, tenant, jobId).catch(() => undefined);
-    if (!job || !ACTIVE_STATUSES.includes(job.status)) {
+    if (!job || !INDEXED_STATUSES.includes(job.status)) {
       await deps.store.deleteActivePointer(tenant, jobId);
       continue;
     }
     const idleMs = now - Date.parse(job.lastActivityAt ?? job.appliedAt ?? job.createdAt);
+    if (job.status === 'planning' || job.status === 'checking') {
+      if (idleMs > 4 * deps.config.visibilityMs) {
+        await deps.queue.send(job.tier, [job.status === 'planning' ? planJobMessage(tenant, jobId) : checkJobMessage(tenant, jobId, job.checkRound)]);
+        report.requeued++;
+      }
+      continue;
+    }
     if (job.mode === 'browser') {
       if (idleMs > (opts.browserIdleMs ?? 3_600_000)) {
         await cancelTenantJob(deps, tenant, jobId);
@@ -41,7 +50,7 @@ export async function sweep(deps: JobsDeps, opts: { browserIdleMs?: number } = {
     }
     await sweepChunks(deps, tenant, job, now, idleMs, report);
     const fresh = await loadJob(deps, tenant, jobId);
-    if (fresh.chunksSettled >= fresh.chunks && ACTIVE_STATUSES.includes(fresh.status)) {
+    if (fresh.chunksSettled >= fresh.chunks && APPLYING_STATUSES.includes(fresh.status)) {
       await maybeFinalize(deps, tenant, jobId, fresh);
       report.finalized++;
     }

@@ -93,33 +93,59 @@ export function createTableWrites(table: TableRef, keyring: Pick<Keyring, 'curre
     };
   }
 
+  async function batchWrite(requests: readonly Record<string, unknown>[]): Promise<void> {
+    const groups: Record<string, unknown>[][] = [];
+    for (let i = 0; i < requests.length; i += 25) groups.push(requests.slice(i, i + 25));
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        let req = groups[next++]!;
+        for (let attempt = 0; req.length; attempt++) {
+          const out = await table.doc.send(new BatchWriteCommand({ RequestItems: { [T]: req } }));
+          req = (out.UnprocessedItems?.[T] ?? []) as Record<string, unknown>[];
+          if (req.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, groups.length) }, worker));
+  }
+
   return {
     buildItem,
     buildUpdate,
 
-    /** Create many items (BatchWrite, 25 per call, 8 calls at once, unprocessed items retried). */
+    /** Create (or overwrite) many items (BatchWrite, 25 per call, 8 calls at once, unprocessed items retried). */
     async createMany(tenant: Tenant, rows: readonly NewItem[]): Promise<void> {
       const items = await Promise.all(rows.map((r) => buildItem(tenant, r.entity, r.sk, r.attrs)));
-      const groups: (typeof items)[] = [];
-      for (let i = 0; i < items.length; i += 25) groups.push(items.slice(i, i + 25));
-      let next = 0;
-      const worker = async () => {
-        while (next < groups.length) {
-          const g = groups[next++]!;
-          let req: Record<string, unknown>[] = g.map((Item) => ({ PutRequest: { Item } }));
-          for (let attempt = 0; req.length; attempt++) {
-            const out = await table.doc.send(new BatchWriteCommand({ RequestItems: { [T]: req } }));
-            req = (out.UnprocessedItems?.[T] ?? []) as Record<string, unknown>[];
-            if (req.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(8, groups.length) }, worker));
+      await batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+    },
+
+    /** Delete many items of the tenant by sort key (BatchWrite). */
+    async deleteMany(tenant: Tenant, sks: readonly string[]): Promise<void> {
+      const pk = tenantPk(tenant);
+      await batchWrite(sks.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } })));
     },
 
     async createOne(tenant: Tenant, item: NewItem): Promise<void> {
       const Item = await buildItem(tenant, item.entity, item.sk, item.attrs);
       await table.doc.send(new PutCommand({ TableName: T, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    },
+
+    /** Create each item unless it exists (conditional puts, 16 at once): an existing item is left as it is. */
+    async createAbsent(tenant: Tenant, rows: readonly NewItem[]): Promise<void> {
+      let next = 0;
+      const worker = async () => {
+        while (next < rows.length) {
+          const r = rows[next++]!;
+          const Item = await buildItem(tenant, r.entity, r.sk, r.attrs);
+          try {
+            await table.doc.send(new PutCommand({ TableName: T, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
+          } catch (err) {
+            if (!isConditionalCheckFailed(err)) throw err;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(16, rows.length) }, worker));
     },
 
     /** The new raw (still encrypted) item, or undefined if the condition failed. */

@@ -1,15 +1,15 @@
 /**
- * Tier worker: consumes job-chunk messages from its tier queue (one function
- * per tier in AWS, one poller pool per tier locally) and reports partial
- * batch failures, so only the chunks that must be retried come back.
+ * Tier worker: consumes the messages of its tier queue (one function per tier in AWS, one poller
+ * pool per tier locally) and reports partial batch failures, so only the messages that must be
+ * retried come back. Messages (messages.ts): plan-job / plan-zone (planning.ts), check-job /
+ * check-zone (apply's drift check, check.ts), apply-chunk (process-chunk.ts).
  *
- * Per record: processChunk (functions/jobs/process-chunk.ts) claims the chunk with a
- * conditional write, applies it through the Cloudflare batch endpoint behind
- * the shared limiter, and settles it exactly once. A redelivered message for a
- * settled chunk is a no-op; one whose chunk another invocation holds is
- * retried later (so a crashed holder's chunk is picked up when its lease ends).
- * On the last delivery a failing chunk is marked failed (items carry the
- * reason) and the message is reported failed, so it lands in the DLQ.
+ * Per apply-chunk: processChunk claims the chunk with a conditional write, applies it through the
+ * Cloudflare batch endpoint behind the shared limiter, and settles it exactly once. A redelivered
+ * message for a settled chunk (or a planned zone, a checked one) is a no-op; one whose chunk or
+ * zone another invocation holds is retried later (so a crashed holder's work is picked up when its
+ * lease ends). On the last delivery a failing chunk is marked failed (items carry the reason), a
+ * failing plan or check ends with the problem, and the message is reported failed (→ DLQ).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -17,16 +17,17 @@ import { queueConsumers } from '../platform/manifest';
 import { logger } from '../observability/logger';
 import type { JobsDeps } from './deps';
 import { jobsFromEnv } from './from-env';
-import { parseJobMessage } from './messages';
-import { ChunkRetryableError, processChunk } from './process-chunk';
+import { messageSubject, parseJobMessage } from './messages';
+import { RetryableError } from './retryable';
+import { runJobMessage } from './run-message';
 
 const processor = new BatchProcessor(EventType.SQS);
 const maxReceiveCount = Math.min(...queueConsumers.map((c) => c.maxReceiveCount));
 
-export class ChunkBusyError extends Error {
-  constructor(chunk: number) {
-    super(`chunk ${chunk} is held by another invocation; retry later`);
-    this.name = 'ChunkBusyError';
+export class BusyError extends RetryableError {
+  constructor(subject: string) {
+    super(`${subject} is held by another invocation; retry later`);
+    this.name = 'BusyError';
   }
 }
 
@@ -35,20 +36,18 @@ export function recordHandlerFor(deps: () => JobsDeps, context?: Pick<Context, '
   return async (record: SQSRecord): Promise<void> => {
     const message = parseJobMessage(record.body);
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    const log = { jobId: message.jobId, subject: messageSubject(message), receiveCount };
     try {
-      const r = await processChunk(deps(), message, {
+      const r = await runJobMessage(deps(), message, {
         owner: record.messageId,
         receiveCount,
         maxReceiveCount,
         remainingMs: context?.getRemainingTimeInMillis(),
       });
-      if (r === 'busy') throw new ChunkBusyError(message.chunk);
+      if (r === 'busy') throw new BusyError(messageSubject(message));
     } catch (e) {
-      if (e instanceof ChunkRetryableError || e instanceof ChunkBusyError) {
-        logger.warn('chunk will be retried', { jobId: message.jobId, chunk: message.chunk, receiveCount, reason: e.message });
-      } else {
-        logger.error('chunk failed unexpectedly', { jobId: message.jobId, chunk: message.chunk, receiveCount, error: e as Error });
-      }
+      if (e instanceof RetryableError) logger.warn('job message will be retried', { ...log, reason: e.message });
+      else logger.error('job message failed unexpectedly', { ...log, error: e as Error });
       throw e;
     }
   };

@@ -31,7 +31,7 @@ import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
 import type { Keyring } from '../crypto/keyring';
 import { openAttributes, sealAttributes, type AnyEntity } from '../data/entity';
 import { UserEntity, USER_SK, type UserItem } from '../identity/entities';
-import { ChunkEntity, EventEntity, JobEntity, PageEntity, SlotsEntity } from '../jobs/model';
+import { ChunkEntity, EventEntity, JobEntity, PageEntity, RequestPageEntity, SlotsEntity, ZoneEntity } from '../jobs/model';
 import { ACTIVE_PK } from '../jobs/store';
 import { tenantKey, tenantPk, userTenant, workspaceTenant, type Tenant } from '../tenancy/tenant';
 import type { StoreRepo } from '../workspaces/store';
@@ -40,7 +40,7 @@ import { ensurePersonalWorkspace } from '../workspaces/workspaces';
 type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** The user-partition entities that belong to the workspace since issue 12. */
-export const MOVED_ENTITIES: readonly AnyEntity[] = [CloudflareAccountEntity, JobEntity, ChunkEntity, PageEntity, EventEntity, SlotsEntity];
+export const MOVED_ENTITIES: readonly AnyEntity[] = [CloudflareAccountEntity, JobEntity, ZoneEntity, RequestPageEntity, ChunkEntity, PageEntity, EventEntity, SlotsEntity];
 
 export interface MigrationDeps {
   readonly table: TableRef;

@@ -4,12 +4,14 @@
  * worker, against the stack's Cloudflare sandbox (each user connects its own
  * `sandbox: true` account: 3 demo zones, 150 records each).
  *
- * Covers: plan → apply → workers → done with the sandbox state checked through
+ * Covers: plan (asynchronous: `planning` with progress, then `planned`) → apply (drift check on
+ * the queue: `checking`) → workers → done with the sandbox state checked through
  * the DNS API, items (paginated) and events, revert, browser-paced chunks,
  * tier concurrency limit (429 naming the limit), state conflicts (409), bad
  * input (400), tenant isolation (404 on every job route).
  */
 import { call, signUpWithToken } from '../support/http';
+import { applyOverHttp, planOverHttp, waitForJob as waitFor } from '../support/jobs-http';
 
 jest.setTimeout(120_000);
 
@@ -22,17 +24,6 @@ async function userWithSandbox() {
   const account = created.body.account as { id: string };
   const zones = await call('GET', `${ACCOUNTS}/${account.id}/zones`, { token: user.token });
   return { ...user, account, zones: zones.body.zones as Array<{ id: string; name: string }> };
-}
-
-async function waitFor(token: string, id: string, until: (job: any) => boolean, ms = 60_000): Promise<any> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await call('GET', `/api/v1/jobs/${id}`, { token });
-    expect(r.status).toBe(200);
-    if (until(r.body.job)) return r.body.job;
-    if (Date.now() > end) throw new Error(`job ${id} still ${r.body.job.status}: ${JSON.stringify(r.body.job.counts)}`);
-    await new Promise((res) => setTimeout(res, 250));
-  }
 }
 
 async function recordsWith(u: Awaited<ReturnType<typeof userWithSandbox>>, zoneId: string, content: string): Promise<number> {
@@ -55,10 +46,18 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
     const before = await Promise.all(zoneIds.map((z) => recordsWith(u, z, 'sandbox-record=')));
     expect(before.every((n) => n > 0)).toBe(true);
 
-    const planned = await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'fv-record=') });
-    expect(planned.status).toBe(201);
-    const job = planned.body.job;
-    expect(job).toMatchObject({ status: 'planned', kind: 'dns-replace', needsForce: false, mode: null });
+    const posted = await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'fv-record=') });
+    expect(posted.status).toBe(201);
+    // Planning is the tier worker's: the request answers at once, with the progress.
+    expect(posted.body.job).toMatchObject({ status: 'planning', planning: { zonesPlanned: expect.any(Number) } });
+    expect((await call('POST', `/api/v1/jobs/${posted.body.job.id}/apply`, { token: u.token, body: {} })).status).toBe(409);
+    const job = await waitFor(u.token, posted.body.job.id, (j) => j.status !== 'planning');
+    expect(job).toMatchObject({ status: 'planned', kind: 'dns-replace', needsForce: false, mode: null, planning: null, problem: null });
+    expect(job.plan.zonesTotal).toBe(zoneIds.length);
+    const zonesPage = await call('GET', `/api/v1/jobs/${job.id}/zones?limit=2`, { token: u.token });
+    expect(zonesPage.body.zones).toEqual(job.plan.zones.slice(0, 2));
+    const zonesRest = await call('GET', `/api/v1/jobs/${job.id}/zones?limit=2&cursor=${zonesPage.body.nextCursor}`, { token: u.token });
+    expect([...zonesPage.body.zones, ...zonesRest.body.zones]).toEqual(job.plan.zones);
     expect(job.plan.totalChanges).toBe(before.reduce((a, b) => a + b, 0));
     expect(job.plan.zones.map((z: any) => z.updates)).toEqual(before);
     // The plan is a preview: nothing changed yet.
@@ -66,7 +65,7 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
 
     const applied = await call('POST', `/api/v1/jobs/${job.id}/apply`, { token: u.token, body: {} });
     expect(applied.status).toBe(202);
-    expect(applied.body.job.status).toBe('queued');
+    expect(applied.body.job).toMatchObject({ status: 'checking', checking: { zonesTotal: zoneIds.length } });
     expect((await call('POST', `/api/v1/jobs/${job.id}/apply`, { token: u.token, body: {} })).status).toBe(409);
 
     const done = await waitFor(u.token, job.id, (j) => j.status === 'done');
@@ -87,7 +86,7 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
     const page2 = await call('GET', `/api/v1/jobs/${job.id}/items?limit=10&cursor=${page1.body.nextCursor}`, { token: u.token });
     expect(page2.body.items[0].seq).toBeGreaterThan(page1.body.items[9].seq);
     const events = await call('GET', `/api/v1/jobs/${job.id}/events`, { token: u.token });
-    expect(events.body.events.map((e: any) => e.type)).toEqual(expect.arrayContaining(['planned', 'queued', 'progress', 'done']));
+    expect(events.body.events.map((e: any) => e.type)).toEqual(expect.arrayContaining(['planned', 'checking', 'queued', 'progress', 'done']));
     const list = await call('GET', '/api/v1/jobs', { token: u.token });
     expect(list.body.jobs[0].id).toBe(job.id);
 
@@ -103,14 +102,15 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
     expect((await call('GET', `/api/v1/jobs/${job.id}`, { token: u.token })).body.job.revertedBy).toBe(rev.body.job.id);
   });
 
-  it('browser-paced chunks; the tier concurrency limit names itself; drift → 412', async () => {
+  it('browser-paced chunks; the tier concurrency limit names itself; drift → back to planned with the problem', async () => {
     const u = await userWithSandbox();
     const zoneIds = u.zones.map((z) => z.id);
-    const a = (await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'paced=') })).body.job;
-    const b = (await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'other=') })).body.job;
-    const opened = await call('POST', `/api/v1/jobs/${a.id}/apply`, { token: u.token, body: { mode: 'browser' } });
+    const a = (await planOverHttp(u.token, replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'paced='))).body.job;
+    const b = (await planOverHttp(u.token, replaceBody(u.account.id, zoneIds, 'sandbox-record=', 'other='))).body.job;
+    const opened = await applyOverHttp(u.token, a.id, { mode: 'browser' });
     expect(opened.status).toBe(202);
     expect(opened.body.job).toMatchObject({ status: 'running', mode: 'browser' });
+    expect(a.plan.chunkNumbers).toHaveLength(a.plan.chunks);
 
     // Free tier: one active job at a time.
     const busy = await call('POST', `/api/v1/jobs/${b.id}/apply`, { token: u.token, body: {} });
@@ -119,7 +119,7 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
     expect(busy.headers.get('retry-after')).toBeTruthy();
     expect(busy.body).toMatchObject({ limit: 'concurrentJobs', max: 1 });
 
-    for (let n = 0; n < a.plan.chunks; n++) {
+    for (const n of a.plan.chunkNumbers) {
       const r = await call('POST', `/api/v1/jobs/${a.id}/chunks/${n}/apply`, { token: u.token });
       expect(r.status).toBe(200);
       // idempotent: applying the same chunk again changes nothing
@@ -132,12 +132,12 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
     expect(done.counts.done).toBe(a.plan.totalChanges);
     expect(await recordsWith(u, zoneIds[0]!, 'paced=')).toBe(a.plan.zones[0].updates);
 
-    // b was planned before a changed the zones: refused with a re-plan hint.
-    const drift = await call('POST', `/api/v1/jobs/${b.id}/apply`, { token: u.token, body: {} });
-    expect(drift.status).toBe(412);
-    expect(drift.body.type).toMatch(/plan-drifted$/);
-    expect(drift.body.zones.length).toBe(zoneIds.length);
-    expect(drift.body.replan).toMatchObject({ method: 'POST', href: '/api/v1/jobs' });
+    // b was planned before a changed the zones: the drift check refuses it, with a re-plan hint.
+    const drift = await applyOverHttp(u.token, b.id);
+    expect(drift.status).toBe(202);
+    expect(drift.body.job).toMatchObject({ status: 'planned', mode: null, problem: { code: 'plan-drifted' } });
+    expect(drift.body.job.problem.zones.length).toBe(zoneIds.length);
+    expect(drift.body.job.problem.extra.replan).toMatchObject({ method: 'POST', href: '/api/v1/jobs' });
   });
 
   it('bad input is a 400 with fields; another user sees 404 on every job route', async () => {
@@ -145,15 +145,17 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
     const bad = await call('POST', '/api/v1/jobs', { token: u.token, body: { kind: 'dns-replace', accountId: u.account.id, params: {} } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.length).toBeGreaterThan(0);
-    const noZone = await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, ['0'.repeat(32)], 'a', 'b') });
-    expect(noZone.status).toBe(400);
+    // Zones are listed by the planner: an unknown zone ends the job `plan-failed`, naming it.
+    const noZone = await planOverHttp(u.token, replaceBody(u.account.id, ['0'.repeat(32)], 'a', 'b'));
+    expect(noZone.body.job).toMatchObject({ status: 'plan-failed', problem: { code: 'invalid-selection', extra: { fields: [expect.objectContaining({ field: 'zones' })] } } });
 
-    const job = (await call('POST', '/api/v1/jobs', { token: u.token, body: replaceBody(u.account.id, [u.zones[0]!.id], 'sandbox-record=', 'x=') })).body.job;
+    const job = (await planOverHttp(u.token, replaceBody(u.account.id, [u.zones[0]!.id], 'sandbox-record=', 'x='))).body.job;
     const other = await signUpWithToken();
     const routes: Array<[string, string, unknown?]> = [
       ['GET', `/api/v1/jobs/${job.id}`],
       ['GET', `/api/v1/jobs/${job.id}/items`],
       ['GET', `/api/v1/jobs/${job.id}/events`],
+      ['GET', `/api/v1/jobs/${job.id}/zones`],
       ['POST', `/api/v1/jobs/${job.id}/apply`, {}],
       ['POST', `/api/v1/jobs/${job.id}/chunks/0/apply`],
       ['POST', `/api/v1/jobs/${job.id}/cancel`],

@@ -14,6 +14,7 @@ import { memberActor } from '../../functions/workspaces/workspaces';
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import type { Role } from '../../functions/contracts/workspaces';
 import { call, signUpWithToken } from '../support/http';
+import { planOverHttp, waitForJob as waitFor } from '../support/jobs-http';
 import { dataLayer } from './jobs-harness';
 
 jest.setTimeout(120_000);
@@ -58,23 +59,9 @@ async function team(): Promise<Team> {
 /** A small plan: the TXT records of one zone get a new TTL (each call a different TTL, so a job always changes something). */
 let ttl = 300;
 async function plan(t: Team, by: User, zone = 0): Promise<any> {
-  const r = await call('POST', '/api/v1/jobs', {
-    token: by.token,
-    body: { kind: 'dns-replace', accountId: t.account.id, zones: [t.account.zoneIds[zone]], params: { match: { types: ['TXT'] }, set: { ttl: ttl++ } } },
-  });
-  expect(r.status).toBe(201);
+  const r = await planOverHttp(by.token, { kind: 'dns-replace', accountId: t.account.id, zones: [t.account.zoneIds[zone]], params: { match: { types: ['TXT'] }, set: { ttl: ttl++ } } });
+  expect([r.status, r.body.job.status]).toEqual([201, 'planned']);
   return r.body.job;
-}
-
-async function waitFor(token: string, id: string, until: (job: any) => boolean, ms = 60_000): Promise<any> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await call('GET', `/api/v1/jobs/${id}`, { token });
-    expect(r.status).toBe(200);
-    if (until(r.body.job)) return r.body.job;
-    if (Date.now() > end) throw new Error(`job ${id} still ${r.body.job.status}`);
-    await new Promise((res) => setTimeout(res, 250));
-  }
 }
 
 const setRule = (by: User, ws: string, on: boolean) => call('PATCH', `/api/v1/workspaces/${ws}/settings`, { token: by.token, body: { twoPersonRule: on } });

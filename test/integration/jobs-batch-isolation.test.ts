@@ -4,8 +4,6 @@
  * splitting the rejected batch: every good change lands, each bad one fails
  * with its own reason, within O(k·log n) Cloudflare requests.
  */
-import { applyJob } from '../../functions/jobs/apply';
-import { planJob } from '../../functions/jobs/plan';
 import { getJob, listItems } from '../../functions/jobs/queries';
 import { pump, startHarness, type Harness } from './jobs-harness';
 
@@ -22,11 +20,11 @@ describe('a rejected batch: the bad change is isolated', () => {
     h = await startHarness({ sandbox: { seed: { zones: 1, recordsPerZone: 60, plan: 'free' }, timeScale: 100 } });
     const actor = h.actor('pro');
     const zoneId = [...h.sb.state.zones.keys()][0]!;
-    const job = await planJob(h.deps, actor, { kind: 'dns-replace', accountId: h.accountId, zones: [zoneId], params: { match: { types: ['A', 'AAAA', 'TXT'] }, set: { ttl: 600 } } });
+    const job = await h.plan(actor, { kind: 'dns-replace', accountId: h.accountId, zones: [zoneId], params: { match: { types: ['A', 'AAAA', 'TXT'] }, set: { ttl: 600 } } });
     const n = job.plan.totalChanges;
     expect(n).toBeGreaterThanOrEqual(30);
     expect(job.plan.chunks).toBe(1);
-    await applyJob(h.deps, actor, job.id, { force: true, mode: 'server' });
+    await h.apply(actor, job.id, { force: true, mode: 'server' });
 
     // After the drift check, someone else makes change(s) invalid: a deleted record (81044) and
     // a CNAME at another record's name (the A/AAAA/TXT patch then conflicts with it).

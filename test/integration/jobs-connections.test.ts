@@ -11,6 +11,7 @@ import { removeAccount } from '../../functions/cloudflare/accounts';
 import { cfAccountSk, CloudflareAccountEntity } from '../../functions/cloudflare/entities';
 import { userTenant } from '../../functions/tenancy/tenant';
 import { createConnectionCache } from '../../functions/cloudflare/connections';
+import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';
 
@@ -31,8 +32,9 @@ describe('disconnecting a Cloudflare account', () => {
     const account = (await call('POST', ACCOUNTS, { token: u.token, body: { name: 'Soon gone', sandbox: true } })).body.account;
     const zoneId = (await call('GET', `${ACCOUNTS}/${account.id}/zones`, { token: u.token })).body.zones[0].id;
     const body = { kind: 'dns-delete', accountId: account.id, zones: [zoneId], params: { match: { types: ['TXT'] } } };
-    // The jobs function now holds this account's connection.
-    expect((await call('POST', '/api/v1/jobs', { token: u.token, body })).status).toBe(201);
+    // The jobs function (and the tier worker, which plans) now holds this account's connection.
+    const planned = await planOverHttp(u.token, body);
+    expect([planned.status, planned.body.job.status]).toEqual([201, 'planned']);
 
     expect((await call('DELETE', `${ACCOUNTS}/${account.id}`, { token: u.token })).status).toBe(204);
     const { lastSeq } = await sandboxLog();

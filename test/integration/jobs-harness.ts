@@ -3,7 +3,9 @@
  * global setup, a Cloudflare sandbox started in the test, an in-memory queue
  * with SQS semantics (visibility timeout, receive count, DLQ after
  * maxReceiveCount) pumped by N concurrent "workers" that run the real
- * record handler logic (processChunk).
+ * record handler logic (runJobMessage: planning, drift check, chunks).
+ * `planAndWait` / `applyAndWait` call the API operation and pump the queue
+ * until planning / the drift check is over, as a client polling would.
  */
 import { randomBytes } from 'node:crypto';
 import { startCloudflareSandbox, type CloudflareSandbox, type CloudflareSandboxOptions } from '../../lib/local/cloudflare';
@@ -15,8 +17,15 @@ import { cfApiFromSdk, type CfApi } from '../../functions/cloudflare/bulk-client
 import { createConnectionCache } from '../../functions/cloudflare/connections';
 import { DEFAULT_JOBS_CONFIG, type JobQueue, type JobsConfig, type JobsDeps } from '../../functions/jobs/deps';
 import { createBucketLimiter, tokenKeyHash } from '../../functions/cloudflare/limiter';
+import type { CreateJobInput } from '../../functions/contracts/jobs';
+import { applyJob } from '../../functions/jobs/apply';
 import type { JobMessage } from '../../functions/jobs/messages';
-import { ChunkRetryableError, processChunk } from '../../functions/jobs/process-chunk';
+import type { JobMode } from '../../functions/jobs/model';
+import { planJob } from '../../functions/jobs/plan';
+import { getJob } from '../../functions/jobs/queries';
+import { RetryableError } from '../../functions/jobs/retryable';
+import { runJobMessage } from '../../functions/jobs/run-message';
+import type { JobView } from '../../functions/jobs/views';
 import { createJobStore } from '../../functions/jobs/store';
 import { limitsFor, type Tier } from '../../functions/platform/tiers';
 import type { Actor } from '../../functions/tenancy/actor';
@@ -38,21 +47,30 @@ export interface PumpOptions {
   visibilityMs?: number;
   /** Wrap the per-message processing (kill simulation). */
   onError?: (e: unknown) => void;
+  /** Stop when this holds (checked between deliveries); the rest stays queued. */
+  until?: () => boolean | Promise<boolean>;
+  /** Only deliver these messages (the others wait). */
+  only?: (m: JobMessage) => boolean;
 }
 
-/** Run workers until the queue is empty and nothing is in flight. */
+/** Run workers until the queue is empty and nothing is in flight (or `until` holds). */
 export async function pump(deps: JobsDeps, q: MemQueue, o: PumpOptions): Promise<{ deliveries: number; errors: number }> {
   const maxReceive = o.maxReceiveCount ?? 5;
   const vis = o.visibilityMs ?? 1000;
   let inFlight = 0;
   let deliveries = 0;
   let errors = 0;
+  let stopped = false;
   const worker = async () => {
     for (;;) {
+      if (stopped || (o.until && (await o.until()))) {
+        stopped = true;
+        return;
+      }
       const now = Date.now();
-      const next = q.messages.find((x) => x.visibleAt <= now);
+      const next = q.messages.find((x) => x.visibleAt <= now && (!o.only || o.only(x.m)));
       if (!next) {
-        if (q.messages.length === 0 && inFlight === 0) return;
+        if (q.messages.filter((x) => !o.only || o.only(x.m)).length === 0 && inFlight === 0) return;
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
@@ -61,13 +79,13 @@ export async function pump(deps: JobsDeps, q: MemQueue, o: PumpOptions): Promise
       inFlight++;
       deliveries++;
       try {
-        const r = await processChunk(deps, next.m, { owner: `${next.id}-${next.receives}`, receiveCount: next.receives, maxReceiveCount: maxReceive });
+        const r = await runJobMessage(deps, next.m, { owner: `${next.id}-${next.receives}`, receiveCount: next.receives, maxReceiveCount: maxReceive });
         if (r === 'busy') throw new Error('busy');
         const at = q.messages.indexOf(next);
         if (at >= 0) q.messages.splice(at, 1);
       } catch (e) {
         errors++;
-        if (!(e instanceof ChunkRetryableError) && !(e instanceof Error && e.message === 'busy')) o.onError?.(e);
+        if (!(e instanceof RetryableError) && !(e instanceof Error && e.message === 'busy')) o.onError?.(e);
         const at = q.messages.indexOf(next);
         if (next.receives >= maxReceive && at >= 0) {
           q.messages.splice(at, 1);
@@ -82,6 +100,26 @@ export async function pump(deps: JobsDeps, q: MemQueue, o: PumpOptions): Promise
   return { deliveries, errors };
 }
 
+/** Planning and drift-check messages (what a client waits for after POST /jobs or apply). */
+export const isPlanningWork = (m: JobMessage) => m.kind !== 'apply-chunk';
+
+/** POST /jobs, then the tier workers until planning is over: the job as `planned` / `plan-failed`. */
+export async function planAndWait(deps: JobsDeps, q: MemQueue, actor: Actor, input: CreateJobInput, o: Partial<PumpOptions> = {}): Promise<JobView> {
+  const job = await planJob(deps, actor, input);
+  await pump(deps, q, { concurrency: 8, only: isPlanningWork, ...o });
+  return getJob(deps, actor, job.id);
+}
+
+/**
+ * POST /jobs/{id}/apply, then the tier workers until the drift check is over: the job as `queued`
+ * (its chunks enqueued, not applied) or back to `planned` with the problem. Apply's own refusals throw.
+ */
+export async function applyAndWait(deps: JobsDeps, q: MemQueue, actor: Actor, jobId: string, opts: { force: boolean; mode: JobMode }, o: Partial<PumpOptions> = {}): Promise<JobView> {
+  await applyJob(deps, actor, jobId, opts);
+  await pump(deps, q, { concurrency: 8, only: isPlanningWork, ...o });
+  return getJob(deps, actor, jobId);
+}
+
 export interface Harness {
   sb: CloudflareSandbox;
   dl: DataLayer;
@@ -93,6 +131,9 @@ export interface Harness {
   accountId: string;
   /** Cloudflare HTTP requests the engine made. */
   requests(): number;
+  /** planAndWait / applyAndWait on this harness's deps and queue. */
+  plan(actor: Actor, input: CreateJobInput): Promise<JobView>;
+  apply(actor: Actor, jobId: string, opts: { force: boolean; mode: JobMode }): Promise<JobView>;
   close(): Promise<void>;
 }
 
@@ -153,6 +194,8 @@ export async function startHarness(o: {
     actor: (tier) => ({ tenant: userTenant(userId), memberId: userId, tier, role: 'OWNER' }),
     accountId: `acc${randomBytes(6).toString('hex')}`,
     requests: () => requests,
+    plan: (actor, input) => planAndWait(deps, queue, actor, input),
+    apply: (actor, jobId, opts) => applyAndWait(deps, queue, actor, jobId, opts),
     close: () => sb.close(),
   };
 }

@@ -5,6 +5,7 @@
  * (the parsed plan items are stored, split into pages by bytes).
  */
 import { txtValue } from '../../functions/cloudflare/txt';
+import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken } from '../support/http';
 
 jest.setTimeout(120_000);
@@ -44,8 +45,8 @@ describe('job request size', () => {
   it('120 TXT records of 4,000 characters plan into a working job, every content intact', async () => {
     const contents = txts(120, 4000, 'big-');
     const records = contents.map((content, i) => ({ type: 'TXT', name: `big${i}`, content }));
-    const r = await call('POST', '/api/v1/jobs', { token: u.token, body: { kind: 'dns-create', accountId: u.accountId, zones: [u.zoneId], params: { records } } });
-    expect([r.status, r.body.type]).toEqual([201, undefined]);
+    const r = await planOverHttp(u.token, { kind: 'dns-create', accountId: u.accountId, zones: [u.zoneId], params: { records } });
+    expect([r.status, r.body.type, r.body.job.status]).toEqual([201, undefined, 'planned']);
     expect(r.body.job.plan.totalChanges).toBe(120);
     const items = await allItems(u.token, r.body.job.id);
     // Written quoted in 255-byte strings, as Cloudflare stores TXT: the value is intact.
@@ -56,8 +57,8 @@ describe('job request size', () => {
     const contents = txts(100, 4000, 'csv-');
     const csv = ['type,name,content', ...contents.map((c, i) => `TXT,csv${i},${c}`)].join('\n');
     expect(csv.length).toBeGreaterThan(400_000);
-    const r = await call('POST', '/api/v1/jobs', { token: u.token, body: { kind: 'dns-create', accountId: u.accountId, zones: [u.zoneId], params: { csv } } });
-    expect([r.status, r.body.type]).toEqual([201, undefined]);
+    const r = await planOverHttp(u.token, { kind: 'dns-create', accountId: u.accountId, zones: [u.zoneId], params: { csv } });
+    expect([r.status, r.body.type, r.body.job.status]).toEqual([201, undefined, 'planned']);
     expect(r.body.job.plan.totalChanges).toBe(100);
     expect((await allItems(u.token, r.body.job.id)).map((i) => txtValue(i.after.content))).toEqual(contents);
   });

@@ -3,8 +3,6 @@
  * refused, as Cloudflare does), and read-only records (`meta.read_only`, e.g. Email Routing's) are
  * refused by the sandbox and skipped by plans with the reason `read-only`.
  */
-import { applyJob } from '../../functions/jobs/apply';
-import { planJob } from '../../functions/jobs/plan';
 import { getJob, listItems } from '../../functions/jobs/queries';
 import { revertJob } from '../../functions/jobs/revert';
 import { pump, sandboxCall as call, startHarness, zoneRecords, type Harness } from './jobs-harness';
@@ -59,12 +57,12 @@ describe('record types and read-only records', () => {
     const roTxt = [...h.sb.state.zones.get(z1)!.records.values()].find((r) => r.type === 'TXT' && r.content.startsWith('v=spf1'))!;
     roTxt.meta = { read_only: true };
 
-    const del = await planJob(h.deps, actor, { kind: 'dns-delete', accountId: h.accountId, zones: [z1, z2], params: { match: { types: ['MX'] } } });
+    const del = await h.plan(actor, { kind: 'dns-delete', accountId: h.accountId, zones: [z1, z2], params: { match: { types: ['MX'] } } });
     expect(del.plan.totalChanges).toBe(1);
     expect(del.counts.skipped).toBe(1);
     const delItems = await listItems(h.deps, actor, del.id, { limit: 50 });
     expect(delItems.items.find((i) => i.recordId === roMx)).toMatchObject({ status: 'skipped', error: 'read-only' });
-    await applyJob(h.deps, actor, del.id, { force: true, mode: 'server' });
+    await h.apply(actor, del.id, { force: true, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 2 });
     const delDone = await getJob(h.deps, actor, del.id);
     expect(delDone.status).toBe('done');
@@ -72,7 +70,7 @@ describe('record types and read-only records', () => {
     expect(h.sb.state.zones.get(z1)!.records.has(roMx)).toBe(true);
     expect([...h.sb.state.zones.get(z2)!.records.values()].some((r) => r.type === 'MX')).toBe(false);
 
-    const rep = await planJob(h.deps, actor, {
+    const rep = await h.plan(actor, {
       kind: 'dns-replace',
       accountId: h.accountId,
       zones: [z1, z2],
@@ -81,7 +79,7 @@ describe('record types and read-only records', () => {
     expect(rep.plan.totalChanges).toBe(1);
     const repItems = await listItems(h.deps, actor, rep.id, { limit: 50 });
     expect(repItems.items.find((i) => i.recordId === roTxt.id)).toMatchObject({ status: 'skipped', error: 'read-only' });
-    await applyJob(h.deps, actor, rep.id, { force: true, mode: 'server' });
+    await h.apply(actor, rep.id, { force: true, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 2 });
     const repDone = await getJob(h.deps, actor, rep.id);
     expect(repDone.status).toBe('done');
@@ -96,9 +94,9 @@ describe('record types and read-only records', () => {
     const zoneIds = [...h.sb.state.zones.keys()];
     const before = new Map(zoneIds.map((z) => [z, zoneRecords(h!.sb, z)]));
     const csv = 'type,name,content,ttl\nSRV,_sip._tcp,10 5 5060 sip.{zone}.,3600\nCAA,@,"0 issue ""letsencrypt.org""",3600\n';
-    const job = await planJob(h.deps, actor, { kind: 'dns-create', accountId: h.accountId, zones: zoneIds, params: { csv } });
+    const job = await h.plan(actor, { kind: 'dns-create', accountId: h.accountId, zones: zoneIds, params: { csv } });
     expect(job.plan.totalChanges).toBe(4);
-    await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
+    await h.apply(actor, job.id, { force: false, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 2 });
     const done = await getJob(h.deps, actor, job.id);
     expect([done.status, done.counts.failed]).toEqual(['done', 0]);
@@ -109,7 +107,7 @@ describe('record types and read-only records', () => {
       expect(recs.find((r) => r.type === 'CAA')!.data).toEqual({ flags: 0, tag: 'issue', value: 'letsencrypt.org' });
     }
     const rev = await revertJob(h.deps, actor, job.id);
-    await applyJob(h.deps, actor, rev.id, { force: false, mode: 'server' });
+    await h.apply(actor, rev.id, { force: false, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 2 });
     expect((await getJob(h.deps, actor, rev.id)).status).toBe('done');
     for (const z of zoneIds) expect(zoneRecords(h.sb, z)).toEqual(before.get(z));
@@ -120,9 +118,9 @@ describe('record types and read-only records', () => {
     const actor = h.actor('pro');
     const zoneIds = [...h.sb.state.zones.keys()];
     const bind = `$ORIGIN template.example.\n$TTL 3600\n_sip._tcp IN SRV 10 5 5060 sip\n_xmpp._tcp IN SRV 0 1 5222 chat.template.example.\n@ IN CAA 0 issue "letsencrypt.org"\n`;
-    const job = await planJob(h.deps, actor, { kind: 'bind-import', accountId: h.accountId, zones: zoneIds, params: { bind, proxied: false } });
+    const job = await h.plan(actor, { kind: 'bind-import', accountId: h.accountId, zones: zoneIds, params: { bind, proxied: false } });
     expect(job.plan.totalChanges).toBe(6);
-    await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
+    await h.apply(actor, job.id, { force: false, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 2 });
     const done = await getJob(h.deps, actor, job.id);
     expect([done.status, done.counts.failed]).toEqual(['done', 0]);

@@ -5,20 +5,11 @@
  * revert is planned; a revert that fails to plan releases the claim.
  */
 import { call, signUpWithToken } from '../support/http';
+import { planOverHttp, waitForJob as waitFor } from '../support/jobs-http';
 
 jest.setTimeout(120_000);
 
 const ACCOUNTS = '/api/v1/cloudflare/accounts';
-
-async function waitFor(token: string, id: string, until: (job: any) => boolean, ms = 60_000): Promise<any> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await call('GET', `/api/v1/jobs/${id}`, { token });
-    if (until(r.body.job)) return r.body.job;
-    if (Date.now() > end) throw new Error(`job ${id} still ${r.body.job.status}`);
-    await new Promise((res) => setTimeout(res, 250));
-  }
-}
 
 describe('revert', () => {
   it('a concurrent burst of reverts creates exactly one revert job; the rest are 409', async () => {
@@ -26,7 +17,7 @@ describe('revert', () => {
     const account = (await call('POST', ACCOUNTS, { token: u.token, body: { name: 'Revert', sandbox: true } })).body.account;
     const zoneId = (await call('GET', `${ACCOUNTS}/${account.id}/zones`, { token: u.token })).body.zones[0].id;
     const body = { kind: 'dns-replace', accountId: account.id, zones: [zoneId], params: { match: { types: ['TXT'], content: { value: 'sandbox-record=', mode: 'contains' } }, set: { content: 'reverted=' } } };
-    const job = (await call('POST', '/api/v1/jobs', { token: u.token, body })).body.job;
+    const job = (await planOverHttp(u.token, body)).body.job;
     expect((await call('POST', `/api/v1/jobs/${job.id}/apply`, { token: u.token, body: {} })).status).toBe(202);
     await waitFor(u.token, job.id, (j) => j.status === 'done');
 
@@ -46,7 +37,7 @@ describe('revert', () => {
     const account = (await call('POST', ACCOUNTS, { token: u.token, body: { name: 'Revert later', sandbox: true } })).body.account;
     const zoneId = (await call('GET', `${ACCOUNTS}/${account.id}/zones`, { token: u.token })).body.zones[0].id;
     const body = { kind: 'zone-settings', accountId: account.id, zones: [zoneId], params: { settings: { always_use_https: 'on' } } };
-    const job = (await call('POST', '/api/v1/jobs', { token: u.token, body })).body.job;
+    const job = (await planOverHttp(u.token, body)).body.job;
     expect((await call('POST', `/api/v1/jobs/${job.id}/apply`, { token: u.token, body: {} })).status).toBe(202);
     await waitFor(u.token, job.id, (j) => j.status === 'done');
     expect((await call('DELETE', `${ACCOUNTS}/${account.id}`, { token: u.token })).status).toBe(204);

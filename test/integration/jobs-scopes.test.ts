@@ -9,6 +9,7 @@
  */
 import { routes } from '../../functions/platform/manifest';
 import { requiredScopes, SCOPES, type RouteDef, type Scope } from '../../functions/contracts/route';
+import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken } from '../support/http';
 
 jest.setTimeout(120_000);
@@ -40,7 +41,7 @@ describe('job routes need the Cloudflare scope of their effect', () => {
     if (created.status !== 201) throw new Error(`sandbox account: ${created.status} ${created.text}`);
     accountId = created.body.account.id;
     zoneId = (await call('GET', `${ACCOUNTS}/${accountId}/zones`, { token: u.token })).body.zones[0].id;
-    jobId = (await call('POST', '/api/v1/jobs', { token: u.token, body: deleteTxt() })).body.job.id;
+    jobId = (await planOverHttp(u.token, deleteTxt())).body.job.id;
     [keys.jobsWrite, keys.jobsAndCfWrite, keys.jobsRead, keys.jobsAndCfRead, keys.cfWrite] = await Promise.all([
       keyWith(u.token, ['jobs:write']),
       keyWith(u.token, ['jobs:write', 'cloudflare:write']),

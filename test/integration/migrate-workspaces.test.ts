@@ -9,10 +9,8 @@ import { listAccounts } from '../../functions/cloudflare/accounts';
 import type { CfApi } from '../../functions/cloudflare/bulk-client';
 import { CloudflareAccountEntity, cfAccountSk } from '../../functions/cloudflare/entities';
 import type { DataLayer } from '../../functions/data/from-env';
-import { applyJob } from '../../functions/jobs/apply';
 import { cancelJob } from '../../functions/jobs/cancel';
 import { DEFAULT_JOBS_CONFIG, type JobsDeps } from '../../functions/jobs/deps';
-import { planJob } from '../../functions/jobs/plan';
 import { getJob, listItems, listJobs } from '../../functions/jobs/queries';
 import { ACTIVE_PK, createJobStore } from '../../functions/jobs/store';
 import { migrateWorkspaces, MOVED_ENTITIES, type MigrationDeps } from '../../functions/ops/migrate-workspaces';
@@ -21,10 +19,12 @@ import type { Actor } from '../../functions/tenancy/actor';
 import { tenantPk, userTenant, workspaceTenant } from '../../functions/tenancy/tenant';
 import { createWorkspaceStore } from '../../functions/workspaces/store';
 import { layer, partition, putRaw, scanAll, scratchTable } from './data-fixtures';
+import { applyAndWait, MemQueue, planAndWait } from './jobs-harness';
 
 const MOVED = new Set(MOVED_ENTITIES.map((e) => e.name));
 
-function jobsDeps(dl: DataLayer): JobsDeps {
+/** The engine with a fake account; its queue is an in-memory one (planning and drift checks are pumped). */
+function jobsDeps(dl: DataLayer): JobsDeps & { queue: MemQueue } {
   const zone = { id: 'a'.repeat(32), name: 'old.example', plan: 'free', batchLimit: 200, recordQuota: 200, tagsAllowed: false };
   const records = Array.from({ length: 3 }, (_, i) => ({ id: String(i).repeat(32), type: 'TXT', name: `r${i}.old.example`, content: `old-${i}`, ttl: 300, proxied: false }));
   const api: CfApi = {
@@ -39,13 +39,13 @@ function jobsDeps(dl: DataLayer): JobsDeps {
     repo: dl.repo,
     audit: dl.audit,
     store: createJobStore(dl.table, dl.keyring),
-    queue: { send: async () => undefined },
+    queue: new MemQueue(),
     connect: async () => api,
     limits: limitsFor,
     now: Date.now,
     sleep: async () => undefined,
     config: DEFAULT_JOBS_CONFIG,
-  } as JobsDeps; // `audit` (job approvals) is being added to JobsDeps concurrently
+  };
 }
 
 const planInput = { kind: 'dns-replace' as const, accountId: 'acct1', zones: ['a'.repeat(32)], params: { match: { content: { value: 'old-', mode: 'contains' as const } }, set: { content: 'new' } } };
@@ -67,9 +67,9 @@ async function seedOldData(dl: DataLayer, userId: string) {
     });
   }
   const deps = jobsDeps(dl);
-  const planned = await planJob(deps, old, planInput);
-  const active = await planJob(deps, old, planInput);
-  await applyJob(deps, old, active.id, { force: true, mode: 'server' });
+  const planned = await planAndWait(deps, deps.queue, old, planInput);
+  const active = await planAndWait(deps, deps.queue, old, planInput);
+  await applyAndWait(deps, deps.queue, old, active.id, { force: true, mode: 'server' });
   return { accounts, planned: planned.id, active: active.id };
 }
 
@@ -191,8 +191,8 @@ describe('migrate-workspaces: data of the previous version moves into the person
     // the new code already ran a job in the personal workspace
     const ws: Actor = { tenant: workspaceTenant(userId), memberId: userId, tier: 'pro', role: 'OWNER' };
     const deps = jobsDeps(dl);
-    const fresh = await planJob(deps, ws, planInput);
-    await applyJob(deps, ws, fresh.id, { force: true, mode: 'server' });
+    const fresh = await planAndWait(deps, deps.queue, ws, planInput);
+    await applyAndWait(deps, deps.queue, ws, fresh.id, { force: true, mode: 'server' });
     const result = await migrateWorkspaces(await migrationDeps(dl));
     expect(result.conflicts).toEqual([]);
     const slots = (await partition(dl.table, tenantPk(ws.tenant))).find((i) => i._e === 'job-slots');

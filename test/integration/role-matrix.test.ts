@@ -25,6 +25,7 @@ import { PERMISSIONS, atLeast } from '../../functions/workspaces/permissions';
 import { addMember } from '../../functions/workspaces/members';
 import { memberActor, setWorkspaceTier } from '../../functions/workspaces/workspaces';
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
+import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { dataLayer } from './jobs-harness';
 import { probes, zone, type ProbeFixture } from './route-probes';
@@ -183,10 +184,8 @@ describe('role matrix (generated from the manifest)', () => {
     const zoneId = zones.body.zones[0].id as string;
     const records = await call('GET', `/api/v1/cloudflare/accounts/${accountId}/zones/${zoneId}/dns-records?perPage=5`, { token: owner.token });
     const [job, invite, application] = await Promise.all([
-      call('POST', '/api/v1/jobs', {
-        token: owner.token,
-        body: { kind: 'dns-replace', accountId, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } },
-      }),
+      // Planned (the plan is the tier worker's): the probes then see a job that no longer changes by itself.
+      planOverHttp(owner.token, { kind: 'dns-replace', accountId, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } }),
       call('POST', `/api/v1/workspaces/${ws}/invites`, { token: owner.token, body: { email: `invitee-${ws}@example.com`, role: 'USER' } }),
       call('POST', `/api/v1/workspaces/${ws}/applications`, { token: owner.token, body: { name: 'Matrix app' } }),
     ]);

@@ -39,6 +39,7 @@ export const probes: Record<string, Probe> = {
   getJob: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}` }),
   listJobItems: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/items` }),
   listJobEvents: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/events` }),
+  listJobZones: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/zones` }),
   applyJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/apply`, body: { force: true } }),
   applyJobChunk: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/chunks/0/apply` }),
   cancelJob: (f) => ({ method: 'POST', path: `/api/v1/jobs/${f.ids.job}/cancel` }),

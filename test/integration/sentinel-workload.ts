@@ -25,13 +25,12 @@ import { connectAccount, listAccounts, removeAccount, verifyAccount, type Cloudf
 import { createRecord, exportZone, listRecords, listZones, updateRecord } from '../../functions/cloudflare/dns';
 import { userTenant } from '../../functions/tenancy/tenant';
 import type { CfApi } from '../../functions/cloudflare/bulk-client';
-import { applyJob } from '../../functions/jobs/apply';
 import { cancelJob } from '../../functions/jobs/cancel';
 import { DEFAULT_JOBS_CONFIG, type JobsDeps } from '../../functions/jobs/deps';
 import { chunkMessage } from '../../functions/jobs/messages';
-import { planJob } from '../../functions/jobs/plan';
 import { processChunk } from '../../functions/jobs/process-chunk';
 import { listItems } from '../../functions/jobs/queries';
+import { applyAndWait, MemQueue, planAndWait } from './jobs-harness';
 import { createJobStore } from '../../functions/jobs/store';
 import { limitsFor } from '../../functions/platform/tiers';
 
@@ -196,7 +195,7 @@ export const sentinelSteps: SentinelStep[] = [
       const deps: JobsDeps = {
         repo: dl.repo,
         store: createJobStore(dl.table, dl.keyring),
-        queue: { send: async () => undefined },
+        queue: new MemQueue(),
         connect: async () => api,
         limits: limitsFor,
         audit: dl.audit,
@@ -205,13 +204,13 @@ export const sentinelSteps: SentinelStep[] = [
         config: DEFAULT_JOBS_CONFIG,
       };
       const actor = { tenant: userTenant(user.id), memberId: user.id, tier: 'pro' as const, role: 'OWNER' as const };
-      const job = await planJob(deps, actor, {
+      const job = await planAndWait(deps, deps.queue as MemQueue, actor, {
         kind: 'dns-replace',
         accountId: 'sentinelacct',
         zones: [zone.id],
         params: { match: { content: { value: 'SENTINEL-job-rec-content', mode: 'contains' } }, set: { content: sentinel('job-new-content') } },
       });
-      await applyJob(deps, actor, job.id, { force: true, mode: 'server' });
+      await applyAndWait(deps, deps.queue as MemQueue, actor, job.id, { force: true, mode: 'server' });
       await processChunk(deps, chunkMessage(actor.tenant, job.id, 0), { owner: 'sentinel', receiveCount: 1, maxReceiveCount: 5 });
       const items = await listItems(deps, actor, job.id, { limit: 10 });
       if (!items.items.some((i) => i.status === 'failed' && i.error?.includes(failure))) throw new Error('expected a failed item with the sentinel reason');

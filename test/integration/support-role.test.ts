@@ -15,6 +15,7 @@ import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import { addMember } from '../../functions/workspaces/members';
 import { grantSupport } from '../../functions/workspaces/support';
 import { memberActor } from '../../functions/workspaces/workspaces';
+import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';
 
@@ -45,10 +46,7 @@ async function team() {
   const accountId = account.body.account.id as string;
   const zones = await call('GET', `${ACCOUNTS}/${accountId}/zones`, { token: owner.token });
   const zoneId = zones.body.zones[0].id as string;
-  const job = await call('POST', '/api/v1/jobs', {
-    token: owner.token,
-    body: { kind: 'dns-replace', accountId, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } },
-  });
+  const job = await planOverHttp(owner.token, { kind: 'dns-replace', accountId, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } });
   expect(job.status).toBe(201);
   return { owner, member, ws, accountId, zoneId, jobId: job.body.job.id as string };
 }

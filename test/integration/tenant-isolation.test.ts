@@ -7,6 +7,7 @@
  * it has a probe.
  */
 import { routes } from '../../functions/platform/manifest';
+import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken } from '../support/http';
 import { absent, probes, zone } from './route-probes';
 
@@ -29,10 +30,7 @@ describe('tenant isolation', () => {
     const zones = await call('GET', `/api/v1/cloudflare/accounts/${account.body.account.id}/zones`, { token: f.a.token });
     const zoneId = zones.body.zones[0].id as string;
     const records = await call('GET', `/api/v1/cloudflare/accounts/${account.body.account.id}/zones/${zoneId}/dns-records?perPage=5`, { token: f.a.token });
-    const job = await call('POST', '/api/v1/jobs', {
-      token: f.a.token,
-      body: { kind: 'dns-replace', accountId: account.body.account.id, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } },
-    });
+    const job = await planOverHttp(f.a.token, { kind: 'dns-replace', accountId: account.body.account.id, zones: [zoneId], params: { match: { types: ['TXT'] }, set: { ttl: 300 } } });
     if (job.status !== 201) throw new Error(`job: ${job.status} ${job.text}`);
     const invite = await call('POST', `/api/v1/workspaces/${f.a.userId}/invites`, { token: f.a.token, body: { email: `invitee-${f.a.userId}@example.com`, role: 'USER' } });
     const application = await call('POST', `/api/v1/workspaces/${f.a.userId}/applications`, { token: f.a.token, body: { name: 'A app' } });

@@ -53,6 +53,7 @@ export const OPERATIONS = {
   listJobEvents: { method: 'GET', path: '/api/v1/jobs/{id}/events' },
   listJobItems: { method: 'GET', path: '/api/v1/jobs/{id}/items' },
   listJobs: { method: 'GET', path: '/api/v1/jobs' },
+  listJobZones: { method: 'GET', path: '/api/v1/jobs/{id}/zones' },
   listMembers: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/members' },
   listOutbox: { method: 'GET', path: '/api/v1/dev/outbox' },
   listSessions: { method: 'GET', path: '/api/v1/auth/sessions' },
@@ -124,6 +125,7 @@ export interface OperationRoutes {
   listJobEvents: typeof jobs.listJobEvents;
   listJobItems: typeof jobs.listJobItems;
   listJobs: typeof jobs.listJobs;
+  listJobZones: typeof jobs.listJobZones;
   listMembers: typeof workspaces.listMembers;
   listOutbox: typeof identity.listOutbox;
   listSessions: typeof identity.listSessions;

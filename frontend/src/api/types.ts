@@ -76,7 +76,8 @@ export const SCOPES = [
   'jobs:write',
   'audit:read',
 ] as const satisfies readonly Scope[];
-export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+/** Jobs that still change by themselves (the dashboard polls them): planning, the drift check, applying. */
+export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['planning', 'checking', 'queued', 'running'];
 
 // Compile-time check that the runtime copies are complete, not only valid.
 type Missing<All, Have> = Exclude<All, Have> extends never ? true : { missing: Exclude<All, Have> };

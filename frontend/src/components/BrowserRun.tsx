@@ -2,8 +2,11 @@
  * Browser-paced mode: the dashboard applies a small job's chunks one at a time
  * through `POST /jobs/{id}/chunks/{n}/apply` (same claim, idempotency and
  * limiter as the server's workers). The chunk route is idempotent, so a run
- * always starts at chunk 0: after a reload, "Continue in this browser" simply
- * walks the chunks again and the settled ones come back as no-ops.
+ * always starts at the first chunk: after a reload, "Continue in this browser"
+ * simply walks the chunks again and the settled ones come back as no-ops.
+ * Chunks are walked by the numbers the planned job lists (`plan.chunkNumbers`:
+ * chunks are numbered per zone). Apply first runs the drift check on the server:
+ * the run is armed at apply and starts once the job is `running`.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { Pause, Play, Square } from 'lucide-react';
@@ -25,7 +28,10 @@ import { Button, ErrorAlert } from './ui';
  */
 export const BROWSER_MAX_CHUNKS = 20;
 
-export const canRunInBrowser = (job: Job): boolean => job.plan.chunks > 0 && job.plan.chunks <= BROWSER_MAX_CHUNKS;
+export const canRunInBrowser = (job: Job): boolean => !!job.plan.chunkNumbers && job.plan.chunks > 0 && job.plan.chunks <= BROWSER_MAX_CHUNKS;
+
+/** A browser-paced job whose chunks the browser may send now (the drift check passed). */
+const isOpenInBrowser = (job: Job): boolean => job.mode === 'browser' && job.status === 'running';
 
 type Phase = 'idle' | 'running' | 'waiting' | 'paused' | 'stopped' | 'finished';
 export interface BrowserRunState {
@@ -48,16 +54,18 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export function useBrowserRun(jobId: string) {
   const qc = useQueryClient();
   const [state, setState] = useState<BrowserRunState>({ phase: 'idle', done: 0, total: 0, waitSeconds: 0, error: null });
-  const ctl = useRef<{ abort: AbortController | null; pause: boolean; next: number }>({ abort: null, pause: false, next: 0 });
+  const ctl = useRef<{ abort: AbortController | null; pause: boolean; next: number; chunks: readonly number[] }>({ abort: null, pause: false, next: 0, chunks: [] });
+  const [armed, setArmed] = useState(false);
 
   // Leaving the page ends the run: the job stays open and can be continued later.
   useEffect(() => () => ctl.current.abort?.abort(), []);
 
   const run = useCallback(
-    async (from: number, total: number) => {
+    async (from: number, chunks: readonly number[]) => {
       ctl.current.abort?.abort();
       const abort = new AbortController();
-      ctl.current = { abort, pause: false, next: from };
+      const total = chunks.length;
+      ctl.current = { abort, pause: false, next: from, chunks };
       const set = (s: Partial<BrowserRunState>) => !abort.signal.aborted && setState((p) => ({ ...p, ...s }));
       set({ phase: 'running', done: from, total, waitSeconds: 0, error: null });
       try {
@@ -68,7 +76,7 @@ export function useBrowserRun(jobId: string) {
             return;
           }
           try {
-            const r = await call('applyJobChunk', { params: { id: jobId, n }, signal: abort.signal });
+            const r = await call('applyJobChunk', { params: { id: jobId, n: chunks[n]! }, signal: abort.signal });
             qc.setQueryData(keys.job(jobId), r);
             void qc.invalidateQueries({ queryKey: ['job', jobId, 'items'] });
             void qc.invalidateQueries({ queryKey: keys.jobEvents(jobId) });
@@ -97,8 +105,11 @@ export function useBrowserRun(jobId: string) {
     [jobId, qc],
   );
 
-  const start = useCallback((total: number) => void run(0, total), [run]);
-  const resume = useCallback(() => void run(ctl.current.next, state.total), [run, state.total]);
+  const start = useCallback((chunks: readonly number[]) => {
+    setArmed(false);
+    void run(0, chunks);
+  }, [run]);
+  const resume = useCallback(() => void run(ctl.current.next, ctl.current.chunks), [run]);
   const pause = useCallback(() => {
     ctl.current.pause = true;
   }, []);
@@ -107,7 +118,18 @@ export function useBrowserRun(jobId: string) {
     setState((p) => ({ ...p, phase: 'stopped', waitSeconds: 0 }));
   }, []);
   const busy = state.phase === 'running' || state.phase === 'waiting';
-  return { state, busy, start, resume, pause, stop };
+  /** Apply in browser mode was sent: start as soon as the drift check lets the job run (`startWhenOpen`). */
+  const arm = useCallback(() => setArmed(true), []);
+  const startWhenOpen = useCallback(
+    (job: Job) => {
+      if (!armed) return;
+      if (isOpenInBrowser(job)) start(job.plan.chunkNumbers ?? []);
+      else if (job.status !== 'checking' && job.status !== 'planned') setArmed(false);
+      else if (job.status === 'planned' && job.problem) setArmed(false); // the check refused the apply
+    },
+    [armed, start],
+  );
+  return { state, busy, armed, start, resume, pause, stop, arm, startWhenOpen };
 }
 
 export type BrowserRun = ReturnType<typeof useBrowserRun>;
@@ -115,7 +137,7 @@ export type BrowserRun = ReturnType<typeof useBrowserRun>;
 /** Progress, pause/stop and the last problem of a browser run; "Continue in this browser" for an open browser job. */
 export function BrowserRunControls({ job, run }: { job: Job; run: BrowserRun }) {
   const { state, busy } = run;
-  const open = job.mode === 'browser' && isActive(job);
+  const open = isOpenInBrowser(job);
   const gate = useCan('jobs.apply');
   if (!open && state.phase === 'idle') return null;
   return (
@@ -146,7 +168,7 @@ export function BrowserRunControls({ job, run }: { job: Job; run: BrowserRun }) 
             <Play className="size-4" aria-hidden /> Resume
           </Button>
         ) : open ? (
-          <Button size="sm" onClick={() => run.start(job.plan.chunks)} disabled={!gate.allowed} aria-describedby={gate.reason ? 'browser-run-denied' : undefined}>
+          <Button size="sm" onClick={() => run.start(job.plan.chunkNumbers ?? [])} disabled={!gate.allowed} aria-describedby={gate.reason ? 'browser-run-denied' : undefined}>
             <Play className="size-4" aria-hidden /> Continue in this browser
           </Button>
         ) : null}

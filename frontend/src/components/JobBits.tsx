@@ -17,7 +17,10 @@ export function kindLabel(kind: JobKind | string): string {
 }
 
 const STATUS_COLOR: Record<string, 'green' | 'red' | 'amber' | 'blue' | 'gray'> = {
+  planning: 'blue',
+  'plan-failed': 'red',
   planned: 'gray',
+  checking: 'blue',
   queued: 'blue',
   running: 'blue',
   done: 'green',
@@ -57,6 +60,36 @@ export function ProgressBar({ job, label }: { job: Pick<Job, 'counts' | 'status'
         <div className="bg-red-500 transition-[width] duration-500 motion-reduce:transition-none" style={{ width: seg(c.failed) }} />
         <div className="bg-slate-400 transition-[width] duration-500 motion-reduce:transition-none" style={{ width: seg(c.skipped + c.cancelled) }} />
       </div>
+    </div>
+  );
+}
+
+/** Planning (zones planned) or the drift check (zones re-read): what the tier workers have done so far. */
+export function stepOf(job: Pick<Job, 'planning' | 'checking'>): { label: string; done: number; total: number | null } | null {
+  if (job.planning) return { label: 'zones planned', done: job.planning.zonesPlanned, total: job.planning.zonesTotal };
+  if (job.checking) return { label: 'zones checked for drift', done: job.checking.zonesChecked, total: job.checking.zonesTotal };
+  return null;
+}
+
+export function StepProgress({ job }: { job: Pick<Job, 'id' | 'planning' | 'checking'> }) {
+  const step = stepOf(job);
+  if (!step) return null;
+  const pct = step.total ? Math.min(100, Math.round((step.done / step.total) * 100)) : 0;
+  return (
+    <div>
+      <div
+        role="progressbar"
+        aria-label={`${step.label} of job ${job.id}`}
+        aria-valuemin={0}
+        aria-valuemax={step.total ?? undefined}
+        aria-valuenow={step.done}
+        className="flex h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
+      >
+        <div className="bg-sky-500 transition-[width] duration-500 motion-reduce:transition-none" style={{ width: `${pct}%` }} />
+      </div>
+      <p className="mt-1 text-xs text-slate-500" data-step-progress>
+        {step.total === null ? 'Listing the zones…' : `${step.done} of ${step.total} ${step.label}`}
+      </p>
     </div>
   );
 }

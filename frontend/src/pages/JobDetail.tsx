@@ -11,6 +11,7 @@ import { ApplyPanel } from './job-detail/ApplyPanel';
 import { ProgressPanel } from './job-detail/ProgressPanel';
 import { PlanTable } from './job-detail/PlanTable';
 import { ItemResults } from './job-detail/ItemResults';
+import { PlanFailedPanel, StepPanel } from './job-detail/PlanningPanel';
 
 /** `/jobs/:id`: a planned job's preview and apply, or an applied job's progress and results. */
 export default function JobDetail({ params }: { params: Params }) {
@@ -21,6 +22,11 @@ export default function JobDetail({ params }: { params: Params }) {
   const prev = useRef(status);
   // Lives here, not in the apply panel: applying swaps that panel for the progress panel.
   const run = useBrowserRun(id);
+  // Apply in browser mode: the run starts once the drift check lets the job run.
+  const data = job.data?.job;
+  useEffect(() => {
+    if (data) run.startWhenOpen(data);
+  }, [data, run]);
   useEffect(() => {
     // When a job settles, fetch its items and events once more: their last poll may predate the end.
     if (prev.current && status && prev.current !== status) void qc.invalidateQueries({ queryKey: ['job', id] });
@@ -73,9 +79,17 @@ export default function JobDetail({ params }: { params: Params }) {
         actions={<JobActions job={j} />}
       />
       <div className="space-y-6">
-        {j.status === 'planned' ? <ApplyPanel job={j} run={run} /> : <ProgressPanel job={j} run={run} />}
+        {j.status === 'planning' || j.status === 'checking' ? (
+          <StepPanel job={j} />
+        ) : j.status === 'plan-failed' ? (
+          <PlanFailedPanel job={j} />
+        ) : j.status === 'planned' ? (
+          <ApplyPanel job={j} run={run} />
+        ) : (
+          <ProgressPanel job={j} run={run} />
+        )}
         <PlanTable job={j} />
-        {j.status !== 'planned' ? <ItemResults job={j} /> : null}
+        {!['planning', 'plan-failed', 'planned', 'checking'].includes(j.status) ? <ItemResults job={j} /> : null}
       </div>
     </>
   );

@@ -2,7 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { ListChecks, Wand2 } from 'lucide-react';
 import { call } from '../api/operations';
 import { LIVE_MS, isActive } from '../api/queries';
-import { kindLabel, ProgressBar, StatusBadge, progressOf } from '../components/JobBits';
+import { kindLabel, ProgressBar, StatusBadge, StepProgress, progressOf } from '../components/JobBits';
 import { Button, Card, EmptyState, ErrorAlert, PageHeader, SkeletonRows, Table, relativeTime, td, th } from '../components/ui';
 import { Link } from '../lib/router';
 import { LoadMore } from '../components/Pager';
@@ -68,14 +68,16 @@ export default function Jobs() {
                           {kindLabel(j.kind)}
                         </Link>
                         <p className="text-xs text-slate-500">
-                          {j.plan.totalChanges} changes · {j.plan.zones.length} zones{j.revertOf ? ' · revert' : ''}
+                          {j.status === 'planning' ? 'planning' : `${j.plan.totalChanges} changes`} · {j.plan.zonesTotal ?? '…'} zones{j.revertOf ? ' · revert' : ''}
                         </p>
                       </td>
                       <td className={td}>
                         <StatusBadge status={j.status} />
                       </td>
                       <td className={td}>
-                        {j.status === 'planned' ? (
+                        {j.status === 'planning' || j.status === 'checking' ? (
+                          <StepProgress job={j} />
+                        ) : j.status === 'planned' || j.status === 'plan-failed' ? (
                           <span className="text-xs text-slate-500">not applied</span>
                         ) : (
                           <>

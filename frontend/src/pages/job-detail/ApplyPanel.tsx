@@ -11,6 +11,7 @@ import { useCan } from '../../lib/workspace';
 import { ApprovalPanel, useNeedsApproval } from './ApprovalPanel';
 import { Count } from './Count';
 import { PlanLimitsNotice, refusedZones } from './PlanLimits';
+import { ProblemNotice } from './PlanningPanel';
 
 /** Apply a planned job on the server queue or in this browser; zones over the threshold need the typed confirmation. */
 export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
@@ -18,14 +19,15 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
   const [typed, setTyped] = useState('');
   const over = job.plan.zones.filter((z) => z.overThreshold);
   const refused = refusedZones(job);
-  const word = String(job.plan.zones.length);
+  const zonesTotal = job.plan.zonesTotal ?? job.plan.zones.length;
+  const word = String(zonesTotal);
   const apply = useMutation({
     mutationFn: (body: ApplyJobBody) => call('applyJob', { params: { id: job.id }, body }),
     onSuccess: (r, body) => {
       qc.setQueryData(keys.job(job.id), r);
       qc.invalidateQueries({ queryKey: keys.jobs });
       qc.invalidateQueries({ queryKey: ['jobs', 'list'] });
-      if (body.mode === 'browser') run.start(r.job.plan.chunks);
+      if (body.mode === 'browser') run.arm();
     },
   });
   const gate = useCan('jobs.apply');
@@ -40,13 +42,17 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
   return (
     <Card title="Plan preview">
       <ApprovalPanel job={job} />
+      <ProblemNotice job={job} title="The last apply was refused" />
       <dl className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-5" aria-label="Plan totals">
         <Count label="Changes" value={job.plan.totalChanges} />
         <Count label="Creates" value={t.c} tone="text-emerald-700" />
         <Count label="Updates" value={t.u} tone="text-sky-700" />
         <Count label="Deletes" value={t.d} tone="text-red-700" />
-        <Count label="Zones" value={job.plan.zones.length} />
+        <Count label="Zones" value={zonesTotal} />
       </dl>
+      {zonesTotal > job.plan.zones.length ? (
+        <p className="-mt-2 mb-4 text-xs text-slate-500">Creates, updates and deletes are counted over the first {job.plan.zones.length} zones.</p>
+      ) : null}
       {job.plan.totalChanges === 0 ? (
         <Notice>Nothing matched: this plan changes nothing. Adjust the match and plan again.</Notice>
       ) : (

@@ -1,15 +1,27 @@
 import { ChevronDown, ChevronRight } from 'lucide-react';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
+import { call } from '../../api/operations';
 import { isActive } from '../../api/queries';
 import type { Job } from '../../api/types';
+import { LoadMore } from '../../components/Pager';
 import { Badge, Card, Table, td, th } from '../../components/ui';
 import { PlanLimitBadges, RecordsAfter } from './PlanLimits';
 import { ZoneDiff } from './ZoneDiff';
 
-/** The plan per zone; a row expands into its diff. */
+/** The plan per zone; a row expands into its diff. The job carries its first zones; a larger job pages the rest. */
 export function PlanTable({ job }: { job: Job }) {
   const [open, setOpen] = useState<string | null>(null);
-  if (job.plan.zones.length === 0) return null;
+  const paged = (job.plan.zonesTotal ?? 0) > job.plan.zones.length;
+  const more = useInfiniteQuery({
+    queryKey: ['job', job.id, 'zones'],
+    enabled: paged,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) => call('listJobZones', { params: { id: job.id }, query: { limit: 100, cursor: pageParam }, signal }),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const zones = paged && more.data ? more.data.pages.flatMap((p) => p.zones) : job.plan.zones;
+  if (zones.length === 0) return null;
   return (
     <Card title="Changes per zone">
       <Table label="Changes per zone">
@@ -23,7 +35,7 @@ export function PlanTable({ job }: { job: Job }) {
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {job.plan.zones.map((z) => {
+          {zones.map((z) => {
             const expanded = open === z.zoneId;
             return (
               <Fragment key={z.zoneId}>
@@ -66,6 +78,7 @@ export function PlanTable({ job }: { job: Job }) {
           })}
         </tbody>
       </Table>
+      {paged ? <LoadMore query={more} /> : null}
     </Card>
   );
 }
