@@ -113,6 +113,14 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
   }
 
   const status = { names: { '#st': 'status' } };
+  /** A leased claim (chunk or zone): `pending`, or `held` with an expired lease → `held` by the owner, attempts + 1. */
+  const claimSpec = (held: string, claim: { owner: string; now: number; leaseMs: number }) => ({
+    set: { status: held, owner: claim.owner, leaseUntil: claim.now + claim.leaseMs },
+    add: { attempts: 1 },
+    condition: '#st = :pending OR (#st = :held AND leaseUntil < :now)',
+    ...status,
+    values: { ':pending': 'pending', ':held': held, ':now': claim.now },
+  });
   const zoneUpdate = (tenant: Tenant, jobId: string, index: number, u: Parameters<typeof w.update>[3]) => w.update(tenant, ZoneEntity, zoneSk(jobId, index), u);
 
   /** Move a job out of `planning` (the sweeper's index forgets it) when `condition` holds. */
@@ -143,13 +151,7 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
 
     /** Claim a `pending` chunk, or an `applying` one whose lease expired: owner, lease, attempts + 1. Undefined when not claimable. */
     async claimChunk(tenant: Tenant, jobId: string, n: number, claim: { owner: string; now: number; leaseMs: number }): Promise<{ attempts: number; version: number } | undefined> {
-      const raw = await chunkUpdate(tenant, jobId, n, {
-        set: { status: 'applying', owner: claim.owner, leaseUntil: claim.now + claim.leaseMs },
-        add: { attempts: 1 },
-        condition: '#st = :pending OR (#st = :applying AND leaseUntil < :now)',
-        ...status,
-        values: { ':pending': 'pending', ':applying': 'applying', ':now': claim.now },
-      });
+      const raw = await chunkUpdate(tenant, jobId, n, claimSpec('applying', claim));
       return raw && { attempts: Number(raw.attempts), version: Number(raw.version) };
     },
 
@@ -244,13 +246,7 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
 
     /** Claim a zone to plan (pending, or planning with an expired lease), as claimChunk does for chunks. */
     async claimZone(tenant: Tenant, jobId: string, index: number, claim: { owner: string; now: number; leaseMs: number }): Promise<{ attempts: number } | undefined> {
-      const raw = await zoneUpdate(tenant, jobId, index, {
-        set: { status: 'planning', owner: claim.owner, leaseUntil: claim.now + claim.leaseMs },
-        add: { attempts: 1 },
-        condition: '#st = :pending OR (#st = :planning AND leaseUntil < :now)',
-        ...status,
-        values: { ':pending': 'pending', ':planning': 'planning', ':now': claim.now },
-      });
+      const raw = await zoneUpdate(tenant, jobId, index, claimSpec('planning', claim));
       return raw && { attempts: Number(raw.attempts) };
     },
 
