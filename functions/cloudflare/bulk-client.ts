@@ -14,7 +14,8 @@
  */
 import type Cloudflare from 'cloudflare';
 import { readCloudflareError } from './errors';
-import { observationOf, type RateLimiter } from './limiter';
+import { isEndpointLimit, observationOf, type RateLimiter } from './limiter';
+import type { PurgeLimiter } from './purge-limiter';
 import { planFacts, type ZonePlan } from './plans';
 import { liveFromApi, type LiveRecord } from './records';
 
@@ -50,7 +51,8 @@ export interface CfApi {
   batch(zoneId: string, body: BatchBody): Promise<BatchResult>;
   getSettings(zoneId: string): Promise<Record<string, unknown>>;
   patchSettings(zoneId: string, items: Array<{ id: string; value: unknown }>): Promise<void>;
-  purge(zoneId: string, body: Record<string, unknown>): Promise<void>;
+  /** Paced by the purge bucket of the zone's plan (`legacy_id`; unknown: Free), not only the budget. */
+  purge(zoneId: string, body: Record<string, unknown>, plan?: string): Promise<void>;
 }
 
 export type CfFailureKind = 'rate-limited' | 'rejected' | 'auth' | 'ambiguous';
@@ -102,6 +104,8 @@ export interface SdkAdapterOptions {
   timeoutMs?: number;
   /** Counts every HTTP request made (bench). */
   onRequest?: () => void;
+  /** The purge bucket of a plan for this connection's budget (purge-limiter.ts); absent: purges are paced by the budget only. */
+  purgeLimiter?: (plan: string | undefined) => PurgeLimiter;
 }
 
 /**
@@ -111,16 +115,32 @@ export interface SdkAdapterOptions {
 export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: SdkAdapterOptions = {}): CfApi {
   const timeout = opts.timeoutMs ?? 30_000;
 
-  async function call<T>(method: 'get' | 'post' | 'patch', path: string, o: { query?: Record<string, unknown>; body?: unknown } = {}): Promise<Envelope<T>> {
+  /** Feed an answer back: an endpoint's own 429 pauses that endpoint (`own`), never the whole budget. */
+  async function report(status: number, headers: Pick<Headers, 'get'> | undefined, own?: PurgeLimiter): Promise<void> {
+    const seen = observationOf(status, headers);
+    if (own && isEndpointLimit(seen)) {
+      await own.pause(seen.retryAfterSeconds ?? 1);
+      await limiter.observe({ ratelimit: seen.ratelimit, policy: seen.policy });
+      return;
+    }
+    await limiter.observe(seen);
+  }
+
+  async function call<T>(
+    method: 'get' | 'post' | 'patch',
+    path: string,
+    o: { query?: Record<string, unknown>; body?: unknown; own?: PurgeLimiter } = {},
+  ): Promise<Envelope<T>> {
+    await o.own?.acquire();
     const grant = await limiter.acquire();
     opts.onRequest?.();
     try {
       const { data, response } = await client[method]<Envelope<T>>(path, { query: o.query, body: o.body, maxRetries: 0, timeout }).withResponse();
-      await limiter.observe(observationOf(response.status, response.headers));
+      await report(response.status, response.headers, o.own);
       return data;
     } catch (err) {
       const answered = readCloudflareError(err);
-      if (answered?.status !== undefined) await limiter.observe(observationOf(answered.status, answered.headers));
+      if (answered?.status !== undefined) await report(answered.status, answered.headers, o.own);
       throw classify(err);
     } finally {
       await grant.done();
@@ -177,8 +197,8 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
       await call('patch', `/zones/${zoneId}/settings`, { body: { items } });
     },
 
-    async purge(zoneId, body) {
-      await call('post', `/zones/${zoneId}/purge_cache`, { body });
+    async purge(zoneId, body, plan) {
+      await call('post', `/zones/${zoneId}/purge_cache`, { body, own: opts.purgeLimiter?.(plan) });
     },
   };
 }

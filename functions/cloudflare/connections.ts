@@ -7,7 +7,9 @@
  */
 import { tenantKey, type Tenant } from '../tenancy/tenant';
 import { cfApiFromSdk, type CfApi } from './bulk-client';
+import { budgetKeyOf } from './budget-keys';
 import { cloudflareClient, connectionLimiter, resolveConnection, type CloudflarePorts } from './client';
+import { purgeLimiter } from './purge-limiter';
 
 /** Per-request timeout of the engine's Cloudflare calls. */
 export const CF_TIMEOUT_MS = 30_000;
@@ -26,7 +28,11 @@ export function createConnectionCache(ports: ConnectionPorts, opts: { maxEntries
     const hit = connections.get(key);
     if (hit && hit.version === account.version) return hit.api;
     const client = cloudflareClient(conn, { maxRetries: 0, timeoutMs: CF_TIMEOUT_MS });
-    const api = cfApiFromSdk(client, connectionLimiter(ports, conn), { timeoutMs: CF_TIMEOUT_MS });
+    const budgetKey = conn.budgetKey ?? budgetKeyOf(conn);
+    const api = cfApiFromSdk(client, connectionLimiter(ports, conn), {
+      timeoutMs: CF_TIMEOUT_MS,
+      purgeLimiter: (plan) => purgeLimiter(ports.table, budgetKey, plan),
+    });
     connections.delete(key);
     connections.set(key, { api, version: account.version });
     if (connections.size > maxEntries) connections.delete(connections.keys().next().value!);

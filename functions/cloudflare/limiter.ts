@@ -75,6 +75,14 @@ export function observationOf(status: number, headers: Pick<Headers, 'get'> | un
   };
 }
 
+/**
+ * A 429 that is not the budget's block: an endpoint's own limit (cache purge), since Cloudflare
+ * still reports budget left (`Ratelimit: r > 0`). Without that header, the strict reading: the block.
+ */
+export function isEndpointLimit(o: RateObservation): boolean {
+  return o.status === 429 && (parseRatelimit(o.ratelimit).remaining ?? 0) > 0;
+}
+
 export interface BucketOptions {
   table: TableRef;
   /** The Cloudflare token (only its hash is used) or an already-hashed budget key (budget-keys.ts). */

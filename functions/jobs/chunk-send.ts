@@ -38,14 +38,17 @@ function batchBodyFor(items: readonly WorkItem[]): BatchBody {
   return body;
 }
 
-/** Send the chunk's changes (all of one kind of call); the ids of created records go into `outcome.created`. */
-export async function sendChunk(cf: CfApi, zoneId: string, work: readonly WorkItem[], outcome: ChunkOutcome): Promise<void> {
+/**
+ * Send the chunk's changes (all of one kind of call); the ids of created records go into
+ * `outcome.created`. `plan`: the zone's plan, whose purge bucket paces a purge.
+ */
+export async function sendChunk(cf: CfApi, zoneId: string, work: readonly WorkItem[], outcome: ChunkOutcome, plan?: string): Promise<void> {
   const head = work[0]!.it;
   if (head.action === 'setting') {
     await cf.patchSettings(zoneId, work.map((w) => ({ id: w.it.recordId!, value: (w.it.after as { value: unknown }).value })));
   } else if (head.action === 'purge') {
     const p = head.after as { everything?: boolean; files?: string[] };
-    await cf.purge(zoneId, p.everything ? { purge_everything: true } : { files: p.files });
+    await cf.purge(zoneId, p.everything ? { purge_everything: true } : { files: p.files }, plan);
   } else {
     const res = await cf.batch(zoneId, batchBodyFor(work));
     const posts = work.filter((w) => w.it.action === 'create');

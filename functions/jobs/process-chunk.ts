@@ -28,8 +28,8 @@ import { sendChunk, type WorkItem } from './chunk-send';
 import type { JobsDeps } from './deps';
 import { settle } from './lifecycle';
 import { messageTenant, type ChunkMessage } from './messages';
-import { APPLYING_STATUSES, TERMINAL_CHUNK, type ChunkOutcome, type ChunkRow, type JobRow } from './model';
-import { findChunk, findJob, loadPlanItems } from './reads';
+import { APPLYING_STATUSES, TERMINAL_CHUNK, zoneOfChunk, type ChunkOutcome, type ChunkRow, type JobRow } from './model';
+import { findChunk, findJob, findZone, loadPlanItems } from './reads';
 import { leaseFor, RetryableError, type DeliveryOptions } from './retryable';
 
 export type ChunkResult = 'settled' | 'busy' | 'absent';
@@ -137,7 +137,8 @@ class ChunkApplication {
           if (r.state === 'drifted') return this.fail(this.work, r.reason);
           this.ambiguous = false;
         }
-        await sendChunk(cf, this.chunk.zoneId, part, this.outcome);
+        const plan = part[0]!.it.action === 'purge' ? await this.zonePlan() : undefined;
+        await sendChunk(cf, this.chunk.zoneId, part, this.outcome, plan);
         this.parts.shift();
         attempt = 0; // tries count per part: a landed part resets them
       } catch (e) {
@@ -159,6 +160,14 @@ class ChunkApplication {
       }
     }
     return this.outOfTries();
+  }
+
+  /** The zone's plan as listed when planned (its purge bucket paces a purge): the job's zone item, or an older job's summary. */
+  private async zonePlan(): Promise<string | undefined> {
+    const summarized = this.job.zones?.find((z) => z.zoneId === this.chunk.zoneId)?.plan;
+    if (summarized) return summarized;
+    const zone = await findZone(this.deps, this.tenant, this.job.jobId, zoneOfChunk(this.chunk.chunk));
+    return zone?.zone.id === this.chunk.zoneId ? zone.zone.plan : undefined;
   }
 
   /** The tenant's Cloudflare connection; a disconnected account fails the chunk's items. */

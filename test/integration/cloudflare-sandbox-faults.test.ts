@@ -122,6 +122,28 @@ describe('rate limit', () => {
     expect(acct.headers.get('ratelimit')).toMatch(/^"default";r=4;/);
   });
 
+  test('cache purge has its own bucket per account and plan: Free 25 at once then 5 per minute, Pro 25 then 5 per second', async () => {
+    let now = 5_000_000;
+    const sb = await start({ seed: { zones: 3, plan: ['free', 'free', 'pro'] }, clock: () => now });
+    const token = sb.tokens[0]!.value;
+    const [free1, free2, pro] = [...sb.state.zones.keys()] as [string, string, string];
+    const purge = (zone: string) =>
+      fetch(`${sb.url}/zones/${zone}/purge_cache`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"purge_everything":true}' });
+    for (let i = 0; i < 25; i++) expect((await purge(i % 2 ? free1 : free2)).status).toBe(200); // one bucket for the account's Free zones
+    const refused = await purge(free1);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('12'); // one token per 12 s
+    expect(((await refused.json()) as { errors: Array<{ code: number }> }).errors[0]!.code).toBe(971);
+    // Not the API budget: it has plenty left, and other calls go on.
+    expect(refused.headers.get('ratelimit')).toMatch(/^"default";r=11\d\d;/);
+    expect((await get(sb, token)).status).toBe(200);
+    expect((await purge(pro)).status).toBe(200); // the Pro bucket is another one
+    now += 12_000;
+    expect((await purge(free2)).status).toBe(200);
+    expect((await purge(free2)).status).toBe(429);
+    expect(sb.log.entries().filter((e) => e.rateLimited)).toEqual([]);
+  });
+
   test('GET /user answers the token\'s user with "User Details Read" only; 403 10000 without it or for an account token', async () => {
     const sb = await start({ seed: { zones: 1 } });
     const acc = [...sb.state.accounts.values()][0]!.id;

@@ -19,6 +19,7 @@ import { DEFAULT_JOBS_CONFIG, type JobQueue, type JobsConfig, type JobsDeps } fr
 import { createBucketLimiter, tokenKeyHash } from '../../functions/cloudflare/limiter';
 import type { CreateJobInput } from '../../functions/contracts/jobs';
 import { applyJob } from '../../functions/jobs/apply';
+import { createPurgeLimiter } from '../../functions/cloudflare/purge-limiter';
 import type { JobMessage } from '../../functions/jobs/messages';
 import type { JobMode } from '../../functions/jobs/model';
 import { planJob } from '../../functions/jobs/plan';
@@ -174,7 +175,11 @@ export async function startHarness(o: {
       if (stored) return stored(tenant, accountId);
       const client = cloudflareClient({ token, baseURL: sb.url }, { maxRetries: 0, timeoutMs: o.timeoutMs ?? 2000 });
       const limiter = createBucketLimiter({ table: dl.table, keyHash });
-      const api = cfApiFromSdk(client, limiter, { timeoutMs: o.timeoutMs ?? 2000, onRequest: () => requests++ });
+      const api = cfApiFromSdk(client, limiter, {
+        timeoutMs: o.timeoutMs ?? 2000,
+        onRequest: () => requests++,
+        purgeLimiter: (plan) => createPurgeLimiter({ table: dl.table, budgetKey: keyHash, plan, timeScale: o.sandbox.timeScale }),
+      });
       return o.wrapApi ? o.wrapApi(api) : api;
     },
     limits: limitsFor,

@@ -1,5 +1,6 @@
 /** Pure parts of the jobs engine: planner diffs, CSV/BIND parsing, matching, limiter shape and headers. */
-import { budgetShape, parsePolicy, parseRatelimit } from '../../functions/cloudflare/limiter';
+import { budgetShape, isEndpointLimit, parsePolicy, parseRatelimit } from '../../functions/cloudflare/limiter';
+import { purgeLimitOf, purgeShape } from '../../functions/cloudflare/purge-limiter';
 import { parseBindTemplate, parseCsv } from '../../functions/jobs/parse';
 import { inverseItem, planPages, planZone, summarize, wantedRecords } from '../../functions/jobs/planner';
 import { PAGE_BYTES, PAGE_SIZE, type PlanItem } from '../../functions/jobs/model';
@@ -185,6 +186,19 @@ describe('limiter shape and headers', () => {
     expect(othersBelow).toBeGreaterThanOrEqual(safety);
     expect(othersBelow).toBeLessThanOrEqual(reserve + safety);
     if (limit >= 60) expect(spendable).toBeGreaterThanOrEqual(0.9 * limit);
+  });
+
+  test('purge buckets per plan as documented; an unknown plan paces as Free; a 429 with budget left is the endpoint\'s own', () => {
+    expect(purgeShape(purgeLimitOf('free')).burst).toBe(23);
+    expect(purgeShape(purgeLimitOf('free')).interval).toBeCloseTo(12_000);
+    expect(purgeShape(purgeLimitOf('pro'))).toEqual({ burst: 23, interval: 200 });
+    expect(purgeShape(purgeLimitOf('business'))).toEqual({ burst: 48, interval: 100 });
+    expect(purgeShape(purgeLimitOf('enterprise'))).toEqual({ burst: 492, interval: 20 });
+    expect(purgeLimitOf('partners_free')).toBe(purgeLimitOf('free'));
+    expect(purgeShape(purgeLimitOf('free'), 100).interval).toBeCloseTo(120);
+    expect(isEndpointLimit({ status: 429, ratelimit: '"default";r=1150;t=12' })).toBe(true);
+    expect(isEndpointLimit({ status: 429, ratelimit: '"default";r=0;t=300' })).toBe(false);
+    expect(isEndpointLimit({ status: 429 })).toBe(false);
   });
 
   test('parses Cloudflare Ratelimit and Ratelimit-Policy headers', () => {

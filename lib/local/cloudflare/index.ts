@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { errors, type Envelope } from './envelope';
 import { Faults, type FaultOptions, type ScriptedFault } from './faults';
 import { RequestLog } from './log';
+import { PurgeBuckets } from './purge';
 import { RateLimiter, type RateLimitOptions } from './ratelimit';
 import { seedDemo, seedState, type SeedOptions, type SeedResult } from './seed';
 import { createSandboxServer, listen, API_BASE, type Answer } from './server';
@@ -83,6 +84,7 @@ export async function startCloudflareSandbox(opts: CloudflareSandboxOptions = {}
   const clock = opts.clock ?? Date.now;
   const state = new SandboxState(clock, opts.idSeed ?? 1);
   const limiter = new RateLimiter(clock, { ...opts.rateLimit, timeScale: opts.timeScale ?? 1 });
+  const purges = new PurgeBuckets(clock, () => limiter.timeScale);
   const faults = new Faults(opts.faults);
   const log = new RequestLog(opts.logLimit);
   let tokens: Token[] = [];
@@ -92,7 +94,10 @@ export async function startCloudflareSandbox(opts: CloudflareSandboxOptions = {}
     tokens = res.tokens;
     // Adding to the state (reset: false, e.g. provisioning one more sandbox account) must not
     // lift other tokens' rate-limit blocks.
-    if (s === 'demo' || s?.reset !== false) limiter.reset();
+    if (s === 'demo' || s?.reset !== false) {
+      limiter.reset();
+      purges.reset();
+    }
     return res;
   };
   if (opts.persistPath) state.persistTo(opts.persistPath);
@@ -143,6 +148,7 @@ export async function startCloudflareSandbox(opts: CloudflareSandboxOptions = {}
       case 'POST /reset':
         state.reset();
         limiter.reset();
+        purges.reset();
         log.clear();
         faults.clear();
         tokens = [];
@@ -167,7 +173,7 @@ export async function startCloudflareSandbox(opts: CloudflareSandboxOptions = {}
     return json(404, { success: false, errors: [{ code: 404, message: `no admin route ${key}` }] });
   };
 
-  const server = createSandboxServer({ state, limiter, faults, log, importsPerMinute: opts.importsPerMinute ?? 3, admin });
+  const server = createSandboxServer({ state, limiter, purges, faults, log, importsPerMinute: opts.importsPerMinute ?? 3, admin });
   const addr = await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
   const origin = `http://${addr.address}:${addr.port}`;
   const sandbox: CloudflareSandbox = {

@@ -9,6 +9,7 @@ import { Faults, serverErrorBody, type FaultDecision } from './faults';
 import { RequestLog } from './log';
 import { budgetOf, RateLimiter, userIdOf } from './ratelimit';
 import { assertRoomForRecord } from './quota';
+import { purgeCache, type PurgeBuckets } from './purge';
 import { getSetting, listSettings, patchSetting } from './settings';
 import type { SandboxState } from './state';
 import type { Token } from './types';
@@ -28,6 +29,8 @@ export interface Answer {
 export interface ServerDeps {
   state: SandboxState;
   limiter: RateLimiter;
+  /** Cache purge's own per-plan buckets (purge.ts). */
+  purges: PurgeBuckets;
   faults: Faults;
   log: RequestLog;
   /** Imports per zone per (scaled) minute. @default 3 */
@@ -228,24 +231,7 @@ async function route(deps: ServerDeps, req: Request, token: Token): Promise<Answ
     }
     throw errors.noRoute(full);
   }
-  if (sub === 'purge_cache' && seg.length === 3 && m === 'POST') {
-    const b = req.json() as Record<string, unknown>;
-    const kinds = ['purge_everything', 'files', 'tags', 'hosts', 'prefixes'].filter((k) => b[k] !== undefined);
-    if (kinds.length !== 1) {
-      throw errors.invalidParam(1012, 'Request must contain one of "purge_everything", "files", "tags", "hosts" or "prefixes"');
-    }
-    const k = kinds[0]!;
-    if (k === 'purge_everything' && b[k] !== true) throw errors.invalidParam(1012, 'purge_everything must be true');
-    if (k !== 'purge_everything') {
-      const list = b[k];
-      if (!Array.isArray(list) || list.length === 0) throw errors.invalidParam(1012, `${k} must be a non-empty array`);
-      const max = zs.zone.plan.legacy_id === 'enterprise' ? 500 : 100;
-      if (list.length > max) throw errors.invalidParam(1012, `A maximum of ${max} ${k} can be purged per request`);
-    }
-    const id = state.ids.hex32();
-    zs.purges.push({ id, at: state.nowIso(), body: b });
-    return json(ok({ id }));
-  }
+  if (sub === 'purge_cache' && seg.length === 3 && m === 'POST') return json(purgeCache(state, deps.purges, zs, req.json() as Record<string, unknown>));
   throw errors.noRoute(full);
 }
 
