@@ -48,17 +48,26 @@ export async function planJob(deps: JobsDeps, actor: Actor, input: CreateJobInpu
   assertCan(actor, 'jobs.plan');
   await deps.connect(actor.tenant, input.accountId); // 404 now when the account is not connected
   const wanted = wantedRecords(input); // CSV / BIND errors: 400 now
-  const now = deps.now();
-  const job = newJobRow(actor, now, {
-    jobId: nextJobId(now),
-    kind: input.kind,
-    accountId: input.accountId,
-    status: 'planning',
-    threshold: input.safetyThreshold ?? deps.config.defaultThreshold,
-    params: { ...paramsToStore(input, wanted), selection: input.zones ? { zones: input.zones.length } : { zoneFilter: input.zoneFilter } },
-    revertOf: null,
-  });
-  await deps.store.createPlanning(actor.tenant, job, requestPages(job.jobId, input.zones, wanted));
+  const jobId = nextJobId(deps.now());
+  return startPlanning(
+    deps,
+    actor,
+    {
+      jobId,
+      kind: input.kind,
+      accountId: input.accountId,
+      threshold: input.safetyThreshold ?? deps.config.defaultThreshold,
+      params: { ...paramsToStore(input, wanted), selection: input.zones ? { zones: input.zones.length } : { zoneFilter: input.zoneFilter } },
+      revertOf: null,
+    },
+    requestPages(jobId, input.zones, wanted),
+  );
+}
+
+/** A `planning` job (with its request pages) and its `plan-job` message on the tier queue. */
+export async function startPlanning(deps: JobsDeps, actor: Actor, j: Omit<NewJob, 'status'>, requestRows: readonly NewItem[]): Promise<JobView> {
+  const job = newJobRow(actor, deps.now(), { ...j, status: 'planning' });
+  await deps.store.createPlanning(actor.tenant, job, requestRows);
   await deps.queue.send(actor.tier, [planJobMessage(actor.tenant, job.jobId)]);
   deps.log?.('plan: enqueued', { jobId: job.jobId });
   return jobView(deps, actor.tenant, job.jobId);

@@ -23,6 +23,7 @@ import { planZone, summarize, type JobRequest } from './planner';
 import { chunkNumbers, findJob, findZone, forEachZone, loadJob, loadRequest, zoneItemKeys } from './reads';
 import { leaseFor, RetryableError, type DeliveryOptions } from './retryable';
 import { stepProblem } from './step-errors';
+import { revertZone, revertZones } from './revert';
 import { readZoneState, selectZones } from './zone-reads';
 
 export type StepResult = 'done' | 'busy';
@@ -36,10 +37,7 @@ export async function planJobStep(deps: JobsDeps, msg: Msg<'plan-job'>, o: Deliv
   if (job.zonesTotal === null) {
     let zones;
     try {
-      const cf = await deps.connect(tenant, job.accountId);
-      const { zoneIds } = await loadRequest(deps, tenant, job.jobId);
-      const filter = (job.params as { selection?: { zoneFilter?: { nameContains: string } } }).selection?.zoneFilter;
-      zones = await readRetry(deps, () => selectZones(cf, zoneIds ? { zones: zoneIds } : { zoneFilter: filter }));
+      zones = job.revertOf ? await revertZones(deps, tenant, job.revertOf) : await listSelection(deps, tenant, job);
     } catch (e) {
       const problem = stepProblem(e, o, 'listing the zones');
       await failPlan(deps, tenant, job.jobId, problem.code === 'invalid' ? { ...problem, code: 'invalid-selection' } : problem);
@@ -63,6 +61,14 @@ export async function planJobStep(deps: JobsDeps, msg: Msg<'plan-job'>, o: Deliv
   });
   await maybeCompletePlan(deps, tenant, job.jobId);
   return 'done';
+}
+
+/** The zones the request selected (listed ids, or a name filter), as Cloudflare lists them now. */
+async function listSelection(deps: JobsDeps, tenant: Tenant, job: JobRow) {
+  const cf = await deps.connect(tenant, job.accountId);
+  const { zoneIds } = await loadRequest(deps, tenant, job.jobId);
+  const filter = (job.params as { selection?: { zoneFilter?: { nameContains: string } } }).selection?.zoneFilter;
+  return readRetry(deps, () => selectZones(cf, zoneIds ? { zones: zoneIds } : { zoneFilter: filter }));
 }
 
 /** plan-zone: one zone, claimed, read, planned, stored and counted exactly once. */
@@ -110,9 +116,9 @@ export async function planZoneStep(deps: JobsDeps, msg: Msg<'plan-zone'>, o: Del
 /** Read the zone's state once, plan it, put its chunk and page items. */
 async function planAndStoreZone(deps: JobsDeps, tenant: Tenant, job: JobRow, zone: ZoneRow) {
   const cf = await deps.connect(tenant, job.accountId);
-  const state = await readRetry(deps, () => readZoneState(cf, job.kind, zone.zone.id));
-  const req = { kind: job.kind, params: job.params } as JobRequest;
-  const zp = planZone(req, zone.zone, state, await wantedOf(deps, tenant, job));
+  const zp = job.revertOf
+    ? await revertZone(deps, tenant, cf, job, zone)
+    : planZone({ kind: job.kind, params: job.params } as JobRequest, zone.zone, await readRetry(deps, () => readZoneState(cf, job.kind, zone.zone.id)), await wantedOf(deps, tenant, job));
   const { rows, totals } = zonePlanRows(job.jobId, zone.index, job.kind, zp, deps.now());
   await deps.store.putItems(tenant, rows);
   const summary = summarize(zp, job.safetyThreshold);
@@ -162,9 +168,11 @@ export async function maybeCompletePlan(deps: JobsDeps, tenant: Tenant, jobId: s
   }
 }
 
-/** End planning with the problem (once; a cancelled job stays cancelled). */
+/** End planning with the problem (once; a cancelled job stays cancelled). A failed revert frees its claim on the reverted job. */
 export async function failPlan(deps: JobsDeps, tenant: Tenant, jobId: string, problem: JobProblem): Promise<void> {
   if (await deps.store.failPlan(tenant, jobId, problem, deps.now())) {
+    const { revertOf } = await loadJob(deps, tenant, jobId);
+    if (revertOf) await deps.store.releaseRevert(tenant, revertOf, jobId);
     await deps.store.addEvent(tenant, jobId, { type: 'plan-failed', done: 0, failed: 0, message: problem.message }, deps.now());
     deps.log?.('plan: failed', { jobId, code: problem.code });
   }

@@ -59,6 +59,18 @@ export async function loadChunks(deps: Reader, tenant: Tenant, jobId: string): P
   return out;
 }
 
+/** One zone's chunks (their numbers share the zone's prefix). */
+export async function loadZoneChunks(deps: Reader, tenant: Tenant, jobId: string, index: number): Promise<Array<Stored<ChunkRow>>> {
+  const out: Array<Stored<ChunkRow>> = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(tenant, ChunkEntity, { skPrefix: zoneChunkPrefix(jobId, index), limit: 1000, cursor, consistent: true });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
 /** The planned items of a job, or of one chunk (in order). */
 export async function loadPlanItems(deps: Reader, tenant: Tenant, jobId: string, chunk?: number): Promise<PlanItem[]> {
   const out: PlanItem[] = [];

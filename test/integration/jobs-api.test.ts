@@ -95,7 +95,10 @@ describe('jobs over HTTP with the real tier queue and workers', () => {
 
     const rev = await call('POST', `/api/v1/jobs/${job.id}/revert`, { token: u.token });
     expect(rev.status).toBe(201);
-    expect(rev.body.job).toMatchObject({ revertOf: job.id, status: 'planned' });
+    // Planned on the tier queue like any job (it reads the zones' live state).
+    expect(rev.body.job).toMatchObject({ revertOf: job.id, status: 'planning' });
+    const revPlanned = await waitFor(u.token, rev.body.job.id, (j) => j.status !== 'planning');
+    expect(revPlanned).toMatchObject({ status: 'planned', needsForce: false, plan: { totalChanges: job.plan.totalChanges } });
     expect((await call('POST', `/api/v1/jobs/${rev.body.job.id}/apply`, { token: u.token, body: {} })).status).toBe(202);
     await waitFor(u.token, rev.body.job.id, (j) => j.status === 'done');
     for (let i = 0; i < zoneIds.length; i++) expect(await recordsWith(u, zoneIds[i]!, 'sandbox-record=')).toBe(before[i]);

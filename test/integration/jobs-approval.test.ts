@@ -166,6 +166,7 @@ describe('two-person rule', () => {
     const rev = await call('POST', `/api/v1/jobs/${job.id}/revert`, { token: t.admin.token });
     expect(rev.status).toBe(201);
     expect(rev.body.job).toMatchObject({ plannedBy: t.admin.userId, approvedBy: null });
+    await waitFor(t.admin.token, rev.body.job.id, (j) => j.status === 'planned');
     expect((await apply(t.admin, rev.body.job.id)).body.type).toMatch(/approval-required$/);
     expect((await call('POST', `/api/v1/jobs/${rev.body.job.id}/cancel`, { token: t.admin.token })).status).toBe(200);
   });

@@ -88,7 +88,7 @@ describe('jobs engine against the sandbox', () => {
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['planned', 'queued', 'progress', 'done']));
 
     // Revert: a new job with the inverse, applied → the zones are as before.
-    const rev = await revertJob(h.deps, actor, job.id);
+    const rev = await h.revert(actor, job.id);
     expect(rev.kind).toBe('dns-replace');
     expect(rev.revertOf).toBe(job.id);
     expect(rev.plan.totalChanges).toBe(done.counts.done);
@@ -160,7 +160,7 @@ describe('jobs engine against the sandbox', () => {
     expect(blockedRequests(h)).toEqual([]);
     expect(h.queue.dlq).toEqual([]);
     // Created ids were recorded (also for chunks settled by reconcile): revert deletes them all.
-    const rev = await revertJob(h.deps, actor, job.id);
+    const rev = await h.revert(actor, job.id);
     expect(rev.plan.totalChanges).toBe(4000);
   });
 
@@ -322,7 +322,7 @@ describe('jobs engine against the sandbox', () => {
     expect(zoneIds.map(ssl)).toEqual(zoneIds.map(() => 'strict'));
     const patches = h.sb.log.entries().filter((e) => e.method === 'PATCH');
     expect(patches).toHaveLength(4);
-    const rev = await revertJob(h.deps, actor, job.id);
+    const rev = await h.revert(actor, job.id);
     await h.apply(actor, rev.id, { force: false, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 4 });
     expect(zoneIds.map(ssl)).toEqual(before);

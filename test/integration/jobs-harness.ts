@@ -24,6 +24,7 @@ import type { JobMessage } from '../../functions/jobs/messages';
 import type { JobMode } from '../../functions/jobs/model';
 import { planJob } from '../../functions/jobs/plan';
 import { getJob } from '../../functions/jobs/queries';
+import { revertJob } from '../../functions/jobs/revert';
 import { RetryableError } from '../../functions/jobs/retryable';
 import { runJobMessage } from '../../functions/jobs/run-message';
 import type { JobView } from '../../functions/jobs/views';
@@ -111,6 +112,13 @@ export async function planAndWait(deps: JobsDeps, q: MemQueue, actor: Actor, inp
   return getJob(deps, actor, job.id);
 }
 
+/** POST /jobs/{id}/revert, then the tier workers until the revert job's planning is over. */
+export async function revertAndWait(deps: JobsDeps, q: MemQueue, actor: Actor, jobId: string): Promise<JobView> {
+  const rev = await revertJob(deps, actor, jobId);
+  await pump(deps, q, { concurrency: 8, only: isPlanningWork });
+  return getJob(deps, actor, rev.id);
+}
+
 /**
  * POST /jobs/{id}/apply, then the tier workers until the drift check is over: the job as `queued`
  * (its chunks enqueued, not applied) or back to `planned` with the problem. Apply's own refusals throw.
@@ -135,6 +143,7 @@ export interface Harness {
   /** planAndWait / applyAndWait on this harness's deps and queue. */
   plan(actor: Actor, input: CreateJobInput): Promise<JobView>;
   apply(actor: Actor, jobId: string, opts: { force: boolean; mode: JobMode }): Promise<JobView>;
+  revert(actor: Actor, jobId: string): Promise<JobView>;
   close(): Promise<void>;
 }
 
@@ -201,6 +210,7 @@ export async function startHarness(o: {
     requests: () => requests,
     plan: (actor, input) => planAndWait(deps, queue, actor, input),
     apply: (actor, jobId, opts) => applyAndWait(deps, queue, actor, jobId, opts),
+    revert: (actor, jobId) => revertAndWait(deps, queue, actor, jobId),
     close: () => sb.close(),
   };
 }

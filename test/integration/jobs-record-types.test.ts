@@ -4,7 +4,6 @@
  * refused by the sandbox and skipped by plans with the reason `read-only`.
  */
 import { getJob, listItems } from '../../functions/jobs/queries';
-import { revertJob } from '../../functions/jobs/revert';
 import { pump, sandboxCall as call, startHarness, zoneRecords, type Harness } from './jobs-harness';
 
 jest.setTimeout(120_000);
@@ -106,7 +105,7 @@ describe('record types and read-only records', () => {
       expect(recs.find((r) => r.type === 'SRV')!.data).toEqual({ priority: 10, weight: 5, port: 5060, target: `sip.${name}` });
       expect(recs.find((r) => r.type === 'CAA')!.data).toEqual({ flags: 0, tag: 'issue', value: 'letsencrypt.org' });
     }
-    const rev = await revertJob(h.deps, actor, job.id);
+    const rev = await h.revert(actor, job.id);
     await h.apply(actor, rev.id, { force: false, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 2 });
     expect((await getJob(h.deps, actor, rev.id)).status).toBe('done');

@@ -6,7 +6,6 @@
 import { applyJob } from '../../functions/jobs/apply';
 import { planJob } from '../../functions/jobs/plan';
 import { getJob, listItems } from '../../functions/jobs/queries';
-import { revertJob } from '../../functions/jobs/revert';
 import { ZoneSettingsParams, type CreateJobInput } from '../../functions/contracts/jobs';
 import type { DnsRecord } from '../../lib/local/cloudflare/types';
 import { pump, sandboxCall as call, startHarness, type Harness } from './jobs-harness';
@@ -42,7 +41,7 @@ async function apply(h: Harness, jobId: string) {
 
 /** Revert a job and apply the revert to the end. */
 async function revert(h: Harness, jobId: string) {
-  const rev = await revertJob(h.deps, h.actor('pro'), jobId);
+  const rev = await h.revert(h.actor('pro'), jobId);
   return apply(h, rev.id);
 }
 
