@@ -85,7 +85,7 @@ describe('asynchronous planning and drift check', () => {
     console.log(`1,000 zones: POST /jobs ${postMs} ms, apply ${applyMs} ms, job item ${plannedBytes} B planned`);
   });
 
-  test('planning fails with its reason (token refused; plan over the tier limit) and never hangs', async () => {
+  test('planning fails with its reason (token refused, unknown zone) and never hangs; a failed revert plan frees its claim', async () => {
     let refuse = true;
     h = await startHarness({
       sandbox: { seed: { zones: 3, recordsPerZone: 40, plan: 'free' }, timeScale: 100 },
@@ -110,6 +110,20 @@ describe('asynchronous planning and drift check', () => {
     refuse = false;
     const fine = await h.plan(actor, { kind: 'dns-delete', accountId: h.accountId, zones, params: { match: { types: ['TXT'] } } });
     expect(fine.status).toBe('planned');
+    await h.apply(actor, fine.id, { force: true, mode: 'server' });
+    await pump(h.deps, h.queue, { concurrency: 4 });
+    const applied = await getJob(h.deps, actor, fine.id);
+    expect(applied).toMatchObject({ status: 'done', counts: expect.objectContaining({ done: fine.plan.totalChanges }) });
+
+    // A revert is planned on the workers too; one whose planning fails frees its claim on the job.
+    refuse = true;
+    const refusedRevert = await h.revert(actor, fine.id);
+    expect(refusedRevert).toMatchObject({ status: 'plan-failed', revertOf: fine.id, problem: { code: 'cloudflare-auth' } });
+    expect((await getJob(h.deps, actor, fine.id)).revertedBy).toBeNull();
+    refuse = false;
+    const revert = await h.revert(actor, fine.id);
+    expect(revert).toMatchObject({ status: 'planned', revertOf: fine.id, needsForce: false, plan: { zonesTotal: 3, totalChanges: applied.counts.done } });
+    expect((await getJob(h.deps, actor, fine.id)).revertedBy).toBe(revert.id);
     // An unknown zone: the selection is refused with the field, as the synchronous 400 was.
     const unknown = await h.plan(actor, { kind: 'dns-delete', accountId: h.accountId, zones: ['0'.repeat(32)], params: { match: { types: ['TXT'] } } });
     expect(unknown).toMatchObject({ status: 'plan-failed', problem: { code: 'invalid-selection', extra: { fields: [expect.objectContaining({ field: 'zones' })] } } });
