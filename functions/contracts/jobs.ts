@@ -191,6 +191,8 @@ export const Job = z.object({
     zones: z.array(ZonePlan),
     /** Zones of the selection (null until the planner has listed them). */
     zonesTotal: z.number().int().nullable(),
+    /** Zones whose Cloudflare plan refuses this plan (`overQuota` or `tagsRefused`), over every zone: apply is refused while > 0. */
+    zonesRefused: z.number().int(),
     totalChanges: z.number().int(),
     chunks: z.number().int(),
     /** The chunk numbers (`/chunks/{n}/apply`) of a planned job of at most MAX_LISTED_CHUNKS chunks; null otherwise. */

@@ -59,6 +59,7 @@ export function toView(j: JobRow, now: number, zones: readonly ZoneSummary[] = [
     plan: {
       zones: zones.map((z) => toZoneView(z, j.kind)),
       zonesTotal: j.zonesTotal ?? j.zones?.length ?? null,
+      zonesRefused: j.zonesRefused ?? 0,
       totalChanges: j.total - j.skipped,
       chunks: j.chunks,
       chunkNumbers: j.chunkNumbers ?? (j.zones && j.chunks <= MAX_LISTED_CHUNKS ? Array.from({ length: j.chunks }, (_, n) => n) : null),

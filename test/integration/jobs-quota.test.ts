@@ -6,6 +6,7 @@
 import { applyJob } from '../../functions/jobs/apply';
 import { getJob } from '../../functions/jobs/queries';
 import { DomainError } from '../../functions/errors';
+import { addRecords } from '../../lib/local/cloudflare/seed';
 import { pump, startHarness, type Harness } from './jobs-harness';
 
 jest.setTimeout(120_000);
@@ -37,6 +38,7 @@ describe('record quotas per plan', () => {
     const byZone = new Map(job.plan.zones.map((z) => [z.zoneId, z]));
     expect(byZone.get(free)).toMatchObject({ creates: 60, recordsInZone: 150, recordQuota: 200, recordsAfter: 210, overQuota: true, tagsRefused: 0 });
     expect(byZone.get(pro)).toMatchObject({ creates: 60, recordQuota: 3500, recordsAfter: 210, overQuota: false });
+    expect(job.plan.zonesRefused).toBe(1);
 
     const requestsBefore = h.requests();
     const logBefore = h.sb.log.entries().length;
@@ -65,6 +67,7 @@ describe('record quotas per plan', () => {
     const byZone = new Map(job.plan.zones.map((z) => [z.zoneId, z]));
     expect(byZone.get(recent)).toMatchObject({ recordQuota: 200, recordsAfter: 200, overQuota: false });
     expect(byZone.get(older)).toMatchObject({ recordQuota: 1000, recordsAfter: 200, overQuota: false });
+    expect(job.plan.zonesRefused).toBe(0);
     await applyJob(h.deps, actor, job.id, { force: false, mode: 'server' });
     await pump(h.deps, h.queue, { concurrency: 2 });
     const done = await getJob(h.deps, actor, job.id);
@@ -104,5 +107,19 @@ describe('record quotas per plan', () => {
     expect((await getJob(h.deps, actor, paidOnly.id)).counts).toMatchObject({ done: 3, failed: 0 });
     const landed = [...h.sb.state.zones.get(pro)!.records.values()].filter((r) => r.name.startsWith('quota-'));
     expect(landed.map((r) => r.tags)).toEqual([['owner:dns-team'], ['owner:dns-team'], ['owner:dns-team']]);
+  });
+
+  test('a refused zone past the first 100 the job view carries: the job counts it, apply names it', async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 102, recordsPerZone: 0, plan: (i) => (i === 101 ? 'free' : 'pro') }, timeScale: 100 } });
+    const actor = h.actor('pro');
+    const zoneIds = [...h.sb.state.zones.keys()];
+    const last = h.sb.state.zones.get(zoneIds[101]!)!;
+    addRecords(h.sb.state, last, records(150).map((r) => ({ ...r, name: `old-${r.name}` })));
+    const job = await h.plan(actor, { kind: 'dns-create', accountId: h.accountId, zones: zoneIds, params: { records: records(60) } });
+    expect(job.plan.zonesTotal).toBe(102);
+    expect(job.plan.zones.some((z) => z.zoneId === last.zone.id)).toBe(false);
+    expect(job.plan.zonesRefused).toBe(1);
+    const e = await refusal(applyJob(h.deps, actor, job.id, { force: true, mode: 'server' }));
+    expect(e.options.extra).toEqual({ zones: [expect.objectContaining({ zoneName: last.zone.name, recordQuota: 200, recordsAfter: 210, overQuota: true })] });
   });
 });

@@ -10,7 +10,7 @@ import { Button, Card, ErrorAlert, Field, Input, Notice } from '../../components
 import { useCan } from '../../lib/workspace';
 import { ApprovalPanel, useNeedsApproval } from './ApprovalPanel';
 import { Count } from './Count';
-import { PlanLimitsNotice, refusedZones } from './PlanLimits';
+import { PlanLimitsNotice } from './PlanLimits';
 import { ProblemNotice } from './PlanningPanel';
 
 /** Apply a planned job on the server queue or in this browser; zones over the threshold need the typed confirmation. */
@@ -18,7 +18,7 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
   const qc = useQueryClient();
   const [typed, setTyped] = useState('');
   const over = job.plan.zones.filter((z) => z.overThreshold);
-  const refused = refusedZones(job);
+  const refusedCount = job.plan.zonesRefused;
   const zonesTotal = job.plan.zonesTotal ?? job.plan.zones.length;
   const word = String(zonesTotal);
   const apply = useMutation({
@@ -32,7 +32,7 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
   });
   const gate = useCan('jobs.apply');
   const waiting = useNeedsApproval(job);
-  const confirmed = (!job.needsForce || typed.trim() === word) && gate.allowed && !waiting && refused.length === 0;
+  const confirmed = (!job.needsForce || typed.trim() === word) && gate.allowed && !waiting && refusedCount === 0;
   const describedBy = gate.reason ? 'apply-denied' : undefined;
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -57,8 +57,8 @@ export function ApplyPanel({ job, run }: { job: Job; run: BrowserRun }) {
         <Notice>Nothing matched: this plan changes nothing. Adjust the match and plan again.</Notice>
       ) : (
         <form onSubmit={onSubmit} className="space-y-3">
-          {refused.length > 0 ? <PlanLimitsNotice zones={refused} /> : null}
-          {job.needsForce && refused.length === 0 ? (
+          {refusedCount > 0 ? <PlanLimitsNotice job={job} /> : null}
+          {job.needsForce && refusedCount === 0 ? (
             <div className="space-y-3 rounded-md bg-amber-50 p-3 ring-1 ring-amber-200">
               <p className="flex items-start gap-2 text-sm text-amber-900">
                 <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden />

@@ -2,22 +2,24 @@ import { Ban } from 'lucide-react';
 import type { Job, ZonePlan } from '../../api/types';
 import { Badge } from '../../components/ui';
 
-/** Zones whose plan Cloudflare would refuse this job for: past the record quota, or tags on a plan without them. */
-export const refusedZones = (job: Job): ZonePlan[] => job.plan.zones.filter((z) => z.overQuota || z.tagsRefused > 0);
-
 const reason = (z: ZonePlan) =>
   [z.overQuota ? `would hold ${z.recordsAfter} records, its plan allows ${z.recordQuota}` : null, z.tagsRefused > 0 ? `${z.tagsRefused} change(s) set tags, which its plan does not allow` : null]
     .filter(Boolean)
     .join('; ');
 
-/** Why apply is refused (the server refuses too, force or not): nothing would be sent to Cloudflare. */
-export function PlanLimitsNotice({ zones }: { zones: readonly ZonePlan[] }) {
+/**
+ * Why apply is refused (the server refuses too, force or not): nothing would be sent to Cloudflare.
+ * `plan.zonesRefused` counts every zone; the job carries only its first zones, so the rest are in the zone list.
+ */
+export function PlanLimitsNotice({ job }: { job: Job }) {
+  const count = job.plan.zonesRefused;
+  const zones = job.plan.zones.filter((z) => z.overQuota || z.tagsRefused > 0);
   return (
     <div role="alert" className="space-y-2 rounded-md bg-red-50 p-3 text-sm text-red-900 ring-1 ring-red-200">
       <p className="flex items-start gap-2 font-medium">
         <Ban className="mt-0.5 size-4 shrink-0" aria-hidden />
         <span>
-          Cloudflare would refuse this plan for {zones.length} zone{zones.length === 1 ? '' : 's'}; it cannot be applied, even with force. Split the job, remove records first, or
+          Cloudflare would refuse this plan for {count} zone{count === 1 ? '' : 's'}; it cannot be applied, even with force. Split the job, remove records first, or
           change the zone&apos;s plan.
         </span>
       </p>
@@ -27,6 +29,7 @@ export function PlanLimitsNotice({ zones }: { zones: readonly ZonePlan[] }) {
             <span className="font-medium">{z.zoneName}</span>: {reason(z)}
           </li>
         ))}
+        {count > zones.length ? <li>{count - zones.length} more in the zone list below</li> : null}
       </ul>
     </div>
   );
