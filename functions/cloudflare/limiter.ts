@@ -32,8 +32,8 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TtlLru } from '../crypto/lru';
 import type { TableRef } from '../aws/table';
-import { isConditionalCheckFailed } from '../aws/table';
 import { tokenKeyHash } from './budget-keys';
+import { updateRateItem } from './rate-items';
 import { retryAfterSeconds } from './errors';
 
 export { tokenKeyHash } from './budget-keys';
@@ -197,25 +197,8 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     return { n, windowMs: (k.windowMs * n) / k.limit, shape };
   };
 
-  async function update(expr: string, cond: string | undefined, values: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-    try {
-      const out = await table.doc.send(
-        new UpdateCommand({
-          TableName: table.name,
-          Key,
-          UpdateExpression: expr.startsWith('ADD') ? `SET #e = :e ${expr}` : `${expr}, #e = :e`,
-          ...(cond ? { ConditionExpression: cond } : {}),
-          ExpressionAttributeNames: { '#e': '_e', ...(expr.includes('#l') ? { '#l': 'limit' } : {}) },
-          ExpressionAttributeValues: { ...values, ':e': 'cf-rate-bucket' },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ?? {};
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw err;
-    }
-  }
+  const update = (expr: string, cond: string | undefined, values: Record<string, unknown>) => updateRateItem(table, Key, 'cf-rate-bucket', expr, cond, values);
+
 
   async function readBudget(): Promise<Record<string, unknown> | undefined> {
     const out = await table.doc.send(new GetCommand({ TableName: table.name, Key, ConsistentRead: true }));

@@ -13,10 +13,9 @@
  * reach Cloudflare later than its slot (at least 2 tokens). A 429 on purge pauses purges only
  * (its Retry-After), never the DNS jobs sharing the token.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TtlLru } from '../crypto/lru';
 import type { TableRef } from '../aws/table';
-import { isConditionalCheckFailed } from '../aws/table';
+import { updateRateItem } from './rate-items';
 
 export interface PurgeLimit {
   readonly perSecond: number;
@@ -82,25 +81,8 @@ export function createPurgeLimiter(o: PurgeLimiterOptions): PurgeLimiter {
   const Key = { pk: `RL#purge:${plan}:${o.budgetKey}`, sk: 'BUCKET' };
   const { burst, interval } = purgeShape(purgeLimitOf(plan), o.timeScale);
 
-  async function update(expr: string, cond: string, values: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-    try {
-      const out = await table.doc.send(
-        new UpdateCommand({
-          TableName: table.name,
-          Key,
-          UpdateExpression: `${expr}, #e = :e`,
-          ConditionExpression: cond,
-          ExpressionAttributeNames: { '#e': '_e' },
-          ExpressionAttributeValues: { ...values, ':e': 'cf-purge-bucket' },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return out.Attributes ?? {};
-    } catch (err) {
-      if (isConditionalCheckFailed(err)) return undefined;
-      throw err;
-    }
-  }
+  const update = (expr: string, cond: string, values: Record<string, unknown>) => updateRateItem(table, Key, 'cf-purge-bucket', expr, cond, values);
+
 
   return {
     async acquire() {

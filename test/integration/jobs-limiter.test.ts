@@ -58,7 +58,7 @@ test('16 acquirers in separate instances: a burst, then never over N per sliding
   await instances[0]!.observe({ status: 200, policy: `"default";q=${L};w=3`, ratelimit: `"default";r=${L};t=3` });
   const times: number[] = [];
   const t0 = Date.now();
-  const until = t0 + 7000;
+  const until = t0 + 8000;
   await Promise.all(
     instances.map(async (lim) => {
       while (Date.now() < until) {
@@ -74,7 +74,8 @@ test('16 acquirers in separate instances: a burst, then never over N per sliding
   expect(maxInWindow(times, W)).toBeLessThanOrEqual(L - safety);
   // The first N went at once.
   expect(times.filter((t) => t - t0 < 1000).length).toBeGreaterThanOrEqual(spendable);
-  // Windows starting at 0, 3 s and 6 s: ~3·N grants in 7 s (a GCRA bucket paced at (L − C − S)/W gave ~2.1·N).
+  // Windows starting at 0, ~3 s and ~6 s (each one W after the previous one's answers, so a little
+  // later under load): ~3·N grants in 8 s, the budget used.
   expect(times.length).toBeGreaterThanOrEqual(2.5 * spendable);
 });
 
