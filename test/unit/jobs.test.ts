@@ -8,7 +8,7 @@ import { recordMatches } from '../../functions/cloudflare/record-match';
 import { expandName, fingerprintRecords, type LiveRecord } from '../../functions/cloudflare/records';
 import { backoffMs } from '../../functions/jobs/backoff';
 import { DEFAULT_JOBS_CONFIG } from '../../functions/jobs/deps';
-import { chunkMessage, parseJobMessage } from '../../functions/jobs/messages';
+import { checkJobMessage, checkZoneMessage, chunkMessage, parseJobMessage, planJobMessage, planZoneMessage } from '../../functions/jobs/messages';
 import { userTenant } from '../../functions/tenancy/tenant';
 import { CreateJobBody } from '../../functions/contracts/jobs';
 
@@ -222,5 +222,17 @@ describe('queue messages', () => {
     expect(parseJobMessage(JSON.stringify(m))).toEqual(m);
     expect(parseJobMessage(JSON.stringify({ kind: 'apply-chunk', userId: 'u123', jobId: 'j1', chunk: 7 }))).toEqual(m);
     expect(() => parseJobMessage(JSON.stringify({ kind: 'apply-chunk', jobId: 'j1', chunk: 7 }))).toThrow();
+  });
+
+  test('planning and drift-check messages parse by kind; a zone index or round out of range is refused', () => {
+    const t = userTenant('u1');
+    for (const m of [planJobMessage(t, 'j1'), planZoneMessage(t, 'j1', 999), checkJobMessage(t, 'j1', 2), checkZoneMessage(t, 'j1', 0, 2)]) {
+      expect(parseJobMessage(JSON.stringify(m))).toEqual(m);
+    }
+    expect(() => parseJobMessage(JSON.stringify({ ...planZoneMessage(t, 'j1', 0), zone: 1000 }))).toThrow();
+    expect(() => parseJobMessage(JSON.stringify({ ...checkZoneMessage(t, 'j1', 0, 1), round: 0 }))).toThrow();
+    expect(() => parseJobMessage(JSON.stringify({ kind: 'plan-zone', tenant: 'user#u1', jobId: 'j1' }))).toThrow();
+    // The earlier userId shape exists for apply-chunk only.
+    expect(() => parseJobMessage(JSON.stringify({ kind: 'plan-job', userId: 'u1', jobId: 'j1' }))).toThrow();
   });
 });
