@@ -264,9 +264,14 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     if (prev) await behind(i - n, prev, windowMs);
     return {
       done: async () => {
-        await table.doc.send(
-          new UpdateCommand({ TableName: table.name, Key: slotKey(i), UpdateExpression: 'SET doneAt = :d', ExpressionAttributeValues: { ':d': now() } }),
-        );
+        try {
+          await table.doc.send(
+            new UpdateCommand({ TableName: table.name, Key: slotKey(i), UpdateExpression: 'SET doneAt = :d', ExpressionAttributeValues: { ':d': now() } }),
+          );
+        } catch {
+          // Best effort (it runs in `finally`, after the answer): unreported, grant i + N waits the
+          // fallback (maxRequestMs after this slot) instead.
+        }
       },
     };
   }
