@@ -2,6 +2,7 @@
  * Run the Cloudflare sandbox on its own:
  *   tsx lib/local/cloudflare/main.ts --port 8788 --seed demo [--zones 20 --records 150 --plan pro]
  *        [--time-scale 10] [--persist .flarevault/cloudflare.json] [--admin-token secret]
+ *        [--rate-limit 1200 --window-seconds 300] [--log-limit 20000]
  */
 import { startCloudflareSandbox, type CloudflareSandboxOptions } from './index';
 import type { PlanName } from './types';
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
     timeScale: num('time-scale', 1),
     persistPath: a.get('persist'),
     adminToken: a.get('admin-token'),
+    rateLimit: { limit: num('rate-limit', 1200), windowSeconds: num('window-seconds', 300) },
+    logLimit: num('log-limit'),
     seed:
       seedArg === 'demo'
         ? 'demo'
