@@ -13,6 +13,8 @@ export interface SandboxProcess {
   token: string;
   /** Request log entries after `since` (the admin API's `GET /__sandbox/log`). */
   log(since?: number): Promise<{ entries: LogEntry[]; lastSeq: number }>;
+  /** A token of a new Cloudflare user (the budget is per user): a full budget, at once. */
+  newUserToken(user: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,10 @@ export async function startSandboxProcess(o: SandboxProcessOptions): Promise<San
     async log(since = 0) {
       const r = await fetch(`${origin}/__sandbox/log?since=${since}`);
       return (await r.json()) as { entries: LogEntry[]; lastSeq: number };
+    },
+    async newUserToken(user) {
+      const r = await fetch(`${origin}/__sandbox/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accounts: '*', write: true, user }) });
+      return ((await r.json()) as { value: string }).value;
     },
     close: () =>
       new Promise<void>((resolve) => {
