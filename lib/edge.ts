@@ -18,6 +18,7 @@ import type { StageConfig } from './config';
 import { CONTENT_SECURITY_POLICY } from './edge-policy';
 import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../functions/platform/names';
 import { REPO_ROOT } from './function';
+import { PUBLIC_HEALTH_MAX_AGE_SECONDS } from '../functions/contracts/system';
 
 /** Header CloudFront adds to every API request (functions/http/origin.ts checks it). */
 export { CONTENT_SECURITY_POLICY, ORIGIN_VERIFY_HEADER };
@@ -168,6 +169,26 @@ export class FlarevaultEdge extends Construct {
         functionAssociations: [{ function: spaRouting, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors: {
+        // Before /api/*: the public health check is cached at the edge for what its Cache-Control allows
+        // (at most PUBLIC_HEALTH_MAX_AGE_SECONDS), so load on it reaches the API once per edge location and window.
+        '/api/health': {
+          origin: apiOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: new cloudfront.CachePolicy(this, 'PublicHealthCache', {
+            comment: `flarevault ${config.stage} public health: honours the origin's Cache-Control up to ${PUBLIC_HEALTH_MAX_AGE_SECONDS} s`,
+            minTtl: Duration.seconds(0),
+            defaultTtl: Duration.seconds(PUBLIC_HEALTH_MAX_AGE_SECONDS),
+            maxTtl: Duration.seconds(PUBLIC_HEALTH_MAX_AGE_SECONDS),
+            headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+            cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+            queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+            enableAcceptEncodingGzip: true,
+            enableAcceptEncodingBrotli: true,
+          }),
+          responseHeadersPolicy: headers,
+          compress: true,
+        },
         '/api/*': {
           origin: apiOrigin,
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,

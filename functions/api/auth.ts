@@ -18,6 +18,7 @@ import { csrfTokenFor, parseToken } from '../identity/tokens';
 import { mailerFromEnv } from '../mail/from-env';
 import { readOutbox } from '../mail/outbox';
 import { auditPage, chainReport } from './audit-views';
+import { dependencyHealthRoute } from './dependency-health';
 
 const env = loadEnv(['mail']);
 const { deps, authenticate } = identityFromEnv(mailerFromEnv(env));
@@ -121,6 +122,7 @@ export const handler = httpFunction(
       const { email } = await getUser(deps, req.principal.userId);
       return { body: { messages: await readOutbox(env.MAIL_OUTBOX_DIR, email) } };
     }),
+    dependencyHealthRoute(),
   ],
   { authenticate, recordAccess: accessRecorder(deps) },
 );

@@ -1,17 +1,20 @@
 import { loadEnv } from '../platform/env';
-import { getHealth, getOpenApi } from '../contracts/system';
-import { dynamoDb, kms, s3, sqs } from '../aws/clients';
+import { getHealth, getOpenApi, PUBLIC_HEALTH_MAX_AGE_SECONDS } from '../contracts/system';
+import { dynamoDb } from '../aws/clients';
 import { bind, httpFunction } from '../http/handler';
-import { checkHealth } from './health';
+import { shallowHealth } from './health';
 import { buildOpenApiDocument } from './openapi-document';
 
 const env = loadEnv(['health']);
+const health = shallowHealth({ env, dynamo: dynamoDb() });
 let openApi: unknown;
 
 export const handler = httpFunction('system', [
   bind(getHealth, async () => {
-    const report = await checkHealth({ env, dynamo: dynamoDb(), kms: kms(), s3: s3(), sqs: sqs() });
-    return { status: report.status === 'ok' ? 200 : 503, body: report };
+    const report = await health();
+    // Degraded answers are cached too: a failing dependency is when load must not be amplified.
+    const headers = { 'cache-control': `public, max-age=${PUBLIC_HEALTH_MAX_AGE_SECONDS}` };
+    return { status: report.status === 'ok' ? 200 : 503, body: report, headers };
   }),
   bind(getOpenApi, async () => ({ body: (openApi ??= buildOpenApiDocument()), headers: { 'cache-control': 'public, max-age=300' } })),
 ]);

@@ -8,6 +8,15 @@ export const DependencyStatus = z.object({
   error: z.string().max(500).optional(),
 });
 
+/** Seconds the public health answer may be reused: by the function, by CloudFront and by browsers (Cache-Control). */
+export const PUBLIC_HEALTH_MAX_AGE_SECONDS = 5;
+
+/** The public, shallow answer: no dependency names or latencies for anonymous callers. */
+export const PublicHealth = z.object({
+  status: z.enum(['ok', 'degraded']),
+  stage: z.string(),
+});
+
 export const HealthReport = z.object({
   status: z.enum(['ok', 'degraded']),
   stage: z.string(),
@@ -20,7 +29,24 @@ export const getHealth = defineRoute({
   path: '/api/health',
   fn: 'system',
   auth: 'public',
-  summary: 'Reports each dependency (DynamoDB, SQS, S3, KMS) as ok or failing, with latency',
+  summary:
+    'Shallow check: the API answers and its table is reachable (one DescribeTable at most every few seconds per container); ' +
+    'cached for 5 s (Cache-Control, and by CloudFront). The dependency report is GET /api/v1/system/health',
+  tags: ['system'],
+  response: PublicHealth,
+});
+
+export const getDependencyHealth = defineRoute({
+  operationId: 'getDependencyHealth',
+  method: 'GET',
+  path: '/api/v1/system/health',
+  fn: 'auth',
+  auth: 'session',
+  tenancy: 'caller',
+  permission: null,
+  summary:
+    'Deep check for operators: probes each dependency (DynamoDB, SQS, S3, KMS) and reports ok or failing with latency. ' +
+    'A few checks per window per container; beyond that 429 with Retry-After',
   tags: ['system'],
   response: HealthReport,
 });

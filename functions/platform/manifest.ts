@@ -8,7 +8,7 @@ import type { RouteDef } from '../contracts/route';
 import { routeKey } from '../contracts/route';
 import type { Tier } from './tiers';
 import { TIERS } from './tiers';
-import { getHealth, getOpenApi } from '../contracts/system';
+import { getDependencyHealth, getHealth, getOpenApi } from '../contracts/system';
 import { identityRoutes } from '../contracts/identity';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
@@ -77,13 +77,17 @@ const ITEMS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'd
 const ENVELOPE = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 const JOB_STORE = [...ITEMS, 'dynamodb:BatchWriteItem', ...ENVELOPE, 'sqs:SendMessage'] as const;
 
+/** The deep health check's read-only probes (api/health.ts `checkHealth`): metadata, no data access. */
+const HEALTH_PROBES = ['dynamodb:DescribeTable', 'kms:DescribeKey', 'sqs:GetQueueAttributes', 's3:ListBucket'] as const;
+
 export const functions = {
   system: {
     entry: 'api/system',
     needs: ['edge', 'health'],
-    calls: ['dynamodb:DescribeTable', 'kms:DescribeKey', 'sqs:GetQueueAttributes', 's3:ListBucket'],
+    calls: ['dynamodb:DescribeTable'],
   },
-  auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'], memoryMb: 1024 },
+  // The deep health check (getDependencyHealth) runs here, behind a session: its probes need `health`.
+  auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail', 'health'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail', ...HEALTH_PROBES], memoryMb: 1024 },
   cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 30 },
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
@@ -94,7 +98,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const stack = await startLocalStack({ persist: false, port: 0, schedules: false, pollers: false });
   console.log(`local stack ready in ${Date.now() - t0} ms (node ${process.version}, ${process.arch})`);
+  // Benches that go through the gateway read its URL as the tests do (test/setup/env.ts baseUrl).
+  process.env.FLAREVAULT_URL = stack.url;
   let failed = 0;
   try {
     for (const f of files) {

@@ -10,6 +10,7 @@ import { functions, queueConsumers, routes, schedules } from '../../functions/pl
 import type { FunctionDef } from '../../functions/platform/manifest';
 import { routeKey } from '../../functions/contracts/route';
 import { VIEWER_IP_HEADER } from '../../functions/platform/names';
+import { PUBLIC_HEALTH_MAX_AGE_SECONDS } from '../../functions/contracts/system';
 import { TIER_LIMITS, TIERS } from '../../functions/platform/tiers';
 import { CONTENT_SECURITY_POLICY, ORIGIN_VERIFY_HEADER } from '../../lib/edge';
 import { expectedEnvNames } from '../../lib/function';
@@ -306,6 +307,23 @@ describe('edge', () => {
     });
     const secret = Object.values(resourcesOf(t, 'AWS::SecretsManager::Secret'))[0]!.Properties as any;
     expect(secret.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
+  });
+
+  test('/api/health is cached at the edge for at most its Cache-Control (5 s), keyed on nothing the viewer sends, before /api/*', () => {
+    const cfg = dist().DistributionConfig;
+    const patterns = cfg.CacheBehaviors.map((b: any) => b.PathPattern);
+    expect(patterns.indexOf('/api/health')).toBeGreaterThanOrEqual(0);
+    expect(patterns.indexOf('/api/health')).toBeLessThan(patterns.indexOf('/api/*'));
+    const behaviour = cfg.CacheBehaviors.find((b: any) => b.PathPattern === '/api/health');
+    expect(behaviour).toMatchObject({ AllowedMethods: ['GET', 'HEAD'], ViewerProtocolPolicy: 'https-only' });
+    expect(behaviour.TargetOriginId).toBe(cfg.CacheBehaviors.find((b: any) => b.PathPattern === '/api/*').TargetOriginId);
+    const policy = resourcesOf(t, 'AWS::CloudFront::CachePolicy')[behaviour.CachePolicyId.Ref]!.Properties as any;
+    expect(policy.CachePolicyConfig).toMatchObject({ MinTTL: 0, DefaultTTL: PUBLIC_HEALTH_MAX_AGE_SECONDS, MaxTTL: PUBLIC_HEALTH_MAX_AGE_SECONDS });
+    expect(policy.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+      HeadersConfig: { HeaderBehavior: 'none' },
+      CookiesConfig: { CookieBehavior: 'none' },
+      QueryStringsConfig: { QueryStringBehavior: 'none' },
+    });
   });
 
   test("/api/* carries the viewer's IP in the edge header, overwriting any client value (AllViewerExceptHostHeader forwards it)", () => {

@@ -311,11 +311,10 @@ describe('every manifest route is served by the local stack gateway', () => {
     expect(gatewayNoRoute).toBe(false);
   });
 
-  it('GET /api/health through the stack reports every dependency', async () => {
+  it('GET /api/health through the stack answers ok (the dependency report is test/integration/health.test.ts)', async () => {
     const r = await fetch(apiUrl('/api/health'));
-    const body = (await r.json()) as { dependencies?: Array<{ name: string; ok: boolean }> };
     expect(r.status).toBe(200);
-    expect(body.dependencies?.every((d) => d.ok)).toBe(true);
+    expect(await r.json()).toMatchObject({ status: 'ok' });
   });
 });
 

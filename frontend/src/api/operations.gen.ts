@@ -37,6 +37,7 @@ export const OPERATIONS = {
   enrollTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/enroll' },
   exportZoneBind: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export' },
   getApplication: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}' },
+  getDependencyHealth: { method: 'GET', path: '/api/v1/system/health' },
   getHealth: { method: 'GET', path: '/api/health' },
   getJob: { method: 'GET', path: '/api/v1/jobs/{id}' },
   getMe: { method: 'GET', path: '/api/v1/me' },
@@ -109,6 +110,7 @@ export interface OperationRoutes {
   enrollTotp: typeof identity.enrollTotp;
   exportZoneBind: typeof cloudflare.exportZoneBind;
   getApplication: typeof applications.getApplication;
+  getDependencyHealth: typeof system.getDependencyHealth;
   getHealth: typeof system.getHealth;
   getJob: typeof jobs.getJob;
   getMe: typeof identity.getMe;
