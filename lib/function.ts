@@ -38,6 +38,29 @@ export const ESBUILD_TARGET = 'node22';
 /** Left out of every bundle: SDK v3 ships with the Node.js 22 runtime. */
 export const BUNDLE_EXTERNAL_MODULES: readonly string[] = ['@aws-sdk/*'];
 
+/**
+ * How every function is bundled (NodejsFunction's esbuild flags). Exported so
+ * test/infra/bundles.ts builds byte-for-byte the same bundles for the size
+ * test and `npm run bench -- bundles`. Source maps stay on: Lambda loads them
+ * with `--enable-source-maps` (NODE_OPTIONS below), and the bench measures
+ * import time that way.
+ */
+export const LAMBDA_BUNDLING: Readonly<nodejs.BundlingOptions> & { readonly tsconfig: string } = {
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  target: ESBUILD_TARGET,
+  format: nodejs.OutputFormat.CJS,
+  // No native modules: Argon2id is WebAssembly (hash-wasm).
+  externalModules: [...BUNDLE_EXTERNAL_MODULES],
+  // A package's ESM build before its CommonJS one (esbuild's node default is the reverse): ESM
+  // tree-shakes, so hash-wasm bundles its Argon2 alone, not the UMD build of every hash (217 KB).
+  // Packages with an `exports` map (most) resolve through it either way.
+  mainFields: ['module', 'main'],
+  tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+};
+
 /** Env vars Lambda reserves and sets itself; never set by the stack. */
 export const RESERVED_ENV = new Set(['AWS_REGION']);
 /** Env vars that exist only for the local runtime (optional in the schema). */
@@ -222,17 +245,7 @@ export class FlarevaultFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: serviceName,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        target: ESBUILD_TARGET,
-        format: nodejs.OutputFormat.CJS,
-        // No native modules: Argon2id is WebAssembly (hash-wasm).
-        externalModules: [...BUNDLE_EXTERNAL_MODULES],
-        tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
-      },
+      bundling: LAMBDA_BUNDLING,
     });
 
     Validations.of(this.function).acknowledge({

@@ -1,6 +1,9 @@
 /** `GET /api/v1/system/health`: the deep dependency check, for signed-in operators, rate-limited per container. */
 import { getDependencyHealth } from '../contracts/system';
-import { dynamoDb, kms, s3, sqs } from '../aws/clients';
+import { dynamoDb } from '../aws/client-dynamodb';
+import { kms } from '../aws/client-kms';
+import { s3 } from '../aws/client-s3';
+import { sqs } from '../aws/client-sqs';
 import { DomainError } from '../errors';
 import { bind } from '../http/handler';
 import { loadEnv } from '../platform/env';

@@ -1,5 +1,5 @@
 /** OpenAPI 3.1 generated from the manifest's zod contracts, so it grows with every route. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes } from '../platform/manifest';
 import { requiredScopes, type RouteDef } from '../contracts/route';
 import { CSRF_HEADER, SESSION_COOKIE } from '../platform/names';

@@ -1,6 +1,6 @@
 import { loadEnv } from '../platform/env';
 import { getHealth, getOpenApi, PUBLIC_HEALTH_MAX_AGE_SECONDS } from '../contracts/system';
-import { dynamoDb } from '../aws/clients';
+import { dynamoDb } from '../aws/client-dynamodb';
 import { bind, httpFunction } from '../http/handler';
 import { shallowHealth } from './health';
 import { buildOpenApiDocument } from './openapi-document';

@@ -8,7 +8,7 @@
  *   partitionItems(table, pk, { skPrefix?, projection? })   // every item of a partition, all pages, consistent
  */
 import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './clients';
+import { documentClient } from './client-dynamodb';
 import { loadEnv } from '../platform/env';
 
 export interface TableRef {

@@ -1,6 +1,7 @@
 /** Scheduled: dumps the table (already ciphertext for every sensitive attribute) to the backup bucket. */
 import type { ScheduledEvent } from 'aws-lambda';
-import { dynamoDb, s3 } from '../aws/clients';
+import { dynamoDb } from '../aws/client-dynamodb';
+import { s3 } from '../aws/client-s3';
 import { loadEnv } from '../platform/env';
 import { logger } from '../observability/logger';
 import { writeBackup } from './dump';

@@ -3,7 +3,7 @@
  * status, latency, IP and user agent — the last two encrypted at rest), kept in
  * the workspace for its tier's audit retention. Listing needs `logs.read` (ADMIN+).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route';
 import { Cursor, Id, IsoTime } from './common';
 

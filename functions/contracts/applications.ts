@@ -5,7 +5,7 @@
  * hosts (127.0.0.1, [::1], localhost). `clientId` is public (not a secret).
  * Writes need `applications.manage` (ADMIN+); reads `applications.read` (USER+).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route';
 import { Cursor, Id, IsoTime } from './common';
 

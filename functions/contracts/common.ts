@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Ids we mint: 22-char base64url (128 bits). */
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be an id');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute, SCOPES } from './route';
 import { TIERS } from './tiers';
 import { Email, Id, IdParams, IsoTime, PageQuery } from './common';

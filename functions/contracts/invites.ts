@@ -6,7 +6,7 @@
  * The token travels only in bodies (never in a URL the server sees: access
  * logs keep paths and query strings), so preview is a POST.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route';
 import { Cursor, Email, Id, IsoTime } from './common';
 import { RoleSchema } from './workspaces';

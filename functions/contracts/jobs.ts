@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route';
 import { Id, IdParams, IsoTime, PageQuery } from './common';
 import { CfId, DnsRecordInput, DnsType } from './cloudflare';

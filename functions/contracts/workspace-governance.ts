@@ -4,7 +4,7 @@
  * the workspace tenant (workspace, members, Cloudflare accounts, job approvals).
  * The workspace is named by the path; a non-member gets 404.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route';
 import { Id, PageQuery } from './common';
 import { AuditChainReport, AuditEvent } from './identity';

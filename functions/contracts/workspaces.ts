@@ -4,7 +4,7 @@
  * (a session's active workspace, an API key's workspace) — never by a body.
  * Roles: OWNER > ADMIN > USER (the permission matrix: functions/workspaces/permissions.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute } from './route';
 import { Id, IsoTime } from './common';
 import { TIERS } from './tiers';

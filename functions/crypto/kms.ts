@@ -12,7 +12,7 @@
  *   kmsKeyWrapperFromEnv(onCall?): KeyWrapper            // kms() + KMS_KEY_ID via loadEnv(['keys'])
  */
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { kms } from '../aws/clients';
+import { kms } from '../aws/client-kms';
 import { loadEnv } from '../platform/env';
 import { DecryptionError } from './errors';
 

@@ -36,7 +36,7 @@ export async function signup(
 ): Promise<{ user: UserView; session: IssuedSession }> {
   // Counted before the strength check: every attempt costs zxcvbn time.
   await countPerIp(deps, 'signup', ctx.ip, SIGNUPS_PER_IP_PER_HOUR, 3600_000);
-  assertStrongPassword(input.password, [input.email, ...input.email.split(/[@.]/)]);
+  await assertStrongPassword(input.password, [input.email, ...input.email.split(/[@.]/)]);
   const userId = newId();
   const tenant = userTenant(userId);
   const blind = await deps.blind.blindIndex('email', input.email);

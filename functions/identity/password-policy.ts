@@ -7,8 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { argon2id, argon2Verify } from 'hash-wasm';
-import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
 import { DomainError } from '../errors';
 
 const PARAMS = { memorySize: 19456, iterations: 2, parallelism: 1, hashLength: 32 } as const;
@@ -18,7 +16,22 @@ export const MAX_PASSWORD_LENGTH = 128;
 /** zxcvbn score 0..4; 3 = "safely unguessable: moderate protection from offline slow-hash scenario". */
 const MIN_SCORE = 3;
 
-zxcvbnOptions.setOptions({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
+type Zxcvbn = typeof import('@zxcvbn-ts/core').zxcvbn;
+let strength: Promise<Zxcvbn> | undefined;
+/**
+ * zxcvbn and its dictionaries (~500 KB of word lists) load on the first check, once per
+ * container: the functions that never judge a password (login included) do not pay for them
+ * at cold start.
+ */
+function loadStrength(): Promise<Zxcvbn> {
+  strength ??= (async () => {
+    const [{ zxcvbn, zxcvbnOptions }, common] = await Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common')]);
+    zxcvbnOptions.setOptions({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
+    return zxcvbn;
+  })();
+  strength.catch(() => (strength = undefined)); // a failed load is retried by the next check
+  return strength;
+}
 
 export function hashPassword(password: string): Promise<string> {
   return argon2id({ ...PARAMS, password, salt: randomBytes(16), outputType: 'encoded' });
@@ -43,7 +56,7 @@ export async function verifyAgainstDummy(password: string, verify: PasswordVerif
   return false;
 }
 
-export function assertStrongPassword(password: string, userInputs: readonly string[], field = 'password'): void {
+export async function assertStrongPassword(password: string, userInputs: readonly string[], field = 'password'): Promise<void> {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new DomainError('invalid', 'The password is too short', {
       code: 'weak-password',
@@ -56,6 +69,7 @@ export function assertStrongPassword(password: string, userInputs: readonly stri
       fields: [{ in: 'body', field, message: `must be at most ${MAX_PASSWORD_LENGTH} characters`, code: 'too_big' }],
     });
   }
+  const zxcvbn = await loadStrength();
   const result = zxcvbn(password, [...userInputs]);
   if (result.score < MIN_SCORE) {
     const hint = result.feedback.warning || result.feedback.suggestions[0] || 'Add more words or characters that are hard to guess.';

@@ -35,7 +35,7 @@ export async function changePassword(
     });
   }
   await giveBackAttemptSlots(deps, keys);
-  assertStrongPassword(input.newPassword, [user.email], 'newPassword');
+  await assertStrongPassword(input.newPassword, [user.email], 'newPassword');
   await deps.repo.update(
     tenant,
     UserEntity,
@@ -98,7 +98,7 @@ export async function resetPassword(deps: IdentityDeps, input: { token: string; 
   const user = await deps.repo.get(tenant, UserEntity, USER_SK);
   // A link mailed before the last password change or reset is dead.
   if (!user || reset.passwordRevision !== (user.passwordRevision ?? 0)) throw invalid();
-  assertStrongPassword(input.newPassword, [user.email], 'newPassword');
+  await assertStrongPassword(input.newPassword, [user.email], 'newPassword');
   // Spend the token, set the password and bump its revision atomically: a token works once, and
   // every other link dies with the same write (a concurrent reset read the older user version).
   await deps.repo

@@ -4,7 +4,7 @@
  * DynamoDB rate limiter of the token, checked against the stored account on
  * every use).
  */
-import { sqs } from '../aws/clients';
+import { sqs } from '../aws/client-sqs';
 import { loadEnv } from '../platform/env';
 import { cloudflareEnv } from '../cloudflare/client';
 import { dataLayerFromEnv } from '../data/from-env';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseTenantKey, tenantKey, userTenant, type Tenant } from '../tenancy/tenant';
 
 const ids = {

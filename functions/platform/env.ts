@@ -3,7 +3,7 @@
  * variable fails the cold start with a message naming it, instead of a
  * confusing error deep inside a request.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Need } from './manifest';
 
 const base = z.object({

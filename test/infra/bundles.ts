@@ -7,8 +7,9 @@
  * bundles (env-reads, iam-calls).
  */
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
-import { BUNDLE_EXTERNAL_MODULES, ESBUILD_TARGET, REPO_ROOT } from '../../lib/function';
+import { type BuildOptions, buildSync } from 'esbuild';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BUNDLE_EXTERNAL_MODULES, ESBUILD_TARGET, LAMBDA_BUNDLING, REPO_ROOT } from '../../lib/function';
 import { functions } from '../../functions/platform/manifest';
 
 export interface FunctionBundle {
@@ -20,12 +21,16 @@ export interface FunctionBundle {
 
 let cached: ReadonlyMap<string, FunctionBundle> | undefined;
 
+/** Every manifest entry once (the worker serves three tiers from one entry). */
+const manifestEntries = (): string[] => [...new Set(Object.values(functions).map((d) => d.entry))];
+const entryPoints = (entries: readonly string[]) => Object.fromEntries(entries.map((e) => [e, join(REPO_ROOT, 'functions', `${e}.ts`)]));
+
 /** Bundles keyed by manifest entry (e.g. `api/system`). */
 export function functionBundles(): ReadonlyMap<string, FunctionBundle> {
   if (cached) return cached;
-  const entries = [...new Set(Object.values(functions).map((d) => d.entry))];
+  const entries = manifestEntries();
   const out = buildSync({
-    entryPoints: Object.fromEntries(entries.map((e) => [e, join(REPO_ROOT, 'functions', `${e}.ts`)])),
+    entryPoints: entryPoints(entries),
     bundle: true,
     write: false,
     metafile: true,
@@ -48,4 +53,58 @@ export function functionBundles(): ReadonlyMap<string, FunctionBundle> {
   }
   cached = bundles;
   return bundles;
+}
+
+/**
+ * The esbuild options NodejsFunction derives from `LAMBDA_BUNDLING` (its
+ * `buildEsbuildArgs`: target, platform node, format, minify, linked source
+ * map without sources content, externals, tsconfig, main fields), for many
+ * entry points at once.
+ */
+export function lambdaBuildOptions(bundling: BundlingOptions & { tsconfig: string } = LAMBDA_BUNDLING): BuildOptions {
+  if (bundling.sourceMapMode && bundling.sourceMapMode !== 'default') throw new Error(`bundles: sourceMapMode ${bundling.sourceMapMode} not mirrored here`);
+  return {
+    bundle: true,
+    platform: 'node',
+    target: bundling.target,
+    format: bundling.format,
+    minify: bundling.minify,
+    sourcemap: bundling.sourceMap ? 'linked' : false,
+    sourcesContent: bundling.sourcesContent,
+    external: [...(bundling.externalModules ?? [])],
+    tsconfig: bundling.tsconfig,
+    ...(bundling.mainFields ? { mainFields: [...bundling.mainFields] } : {}),
+  };
+}
+
+/** Issue 14: no function's bundle (its `.js`, source map aside) past 1 MB (SI: 1,000,000 bytes). */
+export const BUNDLE_MAX_BYTES = 1_000_000;
+
+export interface DeployedBundle {
+  readonly entry: string;
+  /** Path of the bundled `.js` (its `.js.map` beside it). */
+  readonly file: string;
+  readonly bytes: number;
+  /** Bytes of each input in the bundle, largest first (esbuild metafile). */
+  readonly inputs: readonly { path: string; bytes: number }[];
+}
+
+/**
+ * Every manifest function bundled exactly as lib/function.ts bundles it for
+ * Lambda (minified, with its source map), in one esbuild pass, written to
+ * `outdir` (inside the repo, so `@aws-sdk/*` resolves from node_modules as it
+ * does from the Lambda runtime's).
+ */
+export function deployedBundles(outdir: string): DeployedBundle[] {
+  const entries = manifestEntries();
+  const out = buildSync({ ...lambdaBuildOptions(), entryPoints: entryPoints(entries), outdir, write: true, metafile: true, logLevel: 'warning' });
+  return entries.map((entry) => {
+    const file = join(outdir, `${entry}.js`);
+    const meta = Object.entries(out.metafile.outputs).find(([p]) => join(REPO_ROOT, p) === file || p === file)?.[1];
+    if (!meta) throw new Error(`bundles: no output for ${entry}`);
+    const inputs = Object.entries(meta.inputs)
+      .map(([path, i]) => ({ path, bytes: i.bytesInOutput }))
+      .sort((a, b) => b.bytes - a.bytes);
+    return { entry, file, bytes: meta.bytes, inputs };
+  });
 }

@@ -4,7 +4,10 @@
  * rate-limited (a burst: at most the limit run it, the rest 429 with Retry-After).
  */
 import type { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoDb, kms, s3, sqs } from '../../functions/aws/clients';
+import { dynamoDb } from '../../functions/aws/client-dynamodb';
+import { kms } from '../../functions/aws/client-kms';
+import { s3 } from '../../functions/aws/client-s3';
+import { sqs } from '../../functions/aws/client-sqs';
 import { DEEP_HEALTH_LIMIT, shallowHealth } from '../../functions/api/health';
 import { PUBLIC_HEALTH_MAX_AGE_SECONDS } from '../../functions/contracts/system';
 import { loadEnv } from '../../functions/platform/env';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type * as AwsClients from '../../functions/aws/clients';
+import type * as AwsClients from '../../functions/aws/client-dynamodb';
 import type { RouteDef } from '../../functions/contracts/route';
 import { buildHttpApiEvent } from '../../lib/local/gateway';
 import { DEFAULT_FUNCTIONS_DIR, functionDef, invokeFunction, type AnyHandler } from '../../lib/local/lambda';
@@ -36,7 +36,7 @@ export interface InProcessRequest {
 }
 
 export interface InProcessFunction {
-  /** This container's own AWS clients module (add SDK middleware to observe its calls). */
+  /** This container's own DynamoDB clients module (add SDK middleware to observe its calls). */
   readonly clients: typeof AwsClients;
   invoke(route: RouteDef, req?: InProcessRequest): Promise<APIGatewayProxyStructuredResultV2>;
 }
@@ -49,7 +49,7 @@ export async function inProcessFunction(fnId: string, env: Readonly<Record<strin
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       handler = require(join(DEFAULT_FUNCTIONS_DIR, functionDef(fnId).entry)).handler as AnyHandler;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      clients = require('../../functions/aws/clients') as typeof AwsClients;
+      clients = require('../../functions/aws/client-dynamodb') as typeof AwsClients;
     }),
   );
   const secret = localStackEnv().originVerifySecret;

@@ -68,19 +68,19 @@ describe('passwords', () => {
     expect(await verifyPassword('not-a-hash', 'x')).toBe(false);
   });
 
-  it('refuses short, common and email-derived passwords with field detail', () => {
-    const fieldOf = (fn: () => void) => {
+  it('refuses short, common and email-derived passwords with field detail', async () => {
+    const fieldOf = async (fn: () => Promise<void>) => {
       try {
-        fn();
+        await fn();
       } catch (e) {
         return (e as DomainError).options.fields?.[0]?.field;
       }
       return undefined;
     };
-    expect(fieldOf(() => assertStrongPassword('short', []))).toBe('password');
-    expect(fieldOf(() => assertStrongPassword('password123456', []))).toBe('password');
-    expect(fieldOf(() => assertStrongPassword('alice@example.com', ['alice@example.com', 'alice', 'example']))).toBe('password');
-    expect(fieldOf(() => assertStrongPassword('violet-Harbor-quantum-92-lantern', []))).toBeUndefined();
+    expect(await fieldOf(() => assertStrongPassword('short', []))).toBe('password');
+    expect(await fieldOf(() => assertStrongPassword('password123456', []))).toBe('password');
+    expect(await fieldOf(() => assertStrongPassword('alice@example.com', ['alice@example.com', 'alice', 'example']))).toBe('password');
+    expect(await fieldOf(() => assertStrongPassword('violet-Harbor-quantum-92-lantern', []))).toBeUndefined();
   });
 });
 
