@@ -2,30 +2,20 @@
  * Health checks, two of them:
  *  - shallow (public `GET /api/health`): one DescribeTable, its answer shared for a few
  *    seconds per container, so no load on the public route reaches AWS more often than that;
- *  - deep (operators, `GET /api/v1/system/health`): probes each dependency with a cheap
- *    read-only call and reports ok/failing with latency; a few per window per container.
+ *  - deep (operators, `GET /api/v1/system/health`, dependency-health.ts): probes each dependency
+ *    with a cheap read-only call and reports ok/failing with latency; a few per window per container.
+ * Only the shallow check's DynamoDB command is imported here: the system function, which serves
+ * the public check, then loads no other SDK client at cold start.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
-import { PUBLIC_HEALTH_MAX_AGE_SECONDS, type DependencyStatus, type HealthReport, type PublicHealth } from '../contracts/system';
+import { PUBLIC_HEALTH_MAX_AGE_SECONDS, type DependencyStatus, type PublicHealth } from '../contracts/system';
 import type { Env } from '../platform/env';
 
 type Dependency = z.infer<typeof DependencyStatus>;
 
-export interface HealthPorts {
-  readonly env: Env<'table' | 'keys' | 'jobQueues' | 'backupBucket'>;
-  readonly dynamo: { send(c: DescribeTableCommand): Promise<unknown> };
-  readonly kms: { send(c: DescribeKeyCommand): Promise<unknown> };
-  readonly s3: { send(c: HeadBucketCommand): Promise<unknown> };
-  readonly sqs: { send(c: GetQueueAttributesCommand): Promise<unknown> };
-  /** @default 2000 */
-  readonly timeoutMs?: number;
-}
-
-async function probe(name: Dependency['name'], call: () => Promise<unknown>, timeoutMs: number): Promise<Dependency> {
+/** One dependency call, timed, bounded by `timeoutMs`; a failure is reported, never thrown. */
+export async function probe(name: Dependency['name'], call: () => Promise<unknown>, timeoutMs: number): Promise<Dependency> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -43,23 +33,6 @@ async function probe(name: Dependency['name'], call: () => Promise<unknown>, tim
   } finally {
     clearTimeout(timer);
   }
-}
-
-export async function checkHealth(ports: HealthPorts): Promise<z.infer<typeof HealthReport>> {
-  const { env } = ports;
-  const timeoutMs = ports.timeoutMs ?? 2000;
-  const queues = [env.JOB_QUEUE_URL_FREE, env.JOB_QUEUE_URL_BASE, env.JOB_QUEUE_URL_PRO];
-  const dependencies = await Promise.all([
-    probe('dynamodb', () => ports.dynamo.send(new DescribeTableCommand({ TableName: env.TABLE_NAME })), timeoutMs),
-    probe(
-      'sqs',
-      () => Promise.all(queues.map((QueueUrl) => ports.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })))),
-      timeoutMs,
-    ),
-    probe('s3', () => ports.s3.send(new HeadBucketCommand({ Bucket: env.BACKUP_BUCKET })), timeoutMs),
-    probe('kms', () => ports.kms.send(new DescribeKeyCommand({ KeyId: env.KMS_KEY_ID })), timeoutMs),
-  ]);
-  return { status: dependencies.every((d) => d.ok) ? 'ok' : 'degraded', stage: env.STAGE, dependencies };
 }
 
 export interface ShallowHealthPorts {

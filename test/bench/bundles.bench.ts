@@ -40,8 +40,15 @@ function functionEnv(): NodeJS.ProcessEnv {
   const url = 'http://127.0.0.1:9';
   const queueUrls = { free: `${url}/q/free`, base: `${url}/q/base`, pro: `${url}/q/pro` };
   const local = buildLocalEnv({
-    region: 'us-east-1', tableName: 'bench', kmsKeyId: 'alias/bench', queueUrls, backupBucket: 'bench', mailOutboxDir: '/tmp/bench-outbox',
-    originVerifySecret: 'bench'.repeat(8), publicUrl: url, endpoints: { dynamodb: url, sqs: url, s3: url, kms: url },
+    region: 'us-east-1',
+    tableName: 'bench',
+    kmsKeyId: 'alias/bench',
+    queueUrls,
+    backupBucket: 'bench',
+    mailOutboxDir: '/tmp/bench-outbox',
+    originVerifySecret: 'bench'.repeat(8),
+    publicUrl: url,
+    endpoints: { dynamodb: url, sqs: url, s3: url, kms: url },
   });
   return { ...process.env, ...local };
 }
