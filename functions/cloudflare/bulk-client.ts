@@ -16,6 +16,7 @@ import type Cloudflare from 'cloudflare';
 import { readCloudflareError } from './errors';
 import { isEndpointLimit, observationOf, type RateLimiter } from './limiter';
 import type { PurgeLimiter } from './purge-limiter';
+import { LimiterDeferral, limiterWaitAllowed } from './wait-bound';
 import { planFacts, type ZonePlan } from './plans';
 import { liveFromApi, type LiveRecord } from './records';
 
@@ -126,13 +127,22 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
     await limiter.observe(seen);
   }
 
+  /** A slot of the budget; inside a queue delivery only one that comes within its bound (wait-bound.ts). */
+  async function takeSlot() {
+    const maxWaitMs = limiterWaitAllowed();
+    if (maxWaitMs === undefined) return limiter.acquire();
+    const r = await limiter.tryAcquire(maxWaitMs);
+    if (!r.acquired) throw new LimiterDeferral(r.retryAfterMs);
+    return r.grant;
+  }
+
   async function call<T>(
     method: 'get' | 'post' | 'patch',
     path: string,
     o: { query?: Record<string, unknown>; body?: unknown; own?: PurgeLimiter } = {},
   ): Promise<Envelope<T>> {
     await o.own?.acquire();
-    const grant = await limiter.acquire();
+    const grant = await takeSlot();
     opts.onRequest?.();
     try {
       const { data, response } = await client[method]<Envelope<T>>(path, { query: o.query, body: o.body, maxRetries: 0, timeout }).withResponse();

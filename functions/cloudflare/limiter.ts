@@ -224,13 +224,17 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     }
   }
 
-  /** Cloudflare counted grant i − n by the time it answered it: go no sooner than W after that. */
-  async function behind(j: number, prev: Slot, windowMs: number): Promise<void> {
+  /**
+   * Cloudflare counted grant i − n by the time it answered it: go no sooner than W after that.
+   * False (nothing waited for past it) when that is later than `giveUpAt`.
+   */
+  async function behind(j: number, prev: Slot, windowMs: number, giveUpAt: number): Promise<boolean> {
     let doneAt = prev.doneAt;
     while (doneAt === undefined) {
       // Still in flight (or still waiting for its own turn); a holder that never reports (it died)
       // is taken as answered now.
       if (now() > prev.at + maxRequestMs) doneAt = now();
+      else if (now() + windowMs > giveUpAt) return false; // answered now at the earliest: still too far
       else {
         await sleep(DONE_POLL_MS);
         doneAt = (await slotOf(j))?.doneAt;
@@ -239,13 +243,26 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     // + 1 ms: timers may fire a millisecond early by the wall clock.
     const wait = doneAt + windowMs + 1 - now();
     if (wait > 0) {
+      if (now() + wait > giveUpAt) return false;
       o.onWait?.(wait);
       await sleep(Math.ceil(wait));
     }
+    return true;
   }
 
-  /** Take the next grant, record when it is planned, wait for it; `done` records when Cloudflare answered it. */
-  async function grant(): Promise<Grant> {
+  /** Record grant i as answered at `t` (its request answered, or never sent). */
+  async function markDone(i: number, t: number): Promise<void> {
+    await table.doc.send(new UpdateCommand({ TableName: table.name, Key: slotKey(i), UpdateExpression: 'SET doneAt = :d', ExpressionAttributeValues: { ':d': t } }));
+  }
+
+  /**
+   * Take the next grant, record when it is planned, wait for it; `done` records when Cloudflare
+   * answered it. A grant that would go later than `maxWaitMs` from now is given up unused instead
+   * (recorded as answered, so its successor N later is not held back) and the answer is when to
+   * come back: a bounded wait is strict even when concurrent callers raced past tryAcquire's peek.
+   */
+  async function grant(maxWaitMs = Number.POSITIVE_INFINITY): Promise<Grant | { retryAfterMs: number }> {
+    const giveUpAt = now() + maxWaitMs;
     const out = await update('ADD seq :one', undefined, { ':one': 1 });
     remember(out);
     const i = out!.seq as number;
@@ -256,18 +273,22 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
     await table.doc.send(
       new PutCommand({ TableName: table.name, Item: { ...slotKey(i), at, ttl: Math.ceil((at + windowMs + maxRequestMs) / 1000) + 3600, _e: 'cf-rate-slot' } }),
     );
+    const giveUp = async (retryAt: number) => {
+      // Nothing was sent for grant i: "answered" by its planned time is true and keeps the chain moving.
+      await markDone(i, Math.max(at, now()));
+      return { retryAfterMs: Math.max(0, retryAt - now()) };
+    };
+    if (at > giveUpAt) return giveUp(at);
     const wait = at - now();
     if (wait > 0) {
       o.onWait?.(wait);
       await sleep(Math.ceil(wait));
     }
-    if (prev) await behind(i - n, prev, windowMs);
+    if (prev && !(await behind(i - n, prev, windowMs, giveUpAt))) return giveUp((prev.doneAt ?? now()) + windowMs);
     return {
       done: async () => {
         try {
-          await table.doc.send(
-            new UpdateCommand({ TableName: table.name, Key: slotKey(i), UpdateExpression: 'SET doneAt = :d', ExpressionAttributeValues: { ':d': now() } }),
-          );
+          await markDone(i, now());
         } catch {
           // Best effort (it runs in `finally`, after the answer): unreported, grant i + N waits the
           // fallback (maxRequestMs after this slot) instead.
@@ -287,13 +308,16 @@ export function createBucketLimiter(o: BucketOptions): RateLimiter {
   }
 
   return {
-    acquire: grant,
+    async acquire() {
+      return (await grant()) as Grant;
+    },
 
     async tryAcquire(maxWaitMs) {
-      // Peek first: a call that would wait too long takes nothing (a raced grant may wait a little longer).
+      // Peek first: a call that would wait too long takes nothing (the common case costs no grant).
       const at = await nextGrantAt();
       if (at > now() + maxWaitMs) return { acquired: false, retryAfterMs: Math.max(0, at - now()) };
-      return { acquired: true, grant: await grant() };
+      const g = await grant(maxWaitMs);
+      return 'done' in g ? { acquired: true, grant: g } : { acquired: false, retryAfterMs: g.retryAfterMs };
     },
 
     async observe(x) {

@@ -12,8 +12,12 @@ import type { Tenant } from '../tenancy/tenant';
 import type { JobMessage } from './messages';
 import type { JobStore } from './store';
 
+/** SQS's longest per-message delay (DelaySeconds). */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
+
 export interface JobQueue {
-  send(tier: Tier, messages: readonly JobMessage[]): Promise<void>;
+  /** `delaySeconds` (0..MAX_QUEUE_DELAY_SECONDS): the messages become visible only after it. */
+  send(tier: Tier, messages: readonly JobMessage[], o?: { delaySeconds?: number }): Promise<void>;
 }
 
 export interface JobsConfig {
@@ -33,6 +37,10 @@ export interface JobsConfig {
   defaultThreshold: number;
   /** Items a single 400 may eliminate one by one before the rest of the chunk is failed. */
   maxBisect: number;
+  /** Longest wait in the shared limiter for one slot during a delivery; a farther slot defers the message. */
+  maxLimiterWaitMs: number;
+  /** Time a call needs after its slot (the request's timeout, then the step's writes): no slot is waited for past the invocation's end less this. */
+  afterSlotMs: number;
 }
 
 export const DEFAULT_JOBS_CONFIG: JobsConfig = {
@@ -45,6 +53,8 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = {
   readConcurrency: 8,
   defaultThreshold: 0.3,
   maxBisect: 25,
+  maxLimiterWaitMs: 20_000,
+  afterSlotMs: 35_000,
 };
 
 export interface JobsDeps {

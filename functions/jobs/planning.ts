@@ -12,6 +12,7 @@
  * Any failure that is not worth retrying ends the job `plan-failed` with the problem; cancel
  * (status no longer `planning`) makes every later step a no-op.
  */
+import { LimiterDeferral } from '../cloudflare/wait-bound';
 import type { Tenant } from '../tenancy/tenant';
 import { readRetry } from './backoff';
 import type { JobsDeps } from './deps';
@@ -103,6 +104,8 @@ export async function planZoneStep(deps: JobsDeps, msg: Msg<'plan-zone'>, o: Del
       problem = stepProblem(e, o, `planning zone ${zone.zone.name}`);
     } catch (retry) {
       if (retry instanceof RetryableError) await deps.store.releaseZone(tenant, job.jobId, zone.index, o.owner);
+      // Waiting for a slot is no attempt: the claim goes back uncounted (nothing was stored yet).
+      if (retry instanceof LimiterDeferral) await deps.store.releaseZone(tenant, job.jobId, zone.index, o.owner, { uncount: true });
       throw retry;
     }
     await failPlan(deps, tenant, job.jobId, problem);

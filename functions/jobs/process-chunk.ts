@@ -20,6 +20,7 @@
  * resending its halves applies nothing twice.
  */
 import { CfCallError, type CfApi } from '../cloudflare/bulk-client';
+import { LimiterDeferral } from '../cloudflare/wait-bound';
 import { DomainError } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import { backoffMs } from './backoff';
@@ -102,6 +103,8 @@ class ChunkApplication {
   private bisected = 0;
   /** Epoch ms the lease may never pass (the invocation's end, less a second). */
   private deadline = Number.POSITIVE_INFINITY;
+  /** A part landed under this claim (its outcome is only in memory until settled). */
+  private landed = false;
 
   constructor(
     private readonly deps: JobsDeps,
@@ -140,8 +143,10 @@ class ChunkApplication {
         const plan = part[0]!.it.action === 'purge' ? await this.zonePlan() : undefined;
         await sendChunk(cf, this.chunk.zoneId, part, this.outcome, plan);
         this.parts.shift();
+        this.landed = true;
         attempt = 0; // tries count per part: a landed part resets them
       } catch (e) {
+        if (e instanceof LimiterDeferral) return this.defer(e);
         // Not a Cloudflare answer (DynamoDB, a bug, the invocation dying): leave the claim as it is;
         // the redelivery reconciles once the lease has expired.
         if (!(e instanceof CfCallError)) throw e;
@@ -212,6 +217,16 @@ class ChunkApplication {
     const mid = Math.ceil(part.length / 2);
     this.parts.splice(0, 1, part.slice(0, mid), part.slice(mid));
     return true;
+  }
+
+  /**
+   * The next slot is farther than this delivery can wait: nothing more is sent; the chunk goes back
+   * to `pending` with no attempt counted (run-message.ts re-sends the message delayed). Ambiguous
+   * if a send may have landed, so the next claim reconciles first, as after a lost lease.
+   */
+  private async defer(e: LimiterDeferral): Promise<never> {
+    await this.deps.store.deferChunk(this.tenant, this.job.jobId, this.chunk.chunk, this.claim.owner, this.ambiguous || this.landed);
+    throw e;
   }
 
   /** Out of tries for this delivery: fail for good on the last one (→ DLQ), else hand the chunk back to the queue. */

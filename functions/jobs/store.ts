@@ -4,7 +4,7 @@
  * engine speaks in intentions, the conditions live here). Every key is built
  * from the tenant; nothing here takes a partition key from a caller.
  *
- *   chunk:  claimChunk, renewLease, markAmbiguous, releaseLease, settleChunk, requeueFailedItems
+ *   chunk:  claimChunk, renewLease, markAmbiguous, releaseLease, deferChunk, settleChunk, requeueFailedItems
  *   plan:   createPlanning, createZones, putItems, deleteItems, setZonesTotal, claimZone, releaseZone, commitZonePlan,
  *           completePlan, failPlan, cancelPlanning
  *   check:  recordZoneCheck, passCheck, refuseCheck (gives the slot back)
@@ -182,6 +182,21 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
     },
 
     /**
+     * Hand a claimed chunk back untried (a limiter deferral): `pending` again, the claim not counted as
+     * an attempt; `ambiguous` when a send of this or an earlier claim may have landed (the next claim
+     * reconciles first).
+     */
+    async deferChunk(tenant: Tenant, jobId: string, n: number, owner: string, ambiguous: boolean): Promise<void> {
+      await chunkUpdate(tenant, jobId, n, {
+        set: { status: 'pending', owner: null, leaseUntil: 0, ambiguous },
+        add: { attempts: -1 },
+        condition: '#owner = :o AND #st = :a',
+        names: { '#owner': 'owner', '#st': 'status' },
+        values: { ':o': owner, ':a': 'applying' },
+      });
+    },
+
+    /**
      * Settle a chunk and add its items to the job's counters in one transaction (exactly once).
      * 'lost': the chunk was not in the expected state (another settle counted it);
      * 'conflict': concurrent settles of the job kept conflicting (the caller retries).
@@ -250,9 +265,9 @@ export function createJobStore(table: TableRef, keyring: Pick<Keyring, 'current'
       return raw && { attempts: Number(raw.attempts) };
     },
 
-    /** Give a zone's claim up so a redelivery can claim it at once. */
-    async releaseZone(tenant: Tenant, jobId: string, index: number, owner: string): Promise<void> {
-      await zoneUpdate(tenant, jobId, index, { set: { leaseUntil: 0 }, condition: '#owner = :o AND #st = :p', names: { '#owner': 'owner', '#st': 'status' }, values: { ':o': owner, ':p': 'planning' } });
+    /** Give a zone's claim up so a redelivery can claim it at once; `uncount`: the claim was no attempt (a limiter deferral). */
+    async releaseZone(tenant: Tenant, jobId: string, index: number, owner: string, o: { uncount?: boolean } = {}): Promise<void> {
+      await zoneUpdate(tenant, jobId, index, { set: { leaseUntil: 0 }, ...(o.uncount ? { add: { attempts: -1 } } : {}), condition: '#owner = :o AND #st = :p', names: { '#owner': 'owner', '#st': 'status' }, values: { ':o': owner, ':p': 'planning' } });
     },
 
     /**

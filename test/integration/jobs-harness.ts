@@ -37,8 +37,9 @@ export class MemQueue implements JobQueue {
   readonly messages: Array<{ id: string; m: JobMessage; receives: number; visibleAt: number }> = [];
   readonly dlq: JobMessage[] = [];
   sent = 0;
-  async send(_tier: Tier, ms: readonly JobMessage[]): Promise<void> {
-    for (const m of ms) this.messages.push({ id: randomBytes(6).toString('hex'), m, receives: 0, visibleAt: 0 });
+  async send(_tier: Tier, ms: readonly JobMessage[], o: { delaySeconds?: number } = {}): Promise<void> {
+    const visibleAt = o.delaySeconds ? Date.now() + o.delaySeconds * 1000 : 0;
+    for (const m of ms) this.messages.push({ id: randomBytes(6).toString('hex'), m, receives: 0, visibleAt });
     this.sent += ms.length;
   }
 }
@@ -53,6 +54,10 @@ export interface PumpOptions {
   until?: () => boolean | Promise<boolean>;
   /** Only deliver these messages (the others wait). */
   only?: (m: JobMessage) => boolean;
+  /** Each delivery's time left in its invocation (the Lambda context's); absent: unbounded. */
+  remainingMs?: number;
+  /** Sees every delivery as it starts (its message and receive count). */
+  onDelivery?: (m: JobMessage, receiveCount: number) => void;
 }
 
 /** Run workers until the queue is empty and nothing is in flight (or `until` holds). */
@@ -80,8 +85,14 @@ export async function pump(deps: JobsDeps, q: MemQueue, o: PumpOptions): Promise
       next.receives++;
       inFlight++;
       deliveries++;
+      o.onDelivery?.(next.m, next.receives);
       try {
-        const r = await runJobMessage(deps, next.m, { owner: `${next.id}-${next.receives}`, receiveCount: next.receives, maxReceiveCount: maxReceive });
+        const r = await runJobMessage(deps, next.m, {
+          owner: `${next.id}-${next.receives}`,
+          receiveCount: next.receives,
+          maxReceiveCount: maxReceive,
+          remainingMs: o.remainingMs,
+        });
         if (r === 'busy') throw new Error('busy');
         const at = q.messages.indexOf(next);
         if (at >= 0) q.messages.splice(at, 1);
