@@ -43,8 +43,9 @@ export interface RateLimiter {
   acquire(): Promise<Grant>;
   /**
    * Take a slot only if it comes within `maxWaitMs` (then wait for it); otherwise take nothing
-   * and say when to come back. Interactive calls use this: a user gets a prompt 429 instead of
-   * a request that hangs behind a job's queue or Cloudflare's 5-minute block.
+   * and say when to come back. Never waits longer than `maxWaitMs`. Interactive calls use this: a
+   * user gets a prompt 429 instead of a request that hangs behind a job's queue or Cloudflare's
+   * 5-minute block; so do queue deliveries (wait-bound.ts): a worker defers instead of sleeping.
    */
   tryAcquire(maxWaitMs: number): Promise<{ acquired: true; grant: Grant } | { acquired: false; retryAfterMs: number }>;
   /** Feed back what Cloudflare answered (headers of any response, 429s). */
