@@ -14,6 +14,7 @@ import { LimiterDeferral } from '../../functions/cloudflare/wait-bound';
 import type { CfApi } from '../../functions/cloudflare/bulk-client';
 import type { JobMessage } from '../../functions/jobs/messages';
 import { sqsJobQueue } from '../../functions/jobs/queue';
+import { forEachZone, loadChunks, loadJob } from '../../functions/jobs/reads';
 import { awsClientConfig } from '../setup/env';
 import { getJob } from '../../functions/jobs/queries';
 import { applyAndWait, planAndWait, pump, startHarness, type Harness } from './jobs-harness';
@@ -120,6 +121,13 @@ test('deliveries with little time left defer far slots to the queue: no wait pas
     expect(back!.at).toBeGreaterThanOrEqual(d.at + d.delayMs - 20);
   }
   expect(Math.max(...deliveries.map((x) => x.receives))).toBeLessThanOrEqual(2);
+  // Plan-zone, check-zone and chunk messages were all deferred; a deferred claim counted no attempt.
+  expect(new Set(deferred.map((d) => (JSON.parse(d.key) as JobMessage).kind))).toEqual(new Set(['plan-zone', 'check-zone', 'apply-chunk']));
+  const row = await loadJob(harness.deps, actor.tenant, planned.id);
+  expect((await loadChunks(harness.deps, actor.tenant, planned.id)).map((c) => c.attempts)).toEqual(Array(ZONES).fill(1));
+  const zoneAttempts: number[] = [];
+  await forEachZone(harness.deps, actor.tenant, row, async (page) => void zoneAttempts.push(...page.map((z) => z.attempts)));
+  expect(zoneAttempts).toEqual(Array(ZONES).fill(1));
 });
 
 test('fauxqs (the local runtime SQS) honours DelaySeconds on SendMessageBatch, as SQS does', async () => {
