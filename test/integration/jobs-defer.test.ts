@@ -63,11 +63,12 @@ function timed(api: CfApi, seen: { callMs: number[]; deferrals: number }): CfApi
 const keyOf = (m: JobMessage) => JSON.stringify(m);
 
 test('deliveries with little time left defer far slots to the queue: no wait past the bound, done, each change once, no DLQ, 0 × 429', async () => {
-  const seen = { callMs: [] as number[], deferrals: 0 };
+  const seen = { callMs: [] as number[], sleeps: [] as number[], deferrals: 0 };
   h = await startHarness({
     sandbox: { seed: { zones: ZONES, recordsPerZone: 10 }, timeScale: 100, rateLimit: { limit: 30, windowSeconds: 300 } },
     config: { afterSlotMs: AFTER_SLOT_MS, visibilityMs: 10_000 },
     wrapApi: (api) => timed(api, seen),
+    onLimiterWait: (ms) => seen.sleeps.push(ms),
   });
   const harness = h;
   const actor = harness.actor('pro');
@@ -112,8 +113,12 @@ test('deliveries with little time left defer far slots to the queue: no wait pas
   expect(elapsed).toBeGreaterThan(2 * W);
   expect(seen.deferrals).toBeGreaterThan(0);
   expect(deferred.length).toBe(seen.deferrals);
-  // No call waited in the limiter past the bound (+ the request itself and a raced grant's overshoot).
-  expect(Math.max(...seen.callMs)).toBeLessThan(BOUND_MS + 500);
+  // No call slept in the limiter past the bound (a grant raced past the peek included), and paced
+  // calls did wait: the bound, not an idle budget, is what kept the waits short.
+  expect(Math.max(...seen.sleeps)).toBeLessThanOrEqual(BOUND_MS + 1);
+  expect(seen.sleeps.length).toBeGreaterThan(0);
+  // Whole calls (limiter bookkeeping and the request included) stay far below a window.
+  expect(Math.max(...seen.callMs)).toBeLessThan(W);
   // A deferred message comes back only after its delay, as a new message: receive counts stay low.
   for (const d of deferred) {
     const back = deliveries.find((x) => x.key === d.key && x.at >= d.at);
@@ -121,8 +126,9 @@ test('deliveries with little time left defer far slots to the queue: no wait pas
     expect(back!.at).toBeGreaterThanOrEqual(d.at + d.delayMs - 20);
   }
   expect(Math.max(...deliveries.map((x) => x.receives))).toBeLessThanOrEqual(2);
-  // Plan-zone, check-zone and chunk messages were all deferred; a deferred claim counted no attempt.
-  expect(new Set(deferred.map((d) => (JSON.parse(d.key) as JobMessage).kind))).toEqual(new Set(['plan-zone', 'check-zone', 'apply-chunk']));
+  // Plan-zone and chunk messages (those that claim) were deferred; a deferred claim counted no attempt.
+  const kinds = new Set(deferred.map((d) => (JSON.parse(d.key) as JobMessage).kind));
+  expect(kinds.has('plan-zone') && kinds.has('apply-chunk')).toBe(true);
   const row = await loadJob(harness.deps, actor.tenant, planned.id);
   expect((await loadChunks(harness.deps, actor.tenant, planned.id)).map((c) => c.attempts)).toEqual(Array(ZONES).fill(1));
   const zoneAttempts: number[] = [];

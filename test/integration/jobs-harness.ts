@@ -172,6 +172,8 @@ export async function startHarness(o: {
   wrapApi?: (api: CfApi) => CfApi;
   now?: () => number;
   log?: (message: string, extra?: Record<string, unknown>) => void;
+  /** Sees every sleep of the harness's limiter (ms). */
+  onLimiterWait?: (ms: number) => void;
   /**
    * Connect as the product does: the stored Cloudflare accounts (connectAccount) through the
    * engine's connection cache, each spending its token's budget (its user's, when known).
@@ -194,7 +196,7 @@ export async function startHarness(o: {
     async connect(tenant, accountId) {
       if (stored) return stored(tenant, accountId);
       const client = cloudflareClient({ token, baseURL: sb.url }, { maxRetries: 0, timeoutMs: o.timeoutMs ?? 2000 });
-      const limiter = createBucketLimiter({ table: dl.table, keyHash });
+      const limiter = createBucketLimiter({ table: dl.table, keyHash, onWait: o.onLimiterWait });
       const api = cfApiFromSdk(client, limiter, {
         timeoutMs: o.timeoutMs ?? 2000,
         onRequest: () => requests++,
