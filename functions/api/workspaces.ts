@@ -46,7 +46,7 @@ export const handler = httpFunction(
     bind(c.activateWorkspace, async (req) => {
       const actor = await member(req.principal, req.params.workspaceId);
       await setActiveWorkspace(identity, req.principal.userId, req.principal.credentialId, req.params.workspaceId);
-      // This container's cached decision names the old workspace: drop it (others: within sessionCacheMs).
+      // This container's workspace guess names the old workspace: drop it (a miss only costs a second read).
       authenticate.forget(req.principal.userId);
       return { body: { workspace: await getWorkspace(deps, actor, req.params.workspaceId) } };
     }),

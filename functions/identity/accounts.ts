@@ -84,9 +84,12 @@ export async function login(
 ): Promise<{ user: UserView; session: IssuedSession }> {
   const keys = await loginThrottleKeys(deps, input.email, ctx.ip);
   // The slot is taken before any check: a wrong password or code keeps it as the failure.
-  await takeAttemptSlots(deps, keys);
-  const userId = await findUserIdByEmail(deps, input.email);
-  const user = userId ? await deps.repo.get(userTenant(userId), UserEntity, USER_SK) : undefined;
+  // The account is looked up meanwhile: a read checks nothing, and nothing is judged before the slot.
+  const lookup = (async () => {
+    const id = await findUserIdByEmail(deps, input.email);
+    return { userId: id, user: id ? await deps.repo.get(userTenant(id), UserEntity, USER_SK) : undefined };
+  })();
+  const [, { userId, user }] = await Promise.all([takeAttemptSlots(deps, keys), lookup]);
   const verify = deps.verifyPassword ?? verifyPassword;
   const passwordOk = user ? await verify(user.passwordHash, input.password) : await verifyAgainstDummy(input.password, verify);
   if (!user || !userId || !passwordOk) {
@@ -115,8 +118,7 @@ export async function login(
       await auditEvent(deps, tenant, user.tier, ctx, 'auth.mfa.recovery-code-used', `user#${userId}`);
     }
   }
-  await clearAccountFailures(deps, keys);
-  const session = await issueSession(deps, userId, user, ctx);
+  const [, session] = await Promise.all([clearAccountFailures(deps, keys), issueSession(deps, userId, user, ctx)]);
   await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, { sessionId: session.sessionId, mfa: user.mfaEnabled });
   return { user: userView(userId, user), session };
 }

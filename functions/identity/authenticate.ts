@@ -9,32 +9,40 @@
  * refused on the very next request. A non-member gets 404 on routes that act
  * on the workspace (`tenancy: 'workspace'`); on `caller` routes the principal
  * falls back to the personal workspace (made here for users from before
- * workspaces). Then the workspace tier's per-minute request allowance is counted.
- * A per-container cache may reuse a credential decision (not the role) for
- * `sessionCacheMs` (5 s): that is the bound on how long a revoked credential
- * can still be used. A decision never outlives the credential's own expiry.
+ * workspaces). Then the workspace tier's per-minute request allowance is counted
+ * (in memory, flushed as atomic increments: see throttle.ts).
+ * The credential item, the user (token revision), the member and the workspace
+ * come in ONE consistent BatchGetItem per request, so a revoked credential is
+ * refused on the very next request in every container; a container only
+ * remembers which workspace a credential named, to batch the right keys.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Principal } from '../tenancy/principal';
 import { userTenant } from '../tenancy/tenant';
-import { memberActor } from '../workspaces/workspaces';
+import { memberActor, membershipReads } from '../workspaces/workspaces';
 import { TtlLru } from '../crypto/lru';
 import { DomainError } from '../errors';
 import { requiredScopes, type RouteDef } from '../contracts/route';
 import { CSRF_HEADER, SESSION_COOKIE } from '../platform/names';
 import { limitsFor } from '../platform/tiers';
 import { touchApiKey } from './api-keys';
+import type { ItemRead } from '../data/repository';
 import type { IdentityDeps } from './deps';
-import { getCredential } from './credential-integrity';
-import { ApiKeyCredential, apiKeySk, USER_SK, UserEntity } from './entities';
-import { checkSession, touchSession } from './sessions';
+import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
+import { getCredential, isAuthentic, type CredentialKind, type WithIntegrity } from './credential-integrity';
+import { ApiKeyCredential, ApiKeyEntity, apiKeySk, SessionCredential, SessionEntity, sessionSk, USER_SK, UserEntity } from './entities';
+import { judgeSession, touchSession } from './sessions';
 import { countApiRequest } from './throttle';
-import { csrfMatches, hashSecret, parseToken, secretMatches } from './tokens';
+import { csrfMatches, hashSecret, parseToken, secretMatches, type ParsedToken } from './tokens';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const unauthenticated = (detail = 'Sign in or send a valid credential') =>
   new DomainError('unauthenticated', detail, { code: 'unauthenticated' });
+
+/** A credential item read in a batch counts only if it authenticates, as getCredential decides. */
+const authentic = <T extends WithIntegrity, S extends T>(kind: CredentialKind<T>, item: S | undefined): S | undefined =>
+  item && isAuthentic(kind, item) ? item : undefined;
 
 export function readCredential(event: APIGatewayProxyEventV2): { token: string; viaCookie: boolean } | undefined {
   const auth = event.headers?.authorization;
@@ -57,11 +65,8 @@ type CredentialDecision = Omit<Principal, 'viaCookie' | 'tenant' | 'role' | 'tie
   readonly userTier: Principal['tier'];
 };
 
-interface Cached {
-  principal: CredentialDecision;
-  /** Epoch ms when the credential itself expires: the decision is void from then on. */
-  expiresAt: number;
-}
+/** The member and workspace items, when read in the same batch as the credential. */
+type Membership = Parameters<typeof memberActor>[4];
 
 /**
  * The handler toolkit's `Authenticator` (functions/http/auth.ts), which api/ injects;
@@ -70,13 +75,40 @@ interface Cached {
 export type CredentialAuthenticator = (event: APIGatewayProxyEventV2, route: RouteDef) => Promise<Principal>;
 
 export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator & { forget(userId: string): void } {
-  const cache = new TtlLru<Cached>({ maxEntries: 5_000, ttlMs: deps.config.sessionCacheMs, now: deps.now });
+  /**
+   * The workspace each credential named when last read here: a guess that lets the credential,
+   * user, member and workspace items come in one batch. Never a decision (a wrong guess costs a
+   * second read); keyed by user id + token hash so `forget(userId)` can drop a user's entries.
+   */
+  const workspaceGuess = new TtlLru<string>({ maxEntries: 5_000, ttlMs: 10 * 60_000, now: deps.now });
 
-  async function resolve(token: string): Promise<Cached> {
-    const parsed = parseToken(token);
-    if (!parsed || parsed.kind === 'reset') throw unauthenticated();
+  /**
+   * One consistent BatchGetItem: the credential's item, the user (token revision), and the
+   * membership and workspace the credential is expected to name. An undecryptable item answers
+   * `undefined`, so the caller takes the item-by-item path, which treats it as getCredential does.
+   */
+  async function readAll<T extends object>(parsed: ParsedToken, credential: ItemRead<T>, workspaceId: string) {
+    const tenant = userTenant(parsed.userId);
+    try {
+      const [item, user, member, workspace] = await deps.repo.getMany([
+        credential,
+        { tenant, entity: UserEntity, sk: USER_SK },
+        ...membershipReads(deps, workspaceId, parsed.userId),
+      ] as const);
+      return { item, user, membership: [member, workspace] as Membership };
+    } catch (err) {
+      if (err instanceof DecryptionError || err instanceof KeyNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Judges the credential from its items as read now: revocation and expiry count on this very request. */
+  async function resolve(parsed: ParsedToken, guess: string): Promise<{ decision: CredentialDecision; membership?: Membership }> {
+    const tenant = userTenant(parsed.userId);
     if (parsed.kind === 'session') {
-      const check = await checkSession(deps, parsed);
+      const read = await readAll(parsed, { tenant, entity: SessionEntity, sk: sessionSk(parsed.id) }, guess);
+      const session = read ? authentic(SessionCredential, read.item) : await getCredential(deps.repo, tenant, SessionCredential, sessionSk(parsed.id));
+      const check = judgeSession(deps, parsed, session, read ? read.user : await deps.repo.get(tenant, UserEntity, USER_SK));
       if (!check.ok) {
         if (check.reason === 'expired') {
           throw new DomainError('session-expired', 'Your session has expired; sign in again (your data is intact)', { code: 'session-expired' });
@@ -84,46 +116,32 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
         throw unauthenticated(check.reason === 'revoked' ? 'This session was revoked; sign in again' : undefined);
       }
       await touchSession(deps, parsed.userId, check.session);
-      const { session } = check;
+      const workspaceId = check.session.workspaceId ?? parsed.userId;
       return {
-        principal: {
-          userId: parsed.userId,
-          userTier: check.user.tier,
-          workspaceId: session.workspaceId ?? parsed.userId,
-          credential: 'session',
-          credentialId: parsed.id,
-          scopes: 'all',
-        },
-        expiresAt: Math.min(session.absoluteExpiry, Date.parse(session.lastSeenAt) + session.idleMs),
+        decision: { userId: parsed.userId, userTier: check.user.tier, workspaceId, credential: 'session', credentialId: parsed.id, scopes: 'all' },
+        membership: workspaceId === guess ? read?.membership : undefined,
       };
     }
-    const tenant = userTenant(parsed.userId);
-    const [key, user] = await Promise.all([
-      getCredential(deps.repo, tenant, ApiKeyCredential, apiKeySk(parsed.id)),
-      deps.repo.get(tenant, UserEntity, USER_SK),
-    ]);
+    const read = await readAll(parsed, { tenant, entity: ApiKeyEntity, sk: apiKeySk(parsed.id) }, guess);
+    const [key, user] = read
+      ? [authentic(ApiKeyCredential, read.item), read.user]
+      : await Promise.all([getCredential(deps.repo, tenant, ApiKeyCredential, apiKeySk(parsed.id)), deps.repo.get(tenant, UserEntity, USER_SK)]);
     if (!key || !user || !secretMatches(parsed.secret, key.secretHash)) throw unauthenticated();
     if (key.revision !== user.tokenRevision) throw unauthenticated('This API key was revoked');
     const expiresAt = key.keyExpiresAt ? Date.parse(key.keyExpiresAt) : Infinity;
     if (expiresAt <= deps.now()) throw unauthenticated('This API key has expired');
     await touchApiKey(deps, parsed.userId, key);
+    const workspaceId = key.workspaceId ?? parsed.userId;
     return {
-      principal: {
-        userId: parsed.userId,
-        userTier: user.tier,
-        workspaceId: key.workspaceId ?? parsed.userId,
-        credential: 'api-key',
-        credentialId: parsed.id,
-        scopes: key.scopes,
-      },
-      expiresAt,
+      decision: { userId: parsed.userId, userTier: user.tier, workspaceId, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes },
+      membership: workspaceId === guess ? read?.membership : undefined,
     };
   }
 
-  /** The member's current role in the credential's workspace (one consistent read, every request). */
-  async function workspaceOf(p: CredentialDecision, route: RouteDef) {
+  /** The member's current role in the credential's workspace (read consistently on every request). */
+  async function workspaceOf(p: CredentialDecision, route: RouteDef, membership: Membership) {
     try {
-      return await memberActor(deps, p.userId, p.workspaceId, p.userTier);
+      return await memberActor(deps, p.userId, p.workspaceId, p.userTier, membership);
     } catch (err) {
       // A caller route still works for someone removed from their active workspace: it acts on their own items.
       if (route.tenancy === 'caller' && p.workspaceId !== p.userId && err instanceof DomainError && err.kind === 'not-found') {
@@ -136,18 +154,10 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
   const authenticate: CredentialAuthenticator = async (event, route) => {
     const credential = readCredential(event);
     if (!credential) throw unauthenticated();
-    // Keyed by user id + token hash so `forget(userId)` can drop a user's entries.
-    const cacheKey = `${parseToken(credential.token)?.userId ?? '-'}:${hashSecret(credential.token)}`;
-    let entry = cache.get(cacheKey);
-    if (entry && entry.expiresAt <= deps.now()) {
-      cache.delete(cacheKey);
-      entry = undefined;
-    }
-    if (!entry) {
-      entry = await resolve(credential.token);
-      cache.set(cacheKey, entry);
-    }
-    const p = entry.principal;
+    const parsed = parseToken(credential.token);
+    if (!parsed || parsed.kind === 'reset') throw unauthenticated();
+    const guessKey = `${parsed.userId}:${hashSecret(credential.token)}`;
+    const { decision: p, membership } = await resolve(parsed, workspaceGuess.get(guessKey) ?? parsed.userId);
     if (credential.viaCookie && p.credential !== 'session') throw unauthenticated();
     if (route.auth === 'session' && p.credential !== 'session') {
       throw new DomainError('forbidden', 'This action needs a signed-in session, not an API key', { code: 'session-required' });
@@ -159,20 +169,21 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
     }
     if (credential.viaCookie && UNSAFE.has(event.requestContext.http.method.toUpperCase())) {
       const given = event.headers?.[CSRF_HEADER];
-      if (!given || !csrfMatches(parseToken(credential.token)!.secret, given)) {
+      if (!given || !csrfMatches(parsed.secret, given)) {
         throw new DomainError('forbidden', `Missing or wrong CSRF token (send the ${CSRF_HEADER} header)`, { code: 'csrf' });
       }
     }
-    const actor = await workspaceOf(p, route);
+    workspaceGuess.set(guessKey, p.workspaceId);
+    const actor = await workspaceOf(p, route, membership);
     await countApiRequest(deps, p.userId, limitsFor(actor.tier).apiRequestsPerMinute);
     const { workspaceId: _w, userTier: _t, ...rest } = p;
     return { ...rest, tenant: actor.tenant, role: actor.role, tier: actor.tier, viaCookie: credential.viaCookie };
   };
 
   return Object.assign(authenticate, {
-    /** Drop this container's cached decisions for a user (after revoke-all here). */
+    /** Drop this container's workspace guesses for a user (after a change of active workspace here). */
     forget(userId: string) {
-      cache.deleteWhere((key) => key.startsWith(`${userId}:`));
+      workspaceGuess.deleteWhere((key) => key.startsWith(`${userId}:`));
     },
   });
 }

@@ -15,8 +15,6 @@ export interface IdentityConfig {
   readonly sessionIdleMs: number;
   /** Expired sessions are kept this long so they answer 410, not 401. @default 30 days */
   readonly expiredSessionGraceMs: number;
-  /** A container may reuse a session decision this long (revocation bound). @default 5 s */
-  readonly sessionCacheMs: number;
   /** @default 30 minutes */
   readonly resetTokenMs: number;
   /**
@@ -32,7 +30,6 @@ export const DEFAULT_IDENTITY_CONFIG: Omit<IdentityConfig, 'publicUrl'> = {
   sessionAbsoluteMs: 14 * 24 * 3600_000,
   sessionIdleMs: 3 * 24 * 3600_000,
   expiredSessionGraceMs: 30 * 24 * 3600_000,
-  sessionCacheMs: 5_000,
   resetTokenMs: 30 * 60_000,
   resetRequestMinMs: 1_000,
 };

@@ -85,6 +85,16 @@ export async function checkSession(deps: IdentityDeps, parsed: ParsedToken): Pro
     getCredential(deps.repo, tenant, SessionCredential, sessionSk(parsed.id)),
     deps.repo.get(tenant, UserEntity, USER_SK),
   ]);
+  return judgeSession(deps, parsed, session, user);
+}
+
+/** The verdict on a presented session token, given its session and user items as read now. */
+export function judgeSession(
+  deps: Pick<IdentityDeps, 'now'>,
+  parsed: ParsedToken,
+  session: (SessionItem & { sk: string; version: number }) | undefined,
+  user: (UserItem & { version: number }) | undefined,
+): SessionCheck {
   if (!session || !user || !secretMatches(parsed.secret, session.secretHash)) return { ok: false, reason: 'unknown' };
   if (session.revision !== user.tokenRevision) return { ok: false, reason: 'revoked' };
   const now = deps.now();
@@ -94,8 +104,8 @@ export async function checkSession(deps: IdentityDeps, parsed: ParsedToken): Pro
 
 /**
  * Makes `workspaceId` the session's active workspace (the caller checked membership). Bound
- * into the session's integrity digest like its other grants. Other containers may serve
- * their cached decision (the previous workspace) for `sessionCacheMs`; the role is read per request.
+ * into the session's integrity digest like its other grants. Every container reads the session
+ * (and the role) on each request, so all follow on their next one.
  */
 export async function setActiveWorkspace(deps: IdentityDeps, userId: string, sessionId: string, workspaceId: string): Promise<void> {
   const tenant = userTenant(userId);
@@ -168,8 +178,7 @@ export async function revokeSession(
 
 /**
  * Bumps the token revision: every session but `keepSessionId`, and every API
- * key, dies at once (containers may still honour a cached decision for
- * `sessionCacheMs`); their items are then removed.
+ * key, dies at once (every request reads the revision); their items are then removed.
  */
 export async function revokeAllSessions(
   deps: IdentityDeps,

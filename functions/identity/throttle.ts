@@ -5,7 +5,8 @@
  *   write, so concurrent attempts cannot all pass one read; a wrong secret keeps
  *   its slot (it is the failure), a right one gives it back. Past a threshold
  *   a growing delay applies (429 + Retry-After); forgotten an hour after the last attempt;
- * - API requests per user per minute, from the tier's limits (fixed window).
+ * - API requests per user per minute, from the tier's limits (fixed window),
+ *   counted in memory and flushed as atomic increments (see countApiRequest).
  * Keys hold only blind indexes (HMAC) of emails and IPs, never the values.
  */
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -93,7 +94,39 @@ async function reserve(deps: IdentityDeps, pk: string, seen: Counter | undefined
   }
 }
 
+/**
+ * The common case in one write, no read: the counter is absent, or fresh and under the
+ * free allowance (the first two cases of `reserve`). Anything else is left to the read
+ * + conditional write rounds.
+ */
+async function reserveUnderAllowance(deps: IdentityDeps, pk: string, free: number, now: number): Promise<boolean> {
+  try {
+    await deps.table.doc.send(
+      new UpdateCommand({
+        TableName: deps.table.name,
+        Key: { pk, sk: 'RL' },
+        UpdateExpression: 'SET failures = if_not_exists(failures, :zero) + :one, lastFailureAt = :now, #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(pk) OR (failures < :free AND lastFailureAt >= :stale)',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':zero': 0,
+          ':one': 1,
+          ':now': now,
+          ':ttl': Math.ceil((now + FAILURE_MEMORY_MS * 2) / 1000),
+          ':free': free,
+          ':stale': now - FAILURE_MEMORY_MS,
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+    throw err;
+  }
+}
+
 async function takeSlot(deps: IdentityDeps, pk: string, free: number): Promise<void> {
+  if (await reserveUnderAllowance(deps, pk, free, deps.now())) return;
   for (let round = 0; round < SLOT_ROUNDS; round++) {
     const now = deps.now();
     const seen = await read(deps, pk, now);
@@ -148,28 +181,80 @@ export async function clearAccountFailures(deps: IdentityDeps, keys: LoginThrott
   ]);
 }
 
-/** Counts one API request; throws 429 past the tier's per-minute allowance. */
-export async function countApiRequest(deps: IdentityDeps, userId: string, perMinute: number): Promise<void> {
-  const now = deps.now();
-  const minute = Math.floor(now / 60_000);
+/**
+ * Per-user API request counting without a write per request. Each container
+ * counts in memory and adds its count to the user's minute item with one
+ * atomic ADD (which answers the table's total) every `flushEvery` requests
+ * (1/60 of the allowance: about a second's worth at the allowed rate), when
+ * its last flush is a second old, and on every request once the total comes
+ * within `flushEvery` of the allowance. A request is refused when the last
+ * total seen plus this container's unflushed count reaches the allowance:
+ * counts only grow within a window, so that is never a wrong refusal.
+ * Tolerance: a container only admits unseen by others the requests it has not
+ * flushed yet (fewer than `flushEvery`), so K containers serving one user
+ * admit at most allowance + K × (flushEvery − 1) requests in a minute.
+ */
+interface MinuteCount {
+  readonly minute: number;
+  /** The table's total at the last flush (every container's flushed requests). */
+  seen: number;
+  /** Admitted here, not yet added to the table. */
+  unflushed: number;
+  lastFlushAt: number;
+}
+
+const FLUSH_AGE_MS = 1_000;
+export const flushEvery = (perMinute: number) => Math.max(1, Math.floor(perMinute / 60));
+
+/** One map per deps (a container has one): tests with their own deps and clocks count apart. */
+const apiCounts = new WeakMap<IdentityDeps, Map<string, MinuteCount>>();
+
+async function addToMinute(deps: IdentityDeps, userId: string, minute: number, n: number): Promise<number> {
   const out = await deps.table.doc.send(
     new UpdateCommand({
       TableName: deps.table.name,
       Key: { pk: `T#user#${userId}`, sk: `RATE#${minute}` },
-      UpdateExpression: 'ADD requests :one SET #ttl = :ttl, #e = :e',
+      UpdateExpression: 'ADD requests :n SET #ttl = :ttl, #e = :e',
       ExpressionAttributeNames: { '#e': '_e', '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':one': 1, ':ttl': (minute + 2) * 60, ':e': 'rate-window' },
+      ExpressionAttributeValues: { ':n': n, ':ttl': (minute + 2) * 60, ':e': 'rate-window' },
       ReturnValues: 'UPDATED_NEW',
     }),
   );
-  const count = Number(out.Attributes?.requests ?? 0);
-  if (count > perMinute) {
-    throw new DomainError('rate-limited', `Rate limit of ${perMinute} requests per minute reached for your tier`, {
+  return Number(out.Attributes?.requests ?? 0);
+}
+
+/** Counts one API request; throws 429 past the tier's per-minute allowance (within the tolerance above). */
+export async function countApiRequest(deps: IdentityDeps, userId: string, perMinute: number): Promise<void> {
+  const now = deps.now();
+  const minute = Math.floor(now / 60_000);
+  let counts = apiCounts.get(deps);
+  if (!counts) apiCounts.set(deps, (counts = new Map()));
+  let c = counts.get(userId);
+  if (!c || c.minute !== minute) {
+    if (counts.size > 10_000) counts.clear(); // bounded memory; a cleared user's next request flushes
+    counts.set(userId, (c = { minute, seen: 0, unflushed: 0, lastFlushAt: -Infinity }));
+  }
+  const limited = () =>
+    new DomainError('rate-limited', `Rate limit of ${perMinute} requests per minute reached for your tier`, {
       code: 'rate-limited',
       retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)),
       extra: { limit: perMinute, window: '1m' },
     });
+  const every = flushEvery(perMinute);
+  if (c.seen + c.unflushed >= perMinute) throw limited();
+  c.unflushed++;
+  const due = c.unflushed >= every || now - c.lastFlushAt >= FLUSH_AGE_MS || c.seen + c.unflushed + every > perMinute;
+  if (!due) return;
+  const n = c.unflushed;
+  c.unflushed -= n;
+  c.lastFlushAt = now;
+  try {
+    c.seen = Math.max(c.seen, await addToMinute(deps, userId, minute, n));
+  } catch (err) {
+    c.unflushed += n; // counted again by the next flush
+    throw err;
   }
+  if (c.seen > perMinute) throw limited();
 }
 
 /**

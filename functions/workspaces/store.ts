@@ -36,6 +36,12 @@ export function createWorkspaceStore(repo: StoreRepo) {
 
   return {
     getWorkspace: (workspaceId: string) => repo.get(workspaceTenant(workspaceId), WorkspaceEntity, WORKSPACE_SK, { consistent: true }),
+    /** The member and workspace items as reads for `repo.getMany` (batched with a credential's items). */
+    membershipReads: (workspaceId: string, userId: string) =>
+      [
+        { tenant: workspaceTenant(workspaceId), entity: MemberEntity, sk: memberSk(userId) },
+        { tenant: workspaceTenant(workspaceId), entity: WorkspaceEntity, sk: WORKSPACE_SK },
+      ] as const,
     /** One consistent read: the membership as it is now (never cached). */
     getMember: (workspaceId: string, userId: string) => repo.get(workspaceTenant(workspaceId), MemberEntity, memberSk(userId), { consistent: true }),
     listMembers: async (workspaceId: string) =>

@@ -78,14 +78,23 @@ export async function createWorkspace(deps: WorkspaceDeps, userId: string, input
  * `support-read-only`: only `workspaceActor` (support.ts) makes — and audits — a SUPPORT actor,
  * for the read routes SUPPORT may use.
  */
+type Membership = readonly [member: { role: Role } | undefined, workspace: { tier: Tier } | undefined];
+
+/** The reads `memberActor` makes, for a caller that batches them with its own (one round trip). */
+export const membershipReads = (deps: Pick<WorkspaceDeps, 'repo'>, workspaceId: string, userId: string) =>
+  storeOf(deps).membershipReads(workspaceId, userId);
+
 export async function memberActor(
   deps: Pick<WorkspaceDeps, 'repo' | 'now'>,
   userId: string,
   workspaceId: string,
   fallbackTier: Tier = 'free',
+  /** The member and workspace items as just read (consistently) by the caller with `membershipReads`. */
+  prefetched?: Membership,
 ): Promise<Actor & { readonly role: Role }> {
   const store = storeOf(deps);
-  let [member, workspace] = await Promise.all([store.getMember(workspaceId, userId), store.getWorkspace(workspaceId)]);
+  let [member, workspace]: Membership =
+    prefetched ?? (await Promise.all([store.getMember(workspaceId, userId), store.getWorkspace(workspaceId)]));
   if ((!member || !workspace) && workspaceId === userId) {
     await ensurePersonalWorkspace(deps, userId, fallbackTier);
     [member, workspace] = await Promise.all([store.getMember(workspaceId, userId), store.getWorkspace(workspaceId)]);

@@ -14,7 +14,7 @@ import { createApiKey, deleteApiKey, listApiKeys } from '../../functions/identit
 import { createAuthenticator } from '../../functions/identity/authenticate';
 import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
 import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password-reset';
-import { revokeAllSessions } from '../../functions/identity/sessions';
+import { revokeAllSessions, revokeSession } from '../../functions/identity/sessions';
 import { hashSecret, newId } from '../../functions/identity/tokens';
 import { call, signUpWithToken, STRONG_PASSWORD, uniqueEmail } from '../support/http';
 import { identityDeps, mainTable } from './data-fixtures';
@@ -249,11 +249,30 @@ describe('the credential cache', () => {
     const u = await newUser(d);
     const key = await createApiKey(d, u.actor, { name: 'short', scopes: ['account:read'], expiresAt: new Date(t + 2_000).toISOString() }, ctx());
     const auth = createAuthenticator(d);
-    expect(await outcome(d, key.secret, auth)).toBe('ok'); // cached for up to sessionCacheMs (5 s)
+    expect(await outcome(d, key.secret, auth)).toBe('ok'); // read on every request: nothing outlives the expiry
     t += 1_999;
     expect(await outcome(d, key.secret, auth)).toBe('ok');
     t += 1;
     expect(await outcome(d, key.secret, auth)).toBe('unauthenticated');
+  });
+});
+
+describe('revocation across containers', () => {
+  it('refuses a revoked session and API key on the very next request in a container that just accepted them', async () => {
+    const d = deps();
+    const u = await newUser(d);
+    const key = await createApiKey(d, u.actor, { name: 'k', scopes: ['account:read'] }, ctx());
+    const other = await signup(d, { email: uniqueEmail('cred'), password: STRONG_PASSWORD }, ctx());
+    const containerA = createAuthenticator(d);
+    expect(await outcome(d, u.sessionToken, containerA)).toBe('ok');
+    expect(await outcome(d, key.secret, containerA)).toBe('ok');
+    expect(await outcome(d, other.session.token, containerA)).toBe('ok');
+    // Revoked through other containers (their own deps), not through A.
+    await revokeSession(deps(), { userId: other.user.id, tier: 'free' }, other.session.sessionId, ctx());
+    await revokeAllSessions(deps(), u.userId, undefined, ctx(), 'test');
+    expect(await outcome(d, u.sessionToken, containerA)).toBe('unauthenticated');
+    expect(await outcome(d, key.secret, containerA)).toBe('unauthenticated');
+    expect(await outcome(d, other.session.token, containerA)).toBe('unauthenticated');
   });
 });
 

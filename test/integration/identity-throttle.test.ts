@@ -6,7 +6,7 @@ import type { IdentityDeps, RequestContext } from '../../functions/identity/deps
 import { confirmTotp, disableTotp, enrollTotp } from '../../functions/identity/mfa';
 import { changePassword } from '../../functions/identity/password-reset';
 import { verifyPassword } from '../../functions/identity/password-policy';
-import { ACCOUNT_FREE_FAILURES, countApiRequest, countPerIp, delaySeconds, IP_FREE_FAILURES } from '../../functions/identity/throttle';
+import { ACCOUNT_FREE_FAILURES, countApiRequest, countPerIp, delaySeconds, flushEvery, IP_FREE_FAILURES } from '../../functions/identity/throttle';
 import { DomainError } from '../../functions/errors';
 import { STRONG_PASSWORD } from '../support/http';
 import { identityDeps } from './data-fixtures';
@@ -44,6 +44,46 @@ it("counts each user's API requests per minute against the tier allowance", asyn
   await countApiRequest(d, `${user}x`, 5); // another user is counted apart
   t += 30_000; // next minute
   await countApiRequest(d, user, 5);
+});
+
+/**
+ * Counting in memory, flushed as atomic increments: two containers (two deps, one table)
+ * serving one user at once hold the allowance within 2 × (flushEvery − 1) requests, never
+ * refuse below it, and write once per flushEvery requests while far from it.
+ */
+it('holds the tier allowance across containers within the stated tolerance, without a write per request', async () => {
+  const t = Date.UTC(2026, 10, 22, 10, 5, 1);
+  const perMinute = 600;
+  const every = flushEvery(perMinute);
+  expect(every).toBe(10);
+  const user = `u${randomBytes(6).toString('hex')}`;
+  const containers = [0, 1].map(() => {
+    const d = deps(() => t);
+    const writes = { n: 0 };
+    const send = d.table.doc.send.bind(d.table.doc);
+    const table = { ...d.table, doc: { send: (cmd: never) => (writes.n++, send(cmd)) } } as unknown as IdentityDeps['table'];
+    return { d: { ...d, table }, writes, admitted: 0, refused: 0 };
+  });
+  const serve = async (c: (typeof containers)[number], n: number) => {
+    for (let i = 0; i < n; i++) {
+      const r = await countApiRequest(c.d, user, perMinute).then(
+        () => 'ok',
+        (e: unknown) => (e as DomainError).kind,
+      );
+      if (r === 'ok') c.admitted++;
+      else if (r === 'rate-limited') c.refused++;
+      else throw new Error(r);
+    }
+  };
+  // Far from the allowance: one write per `every` requests (plus each container's first).
+  await Promise.all(containers.map((c) => serve(c, 200)));
+  for (const c of containers) expect(c.writes.n).toBeLessThanOrEqual(200 / every + 1);
+  // Past it, both at once.
+  await Promise.all(containers.map((c) => serve(c, 300)));
+  const admitted = containers[0]!.admitted + containers[1]!.admitted;
+  expect(admitted).toBeGreaterThanOrEqual(perMinute);
+  expect(admitted).toBeLessThanOrEqual(perMinute + 2 * (every - 1));
+  expect(containers[0]!.refused + containers[1]!.refused).toBe(1000 - admitted);
 });
 
 /**
