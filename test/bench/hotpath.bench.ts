@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoDb } from '../../functions/aws/clients';
+import { dynamoDb } from '../../functions/aws/client-dynamodb';
 import { tableFromEnv } from '../../functions/aws/table';
 import { dataLayerFromEnv } from '../../functions/data/from-env';
 import { signup } from '../../functions/identity/accounts';
