@@ -1,45 +1,9 @@
 /** `GET /api/v1/system/health`: the deep dependency check, for signed-in operators, rate-limited per container. */
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { z } from 'zod';
-import { getDependencyHealth, type HealthReport } from '../contracts/system';
-import { dynamoDb } from '../aws/client-dynamodb';
-import { kms } from '../aws/client-kms';
-import { s3 } from '../aws/client-s3';
-import { sqs } from '../aws/client-sqs';
+import { getDependencyHealth } from '../contracts/system';
 import { DomainError } from '../errors';
 import { bind } from '../http/handler';
-import { loadEnv, type Env } from '../platform/env';
-import { DEEP_HEALTH_LIMIT, probe, windowLimiter } from './health';
-
-export interface HealthPorts {
-  readonly env: Env<'table' | 'keys' | 'jobQueues' | 'backupBucket'>;
-  readonly dynamo: { send(c: DescribeTableCommand): Promise<unknown> };
-  readonly kms: { send(c: DescribeKeyCommand): Promise<unknown> };
-  readonly s3: { send(c: HeadBucketCommand): Promise<unknown> };
-  readonly sqs: { send(c: GetQueueAttributesCommand): Promise<unknown> };
-  /** @default 2000 */
-  readonly timeoutMs?: number;
-}
-
-export async function checkHealth(ports: HealthPorts): Promise<z.infer<typeof HealthReport>> {
-  const { env } = ports;
-  const timeoutMs = ports.timeoutMs ?? 2000;
-  const queues = [env.JOB_QUEUE_URL_FREE, env.JOB_QUEUE_URL_BASE, env.JOB_QUEUE_URL_PRO];
-  const dependencies = await Promise.all([
-    probe('dynamodb', () => ports.dynamo.send(new DescribeTableCommand({ TableName: env.TABLE_NAME })), timeoutMs),
-    probe(
-      'sqs',
-      () => Promise.all(queues.map((QueueUrl) => ports.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] })))),
-      timeoutMs,
-    ),
-    probe('s3', () => ports.s3.send(new HeadBucketCommand({ Bucket: env.BACKUP_BUCKET })), timeoutMs),
-    probe('kms', () => ports.kms.send(new DescribeKeyCommand({ KeyId: env.KMS_KEY_ID })), timeoutMs),
-  ]);
-  return { status: dependencies.every((d) => d.ok) ? 'ok' : 'degraded', stage: env.STAGE, dependencies };
-}
+import { loadEnv } from '../platform/env';
+import { DEEP_HEALTH_LIMIT, windowLimiter } from './health';
 
 export function dependencyHealthRoute() {
   const env = loadEnv(['health']);
@@ -49,8 +13,9 @@ export function dependencyHealthRoute() {
     if (retryAfterSeconds !== undefined) {
       throw new DomainError('rate-limited', `At most ${DEEP_HEALTH_LIMIT.checks} dependency checks per ${DEEP_HEALTH_LIMIT.windowSeconds} s`, { retryAfterSeconds });
     }
-    // Clients are made on first use: a container that never runs the deep check never connects them.
-    const report = await checkHealth({ env, dynamo: dynamoDb(), kms: kms(), s3: s3(), sqs: sqs() });
+    // Loaded on the first deep check: a container that never runs one never loads those clients.
+    const { checkDependencies } = await import('./dependency-probes');
+    const report = await checkDependencies(env);
     return { status: report.status === 'ok' ? 200 : 503, body: report, headers: { 'cache-control': 'no-store' } };
   });
 }

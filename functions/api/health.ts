@@ -2,7 +2,7 @@
  * Health checks, two of them:
  *  - shallow (public `GET /api/health`): one DescribeTable, its answer shared for a few
  *    seconds per container, so no load on the public route reaches AWS more often than that;
- *  - deep (operators, `GET /api/v1/system/health`, dependency-health.ts): probes each dependency
+ *  - deep (operators, `GET /api/v1/system/health`, dependency-health.ts and -probes.ts): probes each dependency
  *    with a cheap read-only call and reports ok/failing with latency; a few per window per container.
  * Only the shallow check's DynamoDB command is imported here: the system function, which serves
  * the public check, then loads no other SDK client at cold start.

@@ -77,7 +77,7 @@ const ITEMS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'd
 const ENVELOPE = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 const JOB_STORE = [...ITEMS, 'dynamodb:BatchWriteItem', ...ENVELOPE, 'sqs:SendMessage'] as const;
 
-/** The deep health check's read-only probes (api/dependency-health.ts `checkHealth`): metadata, no data access. */
+/** The deep health check's read-only probes (api/dependency-probes.ts `checkHealth`): metadata, no data access. */
 const HEALTH_PROBES = ['dynamodb:DescribeTable', 'kms:DescribeKey', 'sqs:GetQueueAttributes', 's3:ListBucket'] as const;
 
 export const functions = {

@@ -118,6 +118,16 @@ describe('the check itself', () => {
     ]);
   });
 
+  test('reads a module loaded on first use: its SDK binding declared first, assigned in its initializer', () => {
+    const lazy =
+      'var import_client_s3, init_probes = __esm({ "probes.ts"() { import_client_s3 = require("@aws-sdk/client-s3"); } });' +
+      ' async function probe(c) { init_probes(); return c.send(new import_client_s3.HeadBucketCommand({})); }';
+    expect(actionsOfCalls(sdkReferences(lazy), lazy)).toEqual(['s3:ListBucket']);
+    // A bare use outside a declaration is still refused.
+    const leaked = `${lazy} leak(import_client_s3, 1);`;
+    expect(() => sdkReferences(leaked)).toThrow(/used other than as import_client_s3\.Member/);
+  });
+
   test('refuses SDK uses it cannot map', () => {
     expect(() => sdkReferences('var import_client_s3 = require("@aws-sdk/client-s3"); const { PutObjectCommand } = import_client_s3;')).toThrow(
       /used other than as import_client_s3\.Member/,

@@ -96,6 +96,8 @@ export function sdkReferences(bundle: string): SdkReference[] {
       const at = m.index! + id.length;
       const rest = bundle.slice(at, at + 200);
       if (/^\s*=\s*(?:[\w$]+\()?require\("@aws-sdk\//.test(rest)) continue; // the binding itself
+      // Declared without a value (`var a, b;`): a module loaded on first use (dynamic import) binds it in its initializer.
+      if (/^\s*[,;]/.test(rest) && /\bvar\s+(?:[\w$]+\s*,\s*)*$/.test(bundle.slice(Math.max(0, m.index! - 2000), m.index))) continue;
       const member = /^\.([\w$]+)/.exec(rest)?.[1];
       if (!member) throw new Error(`iam-calls: ${pkg} is used other than as ${id}.Member: …${bundle.slice(m.index!, at + 40)}…`);
       refs.set(`${pkg}#${member}`, { pkg, member });
