@@ -1,13 +1,14 @@
 import { lazy, Suspense, useEffect, type ComponentType, type LazyExoticComponent } from 'react';
 import { rememberLocation, takeReturnLocation } from './api/client';
-import { Layout } from './components/Layout';
 import { SkeletonRows } from './components/ui';
 import { useAuth } from './lib/auth';
 import { matchPath, navigate, useLocation, type Params } from './lib/router';
 import { AuthPage } from './pages/AuthPage';
-import { Overview } from './pages/Overview';
 
-// Everything past the first screen is split out to keep the initial JS small.
+// Everything the signed-out pages do not need is split out, so /login loads only React, the
+// query client and the auth page: the signed-in frame (Layout) and every page behind it.
+const Layout = lazy(() => import('./components/Layout').then((m) => ({ default: m.Layout })));
+const Overview = lazy(() => import('./pages/Overview').then((m) => ({ default: m.Overview })));
 const Accounts = lazy(() => import('./pages/Accounts'));
 const Zones = lazy(() => import('./pages/Zones'));
 const DnsRecords = lazy(() => import('./pages/DnsRecords'));
@@ -105,9 +106,11 @@ export function App() {
     return isAuthPage && status === 'signed-out' ? <AuthPage mode={path === '/signup' ? 'signup' : 'login'} /> : null;
   }
   return (
-    <Layout>
-      <Suspense fallback={fallback}>{priv ? <priv.Page params={priv.params} /> : <NotFound />}</Suspense>
-    </Layout>
+    <Suspense fallback={fallback}>
+      <Layout>
+        <Suspense fallback={fallback}>{priv ? <priv.Page params={priv.params} /> : <NotFound />}</Suspense>
+      </Layout>
+    </Suspense>
   );
 }
 

@@ -22,6 +22,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { routes as manifestRoutes } from '../../functions/platform/manifest';
 import { routeKey, type RouteDef } from '../../functions/contracts/route';
 import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../../functions/platform/names';
+import { compressedCache, isCompressible, pickEncoding } from './compression';
 import { LOCAL_ACCOUNT_ID } from './kms';
 import { invokeFunction, LambdaTimeoutError, moduleHandlerResolver, type HandlerResolver } from './lambda';
 
@@ -284,6 +285,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const onError = options.onError ?? ((err: unknown, key: string) => console.error(`[gateway] ${key}:`, err));
+  const compressed = compressedCache();
 
   function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
@@ -359,10 +361,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const data = readFileSync(file);
     const immutable = file !== index && /[/\\]assets[/\\]/.test(file);
-    send(res, 200, req.method === 'HEAD' ? Buffer.alloc(0) : data, {
-      'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    });
+    const contentType = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const headers: Record<string, string> = { 'content-type': contentType, 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' };
+    let body: Buffer = data;
+    if (isCompressible(contentType, data.length)) {
+      headers.vary = 'Accept-Encoding';
+      const encoding = pickEncoding(req.headers['accept-encoding']);
+      if (encoding) {
+        const { mtimeMs, size } = statSync(file);
+        body = compressed.get(file, `${mtimeMs}:${size}`, data, encoding);
+        headers['content-encoding'] = encoding;
+      }
+    }
+    send(res, 200, req.method === 'HEAD' ? Buffer.alloc(0) : body, headers);
   }
 
   // Filled once listening (the port may be ephemeral); no request arrives before.

@@ -3,6 +3,7 @@ import { useState, type ReactNode } from 'react';
 import { useOutbox } from '../api/queries';
 import { useAuth } from '../lib/auth';
 import { Link, useLocation } from '../lib/router';
+import { Logo } from './AuthShell';
 import { cx } from './ui';
 import { WorkspaceSwitcher } from './WorkspaceSwitcher';
 
@@ -104,29 +105,6 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 /** The signed-out pages' frame: logo, one card, and links under it. */
-export function AuthShell({ children, footer }: { children: ReactNode; footer: ReactNode }) {
-  return (
-    <div className="flex min-h-full flex-col items-center justify-center px-4 py-12">
-      <div className="w-full max-w-sm">
-        <div className="mb-6 flex justify-center">
-          <Logo />
-        </div>
-        <div className="rounded-lg bg-white p-6 shadow-xs ring-1 ring-slate-200">{children}</div>
-        {footer}
-      </div>
-    </div>
-  );
-}
-
-export function Logo() {
-  return (
-    <Link to="/" className="flex items-center gap-2 font-semibold text-slate-900">
-      <img src="/favicon.svg" alt="" className="size-6" />
-      flarevault
-    </Link>
-  );
-}
-
 function UserBox({ email, onSignOut }: { email?: string; onSignOut: () => void }) {
   return (
     <div className="mt-4 border-t border-slate-100 pt-3">

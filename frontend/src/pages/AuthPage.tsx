@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { call } from '../api/operations';
 import type { LoginBody, SignedIn, SignupBody } from '../api/types';
-import { AuthShell } from '../components/Layout';
+import { AuthShell } from '../components/AuthShell';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { Link, useLocation } from '../lib/router';

@@ -8,7 +8,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { rememberLocation } from '../api/client';
 import { call } from '../api/operations';
-import { AuthShell } from '../components/Layout';
+import { AuthShell } from '../components/AuthShell';
 import { Badge, Button, ErrorAlert, SkeletonRows, relativeTime } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { Link, navigate } from '../lib/router';

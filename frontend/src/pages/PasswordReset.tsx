@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { call } from '../api/operations';
-import { AuthShell } from '../components/Layout';
+import { AuthShell } from '../components/AuthShell';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { Link, useLocation } from '../lib/router';
 
