@@ -49,10 +49,10 @@ const PRIVATE: Array<[string, Page]> = [
   ['/outbox', Outbox],
 ];
 
-function resolve(table: Array<[string, Page]>, path: string): { Page: Page; params: Params } | null {
+function resolve(table: Array<[string, Page]>, path: string): { pattern: string; Page: Page; params: Params } | null {
   for (const [pattern, Page] of table) {
     const params = matchPath(pattern, path);
-    if (params) return { Page, params };
+    if (params) return { pattern, Page, params };
   }
   return null;
 }
@@ -108,7 +108,11 @@ export function App() {
   return (
     <Suspense fallback={fallback}>
       <Layout>
-        <Suspense fallback={fallback}>{priv ? <priv.Page params={priv.params} /> : <NotFound />}</Suspense>
+        {/* One boundary per route: the page left behind unmounts (its queries stop) while the next one loads,
+            instead of staying mounted and hidden behind the fallback. */}
+        <Suspense key={priv?.pattern ?? 'not-found'} fallback={fallback}>
+          {priv ? <priv.Page params={priv.params} /> : <NotFound />}
+        </Suspense>
       </Layout>
     </Suspense>
   );
