@@ -7,7 +7,7 @@ import { clearSessionCookie, sessionCookie } from '../http/cookies';
 import { bind, httpFunction, type Reply } from '../http/handler';
 import { accessRecorder } from './access-recorder';
 import type { RequestMeta } from '../http/auth';
-import { getUser, login, signup, type UserView } from '../identity/accounts';
+import { getUser, login, signup, userView, type UserView } from '../identity/accounts';
 import { createApiKey, deleteApiKey, listApiKeys } from '../identity/api-keys';
 import { identityFromEnv } from '../identity/from-env';
 import { confirmTotp, disableTotp, enrollTotp } from '../identity/mfa';
@@ -48,7 +48,8 @@ export const handler = httpFunction(
       return { status: 204, cookies: [clearSessionCookie()] };
     }),
     bind(c.getMe, async (req) => {
-      const user = await getUser(deps, req.principal.userId);
+      const read = authenticate.userRead(req.event); // this request's authentication read it already
+      const user = read ? userView(req.principal.userId, read) : await getUser(deps, req.principal.userId);
       const credential = readCredential(req.event);
       const secret = req.principal.viaCookie && credential ? parseToken(credential.token)?.secret : undefined;
       return { body: { user, credential: req.principal.credential, ...(secret ? { csrfToken: csrfTokenFor(secret) } : {}) } };

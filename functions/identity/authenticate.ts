@@ -30,7 +30,7 @@ import type { ItemRead } from '../data/repository';
 import type { IdentityDeps } from './deps';
 import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
 import { getCredential, isAuthentic, type CredentialKind, type WithIntegrity } from './credential-integrity';
-import { ApiKeyCredential, ApiKeyEntity, apiKeySk, SessionCredential, SessionEntity, sessionSk, USER_SK, UserEntity } from './entities';
+import { ApiKeyCredential, ApiKeyEntity, apiKeySk, SessionCredential, SessionEntity, sessionSk, USER_SK, UserEntity, type UserItem } from './entities';
 import { judgeSession, touchSession } from './sessions';
 import { countApiRequest } from './throttle';
 import { csrfMatches, hashSecret, parseToken, secretMatches, type ParsedToken } from './tokens';
@@ -74,7 +74,12 @@ type Membership = Parameters<typeof memberActor>[4];
  */
 export type CredentialAuthenticator = (event: APIGatewayProxyEventV2, route: RouteDef) => Promise<Principal>;
 
-export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator & { forget(userId: string): void } {
+export function createAuthenticator(
+  deps: IdentityDeps,
+): CredentialAuthenticator & { forget(userId: string): void; userRead(event: APIGatewayProxyEventV2): UserItem | undefined } {
+  /** The user item each request's batch read, so the request's handler need not read it again. */
+  const usersRead = new WeakMap<APIGatewayProxyEventV2, UserItem>();
+
   /**
    * The workspace each credential named when last read here: a guess that lets the credential,
    * user, member and workspace items come in one batch. Never a decision (a wrong guess costs a
@@ -103,7 +108,7 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
   }
 
   /** Judges the credential from its items as read now: revocation and expiry count on this very request. */
-  async function resolve(parsed: ParsedToken, guess: string): Promise<{ decision: CredentialDecision; membership?: Membership }> {
+  async function resolve(parsed: ParsedToken, guess: string): Promise<{ decision: CredentialDecision; membership?: Membership; user: UserItem }> {
     const tenant = userTenant(parsed.userId);
     if (parsed.kind === 'session') {
       const read = await readAll(parsed, { tenant, entity: SessionEntity, sk: sessionSk(parsed.id) }, guess);
@@ -120,6 +125,7 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
       return {
         decision: { userId: parsed.userId, userTier: check.user.tier, workspaceId, credential: 'session', credentialId: parsed.id, scopes: 'all' },
         membership: workspaceId === guess ? read?.membership : undefined,
+        user: check.user,
       };
     }
     const read = await readAll(parsed, { tenant, entity: ApiKeyEntity, sk: apiKeySk(parsed.id) }, guess);
@@ -135,6 +141,7 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
     return {
       decision: { userId: parsed.userId, userTier: user.tier, workspaceId, credential: 'api-key', credentialId: parsed.id, scopes: key.scopes },
       membership: workspaceId === guess ? read?.membership : undefined,
+      user,
     };
   }
 
@@ -157,7 +164,8 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
     const parsed = parseToken(credential.token);
     if (!parsed || parsed.kind === 'reset') throw unauthenticated();
     const guessKey = `${parsed.userId}:${hashSecret(credential.token)}`;
-    const { decision: p, membership } = await resolve(parsed, workspaceGuess.get(guessKey) ?? parsed.userId);
+    const { decision: p, membership, user } = await resolve(parsed, workspaceGuess.get(guessKey) ?? parsed.userId);
+    usersRead.set(event, user);
     if (credential.viaCookie && p.credential !== 'session') throw unauthenticated();
     if (route.auth === 'session' && p.credential !== 'session') {
       throw new DomainError('forbidden', 'This action needs a signed-in session, not an API key', { code: 'session-required' });
@@ -181,6 +189,10 @@ export function createAuthenticator(deps: IdentityDeps): CredentialAuthenticator
   };
 
   return Object.assign(authenticate, {
+    /** The signed-in user as this request's authentication read it (consistently), if it was this authenticator's. */
+    userRead(event: APIGatewayProxyEventV2): UserItem | undefined {
+      return usersRead.get(event);
+    },
     /** Drop this container's workspace guesses for a user (after a change of active workspace here). */
     forget(userId: string) {
       workspaceGuess.deleteWhere((key) => key.startsWith(`${userId}:`));
