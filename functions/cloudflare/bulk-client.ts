@@ -12,7 +12,7 @@
  * The SDK client comes from client.ts (the one place Cloudflare clients are
  * made); this module only adapts it.
  */
-import type Cloudflare from 'cloudflare';
+import type { Cloudflare } from './client';
 import { readCloudflareError } from './errors';
 import { isEndpointLimit, observationOf, type RateLimiter } from './limiter';
 import type { PurgeLimiter } from './purge-limiter';

@@ -36,7 +36,13 @@
  *
  * Tokens never appear in errors, logs or problem bodies.
  */
-import Cloudflare from 'cloudflare';
+import { createClient } from 'cloudflare/tree-shakable';
+import { BaseAccounts } from 'cloudflare/resources/accounts/accounts';
+import { BaseTokens as AccountTokens } from 'cloudflare/resources/accounts/tokens/tokens';
+import { BaseRecords } from 'cloudflare/resources/dns/records';
+import { BaseUser } from 'cloudflare/resources/user/user';
+import { BaseTokens as UserTokens } from 'cloudflare/resources/user/tokens/tokens';
+import { BaseZones } from 'cloudflare/resources/zones/zones';
 import { loadEnv } from '../platform/env';
 import type { Tenant } from '../tenancy/tenant';
 import type { Repository, Stored } from '../data/repository';
@@ -49,7 +55,15 @@ import { budgetKeyOf } from './budget-keys';
 import { budgetLimiter, observationOf, type RateLimiter } from './limiter';
 import { cloudflareProblem, tokenRejectionDetail, type CloudflareErrorContext } from './problem';
 
-export { Cloudflare };
+/**
+ * The API resources this code calls, and only those (the SDK's tree-shakable client): the full
+ * client builds every resource of the API, ~670 KB of bundle and ~50 ms of CPU at each cold
+ * start. A call to a resource not listed here does not type-check.
+ */
+const RESOURCES = [BaseAccounts, AccountTokens, BaseUser, UserTokens, BaseZones, BaseRecords] as const;
+const makeClient = (options: Omit<Parameters<typeof createClient>[0], 'resources'>) => createClient({ ...options, resources: RESOURCES });
+/** A Cloudflare client with the resources above (and the raw `get`/`post`/… of every client). */
+export type Cloudflare = ReturnType<typeof makeClient>;
 
 export interface CloudflareConnection {
   readonly token: string;
@@ -126,7 +140,7 @@ function pacedFetch(next: typeof fetch, limiter: RateLimiter, maxWaitSeconds: nu
 export function cloudflareClient(conn: CloudflareConnection, opts: CloudflareClientOptions = {}): Cloudflare {
   const maxWaitSeconds = opts.maxRetryAfterSeconds ?? 5;
   const bounded = boundedRetryFetch(maxWaitSeconds);
-  return new Cloudflare({
+  return makeClient({
     apiToken: conn.token,
     // Only the token authenticates: never pick up CLOUDFLARE_API_KEY/EMAIL from the environment.
     apiKey: null,
