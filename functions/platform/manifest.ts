@@ -71,8 +71,8 @@ export interface FunctionDef {
   readonly memoryMb?: number;
 }
 
-/** Item reads and writes of the data layer (repositories, keyring, throttles; transactions). */
-const ITEMS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'] as const;
+/** Item reads and writes of the data layer (repositories and their batched reads, keyring, throttles; transactions). */
+const ITEMS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'] as const;
 /** Tenant DEKs and the blind-index key: made and unwrapped, never used to encrypt data directly. */
 const ENVELOPE = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 const JOB_STORE = [...ITEMS, 'dynamodb:BatchWriteItem', ...ENVELOPE, 'sqs:SendMessage'] as const;
