@@ -50,6 +50,26 @@ describe('tenant isolation', () => {
     expect(raw.find((i) => i.sk === 'TSECRET#1')?.gsi1pk).toBe(`${tenantPk(a)}#STATE#open`);
   });
 
+  it('getMany reads several tenants in one batch and answers each read as get would', async () => {
+    const a = freshUser();
+    const b = freshUser();
+    await dl.repo.create(a, SecretEntity, 'TSECRET#1', { label: 'x', value: 'alpha' });
+    await dl.repo.create(b, SecretEntity, 'TSECRET#1', { label: 'y', value: 'beta' });
+    await dl.repo.create(b, SecretEntity, 'TSECRET#old', { label: 'z', value: 'gone' }, { ttl: Math.floor(Date.now() / 1000) - 10 });
+    const [ofA, ofB, again, absent, wrongEntity, expired] = await dl.repo.getMany([
+      { tenant: a, entity: SecretEntity, sk: 'TSECRET#1' },
+      { tenant: b, entity: SecretEntity, sk: 'TSECRET#1' },
+      { tenant: a, entity: SecretEntity, sk: 'TSECRET#1' }, // the same key twice
+      { tenant: a, entity: SecretEntity, sk: 'TSECRET#2' },
+      { tenant: a, entity: defineEntity<Secret>({ name: 'test-other', skPrefix: 'TSECRET#', encrypted: [] }), sk: 'TSECRET#1' },
+      { tenant: b, entity: SecretEntity, sk: 'TSECRET#old' },
+    ] as const);
+    expect([ofA?.value, ofB?.value, again?.value]).toEqual(['alpha', 'beta', 'alpha']);
+    expect([absent, wrongEntity, expired]).toEqual([undefined, undefined, undefined]);
+    // The sort key must belong to the entity, as for get.
+    await expect(dl.repo.getMany([{ tenant: a, entity: SecretEntity, sk: 'TACCOUNT#1' }] as const)).rejects.toThrow();
+  });
+
   it('a ciphertext copied into another tenant’s item does not decrypt', async () => {
     const a = freshUser();
     const b = freshUser();
