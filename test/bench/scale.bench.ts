@@ -29,6 +29,7 @@ import { DEFAULT_JOBS_CONFIG, type JobsDeps } from '../../functions/jobs/deps';
 import { planJob } from '../../functions/jobs/plan';
 import { getJob, listItems } from '../../functions/jobs/queries';
 import { createJobStore } from '../../functions/jobs/store';
+import { functions } from '../../functions/platform/manifest';
 import { limitsFor } from '../../functions/platform/tiers';
 import { userTenant } from '../../functions/tenancy/tenant';
 import type { Actor } from '../../functions/tenancy/actor';
@@ -43,6 +44,7 @@ const WINDOW_S = 300;
 const TIME_SCALE = 1;
 const W_MS = (WINDOW_S / TIME_SCALE) * 1000;
 const WORKERS = 8;
+const WORKER_TIMEOUT_MS = functions.worker.timeoutSeconds! * 1000;
 
 interface Phase {
   requests: number;
@@ -61,7 +63,12 @@ function timed(limiter: RateLimiter, onWait: (ms: number) => void): RateLimiter 
       onWait(performance.now() - t);
       return grant;
     },
-    tryAcquire: (ms) => limiter.tryAcquire(ms),
+    async tryAcquire(maxWaitMs) {
+      const t = performance.now();
+      const r = await limiter.tryAcquire(maxWaitMs);
+      if (r.acquired) onWait(performance.now() - t);
+      return r;
+    },
     observe: (o) => limiter.observe(o),
   };
 }
@@ -99,6 +106,7 @@ export async function run(): Promise<void> {
   const baseline = process.memoryUsage();
   let maxApiMs = 0;
   let maxWaitMs = 0;
+  let maxReceives = 0;
   const { deps, queue, actor, accountId, useToken } = engine(sb, (ms) => (maxWaitMs = Math.max(maxWaitMs, ms)));
   /** One phase on a full budget: a new Cloudflare user's token, as after a quiet window. */
   const phase = async (label: string, start: () => Promise<unknown>): Promise<Phase> => {
@@ -109,7 +117,8 @@ export async function run(): Promise<void> {
     await start();
     const apiMs = performance.now() - t;
     maxApiMs = Math.max(maxApiMs, apiMs);
-    await pump(deps, queue, { concurrency: WORKERS, visibilityMs: 600_000 });
+    // Each delivery has the worker Lambda's time (its timeout): a far limiter slot defers the message.
+    await pump(deps, queue, { concurrency: WORKERS, visibilityMs: 600_000, remainingMs: WORKER_TIMEOUT_MS, onDelivery: (_m, n) => (maxReceives = Math.max(maxReceives, n)) });
     return { requests: (await sb.log()).lastSeq - before, wallMs: performance.now() - t, apiMs, maxWaitMs };
   };
   try {
@@ -143,6 +152,7 @@ export async function run(): Promise<void> {
 
     const all = (await sb.log()).entries;
     console.log(`longest Cloudflare request: ${Math.max(...all.map((e) => e.durationMs))} ms`);
+    console.log(`most deliveries of one message: ${maxReceives} (deferrals are new messages)`);
     console.log(`429s received: ${all.filter((e) => e.status === 429).length} of ${all.length} requests   (goal 0)`);
     console.log(`longest API request (POST /jobs, POST apply): ${maxApiMs.toFixed(0)} ms, scaled back ×${TIME_SCALE} = ${s(maxApiMs * TIME_SCALE)}   (goal < 30 s)`);
   } finally {
