@@ -3,7 +3,7 @@
  * list (`active: true`): neither /me nor the session status names it. Cloudflare
  * and job routes act on this workspace.
  */
-import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
+import { type Query, type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { call } from '../api/operations';
 import { keys, useWorkspaces } from '../api/queries';
 import { deniedReason, type UiAction } from '../api/roles';
@@ -28,6 +28,22 @@ const RESOURCE_PAGES: Array<[RegExp, string]> = [
   [/^\/jobs\/(?!new$).+/, '/jobs'],
 ];
 
+const workspaceBound = (q: Query) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'workspaces';
+
+/**
+ * After the active workspace changed: every workspace-bound query starts over (skeletons, not the
+ * old workspace's data), then the pages refetch what they still show. Reset first and let React
+ * render, refetch after: `resetQueries` refetches at once every query still observed — e.g. the
+ * Overview's zone counts of the old workspace's accounts, which then answer 404.
+ */
+async function startOver(qc: QueryClient): Promise<void> {
+  await qc.cancelQueries({ predicate: workspaceBound });
+  for (const q of qc.getQueryCache().findAll({ predicate: workspaceBound })) q.reset();
+  await new Promise((r) => setTimeout(r, 0));
+  await qc.refetchQueries({ predicate: workspaceBound, type: 'active' });
+  await qc.invalidateQueries({ queryKey: keys.workspaces });
+}
+
 /** Switch: activate, then refetch every query so each page shows the new workspace. */
 export function useSwitchWorkspace() {
   const qc = useQueryClient();
@@ -40,9 +56,7 @@ export function useSwitchWorkspace() {
       qc.setQueryData<{ workspaces: Workspace[] }>(keys.workspaces, (old) =>
         old ? { workspaces: old.workspaces.map((w) => ({ ...w, active: w.id === workspace.id })) } : old,
       );
-      // Every workspace-bound query starts over (skeletons, not the old workspace's data); the list is refetched.
-      await qc.resetQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'workspaces' });
-      await qc.invalidateQueries({ queryKey: keys.workspaces });
+      await startOver(qc);
     },
   });
 }
@@ -68,8 +82,7 @@ export function returnToPersonalWorkspace(qc: QueryClient): Promise<void> {
     const personal = workspaces.find((w) => w.personal);
     if (!personal) return;
     await call('activateWorkspace', { params: { workspaceId: personal.id } });
-    await qc.resetQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'workspaces' });
-    await qc.invalidateQueries({ queryKey: keys.workspaces });
+    await startOver(qc);
   })()
     .catch(() => undefined) // the page keeps showing the problem; the switcher still works
     // At most once per 10 s: a workspace that keeps answering not-found must not loop.
