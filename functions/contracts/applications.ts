@@ -30,37 +30,32 @@ function schemeProblem(u: URL): string | undefined {
   return 'must use https (or http for a loopback host)';
 }
 
+/** A trimmed absolute URL with an allowed scheme (`schemeProblem`); `check` adds the field's own rules. */
+const webUrl = (notAUrl: string, check: (s: string, u: URL, issue: (message: string) => void) => void) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_URL_LENGTH)
+    .superRefine((s, ctx) => {
+      const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
+      const u = parseUrl(s);
+      if (!u) return issue(notAUrl);
+      const scheme = schemeProblem(u);
+      if (scheme) return issue(scheme);
+      check(s, u, issue);
+    });
+
 /** An origin: scheme + host + optional port, nothing else (no path, query, fragment or credentials). */
-export const Origin = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_URL_LENGTH)
-  .superRefine((s, ctx) => {
-    const u = parseUrl(s);
-    if (!u) return void ctx.addIssue({ code: 'custom', message: 'must be an origin such as https://app.example.com' });
-    const scheme = schemeProblem(u);
-    if (scheme) return void ctx.addIssue({ code: 'custom', message: scheme });
-    if (u.username || u.password || s.replace(/\/$/, '') !== u.origin) {
-      ctx.addIssue({ code: 'custom', message: 'an origin is scheme, host and port only (no path, query, fragment or credentials)' });
-    }
-  })
-  .transform((s) => new URL(s).origin);
+export const Origin = webUrl('must be an origin such as https://app.example.com', (s, u, issue) => {
+  if (u.username || u.password || s.replace(/\/$/, '') !== u.origin) issue('an origin is scheme, host and port only (no path, query, fragment or credentials)');
+}).transform((s) => new URL(s).origin);
 
 /** A redirect URI, compared exactly: absolute, no fragment, no credentials. */
-export const RedirectUri = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_URL_LENGTH)
-  .superRefine((s, ctx) => {
-    const u = parseUrl(s);
-    if (!u) return void ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
-    const scheme = schemeProblem(u);
-    if (scheme) return void ctx.addIssue({ code: 'custom', message: scheme });
-    if (s.includes('#')) ctx.addIssue({ code: 'custom', message: 'a redirect URI has no fragment (#)' });
-    if (u.username || u.password) ctx.addIssue({ code: 'custom', message: 'a redirect URI has no credentials' });
-  });
+export const RedirectUri = webUrl('must be an absolute URL', (s, u, issue) => {
+  if (s.includes('#')) issue('a redirect URI has no fragment (#)');
+  if (u.username || u.password) issue('a redirect URI has no credentials');
+});
 
 const unique = <T extends z.ZodType<string>>(item: T, max: number) =>
   z
