@@ -103,6 +103,23 @@ export class FlarevaultApi extends Construct {
 
   public addRoute(route: RouteDef, handler: lambda.IFunction): apigw.HttpRoute {
     const key = routeKey(route);
+    return this.addRouteKey(key, route, apigw.HttpMethod[route.method], `Route${route.operationId.charAt(0).toUpperCase()}${route.operationId.slice(1)}`, handler, `${key} (auth: ${route.auth}${route.scope ? `, scope ${route.scope}` : ''}). ${APIG4_REASON}`);
+  }
+
+  /**
+   * `OPTIONS` routes for the paths applications call from their own origins: the function answers
+   * the preflight (functions/http/app-cors.ts). The API itself has no CORS configuration on
+   * purpose: with one, API Gateway answers every preflight from its static list and replaces the
+   * integration's CORS headers, which would override the per-application origins.
+   */
+  public addPreflights(preflights: readonly { readonly path: string; readonly fn: string }[], functionFor: (fn: string) => lambda.IFunction): void {
+    for (const p of preflights) {
+      const id = `Preflight${p.path.replace(/[^A-Za-z0-9]/g, '')}`;
+      this.addRouteKey(`OPTIONS ${p.path}`, p, apigw.HttpMethod.OPTIONS, id, functionFor(p.fn), `OPTIONS ${p.path}: CORS preflight, no credential by definition (Fetch standard); the real request is authorised in the Lambda. ${APIG4_REASON}`);
+    }
+  }
+
+  private addRouteKey(key: string, route: Pick<RouteDef, 'path' | 'fn'>, method: apigw.HttpMethod, id: string, handler: lambda.IFunction, reason: string): apigw.HttpRoute {
     if (this.routeKeys.includes(key)) throw new Error(`FlarevaultApi: duplicate route ${key}`);
     if (!route.path.startsWith('/api/')) throw new Error(`FlarevaultApi: route ${key} must live under /api/`);
     let integration = this.integrations.get(handler);
@@ -115,12 +132,8 @@ export class FlarevaultApi extends Construct {
       });
       this.integrations.set(handler, integration);
     }
-    const r = new apigw.HttpRoute(this, `Route${route.operationId.charAt(0).toUpperCase()}${route.operationId.slice(1)}`, {
-      httpApi: this.httpApi,
-      routeKey: apigw.HttpRouteKey.with(route.path, apigw.HttpMethod[route.method]),
-      integration,
-    });
-    Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason: `${key} (auth: ${route.auth}${route.scope ? `, scope ${route.scope}` : ''}). ${APIG4_REASON}` });
+    const r = new apigw.HttpRoute(this, id, { httpApi: this.httpApi, routeKey: apigw.HttpRouteKey.with(route.path, method), integration });
+    Validations.of(r).acknowledge({ id: 'AwsSolutions-APIG4', reason });
     this.routeKeys.push(key);
     return r;
   }

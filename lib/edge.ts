@@ -306,7 +306,7 @@ export class FlarevaultEdge extends Construct {
       visibilityConfig: metric('webacl'),
       rules: [
         // SizeRestrictions_BODY blocks bodies over 8 KB; vault payloads go up to the tier limit
-        // (TIER_LIMITS.vaultPayloadBytes) and the handlers answer 413 themselves, so only count it.
+        // (TIER_LIMITS.vaultValueBytes) and the handlers answer 413 themselves, so only count it.
         managed('AWSManagedRulesCommonRuleSet', 0, [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }]),
         managed('AWSManagedRulesKnownBadInputsRuleSet', 1),
         managed('AWSManagedRulesAmazonIpReputationList', 2),

@@ -6,7 +6,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { FunctionDef, QueueConsumerDef, ScheduleDef } from '../functions/platform/manifest';
+import type { FunctionDef, PreflightDef, QueueConsumerDef, ScheduleDef } from '../functions/platform/manifest';
 import * as manifest from '../functions/platform/manifest';
 import type { RouteDef } from '../functions/contracts/route';
 import { FlarevaultAlarms } from './alarms';
@@ -30,6 +30,8 @@ export interface FlarevaultManifest {
   readonly routes: readonly RouteDef[];
   readonly queueConsumers: readonly Loose<QueueConsumerDef>[];
   readonly schedules: readonly Loose<ScheduleDef>[];
+  /** @default none */
+  readonly preflights?: readonly Loose<PreflightDef>[];
 }
 
 export interface FlarevaultStackProps extends StackProps {
@@ -119,6 +121,7 @@ export class FlarevaultStack extends Stack {
       return f.function;
     };
     this.api.addRoutes(m.routes, functionFor);
+    this.api.addPreflights(m.preflights ?? [], functionFor);
     this.schedules = new FlarevaultSchedules(this, 'Schedules', { schedules: m.schedules, functionFor });
     this.functions = functions;
 

@@ -22,6 +22,7 @@ import { limitsFor } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
 import { WORKSPACE_SK, WorkspaceEntity } from '../workspaces/entities';
 import { assertCan } from '../workspaces/permissions';
+import { SESSION_LIFETIME } from '../contracts/applications';
 import { ApplicationEntity, applicationSk, type ApplicationItem } from './entities';
 
 /** Applications one workspace may register. */
@@ -49,6 +50,7 @@ export interface ApplicationView {
   allowedOrigins: string[];
   redirectUris: string[];
   enabled: boolean;
+  sessionLifetimeSeconds: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -58,7 +60,12 @@ export interface ApplicationInput {
   allowedOrigins: string[];
   redirectUris: string[];
   enabled: boolean;
+  /** @default SESSION_LIFETIME.default */
+  sessionLifetimeSeconds?: number;
 }
+
+/** The application's token lifetime in seconds (items from before the field: the default). */
+export const sessionLifetimeOf = (a: Pick<ApplicationItem, 'sessionLifetimeSeconds'>): number => a.sessionLifetimeSeconds ?? SESSION_LIFETIME.default;
 
 const view = (a: Stored<ApplicationItem>): ApplicationView => ({
   id: a.sk.slice('APP#'.length),
@@ -67,6 +74,7 @@ const view = (a: Stored<ApplicationItem>): ApplicationView => ({
   allowedOrigins: a.allowedOrigins,
   redirectUris: a.redirectUris,
   enabled: a.enabled,
+  sessionLifetimeSeconds: sessionLifetimeOf(a),
   createdAt: a.createdAt,
   updatedAt: a.updatedAt,
 });
@@ -106,6 +114,7 @@ export async function createApplication(deps: ApplicationDeps, actor: Actor, ctx
     allowedOrigins: input.allowedOrigins,
     redirectUris: input.redirectUris,
     enabled: input.enabled,
+    sessionLifetimeSeconds: input.sessionLifetimeSeconds ?? SESSION_LIFETIME.default,
     createdBy: actor.memberId,
     createdAt: at,
     updatedAt: at,
@@ -145,6 +154,7 @@ export async function createApplication(deps: ApplicationDeps, actor: Actor, ctx
     allowedOrigins: item.allowedOrigins,
     redirectUris: item.redirectUris,
     enabled: item.enabled,
+    sessionLifetimeSeconds: item.sessionLifetimeSeconds,
   });
   return view(stored);
 }
@@ -174,7 +184,7 @@ export async function updateApplication(
   assertCan(actor, 'applications.manage');
   const current = await load(deps, actor, id);
   const change: Partial<ApplicationItem> = { updatedAt: new Date(deps.now()).toISOString() };
-  for (const k of ['name', 'allowedOrigins', 'redirectUris', 'enabled'] as const) {
+  for (const k of ['name', 'allowedOrigins', 'redirectUris', 'enabled', 'sessionLifetimeSeconds'] as const) {
     if (patch[k] !== undefined) (change as Record<string, unknown>)[k] = patch[k];
   }
   let updated: Stored<ApplicationItem>;
@@ -192,6 +202,7 @@ export async function updateApplication(
     ...(patch.allowedOrigins ? { allowedOrigins: patch.allowedOrigins } : {}),
     ...(patch.redirectUris ? { redirectUris: patch.redirectUris } : {}),
     ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+    ...(patch.sessionLifetimeSeconds !== undefined ? { sessionLifetimeSeconds: patch.sessionLifetimeSeconds } : {}),
   });
   return view(updated);
 }

@@ -14,6 +14,8 @@ export interface ApplicationItem {
   allowedOrigins: string[];
   redirectUris: string[];
   enabled: boolean;
+  /** Lifetime of the hosted login's session tokens; absent on items from before it existed = the default. */
+  sessionLifetimeSeconds?: number;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

@@ -64,6 +64,10 @@ const unique = <T extends z.ZodType<string>>(item: T, max: number) =>
     .refine((a) => new Set(a).size === a.length, 'must not repeat a value');
 
 const AppName = z.string().trim().min(1).max(100);
+
+/** Smallest, default and largest lifetime of the application's session tokens (hosted login), in seconds. */
+export const SESSION_LIFETIME = { min: 60, default: 3600, max: 30 * 24 * 3600 } as const;
+export const SessionLifetimeSeconds = z.number().int().min(SESSION_LIFETIME.min).max(SESSION_LIFETIME.max);
 const WorkspaceParams = z.object({ workspaceId: Id });
 const ApplicationParams = z.object({ workspaceId: Id, applicationId: Id });
 
@@ -75,6 +79,8 @@ export const Application = z.object({
   allowedOrigins: z.array(z.string()),
   redirectUris: z.array(z.string()),
   enabled: z.boolean(),
+  /** Lifetime of the session tokens the hosted login issues for this application (410 after it). */
+  sessionLifetimeSeconds: SessionLifetimeSeconds,
   createdAt: IsoTime,
   updatedAt: IsoTime,
 });
@@ -112,6 +118,7 @@ export const createApplication = defineRoute({
       allowedOrigins: unique(Origin, MAX_ORIGINS).default([]),
       redirectUris: unique(RedirectUri, MAX_REDIRECT_URIS).default([]),
       enabled: z.boolean().default(true),
+      sessionLifetimeSeconds: SessionLifetimeSeconds.default(SESSION_LIFETIME.default),
     })
     .strict(),
   response: z.object({ application: Application }),
@@ -150,6 +157,7 @@ export const updateApplication = defineRoute({
       allowedOrigins: unique(Origin, MAX_ORIGINS).optional(),
       redirectUris: unique(RedirectUri, MAX_REDIRECT_URIS).optional(),
       enabled: z.boolean().optional(),
+      sessionLifetimeSeconds: SessionLifetimeSeconds.optional(),
     })
     .strict()
     .refine((b) => Object.values(b).some((v) => v !== undefined), 'nothing to change'),

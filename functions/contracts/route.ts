@@ -23,8 +23,11 @@ export type Scope = (typeof SCOPES)[number];
  * - `session`: a signed-in human (session cookie or session bearer token);
  *   API keys are refused (e.g. managing API keys, sessions, MFA).
  * - `user`: a session or an API key holding `scope`.
+ * - `app`: an application's credential only (an app session token `fv_vs_…` from the hosted
+ *   login, or an automation credential `fv_auto_…`); sessions and API keys are refused (401),
+ *   and every other route refuses app credentials (401). The principal is an `AppPrincipal`.
  */
-export type AuthRequirement = 'public' | 'session' | 'user';
+export type AuthRequirement = 'public' | 'session' | 'user' | 'app';
 
 /** Everything the stack needs to know about one route; zod schemas are the contract. */
 export interface RouteDef<
@@ -65,6 +68,13 @@ export interface RouteDef<
    * (test/integration/role-matrix.test.ts fails on a route without it).
    */
   readonly permission?: Action | null;
+  /**
+   * `application`: called by registered applications from their own origins (the Session API,
+   * the hosted login's code exchange): CORS follows the application's `allowedOrigins` instead of
+   * the dashboard's list, preflights are answered, and no credentials (cookies) are allowed.
+   * Implied by `auth: 'app'`. @default the dashboard's CORS list
+   */
+  readonly cors?: 'application';
   readonly summary: string;
   readonly tags: readonly string[];
   readonly params?: P;
@@ -93,7 +103,10 @@ export function defineRoute<
   if (route.auth !== 'user' && route.extraScopes) {
     throw new Error(`route ${route.operationId}: extraScopes need auth 'user'`);
   }
-  return route;
+  if (route.auth === 'app' && (route.permission !== null || route.scope)) {
+    throw new Error(`route ${route.operationId}: an app route checks no permission or scope (permission: null)`);
+  }
+  return route.auth === 'app' && !route.cors ? { ...route, cors: 'application' } : route;
 }
 
 /** Every scope an API key must hold to call this route (the authenticator checks them all). */

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { RouteDef } from '../contracts/route';
-import type { Principal } from '../tenancy/principal';
+import type { AppPrincipal, Principal } from '../tenancy/principal';
 
 export interface RequestMeta {
   readonly requestId: string;
@@ -13,3 +13,12 @@ export interface RequestMeta {
  * Injected by the handlers (api/): the toolkit never imports identity.
  */
 export type Authenticator = (event: APIGatewayProxyEventV2, route: RouteDef, meta: RequestMeta) => Promise<Principal>;
+
+/**
+ * Resolves the principal of an `auth: 'app'` route (app session token or automation credential),
+ * or throws (401/403/410/429). `allowedOrigin` answers, once the credential named an application,
+ * whether the request's Origin may read the answer (CORS per application), errors included.
+ */
+export interface AppAuthenticator {
+  (event: APIGatewayProxyEventV2, route: RouteDef, meta: RequestMeta): Promise<AppPrincipal>;
+}

@@ -18,8 +18,9 @@ import { loadEnv } from '../platform/env';
 import { DomainError } from '../errors';
 import { type FunctionId, routesOf } from '../platform/manifest';
 import { logger } from '../observability/logger';
-import type { AccessRecord, Principal } from '../tenancy/principal';
-import type { Authenticator, RequestMeta } from './auth';
+import type { AccessRecord, AppPrincipal, Principal } from '../tenancy/principal';
+import type { AppAuthenticator, Authenticator, RequestMeta } from './auth';
+import { applicationCors, preflightMethods, preflightResponse, type ApplicationCors } from './app-cors';
 import { clientIp, verifyOrigin } from './origin';
 import { parseRequest } from './parse';
 import { internalProblem, problemFromDomainError, problemResponse } from './problem';
@@ -31,8 +32,8 @@ export interface RouteInput<R extends RouteDef> extends RequestMeta {
   readonly params: Infer<R['params']>;
   readonly query: Infer<R['query']>;
   readonly body: Infer<R['body']>;
-  /** Present on every route whose `auth` is not `public`. */
-  readonly principal: R['auth'] extends 'public' ? Principal | undefined : Principal;
+  /** Present on every route whose `auth` is not `public`; an `AppPrincipal` on `app` routes. */
+  readonly principal: R['auth'] extends 'public' ? Principal | undefined : R['auth'] extends 'app' ? AppPrincipal : Principal;
   readonly event: APIGatewayProxyEventV2;
 }
 
@@ -67,6 +68,13 @@ export interface HttpFunctionOptions {
    * access-log domain). A failure is logged and never changes the answer.
    */
   readonly recordAccess?: (entry: AccessRecord) => Promise<void>;
+  /** Required when any bound route has `auth: 'app'` (app session tokens, automation credentials). */
+  readonly authenticateApp?: AppAuthenticator;
+  /**
+   * Required when any bound route has `cors: 'application'`: which Origin may read this request's
+   * answer, as the credential (or the code exchange's client id) decided (./app-cors.ts).
+   */
+  readonly applicationCors?: ApplicationCors;
 }
 
 function requestMeta(event: APIGatewayProxyEventV2): RequestMeta {
@@ -126,19 +134,35 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
   if (declared.join('\n') !== implemented.join('\n')) {
     throw new Error(`function ${fn}: bound routes [${implemented.join(', ')}] differ from the manifest [${declared.join(', ')}]`);
   }
-  if (!options.authenticate && bound.some((b) => b.route.auth !== 'public')) {
+  if (!options.authenticate && bound.some((b) => b.route.auth !== 'public' && b.route.auth !== 'app')) {
     throw new Error(`function ${fn}: routes need authentication but no authenticator was given`);
   }
+  if (!options.authenticateApp && bound.some((b) => b.route.auth === 'app')) {
+    throw new Error(`function ${fn}: app routes need an app authenticator`);
+  }
+  if (!options.applicationCors && bound.some((b) => b.route.cors === 'application')) {
+    throw new Error(`function ${fn}: application-CORS routes need an applicationCors decision`);
+  }
   const byKey = new Map(bound.map((b) => [routeKey(b.route), b]));
+  const appCorsRoutes = bound.filter((b) => b.route.cors === 'application').map((b) => b.route);
+  const preflights = new Map([...preflightMethods(appCorsRoutes)].map(([path, methods]) => [`OPTIONS ${path}`, methods]));
   const env = loadEnv(['edge']);
 
   const dispatch = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const meta = requestMeta(event);
     verifyOrigin(event, env.ORIGIN_VERIFY_SECRET);
+    const preflight = preflights.get(event.routeKey);
+    if (preflight) return preflightResponse(event, preflight, meta.requestId);
     const target = byKey.get(event.routeKey);
     if (!target) return problemResponse(404, 'not-found', `No route ${event.routeKey}`, meta.requestId);
     const { route, impl } = target;
     // Authenticate first: an anonymous caller gets 401, never field-level detail about a protected route's schema.
+    if (route.auth === 'app') {
+      // An application's end user or automation: not a member's call, so not in the workspace's access log.
+      const appPrincipal = await options.authenticateApp!(event, route, meta);
+      const reply = await impl({ ...meta, ...parseRequest(route, event), principal: appPrincipal, event } as unknown as RouteInput<RouteDef>);
+      return toResult(route, reply, meta.requestId);
+    }
     const startedAt = Date.now();
     let principal: Principal | undefined;
     if (route.auth !== 'public') principal = await options.authenticate!(event, route, meta);
@@ -186,7 +210,13 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
         referrerPolicy: { policy: 'no-referrer' },
       }),
     )
-    .use(httpCors({ origins: env.CORS_ALLOWED_ORIGINS, credentials: true, exposeHeaders: 'x-request-id,retry-after' }))
+    .use(
+      applicationCors(
+        appCorsRoutes,
+        options.applicationCors,
+        httpCors({ origins: env.CORS_ALLOWED_ORIGINS, credentials: true, exposeHeaders: 'x-request-id,retry-after' }),
+      ),
+    )
     .use(problemErrors())
     .handler(dispatch);
 }

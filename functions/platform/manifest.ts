@@ -17,6 +17,7 @@ import { applicationRoutes } from '../contracts/applications';
 import { accessLogRoutes } from '../contracts/access-log';
 import { inviteRoutes } from '../contracts/invites';
 import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
+import { sessionRoutes } from '../contracts/sessions';
 
 /**
  * What a function touches. Each need maps to env vars (functions/platform/env.ts)
@@ -90,6 +91,8 @@ export const functions = {
   auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail', 'health'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail', ...HEALTH_PROBES], memoryMb: 1024 },
   cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 30 },
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
+  // The session vault: hosted login for applications, the Session API (app credentials), its admin routes.
+  sessions: { entry: 'api/sessions', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
@@ -98,7 +101,20 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes];
+
+/**
+ * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):
+ * the function answers the CORS preflight itself (functions/http/app-cors.ts), because the allowed
+ * origins are per application and API Gateway's CORS configuration would replace them (lib/api.ts).
+ */
+export interface PreflightDef {
+  readonly path: string;
+  readonly fn: FunctionId;
+}
+export const preflights: readonly PreflightDef[] = [
+  ...new Map(routes.filter((r) => r.cors === 'application').map((r) => [r.path, { path: r.path, fn: r.fn as FunctionId }])).values(),
+];
 
 export interface QueueConsumerDef {
   readonly tier: Tier;

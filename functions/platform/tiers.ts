@@ -19,8 +19,14 @@ export interface TierLimits {
   readonly operationsPerJob: number;
   /** Reserved concurrency of the tier's worker function (and local pollers). */
   readonly workerConcurrency: number;
-  /** Largest session-vault payload, in bytes. */
-  readonly vaultPayloadBytes: number;
+  /** Largest session-vault value (its JSON text), in bytes: 413 `value-too-large` above it. Far below DynamoDB's 400 KB item. */
+  readonly vaultValueBytes: number;
+  /** Keys one application user may hold in the vault (429 `too-many-keys` beyond). */
+  readonly vaultKeysPerUser: number;
+  /** Live (unexpired, unrevoked) app session tokens one user may hold per application (429 `too-many-sessions` + Retry-After). */
+  readonly liveSessionsPerAppUser: number;
+  /** Session API requests per minute per application user (429 `rate-limited` + Retry-After). */
+  readonly sessionApiRequestsPerMinute: number;
   /** Sessions a user may hold at once. */
   readonly concurrentSessions: number;
   /** Days audit events are kept. */
@@ -35,7 +41,10 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     concurrentJobs: 1,
     operationsPerJob: 1_000,
     workerConcurrency: 2,
-    vaultPayloadBytes: 16 * 1024,
+    vaultValueBytes: 16 * 1024,
+    vaultKeysPerUser: 100,
+    liveSessionsPerAppUser: 5,
+    sessionApiRequestsPerMinute: 300,
     concurrentSessions: 5,
     auditRetentionDays: 30,
     membersPerWorkspace: 3,
@@ -45,7 +54,10 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     concurrentJobs: 3,
     operationsPerJob: 20_000,
     workerConcurrency: 4,
-    vaultPayloadBytes: 64 * 1024,
+    vaultValueBytes: 64 * 1024,
+    vaultKeysPerUser: 1_000,
+    liveSessionsPerAppUser: 10,
+    sessionApiRequestsPerMinute: 1_200,
     concurrentSessions: 20,
     auditRetentionDays: 180,
     membersPerWorkspace: 25,
@@ -55,7 +67,10 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     concurrentJobs: 10,
     operationsPerJob: 200_000,
     workerConcurrency: 8,
-    vaultPayloadBytes: 256 * 1024,
+    vaultValueBytes: 256 * 1024,
+    vaultKeysPerUser: 10_000,
+    liveSessionsPerAppUser: 25,
+    sessionApiRequestsPerMinute: 6_000,
     concurrentSessions: 100,
     auditRetentionDays: 365,
     membersPerWorkspace: 250,

@@ -27,6 +27,30 @@ export interface Principal {
   readonly viaCookie: boolean;
 }
 
+/**
+ * Who calls a Session API route (`auth: 'app'`): an application's end user (an app session
+ * token from the hosted login) or the application's automation credential. Its vault subject is
+ * (tenant, applicationId, appUserId), all from the credential; it never acts on a workspace's
+ * other items and never holds a role.
+ */
+export interface AppPrincipal {
+  /** The application's workspace. */
+  readonly tenant: Tenant;
+  /** The workspace's tier (the vault and session limits). */
+  readonly tier: Tier;
+  readonly applicationId: string;
+  /** The identity user id (app session) or `auto_<credentialId>` (automation credential). */
+  readonly appUserId: string;
+  readonly credential: 'app-session' | 'automation';
+  /** App session id or automation credential id. */
+  readonly credentialId: string;
+  /** The application's registered browser origins (CORS). */
+  readonly allowedOrigins: readonly string[];
+}
+
+/** The automation credential's service user: its own values, never an end user's. */
+export const automationUserId = (credentialId: string): string => `auto_${credentialId}`;
+
 /** One authenticated call once its answer is known (the API-access log). */
 export interface AccessRecord {
   readonly principal: Principal;

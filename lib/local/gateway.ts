@@ -19,8 +19,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { routes as manifestRoutes } from '../../functions/platform/manifest';
-import { routeKey, type RouteDef } from '../../functions/contracts/route';
+import { preflights as manifestPreflights, routes as manifestRoutes } from '../../functions/platform/manifest';
+import type { RouteDef } from '../../functions/contracts/route';
 import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../../functions/platform/names';
 import { compressedCache, isCompressible, pickEncoding } from './compression';
 import { LOCAL_ACCOUNT_ID } from './kms';
@@ -65,15 +65,18 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** What the gateway routes on: a manifest route, or an `OPTIONS` preflight route (manifest `preflights`). */
+type GatewayRoute = Pick<RouteDef, 'path' | 'fn'> & { readonly method: string };
+
 interface CompiledRoute {
-  route: RouteDef;
+  route: GatewayRoute;
   key: string;
   regex: RegExp;
   params: string[];
   literalSegments: number;
 }
 
-function compile(route: RouteDef): CompiledRoute {
+function compile(route: GatewayRoute): CompiledRoute {
   const params: string[] = [];
   const segs = route.path.split('/');
   let literal = 0;
@@ -88,7 +91,7 @@ function compile(route: RouteDef): CompiledRoute {
       return m[2] ? '(.+)' : '([^/]+)';
     })
     .join('/');
-  return { route, key: routeKey(route), regex: new RegExp(`^${pattern}$`), params, literalSegments: literal };
+  return { route, key: `${route.method} ${route.path}`, regex: new RegExp(`^${pattern}$`), params, literalSegments: literal };
 }
 
 /** Finds the route for method + path; literal segments win over parameters (as in API Gateway). */
@@ -279,7 +282,8 @@ const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 The dashboard is not built yet: run <code>npm run build</code> (or <code>npm start</code>, which builds it).</p></body></html>`;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const compiled = (options.routes ?? manifestRoutes).map(compile);
+  const preflightRoutes = (options.routes ? [] : manifestPreflights).map((p) => ({ ...p, method: 'OPTIONS' }));
+  const compiled = [...(options.routes ?? manifestRoutes), ...preflightRoutes].map(compile);
   const resolver = options.resolveHandler ?? moduleHandlerResolver();
   const staticDir = resolve(options.staticDir ?? join(__dirname, '..', '..', 'frontend', 'dist'));
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;

@@ -28,7 +28,7 @@ import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { dataLayer } from './jobs-harness';
-import { probes, zone, type ProbeFixture } from './route-probes';
+import { probed, probes, zone, type ProbeFixture } from './route-probes';
 
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
 
@@ -52,7 +52,7 @@ interface Fixture extends ProbeFixture {
   downgradedKey: string;
 }
 
-const withParams = routes.filter((r) => r.params);
+const withParams = routes.filter(probed);
 
 /** Concurrency-bounded map: the suite runs on 2 cores next to other test files. */
 async function inBatches<T, R>(items: readonly T[], size: number, fn: (t: T) => Promise<R>): Promise<R[]> {

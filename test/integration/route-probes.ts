@@ -6,8 +6,12 @@
  * validation, so the answer is about who asks, not about the input. A new
  * route with path parameters fails both tests until it has a probe here.
  */
+import type { RouteDef } from '../../functions/contracts/route';
 
-/** The ids a probe fills in: account, zone, record, job, session, apiKey, workspace, member, application, invite. */
+/**
+ * The ids a probe fills in: account, zone, record, job, session, apiKey, workspace, member, application, invite,
+ * appUser (a user of the application holding the value `vaultKey`), credential (an automation credential).
+ */
 export interface ProbeFixture {
   ids: Record<string, string>;
 }
@@ -23,6 +27,15 @@ export type Probe = (f: ProbeFixture) => ProbeRequest;
 const acct = (f: ProbeFixture) => `/api/v1/cloudflare/accounts/${f.ids.account}`;
 /** The path of the fixture's zone (for reading its records back). */
 export const zone = (f: ProbeFixture) => `${acct(f)}/zones/${f.ids.zone}`;
+
+const app = (f: ProbeFixture) => `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}`;
+
+/**
+ * Routes the probes (and so the role matrix and the tenant-isolation test) cover: every route with
+ * path parameters except the Session API (`auth: 'app'`), whose subject comes from the app credential
+ * alone (test/integration/session-vault-auth.test.ts covers it).
+ */
+export const probed = (r: RouteDef): boolean => !!r.params && r.auth !== 'app';
 
 /** One probe per operationId of a route with path parameters. */
 export const probes: Record<string, Probe> = {
@@ -58,6 +71,15 @@ export const probes: Record<string, Probe> = {
   getApplication: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}` }),
   updateApplication: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}`, body: { name: 'hijacked' } }),
   deleteApplication: (f) => ({ method: 'DELETE', path: `/api/v1/workspaces/${f.ids.workspace}/applications/${f.ids.application}` }),
+  listApplicationUsers: (f) => ({ method: 'GET', path: `${app(f)}/users` }),
+  listApplicationUserValues: (f) => ({ method: 'GET', path: `${app(f)}/users/${f.ids.appUser}/values` }),
+  readApplicationUserValue: (f) => ({ method: 'GET', path: `${app(f)}/users/${f.ids.appUser}/values/${f.ids.vaultKey}?reason=role%20matrix` }),
+  deleteApplicationUserValue: (f) => ({ method: 'DELETE', path: `${app(f)}/users/${f.ids.appUser}/values/${f.ids.vaultKey}` }),
+  revokeApplicationUser: (f) => ({ method: 'POST', path: `${app(f)}/users/${f.ids.appUser}/revoke` }),
+  deleteApplicationUser: (f) => ({ method: 'DELETE', path: `${app(f)}/users/${f.ids.appUser}` }),
+  createAutomationCredential: (f) => ({ method: 'POST', path: `${app(f)}/credentials`, body: { name: 'isolation' } }),
+  listAutomationCredentials: (f) => ({ method: 'GET', path: `${app(f)}/credentials` }),
+  deleteAutomationCredential: (f) => ({ method: 'DELETE', path: `${app(f)}/credentials/${f.ids.credential}` }),
   listAccessLog: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/access-log` }),
   createInvite: (f) => ({ method: 'POST', path: `/api/v1/workspaces/${f.ids.workspace}/invites`, body: { email: 'isolation@example.com', role: 'USER' } }),
   listInvites: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/invites` }),
