@@ -6,7 +6,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Duration } from 'aws-cdk-lib';
-import { functions, queueConsumers, routes, schedules } from '../../functions/platform/manifest';
+import { functions, preflights, queueConsumers, routes, schedules } from '../../functions/platform/manifest';
 import type { FunctionDef } from '../../functions/platform/manifest';
 import { routeKey } from '../../functions/contracts/route';
 import { VIEWER_IP_HEADER } from '../../functions/platform/names';
@@ -362,9 +362,15 @@ describe('edge', () => {
 });
 
 describe('api', () => {
-  test('routes are exactly the manifest routes', () => {
+  test('routes are exactly the manifest routes and its OPTIONS preflight routes', () => {
     const keys = Object.values(resourcesOf(t, 'AWS::ApiGatewayV2::Route')).map((r) => (r.Properties as any).RouteKey).sort();
-    expect(keys).toEqual(routes.map(routeKey).sort());
+    expect(keys).toEqual([...routes.map(routeKey), ...preflights.map((p) => `OPTIONS ${p.path}`)].sort());
+    expect(preflights.length).toBeGreaterThan(0);
+  });
+
+  test('the API has no CORS configuration: API Gateway would answer preflights from a static list and drop the per-application origins', () => {
+    const [api] = Object.values(resourcesOf(t, 'AWS::ApiGatewayV2::Api'));
+    expect((api!.Properties as any).CorsConfiguration).toBeUndefined();
   });
 
   test('each route is integrated with its function; one integration per function', () => {
