@@ -64,6 +64,8 @@ describe('the import-rule checker', () => {
       'lib/stack.ts': "import { manifest } from '../functions/platform/manifest';",
       'bin/admin.ts': "import { login } from '../functions/identity/login';",
       'frontend/src/api/types.ts': "import type { R } from '../../../functions/contracts/route';",
+      'frontend/src/api/client.ts': "import { ApiError } from '../../core/problem';",
+      'frontend/sdk/src/vault.ts': "import { ApiError } from '../../core/problem';\nimport { errorFor } from './errors';",
     });
     expect(checkImportRules(ok)).toEqual([]);
   });
@@ -108,6 +110,11 @@ describe('the import-rule checker', () => {
     ['platform/ → a domain', 'functions/platform/env.ts', "import { k } from '../crypto/kms';"],
     ['frontend/ → a value import outside frontend/', 'frontend/src/x.ts', "import { routes } from '../../functions/contracts/jobs';"],
     ['frontend/ → types outside contracts/', 'frontend/src/x.ts', "import type { Env } from '../../functions/platform/env';"],
+    ['frontend/core/ → the dashboard', 'frontend/core/x.ts', "import { call } from '../src/api/operations';"],
+    ['frontend/core/ → contract types', 'frontend/core/x.ts', "import type { R } from '../../functions/contracts/route';"],
+    ['frontend/sdk/ → the dashboard', 'frontend/sdk/src/x.ts', "import { ApiError } from '../../src/api/client';"],
+    ['frontend/sdk/ → contract types', 'frontend/sdk/src/x.ts', "import type { R } from '../../../functions/contracts/route';"],
+    ['the dashboard → the SDK', 'frontend/src/x.ts', "import { createVault } from '../sdk/src/vault';"],
   ])('reports a planted forbidden import: %s', (_name, path, text) => {
     expect(checkImportRules(files({ [path]: text }))).toEqual([{ rule: 'forbidden', where: path, message: expect.any(String) }]);
   });

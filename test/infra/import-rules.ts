@@ -127,6 +127,10 @@ function forbidden(from: string, imp: Import, to: string | undefined): string | 
     if (!imp.typeOnly) return 'frontend/ imports code outside frontend/ only as types (import type)';
     if (toUnit !== 'contracts') return 'frontend/ imports types only from functions/contracts';
   }
+  // The shared core and the SDK are published as @flarevault/sdk: its bundle and type declarations stand alone.
+  if (from.startsWith('frontend/core/') && to && !to.startsWith('frontend/core/')) return 'frontend/core/ imports nothing outside frontend/core/';
+  if (from.startsWith('frontend/sdk/') && to && !/^frontend\/(sdk|core)\//.test(to)) return 'frontend/sdk/ imports only frontend/sdk/ and frontend/core/';
+  if (from.startsWith('frontend/src/') && to?.startsWith('frontend/sdk/')) return 'the dashboard (frontend/src/) shares frontend/core/ with the SDK, never the SDK itself';
   return undefined;
 }
 

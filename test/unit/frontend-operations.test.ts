@@ -1,24 +1,28 @@
 /**
- * The dashboard's typed operations (frontend/src/api/operations.ts): the
- * committed operationId → method/path table matches the manifest, the runtime
+ * The shared operation core (frontend/core/) and the dashboard's typed
+ * operations (frontend/src/api/operations.ts): the committed operationId →
+ * method/path table and its contract types match the manifest, the runtime
  * fills and encodes path parameters and keeps the client's wire habits, and no
- * API path is written by hand anywhere else in frontend/src.
+ * API path is written by hand anywhere else in the dashboard, the core or the SDK.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 import { setCsrfToken } from '../../frontend/src/api/client';
 import { call, operationPath, sendOperation } from '../../frontend/src/api/operations';
-import { OPERATIONS } from '../../frontend/src/api/operations.gen';
+import { OPERATIONS } from '../../frontend/core/operations.gen';
 import { routes } from '../../functions/platform/manifest';
-import { OPERATIONS_TABLE_PATH, REGENERATE_COMMAND, renderOperationsTable } from '../support/operations-table';
+import { OPERATION_TYPES_PATH, OPERATIONS_TABLE_PATH, REGENERATE_COMMAND, renderOperationTypes, renderOperationsTable } from '../support/operations-table';
 
-const FRONTEND_SRC = join(__dirname, '..', '..', 'frontend', 'src');
+const FRONTEND = join(__dirname, '..', '..', 'frontend');
+/** Client code that must name operations, never paths: the dashboard, the shared core, the SDK. */
+const CLIENT_SOURCES = ['src', 'core', join('sdk', 'src')].map((d) => join(FRONTEND, d));
 
-test('the committed operations table is what the manifest generates', () => {
-  const committed = readFileSync(OPERATIONS_TABLE_PATH, 'utf8');
-  if (committed !== renderOperationsTable()) {
-    throw new Error(`frontend/src/api/operations.gen.ts is out of date with the manifest's routes. Regenerate it: ${REGENERATE_COMMAND}`);
+test('the committed operations table and its contract types are what the manifest generates', () => {
+  for (const [path, render] of [[OPERATIONS_TABLE_PATH, renderOperationsTable], [OPERATION_TYPES_PATH, renderOperationTypes]] as const) {
+    if (readFileSync(path, 'utf8') !== render()) {
+      throw new Error(`${relative(FRONTEND, path)} is out of date with the manifest's routes. Regenerate it: ${REGENERATE_COMMAND}`);
+    }
   }
   expect(Object.keys(OPERATIONS).sort()).toEqual(routes.map((r) => r.operationId).sort());
   for (const r of routes) expect(OPERATIONS[r.operationId as keyof typeof OPERATIONS]).toEqual({ method: r.method, path: r.path });
@@ -41,7 +45,7 @@ function apiPathLiterals(file: string): string[] {
   const visit = (node: ts.Node): void => {
     if ((ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) && API_PATH.test(node.text)) {
       const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-      found.push(`${relative(FRONTEND_SRC, file)}:${line} ${node.text}`);
+      found.push(`${relative(FRONTEND, file)}:${line} ${node.text}`);
     }
     ts.forEachChild(node, visit);
   };
@@ -49,8 +53,8 @@ function apiPathLiterals(file: string): string[] {
   return found;
 }
 
-test('no hand-written API path in frontend/src: pages and hooks go through typed operations', () => {
-  const files = sourceFiles(FRONTEND_SRC).filter((f) => f !== OPERATIONS_TABLE_PATH);
+test('no hand-written API path in the dashboard, the core or the SDK: they go through the operation table', () => {
+  const files = CLIENT_SOURCES.flatMap(sourceFiles).filter((f) => f !== OPERATIONS_TABLE_PATH);
   expect(files.length).toBeGreaterThan(20);
   expect(files.flatMap(apiPathLiterals)).toEqual([]);
   // The scan does see paths: the generated table is full of them.

@@ -4,60 +4,11 @@
  * session-lost path (410 session-expired, or 401 while signed in) that sends
  * the user to log in and back to where they were.
  */
-import type { FieldIssue } from './types';
+import { buildUrl, type QueryValues } from '../../core/operation-path';
+import { ApiError, problemOf, retryAfterOf, syntheticProblem } from '../../core/problem';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  requestId?: string;
-  errors?: FieldIssue[];
-  [extra: string]: unknown;
-}
-
-export class ApiError extends Error {
-  readonly status: number;
-  /** Last path segment of the problem `type`, e.g. `validation-failed`, `mfa-required`. */
-  readonly slug: string;
-  readonly problem: Problem;
-  /** Seconds, from Retry-After on 429/503. */
-  readonly retryAfter: number | undefined;
-
-  constructor(problem: Problem, retryAfter?: number) {
-    super(problem.detail || problem.title || `HTTP ${problem.status}`);
-    this.name = 'ApiError';
-    this.status = problem.status;
-    this.problem = problem;
-    this.slug = problem.type.split('/').filter(Boolean).pop() ?? 'about:blank';
-    this.retryAfter = retryAfter;
-  }
-
-  get fieldErrors(): FieldIssue[] {
-    return this.problem.errors ?? [];
-  }
-
-  /** The message for one input, matched by its name (also `body.name`, `params.name`, `name.0` …). */
-  fieldError(name: string): string | undefined {
-    const hit = this.fieldErrors.find((e) => fieldMatches(e.field, name));
-    return hit?.message;
-  }
-
-  /** Field errors that no input named in `names` will show. */
-  unmatchedFieldErrors(names: readonly string[]): FieldIssue[] {
-    return this.fieldErrors.filter((e) => !names.some((n) => fieldMatches(e.field, n)));
-  }
-}
-
-/** `errors[].field` is the dotted path inside its part (body/query/path), e.g. `params.match.content.value`. */
-function fieldMatches(field: string, name: string): boolean {
-  return field === name || field.startsWith(`${name}.`);
-}
-
-/** Network failure or a non-problem error answer, in the same shape. */
-function syntheticProblem(status: number, detail: string): Problem {
-  return { type: status === 0 ? 'network-error' : 'about:blank', title: status === 0 ? 'Network error' : `HTTP ${status}`, status, detail };
-}
+export { ApiError, buildUrl };
+export type { Problem } from '../../core/problem';
 
 let csrfToken: string | null = null;
 export function setCsrfToken(token: string | null | undefined): void {
@@ -102,7 +53,7 @@ export function takeReturnLocation(): string {
 }
 
 export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined | null>;
+  query?: QueryValues;
   body?: unknown;
   signal?: AbortSignal;
   /** Do not run the session-lost path on 401/410 (used for /me, login, signup). */
@@ -110,13 +61,6 @@ export interface RequestOptions {
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-export function buildUrl(path: string, query?: RequestOptions['query']): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `${path}?${s}` : path;
-}
 
 /** Low-level: returns the Response on success, throws ApiError otherwise. */
 export async function send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
@@ -138,26 +82,7 @@ export async function send(method: string, path: string, opts: RequestOptions = 
   }
   if (res.ok) return res;
 
-  let problem: Problem;
-  const ct = res.headers.get('content-type') ?? '';
-  if (ct.includes('json')) {
-    try {
-      const body = (await res.json()) as Partial<Problem> & { message?: string };
-      problem = {
-        ...body,
-        type: body.type ?? 'about:blank',
-        title: body.title ?? `HTTP ${res.status}`,
-        status: body.status ?? res.status,
-        detail: body.detail ?? body.message ?? res.statusText,
-      };
-    } catch {
-      problem = syntheticProblem(res.status, res.statusText);
-    }
-  } else {
-    problem = syntheticProblem(res.status, res.statusText || `Request failed with status ${res.status}`);
-  }
-  const ra = Number(res.headers.get('retry-after'));
-  const err = new ApiError(problem, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+  const err = new ApiError(await problemOf(res), retryAfterOf(res));
 
   if (!opts.quietAuth && (res.status === 410 && err.slug === 'session-expired')) {
     signalSessionLost('expired');

@@ -6,10 +6,12 @@
  * neither reaches the bundle; pages never spell an API path.
  */
 import type { z } from 'zod';
+import { operationPath as fillPath } from '../../core/operation-path';
+import { OPERATIONS, type OperationId } from '../../core/operations.gen';
 import { request, send, type RequestOptions } from './client';
-import { OPERATIONS, type OperationRoutes } from './operations.gen';
+import type { OperationRoutes } from './operation-types.gen';
 
-export type OperationId = keyof typeof OPERATIONS;
+export type { OperationId };
 
 /** The schema a route declares under `key`, or never when it declares none (the route type then holds the bare `z.ZodType` default). */
 type SchemaOf<Op extends OperationId, Key extends 'params' | 'query' | 'body' | 'response'> =
@@ -35,11 +37,7 @@ type ArgsParam<Op extends OperationId> = [OperationParams<Op> | OperationBody<Op
 
 /** The path with its `{name}` parameters filled in, each encoded as one segment. */
 export function operationPath<Op extends OperationId>(op: Op, params?: OperationParams<Op>): string {
-  const values = (params ?? {}) as Record<string, string | number>;
-  return OPERATIONS[op].path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    if (values[name] === undefined) throw new Error(`${op}: path parameter ${name} is missing`);
-    return encodeURIComponent(String(values[name]));
-  });
+  return fillPath(op, params as Record<string, string | number> | undefined);
 }
 
 function requestOf<Op extends OperationId>(op: Op, args: Partial<OperationArgs<Op>> = {}): [string, string, RequestOptions] {
