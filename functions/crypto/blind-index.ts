@@ -26,7 +26,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, type TableRef } from '../aws/table';
 import type { KeyWrapper } from './kms';
 
-export type BlindPurpose = 'email' | 'username' | 'exact';
+/** `vault-key`: a vault key's name within its subject (vault/sealing.ts), exact. */
+export type BlindPurpose = 'email' | 'username' | 'exact' | 'vault-key';
 
 export const BLIND_INDEX_KEY = { pk: 'SYS#blind-index', sk: 'KEY#000001' } as const;
 export const BLIND_INDEX_CONTEXT = { purpose: 'blind-index' } as const;
@@ -37,6 +38,7 @@ export function normaliseForIndex(purpose: BlindPurpose, value: string): string 
     case 'username':
       return value.normalize('NFC').trim().toLowerCase();
     case 'exact':
+    case 'vault-key':
       return value;
   }
 }

@@ -100,6 +100,7 @@ const BELOW_HTTP = new Set([
   'cloudflare',
   'jobs',
   'backup',
+  'vault',
 ]);
 
 /** What `http/` (the handler toolkit) may use: never a domain; the authenticator is injected. */

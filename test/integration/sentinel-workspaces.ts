@@ -19,6 +19,7 @@ import { addMember, listMembers } from '../../functions/workspaces/members';
 import { createWorkspace, listWorkspaces, renameWorkspace } from '../../functions/workspaces/workspaces';
 import { applicationSentinel } from './sentinel-applications';
 import { inviteSentinel } from './sentinel-invites';
+import { vaultSentinel } from './sentinel-vault';
 import type { SentinelContext, SentinelStep } from './sentinel-workload';
 
 /** What each workspace feature's sentinel entry gets. */
@@ -37,7 +38,7 @@ export interface WorkspaceSentinel {
 }
 
 /** One line per feature: invites (token + email), application names, access-log IPs/UAs… */
-export const workspaceSentinels: WorkspaceSentinel[] = [inviteSentinel, applicationSentinel];
+export const workspaceSentinels: WorkspaceSentinel[] = [inviteSentinel, applicationSentinel, vaultSentinel];
 
 export const workspaceSentinelStep: SentinelStep = {
   name: 'workspaces: second workspace name (create + rename), member email (signup + addMember), feature hooks',
