@@ -22,6 +22,7 @@ import type { BlindIndexer } from '../crypto/blind-index';
 import { ConflictError } from '../data/errors';
 import type { Repository, Stored } from '../data/repository';
 import { DomainError } from '../errors';
+import type { TierLimits } from '../platform/tiers';
 import {
   checkKeyName,
   checkSubject,
@@ -43,13 +44,8 @@ export interface VaultDeps {
   readonly now: () => number;
 }
 
-/** The tier's vault limits (platform/tiers.ts). */
-export interface VaultLimits {
-  /** Largest serialized JSON value, in UTF-8 bytes. */
-  readonly vaultValueBytes: number;
-  /** Keys one end user may hold in one application. */
-  readonly vaultKeysPerUser: number;
-}
+/** The tier's vault limits (platform/tiers.ts): value size (413) and keys per user (429). */
+export type VaultLimits = Pick<TierLimits, 'vaultValueBytes' | 'vaultKeysPerUser'>;
 
 export interface VaultEntryView {
   readonly key: string;
