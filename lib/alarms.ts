@@ -27,6 +27,8 @@ export interface FlarevaultAlarmsProps {
   /** Worker per tier (job failure metric filter). */
   readonly workers: Readonly<Record<Tier, FlarevaultFunction>>;
   readonly deadLetterQueues: Readonly<Record<Tier, sqs.IQueue>>;
+  /** On-failure queues of the log-subscription destinations (lib/log-subscriptions.ts), by function key. */
+  readonly failureQueues?: ReadonlyMap<string, sqs.IQueue>;
   readonly httpApi: apigw.IHttpApi;
   /**
    * 5xx responses per 5 minutes that raise the API alarm.
@@ -84,6 +86,18 @@ export class FlarevaultAlarms extends Construct {
         new cloudwatch.Alarm(this, `Dlq${cap(tier)}`, {
           alarmDescription: `${tier} job DLQ holds messages: a job chunk failed every retry`,
           metric: dlq.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [fn, queue] of props.failureQueues ?? []) {
+      add(
+        new cloudwatch.Alarm(this, `FailureQueue${cap(fn)}`, {
+          alarmDescription: `${fn} failed an event on every retry: its lines wait in the on-failure queue for a replay`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
           threshold: 0,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,

@@ -6,7 +6,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { FunctionDef, PreflightDef, QueueConsumerDef, ScheduleDef } from '../functions/platform/manifest';
+import type { FunctionDef, LogSubscriptionDef, PreflightDef, QueueConsumerDef, ScheduleDef } from '../functions/platform/manifest';
 import * as manifest from '../functions/platform/manifest';
 import type { RouteDef } from '../functions/contracts/route';
 import { FlarevaultAlarms } from './alarms';
@@ -18,6 +18,7 @@ import { FlarevaultEdge } from './edge';
 import type { FlarevaultResources } from './function';
 import { FlarevaultFunction } from './function';
 import { AccessLogBucket } from './log-bucket';
+import { FlarevaultLogSubscriptions } from './log-subscriptions';
 import { JobQueues } from './queues';
 import { FlarevaultSchedules } from './schedules';
 
@@ -32,6 +33,8 @@ export interface FlarevaultManifest {
   readonly schedules: readonly Loose<ScheduleDef>[];
   /** @default none */
   readonly preflights?: readonly Loose<PreflightDef>[];
+  /** @default none */
+  readonly logSubscriptions?: readonly (Loose<LogSubscriptionDef> & { readonly sources: readonly string[] })[];
 }
 
 export interface FlarevaultStackProps extends StackProps {
@@ -57,7 +60,8 @@ export class FlarevaultStack extends Stack {
   public readonly edge: FlarevaultEdge;
   public readonly schedules: FlarevaultSchedules;
   public readonly alarms: FlarevaultAlarms;
-  /** One function per manifest key that serves routes or schedules (workers live in `jobs`). */
+  public readonly logSubscriptions: FlarevaultLogSubscriptions;
+  /** One function per manifest key that serves routes, schedules or log subscriptions (workers live in `jobs`). */
   public readonly functions: ReadonlyMap<string, FlarevaultFunction>;
 
   constructor(scope: Construct, id: string, props: FlarevaultStackProps) {
@@ -110,7 +114,7 @@ export class FlarevaultStack extends Stack {
       },
     };
     const functions = new Map<string, FlarevaultFunction>();
-    const functionFor = (fn: string): lambda.IFunction => {
+    const constructFor = (fn: string): FlarevaultFunction => {
       let f = functions.get(fn);
       if (!f) {
         const def = m.functions[fn];
@@ -118,11 +122,17 @@ export class FlarevaultStack extends Stack {
         f = new FlarevaultFunction(this, `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Function`, { functionId: fn, def, config, resources });
         functions.set(fn, f);
       }
-      return f.function;
+      return f;
     };
+    const functionFor = (fn: string): lambda.IFunction => constructFor(fn).function;
     this.api.addRoutes(m.routes, functionFor);
     this.api.addPreflights(m.preflights ?? [], functionFor);
     this.schedules = new FlarevaultSchedules(this, 'Schedules', { schedules: m.schedules, functionFor });
+    this.logSubscriptions = new FlarevaultLogSubscriptions(this, 'LogSubscriptions', {
+      config,
+      subscriptions: m.logSubscriptions ?? [],
+      functionFor: constructFor,
+    });
     this.functions = functions;
 
     this.alarms = new FlarevaultAlarms(this, 'Alarms', {
@@ -130,6 +140,7 @@ export class FlarevaultStack extends Stack {
       functions: [...functions.values(), ...Object.values(this.jobs.workers)],
       workers: this.jobs.workers,
       deadLetterQueues: this.jobs.deadLetterQueues,
+      failureQueues: this.logSubscriptions.failureQueues,
       httpApi: this.api.httpApi,
     });
 

@@ -1,8 +1,8 @@
 /**
  * The API-access log of a workspace.
  *
- *   recordAccess(deps, call) -> void        one entry per authenticated call (the handler toolkit
- *                                           calls it through `HttpFunctionOptions.recordAccess`)
+ *   recordAccess(deps, call) -> void        one entry per authenticated call, written by the ingest
+ *                                           (`ingest.ts`) from the call's access line (`access-line.ts`)
  *   listAccess(deps, actor, filters) -> { entries, nextCursor }   newest first (`logs.read`)
  *
  * Which workspace: the one the path names (`/workspaces/{workspaceId}/…`) when the call
@@ -12,7 +12,7 @@
 import type { Repository, Stored } from '../data/repository';
 import { limitsFor, type Tier } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
-import type { AccessRecord } from '../tenancy/principal';
+import type { AccessRecord, Principal } from '../tenancy/principal';
 import { workspaceTenant } from '../tenancy/tenant';
 import { assertCan } from '../workspaces/permissions';
 import { AccessEntity, accessSk, type AccessItem } from './entities';
@@ -23,6 +23,10 @@ export interface AccessLogDeps {
   readonly tierOf: (workspaceId: string) => Promise<Tier | undefined>;
 }
 
+/** What an entry needs of a call: an `AccessRecord`, or one rebuilt from its access line. */
+export type AccessCall = Omit<AccessRecord, 'principal'> & {
+  readonly principal: Pick<Principal, 'tenant' | 'tier' | 'userId' | 'credential' | 'credentialId'>;
+};
 
 export interface AccessFilters {
   credentialId?: string;
@@ -39,7 +43,8 @@ export type AccessView = Omit<AccessItem, never>;
 /** Pages read per listing at most (filters may skip many entries); the cursor continues. */
 const MAX_PAGES = 10;
 
-export async function recordAccess(deps: AccessLogDeps, call: AccessRecord): Promise<void> {
+/** Throws ConflictError (`exists`) when the call's entry is already written (a redelivered line). */
+export async function recordAccess(deps: AccessLogDeps, call: AccessCall): Promise<void> {
   const { principal } = call;
   const pathWorkspace = typeof call.params?.workspaceId === 'string' ? call.params.workspaceId : undefined;
   let tenant = principal.tenant;

@@ -1,19 +1,15 @@
 /**
- * The API-access log recorder every api module hands the handler toolkit
- * (`httpFunction(…, { authenticate, recordAccess: accessRecorder(data) })`):
- * the toolkit never imports a domain, so the domain writer is injected here.
+ * The API-access recorder every api module hands the handler toolkit
+ * (`httpFunction(…, { authenticate, recordAccess: accessRecorder() })`): the toolkit never
+ * imports a domain, so the domain's access line is injected here. It makes no AWS call once the
+ * container holds the workspace's DEK: the line goes to the log, a log subscription delivers it
+ * to the access-log ingest (functions/access-log/ingest.ts), which writes the entry.
  */
-import { recordAccess, type AccessLogDeps } from '../access-log/access-log';
-import type { DataLayer } from '../data/from-env';
+import { emitAccessLine, sealAccessLine } from '../access-log/access-line';
+import type { Keyring } from '../crypto/keyring';
+import { dataLayerFromEnv } from '../data/from-env';
 import type { AccessRecord } from '../tenancy/principal';
-import { createWorkspaceStore } from '../workspaces/store';
 
-export function accessLogDeps(data: Pick<DataLayer, 'repo'>): AccessLogDeps {
-  const store = createWorkspaceStore(data.repo);
-  return { repo: data.repo, tierOf: async (workspaceId) => (await store.getWorkspace(workspaceId))?.tier };
-}
-
-export function accessRecorder(data: Pick<DataLayer, 'repo'>): (entry: AccessRecord) => Promise<void> {
-  const deps = accessLogDeps(data);
-  return (entry) => recordAccess(deps, entry);
+export function accessRecorder(keyring: Pick<Keyring, 'current'> = dataLayerFromEnv().keyring): (entry: AccessRecord) => Promise<void> {
+  return async (entry) => emitAccessLine(await sealAccessLine(keyring, entry));
 }

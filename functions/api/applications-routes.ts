@@ -7,17 +7,17 @@ import { listAccess } from '../access-log/access-log';
 import { createApplication, deleteApplication, getApplication, listApplications, updateApplication, type ApplicationAuditContext, type ApplicationDeps } from '../applications/applications';
 import * as a from '../contracts/applications';
 import * as l from '../contracts/access-log';
+import { accessLogDeps } from '../access-log/deps';
 import { dataLayerFromEnv } from '../data/from-env';
 import type { RequestMeta } from '../http/auth';
 import { bind } from '../http/handler';
 import type { Principal } from '../tenancy/principal';
 import { workspaceActor } from '../workspaces/support';
 import { memberActor } from '../workspaces/workspaces';
-import { accessLogDeps } from './access-recorder';
 
 const data = dataLayerFromEnv();
 const deps: ApplicationDeps = { repo: data.repo, audit: data.audit, now: Date.now };
-const logDeps = accessLogDeps(data);
+const logDeps = accessLogDeps(data.repo);
 const member = (principal: Principal, workspaceId: string) => memberActor({ repo: data.repo, now: Date.now }, principal.userId, workspaceId);
 
 function auditContextOf(principal: Principal, meta: RequestMeta): ApplicationAuditContext {

@@ -125,6 +125,6 @@ export const handler = httpFunction(
     }),
     dependencyHealthRoute(),
   ],
-  { authenticate, recordAccess: accessRecorder(deps) },
+  { authenticate, recordAccess: accessRecorder() },
 );
 

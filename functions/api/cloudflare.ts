@@ -91,6 +91,6 @@ export const handler = httpFunction(
       return { text, headers: { 'content-disposition': `attachment; filename="${attachmentName(zoneName)}"` } };
     }),
   ],
-  { authenticate, recordAccess: accessRecorder(data) },
+  { authenticate, recordAccess: accessRecorder() },
 );
 

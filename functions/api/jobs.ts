@@ -35,5 +35,5 @@ export const handler = httpFunction(
     bind(c.approveJob, async (req) => ({ body: { job: await approveJob(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.revertJob, async (req) => ({ status: 201, body: { job: await revertJob(deps, actorOf(req.principal), req.params.id) } })),
   ],
-  { authenticate, recordAccess: accessRecorder(deps) },
+  { authenticate, recordAccess: accessRecorder() },
 );

@@ -62,5 +62,5 @@ export const handler = httpFunction(
     ...workspaceGovernanceBindings,
     ...applicationBindings,
   ],
-  { authenticate, recordAccess: accessRecorder(data) },
+  { authenticate, recordAccess: accessRecorder() },
 );

@@ -65,7 +65,9 @@ export interface HttpFunctionOptions {
   readonly authenticate?: Authenticator;
   /**
    * Records every authenticated call after its answer is computed (api/ wires the
-   * access-log domain). A failure is logged and never changes the answer.
+   * access-log domain: one log line, no AWS call once the container holds the workspace's
+   * DEK; a log subscription writes the entry after the answer). A failure is logged and
+   * never changes the answer.
    */
   readonly recordAccess?: (entry: AccessRecord) => Promise<void>;
   /** Required when any bound route has `auth: 'app'` (app session tokens, automation credentials). */

@@ -1,5 +1,5 @@
 /**
- * The one manifest: every function, route, queue consumer and schedule.
+ * The one manifest: every function, route, queue consumer, schedule and log subscription.
  * The CDK stack (lib/) and the local runtime (lib/local/) both read it, so a
  * route exists in both or in neither. Imports only contracts (zod), never
  * handler code, so reading it is cheap.
@@ -18,6 +18,7 @@ import { accessLogRoutes } from '../contracts/access-log';
 import { inviteRoutes } from '../contracts/invites';
 import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
 import { sessionRoutes } from '../contracts/sessions';
+import { ACCESS_LOG_LINE } from './names';
 
 /**
  * What a function touches. Each need maps to env vars (functions/platform/env.ts)
@@ -96,6 +97,8 @@ export const functions = {
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
+  // The destination of the `api-access` log subscription: turns access lines into access-log entries.
+  accessLogIngest: { entry: 'access-log/ingest', needs: ['table', 'keys'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 60 },
   backup: { entry: 'backup/backup', needs: ['table', 'backupBucket'], calls: ['dynamodb:Scan', 's3:PutObject', 's3:AbortMultipartUpload'], timeoutSeconds: 900, memoryMb: 1024 },
 } as const satisfies Record<string, FunctionDef>;
 
@@ -149,6 +152,31 @@ export const schedules: readonly ScheduleDef[] = [
   { id: 'stuck-job-sweeper', fn: 'sweeper', everyMinutes: 5, description: 'Re-enqueue job chunks stuck past their visibility window' },
 ];
 
+export interface LogSubscriptionDef {
+  readonly id: string;
+  /** The functions whose log groups are subscribed. */
+  readonly sources: readonly FunctionId[];
+  /**
+   * The log lines delivered: JSON lines whose top-level `field` equals `equals` (the CloudWatch Logs
+   * filter pattern is `logFilterPattern(def)`; the local runtime applies the same test).
+   */
+  readonly match: { readonly field: string; readonly equals: string };
+  /** The destination: CloudWatch Logs invokes it asynchronously with batches of matching lines. */
+  readonly fn: FunctionId;
+}
+
+/** Functions serving an authenticated route: the toolkit of each records its calls (one access line per call). */
+const authenticatedFunctions = [...new Set(routes.filter((r) => r.auth !== 'public').map((r) => r.fn as FunctionId))].sort();
+
+export const logSubscriptions: readonly LogSubscriptionDef[] = [
+  { id: 'api-access', sources: authenticatedFunctions, match: { field: 'message', equals: ACCESS_LOG_LINE }, fn: 'accessLogIngest' },
+];
+
+/** The CloudWatch Logs filter pattern of a subscription (JSON syntax: `{ $.field = "value" }`). */
+export function logFilterPattern(s: Pick<LogSubscriptionDef, 'match'>): string {
+  return `{ $.${s.match.field} = "${s.match.equals}" }`;
+}
+
 /** Fails fast at import time if two routes collide or name a missing function. */
 function validate(): void {
   const seenKeys = new Set<string>();
@@ -161,6 +189,12 @@ function validate(): void {
     if (!r.path.startsWith('/api/')) throw new Error(`manifest: route ${key} must live under /api/`);
     seenKeys.add(key);
     seenIds.add(r.operationId);
+  }
+  for (const s of logSubscriptions) {
+    if (!(s.fn in functions)) throw new Error(`manifest: log subscription ${s.id} names unknown function ${s.fn}`);
+    // A destination reading its own log group would feed on its own lines.
+    if (s.sources.includes(s.fn)) throw new Error(`manifest: log subscription ${s.id} delivers ${s.fn}'s own log group to it`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(s.match.field) || s.match.equals.includes('"')) throw new Error(`manifest: log subscription ${s.id} has an unsafe match`);
   }
 }
 validate();

@@ -18,3 +18,9 @@ export const SESSION_COOKIE = '__Host-fv_session';
 
 /** A cookie session's unsafe requests carry the session's CSRF token in this header. */
 export const CSRF_HEADER = 'x-csrf-token';
+
+/**
+ * The `message` of the one structured log line an authenticated API call emits (functions/access-log/
+ * access-line.ts); the manifest's log subscription selects exactly these lines for the access-log ingest.
+ */
+export const ACCESS_LOG_LINE = 'flarevault.api-access';

@@ -4,6 +4,7 @@
  *
  *   DynamoDB Local (Java) · fauxqs (SQS + S3) · local KMS endpoint
  *   gateway (CloudFront + HTTP API) · SQS pollers (worker Lambdas) · schedule timers
+ *   log subscriptions (stdout lines → their destination function, lib/local/log-subscriptions.ts)
  *
  * Handlers find the emulators through AWS_ENDPOINT_URL_<SERVICE>; nothing in
  * functions/ knows it runs locally. All handlers share one process env (the
@@ -26,6 +27,7 @@ import { acquireDataDirLock } from './lock';
 import { watchOutbox } from './outbox-log';
 import type { CloudflareSandbox } from './cloudflare';
 import type { HandlerResolver } from './lambda';
+import type { LogSubscriptions } from './log-subscriptions';
 import type { Pollers } from './pollers';
 import type { Schedules } from './schedules';
 import { tableDefinition } from './table-schema';
@@ -109,6 +111,8 @@ export interface LocalStack {
   readonly dynamodbPid: number;
   readonly pollers?: Pollers;
   readonly schedules?: Schedules;
+  /** The manifest's log subscriptions (e.g. access lines → the access-log ingest). */
+  readonly logSubscriptions: LogSubscriptions;
   /** The Cloudflare sandbox (base URL …/client/v4, admin origin) unless disabled. */
   readonly cloudflareSandbox?: { readonly url: string; readonly origin: string; readonly adminToken: string };
   stop(): Promise<void>;
@@ -265,6 +269,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { startGateway } = require('./gateway') as typeof import('./gateway');
     const { startPollers } = require('./pollers') as typeof import('./pollers');
     const { startSchedules } = require('./schedules') as typeof import('./schedules');
+    const { startLogSubscriptions } = require('./log-subscriptions') as typeof import('./log-subscriptions');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const { DynamoDBClient } = sdk().ddb;
     const { SQSClient } = sdk().sqs;
@@ -314,6 +319,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       createQueues(sqs, options.visibilityTimeoutSeconds),
       createBucket(s3, LOCAL_BACKUP_BUCKET),
     ]);
+
+    // Before the gateway, so its stopper runs after the gateway's: the last requests' lines are delivered.
+    const logSubscriptions = startLogSubscriptions({
+      resolveHandler: options.resolveHandler,
+      region,
+      onError: (err, id, n) => log(`[log subscription ${id}] ${n} lines not delivered: ${(err as Error)?.stack ?? err}`),
+    });
+    stoppers.push(logSubscriptions.stop);
 
     // The gateway URL is needed for PUBLIC_URL: bind first, then publish env, then serve.
     const originVerifySecret = randomBytes(32).toString('hex');
@@ -392,6 +405,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbPid: ddbLocal.pid,
       pollers,
       schedules,
+      logSubscriptions,
       cloudflareSandbox: cfSandbox ? { url: cfSandbox.url, origin: cfSandbox.origin, adminToken: cfAdminToken } : undefined,
       stop: () => (stopped ??= stopAll()),
     };

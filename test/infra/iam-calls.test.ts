@@ -48,6 +48,14 @@ function hasSqsEventSource(f: FlarevaultFunction): boolean {
   );
 }
 
+/** Lambda sends a failed asynchronous event to an SQS queue with the function's role (lib/log-subscriptions.ts). */
+function hasAsyncFailureQueue(f: FlarevaultFunction): boolean {
+  const id = functionLogicalId(f);
+  return Object.values(resourcesOf(template, 'AWS::Lambda::EventInvokeConfig')).some(
+    (c) => JSON.stringify(c.Properties?.FunctionName) === JSON.stringify({ Ref: id }) && (c.Properties?.DestinationConfig as any)?.OnFailure?.Destination !== undefined,
+  );
+}
+
 const deployed: [string, FlarevaultFunction][] = [
   ...[...stack.functions.entries()],
   ...Object.entries(stack.jobs.workers).map(([tier, w]): [string, FlarevaultFunction] => [`worker (${tier})`, w]),
@@ -62,7 +70,7 @@ describe.each(deployed)('function %s', (_name, fn) => {
   const entry = (functions as Record<string, { entry: string }>)[fn.functionId]!.entry;
 
   test('its role holds exactly the actions its SDK calls need', () => {
-    const required = requiredActions({ calls: callsOf(entry), sqsEventSource: hasSqsEventSource(fn) }, encrypted);
+    const required = requiredActions({ calls: callsOf(entry), sqsEventSource: hasSqsEventSource(fn), asyncFailureQueue: hasAsyncFailureQueue(fn) }, encrypted);
     expect({ entry, ...compareGrants(required, grantedActions(template, roleId(fn))) }).toEqual({ entry, unused: [], missing: [] });
   });
 

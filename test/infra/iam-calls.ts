@@ -17,6 +17,9 @@
  * - event source: the SQS receive actions the Lambda service uses, with the
  *   function's role, to poll its queue — only a function with an SQS event
  *   source mapping.
+ * - asynchronous on-failure queue: `sqs:SendMessage` on the queue Lambda sends a
+ *   failed asynchronous event's record to, with the function's role — only a
+ *   function with an on-failure destination (lib/log-subscriptions.ts).
  * - KMS via a service (`kms:ViaService` condition): what DynamoDB, S3 or SQS
  *   asks KMS for, on the caller's behalf, when the function touches data that
  *   service encrypts with a KMS key — only when the function makes such a
@@ -161,11 +164,13 @@ export interface FunctionCalls {
   readonly calls: readonly string[];
   /** The function has an SQS event source mapping. */
   readonly sqsEventSource: boolean;
+  /** The function's asynchronous invocations have an SQS on-failure destination. */
+  readonly asyncFailureQueue?: boolean;
 }
 
 /** Everything a function's role must hold, each by one of the rules above. */
 export function requiredActions(fn: FunctionCalls, encrypted: KmsEncryptedServices): string[] {
-  return [...new Set([...fn.calls, ...viaServiceKms(fn.calls, encrypted), ...PLATFORM_ACTIONS, ...(fn.sqsEventSource ? SQS_EVENT_SOURCE_ACTIONS : [])])].sort();
+  return [...new Set([...fn.calls, ...viaServiceKms(fn.calls, encrypted), ...PLATFORM_ACTIONS, ...(fn.sqsEventSource ? SQS_EVENT_SOURCE_ACTIONS : []), ...(fn.asyncFailureQueue ? ['sqs:SendMessage'] : [])])].sort();
 }
 
 type Statement = { Effect?: string; Action?: string | string[]; Condition?: Record<string, Record<string, unknown>> };

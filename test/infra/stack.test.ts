@@ -6,7 +6,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Duration } from 'aws-cdk-lib';
-import { functions, preflights, queueConsumers, routes, schedules } from '../../functions/platform/manifest';
+import { functions, logFilterPattern, logSubscriptions, preflights, queueConsumers, routes, schedules } from '../../functions/platform/manifest';
 import type { FunctionDef } from '../../functions/platform/manifest';
 import { routeKey } from '../../functions/contracts/route';
 import { VIEWER_IP_HEADER } from '../../functions/platform/names';
@@ -113,7 +113,8 @@ describe('queues and workers', () => {
 
   test('every queue (and DLQ) denies non-TLS access', () => {
     const queues = Object.keys(resourcesOf(t, 'AWS::SQS::Queue'));
-    expect(queues).toHaveLength(TIERS.length * 2);
+    // A queue and a DLQ per tier, and the log-subscription destinations' on-failure queues.
+    expect(queues).toHaveLength(TIERS.length * 2 + dev.stack.logSubscriptions.failureQueues.size);
     const policies = Object.values(resourcesOf(t, 'AWS::SQS::QueuePolicy'));
     for (const q of queues) {
       const guarded = policies.some(
@@ -147,9 +148,9 @@ describe('queues and workers', () => {
 });
 
 describe('functions', () => {
-  test('one Lambda per routed/scheduled manifest function plus one worker per tier', () => {
+  test('one Lambda per routed/scheduled/subscribed manifest function plus one worker per tier', () => {
     const names = [...ourFunctions(t).keys()].sort();
-    const routed = new Set([...routes.map((r) => r.fn), ...schedules.map((s) => s.fn)]);
+    const routed = new Set([...routes.map((r) => r.fn), ...schedules.map((s) => s.fn), ...logSubscriptions.map((s) => s.fn)]);
     const expected = [...[...routed].map((f) => `flarevault-${f}`), ...TIERS.map((tier) => `flarevault-worker-${tier}`)].sort();
     expect(names).toEqual(expected);
   });
@@ -393,6 +394,60 @@ describe('api', () => {
       DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalIdOf(dev, dev.stack.api.accessLogs), 'Arn'] }, Format: Match.stringLikeRegexp('requestId') },
     });
+  });
+});
+
+describe('log subscriptions', () => {
+  const access = logSubscriptions.find((s) => s.id === 'api-access')!;
+
+  test('every function serving an authenticated route has its access lines subscribed', () => {
+    const authenticated = new Set(routes.filter((r) => r.auth !== 'public').map((r) => r.fn));
+    expect([...access.sources].sort()).toEqual([...authenticated].sort());
+    expect(access.sources).not.toContain(access.fn);
+    expect(logFilterPattern(access)).toBe('{ $.message = "flarevault.api-access" }');
+  });
+
+  test("a filter on each source's own log group, with the pattern, delivering to the ingest Lambda, which logs.amazonaws.com may invoke for that group only", () => {
+    const fns = ourFunctions(t);
+    const ingestId = fns.get(`flarevault-${access.fn}`)!.id;
+    const filters = Object.values(resourcesOf(t, 'AWS::Logs::SubscriptionFilter')).map((f) => f.Properties as any);
+    expect(filters).toHaveLength(logSubscriptions.reduce((n, s) => n + s.sources.length, 0));
+    const permissions = Object.values(resourcesOf(t, 'AWS::Lambda::Permission')).map((p) => p.Properties as any);
+    for (const source of access.sources) {
+      const logGroupId = logicalIdOf(dev, dev.stack.functions.get(source)!.logGroup);
+      const filter = filters.find((f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: logGroupId }));
+      expect({ source, filter }).toEqual({
+        source,
+        filter: expect.objectContaining({ FilterPattern: logFilterPattern(access), DestinationArn: { 'Fn::GetAtt': [ingestId, 'Arn'] } }),
+      });
+      expect(filter.RoleArn).toBeUndefined(); // a Lambda destination takes a resource policy, not a role
+      expect(
+        permissions.some(
+          (p) => p.Principal === 'logs.amazonaws.com' && p.Action === 'lambda:InvokeFunction' && JSON.stringify(p.FunctionName).includes(ingestId) && JSON.stringify(p.SourceArn).includes(logGroupId),
+        ),
+      ).toBe(true);
+    }
+    // The ingest's own log group is never subscribed (it would read its own lines).
+    const ingestLogGroup = logicalIdOf(dev, dev.stack.functions.get(access.fn)!.logGroup);
+    expect(filters.some((f) => JSON.stringify(f.LogGroupName).includes(ingestLogGroup))).toBe(false);
+  });
+
+  test('the ingest retries twice, then sends the event to an encrypted TLS-only queue it alone may send to, alarmed on', () => {
+    const ingest = dev.stack.functions.get(access.fn)!;
+    const queue = dev.stack.logSubscriptions.failureQueues.get(access.fn)!;
+    const queueId = logicalIdOf(dev, queue);
+    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(dev, ingest.function) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', Match.objectLike({ SqsManagedSseEnabled: true }));
+    const statements = Object.values(resourcesOf(t, 'AWS::IAM::Policy')).flatMap((p) => (p.Properties as any).PolicyDocument.Statement as any[]);
+    const senders = statements.filter((st) => JSON.stringify(st.Resource).includes(queueId));
+    expect(senders).toEqual([expect.objectContaining({ Sid: 'AsyncFailureQueue', Action: 'sqs:SendMessage' })]);
+    const alarms = Object.values(resourcesOf(t, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties as any);
+    expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && a.Threshold === 0 && JSON.stringify(a.Dimensions).includes(queueId))).toBe(true);
   });
 });
 

@@ -5,12 +5,15 @@
  * filters by credential, operation, status and time range, newest first with a
  * cursor; USER gets 403, another workspace's member 404; a failing recorder
  * never changes the answer (in-process, with the access-log writer replaced).
+ * Entries are written after the answer (the access line goes through the log subscription to the
+ * ingest), so the setup waits until the calls it made are in the log.
  */
 import { listApplications } from '../../functions/contracts/applications';
 import { tenantPk, workspaceTenant } from '../../functions/tenancy/tenant';
 import { addMember } from '../../functions/workspaces/members';
 import { memberActor } from '../../functions/workspaces/workspaces';
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
+import { waitForAccessLog } from '../support/access-log';
 import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';
 import { mainTable, partition } from './data-fixtures';
@@ -54,6 +57,9 @@ describe('API-access log', () => {
     expect((await call('GET', `/api/v1/workspaces/${ws}/applications`, { token: owner.token, headers: { 'user-agent': agent } })).status).toBe(200);
     expect((await call('GET', '/api/v1/cloudflare/accounts', { token: key, headers: { 'user-agent': `${agent}-key` } })).status).toBe(200);
     expect((await call('POST', `/api/v1/workspaces/${ws}/applications`, { token: user.token, body: { name: 'nope' } })).status).toBe(403);
+    await waitForAccessLog(owner.token, ws, (entries) =>
+      ['listApplications', 'listCloudflareAccounts', 'createApplication'].every((op) => entries.some((e) => e.operationId === op && e.at > startedAt)),
+    );
   });
 
   it('records calls by a session and an API key with their fields, newest first', async () => {
@@ -126,7 +132,8 @@ describe('API-access log', () => {
     expect(asUser.body).toMatchObject({ action: 'logs.read', requiredRole: 'ADMIN' });
     const stranger = await signUpWithToken();
     expect((await call('GET', log(ws), { token: stranger.token })).status).toBe(404);
-    // The stranger's refused call is not in the workspace's log.
+    // The stranger's refused call is not in the workspace's log: it went to the stranger's own workspace's.
+    await waitForAccessLog(stranger.token, stranger.userId, (entries) => entries.some((e) => e.operationId === 'listAccessLog' && e.status === 404));
     const entries = (await call('GET', log(ws, 'limit=100'), { token: owner.token })).body.entries as Entry[];
     expect(entries.some((e) => e.userId === stranger.userId)).toBe(false);
   });
@@ -150,9 +157,9 @@ describe('API-access log', () => {
   });
 
   it('a failing recorder does not fail the request (in-process, the writer replaced)', async () => {
-    jest.doMock('../../functions/access-log/access-log', () => ({
-      ...jest.requireActual('../../functions/access-log/access-log'),
-      recordAccess: async () => {
+    jest.doMock('../../functions/access-log/access-line', () => ({
+      ...jest.requireActual('../../functions/access-log/access-line'),
+      sealAccessLine: async () => {
         throw new Error('access log unavailable');
       },
     }));
@@ -160,7 +167,7 @@ describe('API-access log', () => {
     try {
       fn = await inProcessFunction('workspaces');
     } finally {
-      jest.dontMock('../../functions/access-log/access-log');
+      jest.dontMock('../../functions/access-log/access-line');
     }
     const ok = await fn.invoke(listApplications, { path: `/api/v1/workspaces/${ws}/applications`, pathParameters: { workspaceId: ws }, token: owner.token });
     expect(ok.statusCode).toBe(200);
