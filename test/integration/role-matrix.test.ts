@@ -28,6 +28,9 @@ import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { dataLayer } from './jobs-harness';
+import { putValue } from '../../functions/vault/values';
+import { workspaceTenant } from '../../functions/tenancy/tenant';
+import { limitsFor } from '../../functions/platform/tiers';
 import { probed, probes, zone, type ProbeFixture } from './route-probes';
 
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
@@ -202,7 +205,13 @@ describe('role matrix (generated from the manifest)', () => {
       member: admin.userId,
       session: second.body.session.id,
       apiKey: ownerKey.apiKey.id,
+      // An end user of the application holding a vault value (the admin's vault routes).
+      appUser: user.userId,
+      vaultKey: 'matrix-key',
     };
+    const d = dataLayer();
+    const subject = { tenant: workspaceTenant(ws), applicationId: f.ids.application!, appUserId: user.userId };
+    await putValue({ repo: d.repo, table: d.table, blind: d.blind, now: Date.now }, subject, 'matrix-key', 'matrix', { limits: limitsFor('base') });
   });
 
   it('every protected route declares its permission decision, and every route with path parameters has a probe', () => {
@@ -240,11 +249,11 @@ describe('role matrix (generated from the manifest)', () => {
    * conflict such as 409, or Cloudflare rejecting the probe's DNS content with 400, comes after
    * `assertCan`). They run one by one in an order that keeps the fixture usable: the job is
    * cancelled before it is applied (409, so no job runs), and the destructive routes run last
-   * (deleteDnsRecord, deleteCloudflareAccount, removeMember, deleteWorkspace).
+   * (deleteApplication, after the routes of its users and values; deleteDnsRecord, deleteCloudflareAccount, removeMember, deleteWorkspace).
    */
   it('lets the minimum role through on every route that declares one', async () => {
     const gated = withParams.filter((r) => r.permission);
-    const last = ['applyJob', 'deleteDnsRecord', 'deleteCloudflareAccount', 'removeMember', 'deleteWorkspace'];
+    const last = ['applyJob', 'deleteApplication', 'deleteDnsRecord', 'deleteCloudflareAccount', 'removeMember', 'deleteWorkspace'];
     const order = [...gated.filter((r) => !last.includes(r.operationId)), ...last.map((id) => gated.find((r) => r.operationId === id)!)];
     const failures: string[] = [];
     const reads = order.filter((r) => r.method === 'GET');
