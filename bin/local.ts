@@ -5,13 +5,15 @@
  *   FLAREVAULT_DATA_DIR  persistent state (default ./.flarevault)
  *   FLAREVAULT_SCHEDULE_SCALE  divide schedule periods (default 1; 0 disables the timers)
  *   LOG_LEVEL            handler log level (default INFO)
+ *   EXAMPLE_APP_PORT     the session-vault example app's port (default PORT + 1; `off` disables it)
  *
  * Before the pollers and timers start, data of earlier versions in the data dir is migrated
  * (functions/ops/migrate-workspaces.ts: user-owned accounts and jobs into personal workspaces;
  * idempotent, so a no-op once done). It runs here because lib/ may not import functions/.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { outboxLogLine } from '../lib/local/outbox-log';
+import { registerExampleApp, startExampleApp, type ExampleAppServer } from '../lib/local/example-app';
 import { removeRuntimeEnv, writeRuntimeEnv } from '../lib/local/runtime-env';
 import { startLocalStack } from '../lib/local/stack';
 import { createDataLayer } from '../functions/data/from-env';
@@ -24,6 +26,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 type Stack = Awaited<ReturnType<typeof startLocalStack>>;
 let stack: Stack | undefined;
+let exampleApp: ExampleAppServer | undefined;
 let stopping = false;
 let stoppingSince = 0;
 
@@ -39,7 +42,7 @@ function shutdown(reason: string): void {
   stoppingSince = Date.now();
   console.log(`\nflarevault: ${reason}, stopping…`);
   removeRuntimeEnv();
-  stack.stop().then(
+  Promise.all([exampleApp?.stop(), stack.stop()]).then(
     () => {
       console.log('flarevault: stopped');
       process.exit(0);
@@ -73,6 +76,28 @@ async function migrateLocalData(): Promise<void> {
   for (const c of r.unreadable) console.log(`  migrate   left in place (does not decrypt): ${c}`);
 }
 
+/**
+ * The session-vault example app on its own origin, registered as an application of a local
+ * example developer the first time (lib/local/example-app.ts). A busy port only skips it.
+ */
+async function startExample(stack: Stack, port: number, dataDir: string): Promise<void> {
+  const setting = process.env.EXAMPLE_APP_PORT;
+  if (setting === 'off') return;
+  const examplePort = setting === undefined ? (port === 0 ? 0 : port + 1) : Number(setting);
+  if (!Number.isInteger(examplePort) || examplePort < 0 || examplePort > 65535) throw new Error(`flarevault: EXAMPLE_APP_PORT must be a port number or off (got ${setting})`);
+  try {
+    exampleApp = await startExampleApp({ port: examplePort, apiUrl: stack.url });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    console.log(`  example   port ${examplePort} is in use: the example app is not served (set EXAMPLE_APP_PORT)`);
+    return;
+  }
+  const app = await registerExampleApp({ apiUrl: stack.url, appUrl: exampleApp.url, stateFile: join(dataDir, 'example-app.json') });
+  exampleApp.configure({ apiUrl: stack.url, clientId: app.clientId, redirectUri: `${exampleApp.url}/` });
+  console.log(`  example   ${exampleApp.url} (session-vault example app, client id ${app.clientId})`);
+  console.log(`            its developer signs in to the dashboard as ${app.email} / ${app.password}`);
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const port = process.env.PORT ? Number(process.env.PORT) : 8787;
@@ -80,15 +105,17 @@ async function main(): Promise<void> {
   const scale = process.env.FLAREVAULT_SCHEDULE_SCALE === undefined ? 1 : Number(process.env.FLAREVAULT_SCHEDULE_SCALE);
   if (!Number.isFinite(scale) || scale < 0) throw new Error('flarevault: FLAREVAULT_SCHEDULE_SCALE must be a number >= 0');
 
+  const dataDir = resolve(process.env.FLAREVAULT_DATA_DIR ?? join(__dirname, '..', '.flarevault'));
   stack = await startLocalStack({
     port,
-    dataDir: process.env.FLAREVAULT_DATA_DIR ? resolve(process.env.FLAREVAULT_DATA_DIR) : undefined,
+    dataDir,
     schedules: scale === 0 ? false : { scale },
     log: (line) => console.log(`  ${line}`),
     onMail: (mail) => console.log(outboxLogLine(mail)),
     beforeServe: migrateLocalData,
   });
   console.log(`  outbox    ${stack.env.MAIL_OUTBOX_DIR}`);
+  await startExample(stack, port, dataDir);
   writeRuntimeEnv(stack.env);
   console.log(`flarevault ready at ${stack.url} (${Date.now() - t0} ms)`);
 }
