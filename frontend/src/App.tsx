@@ -22,6 +22,7 @@ const Workspace = lazy(() => import('./pages/Workspace'));
 const InviteAccept = lazy(() => import('./pages/InviteAccept'));
 const AccessLog = lazy(() => import('./pages/AccessLog'));
 const Applications = lazy(() => import('./pages/Applications'));
+const ApplicationDetail = lazy(() => import('./pages/ApplicationDetail'));
 const WorkspaceAudit = lazy(() => import('./pages/WorkspaceAudit'));
 
 type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentType<{ params: Params }>>;
@@ -44,6 +45,7 @@ const PRIVATE: Array<[string, Page]> = [
   ['/workspace', Workspace],
   ['/workspace/access-log', AccessLog],
   ['/workspace/applications', Applications],
+  ['/workspace/applications/:applicationId', ApplicationDetail],
   ['/workspace/audit', WorkspaceAudit],
   ['/security', Security],
   ['/outbox', Outbox],

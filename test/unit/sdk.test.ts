@@ -372,3 +372,17 @@ test('the SDK and the shared core never touch localStorage or cookies, and never
   expect(text).toContain('sessionStorage'); // the scan sees code
   expect(text).not.toMatch(/localStorage|document\.cookie|indexedDB|atob\(|jwt/i);
 });
+
+test("the dashboard's quick start snippet calls what the SDK has, with the app's client id and redirect URI", async () => {
+  const { quickStartSnippet } = await import('../../frontend/src/pages/applications/quick-start-snippet');
+  const snippet = quickStartSnippet({ clientId: 'fv_app_quick123', redirectUris: ['https://app.example.com/cb'] }, API);
+  expect(snippet).toContain("clientId: 'fv_app_quick123'");
+  expect(snippet).toContain("redirectUri: 'https://app.example.com/cb'");
+  expect(snippet).toContain(`apiUrl: '${API}'`);
+  const sdk = await import('../../frontend/sdk/src');
+  for (const [, name] of snippet.matchAll(/import \{ (\w+) \} from '@flarevault\/sdk'/g)) expect(sdk).toHaveProperty(name!);
+  const vault = createVault({ apiUrl: API, clientId: 'fv_app_quick123', redirectUri: REDIRECT_URI, browser: fakeBrowser().browser });
+  const used = [...snippet.matchAll(/(?<![\w/.])vault\.(\w+)/g)].map((m) => m[1]!);
+  expect(used).toEqual(expect.arrayContaining(['handleCallback', 'signedIn', 'login', 'set', 'get']));
+  for (const member of used) expect(member in vault).toBe(true);
+});

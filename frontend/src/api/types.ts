@@ -10,6 +10,7 @@ import type * as workspaces from '../../../functions/contracts/workspaces';
 import type * as invites from '../../../functions/contracts/invites';
 import type * as accessLog from '../../../functions/contracts/access-log';
 import type * as applications from '../../../functions/contracts/applications';
+import type * as sessions from '../../../functions/contracts/sessions';
 import type { FieldIssue } from '../../../functions/contracts/problem';
 import type { Scope } from '../../../functions/contracts/route';
 import type { OperationBody, OperationQuery, OperationResponse } from './operations';
@@ -61,6 +62,9 @@ export type CallerRole = z.output<typeof workspaces.CallerRoleSchema>;
 export type Invite = z.output<typeof invites.Invite>;
 export type AccessEntry = z.output<typeof accessLog.AccessEntry>;
 export type Application = z.output<typeof applications.Application>;
+export type ApplicationUser = z.output<typeof sessions.ApplicationUser>;
+export type AutomationCredential = z.output<typeof sessions.AutomationCredential>;
+export type CreatedAutomationCredential = OperationResponse<'createAutomationCredential'>;
 export type AccessLogQuery = OperationQuery<'listAccessLog'>;
 
 // Runtime copies of a few enums (the contracts' `as const` arrays cannot be

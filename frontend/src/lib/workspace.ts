@@ -26,6 +26,7 @@ export function useCan(action: UiAction): { allowed: boolean; reason: string | n
 const RESOURCE_PAGES: Array<[RegExp, string]> = [
   [/^\/accounts\/.+/, '/accounts'],
   [/^\/jobs\/(?!new$).+/, '/jobs'],
+  [/^\/workspace\/applications\/.+/, '/workspace/applications'],
 ];
 
 const workspaceBound = (q: Query) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'workspaces';

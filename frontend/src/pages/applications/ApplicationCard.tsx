@@ -1,11 +1,12 @@
 import { useMutation } from '@tanstack/react-query';
-import { Power, Trash2 } from 'lucide-react';
+import { Power, Settings2, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { call } from '../../api/operations';
 import type { Application } from '../../api/types';
 import { DeniedReason } from '../../components/Denied';
 import { ConfirmDialog } from '../../components/dialog';
 import { Badge, Button, Card, ErrorAlert, relativeTime } from '../../components/ui';
+import { Link } from '../../lib/router';
 
 /** One application: client id, origins, redirect URIs; enable/disable and delete (ADMIN). */
 export function ApplicationCard({ workspaceId, app: a, denied, onChange }: { workspaceId: string; app: Application; denied: string | null; onChange: () => void }) {
@@ -34,6 +35,9 @@ export function ApplicationCard({ workspaceId, app: a, denied, onChange }: { wor
           <dd>{relativeTime(a.updatedAt)}</dd>
         </dl>
         <div className="mt-4 flex flex-wrap items-center gap-2">
+          <Link to={`/workspace/applications/${encodeURIComponent(a.id)}`} className="inline-flex items-center gap-1 rounded-md px-2.5 py-1.5 text-sm font-medium text-orange-700 ring-1 ring-orange-200 hover:bg-orange-50">
+            <Settings2 className="size-3.5" aria-hidden /> Quick start, users, credentials
+          </Link>
           <Button size="sm" variant="secondary" onClick={() => toggle.mutate()} loading={toggle.isPending} disabled={!!denied} aria-describedby={denied ? reasonId : undefined}>
             <Power className="size-3.5" aria-hidden /> {a.enabled ? 'Disable' : 'Enable'}
           </Button>

@@ -1,0 +1,117 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { KeyRound, Trash2 } from 'lucide-react';
+import { useState, type FormEvent } from 'react';
+import { call } from '../../api/operations';
+import type { AutomationCredential, CreatedAutomationCredential } from '../../api/types';
+import { CopyButton } from '../../components/CopyButton';
+import { ConfirmDialog } from '../../components/dialog';
+import { Button, Card, EmptyState, ErrorAlert, Field, Input, Notice, SkeletonRows, Table, relativeTime, td, th } from '../../components/ui';
+
+/**
+ * Automation credentials of one application (ADMIN): create (the secret is shown once, here),
+ * list, revoke. A credential reaches the Session API only, with values of its own.
+ */
+export function AutomationCredentials({ workspaceId, applicationId }: { workspaceId: string; applicationId: string }) {
+  const qc = useQueryClient();
+  const params = { workspaceId, applicationId };
+  const key = ['applications', workspaceId, applicationId, 'credentials'];
+  const list = useQuery({ queryKey: key, queryFn: ({ signal }) => call('listAutomationCredentials', { params, signal }) });
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<CreatedAutomationCredential | null>(null);
+  const [toRevoke, setToRevoke] = useState<AutomationCredential | null>(null);
+  const create = useMutation({
+    mutationFn: () => call('createAutomationCredential', { params, body: { name } }),
+    onSuccess: (r) => {
+      setCreated(r);
+      setName('');
+      return qc.invalidateQueries({ queryKey: key });
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (credentialId: string) => call('deleteAutomationCredential', { params: { ...params, credentialId } }),
+    onSuccess: () => {
+      setToRevoke(null);
+      return qc.invalidateQueries({ queryKey: key });
+    },
+  });
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  return (
+    <Card title="Automation credentials">
+      <div className="space-y-4">
+        <p className="text-sm text-slate-600">For n8n, Make, Zapier or an AI agent: a credential reaches only the Session API of this application, with values of its own, never its users' values.</p>
+        {created ? (
+          <div className="space-y-2 rounded-md bg-amber-50 p-3 ring-1 ring-amber-200">
+            <Notice tone="warning">Copy the secret of “{created.credential.name}” now: it is shown only once. Send it as <code>Authorization: Bearer …</code>.</Notice>
+            <div className="flex flex-wrap items-center gap-2">
+              <code className="min-w-0 flex-1 rounded bg-white px-2 py-1 font-mono text-sm break-all" data-credential-secret>
+                {created.secret}
+              </code>
+              <CopyButton text={created.secret} />
+              <Button size="sm" onClick={() => setCreated(null)}>
+                Done
+              </Button>
+            </div>
+          </div>
+        ) : null}
+        <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-2" noValidate>
+          <div className="min-w-48 flex-1">
+            <Field label="Credential name" name="name" error={create.error}>
+              {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder="n8n workflows" />}
+            </Field>
+          </div>
+          <Button type="submit" loading={create.isPending}>
+            <KeyRound className="size-4" aria-hidden /> Create credential
+          </Button>
+        </form>
+        <ErrorAlert error={create.error} fields={['name']} />
+        {list.isPending ? (
+          <SkeletonRows rows={2} label="Loading credentials" />
+        ) : list.isError ? (
+          <ErrorAlert error={list.error} />
+        ) : list.data.credentials.length === 0 ? (
+          <EmptyState title="No automation credentials">Create one for each automation, so you can revoke one without the others.</EmptyState>
+        ) : (
+          <Table label="Automation credentials">
+            <thead>
+              <tr>
+                <th className={th}>Name</th>
+                <th className={th}>Credential</th>
+                <th className={`${th} hidden sm:table-cell`}>Last used</th>
+                <th className={th}>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {list.data.credentials.map((c) => (
+                <tr key={c.id} data-credential={c.name}>
+                  <td className={td}>{c.name}</td>
+                  <td className={`${td} font-mono text-xs`}>{c.prefix}…</td>
+                  <td className={`${td} hidden text-xs sm:table-cell`}>{c.lastUsedAt ? relativeTime(c.lastUsedAt) : 'never'}</td>
+                  <td className={`${td} text-right`}>
+                    <button type="button" className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Revoke credential ${c.name}`} onClick={() => setToRevoke(c)}>
+                      <Trash2 className="size-4" aria-hidden />
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
+      </div>
+      <ConfirmDialog
+        open={toRevoke !== null}
+        onOpenChange={(o) => !o && setToRevoke(null)}
+        title={`Revoke ${toRevoke?.name ?? ''}?`}
+        description="Automations using it are refused from their next request."
+        confirmLabel="Revoke credential"
+        onConfirm={() => toRevoke && revoke.mutate(toRevoke.id)}
+        loading={revoke.isPending}
+        error={<ErrorAlert error={revoke.error} />}
+      />
+    </Card>
+  );
+}
