@@ -1,15 +1,19 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { UserX } from 'lucide-react';
-import { useState } from 'react';
+import { KeyRound, Trash2, UserX } from 'lucide-react';
+import { Fragment, useState } from 'react';
 import { call } from '../../api/operations';
 import type { ApplicationUser } from '../../api/types';
 import { ConfirmDialog } from '../../components/dialog';
 import { LoadMore } from '../../components/Pager';
 import { Badge, Card, EmptyState, ErrorAlert, SkeletonRows, Table, relativeTime, td, th } from '../../components/ui';
+import { UserValues } from './UserValues';
 
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
+export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
 
-/** The application's end users (and automation service users): live sessions, values, last seen; revoke per user (ADMIN). */
+/**
+ * The application's end users (and automation service users): live sessions, values, last seen; revoke per user,
+ * their keys (a value is read only with a reason, audited), delete a user (crypto-shred of their values) (ADMIN).
+ */
 export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; applicationId: string }) {
   const qc = useQueryClient();
   const key = ['applications', workspaceId, applicationId, 'users'];
@@ -27,6 +31,15 @@ export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; 
       return qc.invalidateQueries({ queryKey: key });
     },
   });
+  const [toDelete, setToDelete] = useState<ApplicationUser | null>(null);
+  const remove = useMutation({
+    mutationFn: (userId: string) => call('deleteApplicationUser', { params: { workspaceId, applicationId, userId } }),
+    onSuccess: () => {
+      setToDelete(null);
+      return qc.invalidateQueries({ queryKey: key });
+    },
+  });
+  const [open, setOpen] = useState<string | null>(null);
   const all = users.data?.pages.flatMap((p) => p.users) ?? [];
   const nameOf = (u: ApplicationUser) => u.email ?? u.userId;
   return (
@@ -53,23 +66,44 @@ export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; 
             </thead>
             <tbody className="divide-y divide-slate-100">
               {all.map((u) => (
-                <tr key={u.userId} data-app-user={nameOf(u)}>
-                  <td className={`${td} break-all`}>
-                    {nameOf(u)} {u.kind === 'automation' ? <Badge color="blue">automation</Badge> : null}
-                  </td>
-                  <td className={td} data-live-sessions>
-                    {u.liveSessions}
-                  </td>
-                  <td className={`${td} hidden sm:table-cell`}>
-                    {u.valueCount} · {bytes(u.valueBytes)}
-                  </td>
-                  <td className={`${td} hidden text-xs md:table-cell`}>{u.lastSeenAt ? relativeTime(u.lastSeenAt) : 'never'}</td>
-                  <td className={`${td} text-right`}>
-                    <button type="button" className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Revoke ${nameOf(u)}`} onClick={() => setToRevoke(u)}>
-                      <UserX className="size-4" aria-hidden />
-                    </button>
-                  </td>
-                </tr>
+                <Fragment key={u.userId}>
+                  <tr data-app-user={nameOf(u)}>
+                    <td className={`${td} break-all`}>
+                      {nameOf(u)} {u.kind === 'automation' ? <Badge color="blue">automation</Badge> : null}
+                    </td>
+                    <td className={td} data-live-sessions>
+                      {u.liveSessions}
+                    </td>
+                    <td className={`${td} hidden sm:table-cell`}>
+                      {u.valueCount} · {bytes(u.valueBytes)}
+                    </td>
+                    <td className={`${td} hidden text-xs md:table-cell`}>{u.lastSeenAt ? relativeTime(u.lastSeenAt) : 'never'}</td>
+                    <td className={`${td} whitespace-nowrap text-right`}>
+                      <button
+                        type="button"
+                        className="rounded p-1.5 text-slate-600 hover:bg-slate-100"
+                        aria-label={`Keys of ${nameOf(u)}`}
+                        aria-expanded={open === u.userId}
+                        onClick={() => setOpen(open === u.userId ? null : u.userId)}
+                      >
+                        <KeyRound className="size-4" aria-hidden />
+                      </button>
+                      <button type="button" className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Revoke ${nameOf(u)}`} onClick={() => setToRevoke(u)}>
+                        <UserX className="size-4" aria-hidden />
+                      </button>
+                      <button type="button" className="rounded p-1.5 text-red-700 hover:bg-red-50" aria-label={`Delete ${nameOf(u)}`} onClick={() => setToDelete(u)}>
+                        <Trash2 className="size-4" aria-hidden />
+                      </button>
+                    </td>
+                  </tr>
+                  {open === u.userId ? (
+                    <tr>
+                      <td className={`${td} bg-slate-50`} colSpan={5}>
+                        <UserValues params={{ workspaceId, applicationId, userId: u.userId }} label={nameOf(u)} onChange={() => qc.invalidateQueries({ queryKey: key })} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
               ))}
             </tbody>
           </Table>
@@ -85,6 +119,16 @@ export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; 
         onConfirm={() => toRevoke && revoke.mutate(toRevoke.userId)}
         loading={revoke.isPending}
         error={<ErrorAlert error={revoke.error} />}
+      />
+      <ConfirmDialog
+        open={toDelete !== null}
+        onOpenChange={(o) => !o && setToDelete(null)}
+        title={`Delete ${toDelete ? nameOf(toDelete) : ''} from this application?`}
+        description="Their sessions end and their values are crypto-shredded: unreadable at once, then deleted. Their flarevault account stays."
+        confirmLabel="Delete user and values"
+        onConfirm={() => toDelete && remove.mutate(toDelete.userId)}
+        loading={remove.isPending}
+        error={<ErrorAlert error={remove.error} />}
       />
     </Card>
   );
