@@ -23,13 +23,14 @@ import type { Actor } from '../tenancy/actor';
 import { WORKSPACE_SK, WorkspaceEntity } from '../workspaces/entities';
 import { assertCan } from '../workspaces/permissions';
 import { SESSION_LIFETIME } from '../contracts/applications';
-import { ApplicationEntity, applicationSk, type ApplicationItem } from './entities';
+import { parseTenantKey, type Tenant } from '../tenancy/tenant';
+import { ApplicationEntity, applicationSk, clientIdGuard, type ApplicationItem } from './entities';
 
 /** Applications one workspace may register. */
 export const MAX_APPLICATIONS = 50;
 
 export interface ApplicationDeps {
-  readonly repo: Pick<Repository, 'get' | 'update' | 'delete' | 'query' | 'tx'>;
+  readonly repo: Pick<Repository, 'get' | 'getGlobal' | 'update' | 'delete' | 'query' | 'tx'>;
   readonly audit: Pick<Audit, 'record'>;
   readonly now: () => number;
 }
@@ -137,6 +138,7 @@ export async function createApplication(deps: ApplicationDeps, actor: Actor, ctx
         .tx(actor.tenant)
         .update(WorkspaceEntity, WORKSPACE_SK, {}, { expectedVersion: workspace.version })
         .create(ApplicationEntity, applicationSk(id), item)
+        .createGlobal(clientIdGuard(item.clientId).pk, clientIdGuard(item.clientId).sk, { applicationId: id })
         .commit();
       break;
     } catch (err) {
@@ -210,11 +212,32 @@ export async function updateApplication(
 export async function deleteApplication(deps: ApplicationDeps, actor: Actor, ctx: ApplicationAuditContext, id: string): Promise<void> {
   assertCan(actor, 'applications.manage');
   const current = await load(deps, actor, id);
+  const guard = clientIdGuard(current.clientId);
   try {
-    await deps.repo.delete(actor.tenant, ApplicationEntity, applicationSk(id), { expectedVersion: current.version });
+    const tx = deps.repo.tx(actor.tenant).delete(ApplicationEntity, applicationSk(id), { expectedVersion: current.version });
+    // Applications registered before the client-id pointer existed have none to release.
+    if (await deps.repo.getGlobal(guard.pk, guard.sk)) tx.deleteGlobal(guard.pk, guard.sk);
+    await tx.commit();
   } catch (err) {
     if (err instanceof ConflictError) throw notFound();
     throw err;
   }
   await audit(deps, actor, ctx, 'application.deleted', { applicationId: id, clientId: current.clientId });
+}
+
+/**
+ * The application a public client id names (the hosted login's first step), whatever its state;
+ * undefined when no application has that client id. Callers check `enabled`.
+ */
+export async function applicationByClientId(
+  repo: Pick<Repository, 'get' | 'getGlobal'>,
+  clientId: string,
+): Promise<{ tenant: Tenant; applicationId: string; application: Stored<ApplicationItem> } | undefined> {
+  const guard = clientIdGuard(clientId);
+  const pointer = await repo.getGlobal(guard.pk, guard.sk);
+  if (!pointer || typeof pointer.applicationId !== 'string') return undefined;
+  const tenant = parseTenantKey(pointer.tenant);
+  const application = await repo.get(tenant, ApplicationEntity, applicationSk(pointer.applicationId));
+  // The pointer is a guide; the application item itself must carry the client id.
+  return application && application.clientId === clientId ? { tenant, applicationId: pointer.applicationId, application } : undefined;
 }

@@ -23,3 +23,10 @@ export interface ApplicationItem {
 
 export const ApplicationEntity = defineEntity<ApplicationItem>({ name: 'application', skPrefix: 'APP#', encrypted: ['name'] });
 export const applicationSk = (id: string) => `APP#${id}`;
+
+/**
+ * Global pointer from a public client id to its application (the hosted login starts from the
+ * client id alone): created with the application, deleted with it. Holds only the owning tenant
+ * key and the application id.
+ */
+export const clientIdGuard = (clientId: string) => ({ pk: `CLIENTID#${clientId}`, sk: 'CLIENT' });

@@ -207,13 +207,19 @@ const FLUSH_AGE_MS = 1_000;
 export const flushEvery = (perMinute: number) => Math.max(1, Math.floor(perMinute / 60));
 
 /** One map per deps (a container has one): tests with their own deps and clocks count apart. */
-const apiCounts = new WeakMap<IdentityDeps, Map<string, MinuteCount>>();
+const apiCounts = new WeakMap<object, Map<string, MinuteCount>>();
 
-async function addToMinute(deps: IdentityDeps, userId: string, minute: number, n: number): Promise<number> {
+/** Where a caller's minute counters live: its partition and the sort-key prefix of the minute items. */
+interface RateCounter {
+  readonly pk: string;
+  readonly skPrefix: string;
+}
+
+async function addToMinute(deps: Pick<IdentityDeps, 'table'>, counter: RateCounter, minute: number, n: number): Promise<number> {
   const out = await deps.table.doc.send(
     new UpdateCommand({
       TableName: deps.table.name,
-      Key: { pk: `T#user#${userId}`, sk: `RATE#${minute}` },
+      Key: { pk: counter.pk, sk: `${counter.skPrefix}${minute}` },
       UpdateExpression: 'ADD requests :n SET #ttl = :ttl, #e = :e',
       ExpressionAttributeNames: { '#e': '_e', '#ttl': 'ttl' },
       ExpressionAttributeValues: { ':n': n, ':ttl': (minute + 2) * 60, ':e': 'rate-window' },
@@ -224,18 +230,36 @@ async function addToMinute(deps: IdentityDeps, userId: string, minute: number, n
 }
 
 /** Counts one API request; throws 429 past the tier's per-minute allowance (within the tolerance above). */
-export async function countApiRequest(deps: IdentityDeps, userId: string, perMinute: number): Promise<void> {
+export function countApiRequest(deps: Pick<IdentityDeps, 'table' | 'now'>, userId: string, perMinute: number): Promise<void> {
+  return countPerMinute(deps, { pk: `T#user#${userId}`, skPrefix: 'RATE#' }, perMinute, `Rate limit of ${perMinute} requests per minute reached for your tier`);
+}
+
+/**
+ * Counts one Session API request of an application user (end user or automation credential),
+ * in the application's workspace partition; 429 past the tier's per-minute allowance.
+ */
+export function countAppRequest(deps: Pick<IdentityDeps, 'table' | 'now'>, workspaceId: string, applicationId: string, appUserId: string, perMinute: number): Promise<void> {
+  return countPerMinute(
+    deps,
+    { pk: `T#workspace#${workspaceId}`, skPrefix: `RATE#${applicationId}#${appUserId}#` },
+    perMinute,
+    `Rate limit of ${perMinute} Session API requests per minute per user reached for this workspace's tier`,
+  );
+}
+
+async function countPerMinute(deps: Pick<IdentityDeps, 'table' | 'now'>, counter: RateCounter, perMinute: number, message: string): Promise<void> {
   const now = deps.now();
   const minute = Math.floor(now / 60_000);
   let counts = apiCounts.get(deps);
   if (!counts) apiCounts.set(deps, (counts = new Map()));
-  let c = counts.get(userId);
+  const key = counter.pk + counter.skPrefix;
+  let c = counts.get(key);
   if (!c || c.minute !== minute) {
     if (counts.size > 10_000) counts.clear(); // bounded memory; a cleared user's next request flushes
-    counts.set(userId, (c = { minute, seen: 0, unflushed: 0, lastFlushAt: -Infinity }));
+    counts.set(key, (c = { minute, seen: 0, unflushed: 0, lastFlushAt: -Infinity }));
   }
   const limited = () =>
-    new DomainError('rate-limited', `Rate limit of ${perMinute} requests per minute reached for your tier`, {
+    new DomainError('rate-limited', message, {
       code: 'rate-limited',
       retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)),
       extra: { limit: perMinute, window: '1m' },
@@ -249,7 +273,7 @@ export async function countApiRequest(deps: IdentityDeps, userId: string, perMin
   c.unflushed -= n;
   c.lastFlushAt = now;
   try {
-    c.seen = Math.max(c.seen, await addToMinute(deps, userId, minute, n));
+    c.seen = Math.max(c.seen, await addToMinute(deps, counter, minute, n));
   } catch (err) {
     c.unflushed += n; // counted again by the next flush
     throw err;

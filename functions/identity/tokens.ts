@@ -37,6 +37,37 @@ export function parseToken(token: string): ParsedToken | undefined {
   return undefined;
 }
 
+/**
+ * Application credentials carry more ids than a user credential: the workspace and application
+ * they belong to (ids are not secrets), so the authenticator reads everything it judges in one
+ * BatchGetItem without a lookup item. Clients treat them as opaque strings.
+ *   app session:   fv_vs_<workspaceId>.<applicationId>.<userId>.<sessionId>.<secret>
+ *   automation:    fv_auto_<workspaceId>.<applicationId>.<credentialId>.<secret>
+ *   auth code:     fv_code_<workspaceId>.<applicationId>.<codeId>.<secret>   (hosted login, 60 s, single use)
+ */
+export const APP_TOKEN_PREFIX = { appSession: 'fv_vs_', automation: 'fv_auto_', authCode: 'fv_code_' } as const;
+export type AppTokenKind = keyof typeof APP_TOKEN_PREFIX;
+const APP_TOKEN_IDS: Record<AppTokenKind, number> = { appSession: 4, automation: 3, authCode: 3 };
+
+export interface ParsedAppToken {
+  readonly kind: AppTokenKind;
+  readonly ids: readonly string[];
+  readonly secret: string;
+}
+
+export function mintAppToken(kind: AppTokenKind, ids: readonly string[]): { token: string; secretHash: string } {
+  if (ids.length !== APP_TOKEN_IDS[kind] || ids.some((id) => !new RegExp(`^${PART}$`).test(id))) throw new TypeError(`${kind} token: wrong ids`);
+  const secret = randomBytes(32).toString('base64url');
+  return { token: `${APP_TOKEN_PREFIX[kind]}${ids.join('.')}.${secret}`, secretHash: hashSecret(secret) };
+}
+
+export function parseAppToken(token: string, kind: AppTokenKind): ParsedAppToken | undefined {
+  const prefix = APP_TOKEN_PREFIX[kind];
+  if (!token.startsWith(prefix)) return undefined;
+  const m = new RegExp(`^((?:${PART}\\.){${APP_TOKEN_IDS[kind]}})(${SECRET})$`).exec(token.slice(prefix.length));
+  return m ? { kind, ids: m[1]!.slice(0, -1).split('.'), secret: m[2]! } : undefined;
+}
+
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('base64url');
 }

@@ -1,0 +1,162 @@
+/**
+ * The authenticator of `auth: 'app'` routes (the Session API): `Authorization: Bearer` with an app
+ * session token (`fv_vs_…`) or an automation credential (`fv_auto_…`); nothing else (no cookie, no
+ * user session, no API key: 401). The token names its workspace and application, so everything
+ * the decision needs comes in ONE consistent BatchGetItem per request, never cached:
+ *   app session: the session item, the app user (revision), the identity user (token revision),
+ *                the application (enabled, origins) and the workspace (tier);
+ *   automation:  the credential item, its service user, the application and the workspace.
+ * A revoke (app user revision), a password change or reset (user token revision), a disabled or
+ * deleted application, or a deleted credential is therefore refused on the very next request in
+ * every container. Order: the application first (so CORS can be decided), then the Origin (403
+ * `origin-not-allowed` before any effect), then the credential (401), then expiry (410
+ * `session-expired`), then the per-minute allowance (429).
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { sessionLifetimeOf } from '../applications/applications';
+import { ApplicationEntity, applicationSk } from '../applications/entities';
+import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
+import type { Stored } from '../data/repository';
+import { DomainError } from '../errors';
+import { isAuthentic } from '../identity/credential-integrity';
+import { USER_SK, UserEntity } from '../identity/entities';
+import type { IdentityDeps } from '../identity/deps';
+import { countAppRequest } from '../identity/throttle';
+import { parseAppToken, secretMatches, type ParsedAppToken } from '../identity/tokens';
+import { limitsFor } from '../platform/tiers';
+import { automationUserId, type AppPrincipal } from '../tenancy/principal';
+import { userTenant, workspaceTenant, type Tenant } from '../tenancy/tenant';
+import { WORKSPACE_SK, WorkspaceEntity } from '../workspaces/entities';
+import type { AppAuthDeps } from './app-sessions';
+import {
+  AppSessionCredential,
+  AppSessionEntity,
+  appSessionSk,
+  AppUserEntity,
+  appUserSk,
+  type AppUserItem,
+  AutomationCredentialEntity,
+  AutomationCredentialKind,
+  automationCredentialSk,
+} from './entities';
+
+export type AppAuthenticatorDeps = AppAuthDeps & Pick<IdentityDeps, 'table'>;
+
+/** How stale `lastSeenAt` may get before a request writes it again (one write per user per minute at most). */
+const LAST_SEEN_EVERY_MS = 60_000;
+
+const unauthenticated = (detail = 'Send an app session token (hosted login) or an automation credential as a Bearer token') =>
+  new DomainError('unauthenticated', detail, { code: 'unauthenticated' });
+
+/** The bearer token, if any: app credentials never come from a cookie. */
+function bearer(event: APIGatewayProxyEventV2): string | undefined {
+  const m = /^Bearer\s+(\S{1,300})$/i.exec((event.headers?.authorization ?? '').trim());
+  return m?.[1];
+}
+
+export interface AppAuthenticatorHooks {
+  /** Called once the credential named an existing application whose origins admit the request's Origin. */
+  readonly allowOrigin: (event: APIGatewayProxyEventV2, origin: string) => void;
+}
+
+type Judged = { principal: AppPrincipal; appUser: Stored<AppUserItem> | undefined };
+
+export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAuthenticatorHooks) {
+  /** The Origin rule, decided as soon as the application is known (before the credential itself). */
+  function admitOrigin(event: APIGatewayProxyEventV2, allowedOrigins: readonly string[]): void {
+    const origin = event.headers?.origin;
+    if (origin === undefined) return; // not a browser (n8n, agents, curl): CORS does not apply
+    if (!allowedOrigins.includes(origin)) {
+      throw new DomainError('forbidden', 'This origin is not registered for the application', { code: 'origin-not-allowed', extra: { origin: origin.slice(0, 200) } });
+    }
+    hooks.allowOrigin(event, origin);
+  }
+
+  async function batch<R extends Parameters<AppAuthDeps['repo']['getMany']>[0]>(reads: R) {
+    try {
+      return await deps.repo.getMany(reads);
+    } catch (err) {
+      // An item that does not decrypt under its tenant's keys was not written by us for this key.
+      if (err instanceof DecryptionError || err instanceof KeyNotFoundError) throw unauthenticated();
+      throw err;
+    }
+  }
+
+  async function appSession(event: APIGatewayProxyEventV2, t: ParsedAppToken): Promise<Judged> {
+    const [workspaceId, applicationId, userId, sessionId] = t.ids as [string, string, string, string];
+    const tenant = workspaceTenant(workspaceId);
+    const [session, appUser, user, application, workspace] = await batch([
+      { tenant, entity: AppSessionEntity, sk: appSessionSk(applicationId, userId, sessionId) },
+      { tenant, entity: AppUserEntity, sk: appUserSk(applicationId, userId) },
+      { tenant: userTenant(userId), entity: UserEntity, sk: USER_SK },
+      { tenant, entity: ApplicationEntity, sk: applicationSk(applicationId) },
+      { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
+    ] as const);
+    if (!application || !application.enabled || !workspace) throw unauthenticated();
+    admitOrigin(event, application.allowedOrigins);
+    if (!session || !isAuthentic(AppSessionCredential, session) || !secretMatches(t.secret, session.secretHash)) throw unauthenticated();
+    if (!appUser || !user || session.revision !== appUser.revision || session.userRevision !== user.tokenRevision) {
+      throw unauthenticated('This session was revoked; sign in again through the hosted login');
+    }
+    if (session.expiresAt <= deps.now()) {
+      throw new DomainError('session-expired', 'Your session has expired; sign in again through the hosted login (your data is intact)', {
+        code: 'session-expired',
+        extra: { lifetimeSeconds: sessionLifetimeOf(application) },
+      });
+    }
+    return { principal: principal(tenant, workspace.tier, applicationId, userId, 'app-session', sessionId, application.allowedOrigins), appUser };
+  }
+
+  async function automation(event: APIGatewayProxyEventV2, t: ParsedAppToken): Promise<Judged> {
+    const [workspaceId, applicationId, credentialId] = t.ids as [string, string, string];
+    const tenant = workspaceTenant(workspaceId);
+    const appUserId = automationUserId(credentialId);
+    const [credential, appUser, application, workspace] = await batch([
+      { tenant, entity: AutomationCredentialEntity, sk: automationCredentialSk(applicationId, credentialId) },
+      { tenant, entity: AppUserEntity, sk: appUserSk(applicationId, appUserId) },
+      { tenant, entity: ApplicationEntity, sk: applicationSk(applicationId) },
+      { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
+    ] as const);
+    if (!application || !application.enabled || !workspace) throw unauthenticated();
+    admitOrigin(event, application.allowedOrigins);
+    if (!credential || !isAuthentic(AutomationCredentialKind, credential) || !secretMatches(t.secret, credential.secretHash)) {
+      throw unauthenticated('This automation credential is unknown or was revoked');
+    }
+    return { principal: principal(tenant, workspace.tier, applicationId, appUserId, 'automation', credentialId, application.allowedOrigins), appUser };
+  }
+
+  /** Last seen, at most once a minute per user: the admin's list shows it. A lost race changes nothing. */
+  async function touch(p: AppPrincipal, appUser: Stored<AppUserItem> | undefined): Promise<void> {
+    const now = deps.now();
+    if (!appUser || now - Date.parse(appUser.lastSeenAt) < LAST_SEEN_EVERY_MS) return;
+    await deps.repo
+      .update(p.tenant, AppUserEntity, appUserSk(p.applicationId, p.appUserId), { lastSeenAt: new Date(now).toISOString() }, { expectedVersion: appUser.version })
+      .catch((err: unknown) => {
+        if (!(err instanceof DomainError && err.kind === 'conflict')) throw err;
+      });
+  }
+
+  return async function authenticateApp(event: APIGatewayProxyEventV2): Promise<AppPrincipal> {
+    const token = bearer(event);
+    if (!token) throw unauthenticated();
+    const session = parseAppToken(token, 'appSession');
+    const auto = session ? undefined : parseAppToken(token, 'automation');
+    if (!session && !auto) throw unauthenticated();
+    const { principal: p, appUser } = session ? await appSession(event, session) : await automation(event, auto!);
+    await countAppRequest(deps, p.tenant.id, p.applicationId, p.appUserId, limitsFor(p.tier).sessionApiRequestsPerMinute);
+    await touch(p, appUser);
+    return p;
+  };
+}
+
+function principal(
+  tenant: Tenant,
+  tier: AppPrincipal['tier'],
+  applicationId: string,
+  appUserId: string,
+  credential: AppPrincipal['credential'],
+  credentialId: string,
+  allowedOrigins: readonly string[],
+): AppPrincipal {
+  return { tenant, tier, applicationId, appUserId, credential, credentialId, allowedOrigins };
+}
