@@ -4,6 +4,7 @@ import { SkeletonRows } from './components/ui';
 import { useAuth } from './lib/auth';
 import { matchPath, navigate, useLocation, type Params } from './lib/router';
 import { AuthPage } from './pages/AuthPage';
+import { hostedLoginReturn } from './lib/hosted-login';
 
 // Everything the signed-out pages do not need is split out, so /login loads only React, the
 // query client and the auth page: the signed-in frame (Layout) and every page behind it.
@@ -67,7 +68,8 @@ const fallback = (
 
 export function App() {
   const { status, lostReason } = useAuth();
-  const { path } = useLocation();
+  const { path, query } = useLocation();
+  const hosted = hostedLoginReturn(query);
 
   const pub = resolve(PUBLIC, path);
   const isAuthPage = path === '/login' || path === '/signup';
@@ -80,9 +82,11 @@ export function App() {
       if (lostReason !== 'user') rememberLocation();
       navigate(`/login${lostReason === 'expired' ? '?expired=1' : ''}`, { replace: true });
     } else if (status === 'signed-in' && isAuthPage) {
-      navigate(takeReturnLocation(), { replace: true });
+      // An application's hosted login: back to authorize as a top-level navigation (the session cookie goes with it).
+      if (hosted) window.location.replace(hosted);
+      else navigate(takeReturnLocation(), { replace: true });
     }
-  }, [status, isAuthPage, pub, lostReason]);
+  }, [status, isAuthPage, pub, lostReason, hosted]);
 
   useEffect(() => {
     const names: Record<string, string> = { '/login': 'Log in', '/signup': 'Sign up' };

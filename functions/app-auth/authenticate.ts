@@ -59,19 +59,23 @@ export interface AppAuthenticatorHooks {
   readonly allowOrigin: (event: APIGatewayProxyEventV2, origin: string) => void;
 }
 
+/**
+ * The Origin rule of every application-CORS route, decided as soon as the application is known
+ * (before the credential itself): no Origin (not a browser: n8n, agents, curl) → CORS does not
+ * apply; a registered origin → allowed to read the answer; any other → 403 before any effect.
+ */
+export function admitOrigin(event: APIGatewayProxyEventV2, allowedOrigins: readonly string[], allow: AppAuthenticatorHooks['allowOrigin']): void {
+  const origin = event.headers?.origin;
+  if (origin === undefined) return;
+  if (!allowedOrigins.includes(origin)) {
+    throw new DomainError('forbidden', 'This origin is not registered for the application', { code: 'origin-not-allowed', extra: { origin: origin.slice(0, 200) } });
+  }
+  allow(event, origin);
+}
+
 type Judged = { principal: AppPrincipal; appUser: Stored<AppUserItem> | undefined };
 
 export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAuthenticatorHooks) {
-  /** The Origin rule, decided as soon as the application is known (before the credential itself). */
-  function admitOrigin(event: APIGatewayProxyEventV2, allowedOrigins: readonly string[]): void {
-    const origin = event.headers?.origin;
-    if (origin === undefined) return; // not a browser (n8n, agents, curl): CORS does not apply
-    if (!allowedOrigins.includes(origin)) {
-      throw new DomainError('forbidden', 'This origin is not registered for the application', { code: 'origin-not-allowed', extra: { origin: origin.slice(0, 200) } });
-    }
-    hooks.allowOrigin(event, origin);
-  }
-
   async function batch<R extends Parameters<AppAuthDeps['repo']['getMany']>[0]>(reads: R) {
     try {
       return await deps.repo.getMany(reads);
@@ -93,7 +97,7 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
       { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
     ] as const);
     if (!application || !application.enabled || !workspace) throw unauthenticated();
-    admitOrigin(event, application.allowedOrigins);
+    admitOrigin(event, application.allowedOrigins, hooks.allowOrigin);
     if (!session || !isAuthentic(AppSessionCredential, session) || !secretMatches(t.secret, session.secretHash)) throw unauthenticated();
     if (!appUser || !user || session.revision !== appUser.revision || session.userRevision !== user.tokenRevision) {
       throw unauthenticated('This session was revoked; sign in again through the hosted login');
@@ -118,7 +122,7 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
       { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
     ] as const);
     if (!application || !application.enabled || !workspace) throw unauthenticated();
-    admitOrigin(event, application.allowedOrigins);
+    admitOrigin(event, application.allowedOrigins, hooks.allowOrigin);
     if (!credential || !isAuthentic(AutomationCredentialKind, credential) || !secretMatches(t.secret, credential.secretHash)) {
       throw unauthenticated('This automation credential is unknown or was revoked');
     }

@@ -35,6 +35,7 @@ export interface RouteDef<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
+  A extends AuthRequirement = AuthRequirement,
 > {
   /** Unique, stable; OpenAPI operationId and dispatch key. */
   readonly operationId: string;
@@ -43,7 +44,7 @@ export interface RouteDef<
   readonly path: string;
   /** Key of the function (in the manifest's `functions`) that serves this route. */
   readonly fn: string;
-  readonly auth: AuthRequirement;
+  readonly auth: A;
   /** Required when `auth` is `user`. */
   readonly scope?: Scope;
   /**
@@ -93,7 +94,8 @@ export function defineRoute<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
->(route: RouteDef<P, Q, B, R>): RouteDef<P, Q, B, R> {
+  A extends AuthRequirement = AuthRequirement,
+>(route: RouteDef<P, Q, B, R, A>): RouteDef<P, Q, B, R, A> {
   if (route.auth === 'user' && !route.scope) {
     throw new Error(`route ${route.operationId}: auth 'user' needs a scope`);
   }

@@ -101,6 +101,7 @@ const BELOW_HTTP = new Set([
   'jobs',
   'backup',
   'vault',
+  'app-auth',
 ]);
 
 /** What `http/` (the handler toolkit) may use: never a domain; the authenticator is injected. */

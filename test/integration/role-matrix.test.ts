@@ -28,9 +28,6 @@ import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { dataLayer } from './jobs-harness';
-import { putValue } from '../../functions/vault/values';
-import { workspaceTenant } from '../../functions/tenancy/tenant';
-import { limitsFor } from '../../functions/platform/tiers';
 import { probed, probes, zone, type ProbeFixture } from './route-probes';
 
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
@@ -193,7 +190,16 @@ describe('role matrix (generated from the manifest)', () => {
       call('POST', `/api/v1/workspaces/${ws}/applications`, { token: owner.token, body: { name: 'Matrix app' } }),
     ]);
     for (const r of [job, invite, application]) if (r.status !== 201) throw new Error(`fixture: ${r.status} ${r.text}`);
+    // A user of the application holding a vault value (the admin's vault routes): an automation credential's service user.
+    const appPath = `/api/v1/workspaces/${ws}/applications/${application.body.application.id}`;
+    const credential = await call('POST', `${appPath}/credentials`, { token: owner.token, body: { name: 'matrix' } });
+    if (credential.status !== 201) throw new Error(`credential: ${credential.status} ${credential.text}`);
+    const value = await call('POST', '/api/v1/sessions/set/matrix', { token: credential.body.secret, body: { kept: true } });
+    if (value.status !== 200) throw new Error(`value: ${value.status} ${value.text}`);
     f.ids = {
+      appUser: credential.body.credential.appUserId,
+      vaultKey: 'matrix',
+      credential: credential.body.credential.id,
       workspace: ws,
       account: accountId,
       zone: zoneId,
@@ -205,13 +211,7 @@ describe('role matrix (generated from the manifest)', () => {
       member: admin.userId,
       session: second.body.session.id,
       apiKey: ownerKey.apiKey.id,
-      // An end user of the application holding a vault value (the admin's vault routes).
-      appUser: user.userId,
-      vaultKey: 'matrix-key',
     };
-    const d = dataLayer();
-    const subject = { tenant: workspaceTenant(ws), applicationId: f.ids.application!, appUserId: user.userId };
-    await putValue({ repo: d.repo, table: d.table, blind: d.blind, now: Date.now }, subject, 'matrix-key', 'matrix', { limits: limitsFor('base') });
   });
 
   it('every protected route declares its permission decision, and every route with path parameters has a probe', () => {

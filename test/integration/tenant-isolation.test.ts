@@ -35,7 +35,13 @@ describe('tenant isolation', () => {
     const invite = await call('POST', `/api/v1/workspaces/${f.a.userId}/invites`, { token: f.a.token, body: { email: `invitee-${f.a.userId}@example.com`, role: 'USER' } });
     const application = await call('POST', `/api/v1/workspaces/${f.a.userId}/applications`, { token: f.a.token, body: { name: 'A app' } });
     if (application.status !== 201) throw new Error(`application: ${application.status} ${application.text}`);
+    const credential = await call('POST', `/api/v1/workspaces/${f.a.userId}/applications/${application.body.application.id}/credentials`, { token: f.a.token, body: { name: 'a-credential' } });
+    if (credential.status !== 201) throw new Error(`credential: ${credential.status} ${credential.text}`);
+    if ((await call('POST', '/api/v1/sessions/set/isolation', { token: credential.body.secret, body: 'a' })).status !== 200) throw new Error('vault value');
     f.ids = {
+      appUser: credential.body.credential.appUserId,
+      vaultKey: 'isolation',
+      credential: credential.body.credential.id,
       job: job.body.job.id,
       session: second.body.session.id,
       apiKey: key.body.apiKey.id,

@@ -7,6 +7,7 @@ import type { LoginBody, SignedIn, SignupBody } from '../api/types';
 import { AuthShell } from '../components/AuthShell';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
+import { withHostedLogin } from '../lib/hosted-login';
 import { Link, useLocation } from '../lib/router';
 
 export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
@@ -57,14 +58,14 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
           {mode === 'signup' ? (
             <>
               Already have an account?{' '}
-              <Link to="/login" className="font-medium text-orange-700 underline">
+              <Link to={withHostedLogin('/login', query)} className="font-medium text-orange-700 underline">
                 Log in
               </Link>
             </>
           ) : (
             <>
               New here?{' '}
-              <Link to="/signup" className="font-medium text-orange-700 underline">
+              <Link to={withHostedLogin('/signup', query)} className="font-medium text-orange-700 underline">
                 Create an account
               </Link>
               {' · '}
@@ -80,6 +81,11 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
       <p className="mb-5 text-sm text-slate-600">
         {mode === 'signup' ? 'Safe bulk changes across all your Cloudflare zones.' : 'Welcome back.'}
       </p>
+      {query.get('authorize') ? (
+        <Notice tone="info" className="mb-4">
+          An application asks you to sign in with your flarevault account. You will be sent back to it.
+        </Notice>
+      ) : null}
       {expired && mode === 'login' ? (
         <Notice tone="warning" className="mb-4">
           Your session expired. Log in again to continue where you were.
