@@ -11,10 +11,9 @@ import type { DataLayer } from '../data/from-env';
 import type { RequestMeta } from '../http/auth';
 import { bind } from '../http/handler';
 import type { ApplicationAuditContext } from '../applications/applications';
-import { revokeAppUser, type AppAuthDeps } from '../app-auth/app-sessions';
+import { forgetAppUser, type AppAuthDeps } from '../app-auth/app-sessions';
 import { appUserDirectory, revokeApplicationUser } from '../app-auth/app-users';
 import { createAutomationCredential, deleteAutomationCredential, listAutomationCredentials } from '../app-auth/automation';
-import { AppUserEntity, appUserSk } from '../app-auth/entities';
 import type { Principal } from '../tenancy/principal';
 import { memberActor } from '../workspaces/workspaces';
 import type { VaultAdminPorts } from './vault-admin';
@@ -27,11 +26,8 @@ function auditContextOf(principal: Principal, meta: RequestMeta): ApplicationAud
 export function sessionPorts(appDeps: AppAuthDeps): VaultAdminPorts {
   return {
     directory: appUserDirectory(appDeps),
-    // Only a user the application knows has tokens to end (no item is made for an unknown id).
-    endSessions: async (actor, applicationId, userId) => {
-      const known = await appDeps.repo.get(actor.tenant, AppUserEntity, appUserSk(applicationId, userId));
-      if (known) await revokeAppUser(appDeps, actor.tenant, applicationId, userId, known.kind);
-    },
+    // Deleting a user: their tokens end, and they leave the application's user list.
+    endSessions: (actor, applicationId, userId) => forgetAppUser(appDeps, actor.tenant, applicationId, userId),
   };
 }
 

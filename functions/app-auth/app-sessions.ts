@@ -4,6 +4,7 @@
  *   mintAppSession(deps, app, userId, consume) -> { token, sessionId, expiresAt, expiresIn }
  *   revokeAppUser(deps, tenant, applicationId, appUserId) -> void   (every token of the user for the app)
  *   endAppSession(deps, tenant, applicationId, userId, sessionId) -> void   (one token)
+ *   forgetAppUser(deps, tenant, applicationId, appUserId) -> void   (revoke, then delete sessions, slots and the user item)
  *   liveSessionCount(slots, appUser, userRevision, now) -> number
  *
  * The per-user cap (`liveSessionsPerAppUser`) is held by slot items: a mint takes a free slot with a
@@ -24,6 +25,7 @@ import {
   AppSessionCredential,
   AppSessionEntity,
   appSessionSk,
+  appSessionsPrefix,
   AppSlotEntity,
   appSlotSk,
   appSlotsPrefix,
@@ -51,6 +53,12 @@ export interface AppTarget {
 export const EXPIRED_SESSION_GRACE_SECONDS = 30 * 24 * 3600;
 /** Rounds of read + conditional transaction while concurrent mints or revokes move the items. */
 const MINT_ROUNDS = 30;
+
+/**
+ * The revision a new app user starts at: the clock, not 0, so tokens of an earlier incarnation of the
+ * same user (deleted by an admin: `forgetAppUser`) can never match the new one's revision.
+ */
+export const firstRevision = (now: number): number => now;
 
 /** Whether a slot holds a session that still counts against the cap. */
 export function slotIsLive(slot: AppSlotItem, appUserRevision: number, userRevision: number, now: number): boolean {
@@ -88,7 +96,7 @@ export async function mintAppSession(
     ]);
     if (!user) throw new DomainError('invalid', 'The user of this code no longer exists', { code: 'invalid-grant' });
     const now = deps.now();
-    const revision = appUser?.revision ?? 0;
+    const revision = appUser?.revision ?? firstRevision(now);
     const bySk = new Map(slots.items.map((s) => [s.sk, s]));
     const free: number[] = [];
     for (let n = 0; n < limit; n++) {
@@ -109,7 +117,7 @@ export async function mintAppSession(
     const tx = deps.repo.tx(app.tenant);
     // The app user's version pins the revision read above: a concurrent revoke makes this round retry.
     if (appUser) tx.check(AppUserEntity, appUserSk(app.applicationId, userId), { expectedVersion: appUser.version });
-    else tx.create(AppUserEntity, appUserSk(app.applicationId, userId), { revision: 0, kind: 'user', createdAt: at, lastSeenAt: at } satisfies AppUserItem);
+    else tx.create(AppUserEntity, appUserSk(app.applicationId, userId), { revision: firstRevision(now), kind: 'user', createdAt: at, lastSeenAt: at } satisfies AppUserItem);
     const slot = bySk.get(slotSk);
     if (slot) tx.put(AppSlotEntity, slotSk, slotItem, { expectedVersion: slot.version });
     else tx.create(AppSlotEntity, slotSk, slotItem);
@@ -145,8 +153,9 @@ export async function revokeAppUser(deps: AppAuthDeps, tenant: Tenant, applicati
     try {
       if (current) await deps.repo.update(tenant, AppUserEntity, sk, { revision: current.revision + 1 }, { expectedVersion: current.version });
       else {
-        const at = new Date(deps.now()).toISOString();
-        await deps.repo.create(tenant, AppUserEntity, sk, { revision: 1, kind, createdAt: at, lastSeenAt: at });
+        const now = deps.now();
+        const at = new Date(now).toISOString();
+        await deps.repo.create(tenant, AppUserEntity, sk, { revision: firstRevision(now) + 1, kind, createdAt: at, lastSeenAt: at });
       }
       return;
     } catch (err) {
@@ -178,4 +187,28 @@ export async function endAppSession(deps: AppAuthDeps, tenant: Tenant, applicati
 /** The app user's slots (for the admin's live-session count). */
 export async function slotsOf(deps: AppAuthDeps, tenant: Tenant, applicationId: string, appUserId: string): Promise<Stored<AppSlotItem>[]> {
   return (await deps.repo.query(tenant, AppSlotEntity, { skPrefix: appSlotsPrefix(applicationId, appUserId), limit: 1000, consistent: true })).items;
+}
+
+/**
+ * Removes an app user from the application's records (an admin deleted them): their tokens end
+ * first (revision bump, refused on the next request everywhere), then their session and slot items
+ * and the user item go. A later sign-in starts a new user (a new first revision).
+ */
+export async function forgetAppUser(deps: AppAuthDeps, tenant: Tenant, applicationId: string, appUserId: string): Promise<void> {
+  const sk = appUserSk(applicationId, appUserId);
+  const user = await deps.repo.get(tenant, AppUserEntity, sk);
+  if (!user) return;
+  await revokeAppUser(deps, tenant, applicationId, appUserId, user.kind);
+  const [sessions, slots] = await Promise.all([
+    deps.repo.query(tenant, AppSessionEntity, { skPrefix: appSessionsPrefix(applicationId, appUserId), limit: 1000, consistent: true }),
+    slotsOf(deps, tenant, applicationId, appUserId),
+  ]);
+  const gone = (err: unknown) => {
+    if (!(err instanceof ConflictError)) throw err;
+  };
+  await Promise.all([
+    ...sessions.items.map((x) => deps.repo.delete(tenant, AppSessionEntity, x.sk).catch(gone)),
+    ...slots.map((x) => deps.repo.delete(tenant, AppSlotEntity, x.sk).catch(gone)),
+  ]);
+  await deps.repo.delete(tenant, AppUserEntity, sk).catch(gone);
 }

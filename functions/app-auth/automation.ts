@@ -18,6 +18,7 @@ import { automationUserId } from '../tenancy/principal';
 import { assertCan } from '../workspaces/permissions';
 import { ConflictError } from '../data/errors';
 import { auditApp, ownApplication, type AppAdminDeps } from './admin-support';
+import { firstRevision } from './app-sessions';
 import {
   AppUserEntity,
   appUserSk,
@@ -78,7 +79,7 @@ export async function createAutomationCredential(
   await deps.repo
     .tx(actor.tenant)
     .create(AutomationCredentialEntity, automationCredentialSk(applicationId, id), item)
-    .create(AppUserEntity, appUserSk(applicationId, automationUserId(id)), { revision: 0, kind: 'automation' as const, createdAt: at, lastSeenAt: at })
+    .create(AppUserEntity, appUserSk(applicationId, automationUserId(id)), { revision: firstRevision(deps.now()), kind: 'automation' as const, createdAt: at, lastSeenAt: at })
     .commit();
   await auditApp(deps, actor, ctx, 'application.credential.created', { applicationId, credentialId: id });
   return { credential: view(applicationId, { ...item, sk: automationCredentialSk(applicationId, id), version: 1 }), secret: token };

@@ -58,7 +58,8 @@ export interface AppSessionItem {
 }
 export const AppSessionEntity = defineEntity<AppSessionItem>({ name: 'app-session', skPrefix: 'APPSESSION#', encrypted: ['integrity'] });
 export const AppSessionCredential = credentialKind(AppSessionEntity, ['secretHash', 'revision', 'userRevision', 'expiresAt']);
-export const appSessionSk = (applicationId: string, userId: string, sessionId: string) => `APPSESSION#${applicationId}#${userId}#${sessionId}`;
+export const appSessionsPrefix = (applicationId: string, userId: string) => `APPSESSION#${applicationId}#${userId}#`;
+export const appSessionSk = (applicationId: string, userId: string, sessionId: string) => `${appSessionsPrefix(applicationId, userId)}${sessionId}`;
 
 /**
  * One of the user's live-session slots: free when absent, or when the session it names expired,

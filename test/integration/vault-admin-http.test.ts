@@ -7,18 +7,14 @@
  */
 import { addMember } from '../../functions/workspaces/members';
 import { memberActor } from '../../functions/workspaces/workspaces';
-import { workspaceTenant } from '../../functions/tenancy/tenant';
-import { putValue, type VaultDeps } from '../../functions/vault/values';
 import { call, signUpWithToken } from '../support/http';
+import { appSessionToken, browserCookie } from '../support/hosted-login';
 import { dataLayer } from './jobs-harness';
 
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
 
-const limits = { vaultValueBytes: 4096, vaultKeysPerUser: 10 };
-
 describe('vault admin routes', () => {
   const d = dataLayer();
-  const vault: VaultDeps = { repo: d.repo, table: d.table, blind: d.blind, now: Date.now };
   let owner: User;
   let colleague: User;
   let stranger: User;
@@ -38,16 +34,19 @@ describe('vault admin routes', () => {
     });
     expect(app.status).toBe(201);
     appId = app.body.application.id;
-    const subject = { tenant: workspaceTenant(ws), applicationId: appId, appUserId: endUser.userId };
-    await putValue(vault, subject, 'cart', { items: ['tea', 'milk'] }, { limits });
-    await putValue(vault, subject, 'theme', 'dark', { limits });
+    // The end user signs in through the hosted login and stores values through the Session API.
+    const registered = { id: appId, clientId: app.body.application.clientId, workspaceId: ws, redirectUri: 'https://portal.example.com/cb', origin: 'https://portal.example.com' };
+    const token = await appSessionToken(registered, await browserCookie(endUser));
+    for (const [key, value] of [['cart', { items: ['tea', 'milk'] }], ['theme', 'dark']] as const) {
+      expect((await call('POST', `/api/v1/sessions/set/${key}`, { token, body: value })).status).toBe(200);
+    }
   });
 
   it('lists the users with email and counters, and a user’s keys with sizes', async () => {
     const users = await call('GET', base(), { token: owner.token });
     expect(users.status).toBe(200);
     expect(users.body).toEqual({
-      users: [{ userId: endUser.userId, email: endUser.email, kind: 'user', liveSessions: 0, valueCount: 2, valueBytes: 30, lastSeenAt: null }],
+      users: [{ userId: endUser.userId, email: endUser.email, kind: 'user', liveSessions: 1, valueCount: 2, valueBytes: 30, lastSeenAt: expect.any(String) }],
       nextCursor: null,
     });
     const keys = await call('GET', `${base()}/${endUser.userId}/values`, { token: owner.token });

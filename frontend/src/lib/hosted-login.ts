@@ -5,9 +5,11 @@
  * (SameSite=Strict: a same-origin navigation) and authorize redirects to the application with a
  * code. The path is fixed here; the server checks the client id and redirect URI again.
  */
+import { operationPath } from '../api/operations';
+
 export function hostedLoginReturn(query: URLSearchParams): string | undefined {
   const authorize = query.get('authorize');
-  return authorize ? `/api/v1/auth/authorize?${authorize}` : undefined;
+  return authorize ? `${operationPath('authorize')}?${authorize}` : undefined;
 }
 
 /** The same hosted login carried to another auth page (log in ⇄ sign up). */
