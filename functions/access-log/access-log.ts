@@ -1,8 +1,10 @@
 /**
  * The API-access log of a workspace.
  *
- *   recordAccess(deps, call) -> void        one entry per authenticated call, written by the ingest
- *                                           (`ingest.ts`) from the call's access line (`access-line.ts`)
+ *   accessEntry(deps, call) -> AccessEntryWrite   the entry of one authenticated call and where it goes;
+ *                                           the ingest (`ingest.ts`) makes them from access lines
+ *                                           (`access-line.ts`) and writes them (`store.ts`)
+ *   recordAccess(deps, call) -> void        one entry, written if absent
  *   listAccess(deps, actor, filters) -> { entries, nextCursor }   newest first (`logs.read`)
  *
  * Which workspace: the one the path names (`/workspaces/{workspaceId}/…`) when the call
@@ -13,7 +15,7 @@ import type { Repository, Stored } from '../data/repository';
 import { limitsFor, type Tier } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
 import type { AccessRecord, Principal } from '../tenancy/principal';
-import { workspaceTenant } from '../tenancy/tenant';
+import { workspaceTenant, type Tenant } from '../tenancy/tenant';
 import { assertCan } from '../workspaces/permissions';
 import { AccessEntity, accessSk, type AccessItem } from './entities';
 
@@ -43,8 +45,16 @@ export type AccessView = Omit<AccessItem, never>;
 /** Pages read per listing at most (filters may skip many entries); the cursor continues. */
 const MAX_PAGES = 10;
 
-/** Throws ConflictError (`exists`) when the call's entry is already written (a redelivered line). */
-export async function recordAccess(deps: AccessLogDeps, call: AccessCall): Promise<void> {
+/** One entry, where it goes: the partition of `tenant`, sort key `sk`, expiring at `ttl` (epoch s). */
+export interface AccessEntryWrite {
+  readonly tenant: Tenant;
+  readonly sk: string;
+  readonly item: AccessItem;
+  readonly ttl: number;
+}
+
+/** The entry of a call and its place (the path's workspace, when the call got past membership). */
+export async function accessEntry(deps: Pick<AccessLogDeps, 'tierOf'>, call: AccessCall): Promise<AccessEntryWrite> {
   const { principal } = call;
   const pathWorkspace = typeof call.params?.workspaceId === 'string' ? call.params.workspaceId : undefined;
   let tenant = principal.tenant;
@@ -71,7 +81,13 @@ export async function recordAccess(deps: AccessLogDeps, call: AccessCall): Promi
     userAgent: call.userAgent,
   };
   const ttl = Math.floor(call.startedAt / 1000) + limitsFor(tier).auditRetentionDays * 86_400;
-  await deps.repo.create(tenant, AccessEntity, accessSk(at, call.requestId), item, { ttl });
+  return { tenant, sk: accessSk(at, call.requestId), item, ttl };
+}
+
+/** One entry, written if absent (the ingest writes many at once: `store.ts`). Throws ConflictError (`exists`) if present. */
+export async function recordAccess(deps: AccessLogDeps, call: AccessCall): Promise<void> {
+  const e = await accessEntry(deps, call);
+  await deps.repo.create(e.tenant, AccessEntity, e.sk, e.item, { ttl: e.ttl });
 }
 
 const view = (e: Stored<AccessItem>): AccessView => ({

@@ -1,49 +1,46 @@
 /**
  * The access-log ingest (manifest function `accessLogIngest`): the destination of the log
  * subscription on every API function's log group (manifest `logSubscriptions`). Each log event is
- * one access line (access-line.ts); it becomes one entry through `recordAccess`.
+ * one access line (access-line.ts); it becomes one entry (access-log.ts `accessEntry`), written in batches (store.ts).
  *
- * Delivery is at least once (CloudWatch Logs, then Lambda's asynchronous retries), so a line is
- * written idempotently: the entry's key is its time and request id, written only if absent; a
- * redelivered line finds its entry and counts as a duplicate. What each line gets:
+ * Delivery is at least once (CloudWatch Logs, then Lambda's asynchronous retries), so writing is
+ * idempotent: an entry's key is its call's time and request id, and the batch writer (`store.ts`,
+ * BatchWriteItem of 25) rewrites the same entry for a redelivered line. What each line gets:
  *   - a line that is not an access line, fails validation or does not authenticate: logged with its
  *     log event id and skipped (a retry would fail the same way); the other lines are written;
  *   - a line of a workspace whose keys were shredded: skipped (the workspace is gone);
- *   - a failed write (throttling, DynamoDB unavailable): the invocation fails after the other lines
- *     are written, so Lambda retries the event (2 retries) and then sends it to the function's
- *     on-failure queue (lib/log-subscriptions.ts), from which it can be replayed.
+ *   - a failed write (throttling, DynamoDB unavailable): the invocation fails, so Lambda delivers
+ *     the event again (2 retries; the entries already written are rewritten) and then sends it to
+ *     the function's on-failure queue (lib/log-subscriptions.ts), from which it can be replayed.
  * A payload that does not decode at all is logged and dropped: nothing in it can be read.
  */
 import type { CloudWatchLogsDecodedData, CloudWatchLogsLogEvent, Context } from 'aws-lambda';
+import { tableFromEnv } from '../aws/table';
 import { KeyNotFoundError } from '../crypto/errors';
 import type { Keyring } from '../crypto/keyring';
 import { dataLayerFromEnv } from '../data/from-env';
-import { ConflictError } from '../data/errors';
 import { logger } from '../observability/logger';
 import { ACCESS_LOG_LINE } from '../platform/names';
-import { recordAccess, type AccessLogDeps } from './access-log';
+import type { Tier } from '../platform/tiers';
+import { accessEntry, type AccessEntryWrite, type AccessLogDeps } from './access-log';
 import { openAccessLine } from './access-line';
 import { accessLogDeps } from './deps';
+import { createAccessEntryWriter, type AccessEntryWriter } from './store';
 import { decodeSubscriptionEvent, MalformedSubscriptionError } from './subscription';
 
 export interface IngestDeps {
-  readonly log: AccessLogDeps;
   readonly keyring: Pick<Keyring, 'get'>;
+  readonly tierOf: AccessLogDeps['tierOf'];
+  readonly write: AccessEntryWriter;
 }
 
 export interface IngestReport {
   readonly lines: number;
+  /** Entries written (or rewritten, for a redelivered line). */
   readonly written: number;
-  /** Already written by an earlier delivery. */
-  readonly duplicates: number;
   /** Not an access line, malformed, not authentic, or of a shredded workspace: logged, never retried. */
   readonly skipped: number;
-  /** Write failures: the invocation fails so the event is delivered again. */
-  readonly failed: number;
 }
-
-/** Writes in flight per invocation. */
-const PARALLEL_WRITES = 8;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -63,14 +60,13 @@ function accessOf(message: string): unknown {
   return undefined;
 }
 
-type Outcome = 'written' | 'duplicate' | 'skipped' | 'failed';
-
-async function ingestOne(deps: IngestDeps, event: CloudWatchLogsLogEvent, where: { logGroup: string }): Promise<Outcome> {
+/** The entry of one log event, or undefined (logged) when it cannot be read. */
+async function entryOf(deps: Pick<IngestDeps, 'keyring' | 'tierOf'>, event: CloudWatchLogsLogEvent, where: { logGroup: string }): Promise<AccessEntryWrite | undefined> {
   const at = { ...where, logEventId: event.id };
   const access = typeof event.message === 'string' ? accessOf(event.message) : undefined;
   if (access === undefined) {
     logger.warn('log event is not an access line: skipped', at);
-    return 'skipped';
+    return undefined;
   }
   let call;
   try {
@@ -79,32 +75,34 @@ async function ingestOne(deps: IngestDeps, event: CloudWatchLogsLogEvent, where:
     // Malformed, tampered or of a shredded workspace: no retry can change it. Never log the line (sealed fields).
     const reason = e instanceof KeyNotFoundError ? 'workspace keys shredded' : (e as Error).name;
     logger.warn('access line cannot be read: skipped', { ...at, reason, error: e instanceof Error && e.name === 'ZodError' ? e.message : undefined });
-    return 'skipped';
+    return undefined;
   }
-  try {
-    await recordAccess(deps.log, call);
-    return 'written';
-  } catch (e) {
-    if (e instanceof ConflictError && e.reason === 'exists') return 'duplicate';
-    logger.error('access entry write failed: the event will be retried', { ...at, requestId: call.requestId, error: e as Error });
-    return 'failed';
-  }
+  return accessEntry(deps, call);
 }
 
+/** Writes the entries of a batch's readable lines; throws (after logging) when the write fails, so the event comes again. */
 export async function ingestAccessLines(deps: IngestDeps, data: CloudWatchLogsDecodedData): Promise<IngestReport> {
-  const counts: Record<Outcome, number> = { written: 0, duplicate: 0, skipped: 0, failed: 0 };
   const events = data.logEvents ?? [];
-  for (let i = 0; i < events.length; i += PARALLEL_WRITES) {
-    const outcomes = await Promise.all(events.slice(i, i + PARALLEL_WRITES).map((e) => ingestOne(deps, e, { logGroup: data.logGroup })));
-    for (const o of outcomes) counts[o]++;
+  // A batch names few workspaces: look each one's tier up once.
+  const tiers = new Map<string, Promise<Tier | undefined>>();
+  const tierOf = (id: string) => tiers.get(id) ?? (tiers.set(id, deps.tierOf(id)), tiers.get(id)!);
+  const entries = (await Promise.all(events.map((e) => entryOf({ keyring: deps.keyring, tierOf }, e, { logGroup: data.logGroup })))).filter(
+    (e): e is AccessEntryWrite => e !== undefined,
+  );
+  try {
+    await deps.write(entries);
+  } catch (e) {
+    logger.error('access entries not written: the event will be delivered again', { logGroup: data.logGroup, entries: entries.length, error: e as Error });
+    throw e;
   }
-  return { lines: events.length, written: counts.written, duplicates: counts.duplicate, skipped: counts.skipped, failed: counts.failed };
+  return { lines: events.length, written: entries.length, skipped: events.length - entries.length };
 }
 
 let deps: IngestDeps | undefined;
 const depsFromEnv = (): IngestDeps => {
+  if (deps) return deps;
   const data = dataLayerFromEnv();
-  return (deps ??= { log: accessLogDeps(data.repo), keyring: data.keyring });
+  return (deps = { keyring: data.keyring, tierOf: accessLogDeps(data.repo).tierOf, write: createAccessEntryWriter(tableFromEnv(), data.keyring) });
 };
 
 export const handler = async (event: unknown, context: Context): Promise<IngestReport | undefined> => {
@@ -119,7 +117,7 @@ export const handler = async (event: unknown, context: Context): Promise<IngestR
   }
   if (data.messageType !== 'DATA_MESSAGE') return undefined; // CONTROL_MESSAGE: CloudWatch Logs checking the destination
   const report = await ingestAccessLines(depsFromEnv(), data);
-  logger.info('access lines ingested', { logGroup: data.logGroup, ...report });
-  if (report.failed > 0) throw new Error(`${report.failed} of ${report.lines} access entries were not written; the event will be delivered again`);
+  // Each skipped line was logged on its own; the tally of a clean batch is debug detail.
+  (report.skipped ? logger.info : logger.debug).call(logger, 'access lines ingested', { logGroup: data.logGroup, ...report });
   return report;
 };

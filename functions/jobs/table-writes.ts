@@ -5,11 +5,11 @@
  * transactions. Only `store.ts` and its parts use these; the engine speaks to
  * the store in intentions.
  */
-import { BatchWriteCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Keyring } from '../crypto/keyring';
 import { sealAttributes, type AnyEntity } from '../data/entity';
 import type { TableRef } from '../aws/table';
-import { isConditionalCheckFailed, isTransactionCanceled } from '../aws/table';
+import { batchWriteAll, isConditionalCheckFailed, isTransactionCanceled } from '../aws/table';
 import { tenantPk, type Tenant } from '../tenancy/tenant';
 
 export type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -93,22 +93,7 @@ export function createTableWrites(table: TableRef, keyring: Pick<Keyring, 'curre
     };
   }
 
-  async function batchWrite(requests: readonly Record<string, unknown>[]): Promise<void> {
-    const groups: Record<string, unknown>[][] = [];
-    for (let i = 0; i < requests.length; i += 25) groups.push(requests.slice(i, i + 25));
-    let next = 0;
-    const worker = async () => {
-      while (next < groups.length) {
-        let req = groups[next++]!;
-        for (let attempt = 0; req.length; attempt++) {
-          const out = await table.doc.send(new BatchWriteCommand({ RequestItems: { [T]: req } }));
-          req = (out.UnprocessedItems?.[T] ?? []) as Record<string, unknown>[];
-          if (req.length) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, groups.length) }, worker));
-  }
+  const batchWrite = (requests: readonly Record<string, unknown>[]) => batchWriteAll(table, requests);
 
   return {
     buildItem,

@@ -98,7 +98,7 @@ export const functions = {
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
   // The destination of the `api-access` log subscription: turns access lines into access-log entries.
-  accessLogIngest: { entry: 'access-log/ingest', needs: ['table', 'keys'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 60 },
+  accessLogIngest: { entry: 'access-log/ingest', needs: ['table', 'keys'], calls: [...ITEMS, 'dynamodb:BatchWriteItem', ...ENVELOPE], timeoutSeconds: 60 },
   backup: { entry: 'backup/backup', needs: ['table', 'backupBucket'], calls: ['dynamodb:Scan', 's3:PutObject', 's3:AbortMultipartUpload'], timeoutSeconds: 900, memoryMb: 1024 },
 } as const satisfies Record<string, FunctionDef>;
 

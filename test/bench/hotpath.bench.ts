@@ -11,6 +11,9 @@
  * The load comes from a separate process (test/bench/support/load-client.ts), as wrk's
  * would, so it does not share the gateway's event loop; the raw GetItem loop runs there too.
  * Each API phase uses a fresh user on the pro tier, so the allowance never answers 429.
+ * Calls per request: those of the request path, and apart the BatchWriteItem the access-log ingest makes
+ * after the answer (these routes write nothing in the request; the ingest runs in this process, as
+ * the whole local stack does, so its work shares the gateway's CPU).
  * Goals: p50 ≤ 2.0× and p99 ≤ 4.0× the raw GetItem.
  */
 import { spawn } from 'node:child_process';
@@ -28,6 +31,10 @@ import { setWorkspaceTier } from '../../functions/workspaces/workspaces';
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,8,32').split(',').map(Number);
 const REQUESTS = 1_500;
 const LOGINS = 20;
+/** Long enough for the local log subscription (200 ms batches) to deliver a phase's access lines. */
+const INGEST_SETTLE_MS = 1_000;
+/** What the access-log ingest sends (access-log/store.ts); none of it is on the request path. */
+const INGEST_COMMANDS = new Set(['BatchWriteItem']);
 const PASSWORD = 'violet-Harbor-quantum-92-lantern';
 
 const pct = (xs: number[], p: number) => {
@@ -86,17 +93,31 @@ export async function run(): Promise<void> {
     const tRaw = await loadClient({ kind: 'raw', table: table.name, key, c, total: REQUESTS });
     const [r50, r99] = [pct(tRaw, 50), pct(tRaw, 99)];
     console.log(`  c=${String(c).padStart(2)}  raw GetItem                     p50 ${r50.toFixed(2)} ms  p99 ${r99.toFixed(2)} ms`);
+    // The floor of any API call here: the client → gateway HTTP hop and the toolkit, no AWS call
+    // (the public health check answers from its per-container cache). An authenticated read adds at
+    // least one DynamoDB round trip to it, so (floor + raw) / raw is the best ratio this stack can show.
+    const tFloor = await loadClient({ kind: 'http', url: `${baseUrl}/api/health`, token: 'none', c, total: REQUESTS });
+    const f50 = pct(tFloor, 50);
+    console.log(
+      `  c=${String(c).padStart(2)}  floor: GET /api/health          p50 ${f50.toFixed(2)} ms  p99 ${pct(tFloor, 99).toFixed(2)} ms  ` +
+        `(gateway hop, no AWS call): best reachable p50 ratio ${((f50 + r50) / r50).toFixed(2)}×`,
+    );
     for (const path of ['/api/v1/me', '/api/v1/cloudflare/accounts']) {
       const user = await freshProUser();
-      const before = ddb.calls;
+      const before = new Map(ddb.byCommand);
       const tApi = await loadClient({ kind: 'http', url: `${baseUrl}${path}`, token: user.token, c, total: REQUESTS });
-      const perRequest = (ddb.calls - before) / (REQUESTS + Math.min(100, REQUESTS)); // warm-up included
+      // The access-log ingest writes the phase's entries after the answers (local delivery every 200 ms).
+      await new Promise((r) => setTimeout(r, INGEST_SETTLE_MS));
+      const sent = REQUESTS + Math.min(100, REQUESTS); // warm-up included
+      const perRequest = (pick: (command: string) => boolean) =>
+        [...ddb.byCommand].filter(([name]) => pick(name)).reduce((n, [name, v]) => n + v - (before.get(name) ?? 0), 0) / sent;
       const [a50, a99] = [pct(tApi, 50), pct(tApi, 99)];
       const [q50, q99] = [a50 / r50, a99 / r99];
       const ok = q50 <= 2.0 && q99 <= 4.0;
       console.log(
         `  c=${String(c).padStart(2)}  GET ${path.padEnd(28)} p50 ${a50.toFixed(2)} ms  p99 ${a99.toFixed(2)} ms  ` +
-          `ratio p50 ${q50.toFixed(2)}× p99 ${q99.toFixed(2)}×  DynamoDB calls/request ${perRequest.toFixed(2)}  ${ok ? 'goal met' : 'GOAL MISSED'}`,
+          `ratio p50 ${q50.toFixed(2)}× p99 ${q99.toFixed(2)}×  DynamoDB calls/request ${perRequest((n) => !INGEST_COMMANDS.has(n)).toFixed(2)} ` +
+          `(+ ${perRequest((n) => INGEST_COMMANDS.has(n)).toFixed(3)} BatchWriteItem by the access-log ingest after the answer)  ${ok ? 'goal met' : 'GOAL MISSED'}`,
       );
       if (!ok) verdicts.push(`${path} at c=${c}`);
     }

@@ -3,9 +3,10 @@
  * access-log write while it is answered (its DynamoDB calls counted on the function's own client);
  * its one access line reaches the ingest through the local log subscription (this process's stdout
  * tapped, as the local stack does) and becomes the entry. The ingest is idempotent (a redelivered
- * event writes nothing new), skips and logs the lines it cannot read while writing the good ones,
- * drops an undecodable payload with a log line, and fails the invocation on a failed write (Lambda
- * then delivers the event again). The local delivery retries a failed invocation and flushes on stop.
+ * event rewrites the same entries: still one each), skips and logs the lines it cannot read while
+ * writing the good ones, drops an undecodable payload with a log line, and fails the invocation on a
+ * failed write (Lambda then delivers the event again). The local delivery retries a failed
+ * invocation and flushes on stop.
  */
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -13,6 +14,8 @@ import type { CloudWatchLogsDecodedData, CloudWatchLogsLogEvent } from 'aws-lamb
 import { sealAccessLine } from '../../functions/access-log/access-line';
 import { ingestAccessLines, type IngestReport } from '../../functions/access-log/ingest';
 import { accessLogDeps } from '../../functions/access-log/deps';
+import { createAccessEntryWriter } from '../../functions/access-log/store';
+import { tableFromEnv } from '../../functions/aws/table';
 import { listCloudflareAccounts } from '../../functions/contracts/cloudflare';
 import { logger } from '../../functions/observability/logger';
 import { ACCESS_LOG_LINE } from '../../functions/platform/names';
@@ -134,8 +137,10 @@ describe('access log off the request path', () => {
     const credentialId = `dup-${randomBytes(4).toString('hex')}`;
     const { json } = await accessLine(owner, credentialId);
     const event = batch([json]);
-    expect(await ingest(event)).toMatchObject({ lines: 1, written: 1, duplicates: 0 });
-    expect(await ingest(event)).toMatchObject({ lines: 1, written: 0, duplicates: 1 });
+    expect(await ingest(event)).toEqual({ lines: 1, written: 1, skipped: 0 });
+    expect(await ingest(event)).toEqual({ lines: 1, written: 1, skipped: 0 }); // the same key: rewritten
+    // Twice in one delivery, too.
+    expect(await ingest(batch([json, json]))).toEqual({ lines: 2, written: 2, skipped: 0 });
     const entries = await waitForAccessLog(owner.token, owner.userId, (es) => es.length > 0, { query: `credentialId=${credentialId}` });
     expect(entries).toHaveLength(1);
   });
@@ -150,7 +155,7 @@ describe('access log off the request path', () => {
     const warn = jest.spyOn(logger, 'warn');
     try {
       const report = await ingest(batch(['START RequestId: not json', moved, good.json, incomplete]));
-      expect(report).toMatchObject({ lines: 4, written: 1, skipped: 3, failed: 0 });
+      expect(report).toEqual({ lines: 4, written: 1, skipped: 3 });
       const skipped = warn.mock.calls.filter(([m]) => String(m).endsWith('skipped'));
       expect(skipped).toHaveLength(3);
       for (const [, extra] of skipped) expect(extra).toMatchObject({ logGroup: '/aws/lambda/flarevault-test-cloudflare', logEventId: expect.any(String) });
@@ -177,28 +182,48 @@ describe('access log off the request path', () => {
     expect(await ingest(control)).toBeUndefined();
   });
 
-  it('a failed write fails the lines it concerns only; the ingest reports them so the event is delivered again', async () => {
+  it('a failed write fails the invocation (so the event is delivered again); the redelivery writes every entry once', async () => {
     const credentialId = `flaky-${randomBytes(4).toString('hex')}`;
     const [a, b] = [await accessLine(owner, credentialId), await accessLine(owner, credentialId)];
     const data = dataLayer();
-    const real = accessLogDeps(data.repo);
-    const deps = {
-      keyring: data.keyring,
-      log: {
-        ...real,
-        repo: {
-          ...real.repo,
-          create: ((...args: Parameters<typeof real.repo.create>) =>
-            String(args[2]).endsWith(b.line.requestId) ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' })) : real.repo.create(...args)) as typeof real.repo.create,
-        },
-      },
-    };
+    const writer = createAccessEntryWriter(tableFromEnv(), data.keyring);
+    const deps = { keyring: data.keyring, tierOf: accessLogDeps(data.repo).tierOf, write: writer };
     const decoded = (messages: string[]): CloudWatchLogsDecodedData => ({ messageType: 'DATA_MESSAGE', owner: '0', logGroup: 'g', logStream: 's', subscriptionFilters: [], logEvents: messages.map((m, i) => ({ id: String(i), timestamp: Date.now(), message: m })) });
-    expect(await ingestAccessLines(deps, decoded([a.json, b.json]))).toMatchObject({ written: 1, failed: 1 });
-    // The redelivery (what Lambda's retry does) writes the missing one; the first is a duplicate.
-    expect(await ingestAccessLines({ keyring: data.keyring, log: real }, decoded([a.json, b.json]))).toMatchObject({ written: 1, duplicates: 1, failed: 0 });
+    // The first delivery writes `a`, then DynamoDB throttles.
+    let writes = 0;
+    const flaky: typeof writer = async (entries) => {
+      if (writes++ > 0) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+      await writer(entries.slice(0, 1));
+      throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    };
+    await expect(ingestAccessLines({ ...deps, write: flaky }, decoded([a.json, b.json]))).rejects.toThrow('throttled');
+    // Lambda's retry: the same event, both written, `a` rewritten in place.
+    expect(await ingestAccessLines(deps, decoded([a.json, b.json]))).toEqual({ lines: 2, written: 2, skipped: 0 });
     const entries = await waitForAccessLog(owner.token, owner.userId, (es) => es.length >= 2, { query: `credentialId=${credentialId}` });
     expect(entries.map((e) => e.requestId).sort()).toEqual([a.line.requestId, b.line.requestId].sort());
+  });
+
+  it('an entry goes to the workspace the path names, with that workspace\'s retention (its tier read once per batch)', async () => {
+    const credentialId = `path-${randomBytes(4).toString('hex')}`;
+    const other = await signUpWithToken();
+    const data = dataLayer();
+    const lines = await Promise.all([0, 1, 2].map(async () => {
+      const requestId = `req-${randomBytes(6).toString('hex')}`;
+      const line = await sealAccessLine(data.keyring, {
+        principal: principalOf(owner, credentialId), operationId: 'getWorkspace', method: 'GET', params: { workspaceId: other.userId },
+        status: 200, latencyMs: 1, requestId, ip: '203.0.113.10', userAgent: 'path-test', startedAt: Date.now(),
+      });
+      return JSON.stringify({ message: ACCESS_LOG_LINE, access: line });
+    }));
+    let lookups = 0;
+    const real = accessLogDeps(data.repo).tierOf;
+    const deps = { keyring: data.keyring, tierOf: (id: string) => (lookups++, real(id)), write: createAccessEntryWriter(tableFromEnv(), data.keyring) };
+    const decoded: CloudWatchLogsDecodedData = { messageType: 'DATA_MESSAGE', owner: '0', logGroup: 'g', logStream: 's', subscriptionFilters: [], logEvents: lines.map((m, i) => ({ id: String(i), timestamp: Date.now(), message: m })) };
+    expect(await ingestAccessLines(deps, decoded)).toEqual({ lines: 3, written: 3, skipped: 0 });
+    expect(lookups).toBe(1);
+    const entries = await waitForAccessLog(other.token, other.userId, (es) => es.length >= 3, { query: `credentialId=${credentialId}` });
+    expect(entries).toHaveLength(3);
+    expect((await waitForAccessLog(owner.token, owner.userId, () => true, { query: `credentialId=${credentialId}` }))).toEqual([]);
   });
 });
 
