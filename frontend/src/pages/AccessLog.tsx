@@ -41,7 +41,7 @@ export default function AccessLog() {
           ) : log.isError ? (
             <ErrorAlert error={log.error} />
           ) : entries.length === 0 ? (
-            <EmptyState title="No API calls match">Change the filters, or come back after some calls.</EmptyState>
+            <EmptyState title="No API calls match">Change the filters, or come back after some calls (a call is listed a few seconds after it is made).</EmptyState>
           ) : (
             <Card>
               <Table label="API calls">
