@@ -17,7 +17,7 @@ function concretePath(route: RouteDef): string {
   );
 }
 
-/** Routes a user's token reaches (the Session API's bodies are checked with an app credential in session-vault-api.test.ts). */
+/** Routes a user's token reaches (the Session API's bodies are checked with an app credential in session-vault-auth.test.ts). */
 const withBody = routes.filter((r) => r.body && r.auth !== 'app');
 const isProblem = (r: { status: number; headers: Headers }) => (r.headers.get('content-type') ?? '').startsWith('application/problem+json');
 
