@@ -16,6 +16,8 @@ import type { Page } from 'playwright-core';
 import { routes } from '../../functions/platform/manifest';
 import { ConsoleWatch, browserSkipReason, countIs, ensureSpaBuilt, eventually, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
 import { SESSION_COOKIE } from '../../functions/platform/names';
+import { call } from '../support/http';
+import { authorizeQuery, exchange, pkcePair } from '../support/hosted-login';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] dashboard suite skipped: ${skipReason}\n`);
@@ -719,6 +721,69 @@ describeBrowser('dashboard (browser e2e)', () => {
     await card.getByRole('button', { name: 'Disable' }).click();
     await seen(card.getByText('disabled', { exact: true }));
     await screenshot(page, 'workspace-18-applications');
+    expectClean();
+  });
+
+  const APP_USERS = [
+    'GET /api/v1/workspaces/{workspaceId}/applications/{applicationId}',
+    'GET /api/v1/workspaces/{workspaceId}/applications/{applicationId}/users',
+    'GET /api/v1/workspaces/{workspaceId}/applications/{applicationId}/users/{userId}/values',
+    'GET /api/v1/workspaces/{workspaceId}/applications/{applicationId}/users/{userId}/values/{key}',
+    'DELETE /api/v1/workspaces/{workspaceId}/applications/{applicationId}/users/{userId}',
+    'GET /api/v1/auth/authorize',
+    'POST /api/v1/auth/callback',
+    'POST /api/v1/sessions/set/{key}',
+  ];
+
+  step('application users: the owner signs in to the app through the hosted login and stores values; then sees them, reads one only after giving a reason, and deletes the user (crypto-shred)', [...AUTH, ...WS, ...APP_USERS], async () => {
+    await go('/workspace/applications');
+    const card = page.locator('[data-application="E2E app"]');
+    await card.getByRole('button', { name: 'Enable' }).click();
+    await seen(card.getByText('enabled', { exact: true }));
+    await card.getByRole('link', { name: /users/ }).click();
+    await page.waitForURL(/\/workspace\/applications\/[^/]+$/);
+    await seen(heading(/E2E app/));
+    const applicationId = new URL(page.url()).pathname.split('/')[3]!;
+    const { workspaceId, clientId } = await page.evaluate(
+      async ({ team, id }) => {
+        const list = await (await fetch('/api/v1/workspaces')).json();
+        const ws = list.workspaces.find((w: { name: string }) => w.name === team).id as string;
+        const app = await (await fetch(`/api/v1/workspaces/${ws}/applications/${id}`)).json();
+        return { workspaceId: ws, clientId: app.application.clientId as string };
+      },
+      { team: `${TEAM} renamed`, id: applicationId },
+    );
+    // The owner is an end user of the app too: the hosted login lets their browser session straight through
+    // (the redirect to the app's callback is read, not followed), then the app stores two values.
+    const app = { id: applicationId, clientId, workspaceId, redirectUri: 'https://app.example.com/callback', origin: 'https://app.example.com' };
+    const { verifier, challenge } = pkcePair();
+    const authorized = await page.request.get(url(`/api/v1/auth/authorize?${authorizeQuery(app, challenge)}`), { maxRedirects: 0 });
+    expect(authorized.status()).toBe(302);
+    const code = new URL(authorized.headers().location!).searchParams.get('code')!;
+    const token = (await exchange(app, code, verifier)).body.sessionToken as string;
+    for (const [key, value] of [['cart', { items: ['tea', 'milk'] }], ['theme', 'dark']] as const) {
+      expect((await call('POST', `/api/v1/sessions/set/${key}`, { token, body: value })).status).toBe(200);
+    }
+    await page.reload();
+    const row = page.locator(`[data-app-user="${email}"]`);
+    await seen(row.getByText('2 · 30 B'));
+    await textIs(row.locator('[data-live-sessions]'), '1');
+    await page.getByRole('button', { name: `Keys of ${email}` }).click();
+    const keys = page.getByRole('table', { name: `Keys of ${email}` });
+    await seen(keys.locator('[data-vault-key="cart"]'));
+    await seen(keys.locator('[data-vault-key="theme"]'));
+    await keys.getByRole('button', { name: 'Read cart' }).click();
+    const dialog = page.getByRole('dialog');
+    await seen(dialog.getByText('the reason are recorded in the workspace audit log', { exact: false }));
+    await dialog.getByLabel('Reason').fill('e2e: support ticket 42');
+    await dialog.getByRole('button', { name: 'Read value' }).click();
+    await seen(dialog.locator('[data-vault-value]').getByText('"milk"', { exact: false }));
+    await screenshot(page, 'workspace-18b-application-user-value');
+    await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+    await page.getByRole('button', { name: `Delete ${email}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete user and values' }).click();
+    await seen(page.getByText('No users yet'));
+    await screenshot(page, 'workspace-18c-application-user-deleted');
     expectClean();
   });
 
