@@ -16,9 +16,7 @@
  * the whole local stack does, so its work shares the gateway's CPU).
  * Goals: p50 ≤ 2.0× and p99 ≤ 4.0× the raw GetItem.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../../functions/aws/client-dynamodb';
@@ -27,6 +25,7 @@ import { dataLayerFromEnv } from '../../functions/data/from-env';
 import { signup } from '../../functions/identity/accounts';
 import { identityFromEnv } from '../../functions/identity/from-env';
 import { setWorkspaceTier } from '../../functions/workspaces/workspaces';
+import { loadClient, pct } from './support/load';
 
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,8,32').split(',').map(Number);
 const REQUESTS = 1_500;
@@ -36,23 +35,6 @@ const INGEST_SETTLE_MS = 1_000;
 /** What the access-log ingest sends (access-log/store.ts); none of it is on the request path. */
 const INGEST_COMMANDS = new Set(['BatchWriteItem']);
 const PASSWORD = 'violet-Harbor-quantum-92-lantern';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-
-/** Runs one closed-loop job in the load-client process; its per-request latencies in ms. */
-function loadClient(job: Record<string, unknown>): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'load-client.ts')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += String(c)));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`load client exited ${code}`))));
-    child.stdin.end(JSON.stringify(job));
-  });
-}
 
 /** Counts the DynamoDB calls the shared client sends (the handlers run in this process). */
 function countDynamoDbCalls(): { readonly calls: number; readonly byCommand: Map<string, number> } {

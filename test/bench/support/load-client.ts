@@ -5,6 +5,7 @@
  * per-request latencies (ms) as JSON on stdout.
  *   { kind: 'raw', table, key, c, total }           GetItem (ConsistentRead) through the app's SDK client config
  *   { kind: 'http', url, token, c, total }          GET with a bearer token, connections kept alive
+ *   { kind: 'http', url, tokens, c, total }         the same, the tokens taken in turn (several users)
  */
 import { performance } from 'node:perf_hooks';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +13,7 @@ import { documentClient } from '../../../functions/aws/client-dynamodb';
 
 type Job =
   | { kind: 'raw'; table: string; key: Record<string, string>; c: number; total: number }
-  | { kind: 'http'; url: string; token: string; c: number; total: number };
+  | { kind: 'http'; url: string; token?: string; tokens?: string[]; c: number; total: number };
 
 async function closedLoop(c: number, total: number, one: () => Promise<void>): Promise<number[]> {
   const times: number[] = [];
@@ -36,9 +37,10 @@ function oneCall(job: Job): () => Promise<void> {
       await doc.send(new GetCommand({ TableName: job.table, Key: job.key, ConsistentRead: true }));
     };
   }
-  const headers = { authorization: `Bearer ${job.token}` };
+  const headers = (job.tokens ?? [job.token!]).map((t) => ({ authorization: `Bearer ${t}` }));
+  let turn = 0;
   return async () => {
-    const res = await fetch(job.url, { headers });
+    const res = await fetch(job.url, { headers: headers[turn++ % headers.length] });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`${job.url} answered ${res.status}`);
   };
