@@ -54,6 +54,15 @@ export function ensureSpaBuilt(): void {
   });
 }
 
+/** Build @flarevault/sdk (frontend/sdk/dist) when it is missing or older than its sources: the example app serves it. */
+export function ensureSdkBuilt(): void {
+  const dist = join(ROOT, 'frontend', 'sdk', 'dist', 'index.js');
+  const newest = Math.max(...[join(ROOT, 'frontend', 'sdk', 'src'), join(ROOT, 'frontend', 'core')].map(newestMtime));
+  if (existsSync(dist) && statSync(dist).mtimeMs >= newest) return;
+  console.log('e2e: frontend/sdk/dist is missing or stale; building the SDK…');
+  execFileSync(process.execPath, [join(ROOT, 'frontend', 'sdk', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+}
+
 export interface Browser {
   context: BrowserContext;
   page: Page;
@@ -123,18 +132,19 @@ export class ConsoleWatch {
   }
 }
 
-let shot = 0;
-/** Empties test-artifacts/screenshots/ so a run's files are numbered from 01. */
-export function resetScreenshots(): void {
-  rmSync(SCREENSHOTS, { recursive: true, force: true });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  shot = 0;
+const shots = new Map<string, number>();
+/** Empties a screenshot folder (default test-artifacts/screenshots/, its own files only: suites in sub-folders keep theirs) so a run's files are numbered from 01. */
+export function resetScreenshots(dir = SCREENSHOTS): void {
+  mkdirSync(dir, { recursive: true });
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isFile()) rmSync(join(dir, entry.name), { force: true });
+  shots.set(dir, 0);
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  shot += 1;
-  const file = join(SCREENSHOTS, `${String(shot).padStart(2, '0')}-${name}.png`);
+export async function screenshot(page: Page, name: string, dir = SCREENSHOTS): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const n = (shots.get(dir) ?? 0) + 1;
+  shots.set(dir, n);
+  const file = join(dir, `${String(n).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
