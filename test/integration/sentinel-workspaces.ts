@@ -20,6 +20,7 @@ import { createWorkspace, listWorkspaces, renameWorkspace } from '../../function
 import { applicationSentinel } from './sentinel-applications';
 import { inviteSentinel } from './sentinel-invites';
 import { vaultSentinel } from './sentinel-vault';
+import { appAuthSentinel } from './sentinel-app-auth';
 import type { SentinelContext, SentinelStep } from './sentinel-workload';
 
 /** What each workspace feature's sentinel entry gets. */
@@ -38,7 +39,7 @@ export interface WorkspaceSentinel {
 }
 
 /** One line per feature: invites (token + email), application names, access-log IPs/UAs… */
-export const workspaceSentinels: WorkspaceSentinel[] = [inviteSentinel, applicationSentinel, vaultSentinel];
+export const workspaceSentinels: WorkspaceSentinel[] = [inviteSentinel, applicationSentinel, vaultSentinel, appAuthSentinel];
 
 export const workspaceSentinelStep: SentinelStep = {
   name: 'workspaces: second workspace name (create + rename), member email (signup + addMember), feature hooks',
