@@ -11,7 +11,7 @@ import { SCOPES, type RouteDef } from '../../functions/contracts/route';
 import { limitsFor } from '../../functions/platform/tiers';
 import { routes } from '../../functions/platform/manifest';
 import { call, signUpWithToken, type CallResult } from '../support/http';
-import { appSessionToken, automationCredential, browserCookie, registerApp, type TestApp, type TestUser } from '../support/hosted-login';
+import { appSessionToken, automationCredential, browserCookie, registerApp, signedInAppFixture, type TestApp, type TestUser } from '../support/hosted-login';
 
 /** A concrete path: ids that pass validation (the answer is about who asks). */
 const concretePath = (route: RouteDef): string =>
@@ -80,93 +80,85 @@ describe('credentials × routes (generated from the manifest)', () => {
 });
 
 describe('the Session API', () => {
-  let owner: TestUser;
-  let app: TestApp;
-  let token: string;
-
-  beforeAll(async () => {
-    owner = await signUpWithToken();
-    app = await registerApp(owner);
-    token = await appSessionToken(app, await browserCookie(owner));
-  });
+  const f = signedInAppFixture();
 
   it('validates keys, bodies and If-Match with field detail; 415 for non-JSON', async () => {
-    const badKey = await call('POST', sessionsApi('/set/a%20b'), { token, body: 1 });
+    const badKey = await call('POST', sessionsApi('/set/a%20b'), { token: f.token, body: 1 });
     expect(badKey.status).toBe(400);
     expect(badKey.body.errors[0]).toMatchObject({ in: 'path', field: 'key' });
-    expect((await call('GET', sessionsApi(`/get/${'k'.repeat(129)}`), { token })).status).toBe(400);
-    const noBody = await call('POST', sessionsApi('/set/k'), { token });
+    expect((await call('GET', sessionsApi(`/get/${'k'.repeat(129)}`), { token: f.token })).status).toBe(400);
+    const noBody = await call('POST', sessionsApi('/set/k'), { token: f.token });
     expect(noBody.status).toBe(400);
-    const broken = await call('POST', sessionsApi('/set/k'), { token, rawBody: '{"a": ' });
+    const broken = await call('POST', sessionsApi('/set/k'), { token: f.token, rawBody: '{"a": ' });
     expect([broken.status, broken.body.type]).toEqual([400, expect.stringMatching(/invalid-json$/)]);
-    expect((await call('POST', sessionsApi('/set/k'), { token, rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
-    const badIfMatch = await call('POST', sessionsApi('/set/k'), { token, body: 1, headers: { 'if-match': 'W/"1"' } });
+    expect((await call('POST', sessionsApi('/set/k'), { token: f.token, rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+    const badIfMatch = await call('POST', sessionsApi('/set/k'), { token: f.token, body: 1, headers: { 'if-match': 'W/"1"' } });
     expect(badIfMatch.status).toBe(400);
     expect(badIfMatch.body.errors[0]).toMatchObject({ in: 'header', field: 'if-match' });
   });
 
   it('sets, gets (with ETag), lists and deletes; If-Match stale → 412; too big → 413 naming the limit', async () => {
-    const first = await call('POST', sessionsApi('/set/cart'), { token, body: { items: ['tea'] } });
+    const first = await call('POST', sessionsApi('/set/cart'), { token: f.token, body: { items: ['tea'] } });
     expect(first.status).toBe(200);
     expect(first.headers.get('etag')).toBe('"1"');
-    const second = await call('POST', sessionsApi('/set/cart'), { token, body: { items: ['tea', 'milk'] }, headers: { 'if-match': '"1"' } });
+    const second = await call('POST', sessionsApi('/set/cart'), { token: f.token, body: { items: ['tea', 'milk'] }, headers: { 'if-match': '"1"' } });
     expect([second.status, second.body.version]).toEqual([200, 2]);
-    const stale = await call('POST', sessionsApi('/set/cart'), { token, body: { items: [] }, headers: { 'if-match': '"1"' } });
+    const stale = await call('POST', sessionsApi('/set/cart'), { token: f.token, body: { items: [] }, headers: { 'if-match': '"1"' } });
     expect([stale.status, stale.body.type]).toEqual([412, expect.stringMatching(/precondition-failed$/)]);
-    const got = await call('GET', sessionsApi('/get/cart'), { token });
+    const got = await call('GET', sessionsApi('/get/cart'), { token: f.token });
     expect(got.body).toMatchObject({ key: 'cart', value: { items: ['tea', 'milk'] }, version: 2 });
     expect(got.headers.get('etag')).toBe('"2"');
     const limit = limitsFor('free').vaultValueBytes;
-    const big = await call('POST', sessionsApi('/set/big'), { token, body: 'x'.repeat(limit) });
+    const big = await call('POST', sessionsApi('/set/big'), { token: f.token, body: 'x'.repeat(limit) });
     expect([big.status, big.body.type, big.body.limit]).toEqual([413, expect.stringMatching(/value-too-large$/), limit]);
-    const list = await call('GET', sessionsApi(''), { token });
+    const list = await call('GET', sessionsApi(''), { token: f.token });
     expect(list.body.keys.map((k: { key: string }) => k.key)).toEqual(['cart']);
-    expect((await call('DELETE', sessionsApi('/delete/cart'), { token })).status).toBe(204);
-    const again = await call('DELETE', sessionsApi('/delete/cart'), { token });
+    expect((await call('DELETE', sessionsApi('/delete/cart'), { token: f.token })).status).toBe(204);
+    const again = await call('DELETE', sessionsApi('/delete/cart'), { token: f.token });
     expect([again.status, again.body.type]).toEqual([404, expect.stringMatching(/value-not-found$/)]);
   });
 
   it("another application's token, another user's token and an automation credential see none of a user's values (404)", async () => {
-    expect((await call('POST', sessionsApi('/set/secret'), { token, body: 'mine' })).status).toBe(200);
-    const otherApp = await registerApp(owner);
-    const sameUserOtherApp = await appSessionToken(otherApp, await browserCookie(owner));
+    expect((await call('POST', sessionsApi('/set/secret'), { token: f.token, body: 'mine' })).status).toBe(200);
+    const otherApp = await registerApp(f.owner);
+    const sameUserOtherApp = await appSessionToken(otherApp, await browserCookie(f.owner));
     const otherUser = await signUpWithToken();
-    const otherUserSameApp = await appSessionToken(app, await browserCookie(otherUser));
-    const robot = (await automationCredential(owner, app)).secret;
+    const otherUserSameApp = await appSessionToken(f.app, await browserCookie(otherUser));
+    const robot = (await automationCredential(f.owner, f.app)).secret;
     for (const t of [sameUserOtherApp, otherUserSameApp, robot]) {
       const r: CallResult = await call('GET', sessionsApi('/get/secret'), { token: t });
       expect([r.status, r.body.type]).toEqual([404, expect.stringMatching(/value-not-found$/)]);
       expect((await call('GET', sessionsApi(''), { token: t })).body.keys).toEqual([]);
       expect((await call('DELETE', sessionsApi('/delete/secret'), { token: t })).status).toBe(404);
     }
-    expect((await call('GET', sessionsApi('/get/secret'), { token })).body.value).toBe('mine');
+    expect((await call('GET', sessionsApi('/get/secret'), { token: f.token })).body.value).toBe('mine');
   });
 
   it('an automation credential keeps its own values, cannot log out or revoke, and is refused once revoked by an admin', async () => {
-    const credential = await automationCredential(owner, app);
+    const credential = await automationCredential(f.owner, f.app);
     expect((await call('POST', sessionsApi('/set/state'), { token: credential.secret, body: { step: 3 } })).status).toBe(200);
     expect((await call('POST', sessionsApi('/logout'), { token: credential.secret })).status).toBe(403);
     expect((await call('POST', sessionsApi('/revoke'), { token: credential.secret })).status).toBe(403);
-    const base = `/api/v1/workspaces/${app.workspaceId}/applications/${app.id}`;
-    const listed = await call('GET', `${base}/credentials`, { token: owner.token });
+    const base = `/api/v1/workspaces/${f.app.workspaceId}/applications/${f.app.id}`;
+    const listed = await call('GET', `${base}/credentials`, { token: f.owner.token });
     expect(listed.body.credentials.find((c: { id: string }) => c.id === credential.id)).toMatchObject({ name: 'n8n', appUserId: credential.appUserId });
     expect(listed.text).not.toContain(credential.secret);
-    const users = await call('GET', `${base}/users`, { token: owner.token });
+    const users = await call('GET', `${base}/users`, { token: f.owner.token });
     expect(users.body.users.find((u: { userId: string }) => u.userId === credential.appUserId)).toMatchObject({ kind: 'automation', email: null, valueCount: 1 });
-    expect((await call('DELETE', `${base}/credentials/${credential.id}`, { token: owner.token })).status).toBe(204);
+    expect((await call('DELETE', `${base}/credentials/${credential.id}`, { token: f.owner.token })).status).toBe(204);
     expect((await call('GET', sessionsApi('/get/state'), { token: credential.secret })).status).toBe(401);
-    expect((await call('DELETE', `${base}/credentials/${credential.id}`, { token: owner.token })).status).toBe(404);
+    expect((await call('DELETE', `${base}/credentials/${credential.id}`, { token: f.owner.token })).status).toBe(404);
   });
 
   it("an admin's delete of the user ends their tokens and shreds their values; a new sign-in starts empty", async () => {
     const user = await signUpWithToken();
     const userCookie = await browserCookie(user);
-    const t = await appSessionToken(app, userCookie);
+    const t = await appSessionToken(f.app, userCookie);
     expect((await call('POST', sessionsApi('/set/notes'), { token: t, body: 'x' })).status).toBe(200);
-    const base = `/api/v1/workspaces/${app.workspaceId}/applications/${app.id}`;
-    expect((await call('DELETE', `${base}/users/${user.userId}`, { token: owner.token })).status).toBe(204);
+    const base = `/api/v1/workspaces/${f.app.workspaceId}/applications/${f.app.id}`;
+    expect((await call('DELETE', `${base}/users/${user.userId}`, { token: f.owner.token })).status).toBe(204);
     expect((await call('GET', sessionsApi(''), { token: t })).status).toBe(401);
-    const fresh = await appSessionToken(app, userCookie);
+    const fresh = await appSessionToken(f.app, userCookie);
     expect((await call('GET', sessionsApi(''), { token: fresh })).body.keys).toEqual([]);
     expect((await call('GET', sessionsApi(''), { token: t })).status).toBe(401);
   });

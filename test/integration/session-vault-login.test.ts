@@ -13,6 +13,7 @@ import { limitsFor } from '../../functions/platform/tiers';
 import { workspaceTenant } from '../../functions/tenancy/tenant';
 import { call, signUpWithToken, STRONG_PASSWORD } from '../support/http';
 import {
+  signedInAppFixture,
   appSessionToken,
   authorizeCode,
   authorizeQuery,
@@ -21,8 +22,6 @@ import {
   navigate,
   pkcePair,
   registerApp,
-  type TestApp,
-  type TestUser,
 } from '../support/hosted-login';
 import { inProcessFunction } from './in-process';
 import { dataLayer } from './jobs-harness';
@@ -49,16 +48,8 @@ async function expireCode(code: string) {
 }
 
 describe('hosted login: authorize', () => {
-  let owner: TestUser;
-  let app: TestApp;
-  let cookie: string;
+  const f = signedInAppFixture();
   const { challenge } = pkcePair();
-
-  beforeAll(async () => {
-    owner = await signUpWithToken();
-    app = await registerApp(owner);
-    cookie = await browserCookie(owner);
-  });
 
   const refusedWithoutRedirect = (r: Awaited<ReturnType<typeof navigate>>, slug: string) => {
     expect(r.status).toBe(400);
@@ -67,23 +58,23 @@ describe('hosted login: authorize', () => {
   };
 
   it('refuses an unknown client id with 400 invalid-client, never a redirect', async () => {
-    const q = authorizeQuery({ clientId: 'fv_app_AAAAAAAAAAAAAAAAAAAAAA', redirectUri: app.redirectUri }, challenge);
-    refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${q}`, cookie), 'invalid-client');
+    const q = authorizeQuery({ clientId: 'fv_app_AAAAAAAAAAAAAAAAAAAAAA', redirectUri: f.app.redirectUri }, challenge);
+    refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${q}`, f.cookie), 'invalid-client');
   });
 
   it('refuses every redirect URI that is not registered exactly (400 invalid-redirect-uri), signed in or not', async () => {
-    for (const uri of [`${app.redirectUri}/`, `${app.redirectUri}?x=1`, `${app.origin}/other`, 'https://evil.example/callback', app.redirectUri.toUpperCase()]) {
-      const q = authorizeQuery({ clientId: app.clientId, redirectUri: uri }, challenge);
-      refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${q}`, cookie), 'invalid-redirect-uri');
+    for (const uri of [`${f.app.redirectUri}/`, `${f.app.redirectUri}?x=1`, `${f.app.origin}/other`, 'https://evil.example/callback', f.app.redirectUri.toUpperCase()]) {
+      const q = authorizeQuery({ clientId: f.app.clientId, redirectUri: uri }, challenge);
+      refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${q}`, f.cookie), 'invalid-redirect-uri');
       refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${q}`), 'invalid-redirect-uri');
     }
   });
 
   it('refuses a missing or plain PKCE challenge with 400 and field detail, never a redirect', async () => {
-    const base = { client_id: app.clientId, redirect_uri: app.redirectUri, state: 'abc' };
+    const base = { client_id: f.app.clientId, redirect_uri: f.app.redirectUri, state: 'abc' };
     const variants: Record<string, string>[] = [{}, { code_challenge: challenge }, { code_challenge: challenge, code_challenge_method: 'plain' }, { code_challenge: 'short', code_challenge_method: 'S256' }];
     for (const extra of variants) {
-      const r = await navigate(`/api/v1/auth/authorize?${new URLSearchParams({ ...base, ...extra })}`, cookie);
+      const r = await navigate(`/api/v1/auth/authorize?${new URLSearchParams({ ...base, ...extra })}`, f.cookie);
       expect(r.status).toBe(400);
       expect(r.location).toBeNull();
       expect(r.body.errors.map((e: { field: string }) => e.field).join()).toMatch(/code_challenge/);
@@ -91,13 +82,13 @@ describe('hosted login: authorize', () => {
   });
 
   it('refuses a disabled application', async () => {
-    const other = await registerApp(owner);
-    await call('PATCH', `/api/v1/workspaces/${owner.userId}/applications/${other.id}`, { token: owner.token, body: { enabled: false } });
-    refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${authorizeQuery(other, challenge)}`, cookie), 'invalid-client');
+    const other = await registerApp(f.owner);
+    await call('PATCH', `/api/v1/workspaces/${f.owner.userId}/applications/${other.id}`, { token: f.owner.token, body: { enabled: false } });
+    refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${authorizeQuery(other, challenge)}`, f.cookie), 'invalid-client');
   });
 
   it('sends a browser that is not signed in to the login page, carrying the whole request', async () => {
-    const q = authorizeQuery(app, challenge, 'keep-me');
+    const q = authorizeQuery(f.app, challenge, 'keep-me');
     const r = await navigate(`/api/v1/auth/authorize?${q}`);
     expect(r.status).toBe(302);
     const login = new URL(r.location!, 'http://x');
@@ -106,11 +97,11 @@ describe('hosted login: authorize', () => {
   });
 
   it('redirects a signed-in browser to the redirect URI with a code and the state', async () => {
-    const q = authorizeQuery(app, challenge, 'state-Ω-1'.replace('Ω', 'o'));
-    const r = await navigate(`/api/v1/auth/authorize?${q}`, cookie);
+    const q = authorizeQuery(f.app, challenge, 'state-Ω-1'.replace('Ω', 'o'));
+    const r = await navigate(`/api/v1/auth/authorize?${q}`, f.cookie);
     expect(r.status).toBe(302);
     const u = new URL(r.location!);
-    expect(`${u.origin}${u.pathname}`).toBe(app.redirectUri);
+    expect(`${u.origin}${u.pathname}`).toBe(f.app.redirectUri);
     expect(u.searchParams.get('state')).toBe('state-o-1');
     expect(u.searchParams.get('code')).toMatch(/^fv_code_/);
     expect(r.headers.get('cache-control')).toBe('no-store');
@@ -118,37 +109,29 @@ describe('hosted login: authorize', () => {
 });
 
 describe('hosted login: code exchange', () => {
-  let owner: TestUser;
-  let app: TestApp;
-  let cookie: string;
-
-  beforeAll(async () => {
-    owner = await signUpWithToken();
-    app = await registerApp(owner);
-    cookie = await browserCookie(owner);
-  });
+  const f = signedInAppFixture();
 
   it('refuses a wrong verifier, a redirect mismatch and an unknown client; the right request then succeeds', async () => {
     const { verifier, challenge } = pkcePair();
-    const { code } = await authorizeCode(app, cookie, challenge);
-    const wrong = await exchange(app, code, pkcePair().verifier);
+    const { code } = await authorizeCode(f.app, f.cookie, challenge);
+    const wrong = await exchange(f.app, code, pkcePair().verifier);
     expect(wrong.status).toBe(400);
     expect(wrong.body.type).toMatch(/invalid-grant$/);
-    const mismatch = await exchange(app, code, verifier, `${app.origin}/elsewhere`);
+    const mismatch = await exchange(f.app, code, verifier, `${f.app.origin}/elsewhere`);
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.type).toMatch(/invalid-grant$/);
-    const unknownClient = await exchange({ ...app, clientId: 'fv_app_BBBBBBBBBBBBBBBBBBBBBB' }, code, verifier);
+    const unknownClient = await exchange({ ...f.app, clientId: 'fv_app_BBBBBBBBBBBBBBBBBBBBBB' }, code, verifier);
     expect(unknownClient.status).toBe(400);
     expect(unknownClient.body.type).toMatch(/invalid-client$/);
-    const ok = await exchange(app, code, verifier);
+    const ok = await exchange(f.app, code, verifier);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ sessionToken: expect.stringMatching(/^fv_vs_/), tokenType: 'Bearer', expiresIn: 3600 });
   });
 
   it("refuses another application's code (invalid-grant) even with the right verifier", async () => {
-    const other = await registerApp(owner);
+    const other = await registerApp(f.owner);
     const { verifier, challenge } = pkcePair();
-    const { code } = await authorizeCode(app, cookie, challenge);
+    const { code } = await authorizeCode(f.app, f.cookie, challenge);
     const r = await exchange(other, code, verifier, other.redirectUri);
     expect(r.status).toBe(400);
     expect(r.body.type).toMatch(/invalid-grant$/);
@@ -156,12 +139,12 @@ describe('hosted login: code exchange', () => {
 
   it('refuses a reused code and ends the session it minted', async () => {
     const { verifier, challenge } = pkcePair();
-    const { code } = await authorizeCode(app, cookie, challenge);
-    const first = await exchange(app, code, verifier);
+    const { code } = await authorizeCode(f.app, f.cookie, challenge);
+    const first = await exchange(f.app, code, verifier);
     expect(first.status).toBe(200);
     const token = first.body.sessionToken as string;
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(200);
-    const replay = await exchange(app, code, verifier);
+    const replay = await exchange(f.app, code, verifier);
     expect(replay.status).toBe(400);
     expect(replay.body.type).toMatch(/invalid-grant$/);
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(401);
@@ -169,47 +152,39 @@ describe('hosted login: code exchange', () => {
 
   it('refuses an expired code', async () => {
     const { verifier, challenge } = pkcePair();
-    const { code } = await authorizeCode(app, cookie, challenge);
+    const { code } = await authorizeCode(f.app, f.cookie, challenge);
     await expireCode(code);
-    const r = await exchange(app, code, verifier);
+    const r = await exchange(f.app, code, verifier);
     expect(r.status).toBe(400);
     expect(r.body.type).toMatch(/invalid-grant$/);
     expect(r.body.detail).toMatch(/expired/);
   });
 
   it('refuses malformed input with field detail (verifier too short, extra fields)', async () => {
-    const r = await call('POST', '/api/v1/auth/callback', { body: { client_id: app.clientId, code: 'x', code_verifier: 'short', redirect_uri: app.redirectUri, extra: 1 } });
+    const r = await call('POST', '/api/v1/auth/callback', { body: { client_id: f.app.clientId, code: 'x', code_verifier: 'short', redirect_uri: f.app.redirectUri, extra: 1 } });
     expect(r.status).toBe(400);
     expect(r.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['code_verifier']));
   });
 });
 
 describe('app session tokens', () => {
-  let owner: TestUser;
-  let app: TestApp;
-  let cookie: string;
-
-  beforeAll(async () => {
-    owner = await signUpWithToken();
-    app = await registerApp(owner);
-    cookie = await browserCookie(owner);
-  });
+  const f = signedInAppFixture();
 
   it('an expired token answers 410 session-expired; the data stays and a new login sees it', async () => {
-    const token = await appSessionToken(app, cookie);
+    const token = await appSessionToken(f.app, f.cookie);
     expect((await call('POST', sessionsApi('/set/profile'), { token, body: { theme: 'dark' } })).status).toBe(200);
     await expireSession(token);
     const gone = await call('GET', sessionsApi('/get/profile'), { token });
     expect(gone.status).toBe(410);
     expect(gone.body.type).toMatch(/session-expired$/);
-    const again = await appSessionToken(app, cookie);
+    const again = await appSessionToken(f.app, f.cookie);
     const r = await call('GET', sessionsApi('/get/profile'), { token: again });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ key: 'profile', value: { theme: 'dark' }, version: 1 });
   });
 
   it('revoke refuses every token of the user on the very next request, in every container', async () => {
-    const [a, b] = [await appSessionToken(app, cookie), await appSessionToken(app, cookie)];
+    const [a, b] = [await appSessionToken(f.app, f.cookie), await appSessionToken(f.app, f.cookie)];
     const second = await inProcessFunction('sessions');
     const warm = await second.invoke(s.listSessionValues, { token: b });
     expect(warm.statusCode).toBe(200);
@@ -218,14 +193,14 @@ describe('app session tokens', () => {
     expect((await call('GET', sessionsApi(''), { token: b })).status).toBe(401);
     expect((await second.invoke(s.listSessionValues, { token: b })).statusCode).toBe(401);
     // A new login works again.
-    expect((await call('GET', sessionsApi(''), { token: await appSessionToken(app, cookie) })).status).toBe(200);
+    expect((await call('GET', sessionsApi(''), { token: await appSessionToken(f.app, f.cookie) })).status).toBe(200);
   });
 
   it("an admin's revoke of the user refuses their tokens on the next request", async () => {
-    const token = await appSessionToken(app, cookie);
+    const token = await appSessionToken(f.app, f.cookie);
     const second = await inProcessFunction('sessions');
     expect((await second.invoke(s.listSessionValues, { token })).statusCode).toBe(200);
-    const r = await call('POST', `/api/v1/workspaces/${app.workspaceId}/applications/${app.id}/users/${owner.userId}/revoke`, { token: owner.token });
+    const r = await call('POST', `/api/v1/workspaces/${f.app.workspaceId}/applications/${f.app.id}/users/${f.owner.userId}/revoke`, { token: f.owner.token });
     expect(r.status).toBe(204);
     expect((await second.invoke(s.listSessionValues, { token })).statusCode).toBe(401);
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(401);
@@ -234,7 +209,7 @@ describe('app session tokens', () => {
   it("a password reset refuses the user's app tokens", async () => {
     const user = await signUpWithToken();
     const userCookie = await browserCookie(user);
-    const token = await appSessionToken(app, userCookie);
+    const token = await appSessionToken(f.app, userCookie);
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(200);
     expect((await call('POST', '/api/v1/auth/password/reset-request', { body: { email: user.email } })).status).toBe(202);
     const outbox = await call('GET', '/api/v1/dev/outbox', { token: user.token });
@@ -245,7 +220,7 @@ describe('app session tokens', () => {
   });
 
   it('POST logout ends that token only', async () => {
-    const [a, b] = [await appSessionToken(app, cookie), await appSessionToken(app, cookie)];
+    const [a, b] = [await appSessionToken(f.app, f.cookie), await appSessionToken(f.app, f.cookie)];
     expect((await call('POST', sessionsApi('/logout'), { token: a })).status).toBe(204);
     expect((await call('GET', sessionsApi(''), { token: a })).status).toBe(401);
     expect((await call('GET', sessionsApi(''), { token: b })).status).toBe(200);
@@ -254,17 +229,17 @@ describe('app session tokens', () => {
   it('GET logout signs the browser out, ends the app tokens and redirects only to a registered place', async () => {
     const user = await signUpWithToken();
     const userCookie = await browserCookie(user);
-    const token = await appSessionToken(app, userCookie);
-    const bad = await navigate(`/api/v1/auth/logout?client_id=${app.clientId}&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`, userCookie);
+    const token = await appSessionToken(f.app, userCookie);
+    const bad = await navigate(`/api/v1/auth/logout?client_id=${f.app.clientId}&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`, userCookie);
     expect(bad.status).toBe(400);
     expect(bad.location).toBeNull();
-    const r = await navigate(`/api/v1/auth/logout?client_id=${app.clientId}&post_logout_redirect_uri=${encodeURIComponent(`${app.origin}/bye`)}`, userCookie);
+    const r = await navigate(`/api/v1/auth/logout?client_id=${f.app.clientId}&post_logout_redirect_uri=${encodeURIComponent(`${f.app.origin}/bye`)}`, userCookie);
     expect(r.status).toBe(302);
-    expect(r.location).toBe(`${app.origin}/bye`);
+    expect(r.location).toBe(`${f.app.origin}/bye`);
     expect((await call('GET', '/api/v1/me', { cookie: userCookie })).status).toBe(401);
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(401);
     // The next authorize asks for the password again.
-    const next = await navigate(`/api/v1/auth/authorize?${authorizeQuery(app, pkcePair().challenge)}`, userCookie);
+    const next = await navigate(`/api/v1/auth/authorize?${authorizeQuery(f.app, pkcePair().challenge)}`, userCookie);
     expect(new URL(next.location!, 'http://x').pathname).toBe('/login');
   });
 
@@ -275,9 +250,9 @@ describe('app session tokens', () => {
     const grants = [];
     for (let i = 0; i < burst; i++) {
       const pair = pkcePair();
-      grants.push({ ...pair, code: (await authorizeCode(app, userCookie, pair.challenge)).code });
+      grants.push({ ...pair, code: (await authorizeCode(f.app, userCookie, pair.challenge)).code });
     }
-    const results = await Promise.all(grants.map((g) => exchange(app, g.code, g.verifier)));
+    const results = await Promise.all(grants.map((g) => exchange(f.app, g.code, g.verifier)));
     const ok = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
     expect(ok).toHaveLength(FREE.liveSessionsPerAppUser);
@@ -292,7 +267,7 @@ describe('app session tokens', () => {
     // Ending one frees its slot.
     expect((await call('POST', sessionsApi('/logout'), { token: ok[0]!.body.sessionToken })).status).toBe(204);
     const pair = pkcePair();
-    const again = await exchange(app, (await authorizeCode(app, userCookie, pair.challenge)).code, pair.verifier);
+    const again = await exchange(f.app, (await authorizeCode(f.app, userCookie, pair.challenge)).code, pair.verifier);
     expect(again.status).toBe(200);
   });
 });
@@ -304,7 +279,8 @@ describe('per-minute allowance', () => {
     const token = await appSessionToken(app, await browserCookie(owner));
     const statuses: number[] = [];
     let limited: Awaited<ReturnType<typeof call<any>>> | undefined;
-    for (let i = 0; i < FREE.sessionApiRequestsPerMinute + 40 && !limited; i += 20) {
+    // Up to two windows' worth: a run that crosses a minute boundary starts a fresh window once.
+    for (let i = 0; i < 2 * FREE.sessionApiRequestsPerMinute + 40 && !limited; i += 20) {
       const batch = await Promise.all(Array.from({ length: 20 }, () => call('GET', sessionsApi(''), { token })));
       statuses.push(...batch.map((r) => r.status));
       limited = batch.find((r) => r.status === 429);
@@ -322,55 +298,47 @@ describe('per-minute allowance', () => {
 });
 
 describe('CORS per application', () => {
-  let owner: TestUser;
-  let app: TestApp;
-  let token: string;
-
-  beforeAll(async () => {
-    owner = await signUpWithToken();
-    app = await registerApp(owner);
-    token = await appSessionToken(app, await browserCookie(owner));
-  });
+  const f = signedInAppFixture();
 
   it('answers the preflight with the methods and headers the SDK needs, never with credentials', async () => {
     const res = await fetch(`${process.env.FLAREVAULT_URL}/api/v1/sessions/set/k1`, {
       method: 'OPTIONS',
-      headers: { origin: app.origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,if-match' },
+      headers: { origin: f.app.origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,if-match' },
     });
     expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe(app.origin);
+    expect(res.headers.get('access-control-allow-origin')).toBe(f.app.origin);
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
     expect(res.headers.get('access-control-allow-headers')).toContain('if-match');
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
   });
 
   it("lets the application's registered origin read answers (errors included), and refuses any other origin before any effect", async () => {
-    const ok = await call('POST', sessionsApi('/set/cors'), { token, body: 1, headers: { origin: app.origin } });
+    const ok = await call('POST', sessionsApi('/set/cors'), { token: f.token, body: 1, headers: { origin: f.app.origin } });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get('access-control-allow-origin')).toBe(app.origin);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(f.app.origin);
     expect(ok.headers.get('access-control-expose-headers')).toContain('etag');
     expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
-    const missing = await call('GET', sessionsApi('/get/absent'), { token, headers: { origin: app.origin } });
+    const missing = await call('GET', sessionsApi('/get/absent'), { token: f.token, headers: { origin: f.app.origin } });
     expect(missing.status).toBe(404);
-    expect(missing.headers.get('access-control-allow-origin')).toBe(app.origin);
+    expect(missing.headers.get('access-control-allow-origin')).toBe(f.app.origin);
 
-    const evil = await call('POST', sessionsApi('/set/cors'), { token, body: 2, headers: { origin: 'https://evil.example' } });
+    const evil = await call('POST', sessionsApi('/set/cors'), { token: f.token, body: 2, headers: { origin: 'https://evil.example' } });
     expect(evil.status).toBe(403);
     expect(evil.body.type).toMatch(/origin-not-allowed$/);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     // Refused before the write: the value is still 1.
-    expect((await call('GET', sessionsApi('/get/cors'), { token })).body.value).toBe(1);
+    expect((await call('GET', sessionsApi('/get/cors'), { token: f.token })).body.value).toBe(1);
   });
 
   it('applies the same rule to the code exchange', async () => {
-    const cookie = await browserCookie(owner);
+    const cookie = await browserCookie(f.owner);
     const { verifier, challenge } = pkcePair();
-    const { code } = await authorizeCode(app, cookie, challenge);
-    const evil = await exchange(app, code, verifier, app.redirectUri, { origin: 'https://evil.example' });
+    const { code } = await authorizeCode(f.app, cookie, challenge);
+    const evil = await exchange(f.app, code, verifier, f.app.redirectUri, { origin: 'https://evil.example' });
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
-    const ok = await exchange(app, code, verifier, app.redirectUri, { origin: app.origin });
+    const ok = await exchange(f.app, code, verifier, f.app.redirectUri, { origin: f.app.origin });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get('access-control-allow-origin')).toBe(app.origin);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(f.app.origin);
   });
 });

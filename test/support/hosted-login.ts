@@ -80,3 +80,24 @@ export async function automationCredential(owner: TestUser, app: TestApp): Promi
   if (r.status !== 201) throw new Error(`automation credential: ${r.status} ${r.text}`);
   return { secret: r.body.secret, id: r.body.credential.id, appUserId: r.body.credential.appUserId };
 }
+
+export interface SignedInApp {
+  owner: TestUser;
+  app: TestApp;
+  /** The owner's browser session (the hosted login's cookie). */
+  cookie: string;
+  /** An app session token of the owner for the app. */
+  token: string;
+}
+
+/** In a describe block: a fresh owner with a registered application, signed in, with an app session token (filled in by beforeAll). */
+export function signedInAppFixture(): SignedInApp {
+  const f = {} as SignedInApp;
+  beforeAll(async () => {
+    f.owner = await signUpWithToken();
+    f.app = await registerApp(f.owner);
+    f.cookie = await browserCookie(f.owner);
+    f.token = await appSessionToken(f.app, f.cookie);
+  });
+  return f;
+}
