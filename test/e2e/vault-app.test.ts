@@ -5,7 +5,8 @@
  * → reload (the token is gone from memory) → signed back in through the hosted session without a
  * password prompt → value still there → the token expires (the application's lifetime set to the
  * contract's minimum, 60 s) → 410 → the SDK signs in again → value intact → revoke from the
- * dashboard → the next call is refused. Then the automation credentials of the dashboard: the
+ * dashboard → the next call is refused (and, between the two, sign out through the hosted logout:
+ * the next sign-in asks for the password). Then the automation credentials of the dashboard: the
  * secret shown once reaches the Session API only, and is refused once revoked there.
  * Every step asserts no console errors; screenshots in test-artifacts/screenshots/vault-app/.
  */
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { updateApplication } from '../../functions/contracts/applications';
 import { login } from '../../functions/contracts/identity';
-import { authorize, getSessionValue, setSessionValue } from '../../functions/contracts/sessions';
+import { authorize, getSessionValue, logoutBrowser, setSessionValue } from '../../functions/contracts/sessions';
 import { registerExampleApp, startExampleApp, type ExampleAppRegistration, type ExampleAppServer } from '../../lib/local/example-app';
 import { call } from '../support/http';
 import { ConsoleWatch, SCREENSHOTS, browserSkipReason, ensureSdkBuilt, ensureSpaBuilt, eventually, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
@@ -154,6 +155,24 @@ describeBrowser('session vault example app (browser e2e)', () => {
     },
     (LIFETIME_SECONDS + 60) * 1000,
   );
+
+  test('sign out: a top-level redirect through the hosted logout back to the app; the next sign-in asks for the password again; the value is still there', async () => {
+    navigations.length = 0;
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await eventually('back on the app through the hosted logout', async () => wentThrough(logoutBrowser.path) && new URL(page.url()).origin === appOrigin());
+    await textIs(status(), 'You are not signed in.');
+    navigations.length = 0;
+    await page.getByRole('button', { name: 'Sign in with flarevault' }).click();
+    await page.waitForURL((u) => u.origin === base && u.pathname === '/login');
+    await page.getByLabel('Email').fill(reg.email);
+    await page.getByLabel('Password').fill(reg.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((u) => u.origin === appOrigin());
+    await textIs(status(), 'Signed in.');
+    await textIs(page.locator('#saved'), note);
+    await shot(page, 'app-signed-in-after-logout');
+    expectClean();
+  });
 
   test("the dashboard shows the app's quick start and its user; revoking the user there refuses the app's next call", async () => {
     dashboard = await b.context.newPage();
