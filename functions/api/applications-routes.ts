@@ -8,6 +8,7 @@ import { createApplication, deleteApplication, getApplication, listApplications,
 import * as a from '../contracts/applications';
 import * as l from '../contracts/access-log';
 import { accessLogDeps } from '../access-log/deps';
+import { shredApplication, type VaultDeps } from '../vault/values';
 import { dataLayerFromEnv } from '../data/from-env';
 import type { RequestMeta } from '../http/auth';
 import { bind } from '../http/handler';
@@ -17,6 +18,7 @@ import { memberActor } from '../workspaces/workspaces';
 
 const data = dataLayerFromEnv();
 const deps: ApplicationDeps = { repo: data.repo, audit: data.audit, now: Date.now };
+const vaultDeps: VaultDeps = { repo: data.repo, table: data.table, blind: data.blind, now: Date.now };
 const logDeps = accessLogDeps(data.repo);
 const member = (principal: Principal, workspaceId: string) => memberActor({ repo: data.repo, now: Date.now }, principal.userId, workspaceId);
 
@@ -44,7 +46,10 @@ export const applicationBindings = [
     },
   })),
   bind(a.deleteApplication, async (req) => {
-    await deleteApplication(deps, await member(req.principal, req.params.workspaceId), auditContextOf(req.principal, req), req.params.applicationId);
+    const actor = await member(req.principal, req.params.workspaceId);
+    await deleteApplication(deps, actor, auditContextOf(req.principal, req), req.params.applicationId);
+    // Its end users' values go with it: each user's data key first (unreadable at once), then the values.
+    await shredApplication(vaultDeps, actor.tenant, req.params.applicationId);
     return { status: 204 };
   }),
   bind(l.listAccessLog, async (req) => ({ body: await listAccess(

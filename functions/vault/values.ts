@@ -9,6 +9,7 @@
  *   deleteValue(deps, subject, key) -> { size }                                                (404 key-not-found)
  *   listValues(deps, subject)       -> [{ key, size, version, createdAt, updatedAt }]          (by key name)
  *   shredAppUser(deps, subject)     -> { values }     (deletes the data key first, then the values)
+ *   shredApplication(deps, tenant, applicationId) -> { users, values }   (every subject of a deleted application)
  *
  * Every write is ONE transaction: the value (created, or replaced at the
  * version read) and the subject's record (counters, at the version read). So
@@ -23,10 +24,12 @@ import { ConflictError } from '../data/errors';
 import type { Repository, Stored } from '../data/repository';
 import { DomainError } from '../errors';
 import type { TierLimits } from '../platform/tiers';
+import type { Tenant } from '../tenancy/tenant';
 import {
   checkKeyName,
   checkSubject,
   VaultUserEntity,
+  vaultUserPrefix,
   vaultUserSk,
   VaultValueEntity,
   vaultValueSk,
@@ -38,7 +41,7 @@ import { nameIndex, newSubjectKey, openName, openValue, sealEntry, subjectDataKe
 import { valueHeads } from './store';
 
 export interface VaultDeps {
-  readonly repo: Pick<Repository, 'get' | 'getMany' | 'delete' | 'tx'>;
+  readonly repo: Pick<Repository, 'get' | 'getMany' | 'delete' | 'tx' | 'query'>;
   readonly table: TableRef;
   readonly blind: Pick<BlindIndexer, 'blindIndex'>;
   readonly now: () => number;
@@ -234,6 +237,31 @@ export async function shredAppUser(deps: VaultDeps, subject: VaultSubject): Prom
     );
   }
   return { values: deleted };
+}
+
+/** Subjects shredded at once when an application goes. */
+const APPLICATION_SHRED_CONCURRENCY = 4;
+
+/**
+ * Every end user's values of an application (after it was deleted): each subject is shredded
+ * as `shredAppUser` does, key first. Idempotent; a page at a time, so memory stays bounded.
+ */
+export async function shredApplication(deps: VaultDeps, tenant: Tenant, applicationId: string): Promise<{ users: number; values: number }> {
+  const prefix = vaultUserPrefix(applicationId);
+  let users = 0;
+  let values = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(tenant, VaultUserEntity, { skPrefix: prefix, limit: 100, cursor, consistent: true });
+    const ids = page.items.map((r) => r.sk.slice(prefix.length));
+    for (let i = 0; i < ids.length; i += APPLICATION_SHRED_CONCURRENCY) {
+      const done = await Promise.all(ids.slice(i, i + APPLICATION_SHRED_CONCURRENCY).map((appUserId) => shredAppUser(deps, { tenant, applicationId, appUserId })));
+      users += done.length;
+      values += done.reduce((n, d) => n + d.values, 0);
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return { users, values };
 }
 
 /** The subject's record without its key (counters and times), for the admin's user list. */

@@ -10,6 +10,8 @@ import { memberActor } from '../../functions/workspaces/workspaces';
 import { call, signUpWithToken } from '../support/http';
 import { appSessionToken, browserCookie } from '../support/hosted-login';
 import { dataLayer } from './jobs-harness';
+import { mainTable, partition } from './data-fixtures';
+import { tenantPk, workspaceTenant } from '../../functions/tenancy/tenant';
 
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
 
@@ -21,6 +23,7 @@ describe('vault admin routes', () => {
   let endUser: User;
   let ws: string;
   let appId: string;
+  let registered: { id: string; clientId: string; workspaceId: string; redirectUri: string; origin: string };
   const base = () => `/api/v1/workspaces/${ws}/applications/${appId}/users`;
 
   beforeAll(async () => {
@@ -35,7 +38,7 @@ describe('vault admin routes', () => {
     expect(app.status).toBe(201);
     appId = app.body.application.id;
     // The end user signs in through the hosted login and stores values through the Session API.
-    const registered = { id: appId, clientId: app.body.application.clientId, workspaceId: ws, redirectUri: 'https://portal.example.com/cb', origin: 'https://portal.example.com' };
+    registered = { id: appId, clientId: app.body.application.clientId, workspaceId: ws, redirectUri: 'https://portal.example.com/cb', origin: 'https://portal.example.com' };
     const token = await appSessionToken(registered, await browserCookie(endUser));
     for (const [key, value] of [['cart', { items: ['tea', 'milk'] }], ['theme', 'dark']] as const) {
       expect((await call('POST', `/api/v1/sessions/set/${key}`, { token, body: value })).status).toBe(200);
@@ -101,5 +104,15 @@ describe('vault admin routes', () => {
     expect((await call('GET', base(), { token: owner.token })).body.users).toEqual([]);
     const types = (await call('GET', `/api/v1/workspaces/${ws}/audit-events`, { token: owner.token })).body.events.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['vault.value.deleted', 'vault.user.deleted']));
+  });
+
+  it('deleting the application shreds its end users’ values too', async () => {
+    const token = await appSessionToken(registered, await browserCookie(stranger));
+    expect((await call('POST', '/api/v1/sessions/set/notes', { token, body: ['left behind?'] })).status).toBe(200);
+    const vaultItems = async () =>
+      (await partition(mainTable(), tenantPk(workspaceTenant(ws)))).map((i) => String(i.sk)).filter((sk) => sk.startsWith(`VAULTUSER#${appId}#`) || sk.startsWith(`VAULT#${appId}#`));
+    expect(await vaultItems()).toHaveLength(2);
+    expect((await call('DELETE', `/api/v1/workspaces/${ws}/applications/${appId}`, { token: owner.token })).status).toBe(204);
+    expect(await vaultItems()).toEqual([]);
   });
 });

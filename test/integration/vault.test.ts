@@ -10,7 +10,7 @@ import { DecryptionError } from '../../functions/crypto/errors';
 import { DomainError } from '../../functions/errors';
 import { tenantPk } from '../../functions/tenancy/tenant';
 import { VaultUserEntity, vaultUserSk, type VaultSubject } from '../../functions/vault/entities';
-import { deleteValue, getValue, listValues, putValue, shredAppUser, type VaultDeps, type VaultLimits } from '../../functions/vault/values';
+import { deleteValue, getValue, listValues, putValue, shredApplication, shredAppUser, type VaultDeps, type VaultLimits } from '../../functions/vault/values';
 import { freshWorkspace, layer, mainTable, partition } from './data-fixtures';
 
 const dl = layer();
@@ -248,5 +248,22 @@ describe('vault crypto-shred', () => {
     const left = await t.doc.send(new GetCommand({ TableName: t.name, Key: { pk: tenantPk(s.tenant), sk: vaultUserSk(s) } }));
     expect(left.Item).toBeUndefined();
     await expect(shredAppUser(deps, s)).resolves.toEqual({ values: 0 });
+  });
+
+  it('shredApplication shreds every user of a deleted application (105: more than a page), and nothing of another one', async () => {
+    const tenant = freshWorkspace();
+    const gone = `app-${randomUUID()}`;
+    const kept = { tenant, applicationId: `app-${randomUUID()}`, appUserId: `u-${randomUUID()}` };
+    const users = Array.from({ length: 105 }, (_, i) => ({ tenant, applicationId: gone, appUserId: `u${i}-${randomUUID()}` }));
+    for (let i = 0; i < users.length; i += 15) {
+      await Promise.all(users.slice(i, i + 15).map((u, j) => putValue(deps, u, 'k', i + j, { limits })));
+    }
+    await putValue(deps, users[0]!, 'second', 2, { limits });
+    await putValue(deps, kept, 'k', 'stays', { limits });
+    await expect(shredApplication(deps, tenant, gone)).resolves.toEqual({ users: 105, values: 106 });
+    const left = (await partition(mainTable(), tenantPk(tenant))).map((i) => String(i.sk)).filter((sk) => sk.includes(gone));
+    expect(left).toEqual([]);
+    await expect(getValue(deps, kept, 'k')).resolves.toMatchObject({ value: 'stays' });
+    await expect(shredApplication(deps, tenant, gone)).resolves.toEqual({ users: 0, values: 0 });
   });
 });
