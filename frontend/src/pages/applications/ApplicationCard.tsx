@@ -8,7 +8,15 @@ import { ConfirmDialog } from '../../components/dialog';
 import { Badge, Button, Card, ErrorAlert, relativeTime } from '../../components/ui';
 import { Link } from '../../lib/router';
 
-/** One application: client id, origins, redirect URIs; enable/disable and delete (ADMIN). */
+/** 3600 → "1 h", 90 → "90 s": how long an end user's session token lives. */
+function duration(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+/** One application: client id, origins, redirect URIs, session lifetime; enable/disable and delete (ADMIN). */
 export function ApplicationCard({ workspaceId, app: a, denied, onChange }: { workspaceId: string; app: Application; denied: string | null; onChange: () => void }) {
   const [confirm, setConfirm] = useState(false);
   const params = { workspaceId, applicationId: a.id };
@@ -31,6 +39,8 @@ export function ApplicationCard({ workspaceId, app: a, denied, onChange }: { wor
           <dd className="font-mono text-xs break-all">{a.allowedOrigins.join(', ') || '—'}</dd>
           <dt className="text-slate-500">Redirect URIs</dt>
           <dd className="font-mono text-xs break-all">{a.redirectUris.join(', ') || '—'}</dd>
+          <dt className="text-slate-500">Session lifetime</dt>
+          <dd>{duration(a.sessionLifetimeSeconds)}</dd>
           <dt className="text-slate-500">Changed</dt>
           <dd>{relativeTime(a.updatedAt)}</dd>
         </dl>
