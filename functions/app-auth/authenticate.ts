@@ -38,6 +38,7 @@ import {
   AutomationCredentialEntity,
   AutomationCredentialKind,
   automationCredentialSk,
+  type AutomationCredentialItem,
 } from './entities';
 
 export type AppAuthenticatorDeps = AppAuthDeps & Pick<IdentityDeps, 'table'>;
@@ -73,7 +74,12 @@ export function admitOrigin(event: APIGatewayProxyEventV2, allowedOrigins: reado
   allow(event, origin);
 }
 
-type Judged = { principal: AppPrincipal; appUser: Stored<AppUserItem> | undefined };
+type Judged = {
+  principal: AppPrincipal;
+  appUser: Stored<AppUserItem> | undefined;
+  /** The automation credential as read (its last use is shown to admins). */
+  credential?: Stored<AutomationCredentialItem>;
+};
 
 export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAuthenticatorHooks) {
   async function batch<R extends Parameters<AppAuthDeps['repo']['getMany']>[0]>(reads: R) {
@@ -126,18 +132,28 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
     if (!credential || !isAuthentic(AutomationCredentialKind, credential) || !secretMatches(t.secret, credential.secretHash)) {
       throw unauthenticated('This automation credential is unknown or was revoked');
     }
-    return { principal: principal(tenant, workspace.tier, applicationId, appUserId, 'automation', credentialId, application.allowedOrigins), appUser };
+    return { principal: principal(tenant, workspace.tier, applicationId, appUserId, 'automation', credentialId, application.allowedOrigins), appUser, credential };
   }
 
-  /** Last seen, at most once a minute per user: the admin's list shows it. A lost race changes nothing. */
-  async function touch(p: AppPrincipal, appUser: Stored<AppUserItem> | undefined): Promise<void> {
+  /**
+   * Last seen (app user) and last used (automation credential), each written at most once a minute:
+   * the admin's lists show them. A lost race changes nothing.
+   */
+  async function touch({ principal: p, appUser, credential }: Judged): Promise<void> {
     const now = deps.now();
-    if (!appUser || now - Date.parse(appUser.lastSeenAt) < LAST_SEEN_EVERY_MS) return;
-    await deps.repo
-      .update(p.tenant, AppUserEntity, appUserSk(p.applicationId, p.appUserId), { lastSeenAt: new Date(now).toISOString() }, { expectedVersion: appUser.version })
-      .catch((err: unknown) => {
-        if (!(err instanceof DomainError && err.kind === 'conflict')) throw err;
-      });
+    const stale = (at: string | null) => at === null || now - Date.parse(at) >= LAST_SEEN_EVERY_MS;
+    const at = new Date(now).toISOString();
+    const lostRace = (err: unknown) => {
+      if (!(err instanceof DomainError && err.kind === 'conflict')) throw err;
+    };
+    await Promise.all([
+      appUser && stale(appUser.lastSeenAt)
+        ? deps.repo.update(p.tenant, AppUserEntity, appUserSk(p.applicationId, p.appUserId), { lastSeenAt: at }, { expectedVersion: appUser.version }).catch(lostRace)
+        : undefined,
+      credential && stale(credential.lastUsedAt)
+        ? deps.repo.update(p.tenant, AutomationCredentialEntity, automationCredentialSk(p.applicationId, p.credentialId), { lastUsedAt: at }, { expectedVersion: credential.version }).catch(lostRace)
+        : undefined,
+    ]);
   }
 
   return async function authenticateApp(event: APIGatewayProxyEventV2): Promise<AppPrincipal> {
@@ -146,9 +162,10 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
     const session = parseAppToken(token, 'appSession');
     const auto = session ? undefined : parseAppToken(token, 'automation');
     if (!session && !auto) throw unauthenticated();
-    const { principal: p, appUser } = session ? await appSession(event, session) : await automation(event, auto!);
+    const judged = session ? await appSession(event, session) : await automation(event, auto!);
+    const p = judged.principal;
     await countAppRequest(deps, p.tenant.id, p.applicationId, p.appUserId, limitsFor(p.tier).sessionApiRequestsPerMinute);
-    await touch(p, appUser);
+    await touch(judged);
     return p;
   };
 }

@@ -196,6 +196,7 @@ export async function updateApplication(
     if (err instanceof ConflictError) throw new DomainError('conflict', 'The application was changed meanwhile; read it again', { code: 'application-changed' });
     throw err;
   }
+  await ensureClientPointer(deps, actor.tenant, id, updated.clientId);
   const changed = Object.keys(change).filter((k) => k !== 'updatedAt');
   const type = patch.enabled === undefined || changed.length > 1 ? 'application.updated' : patch.enabled ? 'application.enabled' : 'application.disabled';
   await audit(deps, actor, ctx, type, {
@@ -223,6 +224,19 @@ export async function deleteApplication(deps: ApplicationDeps, actor: Actor, ctx
     throw err;
   }
   await audit(deps, actor, ctx, 'application.deleted', { applicationId: id, clientId: current.clientId });
+}
+
+/** Applications registered before the client-id pointer existed get it at their next change. */
+async function ensureClientPointer(deps: ApplicationDeps, tenant: Tenant, id: string, clientId: string): Promise<void> {
+  const guard = clientIdGuard(clientId);
+  if (await deps.repo.getGlobal(guard.pk, guard.sk)) return;
+  await deps.repo
+    .tx(tenant)
+    .createGlobal(guard.pk, guard.sk, { applicationId: id })
+    .commit()
+    .catch((err: unknown) => {
+      if (!(err instanceof ConflictError)) throw err; // made concurrently
+    });
 }
 
 /**

@@ -141,7 +141,7 @@ describe('the Session API', () => {
     expect((await call('POST', sessionsApi('/revoke'), { token: credential.secret })).status).toBe(403);
     const base = `/api/v1/workspaces/${f.app.workspaceId}/applications/${f.app.id}`;
     const listed = await call('GET', `${base}/credentials`, { token: f.owner.token });
-    expect(listed.body.credentials.find((c: { id: string }) => c.id === credential.id)).toMatchObject({ name: 'n8n', appUserId: credential.appUserId });
+    expect(listed.body.credentials.find((c: { id: string }) => c.id === credential.id)).toMatchObject({ name: 'n8n', appUserId: credential.appUserId, lastUsedAt: expect.any(String) });
     expect(listed.text).not.toContain(credential.secret);
     const users = await call('GET', `${base}/users`, { token: f.owner.token });
     expect(users.body.users.find((u: { userId: string }) => u.userId === credential.appUserId)).toMatchObject({ kind: 'automation', email: null, valueCount: 1 });

@@ -7,6 +7,7 @@
  */
 import { AppSessionCredential, AppSessionEntity, appSessionSk, AuthCodeCredential, AuthCodeEntity, authCodeSk } from '../../functions/app-auth/entities';
 import * as s from '../../functions/contracts/sessions';
+import { clientIdGuard } from '../../functions/applications/entities';
 import { withIntegrity } from '../../functions/identity/credential-integrity';
 import { parseAppToken } from '../../functions/identity/tokens';
 import { limitsFor } from '../../functions/platform/tiers';
@@ -85,6 +86,15 @@ describe('hosted login: authorize', () => {
     const other = await registerApp(f.owner);
     await call('PATCH', `/api/v1/workspaces/${f.owner.userId}/applications/${other.id}`, { token: f.owner.token, body: { enabled: false } });
     refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${authorizeQuery(other, challenge)}`, f.cookie), 'invalid-client');
+  });
+
+  it('an application registered before the client-id pointer existed gets it at its next change', async () => {
+    const legacy = await registerApp(f.owner);
+    const guard = clientIdGuard(legacy.clientId);
+    await dataLayer().repo.tx(workspaceTenant(legacy.workspaceId)).deleteGlobal(guard.pk, guard.sk).commit();
+    refusedWithoutRedirect(await navigate(`/api/v1/auth/authorize?${authorizeQuery(legacy, challenge)}`, f.cookie), 'invalid-client');
+    expect((await call('PATCH', `/api/v1/workspaces/${legacy.workspaceId}/applications/${legacy.id}`, { token: f.owner.token, body: { name: 'renamed' } })).status).toBe(200);
+    expect((await navigate(`/api/v1/auth/authorize?${authorizeQuery(legacy, challenge)}`, f.cookie)).status).toBe(302);
   });
 
   it('sends a browser that is not signed in to the login page, carrying the whole request', async () => {
