@@ -8,7 +8,9 @@
  * failed write (Lambda then delivers the event again). The local delivery retries a failed
  * invocation and flushes on stop.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsLogEvent } from 'aws-lambda';
 import { sealAccessLine } from '../../functions/access-log/access-line';
@@ -256,6 +258,16 @@ describe('local log subscription delivery', () => {
     stream.write(`${line(4)}\n`);
     expect(printed).toEqual(['plain text line\n', `${line(4)}\n`]);
   });
+
+  it('the local stack delivers the lines of its last requests when it stops', () => {
+    // In a child process: the local stack cannot start inside jest (fauxqs is ESM).
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'stop-flush-stack.ts')], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' }, timeout: 60_000 });
+    const report = out.stdout.split('\n').find((l) => l.startsWith('DELIVERED '));
+    expect({ report: !!report, stderr: report ? '' : out.stderr }).toEqual({ report: true, stderr: '' });
+    const { status, before, delivered } = JSON.parse(report!.slice('DELIVERED '.length)) as { status: number; before: number; delivered: string[] };
+    expect({ status, before }).toEqual({ status: 200, before: 0 });
+    expect(delivered.map((m) => JSON.parse(m).n)).toEqual([42]);
+  }, 70_000);
 
   it('retries a failed delivery (as Lambda retries an asynchronous invocation), within ~1 s', async () => {
     const { stream } = fakeStdout();
