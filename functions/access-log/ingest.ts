@@ -45,8 +45,10 @@ export interface IngestReport {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * The `access` object of a log event: the Powertools line as Lambda stores it, or (should the
- * runtime ever wrap it) the same line inside a `message` string.
+ * The `access` object of a log event. Lambda stores a Powertools line as written, whatever the
+ * function's log format (Powertools writes JSON through a Console of its own, not the runtime's
+ * console: https://docs.powertools.aws.dev/lambda/typescript/latest/core/logger/#aws-lambda-advanced-logging-controls-alc),
+ * which is also what the subscription's filter pattern `{ $.message = "…" }` relies on.
  */
 function accessOf(message: string): unknown {
   let parsed: unknown;
@@ -55,9 +57,7 @@ function accessOf(message: string): unknown {
   } catch {
     return undefined;
   }
-  if (isObject(parsed) && parsed.message === ACCESS_LOG_LINE) return parsed.access;
-  if (isObject(parsed) && typeof parsed.message === 'string' && parsed.message.startsWith('{')) return accessOf(parsed.message);
-  return undefined;
+  return isObject(parsed) && parsed.message === ACCESS_LOG_LINE ? parsed.access : undefined;
 }
 
 /** The entry of one log event, or undefined (logged) when it cannot be read. */
