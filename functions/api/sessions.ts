@@ -20,7 +20,8 @@ import { identityFromEnv } from '../identity/from-env';
 import { revokeSession } from '../identity/sessions';
 import { limitsFor } from '../platform/tiers';
 import type { AppPrincipal, Principal } from '../tenancy/principal';
-import { deleteValue, getValue, listValues, putValue, type VaultDeps } from '../vault/values';
+import { deleteValue, getValue, listValues, putValue, valueReads, type PrefetchedEntry, type VaultDeps } from '../vault/values';
+import { VAULT_KEY_RE } from '../vault/entities';
 import { sessionAdminBindings, sessionPorts } from './session-admin-routes';
 import { vaultAdminBindings } from './vault-admin';
 
@@ -29,7 +30,17 @@ const identity = identityFromEnv();
 const appDeps: AppAuthDeps = { repo: data.repo, now: Date.now };
 const vaultDeps: VaultDeps = { repo: data.repo, table: data.table, blind: data.blind, now: Date.now };
 const cors = originDecisions();
-const authenticateApp = createAppAuthenticator({ ...appDeps, table: data.table }, { allowOrigin: cors.allow });
+const authenticateApp = createAppAuthenticator(
+  { ...appDeps, table: data.table },
+  {
+    allowOrigin: cors.allow,
+    // A get's two vault reads ride in the credential's BatchGetItem: one DynamoDB round trip per get.
+    prefetch: async (event, route, subject) => {
+      const key = event.pathParameters?.key;
+      return route === s.getSessionValue && key && VAULT_KEY_RE.test(key) ? valueReads(vaultDeps, subject, key) : undefined;
+    },
+  },
+);
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
 const subjectOf = (p: AppPrincipal) => ({ tenant: p.tenant, applicationId: p.applicationId, appUserId: p.appUserId });
 const found = (status: number, location: string): Reply => ({ status, headers: { location } });
@@ -113,7 +124,7 @@ export const handler = httpFunction(
       return { body: { key: req.params.key, version: written.version, size: written.size, updatedAt: written.updatedAt }, headers: { etag: `"${written.version}"` } };
     }),
     bind(s.getSessionValue, async (req) => {
-      const entry = await getValue(vaultDeps, subjectOf(req.principal), req.params.key);
+      const entry = await getValue(vaultDeps, subjectOf(req.principal), req.params.key, authenticateApp.prefetched(req.event) as PrefetchedEntry | undefined);
       return { body: { key: entry.key, value: entry.value, version: entry.version, updatedAt: entry.updatedAt }, headers: { etag: `"${entry.version}"` } };
     }),
     bind(s.deleteSessionValue, async (req) => {

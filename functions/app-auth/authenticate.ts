@@ -16,7 +16,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sessionLifetimeOf } from '../applications/applications';
 import { ApplicationEntity, applicationSk } from '../applications/entities';
 import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
-import type { Stored } from '../data/repository';
+import type { ItemRead, Stored } from '../data/repository';
+import type { RouteDef } from '../contracts/route';
 import { DomainError } from '../errors';
 import { isAuthentic } from '../identity/credential-integrity';
 import { USER_SK, UserEntity } from '../identity/entities';
@@ -58,6 +59,19 @@ function bearer(event: APIGatewayProxyEventV2): string | undefined {
 export interface AppAuthenticatorHooks {
   /** Called once the credential named an existing application whose origins admit the request's Origin. */
   readonly allowOrigin: (event: APIGatewayProxyEventV2, origin: string) => void;
+  /**
+   * Items the route will read for the token's subject (e.g. the vault value of a get), made in the
+   * same BatchGetItem as the credential's: one round trip per request. Handed to the handler by
+   * `prefetched(event)` only once the credential was accepted.
+   */
+  readonly prefetch?: (event: APIGatewayProxyEventV2, route: RouteDef, subject: AppSubject) => Promise<readonly ItemRead<any>[] | undefined>;
+}
+
+/** Whose data an app credential names (from the token, before it is checked). */
+export interface AppSubject {
+  readonly tenant: Tenant;
+  readonly applicationId: string;
+  readonly appUserId: string;
 }
 
 /**
@@ -79,6 +93,8 @@ type Judged = {
   appUser: Stored<AppUserItem> | undefined;
   /** The automation credential as read (its last use is shown to admins). */
   credential?: Stored<AutomationCredentialItem>;
+  /** What `prefetch` asked for, in its order. */
+  extra: readonly unknown[];
 };
 
 export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAuthenticatorHooks) {
@@ -92,15 +108,17 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
     }
   }
 
-  async function appSession(event: APIGatewayProxyEventV2, t: ParsedAppToken): Promise<Judged> {
+  async function appSession(event: APIGatewayProxyEventV2, route: RouteDef, t: ParsedAppToken): Promise<Judged> {
     const [workspaceId, applicationId, userId, sessionId] = t.ids as [string, string, string, string];
     const tenant = workspaceTenant(workspaceId);
-    const [session, appUser, user, application, workspace] = await batch([
+    const extraReads = (await hooks.prefetch?.(event, route, { tenant, applicationId, appUserId: userId })) ?? [];
+    const [session, appUser, user, application, workspace, ...extra] = await batch([
       { tenant, entity: AppSessionEntity, sk: appSessionSk(applicationId, userId, sessionId) },
       { tenant, entity: AppUserEntity, sk: appUserSk(applicationId, userId) },
       { tenant: userTenant(userId), entity: UserEntity, sk: USER_SK },
       { tenant, entity: ApplicationEntity, sk: applicationSk(applicationId) },
       { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
+      ...extraReads,
     ] as const);
     if (!application || !application.enabled || !workspace) throw unauthenticated();
     admitOrigin(event, application.allowedOrigins, hooks.allowOrigin);
@@ -114,25 +132,27 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
         extra: { lifetimeSeconds: sessionLifetimeOf(application) },
       });
     }
-    return { principal: principal(tenant, workspace.tier, applicationId, userId, 'app-session', sessionId, application.allowedOrigins), appUser };
+    return { principal: principal(tenant, workspace.tier, applicationId, userId, 'app-session', sessionId, application.allowedOrigins), appUser, extra };
   }
 
-  async function automation(event: APIGatewayProxyEventV2, t: ParsedAppToken): Promise<Judged> {
+  async function automation(event: APIGatewayProxyEventV2, route: RouteDef, t: ParsedAppToken): Promise<Judged> {
     const [workspaceId, applicationId, credentialId] = t.ids as [string, string, string];
     const tenant = workspaceTenant(workspaceId);
     const appUserId = automationUserId(credentialId);
-    const [credential, appUser, application, workspace] = await batch([
+    const extraReads = (await hooks.prefetch?.(event, route, { tenant, applicationId, appUserId })) ?? [];
+    const [credential, appUser, application, workspace, ...extra] = await batch([
       { tenant, entity: AutomationCredentialEntity, sk: automationCredentialSk(applicationId, credentialId) },
       { tenant, entity: AppUserEntity, sk: appUserSk(applicationId, appUserId) },
       { tenant, entity: ApplicationEntity, sk: applicationSk(applicationId) },
       { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
+      ...extraReads,
     ] as const);
     if (!application || !application.enabled || !workspace) throw unauthenticated();
     admitOrigin(event, application.allowedOrigins, hooks.allowOrigin);
     if (!credential || !isAuthentic(AutomationCredentialKind, credential) || !secretMatches(t.secret, credential.secretHash)) {
       throw unauthenticated('This automation credential is unknown or was revoked');
     }
-    return { principal: principal(tenant, workspace.tier, applicationId, appUserId, 'automation', credentialId, application.allowedOrigins), appUser, credential };
+    return { principal: principal(tenant, workspace.tier, applicationId, appUserId, 'automation', credentialId, application.allowedOrigins), appUser, credential, extra };
   }
 
   /**
@@ -156,18 +176,26 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
     ]);
   }
 
-  return async function authenticateApp(event: APIGatewayProxyEventV2): Promise<AppPrincipal> {
+  /** What `prefetch` asked for, by request, once the credential was accepted. */
+  const prefetchedBy = new WeakMap<APIGatewayProxyEventV2, readonly unknown[]>();
+
+  async function authenticateApp(event: APIGatewayProxyEventV2, route: RouteDef): Promise<AppPrincipal> {
     const token = bearer(event);
     if (!token) throw unauthenticated();
     const session = parseAppToken(token, 'appSession');
     const auto = session ? undefined : parseAppToken(token, 'automation');
     if (!session && !auto) throw unauthenticated();
-    const judged = session ? await appSession(event, session) : await automation(event, auto!);
+    const judged = session ? await appSession(event, route, session) : await automation(event, route, auto!);
     const p = judged.principal;
     await countAppRequest(deps, p.tenant.id, p.applicationId, p.appUserId, limitsFor(p.tier).sessionApiRequestsPerMinute);
     await touch(judged);
+    if (judged.extra.length) prefetchedBy.set(event, judged.extra);
     return p;
-  };
+  }
+  return Object.assign(authenticateApp, {
+    /** The results of `prefetch` for this request (in its order), if it asked for any and the credential passed. */
+    prefetched: (event: APIGatewayProxyEventV2): readonly unknown[] | undefined => prefetchedBy.get(event),
+  });
 }
 
 function principal(

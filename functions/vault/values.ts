@@ -5,7 +5,8 @@
  * from a body.
  *
  *   putValue(deps, subject, key, value, { ifMatch?, limits }) -> { version, size, createdAt, updatedAt }
- *   getValue(deps, subject, key)    -> { key, value, version, size, createdAt, updatedAt }   (404 key-not-found)
+ *   getValue(deps, subject, key, prefetched?) -> { key, value, version, size, createdAt, updatedAt }   (404 value-not-found)
+ *   valueReads(deps, subject, key)  -> the two item reads a get needs (for a caller that batches them with its own)
  *   deleteValue(deps, subject, key) -> { size }                                                (404 key-not-found)
  *   listValues(deps, subject)       -> [{ key, size, version, createdAt, updatedAt }]          (by key name)
  *   shredAppUser(deps, subject)     -> { values }     (deletes the data key first, then the values)
@@ -63,17 +64,35 @@ const WRITE_ATTEMPTS = 40;
 
 const keyNotFound = () => new DomainError('not-found', 'No value under this key', { code: 'value-not-found' });
 
-/** The subject's record and the value's item, in one consistent BatchGetItem; `live` is undefined for a value of a shredded key. */
-async function readEntry(deps: VaultDeps, subject: VaultSubject, sk: string) {
-  const [user, entry] = await deps.repo.getMany([
+const entryReads = (subject: VaultSubject, sk: string) =>
+  [
     { tenant: subject.tenant, entity: VaultUserEntity, sk: vaultUserSk(subject) },
     { tenant: subject.tenant, entity: VaultValueEntity, sk },
-  ] as const);
+  ] as const;
+
+/** What `valueReads` read, in its order: the subject's record and the value's item. */
+export type PrefetchedEntry = readonly [Stored<VaultUserItem> | undefined, Stored<VaultValueItem> | undefined];
+
+/** `live` is undefined for a value of a shredded key (it reads as absent). */
+function judgeEntry([user, entry]: PrefetchedEntry) {
   const live = user && entry && entry.keyId === user.keyId ? entry : undefined;
   return { user, entry, live };
 }
 
-async function valueSk(deps: VaultDeps, subject: VaultSubject, key: string): Promise<string> {
+/** The subject's record and the value's item, in one consistent BatchGetItem. */
+async function readEntry(deps: VaultDeps, subject: VaultSubject, sk: string) {
+  return judgeEntry(await deps.repo.getMany(entryReads(subject, sk)));
+}
+
+/**
+ * The reads of a get, for a caller that makes them in its own BatchGetItem (the Session API's
+ * authenticator: one round trip per get) and hands the results to `getValue` as `prefetched`.
+ */
+export async function valueReads(deps: Pick<VaultDeps, 'blind'>, subject: VaultSubject, key: string) {
+  return entryReads(subject, await valueSk(deps, subject, key));
+}
+
+async function valueSk(deps: Pick<VaultDeps, 'blind'>, subject: VaultSubject, key: string): Promise<string> {
   checkSubject(subject);
   checkKeyName(key);
   return vaultValueSk(subject, await nameIndex(deps.blind, subject, key));
@@ -159,9 +178,13 @@ export async function getValue(
   deps: VaultDeps,
   subject: VaultSubject,
   key: string,
+  prefetched?: PrefetchedEntry,
 ): Promise<VaultEntryView & { readonly value: unknown }> {
   const sk = await valueSk(deps, subject, key);
-  const { user, live } = await readEntry(deps, subject, sk);
+  if (prefetched && ((prefetched[0] && prefetched[0].sk !== vaultUserSk(subject)) || (prefetched[1] && prefetched[1].sk !== sk))) {
+    throw new TypeError('prefetched vault reads are of another subject or key');
+  }
+  const { user, live } = prefetched ? judgeEntry(prefetched) : await readEntry(deps, subject, sk);
   if (!user || !live) throw keyNotFound();
   return { key, value: openValue(subjectDataKey(user), subject, sk, live.sealedValue), ...header(live) };
 }

@@ -10,7 +10,7 @@ import { DecryptionError } from '../../functions/crypto/errors';
 import { DomainError } from '../../functions/errors';
 import { tenantPk } from '../../functions/tenancy/tenant';
 import { VaultUserEntity, vaultUserSk, type VaultSubject } from '../../functions/vault/entities';
-import { deleteValue, getValue, listValues, putValue, shredApplication, shredAppUser, type VaultDeps, type VaultLimits } from '../../functions/vault/values';
+import { deleteValue, getValue, listValues, putValue, shredApplication, shredAppUser, valueReads, type PrefetchedEntry, type VaultDeps, type VaultLimits } from '../../functions/vault/values';
 import { freshWorkspace, layer, mainTable, partition } from './data-fixtures';
 
 const dl = layer();
@@ -65,6 +65,17 @@ describe('vault values', () => {
     // null, numbers and strings are JSON values too
     await putValue(deps, s, 'nothing', null, { limits });
     await expect(getValue(deps, s, 'nothing')).resolves.toMatchObject({ value: null, size: 4 });
+  });
+
+  it('getValue answers from prefetched reads (a caller’s own batch) exactly as from its own, and refuses reads of another key', async () => {
+    const s = freshSubject();
+    await putValue(deps, s, 'a', 'alpha', { limits });
+    await putValue(deps, s, 'b', 'beta', { limits });
+    const batch = async (key: string) => (await dl.repo.getMany(await valueReads(deps, s, key))) as unknown as PrefetchedEntry;
+    await expect(getValue(deps, s, 'a', await batch('a'))).resolves.toEqual(await getValue(deps, s, 'a'));
+    expect(await outcome(getValue(deps, s, 'zzz', await batch('zzz')))).toMatchObject({ kind: 'not-found', code: 'value-not-found' });
+    await expect(getValue(deps, s, 'a', await batch('b'))).rejects.toThrow(TypeError);
+    await expect(getValue(deps, { ...s, appUserId: `u-${randomUUID()}` }, 'a', await batch('a'))).rejects.toThrow(TypeError);
   });
 
   it('refuses a key outside [A-Za-z0-9._:-]{1,128} with a field detail', async () => {
