@@ -7,6 +7,8 @@
  *    test/bench/support/load-client.ts). Every request includes the revocation check (the
  *    authenticator's consistent read of the session and the user's revisions; nothing cached):
  *    the run ends by revoking one user and showing its very next request refused;
+ *    For scale, each level also measures the dashboard's `GET /api/v1/me` (a bearer session of the
+ *    developer) in the same conditions: the platform's floor for an authenticated read;
  *  - KMS calls per 1,000 requests from those 10 users (the handlers run in this process, so the
  *    shared KMS and DynamoDB clients count every call), and DynamoDB calls per request.
  * The application's workspace is on the pro tier, so the per-user allowance never answers 429.
@@ -19,6 +21,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../../functions/aws/client-dynamodb';
 import { kms } from '../../functions/aws/client-kms';
 import { tableFromEnv } from '../../functions/aws/table';
+import { getMe } from '../../functions/contracts/identity';
 import { getSessionValue, revokeOwnSessions, setSessionValue } from '../../functions/contracts/sessions';
 import { dataLayerFromEnv } from '../../functions/data/from-env';
 import { setWorkspaceTier } from '../../functions/workspaces/workspaces';
@@ -60,7 +63,7 @@ async function setUp() {
     if (set.status !== 200) throw new Error(`set: ${set.status} ${set.text}`);
     tokens.push(sessionToken);
   }
-  return tokens;
+  return { tokens, developerToken: developer.token };
 }
 
 export async function run(): Promise<void> {
@@ -69,7 +72,7 @@ export async function run(): Promise<void> {
   const table = tableFromEnv();
   const rawKey = { pk: `BENCH#raw#${randomBytes(4).toString('hex')}`, sk: 'RAW' };
   await table.doc.send(new PutCommand({ TableName: table.name, Item: { ...rawKey, label: 'x'.repeat(1000) } }));
-  const tokens = await setUp();
+  const { tokens, developerToken } = await setUp();
   const ddb = countCalls(dynamoDb(), 'vaultBenchDynamoDb');
   const keyCalls = countCalls(kms(), 'vaultBenchKms');
   const url = `${baseUrl}${getSessionValue.path.replace('{key}', KEY)}`;
@@ -86,9 +89,12 @@ export async function run(): Promise<void> {
     const [q50, q99] = [a50 / r50, a99 / r99];
     const ok = q50 <= 2.0 && q99 <= 4.0;
     if (!ok) missed.push(`c=${c}`);
+    // The platform's floor for an authenticated read in the same conditions: the dashboard's GET /api/v1/me.
+    const tMe = await loadClient({ kind: 'http', url: `${baseUrl}${getMe.path}`, token: developerToken, c, total: REQUESTS });
     console.log(
       `  c=${String(c).padStart(2)}  raw GetItem p50 ${r50.toFixed(2)} ms p99 ${r99.toFixed(2)} ms | sessions get p50 ${a50.toFixed(2)} ms p99 ${a99.toFixed(2)} ms | ` +
-        `ratio p50 ${q50.toFixed(2)}× p99 ${q99.toFixed(2)}×  DynamoDB calls/request ${perRequest.toFixed(2)}  ${ok ? 'goal met' : 'GOAL MISSED'}`,
+        `ratio p50 ${q50.toFixed(2)}× p99 ${q99.toFixed(2)}×  DynamoDB calls/request ${perRequest.toFixed(2)}  ${ok ? 'goal met' : 'GOAL MISSED'}` +
+        `  (GET /api/v1/me: ratio p50 ${(pct(tMe, 50) / r50).toFixed(2)}× p99 ${(pct(tMe, 99) / r99).toFixed(2)}×)`,
     );
   }
   console.log(missed.length ? `  goal (p50 ≤ 2.0×, p99 ≤ 4.0×) missed at ${missed.join(', ')}` : '  goal (p50 ≤ 2.0×, p99 ≤ 4.0×) met at every level');
