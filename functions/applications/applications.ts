@@ -17,6 +17,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Audit } from '../audit/audit';
 import type { Repository, Stored } from '../data/repository';
 import { ConflictError } from '../data/errors';
+import { readGuardFirst } from '../data/guarded-reads';
 import { DomainError } from '../errors';
 import { limitsFor } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
@@ -121,11 +122,11 @@ export async function createApplication(deps: ApplicationDeps, actor: Actor, ctx
     updatedAt: at,
   };
   for (let attempt = 1; ; attempt++) {
-    // The count holds because the create commits only at the workspace version it was read under.
-    const [workspace, existing] = await Promise.all([
-      deps.repo.get(actor.tenant, WorkspaceEntity, WORKSPACE_SK),
-      deps.repo.query(actor.tenant, ApplicationEntity, { limit: MAX_APPLICATIONS + 1, consistent: true }),
-    ]);
+    // The count holds because the create commits only at the workspace version read before it.
+    const [workspace, existing] = await readGuardFirst(
+      () => deps.repo.get(actor.tenant, WorkspaceEntity, WORKSPACE_SK),
+      () => deps.repo.query(actor.tenant, ApplicationEntity, { limit: MAX_APPLICATIONS + 1, consistent: true }),
+    );
     if (!workspace) throw notFound();
     if (existing.items.length >= MAX_APPLICATIONS) {
       throw new DomainError('rate-limited', `A workspace may register at most ${MAX_APPLICATIONS} applications`, {

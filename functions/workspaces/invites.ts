@@ -20,6 +20,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '../contracts/workspaces';
 import type { BlindIndexer } from '../crypto/blind-index';
 import { ConflictError } from '../data/errors';
+import { readGuardFirst } from '../data/guarded-reads';
 import { DomainError, notFound } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import { limitsFor } from '../platform/tiers';
@@ -114,9 +115,11 @@ export async function createInvite(deps: InviteDeps, actor: Actor, input: { emai
   const inviteId = randomBytes(16).toString('base64url');
   const { token, secretHash } = mint(workspaceId, inviteId);
   for (let attempt = 1; ; attempt++) {
-    const workspace = await store.getWorkspace(workspaceId);
+    const [workspace, [members, open]] = await readGuardFirst(
+      () => store.getWorkspace(workspaceId),
+      () => Promise.all([store.listMembers(workspaceId), invites.all(workspaceId)]),
+    );
     if (!workspace) throw workspaceNotFound();
-    const [members, open] = await Promise.all([store.listMembers(workspaceId), invites.all(workspaceId)]);
     const now = deps.now();
     const live = pending(open, now);
     if (live.some((i) => i.emailIndex === emailIndex)) {
@@ -246,7 +249,7 @@ export async function acceptInvite(deps: InviteDeps, user: { userId: string; ema
         code: 'invite-email-mismatch',
       });
     }
-    const [workspace, members] = await Promise.all([store.getWorkspace(workspaceId), store.listMembers(workspaceId)]);
+    const [workspace, members] = await readGuardFirst(() => store.getWorkspace(workspaceId), () => store.listMembers(workspaceId));
     if (!workspace) throw invalidLink();
     if (members.some((m) => m.userId === user.userId)) throw new DomainError('conflict', 'You are already a member of this workspace', { code: 'already-member' });
     const limit = limitsFor(workspace.tier).membersPerWorkspace;

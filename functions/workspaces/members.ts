@@ -13,6 +13,7 @@
  */
 import type { Role } from '../contracts/workspaces';
 import { ConflictError } from '../data/errors';
+import { readGuardFirst } from '../data/guarded-reads';
 import { DomainError, notFound } from '../errors';
 import { limitsFor } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
@@ -45,7 +46,7 @@ async function changeMembership(deps: WorkspaceDeps, actor: Actor, userId: strin
   const store = createWorkspaceStore(deps.repo);
   const workspaceId = actor.tenant.id;
   for (let attempt = 1; ; attempt++) {
-    const [workspace, members] = await Promise.all([store.getWorkspace(workspaceId), store.listMembers(workspaceId)]);
+    const [workspace, members] = await readGuardFirst(() => store.getWorkspace(workspaceId), () => store.listMembers(workspaceId));
     if (!workspace) throw workspaceNotFound();
     const target = members.find((m) => m.userId === userId);
     if (!target) throw notFound('Member');
