@@ -1,7 +1,7 @@
 /** Cloudflare accounts, zones and DNS records (thin: parse → authorize → domain → HTTP). */
 import * as c from '../contracts/cloudflare';
 import { dataLayerFromEnv } from '../data/from-env';
-import { connectAccount, listAccounts, recordAccountEvent, removeAccount, verifyAccount, type AuditContext, type CloudflareDeps } from '../cloudflare/accounts';
+import { accountRows, connectAccount, listAccounts, recordAccountEvent, removeAccount, verifyAccount, type AuditContext, type CloudflareDeps } from '../cloudflare/accounts';
 import { cloudflareEnv } from '../cloudflare/client';
 import { createRecord, deleteRecord, exportZone, listRecords, listZones, updateRecord } from '../cloudflare/dns';
 import type { RequestMeta } from '../http/auth';
@@ -10,6 +10,7 @@ import { accessRecorder } from './access-recorder';
 import { identityFromEnv } from '../identity/from-env';
 import { actorOf, type Actor } from '../tenancy/actor';
 import type { Principal } from '../tenancy/principal';
+import type { Tenant } from '../tenancy/tenant';
 
 const data = dataLayerFromEnv();
 const env = cloudflareEnv();
@@ -54,7 +55,10 @@ export const handler = httpFunction(
       const { deps, actor, audit } = ctx(req);
       return { status: 201, body: { account: await connectAccount(deps, actor, audit, req.body) } };
     }),
-    bind(c.listCloudflareAccounts, async (req) => ({ body: { accounts: await listAccounts(data, actorOf(req.principal)) } })),
+    bind(c.listCloudflareAccounts, async (req) => ({ body: { accounts: await listAccounts(data, actorOf(req.principal), req.prefetched) } }), {
+      // The list's Query runs alongside authentication (functions/http/prefetch.ts).
+      prefetch: (tenantGuess: Tenant) => accountRows(data, tenantGuess),
+    }),
     bind(c.deleteCloudflareAccount, async (req) => {
       const { deps, actor, audit } = ctx(req);
       await removeAccount(deps, actor, audit, req.params.id);

@@ -10,9 +10,11 @@ import { cancelJob } from '../jobs/cancel';
 import { jobsFromEnv } from '../jobs/from-env';
 import { planJob } from '../jobs/plan';
 import { getJob, listEvents, listItems, listJobs, listZones } from '../jobs/queries';
+import { listJobRows } from '../jobs/reads';
 import { retryJob } from '../jobs/retry';
 import { revertJob } from '../jobs/revert';
 import { actorOf } from '../tenancy/actor';
+import type { Tenant } from '../tenancy/tenant';
 
 const deps = jobsFromEnv();
 const { authenticate } = identityFromEnv();
@@ -21,7 +23,10 @@ export const handler = httpFunction(
   'jobs',
   [
     bind(c.createJob, async (req) => ({ status: 201, body: { job: await planJob(deps, actorOf(req.principal), req.body) } })),
-    bind(c.listJobs, async (req) => ({ body: await listJobs(deps, actorOf(req.principal), req.query) })),
+    bind(c.listJobs, async (req) => ({ body: await listJobs(deps, actorOf(req.principal), req.query, req.prefetched) }), {
+      // The list's Query runs alongside authentication (functions/http/prefetch.ts).
+      prefetch: (tenantGuess: Tenant, _params: unknown, query: Parameters<typeof listJobRows>[2]) => listJobRows(deps, tenantGuess, query),
+    }),
     bind(c.getJob, async (req) => ({ body: { job: await getJob(deps, actorOf(req.principal), req.params.id) } })),
     bind(c.listJobItems, async (req) => ({ body: await listItems(deps, actorOf(req.principal), req.params.id, req.query) })),
     bind(c.listJobZones, async (req) => ({ body: await listZones(deps, actorOf(req.principal), req.params.id, req.query) })),

@@ -3,7 +3,8 @@
  * re-verify; sandbox accounts provisioned through the local sandbox's admin API.
  *
  *   connectAccount(deps, actor, audit, { name, token } | { name, sandbox: true }) -> AccountView
- *   listAccounts(deps, actor) -> AccountView[]
+ *   listAccounts(deps, actor, prefetched?) -> AccountView[]   (prefetched: accountRows of actor.tenant, read ahead)
+ *   accountRows(deps, tenant) -> the tenant's account items (the read a list makes)
  *   removeAccount(deps, actor, audit, id) -> void
  *   verifyAccount(deps, actor, audit, id) -> AccountView   (token refused → status needs-attention, audited)
  *
@@ -19,7 +20,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Audit } from '../audit/audit';
 import type { Actor } from '../tenancy/actor';
-import type { Repository } from '../data/repository';
+import type { Repository, Stored } from '../data/repository';
+import { prefetchedOf, type Prefetched } from '../tenancy/prefetched';
+import type { Tenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import { newId } from '../identity/tokens';
 import { limitsFor } from '../platform/tiers';
@@ -297,16 +300,26 @@ export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: Au
   return accountView({ ...stored, id });
 }
 
-export async function listAccounts(deps: Pick<CloudflareDeps, 'repo'>, actor: Actor): Promise<AccountView[]> {
-  assertCan(actor, 'cloudflare.accounts.read');
-  const { tenant } = actor;
-  const out: AccountView[] = [];
+/** Every account item of the tenant (no permission check: listAccounts makes it before it uses them). */
+export async function accountRows(deps: Pick<CloudflareDeps, 'repo'>, tenant: Tenant): Promise<Array<Stored<CloudflareAccountItem>>> {
+  const rows: Array<Stored<CloudflareAccountItem>> = [];
   let cursor: string | undefined;
   do {
     const page = await deps.repo.query(tenant, CloudflareAccountEntity, { skPrefix: 'CFACCT#', limit: 100, cursor, consistent: true });
-    for (const it of page.items) out.push(accountView({ ...it, id: it.sk.slice('CFACCT#'.length) }));
+    rows.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
+  return rows;
+}
+
+export async function listAccounts(
+  deps: Pick<CloudflareDeps, 'repo'>,
+  actor: Actor,
+  prefetched?: Prefetched<Array<Stored<CloudflareAccountItem>>>,
+): Promise<AccountView[]> {
+  assertCan(actor, 'cloudflare.accounts.read');
+  const rows = prefetchedOf(actor.tenant, prefetched) ?? (await accountRows(deps, actor.tenant));
+  const out = rows.map((it) => accountView({ ...it, id: it.sk.slice('CFACCT#'.length) }));
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 

@@ -2,7 +2,8 @@
  * The handler toolkit. A function module binds its manifest routes to plain
  * async implementations; this wraps them in one middy stack:
  *   logger context → security headers → CORS → problem+json errors →
- *   origin check → authenticate (non-public routes) → parse + zod validation → implementation
+ *   origin check → authenticate (non-public routes; a route's prefetch runs alongside: ./prefetch.ts)
+ *   → parse + zod validation → implementation
  *   → (authenticated calls) the access-log recorder, injected like the authenticator.
  * The same stack runs under API Gateway in AWS and under the local gateway.
  */
@@ -18,11 +19,14 @@ import { loadEnv } from '../platform/env';
 import { DomainError } from '../errors';
 import { type FunctionId, routesOf } from '../platform/manifest';
 import { logger } from '../observability/logger';
+import type { Prefetched } from '../tenancy/prefetched';
 import type { AccessRecord, AppPrincipal, Principal } from '../tenancy/principal';
+import type { Tenant } from '../tenancy/tenant';
 import type { AppAuthenticator, Authenticator, RequestMeta } from './auth';
 import { applicationCors, preflightMethods, preflightResponse, type ApplicationCors } from './app-cors';
 import { clientIp, verifyOrigin } from './origin';
 import { parseRequest } from './parse';
+import { startPrefetch, type PrefetchRead } from './prefetch';
 import { internalProblem, problemFromDomainError, problemResponse } from './problem';
 import { routeKey, type RouteDef } from '../contracts/route';
 
@@ -37,6 +41,20 @@ export interface RouteInput<R extends RouteDef> extends RequestMeta {
   readonly event: APIGatewayProxyEventV2;
 }
 
+/** A route's input when it binds a `prefetch`: its result, when the principal's tenant is the one guessed. */
+export interface PrefetchedInput<T> {
+  readonly prefetched?: Prefetched<T>;
+}
+
+export interface BindOptions<R extends RouteDef, T> {
+  /**
+   * The route's store read for a tenant, started concurrently with authentication for the tenant
+   * the credential named last time (./prefetch.ts). Member-authenticated GET routes only. Type its
+   * parameters (they are not inferred: `impl`, before it, fixes T).
+   */
+  readonly prefetch?: (tenantGuess: Tenant, params: Infer<R['params']>, query: Infer<R['query']>) => Promise<T>;
+}
+
 export interface Reply {
   /** @default the route's successStatus, else 200 */
   readonly status?: number;
@@ -48,15 +66,16 @@ export interface Reply {
   readonly cookies?: readonly string[];
 }
 
-export type RouteImpl<R extends RouteDef> = (input: RouteInput<R>) => Promise<Reply>;
+export type RouteImpl<R extends RouteDef, T = never> = (input: RouteInput<R> & PrefetchedInput<T>) => Promise<Reply>;
 
 export interface BoundRoute {
   readonly route: RouteDef;
-  readonly impl: RouteImpl<RouteDef>;
+  readonly impl: RouteImpl<RouteDef, unknown>;
+  readonly prefetch?: PrefetchRead;
 }
 
-export function bind<R extends RouteDef>(route: R, impl: RouteImpl<R>): BoundRoute {
-  return { route, impl: impl as unknown as RouteImpl<RouteDef> };
+export function bind<R extends RouteDef, T>(route: R, impl: RouteImpl<R, NoInfer<T>>, options: BindOptions<R, T> = {}): BoundRoute {
+  return { route, impl: impl as unknown as RouteImpl<RouteDef, unknown>, prefetch: options.prefetch as PrefetchRead | undefined };
 }
 
 
@@ -145,6 +164,8 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
   if (!options.applicationCors && bound.some((b) => b.route.cors === 'application')) {
     throw new Error(`function ${fn}: application-CORS routes need an applicationCors decision`);
   }
+  const misplaced = bound.filter((b) => b.prefetch && (b.route.method !== 'GET' || b.route.auth === 'public' || b.route.auth === 'app'));
+  if (misplaced.length) throw new Error(`function ${fn}: prefetch is for member-authenticated GET routes (${misplaced.map((b) => routeKey(b.route)).join(', ')})`);
   const byKey = new Map(bound.map((b) => [routeKey(b.route), b]));
   const appCorsRoutes = bound.filter((b) => b.route.cors === 'application').map((b) => b.route);
   const preflights = new Map([...preflightMethods(appCorsRoutes)].map(([path, methods]) => [`OPTIONS ${path}`, methods]));
@@ -157,7 +178,7 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
     if (preflight) return preflightResponse(event, preflight, meta.requestId);
     const target = byKey.get(event.routeKey);
     if (!target) return problemResponse(404, 'not-found', `No route ${event.routeKey}`, meta.requestId);
-    const { route, impl } = target;
+    const { route, impl, prefetch } = target;
     // Authenticate first: an anonymous caller gets 401, never field-level detail about a protected route's schema.
     if (route.auth === 'app') {
       // An application's end user or automation: not a member's call, so not in the workspace's access log.
@@ -167,10 +188,15 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
     }
     const startedAt = Date.now();
     let principal: Principal | undefined;
-    if (route.auth !== 'public') principal = await options.authenticate!(event, route, meta);
+    let prefetched: Prefetched<unknown> | undefined;
+    if (route.auth !== 'public') {
+      const ahead = prefetch && startPrefetch(prefetch, route, event, options.authenticate!);
+      principal = await options.authenticate!(event, route, meta);
+      prefetched = await ahead?.resultFor(principal.tenant);
+    }
     if (!principal || !options.recordAccess) {
       const parsed = parseRequest(route, event);
-      const reply = await impl({ ...meta, ...parsed, principal: principal as Principal, event } as RouteInput<RouteDef>);
+      const reply = await impl({ ...meta, ...parsed, principal: principal as Principal, event, prefetched } as RouteInput<RouteDef>);
       return toResult(route, reply, meta.requestId);
     }
     // Authenticated: the answer (success or problem) is computed first, then recorded.
@@ -179,7 +205,7 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
     try {
       const parsed = parseRequest(route, event);
       params = parsed.params as Record<string, unknown> | undefined;
-      const reply = await impl({ ...meta, ...parsed, principal, event } as RouteInput<RouteDef>);
+      const reply = await impl({ ...meta, ...parsed, principal, event, prefetched } as RouteInput<RouteDef>);
       result = toResult(route, reply, meta.requestId);
     } catch (err) {
       result = errorResponse(err, meta.requestId);

@@ -14,11 +14,12 @@
  * The credential item, the user (token revision), the member and the workspace
  * come in ONE consistent BatchGetItem per request, so a revoked credential is
  * refused on the very next request in every container; a container only
- * remembers which workspace a credential named, to batch the right keys.
+ * remembers which workspace a credential named, to batch the right keys, and tells the handler
+ * toolkit (`tenantGuess`) so a route can start its own read alongside (functions/http/prefetch.ts).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Principal } from '../tenancy/principal';
-import { userTenant } from '../tenancy/tenant';
+import { userTenant, workspaceTenant, type Tenant } from '../tenancy/tenant';
 import { memberActor, membershipReads } from '../workspaces/workspaces';
 import { TtlLru } from '../crypto/lru';
 import { DomainError } from '../errors';
@@ -76,7 +77,11 @@ export type CredentialAuthenticator = (event: APIGatewayProxyEventV2, route: Rou
 
 export function createAuthenticator(
   deps: IdentityDeps,
-): CredentialAuthenticator & { forget(userId: string): void; userRead(event: APIGatewayProxyEventV2): UserItem | undefined } {
+): CredentialAuthenticator & {
+  forget(userId: string): void;
+  userRead(event: APIGatewayProxyEventV2): UserItem | undefined;
+  tenantGuess(event: APIGatewayProxyEventV2): Tenant | undefined;
+} {
   /** The user item each request's batch read, so the request's handler need not read it again. */
   const usersRead = new WeakMap<APIGatewayProxyEventV2, UserItem>();
 
@@ -86,6 +91,7 @@ export function createAuthenticator(
    * second read); keyed by user id + token hash so `forget(userId)` can drop a user's entries.
    */
   const workspaceGuess = new TtlLru<string>({ maxEntries: 5_000, ttlMs: 10 * 60_000, now: deps.now });
+  const guessKey = (parsed: ParsedToken, token: string) => `${parsed.userId}:${hashSecret(token)}`;
 
   /**
    * One consistent BatchGetItem: the credential's item, the user (token revision), and the
@@ -163,8 +169,8 @@ export function createAuthenticator(
     if (!credential) throw unauthenticated();
     const parsed = parseToken(credential.token);
     if (!parsed || parsed.kind === 'reset') throw unauthenticated();
-    const guessKey = `${parsed.userId}:${hashSecret(credential.token)}`;
-    const { decision: p, membership, user } = await resolve(parsed, workspaceGuess.get(guessKey) ?? parsed.userId);
+    const guessed = guessKey(parsed, credential.token);
+    const { decision: p, membership, user } = await resolve(parsed, workspaceGuess.get(guessed) ?? parsed.userId);
     usersRead.set(event, user);
     if (credential.viaCookie && p.credential !== 'session') throw unauthenticated();
     if (route.auth === 'session' && p.credential !== 'session') {
@@ -181,7 +187,7 @@ export function createAuthenticator(
         throw new DomainError('forbidden', `Missing or wrong CSRF token (send the ${CSRF_HEADER} header)`, { code: 'csrf' });
       }
     }
-    workspaceGuess.set(guessKey, p.workspaceId);
+    workspaceGuess.set(guessed, p.workspaceId);
     const actor = await workspaceOf(p, route, membership);
     await countApiRequest(deps, p.userId, limitsFor(actor.tier).apiRequestsPerMinute);
     const { workspaceId: _w, userTier: _t, ...rest } = p;
@@ -192,6 +198,17 @@ export function createAuthenticator(
     /** The signed-in user as this request's authentication read it (consistently), if it was this authenticator's. */
     userRead(event: APIGatewayProxyEventV2): UserItem | undefined {
       return usersRead.get(event);
+    },
+    /**
+     * The workspace this very token named when its credential last passed here, if it did (not the
+     * personal-workspace default: a token never seen passing makes no one read ahead).
+     */
+    tenantGuess(event: APIGatewayProxyEventV2): Tenant | undefined {
+      const credential = readCredential(event);
+      const parsed = credential && parseToken(credential.token);
+      if (!parsed || parsed.kind === 'reset') return undefined;
+      const workspaceId = workspaceGuess.get(guessKey(parsed, credential.token));
+      return workspaceId ? workspaceTenant(workspaceId) : undefined;
     },
     /** Drop this container's workspace guesses for a user (after a change of active workspace here). */
     forget(userId: string) {

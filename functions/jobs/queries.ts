@@ -1,6 +1,7 @@
 /** The read side of the jobs API: a job, the tenant's jobs, a job's items (with their status) and events. */
 import { invalid } from '../errors';
 import type { Actor } from '../tenancy/actor';
+import { prefetchedOf, type Prefetched } from '../tenancy/prefetched';
 import type { JobsDeps } from './deps';
 import { zoneOfChunk, type ItemStatus } from './model';
 import { findZone, listJobRows, loadChunks, loadEvents, loadJob, loadPlanItems, loadZonePage } from './reads';
@@ -22,9 +23,15 @@ export async function listZones(deps: JobsDeps, actor: Actor, jobId: string, q: 
 }
 
 /** Newest first (without zones: GET /jobs/{id} has them). */
-export async function listJobs(deps: JobsDeps, actor: Actor, q: { cursor?: string; limit: number }): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
+export async function listJobs(
+  deps: JobsDeps,
+  actor: Actor,
+  q: { cursor?: string; limit: number },
+  /** listJobRows of actor.tenant for the same `q`, read ahead (functions/http/prefetch.ts). */
+  prefetched?: Prefetched<Awaited<ReturnType<typeof listJobRows>>>,
+): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
   assertCan(actor, 'jobs.read');
-  const page = await listJobRows(deps, actor.tenant, q);
+  const page = prefetchedOf(actor.tenant, prefetched) ?? (await listJobRows(deps, actor.tenant, q));
   const t = deps.now();
   return { jobs: page.jobs.map((j) => toView(j, t)), nextCursor: page.cursor ?? null };
 }
