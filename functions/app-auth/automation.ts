@@ -16,6 +16,7 @@ import { mintAppToken, newId } from '../identity/tokens';
 import type { Actor } from '../tenancy/actor';
 import { automationUserId } from '../tenancy/principal';
 import { assertCan } from '../workspaces/permissions';
+import { createUnderCap } from '../data/capped-create';
 import { ConflictError } from '../data/errors';
 import { auditApp, ownApplication, type AppAdminDeps } from './admin-support';
 import { firstRevision } from './app-sessions';
@@ -58,13 +59,6 @@ export async function createAutomationCredential(
 ): Promise<{ credential: AutomationCredentialView; secret: string }> {
   assertCan(actor, 'applications.manage');
   await ownApplication(deps, actor, applicationId);
-  const existing = await deps.repo.query(actor.tenant, AutomationCredentialEntity, { skPrefix: automationCredentialsPrefix(applicationId), limit: MAX_AUTOMATION_CREDENTIALS + 1 });
-  if (existing.items.length >= MAX_AUTOMATION_CREDENTIALS) {
-    throw new DomainError('limit-exceeded', `An application may hold at most ${MAX_AUTOMATION_CREDENTIALS} automation credentials; revoke one first`, {
-      code: 'automation-credential-limit',
-      extra: { limit: MAX_AUTOMATION_CREDENTIALS },
-    });
-  }
   const id = newId();
   const { token, secretHash } = mintAppToken('automation', [actor.tenant.id, applicationId, id]);
   const at = new Date(deps.now()).toISOString();
@@ -76,11 +70,27 @@ export async function createAutomationCredential(
     createdAt: at,
     lastUsedAt: null,
   });
-  await deps.repo
-    .tx(actor.tenant)
-    .create(AutomationCredentialEntity, automationCredentialSk(applicationId, id), item)
-    .create(AppUserEntity, appUserSk(applicationId, automationUserId(id)), { revision: firstRevision(deps.now()), kind: 'automation' as const, createdAt: at, lastSeenAt: at })
-    .commit();
+  const cap = {
+    name: `automation#${applicationId}`,
+    limit: MAX_AUTOMATION_CREDENTIALS,
+    count: async () =>
+      (await deps.repo.query(actor.tenant, AutomationCredentialEntity, { skPrefix: automationCredentialsPrefix(applicationId), limit: MAX_AUTOMATION_CREDENTIALS + 1, consistent: true })).items.length,
+    refuse: () =>
+      new DomainError('limit-exceeded', `An application may hold at most ${MAX_AUTOMATION_CREDENTIALS} automation credentials; revoke one first`, {
+        code: 'automation-credential-limit',
+        extra: { limit: MAX_AUTOMATION_CREDENTIALS },
+      }),
+  };
+  await createUnderCap(
+    deps.repo,
+    actor.tenant,
+    cap,
+    (tx) =>
+      tx
+        .create(AutomationCredentialEntity, automationCredentialSk(applicationId, id), item)
+        .create(AppUserEntity, appUserSk(applicationId, automationUserId(id)), { revision: firstRevision(deps.now()), kind: 'automation' as const, createdAt: at, lastSeenAt: at }),
+    deps.now,
+  );
   await auditApp(deps, actor, ctx, 'application.credential.created', { applicationId, credentialId: id });
   return { credential: view(applicationId, { ...item, sk: automationCredentialSk(applicationId, id), version: 1 }), secret: token };
 }

@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Audit } from '../audit/audit';
 import type { Actor } from '../tenancy/actor';
+import { createUnderCap } from '../data/capped-create';
 import type { Repository, Stored } from '../data/repository';
 import { prefetchedOf, type Prefetched } from '../tenancy/prefetched';
 import type { Tenant } from '../tenancy/tenant';
@@ -45,7 +46,7 @@ import { assertCan } from '../workspaces/permissions';
 export const MAX_ACCOUNTS_PER_USER = 50;
 
 export interface CloudflareDeps extends CloudflarePorts {
-  readonly repo: Pick<Repository, 'get' | 'update' | 'create' | 'delete' | 'query'>;
+  readonly repo: Pick<Repository, 'get' | 'update' | 'create' | 'delete' | 'query' | 'tx'>;
   readonly audit: Pick<Audit, 'record'>;
   /** For the sandbox admin API. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
@@ -253,10 +254,14 @@ export type ConnectInput = { name: string; token: string } | { name: string; san
 export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, input: ConnectInput): Promise<AccountView> {
   assertCan(actor, 'cloudflare.accounts.manage');
   const { tenant } = actor;
-  const existing = await deps.repo.query(tenant, CloudflareAccountEntity, { skPrefix: 'CFACCT#', limit: MAX_ACCOUNTS_PER_USER + 1 });
-  if (existing.items.length >= MAX_ACCOUNTS_PER_USER) {
-    throw new DomainError('limit-exceeded', `At most ${MAX_ACCOUNTS_PER_USER} Cloudflare accounts per user; remove one first.`, { code: 'cloudflare-account-limit' });
-  }
+  const cap = {
+    name: 'cloudflare-accounts',
+    limit: MAX_ACCOUNTS_PER_USER,
+    count: async () => (await deps.repo.query(tenant, CloudflareAccountEntity, { skPrefix: 'CFACCT#', limit: MAX_ACCOUNTS_PER_USER + 1, consistent: true })).items.length,
+    refuse: () => new DomainError('limit-exceeded', `At most ${MAX_ACCOUNTS_PER_USER} Cloudflare accounts per user; remove one first.`, { code: 'cloudflare-account-limit' }),
+  };
+  // Refused before anything is provisioned or verified; the create below counts again under the cap's guard.
+  if ((await cap.count()) >= cap.limit) throw cap.refuse();
 
   let kind: CloudflareAccountItem['kind'];
   let token: string;
@@ -295,7 +300,13 @@ export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: Au
     createdAt: now,
     verifiedAt: now,
   };
-  const stored = await deps.repo.create(tenant, CloudflareAccountEntity, cfAccountSk(id), item);
+  try {
+    await createUnderCap(deps.repo, tenant, cap, (tx) => tx.create(CloudflareAccountEntity, cfAccountSk(id), item), deps.now);
+  } catch (err) {
+    if (kind === 'sandbox') await deprovisionSandbox(deps, { ...item, sk: cfAccountSk(id), version: 0, id });
+    throw err;
+  }
+  const stored = { ...item, sk: cfAccountSk(id), version: 1 };
   await recordAccountEvent(deps, actor, ctx, 'cloudflare.account.connected', { accountId: id, sandbox: kind === 'sandbox' });
   return accountView({ ...stored, id });
 }
