@@ -101,10 +101,13 @@ export function createWorkspaceStore(repo: StoreRepo) {
         .create(MemberEntity, memberSk(userId), member)
         .commit();
     },
-    /** Removes the workspace item and every membership (their keys are shredded separately). */
-    async forget(workspaceId: string, members: ReadonlyArray<{ userId: string }>): Promise<void> {
+    /**
+     * Removes the workspace item at `version` (ConflictError if a change, e.g. a join, moved it:
+     * `members` may be stale), then every membership (their keys are shredded separately).
+     */
+    async forget(workspaceId: string, version: number, members: ReadonlyArray<{ userId: string }>): Promise<void> {
       const tenant = workspaceTenant(workspaceId);
-      await repo.delete(tenant, WorkspaceEntity, WORKSPACE_SK).catch(() => undefined);
+      await repo.delete(tenant, WorkspaceEntity, WORKSPACE_SK, { expectedVersion: version });
       await Promise.all(members.map((m) => repo.delete(tenant, MemberEntity, memberSk(m.userId)).catch(() => undefined)));
     },
   };

@@ -12,6 +12,7 @@ import { limitsFor, type Tier } from '../platform/tiers';
 import type { Actor, ActorRole } from '../tenancy/actor';
 import { workspaceTenant } from '../tenancy/tenant';
 import { ConflictError } from '../data/errors';
+import { readGuardFirst } from '../data/guarded-reads';
 import type { ActiveJobCount, WorkspaceDeps } from './deps';
 import type { WorkspaceItem } from './entities';
 import { assertCan } from './permissions';
@@ -32,6 +33,8 @@ export interface WorkspaceView {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const storeOf = (deps: Pick<WorkspaceDeps, 'repo'>) => createWorkspaceStore(deps.repo);
+/** Rounds of a workspace delete while joins or other changes move the workspace's version. */
+const DELETE_ATTEMPTS = 8;
 export const PERSONAL_WORKSPACE_NAME = 'Personal';
 
 function view(id: string, w: WorkspaceItem, role: ActorRole, activeId?: string): WorkspaceView {
@@ -145,17 +148,26 @@ export async function renameWorkspace(deps: WorkspaceDeps, actor: Actor, name: s
 export async function deleteWorkspace(deps: WorkspaceDeps, actor: Actor, activeJobs: ActiveJobCount): Promise<void> {
   assertCan(actor, 'workspace.delete');
   const store = storeOf(deps);
-  const workspace = await store.getWorkspace(actor.tenant.id);
-  if (!workspace) throw workspaceNotFound();
-  if (workspace.personal) {
-    throw new DomainError('conflict', 'A personal workspace cannot be deleted (it goes with its account)', { code: 'personal-workspace' });
+  let members: Awaited<ReturnType<typeof store.listMembers>>;
+  for (let attempt = 1; ; attempt++) {
+    // A join committed after the workspace read moves its version: the delete fails and lists again.
+    const [workspace, listed] = await readGuardFirst(() => store.getWorkspace(actor.tenant.id), () => store.listMembers(actor.tenant.id));
+    if (!workspace) throw workspaceNotFound();
+    if (workspace.personal) {
+      throw new DomainError('conflict', 'A personal workspace cannot be deleted (it goes with its account)', { code: 'personal-workspace' });
+    }
+    const running = await activeJobs(actor.tenant);
+    if (running > 0) {
+      throw new DomainError('conflict', `Cancel or wait for the ${running} running job(s) first`, { code: 'jobs-running', extra: { activeJobs: running } });
+    }
+    try {
+      await store.forget(actor.tenant.id, workspace.version, listed);
+      members = listed;
+      break;
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt >= DELETE_ATTEMPTS) throw err;
+    }
   }
-  const running = await activeJobs(actor.tenant);
-  if (running > 0) {
-    throw new DomainError('conflict', `Cancel or wait for the ${running} running job(s) first`, { code: 'jobs-running', extra: { activeJobs: running } });
-  }
-  const members = await store.listMembers(actor.tenant.id);
-  await store.forget(actor.tenant.id, members);
   await deps.keyring.shred(actor.tenant);
   await Promise.all(members.map((m) => store.unlink(m.userId, actor.tenant.id)));
 }

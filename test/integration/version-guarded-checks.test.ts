@@ -18,11 +18,11 @@ import { DomainError } from '../../functions/errors';
 import { readOutbox } from '../../functions/mail/outbox';
 import { limitsFor } from '../../functions/platform/tiers';
 import { workspaceTenant, type Tenant } from '../../functions/tenancy/tenant';
-import { WorkspaceEntity } from '../../functions/workspaces/entities';
+import { MemberEntity, WorkspaceEntity } from '../../functions/workspaces/entities';
 import { acceptInvite, type InviteDeps } from '../../functions/workspaces/invites';
 import { addMember, changeMemberRole } from '../../functions/workspaces/members';
 import { createWorkspaceStore } from '../../functions/workspaces/store';
-import { memberActor } from '../../functions/workspaces/workspaces';
+import { deleteWorkspace, memberActor } from '../../functions/workspaces/workspaces';
 import type { Entity } from '../../functions/data/entity';
 import { gatedRepo } from '../support/gated-repo';
 import { call, signUpWithToken, uniqueEmail } from '../support/http';
@@ -102,6 +102,23 @@ describe('checks on a list commit only under the version they were read at', () 
     await expect(outcome.catch(code)).resolves.toBe('last-owner');
     const roles = Object.fromEntries((await store().listMembers(ws)).map((m) => [m.userId, m.role]));
     expect(roles).toEqual({ [a.userId]: 'USER', [b.userId]: 'OWNER' });
+  });
+
+  it('a join racing the workspace delete: the new member goes with the workspace (no membership left behind)', async () => {
+    const owner = await signUpWithToken();
+    const joiner = await signUpWithToken();
+    const ws = await newWorkspace(owner, 'Doomed race');
+    const actor = await memberActor(deps(), owner.userId, ws);
+    const noJobs = async () => 0;
+
+    await race(
+      (repo) => deleteWorkspace({ ...deps(), repo }, actor, noJobs),
+      () => addMember(deps(), actor, joiner.userId, 'USER'),
+      { afterQuery: MemberEntity },
+    );
+    expect(await store().getWorkspace(ws)).toBeUndefined();
+    expect(await store().listMembers(ws)).toEqual([]);
+    expect((await store().listLinks(joiner.userId)).map((l) => l.workspaceId)).not.toContain(ws);
   });
 
   it('an accept racing another accept at the member cap: 429 member-limit, the cap holds', async () => {
