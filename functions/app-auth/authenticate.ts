@@ -14,7 +14,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { sessionLifetimeOf } from '../applications/applications';
-import { ApplicationEntity, applicationSk } from '../applications/entities';
+import { ApplicationEntity, applicationSk, type ApplicationItem } from '../applications/entities';
 import { DecryptionError, KeyNotFoundError } from '../crypto/errors';
 import type { ItemRead, Stored } from '../data/repository';
 import type { RouteDef } from '../contracts/route';
@@ -27,7 +27,7 @@ import { parseAppToken, secretMatches, type ParsedAppToken } from '../identity/t
 import { limitsFor } from '../platform/tiers';
 import { automationUserId, type AppPrincipal } from '../tenancy/principal';
 import { userTenant, workspaceTenant, type Tenant } from '../tenancy/tenant';
-import { WORKSPACE_SK, WorkspaceEntity } from '../workspaces/entities';
+import { WORKSPACE_SK, WorkspaceEntity, type WorkspaceItem } from '../workspaces/entities';
 import type { AppAuthDeps } from './app-sessions';
 import {
   AppSessionCredential,
@@ -108,11 +108,18 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
     }
   }
 
+  /** Both kinds of token: the application exists and is on, its workspace exists, the Origin is one it allows. */
+  function admitApplication(event: APIGatewayProxyEventV2, application: Stored<ApplicationItem> | undefined, workspace: Stored<WorkspaceItem> | undefined) {
+    if (!application || !application.enabled || !workspace) throw unauthenticated();
+    admitOrigin(event, application.allowedOrigins, hooks.allowOrigin);
+    return { application, workspace };
+  }
+
   async function appSession(event: APIGatewayProxyEventV2, route: RouteDef, t: ParsedAppToken): Promise<Judged> {
     const [workspaceId, applicationId, userId, sessionId] = t.ids as [string, string, string, string];
     const tenant = workspaceTenant(workspaceId);
     const extraReads = (await hooks.prefetch?.(event, route, { tenant, applicationId, appUserId: userId })) ?? [];
-    const [session, appUser, user, application, workspace, ...extra] = await batch([
+    const [session, appUser, user, applicationRead, workspaceRead, ...extra] = await batch([
       { tenant, entity: AppSessionEntity, sk: appSessionSk(applicationId, userId, sessionId) },
       { tenant, entity: AppUserEntity, sk: appUserSk(applicationId, userId) },
       { tenant: userTenant(userId), entity: UserEntity, sk: USER_SK },
@@ -120,8 +127,7 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
       { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
       ...extraReads,
     ] as const);
-    if (!application || !application.enabled || !workspace) throw unauthenticated();
-    admitOrigin(event, application.allowedOrigins, hooks.allowOrigin);
+    const { application, workspace } = admitApplication(event, applicationRead, workspaceRead);
     if (!session || !isAuthentic(AppSessionCredential, session) || !secretMatches(t.secret, session.secretHash)) throw unauthenticated();
     if (!appUser || !user || session.revision !== appUser.revision || session.userRevision !== user.tokenRevision) {
       throw unauthenticated('This session was revoked; sign in again through the hosted login');
@@ -140,15 +146,14 @@ export function createAppAuthenticator(deps: AppAuthenticatorDeps, hooks: AppAut
     const tenant = workspaceTenant(workspaceId);
     const appUserId = automationUserId(credentialId);
     const extraReads = (await hooks.prefetch?.(event, route, { tenant, applicationId, appUserId })) ?? [];
-    const [credential, appUser, application, workspace, ...extra] = await batch([
+    const [credential, appUser, applicationRead, workspaceRead, ...extra] = await batch([
       { tenant, entity: AutomationCredentialEntity, sk: automationCredentialSk(applicationId, credentialId) },
       { tenant, entity: AppUserEntity, sk: appUserSk(applicationId, appUserId) },
       { tenant, entity: ApplicationEntity, sk: applicationSk(applicationId) },
       { tenant, entity: WorkspaceEntity, sk: WORKSPACE_SK },
       ...extraReads,
     ] as const);
-    if (!application || !application.enabled || !workspace) throw unauthenticated();
-    admitOrigin(event, application.allowedOrigins, hooks.allowOrigin);
+    const { application, workspace } = admitApplication(event, applicationRead, workspaceRead);
     if (!credential || !isAuthentic(AutomationCredentialKind, credential) || !secretMatches(t.secret, credential.secretHash)) {
       throw unauthenticated('This automation credential is unknown or was revoked');
     }

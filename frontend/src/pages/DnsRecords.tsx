@@ -3,9 +3,11 @@ import { ChevronLeft, Download, Plus } from 'lucide-react';
 import { useState } from 'react';
 import { sendOperation } from '../api/operations';
 import { useDnsRecords } from '../api/queries';
+import { ActionTable } from '../components/ActionTable';
 import { DeniedReason } from '../components/Denied';
 import { Pager } from '../components/Pager';
-import { Button, Card, EmptyState, ErrorAlert, PageHeader, SkeletonRows, Table, th } from '../components/ui';
+import { QueryState } from '../components/QueryState';
+import { Button, Card, EmptyState, ErrorAlert, PageHeader } from '../components/ui';
 import { Link, setQuery, useLocation, type Params } from '../lib/router';
 import { useCan } from '../lib/workspace';
 import { DnsFilters } from './dns-records/DnsFilters';
@@ -68,39 +70,32 @@ export default function DnsRecords({ params }: { params: Params }) {
       <AddRecordDialog open={adding} onOpenChange={setAdding} accountId={accountId} zoneId={zoneId} />
       <Card>
         <DnsFilters />
-        {records.isPending ? (
-          <SkeletonRows rows={8} label="Loading DNS records" />
-        ) : records.isError ? (
-          <ErrorAlert error={records.error} />
-        ) : records.data.records.length === 0 ? (
-          <EmptyState title={Object.values(filters).some(Boolean) ? 'No record matches these filters' : 'No DNS records yet'}>
-            {Object.values(filters).some(Boolean) ? 'Clear a filter to see more.' : 'Add a record, or import a BIND file with a bulk job.'}
-          </EmptyState>
-        ) : (
-          <>
-            <p className="mb-2 text-sm text-slate-500">{records.data.totalCount} records</p>
-            <Table label="DNS records">
-              <thead>
-                <tr>
-                  <th className={th}>Type</th>
-                  <th className={th}>Name</th>
-                  <th className={th}>Content</th>
-                  <th className={`${th} hidden sm:table-cell`}>TTL</th>
-                  <th className={`${th} hidden sm:table-cell`}>Proxy</th>
-                  <th className={th}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {records.data.records.map((r) => (
+        <QueryState
+          query={records}
+          rows={8}
+          loading="Loading DNS records"
+          isEmpty={(d) => d.records.length === 0}
+          empty={
+            <EmptyState title={Object.values(filters).some(Boolean) ? 'No record matches these filters' : 'No DNS records yet'}>
+              {Object.values(filters).some(Boolean) ? 'Clear a filter to see more.' : 'Add a record, or import a BIND file with a bulk job.'}
+            </EmptyState>
+          }
+        >
+          {(d) => (
+            <>
+              <p className="mb-2 text-sm text-slate-500">{d.totalCount} records</p>
+              <ActionTable
+                label="DNS records"
+                columns={['Type', 'Name', 'Content', { label: 'TTL', className: 'hidden sm:table-cell' }, { label: 'Proxy', className: 'hidden sm:table-cell' }]}
+              >
+                {d.records.map((r) => (
                   <RecordRow key={r.id} record={r} accountId={accountId} zoneId={zoneId} />
                 ))}
-              </tbody>
-            </Table>
-            <Pager page={page} totalPages={records.data.totalPages} onPage={(p) => setQuery({ page: p > 1 ? String(p) : undefined })} />
-          </>
-        )}
+              </ActionTable>
+              <Pager page={page} totalPages={d.totalPages} onPage={(p) => setQuery({ page: p > 1 ? String(p) : undefined })} />
+            </>
+          )}
+        </QueryState>
       </Card>
     </>
   );

@@ -3,9 +3,11 @@ import { KeyRound, Trash2, UserX } from 'lucide-react';
 import { Fragment, useState } from 'react';
 import { call } from '../../api/operations';
 import type { ApplicationUser } from '../../api/types';
+import { ActionTable, RowAction } from '../../components/ActionTable';
 import { ConfirmDialog } from '../../components/dialog';
 import { LoadMore } from '../../components/Pager';
-import { Badge, Card, EmptyState, ErrorAlert, SkeletonRows, Table, relativeTime, td, th } from '../../components/ui';
+import { QueryState } from '../../components/QueryState';
+import { Badge, Card, EmptyState, ErrorAlert, relativeTime, td } from '../../components/ui';
 import { UserValues } from './UserValues';
 
 export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
@@ -44,27 +46,19 @@ export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; 
   const nameOf = (u: ApplicationUser) => u.email ?? u.userId;
   return (
     <Card title="Users">
-      {users.isPending ? (
-        <SkeletonRows rows={2} label="Loading users" />
-      ) : users.isError ? (
-        <ErrorAlert error={users.error} />
-      ) : all.length === 0 ? (
-        <EmptyState title="No users yet">Users appear here once they sign in through the hosted login.</EmptyState>
-      ) : (
-        <>
-          <Table label="Application users">
-            <thead>
-              <tr>
-                <th className={th}>User</th>
-                <th className={th}>Live sessions</th>
-                <th className={`${th} hidden sm:table-cell`}>Values</th>
-                <th className={`${th} hidden md:table-cell`}>Last seen</th>
-                <th className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
+      <QueryState
+        query={users}
+        rows={2}
+        loading="Loading users"
+        isEmpty={() => all.length === 0}
+        empty={<EmptyState title="No users yet">Users appear here once they sign in through the hosted login.</EmptyState>}
+      >
+        {() => (
+          <>
+            <ActionTable
+              label="Application users"
+              columns={['User', 'Live sessions', { label: 'Values', className: 'hidden sm:table-cell' }, { label: 'Last seen', className: 'hidden md:table-cell' }]}
+            >
               {all.map((u) => (
                 <Fragment key={u.userId}>
                   <tr data-app-user={nameOf(u)}>
@@ -79,21 +73,9 @@ export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; 
                     </td>
                     <td className={`${td} hidden text-xs md:table-cell`}>{u.lastSeenAt ? relativeTime(u.lastSeenAt) : 'never'}</td>
                     <td className={`${td} whitespace-nowrap text-right`}>
-                      <button
-                        type="button"
-                        className="rounded p-1.5 text-slate-600 hover:bg-slate-100"
-                        aria-label={`Keys of ${nameOf(u)}`}
-                        aria-expanded={open === u.userId}
-                        onClick={() => setOpen(open === u.userId ? null : u.userId)}
-                      >
-                        <KeyRound className="size-4" aria-hidden />
-                      </button>
-                      <button type="button" className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Revoke ${nameOf(u)}`} onClick={() => setToRevoke(u)}>
-                        <UserX className="size-4" aria-hidden />
-                      </button>
-                      <button type="button" className="rounded p-1.5 text-red-700 hover:bg-red-50" aria-label={`Delete ${nameOf(u)}`} onClick={() => setToDelete(u)}>
-                        <Trash2 className="size-4" aria-hidden />
-                      </button>
+                      <RowAction label={`Keys of ${nameOf(u)}`} icon={KeyRound} aria-expanded={open === u.userId} onClick={() => setOpen(open === u.userId ? null : u.userId)} />
+                      <RowAction label={`Revoke ${nameOf(u)}`} icon={UserX} onClick={() => setToRevoke(u)} />
+                      <RowAction label={`Delete ${nameOf(u)}`} icon={Trash2} tone="danger" onClick={() => setToDelete(u)} />
                     </td>
                   </tr>
                   {open === u.userId ? (
@@ -105,11 +87,11 @@ export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; 
                   ) : null}
                 </Fragment>
               ))}
-            </tbody>
-          </Table>
-          <LoadMore query={users} />
-        </>
-      )}
+            </ActionTable>
+            <LoadMore query={users} />
+          </>
+        )}
+      </QueryState>
       <ConfirmDialog
         open={toRevoke !== null}
         onOpenChange={(o) => !o && setToRevoke(null)}

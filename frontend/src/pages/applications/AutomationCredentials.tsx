@@ -5,7 +5,9 @@ import { call } from '../../api/operations';
 import type { AutomationCredential, CreatedAutomationCredential } from '../../api/types';
 import { CopyButton } from '../../components/CopyButton';
 import { ConfirmDialog } from '../../components/dialog';
-import { Button, Card, EmptyState, ErrorAlert, Field, Input, Notice, SkeletonRows, Table, relativeTime, td, th } from '../../components/ui';
+import { ActionTable, RowAction } from '../../components/ActionTable';
+import { QueryState } from '../../components/QueryState';
+import { Button, Card, EmptyState, ErrorAlert, Field, Input, Notice, relativeTime, td } from '../../components/ui';
 
 /**
  * Automation credentials of one application (ADMIN): create (the secret is shown once, here),
@@ -67,40 +69,28 @@ export function AutomationCredentials({ workspaceId, applicationId }: { workspac
           </Button>
         </form>
         <ErrorAlert error={create.error} fields={['name']} />
-        {list.isPending ? (
-          <SkeletonRows rows={2} label="Loading credentials" />
-        ) : list.isError ? (
-          <ErrorAlert error={list.error} />
-        ) : list.data.credentials.length === 0 ? (
-          <EmptyState title="No automation credentials">Create one for each automation, so you can revoke one without the others.</EmptyState>
-        ) : (
-          <Table label="Automation credentials">
-            <thead>
-              <tr>
-                <th className={th}>Name</th>
-                <th className={th}>Credential</th>
-                <th className={`${th} hidden sm:table-cell`}>Last used</th>
-                <th className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {list.data.credentials.map((c) => (
+        <QueryState
+          query={list}
+          rows={2}
+          loading="Loading credentials"
+          isEmpty={(d) => d.credentials.length === 0}
+          empty={<EmptyState title="No automation credentials">Create one for each automation, so you can revoke one without the others.</EmptyState>}
+        >
+          {(d) => (
+            <ActionTable label="Automation credentials" columns={['Name', 'Credential', { label: 'Last used', className: 'hidden sm:table-cell' }]}>
+              {d.credentials.map((c) => (
                 <tr key={c.id} data-credential={c.name}>
                   <td className={td}>{c.name}</td>
                   <td className={`${td} font-mono text-xs`}>{c.prefix}…</td>
                   <td className={`${td} hidden text-xs sm:table-cell`}>{c.lastUsedAt ? relativeTime(c.lastUsedAt) : 'never'}</td>
                   <td className={`${td} text-right`}>
-                    <button type="button" className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Revoke credential ${c.name}`} onClick={() => setToRevoke(c)}>
-                      <Trash2 className="size-4" aria-hidden />
-                    </button>
+                    <RowAction label={`Revoke credential ${c.name}`} icon={Trash2} onClick={() => setToRevoke(c)} />
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </Table>
-        )}
+            </ActionTable>
+          )}
+        </QueryState>
       </div>
       <ConfirmDialog
         open={toRevoke !== null}

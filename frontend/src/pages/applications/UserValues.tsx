@@ -2,8 +2,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Eye, Trash2 } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { call } from '../../api/operations';
+import { ActionTable } from '../../components/ActionTable';
 import { ConfirmDialog, Modal } from '../../components/dialog';
-import { Button, ErrorAlert, Field, Input, SkeletonRows, Table, relativeTime, td, th } from '../../components/ui';
+import { QueryState } from '../../components/QueryState';
+import { Button, ErrorAlert, Field, Input, relativeTime, td } from '../../components/ui';
 import { bytes } from './AppUsers';
 
 interface UserParams {
@@ -27,42 +29,30 @@ export function UserValues({ params, label, onChange }: { params: UserParams; la
       onChange();
     },
   });
-  if (values.isPending) return <SkeletonRows rows={2} label={`Loading the keys of ${label}`} />;
-  if (values.isError) return <ErrorAlert error={values.error} />;
-  if (values.data.keys.length === 0) return <p className="text-sm text-slate-500">{label} holds no values.</p>;
   return (
     <>
-      <Table label={`Keys of ${label}`}>
-        <thead>
-          <tr>
-            <th className={th}>Key</th>
-            <th className={th}>Size</th>
-            <th className={th}>Version</th>
-            <th className={th}>Changed</th>
-            <th className={th}>
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {values.data.keys.map((v) => (
-            <tr key={v.key} data-vault-key={v.key}>
-              <td className={`${td} font-mono text-xs break-all`}>{v.key}</td>
-              <td className={td}>{bytes(v.size)}</td>
-              <td className={td}>{v.version}</td>
-              <td className={td}>{relativeTime(v.updatedAt)}</td>
-              <td className={`${td} whitespace-nowrap text-right`}>
-                <Button size="sm" variant="ghost" onClick={() => setReading(v.key)} aria-label={`Read ${v.key}`}>
-                  <Eye className="size-3.5" aria-hidden /> Read…
-                </Button>
-                <Button size="sm" variant="ghost" onClick={() => setDeleting(v.key)} aria-label={`Delete ${v.key}`}>
-                  <Trash2 className="size-3.5" aria-hidden /> Delete
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
+      <QueryState query={values} rows={2} loading={`Loading the keys of ${label}`} isEmpty={(d) => d.keys.length === 0} empty={<p className="text-sm text-slate-500">{label} holds no values.</p>}>
+        {(d) => (
+          <ActionTable label={`Keys of ${label}`} columns={['Key', 'Size', 'Version', 'Changed']}>
+            {d.keys.map((v) => (
+              <tr key={v.key} data-vault-key={v.key}>
+                <td className={`${td} font-mono text-xs break-all`}>{v.key}</td>
+                <td className={td}>{bytes(v.size)}</td>
+                <td className={td}>{v.version}</td>
+                <td className={td}>{relativeTime(v.updatedAt)}</td>
+                <td className={`${td} whitespace-nowrap text-right`}>
+                  <Button size="sm" variant="ghost" onClick={() => setReading(v.key)} aria-label={`Read ${v.key}`}>
+                    <Eye className="size-3.5" aria-hidden /> Read…
+                  </Button>
+                  <Button size="sm" variant="ghost" onClick={() => setDeleting(v.key)} aria-label={`Delete ${v.key}`}>
+                    <Trash2 className="size-3.5" aria-hidden /> Delete
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </ActionTable>
+        )}
+      </QueryState>
       {reading ? <ReadValueDialog params={{ ...params, key: reading }} label={label} onClose={() => setReading(null)} /> : null}
       <ConfirmDialog
         open={deleting !== null}

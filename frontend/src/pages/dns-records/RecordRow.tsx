@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { call } from '../../api/operations';
 import type { DnsRecord, DnsRecordInput } from '../../api/types';
+import { RowAction } from '../../components/ActionTable';
 import { ConfirmDialog } from '../../components/dialog';
 import { Badge, Button, ErrorAlert, Field, Input, Select, td } from '../../components/ui';
 import { useCan } from '../../lib/workspace';
@@ -113,12 +114,8 @@ export function RecordRow({ record: r, accountId, zoneId }: { record: DnsRecord;
       <td className={`${td} hidden text-xs sm:table-cell`}>{ttlLabel(r.ttl)}</td>
       <td className={`${td} hidden sm:table-cell`}>{r.proxied ? <Badge color="amber">proxied</Badge> : <span className="text-xs text-slate-500">DNS only</span>}</td>
       <td className={`${td} whitespace-nowrap text-right`}>
-        <button type="button" onClick={startEdit} disabled={!gate.allowed} title={denied} className="rounded p-1.5 text-slate-600 hover:bg-slate-100 disabled:text-slate-300" aria-label={`Edit ${r.type} ${r.name}`}>
-          <Pencil className="size-4" aria-hidden />
-        </button>
-        <button type="button" onClick={() => setConfirm(true)} disabled={!gate.allowed} title={denied} className="rounded p-1.5 text-slate-600 hover:bg-slate-100 disabled:text-slate-300" aria-label={`Delete ${r.type} ${r.name}`}>
-          <Trash2 className="size-4" aria-hidden />
-        </button>
+        <RowAction label={`Edit ${r.type} ${r.name}`} icon={Pencil} onClick={startEdit} disabled={!gate.allowed} title={denied} />
+        <RowAction label={`Delete ${r.type} ${r.name}`} icon={Trash2} onClick={() => setConfirm(true)} disabled={!gate.allowed} title={denied} />
         <ConfirmDialog
           open={confirm}
           onOpenChange={setConfirm}

@@ -4,7 +4,9 @@ import { useState } from 'react';
 import { call } from '../../api/operations';
 import { keys, useApiKeys } from '../../api/queries';
 import { ConfirmDialog } from '../../components/dialog';
-import { Badge, Card, EmptyState, ErrorAlert, SkeletonRows, Table, formatTime, relativeTime, td, th } from '../../components/ui';
+import { ActionTable, RowAction } from '../../components/ActionTable';
+import { QueryState } from '../../components/QueryState';
+import { Badge, Card, EmptyState, ErrorAlert, formatTime, relativeTime, td } from '../../components/ui';
 
 /** Every API key of the user, with delete (after a confirmation). */
 export function ApiKeyList() {
@@ -22,27 +24,19 @@ export function ApiKeyList() {
     <>
       <Card title="Your API keys">
         <ErrorAlert error={del.error} className="mb-3" />
-        {keysQ.isPending ? (
-          <SkeletonRows rows={2} label="Loading API keys" />
-        ) : keysQ.isError ? (
-          <ErrorAlert error={keysQ.error} />
-        ) : keysQ.data.apiKeys.length === 0 ? (
-          <EmptyState title="No API keys">Create one above for scripts, CI or the CLI. Give it only the scopes it needs.</EmptyState>
-        ) : (
-          <Table label="API keys">
-            <thead>
-              <tr>
-                <th className={th}>Name</th>
-                <th className={th}>Key</th>
-                <th className={`${th} hidden md:table-cell`}>Scopes</th>
-                <th className={`${th} hidden sm:table-cell`}>Last used</th>
-                <th className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {keysQ.data.apiKeys.map((k) => (
+        <QueryState
+          query={keysQ}
+          rows={2}
+          loading="Loading API keys"
+          isEmpty={(d) => d.apiKeys.length === 0}
+          empty={<EmptyState title="No API keys">Create one above for scripts, CI or the CLI. Give it only the scopes it needs.</EmptyState>}
+        >
+          {(d) => (
+            <ActionTable
+              label="API keys"
+              columns={['Name', 'Key', { label: 'Scopes', className: 'hidden md:table-cell' }, { label: 'Last used', className: 'hidden sm:table-cell' }]}
+            >
+              {d.apiKeys.map((k) => (
                 <tr key={k.id}>
                   <td className={td}>
                     {k.name}
@@ -58,15 +52,13 @@ export function ApiKeyList() {
                   </td>
                   <td className={`${td} hidden text-xs sm:table-cell`}>{k.lastUsedAt ? relativeTime(k.lastUsedAt) : 'never'}</td>
                   <td className={`${td} text-right`}>
-                    <button type="button" className="rounded p-1.5 text-slate-600 hover:bg-slate-100" aria-label={`Delete key ${k.name}`} onClick={() => setToDelete(k.id)}>
-                      <Trash2 className="size-4" aria-hidden />
-                    </button>
+                    <RowAction label={`Delete key ${k.name}`} icon={Trash2} onClick={() => setToDelete(k.id)} />
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </Table>
-        )}
+            </ActionTable>
+          )}
+        </QueryState>
       </Card>
       <ConfirmDialog
         open={toDelete !== null}

@@ -1,6 +1,8 @@
 import { useMembers } from '../../api/queries';
 import type { Workspace } from '../../api/types';
-import { Card, ErrorAlert, SkeletonRows, Table, th } from '../../components/ui';
+import { ActionTable } from '../../components/ActionTable';
+import { QueryState } from '../../components/QueryState';
+import { Card } from '../../components/ui';
 import { useAuth } from '../../lib/auth';
 import { MemberRow } from './MemberRow';
 
@@ -10,29 +12,15 @@ export function MembersCard({ workspace: w }: { workspace: Workspace }) {
   const { user } = useAuth();
   return (
     <Card title="Members">
-      {members.isPending ? (
-        <SkeletonRows rows={3} label="Loading members" />
-      ) : members.isError ? (
-        <ErrorAlert error={members.error} />
-      ) : (
-        <Table label="Members">
-          <thead>
-            <tr>
-              <th className={th}>Member</th>
-              <th className={th}>Role</th>
-              <th className={`${th} hidden sm:table-cell`}>Joined</th>
-              <th className={th}>
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {members.data.members.map((m) => (
+      <QueryState query={members} rows={3} loading="Loading members">
+        {(d) => (
+          <ActionTable label="Members" columns={['Member', 'Role', { label: 'Joined', className: 'hidden sm:table-cell' }]}>
+            {d.members.map((m) => (
               <MemberRow key={m.userId} workspace={w} member={m} self={m.userId === user?.id} />
             ))}
-          </tbody>
-        </Table>
-      )}
+          </ActionTable>
+        )}
+      </QueryState>
     </Card>
   );
 }
