@@ -4,15 +4,18 @@
  * next request when the previous one answers. Reads one JSON job on stdin, writes the
  * per-request latencies (ms) as JSON on stdout.
  *   { kind: 'raw', table, key, c, total }           GetItem (ConsistentRead) through the app's SDK client config
+ *   { kind: 'batch', requestItems, c, total }       BatchGetItem (the low-level input, ConsistentRead inside) through the same config
  *   { kind: 'http', url, token, c, total }          GET with a bearer token, connections kept alive
  *   { kind: 'http', url, tokens, c, total }         the same, the tokens taken in turn (several users)
  */
 import { performance } from 'node:perf_hooks';
+import { BatchGetItemCommand, type BatchGetItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../../functions/aws/client-dynamodb';
+import { documentClient, dynamoDb } from '../../../functions/aws/client-dynamodb';
 
 type Job =
   | { kind: 'raw'; table: string; key: Record<string, string>; c: number; total: number }
+  | { kind: 'batch'; requestItems: BatchGetItemCommandInput['RequestItems']; c: number; total: number }
   | { kind: 'http'; url: string; token?: string; tokens?: string[]; c: number; total: number };
 
 async function closedLoop(c: number, total: number, one: () => Promise<void>): Promise<number[]> {
@@ -35,6 +38,12 @@ function oneCall(job: Job): () => Promise<void> {
     const doc = documentClient();
     return async () => {
       await doc.send(new GetCommand({ TableName: job.table, Key: job.key, ConsistentRead: true }));
+    };
+  }
+  if (job.kind === 'batch') {
+    const client = dynamoDb();
+    return async () => {
+      await client.send(new BatchGetItemCommand({ RequestItems: job.requestItems }));
     };
   }
   const headers = (job.tokens ?? [job.token!]).map((t) => ({ authorization: `Bearer ${t}` }));
