@@ -7,8 +7,11 @@
  *    test/bench/support/load-client.ts). Every request includes the revocation check (the
  *    authenticator's consistent read of the session and the user's revisions; nothing cached):
  *    the run ends by revoking one user and showing its very next request refused;
- *    For scale, each level also measures the dashboard's `GET /api/v1/me` (a bearer session of the
- *    developer) in the same conditions: the platform's floor for an authenticated read;
+ *    For scale, each level also measures the same BatchGetItem sent raw from the load client (the
+ *    keys of the handler's last batch: what DynamoDB Local itself takes for it), the handler's own
+ *    BatchGetItem (SDK send → parsed response, timed in this process), and the dashboard's
+ *    `GET /api/v1/me` (a bearer session of the developer) in the same conditions: the platform's
+ *    floor for an authenticated read;
  *  - KMS calls per 1,000 requests from those 10 users (the handlers run in this process, so the
  *    shared KMS and DynamoDB clients count every call), and DynamoDB calls per request.
  * The application's workspace is on the pro tier, so the per-user allowance never answers 429.
