@@ -24,6 +24,7 @@ import { deleteValue, getValue, listValues, putValue, valueReads, type Prefetche
 import { VAULT_KEY_RE } from '../vault/entities';
 import { sessionAdminBindings, sessionPorts } from './session-admin-routes';
 import { vaultAdminBindings } from './vault-admin';
+import { accessRecorder } from './access-recorder';
 
 const data = dataLayerFromEnv();
 const identity = identityFromEnv();
@@ -146,5 +147,6 @@ export const handler = httpFunction(
     ...sessionAdminBindings(data, appDeps),
     ...vaultAdminBindings(data, sessionPorts(appDeps)),
   ],
-  { authenticate: identity.authenticate, authenticateApp, applicationCors: cors },
+  // Members' calls (the admin routes) go to the workspace's access log; app credentials' calls do not (the toolkit skips them).
+  { authenticate: identity.authenticate, recordAccess: accessRecorder(), authenticateApp, applicationCors: cors },
 );

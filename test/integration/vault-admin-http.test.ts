@@ -12,6 +12,7 @@ import { appSessionToken, browserCookie } from '../support/hosted-login';
 import { dataLayer } from './jobs-harness';
 import { mainTable, partition } from './data-fixtures';
 import { tenantPk, workspaceTenant } from '../../functions/tenancy/tenant';
+import { waitForAccessLog } from '../support/access-log';
 
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
 
@@ -75,6 +76,14 @@ describe('vault admin routes', () => {
     const bad = await call('GET', `${base()}/${endUser.userId}/values/a%20b?reason=checking`, { token: owner.token });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ in: 'path', field: 'key' })]);
+  });
+
+  it('an admin’s read of a user’s value is in the workspace’s API-access log too; the end user’s own Session API calls are not', async () => {
+    const read = await call('GET', `${base()}/${endUser.userId}/values/theme?reason=${encodeURIComponent('checking the theme bug')}`, { token: owner.token });
+    expect(read.status).toBe(200);
+    const entries = await waitForAccessLog(owner.token, ws, (es) => es.some((e) => e.operationId === 'readApplicationUserValue'));
+    expect(entries.find((e) => e.operationId === 'readApplicationUserValue')).toMatchObject({ userId: owner.userId, status: 200, method: 'GET' });
+    expect(entries.some((e) => e.userId === endUser.userId)).toBe(false);
   });
 
   it('USER gets 403, a non-member and another workspace’s application get 404', async () => {
