@@ -44,10 +44,12 @@ export function parseToken(token: string): ParsedToken | undefined {
  *   app session:   fv_vs_<workspaceId>.<applicationId>.<userId>.<sessionId>.<secret>
  *   automation:    fv_auto_<workspaceId>.<applicationId>.<credentialId>.<secret>
  *   auth code:     fv_code_<workspaceId>.<applicationId>.<codeId>.<secret>   (hosted login, 60 s, single use)
+ *   device code:   fv_dc_<userCode>.<secret>                  (device authorization, RFC 8628; 5 min)
+ *   device token:  fv_dev_<userId>.<deviceId>.<secret>        (a linked sync device)
  */
-export const APP_TOKEN_PREFIX = { appSession: 'fv_vs_', automation: 'fv_auto_', authCode: 'fv_code_' } as const;
+export const APP_TOKEN_PREFIX = { appSession: 'fv_vs_', automation: 'fv_auto_', authCode: 'fv_code_', deviceCode: 'fv_dc_', device: 'fv_dev_' } as const;
 export type AppTokenKind = keyof typeof APP_TOKEN_PREFIX;
-const APP_TOKEN_IDS: Record<AppTokenKind, number> = { appSession: 4, automation: 3, authCode: 3 };
+const APP_TOKEN_IDS: Record<AppTokenKind, number> = { appSession: 4, automation: 3, authCode: 3, deviceCode: 1, device: 2 };
 
 export interface ParsedAppToken {
   readonly kind: AppTokenKind;

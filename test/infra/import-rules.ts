@@ -102,6 +102,7 @@ const BELOW_HTTP = new Set([
   'backup',
   'vault',
   'app-auth',
+  'devices',
 ]);
 
 /** What `http/` (the handler toolkit) may use: never a domain; the authenticator is injected. */

@@ -10,7 +10,8 @@ import type { RouteDef } from '../../functions/contracts/route';
 
 /**
  * The ids a probe fills in: account, zone, record, job, session, apiKey, workspace, member, application, invite,
- * appUser (a user of the application holding the value `vaultKey`), credential (an automation credential).
+ * appUser (a user of the application holding the value `vaultKey`), credential (an automation credential),
+ * userCode (a device authorization the fixture's owner approved: no one else may see or decide it).
  */
 export interface ProbeFixture {
   ids: Record<string, string>;
@@ -88,12 +89,17 @@ export const probes: Record<string, Probe> = {
   updateWorkspaceSettings: (f) => ({ method: 'PATCH', path: `/api/v1/workspaces/${f.ids.workspace}/settings`, body: { twoPersonRule: true } }),
   listWorkspaceAuditEvents: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events` }),
   verifyWorkspaceAuditChain: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events/verify` }),
+  getDeviceAuthorization: (f) => ({ method: 'GET', path: `/api/v1/sync/authorize/${f.ids.userCode}` }),
+  approveDeviceAuthorization: (f) => ({ method: 'POST', path: `/api/v1/sync/authorize/${f.ids.userCode}/approve` }),
+  denyDeviceAuthorization: (f) => ({ method: 'POST', path: `/api/v1/sync/authorize/${f.ids.userCode}/deny` }),
 };
 
 /** Ids no one has (syntactically valid): a probe with them must answer like a foreign resource. */
 export const UNKNOWN_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** A well-formed device user code no one started (20^8 codes: a live one by chance is negligible). */
+export const UNKNOWN_USER_CODE = 'ZZZZ-ZZZZ';
 
 /** The same fixture with its owned ids replaced by unknown ones. */
 export function absent<F extends ProbeFixture>(f: F): F {
-  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID } };
+  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE } };
 }

@@ -8,6 +8,7 @@
  */
 import { routes } from '../../functions/platform/manifest';
 import { planOverHttp } from '../support/jobs-http';
+import { approvedUserCode } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
 import { absent, probed, probes, zone } from './route-probes';
 
@@ -53,6 +54,7 @@ describe('tenant isolation', () => {
       member: f.a.userId,
       application: application.body.application.id,
       invite: invite.body.invite.id,
+      userCode: await approvedUserCode(f.a.token),
     };
   });
 

@@ -7,6 +7,7 @@ import type * as identity from '../../../functions/contracts/identity';
 import type * as invites from '../../../functions/contracts/invites';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type * as sessions from '../../../functions/contracts/sessions';
+import type * as sync from '../../../functions/contracts/sync';
 import type * as system from '../../../functions/contracts/system';
 import type * as workspaceGovernance from '../../../functions/contracts/workspace-governance';
 import type * as workspaces from '../../../functions/contracts/workspaces';
@@ -17,6 +18,7 @@ export interface OperationRoutes {
   activateWorkspace: typeof workspaces.activateWorkspace;
   applyJob: typeof jobs.applyJob;
   applyJobChunk: typeof jobs.applyJobChunk;
+  approveDeviceAuthorization: typeof sync.approveDeviceAuthorization;
   approveJob: typeof jobs.approveJob;
   authorize: typeof sessions.authorize;
   cancelJob: typeof jobs.cancelJob;
@@ -40,12 +42,14 @@ export interface OperationRoutes {
   deleteDnsRecord: typeof cloudflare.deleteDnsRecord;
   deleteSessionValue: typeof sessions.deleteSessionValue;
   deleteWorkspace: typeof workspaces.deleteWorkspace;
+  denyDeviceAuthorization: typeof sync.denyDeviceAuthorization;
   disableTotp: typeof identity.disableTotp;
   enrollTotp: typeof identity.enrollTotp;
   exchangeAuthorizationCode: typeof sessions.exchangeAuthorizationCode;
   exportZoneBind: typeof cloudflare.exportZoneBind;
   getApplication: typeof applications.getApplication;
   getDependencyHealth: typeof system.getDependencyHealth;
+  getDeviceAuthorization: typeof sync.getDeviceAuthorization;
   getHealth: typeof system.getHealth;
   getJob: typeof jobs.getJob;
   getMe: typeof identity.getMe;
@@ -78,6 +82,7 @@ export interface OperationRoutes {
   logout: typeof identity.logout;
   logoutAppSession: typeof sessions.logoutAppSession;
   logoutBrowser: typeof sessions.logoutBrowser;
+  pollDeviceToken: typeof sync.pollDeviceToken;
   previewInvite: typeof invites.previewInvite;
   readApplicationUserValue: typeof sessions.readApplicationUserValue;
   removeMember: typeof workspaces.removeMember;
@@ -94,6 +99,7 @@ export interface OperationRoutes {
   revokeSession: typeof identity.revokeSession;
   setSessionValue: typeof sessions.setSessionValue;
   signup: typeof identity.signup;
+  startDeviceAuthorization: typeof sync.startDeviceAuthorization;
   updateApplication: typeof applications.updateApplication;
   updateDnsRecord: typeof cloudflare.updateDnsRecord;
   updateWorkspaceSettings: typeof workspaceGovernance.updateWorkspaceSettings;

@@ -1,0 +1,42 @@
+/**
+ * The sync function: device authorization (RFC 8628) — the device's init and token polls
+ * (public) and the signed-in user's approval (session routes). Handlers only; the flow is in
+ * devices/device-authorization.ts.
+ */
+import * as c from '../contracts/sync';
+import { dataLayerFromEnv } from '../data/from-env';
+import { decide, DEFAULT_DEVICE_TOKEN_LIFETIME_MS, pendingFor, poll, start, type DeviceAuthDeps } from '../devices/device-authorization';
+import { bind, httpFunction } from '../http/handler';
+import type { RequestMeta } from '../http/auth';
+import { identityFromEnv } from '../identity/from-env';
+import { loadEnv } from '../platform/env';
+import { accessRecorder } from './access-recorder';
+
+const data = dataLayerFromEnv();
+const identity = identityFromEnv();
+const deps: DeviceAuthDeps = {
+  repo: data.repo,
+  audit: data.audit,
+  now: Date.now,
+  publicUrl: loadEnv(['edge']).PUBLIC_URL,
+  deviceTokenLifetimeMs: DEFAULT_DEVICE_TOKEN_LIFETIME_MS,
+};
+const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
+
+export const handler = httpFunction(
+  'sync',
+  [
+    bind(c.startDeviceAuthorization, async (req) => ({ body: await start(deps, req.body) })),
+    bind(c.pollDeviceToken, async (req) => ({ body: await poll(deps, req.body.device_code, ctxOf(req)) })),
+    bind(c.getDeviceAuthorization, async (req) => ({ body: await pendingFor(deps, req.params.userCode) })),
+    bind(c.approveDeviceAuthorization, async (req) => {
+      await decide(deps, req.principal, req.params.userCode, 'approve', ctxOf(req));
+      return {};
+    }),
+    bind(c.denyDeviceAuthorization, async (req) => {
+      await decide(deps, req.principal, req.params.userCode, 'deny', ctxOf(req));
+      return {};
+    }),
+  ],
+  { authenticate: identity.authenticate, recordAccess: accessRecorder() },
+);

@@ -1,0 +1,153 @@
+/**
+ * Sync (issue 16). This file holds the device authorization routes (RFC 8628, the OAuth 2.0
+ * Device Authorization Grant); the sync data routes are added here as they land.
+ *
+ *   POST /api/v1/sync/init                         (public)  device_code, user_code, verification URIs (RFC 8628 §3.2)
+ *   POST /api/v1/sync/token                        (public)  poll: error codes of RFC 8628 §3.5, then once a device token
+ *   GET  /api/v1/sync/authorize/{userCode}          (session) what the user is asked to approve
+ *   POST /api/v1/sync/authorize/{userCode}/approve  (session, CSRF with the cookie)
+ *   POST /api/v1/sync/authorize/{userCode}/deny     (session, CSRF with the cookie)
+ *
+ * Token errors are 400 problem+json documents that ALSO carry the RFC 6749 §5.2 members
+ * `error` and `error_description`, so an off-the-shelf RFC 8628 client reads them unchanged
+ * while our clients read `type`/`detail` as everywhere else (DEVICE_TOKEN_ERRORS).
+ */
+import * as z from 'zod';
+import { defineRoute } from './route';
+import { IsoTime } from './common';
+
+/** RFC 8628 §3.5 error codes (plus RFC 6749 §5.2 `invalid_grant`), and the problem slug each becomes. */
+export const DEVICE_TOKEN_ERRORS = {
+  /** The user has not approved or denied yet: poll again after `interval`. */
+  authorization_pending: 'authorization-pending',
+  /** Polled faster than `interval`: the interval grows by 5 s for this device code (RFC 8628 §3.5). */
+  slow_down: 'slow-down',
+  /** The user denied the request. */
+  access_denied: 'access-denied',
+  /** The device code expired (`expires_in`): start again with /sync/init. */
+  expired_token: 'expired-token',
+  /** Unknown device code, or one that already gave out its token (single use). */
+  invalid_grant: 'invalid-grant',
+} as const;
+export type DeviceTokenError = keyof typeof DEVICE_TOKEN_ERRORS;
+
+/**
+ * User codes: 8 characters of the 20 consonants RFC 8628 §6.1 suggests (no vowels, so no words;
+ * no look-alike digits), shown as `XXXX-XXXX`; entry is case-insensitive and ignores the dash
+ * (RFC 8628 §6.1: "characters that are not in the character set SHOULD be ignored").
+ */
+export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+export const USER_CODE_LENGTH = 8;
+export const UserCode = z
+  .string()
+  .max(32)
+  .transform((s) => s.toUpperCase().replace(/[^A-Z]/g, ''))
+  .pipe(z.string().regex(/^[BCDFGHJKLMNPQRSTVWXZ]{8}$/, 'must be the 8-letter code shown on the device (e.g. BCDF-GHJK)'));
+
+const DeviceName = z.string().trim().min(1).max(100);
+export const DevicePlatform = z.enum(['macos', 'windows', 'linux', 'ios', 'android', 'cli', 'other']);
+
+export const startDeviceAuthorization = defineRoute({
+  operationId: 'startDeviceAuthorization',
+  method: 'POST',
+  path: '/api/v1/sync/init',
+  fn: 'sync',
+  auth: 'public',
+  summary: 'Device authorization request (RFC 8628 §3.1–3.2): a device code to poll with, and a user code to approve in the browser (5 minutes)',
+  tags: ['device-authorization'],
+  body: z.object({ deviceName: DeviceName, platform: DevicePlatform }).strict(),
+  response: z.object({
+    device_code: z.string(),
+    /** `XXXX-XXXX`. */
+    user_code: z.string(),
+    verification_uri: z.string().url(),
+    verification_uri_complete: z.string().url(),
+    /** Seconds the client waits between polls. */
+    interval: z.number().int(),
+    /** Seconds until the codes expire. */
+    expires_in: z.number().int(),
+  }),
+});
+
+export const DeviceTokenIssued = z.object({
+  /** `fv_dev_…`: shown once, stored hashed. */
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  /** Seconds until the device token expires (then 410 session-expired; data intact). */
+  expires_in: z.number().int(),
+  device_id: z.string(),
+});
+
+export const pollDeviceToken = defineRoute({
+  operationId: 'pollDeviceToken',
+  method: 'POST',
+  path: '/api/v1/sync/token',
+  fn: 'sync',
+  auth: 'public',
+  summary:
+    'Device access token request (RFC 8628 §3.4–3.5): 400 with error authorization_pending / slow_down / access_denied / expired_token / invalid_grant, then the device token exactly once',
+  tags: ['device-authorization'],
+  body: z
+    .object({
+      device_code: z.string().min(1).max(200),
+      /** RFC 8628 §3.4; optional here (the route serves only this grant). */
+      grant_type: z.literal('urn:ietf:params:oauth:grant-type:device_code').optional(),
+    })
+    .strict(),
+  response: DeviceTokenIssued,
+});
+
+const UserCodeParams = z.object({ userCode: UserCode });
+
+export const DeviceAuthorizationView = z.object({
+  userCode: z.string(),
+  deviceName: z.string(),
+  platform: DevicePlatform,
+  expiresAt: IsoTime,
+});
+
+export const getDeviceAuthorization = defineRoute({
+  operationId: 'getDeviceAuthorization',
+  permission: null,
+  method: 'GET',
+  path: '/api/v1/sync/authorize/{userCode}',
+  fn: 'sync',
+  auth: 'session',
+  tenancy: 'caller',
+  summary: 'The pending device authorization of a user code (device name, platform, expiry); 404 when unknown, expired or already decided',
+  tags: ['device-authorization'],
+  params: UserCodeParams,
+  response: DeviceAuthorizationView,
+});
+
+export const approveDeviceAuthorization = defineRoute({
+  operationId: 'approveDeviceAuthorization',
+  permission: null,
+  method: 'POST',
+  path: '/api/v1/sync/authorize/{userCode}/approve',
+  fn: 'sync',
+  auth: 'session',
+  tenancy: 'caller',
+  summary: "Approve a pending device authorization for the signed-in user: the device's next poll gets its token",
+  tags: ['device-authorization'],
+  params: UserCodeParams,
+  successStatus: 204,
+});
+
+export const denyDeviceAuthorization = defineRoute({
+  operationId: 'denyDeviceAuthorization',
+  permission: null,
+  method: 'POST',
+  path: '/api/v1/sync/authorize/{userCode}/deny',
+  fn: 'sync',
+  auth: 'session',
+  tenancy: 'caller',
+  summary: "Deny a pending device authorization: the device's next poll gets access_denied",
+  tags: ['device-authorization'],
+  params: UserCodeParams,
+  successStatus: 204,
+});
+
+export const deviceAuthorizationRoutes = [startDeviceAuthorization, pollDeviceToken, getDeviceAuthorization, approveDeviceAuthorization, denyDeviceAuthorization];
+
+export const syncRoutes = [...deviceAuthorizationRoutes];
