@@ -21,6 +21,11 @@ export interface TierLimits {
   readonly workerConcurrency: number;
   /** Largest session-vault value (its JSON text), in bytes: 413 `value-too-large` above it. Far below DynamoDB's 400 KB item. */
   readonly vaultValueBytes: number;
+  /**
+   * Largest sync item (a snapshot's or a history record's client blob, decoded), in bytes: 413 `too-large`
+   * above it. Sealed by the repository it grows ~1.8× (base64 of base64), so even pro stays under DynamoDB's 400 KB item.
+   */
+  readonly syncItemBytes: number;
   /** Keys one application user may hold in the vault (429 `too-many-keys` beyond). */
   readonly vaultKeysPerUser: number;
   /** Live (unexpired, unrevoked) app session tokens one user may hold per application (429 `too-many-sessions` + Retry-After). */
@@ -42,6 +47,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     operationsPerJob: 1_000,
     workerConcurrency: 2,
     vaultValueBytes: 16 * 1024,
+    syncItemBytes: 32 * 1024,
     vaultKeysPerUser: 100,
     liveSessionsPerAppUser: 5,
     sessionApiRequestsPerMinute: 300,
@@ -55,6 +61,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     operationsPerJob: 20_000,
     workerConcurrency: 4,
     vaultValueBytes: 64 * 1024,
+    syncItemBytes: 96 * 1024,
     vaultKeysPerUser: 1_000,
     liveSessionsPerAppUser: 10,
     sessionApiRequestsPerMinute: 1_200,
@@ -68,6 +75,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     operationsPerJob: 200_000,
     workerConcurrency: 8,
     vaultValueBytes: 256 * 1024,
+    syncItemBytes: 192 * 1024,
     vaultKeysPerUser: 10_000,
     liveSessionsPerAppUser: 25,
     sessionApiRequestsPerMinute: 6_000,

@@ -103,6 +103,7 @@ const BELOW_HTTP = new Set([
   'vault',
   'app-auth',
   'devices',
+  'sync',
 ]);
 
 /** What `http/` (the handler toolkit) may use: never a domain; the authenticator is injected. */

@@ -1,0 +1,29 @@
+/**
+ * What the sync domain needs: the repository, the blind indexer (snapshot ids), a clock
+ * and the account tier's sync limits (functions/platform/tiers.ts).
+ */
+import type { BlindIndexer } from '../crypto/blind-index';
+import { ConflictError } from '../data/errors';
+import type { Repository } from '../data/repository';
+import { DomainError } from '../errors';
+import type { TierLimits } from '../platform/tiers';
+
+export interface SyncDeps {
+  readonly repo: Pick<Repository, 'get' | 'getMany' | 'tx' | 'query'>;
+  readonly blind: Pick<BlindIndexer, 'blindIndex'>;
+  readonly now: () => number;
+  readonly limits: Pick<TierLimits, 'syncItemBytes'>;
+}
+
+/** Runs `attempt` until it commits; a ConflictError (a concurrent write) runs it again after a short wait. */
+export async function retryOnConflict<R>(attempt: () => Promise<R>, attempts = 40): Promise<R> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      if (n >= attempts) throw new DomainError('conflict', 'Too many concurrent writes; try again', { code: 'sync-contention', cause: err });
+      await new Promise((r) => setTimeout(r, 2 + Math.floor(Math.random() * 10 * Math.min(n, 8))));
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * `history`: an append-only log per device (atuin's record store v2: each host appends
+ * records with increasing idx; a client compares per-host highest idx and downloads what it
+ * misses). Records are contiguous from idx 0 per device.
+ *
+ *   appendHistory(deps, subject, [{ idx, blob }, …]) -> { maxIdx, appended, transactions }
+ *       idx strictly increasing, starting at the device's maxIdx + 1 (409 history-gap { expectedIdx });
+ *       a record already stored with the same blob is an idempotent retry (skipped); another
+ *       blob at a stored idx is 409 history-conflict { idx }. Up to 98 records per transaction
+ *       with the device's head (and the settings check): a few requests for thousands.
+ *   historyStatus(deps, tenant) -> { [deviceId]: maxIdx }
+ *   readHistory(deps, tenant, deviceId, fromIdx, { limit?, maxBytes? }) -> { records, nextIdx? }
+ */
+import type { Stored } from '../data/repository';
+import { DomainError } from '../errors';
+import type { Tenant } from '../tenancy/tenant';
+import { blobBytes, blobHash, checkBlobSize } from './blobs';
+import { typeGate } from './config';
+import { retryOnConflict, type SyncDeps } from './deps';
+import {
+  checkDeviceId,
+  checkSubject,
+  HistoryHeadEntity,
+  historyHeadSk,
+  HistoryRecordEntity,
+  historyRecordSk,
+  SYNC_CONFIG_SK,
+  SyncConfigEntity,
+  type HistoryHeadItem,
+  type HistoryRecordItem,
+  type SyncSubject,
+} from './entities';
+import { addEvent } from './events';
+
+export interface HistoryRecordInput {
+  readonly idx: number;
+  readonly blob: string;
+}
+
+/** Records one append call takes. */
+export const APPEND_MAX_RECORDS = 5_000;
+/** Per transaction: 100 writes, minus the head and the settings check (and the event in the last). */
+const RECORDS_PER_TX = 97;
+/** Client blob bytes per transaction: sealed they grow ~1.8×, and a transaction carries at most 4 MB. */
+const BYTES_PER_TX = 1_500_000;
+/** BatchGetItem reads 100 keys at most. */
+const READ_BATCH = 100;
+
+const invalid = (message: string, field: string) => new DomainError('invalid', message, { fields: [{ in: 'body', field, message }] });
+
+function checkRecords(records: readonly HistoryRecordInput[], itemLimit: number) {
+  if (!Array.isArray(records) || records.length === 0) throw invalid('records must be a non-empty array', 'records');
+  if (records.length > APPEND_MAX_RECORDS) {
+    throw new DomainError('payload-too-large', `An append carries at most ${APPEND_MAX_RECORDS} records`, { code: 'too-large', extra: { limit: APPEND_MAX_RECORDS, size: records.length } });
+  }
+  return records.map((r, i) => {
+    if (!Number.isSafeInteger(r?.idx) || r.idx < 0) throw invalid('idx is an integer ≥ 0', `records[${i}].idx`);
+    if (i > 0 && r.idx <= records[i - 1].idx) throw invalid('idx must increase strictly', `records[${i}].idx`);
+    const bytes = blobBytes(r.blob, `records[${i}].blob`);
+    checkBlobSize(bytes, itemLimit, 'history record');
+    return { idx: r.idx, blob: r.blob, bytes, hash: blobHash(r.blob) };
+  });
+}
+
+async function getRecords(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, deviceId: string, idxs: number[]) {
+  const out: (Stored<HistoryRecordItem> | undefined)[] = [];
+  for (let i = 0; i < idxs.length; i += READ_BATCH) {
+    out.push(...(await deps.repo.getMany(idxs.slice(i, i + READ_BATCH).map((idx) => ({ tenant, entity: HistoryRecordEntity, sk: historyRecordSk(deviceId, idx) })))));
+  }
+  return out;
+}
+
+export async function appendHistory(deps: SyncDeps, subject: SyncSubject, records: readonly HistoryRecordInput[]) {
+  checkSubject(subject);
+  const checked = checkRecords(records, deps.limits.syncItemBytes);
+  const headSk = historyHeadSk(subject.deviceId);
+  return retryOnConflict(async () => {
+    const [config, head] = await deps.repo.getMany([
+      { tenant: subject.tenant, entity: SyncConfigEntity, sk: SYNC_CONFIG_SK },
+      { tenant: subject.tenant, entity: HistoryHeadEntity, sk: headSk },
+    ] as const);
+    const guard = typeGate(config, 'history');
+    const maxIdx = head?.maxIdx ?? -1;
+    const known = checked.filter((r) => r.idx <= maxIdx);
+    const stored = await getRecords(deps, subject.tenant, subject.deviceId, known.map((r) => r.idx));
+    known.forEach((r, i) => {
+      if (stored[i]?.hash !== r.hash) {
+        throw new DomainError('conflict', `Record ${r.idx} of this device holds another blob; history is append-only`, { code: 'history-conflict', extra: { idx: r.idx } });
+      }
+    });
+    const fresh = checked.filter((r) => r.idx > maxIdx);
+    fresh.forEach((r, i) => {
+      const expectedIdx = i === 0 ? maxIdx + 1 : fresh[i - 1].idx + 1;
+      if (r.idx !== expectedIdx) throw new DomainError('conflict', `Record ${r.idx} leaves a gap: this device's next idx is ${expectedIdx}`, { code: 'history-gap', extra: { expectedIdx } });
+    });
+    let state: Stored<HistoryHeadItem> | undefined = head;
+    let transactions = 0;
+    for (let i = 0; i < fresh.length; ) {
+      let bytes = 0;
+      let n = 0;
+      while (i + n < fresh.length && n < RECORDS_PER_TX && (n === 0 || bytes + fresh[i + n].bytes <= BYTES_PER_TX)) bytes += fresh[i + n++].bytes;
+      const chunk = fresh.slice(i, i + n);
+      i += n;
+      const ms = deps.now();
+      const at = new Date(ms).toISOString();
+      const tx = guard(deps.repo.tx(subject.tenant));
+      for (const r of chunk) tx.create(HistoryRecordEntity, historyRecordSk(subject.deviceId, r.idx), { blob: r.blob, hash: r.hash, bytes: r.bytes, createdAt: at });
+      const next: HistoryHeadItem = { maxIdx: chunk.at(-1)!.idx, records: (state?.records ?? 0) + n, bytes: (state?.bytes ?? 0) + bytes, updatedAt: at };
+      if (state) tx.put(HistoryHeadEntity, headSk, next, { expectedVersion: state.version });
+      else tx.create(HistoryHeadEntity, headSk, next);
+      if (i === fresh.length) addEvent(tx, ms, subject, 'data_updated', { type: 'history', maxIdx: next.maxIdx });
+      await tx.commit();
+      transactions++;
+      state = { ...next, sk: headSk, version: (state?.version ?? 0) + 1 };
+    }
+    return { maxIdx: state?.maxIdx ?? maxIdx, appended: fresh.length, transactions };
+  });
+}
+
+export async function historyStatus(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(tenant, HistoryHeadEntity, { skPrefix: 'SYNCHEAD#', limit: 200, cursor, consistent: true });
+    for (const h of page.items) out[h.sk.slice('SYNCHEAD#'.length)] = h.maxIdx;
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/** A page of a device's records from `fromIdx`: at most `limit` records and about `maxBytes` of blobs (at least one record). */
+export async function readHistory(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, deviceId: string, fromIdx: number, opts: { limit?: number; maxBytes?: number } = {}) {
+  checkDeviceId(deviceId);
+  const limit = Math.min(Math.max(opts.limit ?? 1000, 1), 5000);
+  const maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
+  if (!Number.isSafeInteger(fromIdx) || fromIdx < 0) throw new DomainError('invalid', 'fromIdx is an integer ≥ 0', { fields: [{ in: 'query', field: 'fromIdx', message: 'must be an integer ≥ 0' }] });
+  const head = await deps.repo.get(tenant, HistoryHeadEntity, historyHeadSk(deviceId));
+  const last = Math.min(head?.maxIdx ?? -1, fromIdx + limit - 1);
+  const records: { idx: number; blob: string }[] = [];
+  let bytes = 0;
+  // Records are contiguous, so their keys are known: batches of 100 keys, no scan.
+  for (let idx = fromIdx; idx <= last && bytes < maxBytes; idx += READ_BATCH) {
+    const idxs = Array.from({ length: Math.min(READ_BATCH, last - idx + 1) }, (_, k) => idx + k);
+    const got = await getRecords(deps, tenant, deviceId, idxs);
+    for (const [k, r] of got.entries()) {
+      if (!r || (records.length > 0 && bytes + r.bytes > maxBytes)) break;
+      records.push({ idx: idxs[k], blob: r.blob });
+      bytes += r.bytes;
+    }
+    if (records.length < idxs[idxs.length - 1] - fromIdx + 1) break;
+  }
+  const nextIdx = fromIdx + records.length;
+  return { records, ...(head && nextIdx <= head.maxIdx ? { nextIdx } : {}) };
+}
