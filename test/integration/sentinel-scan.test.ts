@@ -12,6 +12,7 @@ import { writeBackup } from '../../functions/backup/dump';
 import { awsClientConfig, localStackEnv } from '../setup/env';
 import { freshUser, freshWorkspace, layer, mainTable, rawDdb, scanAll } from './data-fixtures';
 import { sentinelSteps, type SentinelContext } from './sentinel-workload';
+import { syncSentinelStep } from './sentinel-sync';
 import { workspaceSentinelStep } from './sentinel-workspaces';
 
 function forms(s: string): string[] {
@@ -37,7 +38,7 @@ describe('raw table holds no plaintext sentinel', () => {
     track: (value) => void sentinels.push(value),
   };
 
-  it.each([...sentinelSteps, workspaceSentinelStep].map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
+  it.each([...sentinelSteps, workspaceSentinelStep, syncSentinelStep].map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
     await step.run(ctx);
   });
 
