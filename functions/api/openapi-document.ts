@@ -53,7 +53,7 @@ function operation(route: RouteDef): Json {
     parameters: parametersOf(route),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } } } : {}),
     responses,
-    security: route.auth === 'public' ? [] : route.auth === 'session' ? [{ session: [] }, { bearer: [] }] : [{ session: [] }, { bearer: [] }, { apiKey: [...requiredScopes(route)] }],
+    security: route.auth === 'public' ? [] : route.auth === 'device' ? [{ bearer: [] }] : route.auth === 'session' ? [{ session: [] }, { bearer: [] }] : [{ session: [] }, { bearer: [] }, { apiKey: [...requiredScopes(route)] }],
     ...(route.scope ? { 'x-flarevault-scope': route.scope } : {}),
   };
 }

@@ -5,6 +5,8 @@
  */
 import * as c from '../contracts/sync';
 import { dataLayerFromEnv } from '../data/from-env';
+import { createDeviceAuthenticator } from '../devices/authenticate';
+import { listDevices, revokeDevice, revokeSelf, rotate } from '../devices/devices';
 import { decide, DEFAULT_DEVICE_TOKEN_LIFETIME_MS, pendingFor, poll, start, type DeviceAuthDeps } from '../devices/device-authorization';
 import { bind, httpFunction } from '../http/handler';
 import type { RequestMeta } from '../http/auth';
@@ -37,6 +39,17 @@ export const handler = httpFunction(
       await decide(deps, req.principal, req.params.userCode, 'deny', ctxOf(req));
       return {};
     }),
+    bind(c.rotateDeviceToken, async (req) => ({ body: await rotate(deps, req.principal, ctxOf(req)) })),
+    bind(c.revokeDeviceToken, async (req) => {
+      await revokeSelf(deps, req.principal, ctxOf(req));
+      return {};
+    }),
+    bind(c.listSyncDevices, async (req) => ({ body: { devices: await listDevices(deps, req.principal.userId, req.principal.deviceId) } })),
+    bind(c.listDevices, async (req) => ({ body: { devices: await listDevices(deps, req.principal.userId) } })),
+    bind(c.deleteDevice, async (req) => {
+      await revokeDevice(deps, req.principal, req.params.id, ctxOf(req));
+      return {};
+    }),
   ],
-  { authenticate: identity.authenticate, recordAccess: accessRecorder() },
+  { authenticate: identity.authenticate, recordAccess: accessRecorder(), authenticateDevice: createDeviceAuthenticator(deps) },
 );

@@ -26,8 +26,11 @@ export type Scope = (typeof SCOPES)[number];
  * - `app`: an application's credential only (an app session token `fv_vs_…` from the hosted
  *   login, or an automation credential `fv_auto_…`); sessions and API keys are refused (401),
  *   and every other route refuses app credentials (401). The principal is an `AppPrincipal`.
+ * - `device`: a linked sync device's token only (`fv_dev_…`, from device authorization, RFC 8628);
+ *   sessions, API keys and app credentials are refused (401), and every other route refuses
+ *   device tokens (401). The principal is a `DevicePrincipal` (user and device).
  */
-export type AuthRequirement = 'public' | 'session' | 'user' | 'app';
+export type AuthRequirement = 'public' | 'session' | 'user' | 'app' | 'device';
 
 /** Everything the stack needs to know about one route; zod schemas are the contract. */
 export interface RouteDef<
@@ -105,8 +108,8 @@ export function defineRoute<
   if (route.auth !== 'user' && route.extraScopes) {
     throw new Error(`route ${route.operationId}: extraScopes need auth 'user'`);
   }
-  if (route.auth === 'app' && (route.permission !== null || route.scope)) {
-    throw new Error(`route ${route.operationId}: an app route checks no permission or scope (permission: null)`);
+  if ((route.auth === 'app' || route.auth === 'device') && (route.permission !== null || route.scope)) {
+    throw new Error(`route ${route.operationId}: an ${route.auth} route checks no permission or scope (permission: null)`);
   }
   return route.auth === 'app' && !route.cors ? { ...route, cors: 'application' } : route;
 }

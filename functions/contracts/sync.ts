@@ -150,4 +150,87 @@ export const denyDeviceAuthorization = defineRoute({
 
 export const deviceAuthorizationRoutes = [startDeviceAuthorization, pollDeviceToken, getDeviceAuthorization, approveDeviceAuthorization, denyDeviceAuthorization];
 
-export const syncRoutes = [...deviceAuthorizationRoutes];
+// ---------------------------------------------------------------------------
+// Device sessions (auth 'device': the device token only) and the dashboard's device list
+// ---------------------------------------------------------------------------
+
+export const rotateDeviceToken = defineRoute({
+  operationId: 'rotateDeviceToken',
+  permission: null,
+  method: 'POST',
+  path: '/api/v1/sync/rotate',
+  fn: 'sync',
+  auth: 'device',
+  summary: 'A new device token (and a fresh lifetime); the token used for this call is refused from now on',
+  tags: ['sync-devices'],
+  response: DeviceTokenIssued,
+});
+
+export const revokeDeviceToken = defineRoute({
+  operationId: 'revokeDeviceToken',
+  permission: null,
+  method: 'POST',
+  path: '/api/v1/sync/revoke',
+  fn: 'sync',
+  auth: 'device',
+  summary: "The calling device unlinks itself: its token is refused from now on (the user's data stays)",
+  tags: ['sync-devices'],
+  successStatus: 204,
+});
+
+export const Device = z.object({
+  id: z.string(),
+  name: z.string(),
+  platform: DevicePlatform,
+  approvedAt: IsoTime,
+  /** Updated at most once a minute. */
+  lastSeenAt: IsoTime,
+  expiresAt: IsoTime,
+  /** Past `expiresAt`: the device gets 410 until linked again. */
+  expired: z.boolean(),
+  /** The device making this call (only ever true on `listSyncDevices`). */
+  current: z.boolean(),
+});
+
+export const listSyncDevices = defineRoute({
+  operationId: 'listSyncDevices',
+  permission: null,
+  method: 'GET',
+  path: '/api/v1/sync/devices',
+  fn: 'sync',
+  auth: 'device',
+  summary: "The user's linked devices, as a device sees them (`current` marks the caller)",
+  tags: ['sync-devices'],
+  response: z.object({ devices: z.array(Device) }),
+});
+
+export const listDevices = defineRoute({
+  operationId: 'listDevices',
+  permission: null,
+  method: 'GET',
+  path: '/api/v1/devices',
+  fn: 'sync',
+  auth: 'session',
+  tenancy: 'caller',
+  summary: "The signed-in user's linked sync devices (name, platform, approved, last seen, expiry)",
+  tags: ['sync-devices'],
+  response: z.object({ devices: z.array(Device) }),
+});
+
+export const deleteDevice = defineRoute({
+  operationId: 'deleteDevice',
+  permission: null,
+  method: 'DELETE',
+  path: '/api/v1/devices/{id}',
+  fn: 'sync',
+  auth: 'session',
+  tenancy: 'caller',
+  summary: "Unlink one of the signed-in user's devices: its token is refused on its next request (404 when not the user's)",
+  tags: ['sync-devices'],
+  params: z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a device id') }),
+  successStatus: 204,
+});
+
+export const deviceSessionRoutes = [rotateDeviceToken, revokeDeviceToken, listSyncDevices, listDevices, deleteDevice];
+
+export const syncRoutes = [...deviceAuthorizationRoutes, ...deviceSessionRoutes];

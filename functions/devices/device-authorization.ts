@@ -97,7 +97,7 @@ async function authorizationOf(deps: DeviceAuthDeps, deviceCode: string): Promis
   return { userCode, item };
 }
 
-function audit(deps: DeviceAuthDeps, userId: string, tier: Tier, ctx: RequestContext, type: string, metadata: Record<string, unknown>) {
+export function auditDeviceEvent(deps: DeviceAuthDeps, userId: string, tier: Tier, ctx: RequestContext, type: string, metadata: Record<string, unknown>) {
   return deps.audit.record(
     userTenant(userId),
     { type, actor: `user#${userId}`, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, metadata },
@@ -149,7 +149,7 @@ async function claim(deps: DeviceAuthDeps, sk: string, item: Stored<DeviceAuthor
     lastSeenAt: new Date(now).toISOString(),
     expiresAt,
   });
-  await audit(deps, userId, item.tier ?? 'free', ctx, 'sync.device.token-claimed', { deviceId, platform: item.platform });
+  await auditDeviceEvent(deps, userId, item.tier ?? 'free', ctx, 'sync.device.token-claimed', { deviceId, platform: item.platform });
   return { access_token: token, token_type: 'Bearer' as const, expires_in: Math.floor(deps.deviceTokenLifetimeMs / 1000), device_id: deviceId };
 }
 
@@ -178,5 +178,5 @@ export async function decide(deps: DeviceAuthDeps, actor: { userId: string; tier
     const again = await pendingItem(deps, userCode);
     await deps.repo.update(PENDING_DEVICES, DeviceAuthorizationEntity, deviceAuthorizationSk(userCode), patch, { expectedVersion: again.version });
   }
-  await audit(deps, actor.userId, actor.tier, ctx, decision === 'approve' ? 'sync.device.connected' : 'sync.device.denied', { platform: item.platform, userCode: displayUserCode(userCode) });
+  await auditDeviceEvent(deps, actor.userId, actor.tier, ctx, decision === 'approve' ? 'sync.device.connected' : 'sync.device.denied', { platform: item.platform, userCode: displayUserCode(userCode) });
 }

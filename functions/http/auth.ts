@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { RouteDef } from '../contracts/route';
-import type { AppPrincipal, Principal } from '../tenancy/principal';
+import type { AppPrincipal, DevicePrincipal, Principal } from '../tenancy/principal';
 import type { Tenant } from '../tenancy/tenant';
 
 export interface RequestMeta {
@@ -29,4 +29,9 @@ export type Authenticator = ((event: APIGatewayProxyEventV2, route: RouteDef, me
  */
 export interface AppAuthenticator {
   (event: APIGatewayProxyEventV2, route: RouteDef, meta: RequestMeta): Promise<AppPrincipal>;
+}
+
+/** Resolves the principal of an `auth: 'device'` route (a sync device token), or throws (401/410). */
+export interface DeviceAuthenticator {
+  (event: APIGatewayProxyEventV2, route: RouteDef, meta: RequestMeta): Promise<DevicePrincipal>;
 }

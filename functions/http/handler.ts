@@ -20,9 +20,9 @@ import { DomainError } from '../errors';
 import { type FunctionId, routesOf } from '../platform/manifest';
 import { logger } from '../observability/logger';
 import type { Prefetched } from '../tenancy/prefetched';
-import type { AccessRecord, AppPrincipal, Principal } from '../tenancy/principal';
+import type { AccessRecord, AppPrincipal, DevicePrincipal, Principal } from '../tenancy/principal';
 import type { Tenant } from '../tenancy/tenant';
-import type { AppAuthenticator, Authenticator, RequestMeta } from './auth';
+import type { AppAuthenticator, Authenticator, DeviceAuthenticator, RequestMeta } from './auth';
 import { applicationCors, preflightMethods, preflightResponse, type ApplicationCors } from './app-cors';
 import { clientIp, verifyOrigin } from './origin';
 import { parseRequest } from './parse';
@@ -36,8 +36,8 @@ export interface RouteInput<R extends RouteDef> extends RequestMeta {
   readonly params: Infer<R['params']>;
   readonly query: Infer<R['query']>;
   readonly body: Infer<R['body']>;
-  /** Present on every route whose `auth` is not `public`; an `AppPrincipal` on `app` routes. */
-  readonly principal: R['auth'] extends 'public' ? Principal | undefined : R['auth'] extends 'app' ? AppPrincipal : Principal;
+  /** Present on every route whose `auth` is not `public`; an `AppPrincipal` on `app` routes, a `DevicePrincipal` on `device` routes. */
+  readonly principal: R['auth'] extends 'public' ? Principal | undefined : R['auth'] extends 'app' ? AppPrincipal : R['auth'] extends 'device' ? DevicePrincipal : Principal;
   readonly event: APIGatewayProxyEventV2;
 }
 
@@ -91,6 +91,8 @@ export interface HttpFunctionOptions {
   readonly recordAccess?: (entry: AccessRecord) => Promise<void>;
   /** Required when any bound route has `auth: 'app'` (app session tokens, automation credentials). */
   readonly authenticateApp?: AppAuthenticator;
+  /** Required when any bound route has `auth: 'device'` (sync device tokens). */
+  readonly authenticateDevice?: DeviceAuthenticator;
   /**
    * Required when any bound route has `cors: 'application'`: which Origin may read this request's
    * answer, as the credential (or the code exchange's client id) decided (./app-cors.ts).
@@ -155,16 +157,19 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
   if (declared.join('\n') !== implemented.join('\n')) {
     throw new Error(`function ${fn}: bound routes [${implemented.join(', ')}] differ from the manifest [${declared.join(', ')}]`);
   }
-  if (!options.authenticate && bound.some((b) => b.route.auth !== 'public' && b.route.auth !== 'app')) {
+  if (!options.authenticate && bound.some((b) => b.route.auth === 'session' || b.route.auth === 'user')) {
     throw new Error(`function ${fn}: routes need authentication but no authenticator was given`);
   }
   if (!options.authenticateApp && bound.some((b) => b.route.auth === 'app')) {
     throw new Error(`function ${fn}: app routes need an app authenticator`);
   }
+  if (!options.authenticateDevice && bound.some((b) => b.route.auth === 'device')) {
+    throw new Error(`function ${fn}: device routes need a device authenticator`);
+  }
   if (!options.applicationCors && bound.some((b) => b.route.cors === 'application')) {
     throw new Error(`function ${fn}: application-CORS routes need an applicationCors decision`);
   }
-  const misplaced = bound.filter((b) => b.prefetch && (b.route.method !== 'GET' || b.route.auth === 'public' || b.route.auth === 'app'));
+  const misplaced = bound.filter((b) => b.prefetch && (b.route.method !== 'GET' || b.route.auth === 'public' || b.route.auth === 'app' || b.route.auth === 'device'));
   if (misplaced.length) throw new Error(`function ${fn}: prefetch is for member-authenticated GET routes (${misplaced.map((b) => routeKey(b.route)).join(', ')})`);
   const byKey = new Map(bound.map((b) => [routeKey(b.route), b]));
   const appCorsRoutes = bound.filter((b) => b.route.cors === 'application').map((b) => b.route);
@@ -180,10 +185,10 @@ export function httpFunction(fn: FunctionId, bound: readonly BoundRoute[], optio
     if (!target) return problemResponse(404, 'not-found', `No route ${event.routeKey}`, meta.requestId);
     const { route, impl, prefetch } = target;
     // Authenticate first: an anonymous caller gets 401, never field-level detail about a protected route's schema.
-    if (route.auth === 'app') {
-      // An application's end user or automation: not a member's call, so not in the workspace's access log.
-      const appPrincipal = await options.authenticateApp!(event, route, meta);
-      const reply = await impl({ ...meta, ...parseRequest(route, event), principal: appPrincipal, event } as unknown as RouteInput<RouteDef>);
+    if (route.auth === 'app' || route.auth === 'device') {
+      // An application's end user or automation, or a user's sync device: not a member's call, so not in a workspace's access log.
+      const other = route.auth === 'app' ? await options.authenticateApp!(event, route, meta) : await options.authenticateDevice!(event, route, meta);
+      const reply = await impl({ ...meta, ...parseRequest(route, event), principal: other, event } as unknown as RouteInput<RouteDef>);
       return toResult(route, reply, meta.requestId);
     }
     const startedAt = Date.now();

@@ -48,6 +48,19 @@ export interface AppPrincipal {
   readonly allowedOrigins: readonly string[];
 }
 
+/**
+ * Who calls a sync device route (`auth: 'device'`): a device linked through device authorization.
+ * Its subject is the user's own partition; it never acts on a workspace and never holds a role.
+ */
+export interface DevicePrincipal {
+  /** The user's partition. */
+  readonly tenant: Tenant;
+  readonly userId: string;
+  readonly deviceId: string;
+  /** The user's tier (audit retention, limits). */
+  readonly tier: Tier;
+}
+
 /** The automation credential's service user: its own values, never an end user's. */
 export const automationUserId = (credentialId: string): string => `auto_${credentialId}`;
 

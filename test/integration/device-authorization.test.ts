@@ -8,7 +8,7 @@ import * as c from '../../functions/contracts/sync';
 import { DeviceAuthorizationEntity, deviceAuthorizationSk, DeviceEntity, deviceSk, PENDING_DEVICES } from '../../functions/devices/entities';
 import { parseAppToken } from '../../functions/identity/tokens';
 import { userTenant } from '../../functions/tenancy/tenant';
-import { deviceAuthorizationPath as authorizePath, startDeviceAuthorization as init } from '../support/device-authorization';
+import { deviceAuthorizationPath as authorizePath, linkedDevice, startDeviceAuthorization as init } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';
 
@@ -162,5 +162,70 @@ describe('device authorization (RFC 8628)', () => {
     expect((await call('POST', authorizePath(s.user_code, '/deny'), { token: other.token })).status).toBe(404);
     const issued = await pollToken(s.device_code);
     expect(parseAppToken(issued.body.access_token, 'device')!.ids[0]).toBe(owner.userId);
+  });
+});
+
+describe('device sessions', () => {
+  let owner: Awaited<ReturnType<typeof signUpWithToken>>;
+  let other: Awaited<ReturnType<typeof signUpWithToken>>;
+  beforeAll(async () => {
+    [owner, other] = await Promise.all([signUpWithToken(), signUpWithToken()]);
+  });
+  const devicesOf = async (token: string) => (await call('GET', '/api/v1/devices', { token })).body.devices as { id: string; name: string; current: boolean; expired: boolean }[];
+
+  it('rotate gives a new token and refuses the old one at once; audited', async () => {
+    const d = await linkedDevice(owner.token, 'Rotating laptop');
+    const rotated = await call('POST', '/api/v1/sync/rotate', { token: d.deviceToken });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.access_token).toMatch(/^fv_dev_/);
+    expect(rotated.body.access_token).not.toBe(d.deviceToken);
+    expect(rotated.body.device_id).toBe(d.deviceId);
+    expect((await call('GET', '/api/v1/sync/devices', { token: d.deviceToken })).status).toBe(401);
+    expect((await call('POST', '/api/v1/sync/rotate', { token: d.deviceToken })).status).toBe(401);
+    const listed = await call('GET', '/api/v1/sync/devices', { token: rotated.body.access_token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.devices.find((x: { id: string }) => x.id === d.deviceId)).toMatchObject({ name: 'Rotating laptop', current: true });
+    const audit = await call('GET', '/api/v1/audit-events', { token: owner.token });
+    expect(audit.body.events.find((e: any) => e.type === 'sync.device.token-rotated')?.metadata.deviceId).toBe(d.deviceId);
+  });
+
+  it('a device revokes itself: refused at once, gone from the list; audited', async () => {
+    const d = await linkedDevice(owner.token, 'Leaving tablet', 'android');
+    expect((await call('POST', '/api/v1/sync/revoke', { token: d.deviceToken })).status).toBe(204);
+    expect((await call('GET', '/api/v1/sync/devices', { token: d.deviceToken })).status).toBe(401);
+    expect((await devicesOf(owner.token)).map((x) => x.id)).not.toContain(d.deviceId);
+    const audit = await call('GET', '/api/v1/audit-events', { token: owner.token });
+    expect(audit.body.events.map((e: any) => e.type)).toContain('sync.device.token-revoked');
+  });
+
+  it('an expired device token gets 410 session-expired; the device stays listed (expired) and a new link works', async () => {
+    const d = await linkedDevice(owner.token, 'Old desktop');
+    const repo = dataLayer().repo;
+    const tenant = userTenant(owner.userId);
+    const item = (await repo.get(tenant, DeviceEntity, deviceSk(d.deviceId)))!;
+    await repo.update(tenant, DeviceEntity, deviceSk(d.deviceId), { expiresAt: Date.now() - 1000 }, { expectedVersion: item.version });
+    const r = await call('GET', '/api/v1/sync/devices', { token: d.deviceToken });
+    expect(r.status).toBe(410);
+    expect(r.body.type).toMatch(/session-expired$/);
+    expect((await devicesOf(owner.token)).find((x) => x.id === d.deviceId)).toMatchObject({ name: 'Old desktop', expired: true });
+    const again = await linkedDevice(owner.token, 'Old desktop');
+    expect((await call('GET', '/api/v1/sync/devices', { token: again.deviceToken })).status).toBe(200);
+  });
+
+  it('the dashboard lists the devices and revokes one: refused on its next request; another user gets 404 and sees none', async () => {
+    const d = await linkedDevice(owner.token, 'Office mac', 'macos');
+    const listed = (await devicesOf(owner.token)).find((x) => x.id === d.deviceId)!;
+    expect(listed).toMatchObject({ name: 'Office mac', current: false, expired: false });
+    expect(listed).toEqual(expect.objectContaining({ approvedAt: expect.any(String), lastSeenAt: expect.any(String), platform: 'macos' }));
+    expect((await devicesOf(other.token)).map((x) => x.id)).not.toContain(d.deviceId);
+    expect((await call('DELETE', `/api/v1/devices/${d.deviceId}`, { token: other.token })).status).toBe(404);
+    expect((await call('GET', '/api/v1/sync/devices', { token: d.deviceToken })).status).toBe(200);
+    expect((await call('DELETE', `/api/v1/devices/${d.deviceId}`, { token: owner.token })).status).toBe(204);
+    expect((await call('GET', '/api/v1/sync/devices', { token: d.deviceToken })).status).toBe(401);
+    expect((await call('DELETE', `/api/v1/devices/${d.deviceId}`, { token: owner.token })).status).toBe(404);
+    const audit = await call('GET', '/api/v1/audit-events', { token: owner.token });
+    const revoked = audit.body.events.find((e: any) => e.type === 'sync.device.revoked');
+    expect(revoked.metadata.deviceId).toBe(d.deviceId);
+    expect(revoked.userAgent).toBeDefined();
   });
 });

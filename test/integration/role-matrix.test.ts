@@ -25,7 +25,7 @@ import { PERMISSIONS, atLeast } from '../../functions/workspaces/permissions';
 import { addMember } from '../../functions/workspaces/members';
 import { memberActor, setWorkspaceTier } from '../../functions/workspaces/workspaces';
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
-import { approvedUserCode } from '../support/device-authorization';
+import { approvedUserCode, linkedDevice } from '../support/device-authorization';
 import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { dataLayer } from './jobs-harness';
@@ -213,6 +213,7 @@ describe('role matrix (generated from the manifest)', () => {
       session: second.body.session.id,
       apiKey: ownerKey.apiKey.id,
       userCode: await approvedUserCode(owner.token),
+      device: (await linkedDevice(owner.token)).deviceId,
     };
   });
 

@@ -11,7 +11,8 @@ import type { RouteDef } from '../../functions/contracts/route';
 /**
  * The ids a probe fills in: account, zone, record, job, session, apiKey, workspace, member, application, invite,
  * appUser (a user of the application holding the value `vaultKey`), credential (an automation credential),
- * userCode (a device authorization the fixture's owner approved: no one else may see or decide it).
+ * userCode (a device authorization the fixture's owner approved: no one else may see or decide it),
+ * device (a sync device linked to the fixture's owner).
  */
 export interface ProbeFixture {
   ids: Record<string, string>;
@@ -91,6 +92,7 @@ export const probes: Record<string, Probe> = {
   verifyWorkspaceAuditChain: (f) => ({ method: 'GET', path: `/api/v1/workspaces/${f.ids.workspace}/audit-events/verify` }),
   getDeviceAuthorization: (f) => ({ method: 'GET', path: `/api/v1/sync/authorize/${f.ids.userCode}` }),
   approveDeviceAuthorization: (f) => ({ method: 'POST', path: `/api/v1/sync/authorize/${f.ids.userCode}/approve` }),
+  deleteDevice: (f) => ({ method: 'DELETE', path: `/api/v1/devices/${f.ids.device}` }),
   denyDeviceAuthorization: (f) => ({ method: 'POST', path: `/api/v1/sync/authorize/${f.ids.userCode}/deny` }),
 };
 
@@ -101,5 +103,5 @@ export const UNKNOWN_USER_CODE = 'ZZZZ-ZZZZ';
 
 /** The same fixture with its owned ids replaced by unknown ones. */
 export function absent<F extends ProbeFixture>(f: F): F {
-  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE } };
+  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, device: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE } };
 }

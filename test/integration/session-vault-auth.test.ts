@@ -10,6 +10,7 @@ import { SESSION_COOKIE } from '../../functions/platform/names';
 import { SCOPES, type RouteDef } from '../../functions/contracts/route';
 import { limitsFor } from '../../functions/platform/tiers';
 import { routes } from '../../functions/platform/manifest';
+import { linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { appSessionToken, automationCredential, browserCookie, registerApp, signedInAppFixture, type TestApp, type TestUser } from '../support/hosted-login';
 
@@ -24,6 +25,7 @@ async function inBatches<T, R>(items: readonly T[], size: number, fn: (t: T) => 
 }
 
 const appRoutes = routes.filter((r) => r.auth === 'app');
+const deviceRoutes = routes.filter((r) => r.auth === 'device');
 const memberRoutes = routes.filter((r) => r.auth === 'session' || r.auth === 'user');
 const sessionsApi = (path: string) => `/api/v1/sessions${path}`;
 
@@ -34,6 +36,7 @@ describe('credentials × routes (generated from the manifest)', () => {
   let automation: string;
   let apiKey: string;
   let cookie: string;
+  let deviceToken: string;
 
   beforeAll(async () => {
     owner = await signUpWithToken();
@@ -43,6 +46,7 @@ describe('credentials × routes (generated from the manifest)', () => {
     automation = (await automationCredential(owner, app)).secret;
     const key = await call('POST', '/api/v1/api-keys', { token: owner.token, body: { name: 'all', scopes: [...SCOPES] } });
     apiKey = key.body.secret;
+    deviceToken = (await linkedDevice(owner.token)).deviceToken;
   });
 
   it('has both kinds of routes to test', () => {
@@ -76,6 +80,29 @@ describe('credentials × routes (generated from the manifest)', () => {
     const results = await inBatches(runs, 12, async (r) => ({ ...r, res: await call(r.route.method, concretePath(r.route), { ...r.o, body: r.route.body ? 'x' : undefined }) }));
     const wrong = results.filter((r) => r.res.status !== 401).map((r) => `${r.route.operationId} with ${r.who}: ${r.res.status}`);
     expect(wrong).toEqual([]);
+  });
+
+  it('every route that is not a device route refuses a sync device token with 401', async () => {
+    const others = routes.filter((r) => r.auth !== 'device' && r.auth !== 'public');
+    const results = await inBatches(others, 12, async (route) => ({ route, res: await call(route.method, concretePath(route), { token: deviceToken, body: route.body ? {} : undefined }) }));
+    expect(results.filter((r) => r.res.status !== 401).map((r) => `${r.route.operationId}: ${r.res.status}`)).toEqual([]);
+    // It still works where it belongs.
+    expect((await call('GET', '/api/v1/sync/devices', { token: deviceToken })).status).toBe(200);
+  });
+
+  it("every device route refuses a user's session (bearer or cookie), an API key and app credentials with 401", async () => {
+    expect(deviceRoutes.map((r) => r.operationId).sort()).toEqual(['listSyncDevices', 'revokeDeviceToken', 'rotateDeviceToken'].sort());
+    const csrf = (await call('GET', '/api/v1/me', { cookie })).body.csrfToken as string;
+    const runs = deviceRoutes.flatMap((route) => [
+      { route, who: 'user session (bearer)', o: { token: owner.token } },
+      { route, who: 'API key with every scope', o: { token: apiKey } },
+      { route, who: 'user session (cookie + CSRF)', o: { cookie, csrf } },
+      { route, who: 'app session token', o: { token: appToken } },
+      { route, who: 'automation credential', o: { token: automation } },
+      { route, who: 'device token as a cookie', o: { cookie: `${SESSION_COOKIE}=${deviceToken}` } },
+    ]);
+    const results = await inBatches(runs, 12, async (r) => ({ ...r, res: await call(r.route.method, concretePath(r.route), r.o) }));
+    expect(results.filter((r) => r.res.status !== 401).map((r) => `${r.route.operationId} with ${r.who}: ${r.res.status}`)).toEqual([]);
   });
 });
 

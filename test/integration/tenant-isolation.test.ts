@@ -8,7 +8,7 @@
  */
 import { routes } from '../../functions/platform/manifest';
 import { planOverHttp } from '../support/jobs-http';
-import { approvedUserCode } from '../support/device-authorization';
+import { approvedUserCode, linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
 import { absent, probed, probes, zone } from './route-probes';
 
@@ -55,6 +55,7 @@ describe('tenant isolation', () => {
       application: application.body.application.id,
       invite: invite.body.invite.id,
       userCode: await approvedUserCode(f.a.token),
+      device: (await linkedDevice(f.a.token)).deviceId,
     };
   });
 
@@ -96,5 +97,8 @@ describe('tenant isolation', () => {
     expect(job.body.job.status).toBe('planned');
     expect(job.body.job.approvedBy).toBeNull();
     expect((await call('GET', '/api/v1/jobs', { token: f.b.token })).body.jobs).toEqual([]);
+    const devices = await call('GET', '/api/v1/devices', { token: f.a.token });
+    expect(devices.body.devices.map((d: { id: string }) => d.id)).toEqual([f.ids.device]);
+    expect((await call('GET', '/api/v1/devices', { token: f.b.token })).body.devices).toEqual([]);
   });
 });

@@ -25,3 +25,13 @@ export async function approvedUserCode(token: string): Promise<string> {
   if (r.status !== 204) throw new Error(`approve: ${r.status} ${r.text}`);
   return started.user_code;
 }
+
+/** A device linked to the token's user (approved, then its token claimed): the device token and id. */
+export async function linkedDevice(token: string, deviceName = 'Fixture device', platform = 'linux'): Promise<{ deviceToken: string; deviceId: string }> {
+  const started = await startDeviceAuthorization(deviceName, platform);
+  const approved = await call('POST', deviceAuthorizationPath(started.user_code, '/approve'), { token });
+  if (approved.status !== 204) throw new Error(`approve: ${approved.status} ${approved.text}`);
+  const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+  if (issued.status !== 200) throw new Error(`device token: ${issued.status} ${issued.text}`);
+  return { deviceToken: issued.body.access_token, deviceId: issued.body.device_id };
+}

@@ -39,6 +39,7 @@ export interface OperationRoutes {
   deleteApplicationUserValue: typeof sessions.deleteApplicationUserValue;
   deleteAutomationCredential: typeof sessions.deleteAutomationCredential;
   deleteCloudflareAccount: typeof cloudflare.deleteCloudflareAccount;
+  deleteDevice: typeof sync.deleteDevice;
   deleteDnsRecord: typeof cloudflare.deleteDnsRecord;
   deleteSessionValue: typeof sessions.deleteSessionValue;
   deleteWorkspace: typeof workspaces.deleteWorkspace;
@@ -65,6 +66,7 @@ export interface OperationRoutes {
   listAuditEvents: typeof identity.listAuditEvents;
   listAutomationCredentials: typeof sessions.listAutomationCredentials;
   listCloudflareAccounts: typeof cloudflare.listCloudflareAccounts;
+  listDevices: typeof sync.listDevices;
   listDnsRecords: typeof cloudflare.listDnsRecords;
   listInvites: typeof invites.listInvites;
   listJobEvents: typeof jobs.listJobEvents;
@@ -75,6 +77,7 @@ export interface OperationRoutes {
   listOutbox: typeof identity.listOutbox;
   listSessions: typeof identity.listSessions;
   listSessionValues: typeof sessions.listSessionValues;
+  listSyncDevices: typeof sync.listSyncDevices;
   listWorkspaceAuditEvents: typeof workspaceGovernance.listWorkspaceAuditEvents;
   listWorkspaces: typeof workspaces.listWorkspaces;
   listZones: typeof cloudflare.listZones;
@@ -94,9 +97,11 @@ export interface OperationRoutes {
   revertJob: typeof jobs.revertJob;
   revokeAllSessions: typeof identity.revokeAllSessions;
   revokeApplicationUser: typeof sessions.revokeApplicationUser;
+  revokeDeviceToken: typeof sync.revokeDeviceToken;
   revokeInvite: typeof invites.revokeInvite;
   revokeOwnSessions: typeof sessions.revokeOwnSessions;
   revokeSession: typeof identity.revokeSession;
+  rotateDeviceToken: typeof sync.rotateDeviceToken;
   setSessionValue: typeof sessions.setSessionValue;
   signup: typeof identity.signup;
   startDeviceAuthorization: typeof sync.startDeviceAuthorization;
