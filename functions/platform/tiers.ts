@@ -23,7 +23,8 @@ export interface TierLimits {
   readonly vaultValueBytes: number;
   /**
    * Largest sync item (a snapshot's or a history record's client blob, decoded), in bytes: 413 `too-large`
-   * above it. Sealed by the repository it grows ~1.8× (base64 of base64), so even pro stays under DynamoDB's 400 KB item.
+   * above it. Snapshot blobs over the table budget (sync/deps.ts TABLE_BLOB_BYTES, 150 KiB) go to S3;
+   * history records never do, so the table budget caps them whatever the tier.
    */
   readonly syncItemBytes: number;
   /** Keys one application user may hold in the vault (429 `too-many-keys` beyond). */
@@ -47,7 +48,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     operationsPerJob: 1_000,
     workerConcurrency: 2,
     vaultValueBytes: 16 * 1024,
-    syncItemBytes: 32 * 1024,
+    syncItemBytes: 64 * 1024,
     vaultKeysPerUser: 100,
     liveSessionsPerAppUser: 5,
     sessionApiRequestsPerMinute: 300,
@@ -61,7 +62,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     operationsPerJob: 20_000,
     workerConcurrency: 4,
     vaultValueBytes: 64 * 1024,
-    syncItemBytes: 96 * 1024,
+    syncItemBytes: 1024 * 1024,
     vaultKeysPerUser: 1_000,
     liveSessionsPerAppUser: 10,
     sessionApiRequestsPerMinute: 1_200,
@@ -75,7 +76,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     operationsPerJob: 200_000,
     workerConcurrency: 8,
     vaultValueBytes: 256 * 1024,
-    syncItemBytes: 192 * 1024,
+    syncItemBytes: 5 * 1024 * 1024,
     vaultKeysPerUser: 10_000,
     liveSessionsPerAppUser: 25,
     sessionApiRequestsPerMinute: 6_000,

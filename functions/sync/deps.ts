@@ -7,13 +7,22 @@ import { ConflictError } from '../data/errors';
 import type { Repository } from '../data/repository';
 import { DomainError } from '../errors';
 import type { TierLimits } from '../platform/tiers';
+import type { SyncBlobStore } from './blob-store';
 
 export interface SyncDeps {
   readonly repo: Pick<Repository, 'get' | 'getMany' | 'tx' | 'query'>;
   readonly blind: Pick<BlindIndexer, 'blindIndex'>;
   readonly now: () => number;
   readonly limits: Pick<TierLimits, 'syncItemBytes'>;
+  /** Large snapshot blobs (over TABLE_BLOB_BYTES); without it they are refused (413). */
+  readonly blobs?: SyncBlobStore;
 }
+
+/**
+ * Client bytes a table item holds: sealed by the repository a blob grows ~1.8× (base64 of
+ * base64 + envelope), so 150 KiB stays well under DynamoDB's 400 KB item with the rest.
+ */
+export const TABLE_BLOB_BYTES = 150 * 1024;
 
 /** Runs `attempt` until it commits; a ConflictError (a concurrent write) runs it again after a short wait. */
 export async function retryOnConflict<R>(attempt: () => Promise<R>, attempts = 40): Promise<R> {

@@ -7,7 +7,8 @@
  *   SYNCKEY#current                       the wrapped master key (blob sealed), version = key version
  *   SYNCKEYV#<version 10 digits>          every stored wrapped key, kept (versions listable)
  *   SYNCCONFIG#user                       selective sync: the types turned off
- *   SYNCSNAP#<type>#<blind id>            a snapshot item's head: id and blob sealed, version, who wrote it
+ *   SYNCSNAP#<type>#<blind id>            a snapshot item's head: id and blob sealed (or the S3 key of a
+ *                                         large blob, blob-store.ts), version, who wrote it
  *   SYNCHEAD#<deviceId>                   a device's history log: highest idx, records, bytes
  *   SYNCHIST#<deviceId>#<idx 12 digits>   one history record: blob sealed, SHA-256 of the client's blob
  *   SYNCEV#<ms 13 digits>#<random>        an event (events.ts), TTL
@@ -44,7 +45,11 @@ export interface SyncConfigItem {
 export interface SnapshotItem {
   /** The client's id of the item (sealed; the sk holds its blind index). */
   id: string;
-  blob: string;
+  /** The blob when it fits a table item (TABLE_BLOB_BYTES); otherwise `blobKey` names its S3 object. */
+  blob?: string;
+  blobKey?: string;
+  /** SHA-256 (base64url) of the client's blob: an S3 object is checked against it. */
+  hash: string;
   bytes: number;
   updatedAt: string;
   /** Epoch ms of updatedAt, for "changed since". */

@@ -16,7 +16,7 @@ import { DomainError } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import { blobBytes, blobHash, checkBlobSize } from './blobs';
 import { typeGate } from './config';
-import { retryOnConflict, type SyncDeps } from './deps';
+import { retryOnConflict, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
 import {
   checkDeviceId,
   checkSubject,
@@ -72,7 +72,8 @@ async function getRecords(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, deviceId
 
 export async function appendHistory(deps: SyncDeps, subject: SyncSubject, records: readonly HistoryRecordInput[]) {
   checkSubject(subject);
-  const checked = checkRecords(records, deps.limits.syncItemBytes);
+  // History records stay in the table (they are many and small): the table budget caps them too.
+  const checked = checkRecords(records, Math.min(deps.limits.syncItemBytes, TABLE_BLOB_BYTES));
   const headSk = historyHeadSk(subject.deviceId);
   return retryOnConflict(async () => {
     const [config, head] = await deps.repo.getMany([

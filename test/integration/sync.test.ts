@@ -6,6 +6,7 @@
  * events, and what lies at rest.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DecryptionError } from '../../functions/crypto/errors';
 import { DomainError } from '../../functions/errors';
@@ -17,6 +18,9 @@ import { SyncEventEntity } from '../../functions/sync/events';
 import { appendHistory, historyStatus, readHistory } from '../../functions/sync/history';
 import { getWrappedKey, listWrappedKeyVersions, putWrappedKey } from '../../functions/sync/keys';
 import { clearType, getSnapshot, listSnapshotHeads, putSnapshot } from '../../functions/sync/snapshots';
+import { s3BlobStore } from '../../functions/sync/blob-store';
+import { TABLE_BLOB_BYTES } from '../../functions/sync/deps';
+import { awsClientConfig, localStackEnv } from '../setup/env';
 import { layer, mainTable, partition } from './data-fixtures';
 
 const dl = layer();
@@ -269,5 +273,60 @@ describe('sync: at rest', () => {
     await mainTable().doc.send(new PutCommand({ TableName: mainTable().name, Item: { ...victim, blob: snaps[0].blob } }));
     const reads = await Promise.allSettled([getSnapshot(deps, s.tenant, 'secret', 'other'), getSnapshot(deps, s.tenant, 'secret', id)]);
     expect(reads.map((r) => (r.status === 'rejected' ? (r.reason as Error).constructor : 'ok')).sort()).toEqual([DecryptionError, 'ok'].sort());
+  });
+});
+
+describe('sync: large snapshot blobs in S3', () => {
+  const s3 = new S3Client({ ...awsClientConfig(), forcePathStyle: true });
+  const bucket = `sync-blobs-${randomUUID().slice(0, 8)}`;
+  const large: SyncDeps = { ...deps, limits: { syncItemBytes: 1024 * 1024 }, blobs: s3BlobStore({ s3, bucket, kmsKeyId: localStackEnv().kmsKeyId }) };
+  const objects = async (s: SyncSubject) =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `sync/${s.tenant.id}/` }))).Contents ?? []).map((o) => o.Key!);
+  beforeAll(() => s3.send(new CreateBucketCommand({ Bucket: bucket })));
+  afterAll(() => s3.destroy());
+
+  it('a blob over the table budget goes to S3 (random key, hash in the item), replaced objects go, 409 heads carry it, clear removes it', async () => {
+    const s = freshSubject();
+    const big1 = blob(TABLE_BLOB_BYTES + 1), big2 = blob(300 * 1024);
+    await expect(putSnapshot(large, s, 'collection', 'big', { blob: big1 })).resolves.toMatchObject({ version: 1 });
+    await expect(getSnapshot(large, s.tenant, 'collection', 'big')).resolves.toMatchObject({ blob: big1, bytes: TABLE_BLOB_BYTES + 1 });
+    const raw = (await partition(mainTable(), tenantPk(s.tenant))).find((i) => String(i.sk).startsWith('SYNCSNAP#'))!;
+    expect(raw).toMatchObject({ blobKey: expect.stringMatching(new RegExp(`^sync/${s.tenant.id}/[A-Za-z0-9_-]{24}$`)) });
+    expect(raw).not.toHaveProperty('blob');
+    expect(await objects(s)).toEqual([raw.blobKey]);
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: String(raw.blobKey) }));
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(Buffer.from(big1, 'base64'))).toBe(true);
+    // a stale write gets the large head to merge
+    expect(await outcome(putSnapshot(large, s, 'collection', 'big', { blob: blob() }))).toMatchObject({ code: 'snapshot-conflict', extra: { current: { version: 1, blob: big1 } } });
+    await putSnapshot(large, s, 'collection', 'big', { blob: big2, ifMatch: 1 });
+    expect(await objects(s)).toHaveLength(1);
+    await putSnapshot(large, s, 'collection', 'big', { blob: blob(), ifMatch: 2 }); // back into the table
+    expect(await objects(s)).toEqual([]);
+    await putSnapshot(large, s, 'collection', 'big', { blob: big2, ifMatch: 3 });
+    await expect(clearType(large, s, 'collection')).resolves.toEqual({ deleted: 1 });
+    expect(await objects(s)).toEqual([]);
+  });
+
+  it('a large write that loses a burst leaves no object; a tampered object does not read', async () => {
+    const s = freshSubject();
+    await putSnapshot(large, s, 'environment', 'e', { blob: blob() });
+    const results = await Promise.all(Array.from({ length: 6 }, () => outcome(putSnapshot(large, s, 'environment', 'e', { blob: blob(TABLE_BLOB_BYTES + 10), ifMatch: 1 }))));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+    const keys = await objects(s);
+    expect(keys).toHaveLength(1);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys[0], Body: randomBytes(TABLE_BLOB_BYTES + 10) }));
+    await expect(getSnapshot(large, s.tenant, 'environment', 'e')).rejects.toThrow(/does not match its hash/);
+  });
+
+  it('413 names the limit: the tier’s item size with S3, the table budget without it and for history records', async () => {
+    const s = freshSubject();
+    expect(await outcome(putSnapshot(large, s, 'secret', 'x', { blob: blob(1024 * 1024 + 1) }))).toEqual({ kind: 'payload-too-large', code: 'too-large', extra: { limit: 1024 * 1024, size: 1024 * 1024 + 1 } });
+    const noStore: SyncDeps = { ...large, blobs: undefined };
+    expect(await outcome(putSnapshot(noStore, s, 'secret', 'x', { blob: blob(TABLE_BLOB_BYTES + 1) }))).toMatchObject({ code: 'too-large', extra: { limit: TABLE_BLOB_BYTES } });
+    // the table budget, sealed, is a valid DynamoDB item (DynamoDB Local refuses items over 400 KB)
+    await expect(putSnapshot(noStore, s, 'secret', 'x', { blob: blob(TABLE_BLOB_BYTES) })).resolves.toMatchObject({ version: 1 });
+    await expect(appendHistory(noStore, s, [{ idx: 0, blob: blob(TABLE_BLOB_BYTES) }])).resolves.toMatchObject({ maxIdx: 0 });
+    expect(await outcome(appendHistory(large, s, [{ idx: 0, blob: blob(TABLE_BLOB_BYTES + 1) }]))).toMatchObject({ code: 'too-large', extra: { limit: TABLE_BLOB_BYTES } });
+    expect(await objects(s)).toEqual([]);
   });
 });
