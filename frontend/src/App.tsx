@@ -25,6 +25,8 @@ const AccessLog = lazy(() => import('./pages/AccessLog'));
 const Applications = lazy(() => import('./pages/Applications'));
 const ApplicationDetail = lazy(() => import('./pages/ApplicationDetail'));
 const WorkspaceAudit = lazy(() => import('./pages/WorkspaceAudit'));
+const SyncAuthorize = lazy(() => import('./pages/SyncAuthorize'));
+const SyncComplete = lazy(() => import('./pages/SyncComplete'));
 
 type Page = ComponentType<{ params: Params }> | LazyExoticComponent<ComponentType<{ params: Params }>>;
 
@@ -50,6 +52,9 @@ const PRIVATE: Array<[string, Page]> = [
   ['/workspace/audit', WorkspaceAudit],
   ['/security', Security],
   ['/outbox', Outbox],
+  // Device authorization (RFC 8628): signed in, so a signed-out browser logs in and comes back with its ?user_code.
+  ['/sync/authorize', SyncAuthorize],
+  ['/sync/complete', SyncComplete],
 ];
 
 function resolve(table: Array<[string, Page]>, path: string): { pattern: string; Page: Page; params: Params } | null {

@@ -3,12 +3,14 @@ import { PageHeader } from '../components/ui';
 import { setQuery, useLocation } from '../lib/router';
 import { ApiKeysTab } from './security/ApiKeysTab';
 import { AuditLogTab } from './security/AuditLogTab';
+import { DevicesTab } from './security/DevicesTab';
 import { PasswordTab } from './security/PasswordTab';
 import { SessionsTab } from './security/SessionsTab';
 import { TwoFactorTab } from './security/TwoFactorTab';
 
 const TABS = [
   ['sessions', 'Sessions'],
+  ['devices', 'Sync devices'],
   ['mfa', 'Two-factor'],
   ['api-keys', 'API keys'],
   ['password', 'Password'],
@@ -21,7 +23,7 @@ export default function Security() {
   const tab = TABS.some(([k]) => k === query.get('tab')) ? query.get('tab')! : 'sessions';
   return (
     <>
-      <PageHeader title="Security" description="Sessions, two-factor authentication, API keys, password and the audit trail of your account." />
+      <PageHeader title="Security" description="Sessions, linked sync devices, two-factor authentication, API keys, password and the audit trail of your account." />
       <Tabs.Root value={tab} onValueChange={(v) => setQuery({ tab: v === 'sessions' ? undefined : v })}>
         <Tabs.List aria-label="Security settings" className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
           {TABS.map(([k, label]) => (
@@ -36,6 +38,9 @@ export default function Security() {
         </Tabs.List>
         <Tabs.Content value="sessions">
           <SessionsTab />
+        </Tabs.Content>
+        <Tabs.Content value="devices">
+          <DevicesTab />
         </Tabs.Content>
         <Tabs.Content value="mfa">
           <TwoFactorTab />

@@ -1,0 +1,88 @@
+/**
+ * Device authorization in a real browser (issue 16 items 1 and 9): a signed-out browser opens the
+ * device's verification_uri_complete → the login page → back on /sync/authorize with the code →
+ * sees the device's name and code → Approve → /sync/complete counts down → the device's next poll
+ * gets its token; the Security page lists the device and revokes it (the token is refused at once).
+ * Then code entry without a code, and Deny. Every step asserts no console errors.
+ */
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startDeviceAuthorization } from '../support/device-authorization';
+import { call, signUpWithToken } from '../support/http';
+import { ConsoleWatch, SCREENSHOTS, browserSkipReason, ensureSpaBuilt, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
+
+const skipReason = browserSkipReason();
+if (skipReason) console.warn(`\n[e2e] device authorization suite skipped: ${skipReason}\n`);
+const describeBrowser = skipReason ? describe.skip : describe;
+const SHOTS = join(SCREENSHOTS, 'device-authorization');
+
+describeBrowser('device authorization (browser e2e)', () => {
+  const base = process.env.FLAREVAULT_URL ?? '';
+  let b: Browser;
+  let page: Page;
+  let watch: ConsoleWatch;
+  let user: Awaited<ReturnType<typeof signUpWithToken>>;
+  const shot = (name: string) => screenshot(page, name, SHOTS);
+  const expectClean = () => expect(watch.take()).toEqual([]);
+  /** The verification URI points at the public URL; the test browser reaches the same pages through the gateway. */
+  const local = (uri: string) => {
+    const u = new URL(uri);
+    return `${base}${u.pathname}${u.search}`;
+  };
+
+  beforeAll(async () => {
+    ensureSpaBuilt();
+    resetScreenshots(SHOTS);
+    user = await signUpWithToken();
+    b = await launch();
+    page = b.page;
+    watch = new ConsoleWatch(page);
+  }, 180_000);
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  it('signed out → login → back to the code → Approve → complete; the device gets its token once', async () => {
+    const started = await startDeviceAuthorization('E2E laptop', 'linux');
+    await page.goto(local(started.verification_uri_complete));
+    await seen(page.getByLabel('Email'));
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await textIs(page.getByTestId('device-name'), 'E2E laptop');
+    await textIs(page.getByTestId('user-code'), started.user_code);
+    expect(new URL(page.url()).pathname).toBe('/sync/authorize');
+    await shot('approve');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await seen(page.getByText('Device linked'));
+    await seen(page.getByText(/This window closes in \d s\./));
+    await shot('complete');
+    const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+    expect(issued.status).toBe(200);
+    expect((await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } })).body.error).toBe('invalid_grant');
+    expectClean();
+
+    // The Security page lists it; revoking refuses its token at once.
+    await page.goto(`${base}/security?tab=devices`);
+    await seen(page.getByText('E2E laptop'));
+    await shot('devices');
+    await page.getByRole('button', { name: 'Revoke device E2E laptop' }).click();
+    await page.getByRole('button', { name: 'Revoke device', exact: true }).click();
+    await seen(page.getByText('No device is linked.'));
+    expect((await call('GET', '/api/v1/sync/devices', { token: issued.body.access_token })).status).toBe(401);
+    expectClean();
+  }, 120_000);
+
+  it('without a code: the user types it (any case, dash optional), then denies; the device gets access_denied', async () => {
+    const started = await startDeviceAuthorization('E2E phone', 'ios');
+    await page.goto(`${base}/sync/authorize`);
+    await page.getByLabel('Device code').fill(started.user_code.replace('-', '').toLowerCase());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await textIs(page.getByTestId('device-name'), 'E2E phone');
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await seen(page.getByText('Device denied'));
+    await shot('denied');
+    expect((await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } })).body.error).toBe('access_denied');
+    expectClean();
+  }, 60_000);
+});
