@@ -4,7 +4,9 @@
  */
 import type { BlindIndexer } from '../crypto/blind-index';
 import { ConflictError } from '../data/errors';
-import type { Repository } from '../data/repository';
+import type { Entity } from '../data/entity';
+import type { Repository, Stored } from '../data/repository';
+import type { Tenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import type { TierLimits } from '../platform/tiers';
 import type { SyncBlobStore } from './blob-store';
@@ -35,4 +37,16 @@ export async function retryOnConflict<R>(attempt: () => Promise<R>, attempts = 4
       await new Promise((r) => setTimeout(r, 2 + Math.floor(Math.random() * 10 * Math.min(n, 8))));
     }
   }
+}
+
+/** Every item of an entity under a prefix, all pages, consistent (a user's sync items are few per prefix). */
+export async function queryAll<T extends object>(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, entity: Entity<T>, skPrefix: string): Promise<Stored<T>[]> {
+  const out: Stored<T>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.repo.query(tenant, entity, { skPrefix, limit: 500, cursor, consistent: true });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
 }

@@ -16,7 +16,7 @@ import { DomainError } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import { blobBytes, blobHash, checkBlobSize } from './blobs';
 import { typeGate } from './config';
-import { retryOnConflict, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
+import { queryAll, retryOnConflict, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
 import {
   checkDeviceId,
   checkSubject,
@@ -119,14 +119,8 @@ export async function appendHistory(deps: SyncDeps, subject: SyncSubject, record
 }
 
 export async function historyStatus(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  let cursor: string | undefined;
-  do {
-    const page = await deps.repo.query(tenant, HistoryHeadEntity, { skPrefix: 'SYNCHEAD#', limit: 200, cursor, consistent: true });
-    for (const h of page.items) out[h.sk.slice('SYNCHEAD#'.length)] = h.maxIdx;
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const heads = await queryAll(deps, tenant, HistoryHeadEntity, 'SYNCHEAD#');
+  return Object.fromEntries(heads.map((h) => [h.sk.slice('SYNCHEAD#'.length), h.maxIdx]));
 }
 
 /** A page of a device's records from `fromIdx`: at most `limit` records and about `maxBytes` of blobs (at least one record). */

@@ -13,7 +13,7 @@ import type { Stored } from '../data/repository';
 import { DomainError } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import { blobBytes, checkBlobSize } from './blobs';
-import type { SyncDeps } from './deps';
+import { queryAll, type SyncDeps } from './deps';
 import { checkSubject, WRAPPED_KEY_SK, WrappedKeyEntity, WrappedKeyVersionEntity, wrappedKeyVersionSk, type SyncSubject, type WrappedKeyItem } from './entities';
 import { addEvent } from './events';
 
@@ -60,12 +60,6 @@ export async function getWrappedKey(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant
 }
 
 export async function listWrappedKeyVersions(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant) {
-  const out: ReturnType<typeof keyView>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.repo.query(tenant, WrappedKeyVersionEntity, { skPrefix: 'SYNCKEYV#', limit: 100, cursor, consistent: true });
-    out.push(...page.items.map((k) => keyView(k, Number(k.sk.slice('SYNCKEYV#'.length)))));
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+  const versions = await queryAll(deps, tenant, WrappedKeyVersionEntity, 'SYNCKEYV#');
+  return versions.map((k) => keyView(k, Number(k.sk.slice('SYNCKEYV#'.length))));
 }

@@ -20,7 +20,7 @@ import { tenantKey, type Tenant } from '../tenancy/tenant';
 import { newBlobKey } from './blob-store';
 import { blobBytes, blobHash, checkBlobSize } from './blobs';
 import { typeGate } from './config';
-import { retryOnConflict, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
+import { queryAll, retryOnConflict, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
 import { checkSnapshotType, checkSubject, SYNC_CONFIG_SK, SnapshotEntity, snapshotPrefix, snapshotSk, SyncConfigEntity, type SnapshotItem, type SnapshotType, type SyncSubject } from './entities';
 import { addEvent } from './events';
 
@@ -115,16 +115,7 @@ export async function getSnapshot(deps: Pick<SyncDeps, 'repo' | 'blind' | 'blobs
   return head(deps, s);
 }
 
-async function allOfType(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, type: SnapshotType) {
-  const items: Stored<SnapshotItem>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.repo.query(tenant, SnapshotEntity, { skPrefix: snapshotPrefix(type), limit: 200, cursor, consistent: true });
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return items;
-}
+const allOfType = (deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, type: SnapshotType) => queryAll(deps, tenant, SnapshotEntity, snapshotPrefix(type));
 
 /**
  * Heads changed at or after `since` (epoch ms; 0 = all), blobs included. `cursor` is the next

@@ -9,7 +9,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DecryptionError } from '../../functions/crypto/errors';
-import { DomainError } from '../../functions/errors';
 import { tenantPk, userTenant } from '../../functions/tenancy/tenant';
 import { getSyncConfig, putSyncConfig } from '../../functions/sync/config';
 import type { SyncDeps } from '../../functions/sync/deps';
@@ -21,6 +20,7 @@ import { clearType, getSnapshot, listSnapshotHeads, putSnapshot } from '../../fu
 import { s3BlobStore } from '../../functions/sync/blob-store';
 import { TABLE_BLOB_BYTES } from '../../functions/sync/deps';
 import { awsClientConfig, localStackEnv } from '../setup/env';
+import { outcome } from './domain-outcome';
 import { layer, mainTable, partition } from './data-fixtures';
 
 const dl = layer();
@@ -28,16 +28,6 @@ const deps: SyncDeps = { repo: dl.repo, blind: dl.blind, now: Date.now, limits: 
 
 const freshSubject = (deviceId = 'dev-a'): SyncSubject => ({ tenant: userTenant(`u-${randomUUID()}`), deviceId });
 const blob = (bytes = 48) => randomBytes(bytes).toString('base64');
-
-async function outcome(p: Promise<unknown>): Promise<string | { kind: string; code?: string; extra?: unknown }> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    return { kind: err.kind, code: err.options.code, extra: err.options.extra };
-  }
-}
 
 async function events(s: SyncSubject) {
   const page = await dl.repo.query(s.tenant, SyncEventEntity, { skPrefix: 'SYNCEV#', limit: 1000, consistent: true });

@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DecryptionError } from '../../functions/crypto/errors';
-import { DomainError } from '../../functions/errors';
 import { tenantPk } from '../../functions/tenancy/tenant';
 import { VaultUserEntity, vaultUserSk, type VaultSubject } from '../../functions/vault/entities';
 import { deleteValue, getValue, listValues, putValue, shredApplication, shredAppUser, valueReads, type PrefetchedEntry, type VaultDeps, type VaultLimits } from '../../functions/vault/values';
 import { freshWorkspace, layer, mainTable, partition } from './data-fixtures';
+import { outcome } from './domain-outcome';
 
 const dl = layer();
 const deps: VaultDeps = { repo: dl.repo, table: dl.table, blind: dl.blind, now: Date.now };
@@ -23,17 +23,6 @@ const freshSubject = (over: Partial<VaultSubject> = {}): VaultSubject => ({
   appUserId: `u-${randomUUID()}`,
   ...over,
 });
-
-/** The DomainError a call fails with (kind, code, extra), or 'ok'. */
-async function outcome(p: Promise<unknown>): Promise<string | { kind: string; code?: string; extra?: unknown }> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    return { kind: err.kind, code: err.options.code, extra: err.options.extra };
-  }
-}
 
 async function record(s: VaultSubject) {
   return dl.repo.get(s.tenant, VaultUserEntity, vaultUserSk(s));
