@@ -272,6 +272,18 @@ describe('sync: large snapshot blobs in S3', () => {
   const large: SyncDeps = { ...deps, limits: { syncItemBytes: 1024 * 1024 }, blobs: s3BlobStore({ s3, bucket, kmsKeyId: localStackEnv().kmsKeyId }) };
   const objects = async (s: SyncSubject) =>
     ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `sync/${s.tenant.id}/` }))).Contents ?? []).map((o) => o.Key!);
+  // fauxqs ignores SSE headers, so the test reads what the adapter puts on the wire.
+  const sse: (string | undefined)[][] = [];
+  s3.middlewareStack.add(
+    (next) => async (args) => {
+      const headers = (args.request as { headers?: Record<string, string>; method?: string }).headers ?? {};
+      if ((args.request as { method?: string }).method === 'PUT' && 'x-amz-server-side-encryption' in headers) {
+        sse.push([headers['x-amz-server-side-encryption'], headers['x-amz-server-side-encryption-aws-kms-key-id']]);
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'recordSse' },
+  );
   beforeAll(() => s3.send(new CreateBucketCommand({ Bucket: bucket })));
   afterAll(() => s3.destroy());
 
@@ -284,6 +296,7 @@ describe('sync: large snapshot blobs in S3', () => {
     expect(raw).toMatchObject({ blobKey: expect.stringMatching(new RegExp(`^sync/${s.tenant.id}/[A-Za-z0-9_-]{24}$`)) });
     expect(raw).not.toHaveProperty('blob');
     expect(await objects(s)).toEqual([raw.blobKey]);
+    expect(sse).toEqual([['aws:kms', localStackEnv().kmsKeyId]]);
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: String(raw.blobKey) }));
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(Buffer.from(big1, 'base64'))).toBe(true);
     // a stale write gets the large head to merge
