@@ -7,7 +7,8 @@ import * as c from '../contracts/sync';
 import { dataLayerFromEnv } from '../data/from-env';
 import { createDeviceAuthenticator } from '../devices/authenticate';
 import { listDevices, revokeDevice, revokeSelf, rotate } from '../devices/devices';
-import { decide, DEFAULT_DEVICE_TOKEN_LIFETIME_MS, pendingFor, poll, start, type DeviceAuthDeps } from '../devices/device-authorization';
+import { decide, DEFAULT_DEVICE_TOKEN_LIFETIME_MS, pendingFor, poll, start, USER_CODE_USES_PER_HOUR, type DeviceAuthDeps } from '../devices/device-authorization';
+import { countPerUser } from '../identity/throttle';
 import { bind, httpFunction } from '../http/handler';
 import type { RequestMeta } from '../http/auth';
 import { identityFromEnv } from '../identity/from-env';
@@ -22,6 +23,7 @@ const deps: DeviceAuthDeps = {
   now: Date.now,
   publicUrl: loadEnv(['edge']).PUBLIC_URL,
   deviceTokenLifetimeMs: DEFAULT_DEVICE_TOKEN_LIFETIME_MS,
+  countUserCodeUse: (userId) => countPerUser(identity.deps, 'device-user-code', userId, USER_CODE_USES_PER_HOUR, 3600_000),
 };
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
 
@@ -30,7 +32,7 @@ export const handler = httpFunction(
   [
     bind(c.startDeviceAuthorization, async (req) => ({ body: await start(deps, req.body) })),
     bind(c.pollDeviceToken, async (req) => ({ body: await poll(deps, req.body.device_code, ctxOf(req)) })),
-    bind(c.getDeviceAuthorization, async (req) => ({ body: await pendingFor(deps, req.params.userCode) })),
+    bind(c.getDeviceAuthorization, async (req) => ({ body: await pendingFor(deps, req.principal.userId, req.params.userCode) })),
     bind(c.approveDeviceAuthorization, async (req) => {
       await decide(deps, req.principal, req.params.userCode, 'approve', ctxOf(req));
       return {};

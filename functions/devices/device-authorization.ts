@@ -46,7 +46,17 @@ export interface DeviceAuthDeps {
   /** The dashboard's public URL: verification URIs point at its /sync/authorize page. */
   readonly publicUrl: string;
   readonly deviceTokenLifetimeMs: number;
+  /**
+   * Counts a signed-in user's use of a user code (show, approve, deny) and throws 429 past the
+   * allowance, before the code is looked up, so an exhausted allowance tells nothing about any
+   * code: RFC 8628 §5.1 asks to rate-limit user code entry (guessing a live code is the way to
+   * hijack a device authorization).
+   */
+  readonly countUserCodeUse: (userId: string) => Promise<void>;
 }
+
+/** User code uses a user may make per hour (linking a device takes two: show, then approve). */
+export const USER_CODE_USES_PER_HOUR = 30;
 
 /** A 400 whose problem document also carries RFC 6749 §5.2 `error` / `error_description`. */
 export function deviceTokenProblem(error: DeviceTokenError, description: string, extra: Record<string, unknown> = {}): DomainError {
@@ -162,12 +172,14 @@ async function pendingItem(deps: DeviceAuthDeps, userCode: string) {
 }
 
 /** What the approval page shows. */
-export async function pendingFor(deps: DeviceAuthDeps, userCode: string) {
+export async function pendingFor(deps: DeviceAuthDeps, userId: string, userCode: string) {
+  await deps.countUserCodeUse(userId);
   const item = await pendingItem(deps, userCode);
   return { userCode: displayUserCode(userCode), deviceName: item.deviceName, platform: item.platform, expiresAt: new Date(item.expiresAt).toISOString() };
 }
 
 export async function decide(deps: DeviceAuthDeps, actor: { userId: string; tier: Tier }, userCode: string, decision: 'approve' | 'deny', ctx: RequestContext) {
+  await deps.countUserCodeUse(actor.userId);
   const item = await pendingItem(deps, userCode);
   const patch: Partial<DeviceAuthorizationItem> = decision === 'approve' ? { status: 'approved', userId: actor.userId, tier: actor.tier } : { status: 'denied' };
   try {

@@ -285,10 +285,19 @@ async function countPerMinute(deps: Pick<IdentityDeps, 'table' | 'now'>, counter
  * Fixed-window allowance per client IP for unauthenticated actions that
  * create things or send mail (sign-up, password reset): 429 past `limit`.
  */
-export async function countPerIp(deps: IdentityDeps, action: string, ip: string, limit: number, windowMs: number): Promise<void> {
+export function countPerIp(deps: IdentityDeps, action: string, ip: string, limit: number, windowMs: number): Promise<void> {
+  return countPerSubject(deps, action, `ip:${ip}`, limit, windowMs, 'from this address');
+}
+
+/** Fixed-window allowance per user for an action that could be used to guess (device user codes): 429 past `limit`. */
+export function countPerUser(deps: IdentityDeps, action: string, userId: string, limit: number, windowMs: number): Promise<void> {
+  return countPerSubject(deps, action, `user:${userId}`, limit, windowMs, 'for this account');
+}
+
+async function countPerSubject(deps: IdentityDeps, action: string, subject: string, limit: number, windowMs: number, whose: string): Promise<void> {
   const now = deps.now();
   const window = Math.floor(now / windowMs);
-  const ipIndex = await deps.blind.blindIndex('exact', `ip:${ip}`);
+  const ipIndex = await deps.blind.blindIndex('exact', subject);
   const out = await deps.table.doc.send(
     new UpdateCommand({
       TableName: deps.table.name,
@@ -300,7 +309,7 @@ export async function countPerIp(deps: IdentityDeps, action: string, ip: string,
     }),
   );
   if (Number(out.Attributes?.requests ?? 0) > limit) {
-    throw new DomainError('rate-limited', `Too many ${action} requests from this address; try again later`, {
+    throw new DomainError('rate-limited', `Too many ${action} requests ${whose}; try again later`, {
       code: 'rate-limited',
       retryAfterSeconds: Math.ceil(((window + 1) * windowMs - now) / 1000),
       extra: { limit, window: `${Math.round(windowMs / 60_000)}m` },

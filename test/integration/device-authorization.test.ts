@@ -5,6 +5,7 @@
  * single token under a burst of polls, wrong user codes, and another user (404).
  */
 import * as c from '../../functions/contracts/sync';
+import { USER_CODE_USES_PER_HOUR } from '../../functions/devices/device-authorization';
 import { DeviceAuthorizationEntity, deviceAuthorizationSk, DeviceEntity, deviceSk, PENDING_DEVICES } from '../../functions/devices/entities';
 import { parseAppToken } from '../../functions/identity/tokens';
 import { userTenant } from '../../functions/tenancy/tenant';
@@ -162,6 +163,23 @@ describe('device authorization (RFC 8628)', () => {
     expect((await call('POST', authorizePath(s.user_code, '/deny'), { token: other.token })).status).toBe(404);
     const issued = await pollToken(s.device_code);
     expect(parseAppToken(issued.body.access_token, 'device')!.ids[0]).toBe(owner.userId);
+  });
+});
+
+describe('user code guessing (RFC 8628 §5.1)', () => {
+  it('a burst of lookups past the hourly allowance gets 429 + Retry-After, and then a live code tells nothing either', async () => {
+    const guesser = await signUpWithToken();
+    const results = await Promise.all(
+      Array.from({ length: USER_CODE_USES_PER_HOUR + 6 }, (_, i) => call('GET', authorizePath(`ZZZZ-${'BCDFGHJKLMNPQRSTVWXZ'[i % 20]!.repeat(4)}`), { token: guesser.token })),
+    );
+    expect(results.filter((r) => r.status === 404)).toHaveLength(USER_CODE_USES_PER_HOUR);
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(6);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    const live = await init('Target');
+    expect((await call('GET', authorizePath(live.user_code), { token: guesser.token })).status).toBe(429);
+    expect((await call('POST', authorizePath(live.user_code, '/approve'), { token: guesser.token })).status).toBe(429);
+    expectTokenError(await pollToken(live.device_code), 'authorization_pending');
   });
 });
 

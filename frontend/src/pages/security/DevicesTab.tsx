@@ -3,6 +3,7 @@ import { Laptop } from 'lucide-react';
 import { useState } from 'react';
 import { call } from '../../api/operations';
 import { ConfirmDialog } from '../../components/dialog';
+import { DeviceRow } from './DeviceRow';
 import { Badge, Card, Button, ErrorAlert, SkeletonRows, relativeTime } from '../../components/ui';
 
 const DEVICES_KEY = ['devices'] as const;
@@ -30,22 +31,24 @@ export function DevicesTab() {
       ) : (
         <ul className="divide-y divide-slate-100">
           {devices.data.devices.map((d) => (
-            <li key={d.id} className="flex flex-wrap items-start justify-between gap-3 py-3">
-              <div className="flex min-w-0 gap-3">
-                <Laptop className="mt-0.5 size-5 shrink-0 text-slate-400" aria-hidden />
-                <div className="min-w-0 text-sm">
-                  <p className="font-medium">
-                    {d.name} <Badge>{d.platform}</Badge> {d.expired ? <Badge color="red">expired</Badge> : null}
-                  </p>
-                  <p className="text-xs text-slate-500">
-                    approved {relativeTime(d.approvedAt)} · last seen {relativeTime(d.lastSeenAt)}
-                  </p>
-                </div>
-              </div>
-              <Button size="sm" variant="ghost" onClick={() => setConfirm({ id: d.id, name: d.name })} aria-label={`Revoke device ${d.name}`}>
-                Revoke
-              </Button>
-            </li>
+            <DeviceRow
+              key={d.id}
+              icon={Laptop}
+              title={
+                <>
+                  {d.name} <Badge>{d.platform}</Badge> {d.expired ? <Badge color="red">expired</Badge> : null}
+                </>
+              }
+              action={
+                <Button size="sm" variant="ghost" onClick={() => setConfirm({ id: d.id, name: d.name })} aria-label={`Revoke device ${d.name}`}>
+                  Revoke
+                </Button>
+              }
+            >
+              <p className="text-xs text-slate-500">
+                approved {relativeTime(d.approvedAt)} · last seen {relativeTime(d.lastSeenAt)}
+              </p>
+            </DeviceRow>
           ))}
         </ul>
       )}

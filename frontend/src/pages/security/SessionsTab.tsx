@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { call } from '../../api/operations';
 import { keys, useSessions } from '../../api/queries';
 import { ConfirmDialog } from '../../components/dialog';
+import { DeviceRow } from './DeviceRow';
 import { Badge, Button, Card, ErrorAlert, Notice, SkeletonRows, relativeTime } from '../../components/ui';
 
 /** Signed-in devices: revoke one, or sign out every session but this one. */
@@ -45,27 +46,29 @@ export function SessionsTab() {
       ) : (
         <ul className="divide-y divide-slate-100">
           {sessions.data.sessions.map((s) => (
-            <li key={s.id} className="flex flex-wrap items-start justify-between gap-3 py-3">
-              <div className="flex min-w-0 gap-3">
-                <MonitorSmartphone className="mt-0.5 size-5 shrink-0 text-slate-400" aria-hidden />
-                <div className="min-w-0 text-sm">
-                  <p className="font-medium">
-                    {s.device || 'Unknown device'} {s.current ? <Badge color="green">this device</Badge> : null}
-                  </p>
-                  <p className="truncate text-xs text-slate-500" title={s.userAgent}>
-                    {s.userAgent}
-                  </p>
-                  <p className="text-xs text-slate-500">
-                    {s.ip} · signed in {relativeTime(s.createdAt)} · last seen {relativeTime(s.lastSeenAt)}
-                  </p>
-                </div>
-              </div>
-              {s.current ? null : (
-                <Button size="sm" variant="ghost" onClick={() => revoke.mutate(s.id)} loading={revoke.isPending && revoke.variables === s.id} aria-label={`Revoke session on ${s.device}`}>
-                  Revoke
-                </Button>
-              )}
-            </li>
+            <DeviceRow
+              key={s.id}
+              icon={MonitorSmartphone}
+              title={
+                <>
+                  {s.device || 'Unknown device'} {s.current ? <Badge color="green">this device</Badge> : null}
+                </>
+              }
+              action={
+                s.current ? null : (
+                  <Button size="sm" variant="ghost" onClick={() => revoke.mutate(s.id)} loading={revoke.isPending && revoke.variables === s.id} aria-label={`Revoke session on ${s.device}`}>
+                    Revoke
+                  </Button>
+                )
+              }
+            >
+              <p className="truncate text-xs text-slate-500" title={s.userAgent}>
+                {s.userAgent}
+              </p>
+              <p className="text-xs text-slate-500">
+                {s.ip} · signed in {relativeTime(s.createdAt)} · last seen {relativeTime(s.lastSeenAt)}
+              </p>
+            </DeviceRow>
           ))}
         </ul>
       )}
