@@ -12,9 +12,9 @@
  */
 import type { Tenant } from '../tenancy/tenant';
 import { defineEntity } from './entity';
-import { ConflictError } from './errors';
 import { readGuardFirst } from './guarded-reads';
 import type { Repository } from './repository';
+import { retryOnConflict } from './retry-on-conflict';
 
 interface CapGuardItem {
   /** When the last create under the cap committed. */
@@ -39,20 +39,17 @@ export interface Cap {
 
 export async function createUnderCap(repo: Pick<Repository, 'get' | 'tx'>, tenant: Tenant, cap: Cap, writes: (tx: Transaction) => void, now: () => number): Promise<void> {
   const sk = `CAP#${cap.name}`;
-  for (let attempt = 1; ; attempt++) {
-    const [guard, count] = await readGuardFirst(() => repo.get(tenant, CapGuardEntity, sk), cap.count);
-    if (count >= cap.limit) throw cap.refuse();
-    const tx = repo.tx(tenant);
-    const item = { at: new Date(now()).toISOString() };
-    if (guard) tx.put(CapGuardEntity, sk, item, { expectedVersion: guard.version });
-    else tx.create(CapGuardEntity, sk, item);
-    writes(tx);
-    try {
+  await retryOnConflict(
+    async () => {
+      const [guard, count] = await readGuardFirst(() => repo.get(tenant, CapGuardEntity, sk), cap.count);
+      if (count >= cap.limit) throw cap.refuse();
+      const tx = repo.tx(tenant);
+      const item = { at: new Date(now()).toISOString() };
+      if (guard) tx.put(CapGuardEntity, sk, item, { expectedVersion: guard.version });
+      else tx.create(CapGuardEntity, sk, item);
+      writes(tx);
       await tx.commit();
-      return;
-    } catch (err) {
-      if (!(err instanceof ConflictError) || attempt >= CAP_ATTEMPTS) throw err;
-      await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 20 * Math.min(attempt, 4))));
-    }
-  }
+    },
+    { attempts: CAP_ATTEMPTS },
+  );
 }

@@ -10,7 +10,7 @@ import { DomainError } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import { checkSubject, SYNC_CONFIG_SK, SYNC_TYPES, SyncConfigEntity, type SyncConfigItem, type SyncSubject, type SyncType } from './entities';
 import { addEvent } from './events';
-import { retryOnConflict, type SyncDeps } from './deps';
+import { retryWrite, type SyncDeps } from './deps';
 
 export interface SyncConfigView {
   readonly types: Readonly<Record<SyncType, boolean>>;
@@ -35,7 +35,7 @@ export async function putSyncConfig(deps: SyncDeps, subject: SyncSubject, input:
       fields: (bad.length ? bad : [['types', null]]).map(([t]) => ({ in: 'body' as const, field: `types.${t}`, message: 'must be a sync type set to a boolean' })),
     });
   }
-  return retryOnConflict(async () => {
+  return retryWrite(async () => {
     const current = await deps.repo.get(subject.tenant, SyncConfigEntity, SYNC_CONFIG_SK);
     const on = { ...view(current).types, ...Object.fromEntries(entries) } as Record<SyncType, boolean>;
     const ms = deps.now();

@@ -3,7 +3,7 @@
  * and the account tier's sync limits (functions/platform/tiers.ts).
  */
 import type { BlindIndexer } from '../crypto/blind-index';
-import { ConflictError } from '../data/errors';
+import { retryOnConflict } from '../data/retry-on-conflict';
 import type { Entity } from '../data/entity';
 import type { Repository, Stored } from '../data/repository';
 import type { Tenant } from '../tenancy/tenant';
@@ -26,18 +26,12 @@ export interface SyncDeps {
  */
 export const TABLE_BLOB_BYTES = 150 * 1024;
 
-/** Runs `attempt` until it commits; a ConflictError (a concurrent write) runs it again after a short wait. */
-export async function retryOnConflict<R>(attempt: () => Promise<R>, attempts = 40): Promise<R> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      if (n >= attempts) throw new DomainError('conflict', 'Too many concurrent writes; try again', { code: 'sync-contention', cause: err });
-      await new Promise((r) => setTimeout(r, 2 + Math.floor(Math.random() * 10 * Math.min(n, 8))));
-    }
-  }
-}
+/** A concurrent write to the same sync items: read again and retry (data/retry-on-conflict.ts). */
+export const retryWrite = <R>(attempt: () => Promise<R>) =>
+  retryOnConflict(attempt, {
+    attempts: 40,
+    exhausted: (cause) => new DomainError('conflict', 'Too many concurrent writes; try again', { code: 'sync-contention', cause }),
+  });
 
 /** Every item of an entity under a prefix, all pages, consistent (a user's sync items are few per prefix). */
 export async function queryAll<T extends object>(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, entity: Entity<T>, skPrefix: string): Promise<Stored<T>[]> {

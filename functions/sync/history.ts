@@ -16,7 +16,7 @@ import { DomainError } from '../errors';
 import type { Tenant } from '../tenancy/tenant';
 import { blobBytes, blobHash, checkBlobSize } from './blobs';
 import { typeGate } from './config';
-import { queryAll, retryOnConflict, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
+import { queryAll, retryWrite, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
 import {
   checkDeviceId,
   checkSubject,
@@ -75,7 +75,7 @@ export async function appendHistory(deps: SyncDeps, subject: SyncSubject, record
   // History records stay in the table (they are many and small): the table budget caps them too.
   const checked = checkRecords(records, Math.min(deps.limits.syncItemBytes, TABLE_BLOB_BYTES));
   const headSk = historyHeadSk(subject.deviceId);
-  return retryOnConflict(async () => {
+  return retryWrite(async () => {
     const [config, head] = await deps.repo.getMany([
       { tenant: subject.tenant, entity: SyncConfigEntity, sk: SYNC_CONFIG_SK },
       { tenant: subject.tenant, entity: HistoryHeadEntity, sk: headSk },

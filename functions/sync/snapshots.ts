@@ -20,7 +20,7 @@ import { tenantKey, type Tenant } from '../tenancy/tenant';
 import { newBlobKey } from './blob-store';
 import { blobBytes, blobHash, checkBlobSize } from './blobs';
 import { typeGate } from './config';
-import { queryAll, retryOnConflict, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
+import { queryAll, retryWrite, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
 import { checkSnapshotType, checkSubject, SYNC_CONFIG_SK, SnapshotEntity, snapshotPrefix, snapshotSk, SyncConfigEntity, type SnapshotItem, type SnapshotType, type SyncSubject } from './entities';
 import { addEvent } from './events';
 
@@ -94,7 +94,7 @@ export async function putSnapshot(deps: SyncDeps, subject: SyncSubject, type: Sn
     await dropObjects(deps, [current?.blobKey]);
     return { version, updatedAt: item.updatedAt, ...(item.forcedOver !== undefined ? { forcedOver: item.forcedOver } : {}) };
   };
-  if (input.force) return retryOnConflict(write);
+  if (input.force) return retryWrite(write);
   try {
     return await write();
   } catch (err) {

@@ -18,10 +18,10 @@
  * creates, and the counters never drift; a write that lost a race re-reads and
  * tries again (without If-Match) or answers 412 (with it).
  */
-import { randomInt } from 'node:crypto';
 import type { TableRef } from '../aws/table';
 import type { BlindIndexer } from '../crypto/blind-index';
 import { ConflictError } from '../data/errors';
+import { retryOnConflict } from '../data/retry-on-conflict';
 import type { Repository, Stored } from '../data/repository';
 import { DomainError } from '../errors';
 import type { TierLimits } from '../platform/tiers';
@@ -98,20 +98,12 @@ async function valueSk(deps: Pick<VaultDeps, 'blind'>, subject: VaultSubject, ke
   return vaultValueSk(subject, await nameIndex(deps.blind, subject, key));
 }
 
-/** Runs `attempt` until it commits; a ConflictError (a concurrent write) waits a little and runs it again. */
-async function retryOnConflict<R>(attempt: () => Promise<R>): Promise<R> {
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      if (n >= WRITE_ATTEMPTS) {
-        throw new DomainError('conflict', 'Too many concurrent writes to this user’s values; try again', { code: 'vault-contention', cause: err });
-      }
-      await new Promise((r) => setTimeout(r, randomInt(2, 10 * Math.min(n, 8))));
-    }
-  }
-}
+/** A concurrent write to the same user's values: read again and retry (data/retry-on-conflict.ts). */
+const retryWrite = <R>(attempt: () => Promise<R>) =>
+  retryOnConflict(attempt, {
+    attempts: WRITE_ATTEMPTS,
+    exhausted: (cause) => new DomainError('conflict', 'Too many concurrent writes to this user’s values; try again', { code: 'vault-contention', cause }),
+  });
 
 function serialize(value: unknown): string {
   const json = value === undefined ? undefined : JSON.stringify(value);
@@ -136,7 +128,7 @@ export async function putValue(
       extra: { limit, size },
     });
   }
-  return retryOnConflict(async () => {
+  return retryWrite(async () => {
     const { user, entry, live } = await readEntry(deps, subject, sk);
     if (opts.ifMatch !== undefined && live?.version !== opts.ifMatch) {
       throw new DomainError('precondition-failed', 'The value changed since that version (If-Match); read it again', {
@@ -198,7 +190,7 @@ const header = (e: Pick<Stored<VaultValueItem>, 'bytes' | 'version' | 'createdAt
 
 export async function deleteValue(deps: VaultDeps, subject: VaultSubject, key: string): Promise<{ size: number }> {
   const sk = await valueSk(deps, subject, key);
-  return retryOnConflict(async () => {
+  return retryWrite(async () => {
     const { user, entry, live } = await readEntry(deps, subject, sk);
     if (!entry) throw keyNotFound();
     if (!user || !live) {
