@@ -23,7 +23,7 @@ import { isAuthentic } from '../identity/credential-integrity';
 import { USER_SK, UserEntity } from '../identity/entities';
 import type { IdentityDeps } from '../identity/deps';
 import { countAppRequest } from '../identity/throttle';
-import { parseAppToken, secretMatches, type ParsedAppToken } from '../identity/tokens';
+import { bearerToken, parseAppToken, secretMatches, type ParsedAppToken } from '../identity/tokens';
 import { limitsFor } from '../platform/tiers';
 import { automationUserId, type AppPrincipal } from '../tenancy/principal';
 import { userTenant, workspaceTenant, type Tenant } from '../tenancy/tenant';
@@ -51,10 +51,7 @@ const unauthenticated = (detail = 'Send an app session token (hosted login) or a
   new DomainError('unauthenticated', detail, { code: 'unauthenticated' });
 
 /** The bearer token, if any: app credentials never come from a cookie. */
-function bearer(event: APIGatewayProxyEventV2): string | undefined {
-  const m = /^Bearer\s+(\S{1,300})$/i.exec((event.headers?.authorization ?? '').trim());
-  return m?.[1];
-}
+const bearer = (event: APIGatewayProxyEventV2): string | undefined => bearerToken(event.headers?.authorization);
 
 export interface AppAuthenticatorHooks {
   /** Called once the credential named an existing application whose origins admit the request's Origin. */

@@ -11,7 +11,7 @@ import { ConflictError } from '../data/errors';
 import type { Repository } from '../data/repository';
 import { DomainError } from '../errors';
 import { USER_SK, UserEntity } from '../identity/entities';
-import { parseAppToken, secretMatches } from '../identity/tokens';
+import { bearerToken, parseAppToken, secretMatches } from '../identity/tokens';
 import type { DevicePrincipal } from '../tenancy/principal';
 import { userTenant } from '../tenancy/tenant';
 import { DeviceEntity, deviceSk } from './entities';
@@ -24,8 +24,8 @@ const unauthenticated = (detail = 'Send a device token (fv_dev_…, from device 
 
 export function createDeviceAuthenticator(deps: { repo: Repository; now: () => number }) {
   return async function authenticateDevice(event: APIGatewayProxyEventV2): Promise<DevicePrincipal> {
-    const m = /^Bearer\s+(\S{1,300})$/i.exec((event.headers?.authorization ?? '').trim());
-    const parsed = m && parseAppToken(m[1]!, 'device');
+    const token = bearerToken(event.headers?.authorization);
+    const parsed = token && parseAppToken(token, 'device');
     if (!parsed) throw unauthenticated();
     const [userId, deviceId] = parsed.ids as [string, string];
     const tenant = userTenant(userId);

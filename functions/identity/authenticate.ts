@@ -34,7 +34,7 @@ import { getCredential, isAuthentic, type CredentialKind, type WithIntegrity } f
 import { ApiKeyCredential, ApiKeyEntity, apiKeySk, SessionCredential, SessionEntity, sessionSk, USER_SK, UserEntity, type UserItem } from './entities';
 import { judgeSession, touchSession } from './sessions';
 import { countApiRequest } from './throttle';
-import { csrfMatches, hashSecret, parseToken, secretMatches, type ParsedToken } from './tokens';
+import { bearerToken, csrfMatches, hashSecret, parseToken, secretMatches, type ParsedToken } from './tokens';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -48,8 +48,8 @@ const authentic = <T extends WithIntegrity, S extends T>(kind: CredentialKind<T>
 export function readCredential(event: APIGatewayProxyEventV2): { token: string; viaCookie: boolean } | undefined {
   const auth = event.headers?.authorization;
   if (auth) {
-    const m = /^Bearer\s+(\S{1,300})$/i.exec(auth.trim());
-    return m ? { token: m[1]!, viaCookie: false } : undefined;
+    const token = bearerToken(auth);
+    return token ? { token, viaCookie: false } : undefined;
   }
   for (const c of event.cookies ?? []) {
     const eq = c.indexOf('=');

@@ -95,3 +95,8 @@ export function csrfMatches(sessionSecret: string, given: string): boolean {
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** The token of an `Authorization: Bearer <token>` header (one visible run, ≤ 300 characters), if that is what it holds. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization ? /^Bearer\s+(\S{1,300})$/i.exec(authorization.trim())?.[1] : undefined;
+}
