@@ -160,6 +160,19 @@ describe('hosted login: code exchange', () => {
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(401);
   });
 
+  it('a burst of concurrent exchanges of one code gives exactly one token; the others get invalid-grant', async () => {
+    const { verifier, challenge } = pkcePair();
+    const { code } = await authorizeCode(f.app, f.cookie, challenge);
+    const results = await Promise.all(Array.from({ length: 8 }, () => exchange(f.app, code, verifier)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const refused = results.filter((r) => r.status !== 200);
+    expect(refused).toHaveLength(7);
+    for (const r of refused) {
+      expect(r.status).toBe(400);
+      expect(r.body.type).toMatch(/invalid-grant$/);
+    }
+  });
+
   it('refuses an expired code', async () => {
     const { verifier, challenge } = pkcePair();
     const { code } = await authorizeCode(f.app, f.cookie, challenge);
