@@ -44,6 +44,6 @@ export function createDeviceAuthenticator(deps: { repo: Repository; now: () => n
         if (!(err instanceof ConflictError)) throw err;
       });
     }
-    return { tenant, userId, deviceId, tier: user.tier };
+    return { tenant, userId, deviceId, tier: user.tier, tokenHash: device.secretHash };
   };
 }

@@ -18,8 +18,11 @@ export interface DeviceActor {
   readonly userId: string;
   readonly deviceId: string;
   readonly tier: Tier;
+  /** The stored hash of the token the request presented (DevicePrincipal.tokenHash). */
+  readonly tokenHash: string;
 }
 
+const rotatedMeanwhile = () => new DomainError('conflict', 'The device changed meanwhile (another rotation or a revoke); retry', { code: 'conflict' });
 const deviceNotFound = () => new DomainError('not-found', 'No such device', { code: 'not-found' });
 
 export async function rotate(deps: DeviceAuthDeps, device: DeviceActor, ctx: RequestContext) {
@@ -27,13 +30,16 @@ export async function rotate(deps: DeviceAuthDeps, device: DeviceActor, ctx: Req
   const sk = deviceSk(device.deviceId);
   const current = await deps.repo.get(tenant, DeviceEntity, sk);
   if (!current) throw deviceNotFound();
+  // Only the token this request presented is replaced: a rotation that committed after this
+  // request authenticated changed the hash (refused here), one after this read the version.
+  if (current.secretHash !== device.tokenHash) throw rotatedMeanwhile();
   const { token, secretHash } = mintAppToken('device', [device.userId, device.deviceId]);
   const expiresAt = deps.now() + deps.deviceTokenLifetimeMs;
   try {
     await deps.repo.update(tenant, DeviceEntity, sk, { secretHash, expiresAt }, { expectedVersion: current.version });
   } catch (err) {
     // Rotated or revoked concurrently: this request's token may already be dead; the client links again or retries.
-    if (err instanceof ConflictError) throw new DomainError('conflict', 'The device changed meanwhile (another rotation or a revoke); retry', { code: 'conflict' });
+    if (err instanceof ConflictError) throw rotatedMeanwhile();
     throw err;
   }
   await auditDeviceEvent(deps, device.userId, device.tier, ctx, 'sync.device.token-rotated', { deviceId: device.deviceId });

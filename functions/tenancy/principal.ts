@@ -59,6 +59,8 @@ export interface DevicePrincipal {
   readonly deviceId: string;
   /** The user's tier (audit retention, limits). */
   readonly tier: Tier;
+  /** The stored hash of the token this request presented: a rotation replaces only that token. */
+  readonly tokenHash: string;
 }
 
 /** The automation credential's service user: its own values, never an end user's. */

@@ -207,6 +207,16 @@ describe('device sessions', () => {
     expect(audit.body.events.find((e: any) => e.type === 'sync.device.token-rotated')?.metadata.deviceId).toBe(d.deviceId);
   });
 
+  it('concurrent rotations of one token: exactly one new token, and only it works afterwards', async () => {
+    const d = await linkedDevice(owner.token, 'Racing laptop');
+    const results = await Promise.all(Array.from({ length: 6 }, () => call('POST', '/api/v1/sync/rotate', { token: d.deviceToken })));
+    const won = results.filter((r) => r.status === 200);
+    expect(won).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) expect([401, 409]).toContain(r.status);
+    expect((await call('GET', '/api/v1/sync/devices', { token: d.deviceToken })).status).toBe(401);
+    expect((await call('GET', '/api/v1/sync/devices', { token: won[0]!.body.access_token })).status).toBe(200);
+  });
+
   it('a device revokes itself: refused at once, gone from the list; audited', async () => {
     const d = await linkedDevice(owner.token, 'Leaving tablet', 'android');
     expect((await call('POST', '/api/v1/sync/revoke', { token: d.deviceToken })).status).toBe(204);
