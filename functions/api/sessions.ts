@@ -11,6 +11,7 @@ import { DomainError } from '../errors';
 import { originDecisions } from '../http/app-cors';
 import type { RequestMeta } from '../http/auth';
 import { clearSessionCookie } from '../http/cookies';
+import { etagOf, ifMatchOf } from '../http/if-match';
 import { bind, httpFunction, type Reply } from '../http/handler';
 import { endAppSession, revokeAppUser, type AppAuthDeps } from '../app-auth/app-sessions';
 import { admitOrigin, createAppAuthenticator } from '../app-auth/authenticate';
@@ -55,19 +56,6 @@ async function cookiePrincipal(event: APIGatewayProxyEventV2): Promise<Principal
     if (err instanceof DomainError && ['unauthenticated', 'session-expired', 'forbidden', 'not-found'].includes(err.kind)) return undefined;
     throw err;
   }
-}
-
-/** `If-Match: "<version>"` (a strong ETag this API issued), parsed; 400 with field detail otherwise. */
-function ifMatchOf(event: APIGatewayProxyEventV2): number | undefined {
-  const raw = event.headers?.['if-match'];
-  if (raw === undefined) return undefined;
-  const m = /^\s*"([1-9][0-9]{0,14})"\s*$/.exec(raw);
-  if (!m) {
-    throw new DomainError('invalid', 'If-Match must be the ETag of the value, e.g. "3"', {
-      fields: [{ in: 'header', field: 'if-match', message: 'must be a quoted version number such as "3"' }],
-    });
-  }
-  return Number(m[1]);
 }
 
 /** Logout and revoke end app-session tokens; an automation credential is revoked by an admin. */
@@ -122,11 +110,11 @@ export const handler = httpFunction(
     bind(s.setSessionValue, async (req) => {
       const p = req.principal;
       const written = await putValue(vaultDeps, subjectOf(p), req.params.key, req.body, { ifMatch: ifMatchOf(req.event), limits: limitsFor(p.tier) });
-      return { body: { key: req.params.key, version: written.version, size: written.size, updatedAt: written.updatedAt }, headers: { etag: `"${written.version}"` } };
+      return { body: { key: req.params.key, version: written.version, size: written.size, updatedAt: written.updatedAt }, headers: { etag: etagOf(written.version) } };
     }),
     bind(s.getSessionValue, async (req) => {
       const entry = await getValue(vaultDeps, subjectOf(req.principal), req.params.key, authenticateApp.prefetched(req.event) as PrefetchedEntry | undefined);
-      return { body: { key: entry.key, value: entry.value, version: entry.version, updatedAt: entry.updatedAt }, headers: { etag: `"${entry.version}"` } };
+      return { body: { key: entry.key, value: entry.value, version: entry.version, updatedAt: entry.updatedAt }, headers: { etag: etagOf(entry.version) } };
     }),
     bind(s.deleteSessionValue, async (req) => {
       await deleteValue(vaultDeps, subjectOf(req.principal), req.params.key);

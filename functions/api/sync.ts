@@ -1,7 +1,8 @@
 /**
  * The sync function: device authorization (RFC 8628) — the device's init and token polls
- * (public) and the signed-in user's approval (session routes). Handlers only; the flow is in
- * devices/device-authorization.ts.
+ * (public) and the signed-in user's approval (session routes), the device's sessions — and the
+ * device's sync data (sync-data-routes.ts). Handlers only; the flow is in
+ * devices/device-authorization.ts, the data in sync/.
  */
 import * as c from '../contracts/sync';
 import { dataLayerFromEnv } from '../data/from-env';
@@ -14,6 +15,7 @@ import type { RequestMeta } from '../http/auth';
 import { identityFromEnv } from '../identity/from-env';
 import { loadEnv } from '../platform/env';
 import { accessRecorder } from './access-recorder';
+import { syncDataBindings } from './sync-data-routes';
 
 const data = dataLayerFromEnv();
 const identity = identityFromEnv();
@@ -52,6 +54,7 @@ export const handler = httpFunction(
       await revokeDevice(deps, req.principal, req.params.id, ctxOf(req));
       return {};
     }),
+    ...syncDataBindings({ repo: data.repo, blind: data.blind, now: Date.now }),
   ],
   { authenticate: identity.authenticate, recordAccess: accessRecorder(), authenticateDevice: createDeviceAuthenticator(deps) },
 );

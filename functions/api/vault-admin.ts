@@ -9,6 +9,7 @@ import * as s from '../contracts/sessions';
 import type { DataLayer } from '../data/from-env';
 import type { RequestMeta } from '../http/auth';
 import { bind, type BoundRoute } from '../http/handler';
+import { etagOf } from '../http/if-match';
 import type { Actor } from '../tenancy/actor';
 import type { Principal } from '../tenancy/principal';
 import { deleteAppUser, deleteUserValue, listAppUsers, listUserValues, readUserValue, type AppUserDirectory, type VaultAdminDeps } from '../vault/admin';
@@ -38,7 +39,7 @@ export function vaultAdminBindings(data: DataLayer, ports: VaultAdminPorts = {})
       const actor = await member(req.principal, workspaceId);
       const entry = await readUserValue(deps, actor, auditContextOf(req.principal, req), applicationId, userId, key, req.query.reason);
       return {
-        headers: { etag: `"${entry.version}"`, 'cache-control': 'no-store' },
+        headers: { etag: etagOf(entry.version), 'cache-control': 'no-store' },
         body: { key: entry.key, value: entry.value, version: entry.version, updatedAt: entry.updatedAt },
       };
     }),

@@ -19,6 +19,7 @@ import { inviteRoutes } from '../contracts/invites';
 import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
 import { sessionRoutes } from '../contracts/sessions';
 import { syncRoutes } from '../contracts/sync';
+import { pollSyncEvents, syncDeviceDataRoutes } from '../contracts/sync-data';
 import { ACCESS_LOG_LINE } from './names';
 
 /**
@@ -95,7 +96,7 @@ export const functions = {
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   // The session vault: hosted login for applications, the Session API (app credentials), its admin routes.
   sessions: { entry: 'api/sessions', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
-  // Sync: device authorization (RFC 8628) now; the sync data routes join it.
+  // Sync: device authorization (RFC 8628), device sessions, the devices' sync data.
   sync: { entry: 'api/sync', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
@@ -107,7 +108,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes.filter((r) => r !== pollSyncEvents)];
 
 /**
  * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):

@@ -5,9 +5,11 @@
  *   blobBytes(blob, field) -> decoded bytes     (400 invalid-blob)
  *   checkBlobSize(bytes, limit, what)           (413 too-large, extra { limit, size })
  *   blobHash(blob) -> base64url SHA-256
+ *   newBlobKey(tenant) -> a fresh random S3 key for a large blob (blob-store.ts)
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DomainError } from '../errors';
+import type { Tenant } from '../tenancy/tenant';
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -31,3 +33,5 @@ export function checkBlobSize(size: number, limit: number, what: string): void {
 }
 
 export const blobHash = (blob: string): string => createHash('sha256').update(blob).digest('base64url');
+
+export const newBlobKey = (tenant: Tenant) => `sync/${tenant.id}/${randomBytes(18).toString('base64url')}`;

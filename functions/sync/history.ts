@@ -10,6 +10,7 @@
  *       with the device's head (and the settings check): a few requests for thousands.
  *   historyStatus(deps, tenant) -> { [deviceId]: maxIdx }
  *   readHistory(deps, tenant, deviceId, fromIdx, { limit?, maxBytes? }) -> { records, nextIdx? }
+ *   clearHistory(deps, subject) -> { deleted }       every device's log, heads first (data_cleared)
  */
 import type { Stored } from '../data/repository';
 import { DomainError } from '../errors';
@@ -30,6 +31,7 @@ import {
   type HistoryRecordItem,
   type SyncSubject,
 } from './entities';
+import { deleteListed } from './delete-chunks';
 import { addEvent } from './events';
 
 export interface HistoryRecordInput {
@@ -54,9 +56,9 @@ function checkRecords(records: readonly HistoryRecordInput[], itemLimit: number)
     throw new DomainError('payload-too-large', `An append carries at most ${APPEND_MAX_RECORDS} records`, { code: 'too-large', extra: { limit: APPEND_MAX_RECORDS, size: records.length } });
   }
   return records.map((r, i) => {
-    if (!Number.isSafeInteger(r?.idx) || r.idx < 0) throw invalid('idx is an integer ≥ 0', `records[${i}].idx`);
-    if (i > 0 && r.idx <= records[i - 1].idx) throw invalid('idx must increase strictly', `records[${i}].idx`);
-    const bytes = blobBytes(r.blob, `records[${i}].blob`);
+    if (!Number.isSafeInteger(r?.idx) || r.idx < 0) throw invalid('idx is an integer ≥ 0', `records.${i}.idx`);
+    if (i > 0 && r.idx <= records[i - 1].idx) throw invalid('idx must increase strictly', `records.${i}.idx`);
+    const bytes = blobBytes(r.blob, `records.${i}.blob`);
     checkBlobSize(bytes, itemLimit, 'history record');
     return { idx: r.idx, blob: r.blob, bytes, hash: blobHash(r.blob) };
   });
@@ -146,4 +148,28 @@ export async function readHistory(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, 
   }
   const nextIdx = fromIdx + records.length;
   return { records, ...(head && nextIdx <= head.maxIdx ? { nextIdx } : {}) };
+}
+
+/**
+ * Clears every device's log. Per device the head goes first (at the version read, so an
+ * append meanwhile makes this read again), then its records in ascending idx: a device
+ * appending during the clear starts again at idx 0 and its creates conflict (and retry)
+ * until the old record at that idx is gone, so no log is ever left with a hole.
+ */
+export async function clearHistory(deps: SyncDeps, subject: SyncSubject): Promise<{ deleted: number }> {
+  checkSubject(subject);
+  let deleted = 0;
+  for (const first of await queryAll(deps, subject.tenant, HistoryHeadEntity, 'SYNCHEAD#')) {
+    const deviceId = first.sk.slice('SYNCHEAD#'.length);
+    const records = await retryWrite(async () => {
+      const head = await deps.repo.get(subject.tenant, HistoryHeadEntity, first.sk);
+      if (!head) return undefined;
+      const listed = await queryAll(deps, subject.tenant, HistoryRecordEntity, `SYNCHIST#${deviceId}#`);
+      await deps.repo.tx(subject.tenant).delete(HistoryHeadEntity, head.sk, { expectedVersion: head.version }).commit();
+      return listed;
+    });
+    if (records) deleted += await deleteListed(deps, subject.tenant, HistoryRecordEntity, records);
+  }
+  await addEvent(deps.repo.tx(subject.tenant), deps.now(), subject, 'data_cleared', { type: 'history' }).commit();
+  return { deleted };
 }

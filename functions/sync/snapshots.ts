@@ -6,7 +6,7 @@
  *
  *   putSnapshot(deps, subject, type, id, { blob, ifMatch?, force? }) -> { version, updatedAt }
  *   getSnapshot(deps, tenant, type, id) -> head                                   (404)
- *   listSnapshotHeads(deps, tenant, type, { since? }) -> { heads, cursor }        (changed at or after `since`)
+ *   listSnapshotHeads(deps, tenant, type, { since? }) -> { heads, cursor, more }  (changed at or after `since`, paged by size)
  *   clearType(deps, subject, type) -> { deleted }                                 (data_cleared)
  *
  * A blob over TABLE_BLOB_BYTES goes to `deps.blobs` (S3, SSE-KMS) under a fresh random key
@@ -17,11 +17,11 @@ import { ConflictError } from '../data/errors';
 import type { Stored } from '../data/repository';
 import { DomainError } from '../errors';
 import { tenantKey, type Tenant } from '../tenancy/tenant';
-import { newBlobKey } from './blob-store';
-import { blobBytes, blobHash, checkBlobSize } from './blobs';
+import { blobBytes, blobHash, checkBlobSize, newBlobKey } from './blobs';
 import { typeGate } from './config';
 import { queryAll, retryWrite, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
 import { checkSnapshotType, checkSubject, SYNC_CONFIG_SK, SnapshotEntity, snapshotPrefix, snapshotSk, SyncConfigEntity, type SnapshotItem, type SnapshotType, type SyncSubject } from './entities';
+import { deleteListed } from './delete-chunks';
 import { addEvent } from './events';
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -118,47 +118,41 @@ export async function getSnapshot(deps: Pick<SyncDeps, 'repo' | 'blind' | 'blobs
 const allOfType = (deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, type: SnapshotType) => queryAll(deps, tenant, SnapshotEntity, snapshotPrefix(type));
 
 /**
- * Heads changed at or after `since` (epoch ms; 0 = all), blobs included. `cursor` is the next
- * `since`: the newest change minus CLOCK_SKEW_MS, so a write stamped by a slower clock is not missed.
+ * The JSON text a page of heads may take: a Lambda response carries 6 MB (base64 blobs and
+ * the envelope included; https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
  */
-export async function listSnapshotHeads(deps: Pick<SyncDeps, 'repo' | 'blobs'>, tenant: Tenant, type: SnapshotType, opts: { since?: number } = {}) {
+export const HEADS_PAGE_CHARS = 4 * 1024 * 1024;
+
+/** A head's blob as base64 text, plus its metadata and JSON punctuation. */
+const headChars = (s: Pick<SnapshotItem, 'bytes'>) => 4 * Math.ceil(s.bytes / 3) + 512;
+
+/**
+ * Heads changed at or after `since` (epoch ms; 0 = all), blobs included, oldest change first,
+ * at most about `pageChars` of JSON (at least one head). `more`: the page was cut; `cursor`
+ * (the first change left out) is the next `since`. On the last page `cursor` is the newest
+ * change minus CLOCK_SKEW_MS, so a write stamped by a slower clock is not missed. Either way a
+ * head may come again (a client dedupes by version); a cut never splits the heads of one
+ * millisecond when that would not move the cursor forward.
+ */
+export async function listSnapshotHeads(deps: Pick<SyncDeps, 'repo' | 'blobs'>, tenant: Tenant, type: SnapshotType, opts: { since?: number; pageChars?: number } = {}) {
   checkSnapshotType(type);
   const since = opts.since ?? 0;
+  const budget = opts.pageChars ?? HEADS_PAGE_CHARS;
   const changed = (await allOfType(deps, tenant, type)).filter((s) => s.updatedMs >= since).sort((a, b) => a.updatedMs - b.updatedMs);
-  const newest = changed.at(-1)?.updatedMs;
-  return { heads: await Promise.all(changed.map((c) => head(deps, c))), cursor: newest === undefined ? since : Math.max(since, newest - CLOCK_SKEW_MS) };
+  let n = 0;
+  for (let chars = 0; n < changed.length && (n === 0 || chars + headChars(changed[n]) <= budget || changed[n].updatedMs === since); n++) chars += headChars(changed[n]);
+  const page = changed.slice(0, n);
+  const heads = await Promise.all(page.map((c) => head(deps, c)));
+  if (n < changed.length) return { heads, cursor: changed[n].updatedMs, more: true };
+  const newest = page.at(-1)?.updatedMs;
+  return { heads, cursor: newest === undefined ? since : Math.max(since, newest - CLOCK_SKEW_MS), more: false };
 }
-
-/** Deletes per transaction (DynamoDB allows 100; one slot for the event). */
-const CLEAR_CHUNK = 99;
 
 export async function clearType(deps: SyncDeps, subject: SyncSubject, type: SnapshotType): Promise<{ deleted: number }> {
   checkSubject(subject);
   checkSnapshotType(type);
   const items = await allOfType(deps, subject.tenant, type);
-  let deleted = 0;
-  for (let i = 0; i < items.length; i += CLEAR_CHUNK) {
-    const tx = deps.repo.tx(subject.tenant);
-    // at the version listed: an item written meanwhile is newer than the clear and stays
-    for (const s of items.slice(i, i + CLEAR_CHUNK)) tx.delete(SnapshotEntity, s.sk, { expectedVersion: s.version });
-    try {
-      await tx.commit();
-      deleted += Math.min(CLEAR_CHUNK, items.length - i);
-      await dropObjects(deps, items.slice(i, i + CLEAR_CHUNK).map((s) => s.blobKey));
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      // one of them went meanwhile: delete this chunk one by one
-      for (const s of items.slice(i, i + CLEAR_CHUNK)) {
-        try {
-          await deps.repo.tx(subject.tenant).delete(SnapshotEntity, s.sk, { expectedVersion: s.version }).commit();
-          deleted++;
-          await dropObjects(deps, [s.blobKey]);
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-        }
-      }
-    }
-  }
+  const deleted = await deleteListed(deps, subject.tenant, SnapshotEntity, items, (gone) => dropObjects(deps, gone.map((s) => s.blobKey)));
   await addEvent(deps.repo.tx(subject.tenant), deps.now(), subject, 'data_cleared', { type }).commit();
   return { deleted };
 }

@@ -34,10 +34,11 @@ const app = (f: ProbeFixture) => `/api/v1/workspaces/${f.ids.workspace}/applicat
 
 /**
  * Routes the probes (and so the role matrix and the tenant-isolation test) cover: every route with
- * path parameters except the Session API (`auth: 'app'`), whose subject comes from the app credential
- * alone (test/integration/session-vault-auth.test.ts covers it).
+ * path parameters except the Session API (`auth: 'app'`) and the sync device routes (`auth: 'device'`),
+ * whose subject comes from the credential alone: session-vault-auth.test.ts refuses every other
+ * credential on them, and tenant-isolation.test.ts runs each device route as another user's device.
  */
-export const probed = (r: RouteDef): boolean => !!r.params && r.auth !== 'app';
+export const probed = (r: RouteDef): boolean => !!r.params && r.auth !== 'app' && r.auth !== 'device';
 
 /** One probe per operationId of a route with path parameters. */
 export const probes: Record<string, Probe> = {
@@ -105,3 +106,28 @@ export const UNKNOWN_USER_CODE = 'ZZZZ-ZZZZ';
 export function absent<F extends ProbeFixture>(f: F): F {
   return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, device: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE } };
 }
+
+/**
+ * One request per sync device route (`auth: 'device'`), run by ANOTHER user's device with the
+ * fixture owner's ids (`syncItem`: a snapshot id the owner stored in every snapshot type,
+ * `device`: the owner's device with a history log): its subject is its own user, so it must see
+ * none of the owner's data and change none of it (tenant-isolation.test.ts). Reads first, then
+ * writes. rotateDeviceToken and revokeDeviceToken act on the presented token alone (no ids).
+ */
+export const deviceProbes: Record<string, Probe> = {
+  getSyncKey: () => ({ method: 'GET', path: '/api/v1/sync/key' }),
+  listSyncKeyVersions: () => ({ method: 'GET', path: '/api/v1/sync/key/versions' }),
+  getSyncConfig: () => ({ method: 'GET', path: '/api/v1/sync/config' }),
+  listSyncSnapshots: () => ({ method: 'GET', path: '/api/v1/sync/data/secret?since=0' }),
+  getSyncSnapshot: (f) => ({ method: 'GET', path: `/api/v1/sync/data/secret/${f.ids.syncItem}` }),
+  getSyncHistoryStatus: () => ({ method: 'GET', path: '/api/v1/sync/history' }),
+  readSyncHistory: (f) => ({ method: 'GET', path: `/api/v1/sync/history/${f.ids.device}?fromIdx=0` }),
+  listSyncDevices: () => ({ method: 'GET', path: '/api/v1/sync/devices' }),
+  putSyncKey: () => ({ method: 'PUT', path: '/api/v1/sync/key', body: { blob: 'aXNvbGF0aW9u', expectedVersion: 0 } }),
+  putSyncConfig: () => ({ method: 'PUT', path: '/api/v1/sync/config', body: { types: { secret: false } } }),
+  putSyncSnapshot: (f) => ({ method: 'PUT', path: `/api/v1/sync/data/environment/${f.ids.syncItem}`, body: { blob: 'aXNvbGF0aW9u', force: true } }),
+  appendSyncHistory: () => ({ method: 'POST', path: '/api/v1/sync/history', body: { records: [{ idx: 0, blob: 'aXNvbGF0aW9u' }] } }),
+  clearSyncType: () => ({ method: 'DELETE', path: '/api/v1/sync/data/history' }),
+};
+/** Device routes without a probe: they act on the presented token alone. */
+export const SELF_DEVICE_ROUTES = ['rotateDeviceToken', 'revokeDeviceToken'];

@@ -8,27 +8,31 @@ import { request } from 'node:http';
 import { routes } from '../../functions/platform/manifest';
 import type { RouteDef } from '../../functions/contracts/route';
 import { baseUrl } from '../setup/env';
+import { linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
 
 /** A concrete path for a route: params filled with syntactically valid ids. */
 function concretePath(route: RouteDef): string {
   return route.path.replace(/\{(\w+)\}/g, (_m, name: string) =>
-    name === 'zoneId' || name === 'recordId' ? 'a'.repeat(32) : name === 'n' ? '0' : 'AAAAAAAAAAAAAAAAAAAAAA',
+    name === 'zoneId' || name === 'recordId' ? 'a'.repeat(32) : name === 'n' ? '0' : name === 'type' ? 'secret' : 'AAAAAAAAAAAAAAAAAAAAAA',
   );
 }
 
-/** Routes a user's token reaches (the Session API's bodies are checked with an app credential in session-vault-auth.test.ts). */
+/** Routes a user's token or a sync device's token reaches (the Session API's bodies are checked with an app credential in session-vault-auth.test.ts). */
 const withBody = routes.filter((r) => r.body && r.auth !== 'app');
 const isProblem = (r: { status: number; headers: Headers }) => (r.headers.get('content-type') ?? '').startsWith('application/problem+json');
 
 describe('every route with a body', () => {
-  let token: string;
+  let userToken: string;
+  let deviceToken: string;
+  const tokenFor = (route: RouteDef) => (route.auth === 'device' ? deviceToken : userToken);
   beforeAll(async () => {
-    token = (await signUpWithToken()).token;
+    userToken = (await signUpWithToken()).token;
+    deviceToken = (await linkedDevice(userToken)).deviceToken;
   });
 
   it.each(withBody.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: malformed JSON → 400 problem', async (_k, route) => {
-    const r = await call(route.method, concretePath(route), { token, rawBody: '{"broken": ' });
+    const r = await call(route.method, concretePath(route), { token: tokenFor(route), rawBody: '{"broken": ' });
     expect(r.status).toBe(400);
     expect(isProblem(r)).toBe(true);
     expect(r.body.type).toMatch(/invalid-json$/);
@@ -36,7 +40,7 @@ describe('every route with a body', () => {
   });
 
   it.each(withBody.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: wrong shape → 400 with field detail', async (_k, route) => {
-    const r = await call(route.method, concretePath(route), { token, body: { unexpected: ['x'], email: 42 } });
+    const r = await call(route.method, concretePath(route), { token: tokenFor(route), body: { unexpected: ['x'], email: 42 } });
     expect(r.status).toBe(400);
     expect(isProblem(r)).toBe(true);
     expect(r.body.errors.length).toBeGreaterThan(0);
@@ -44,7 +48,7 @@ describe('every route with a body', () => {
   });
 
   it.each(withBody.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: non-JSON content type → 415', async (_k, route) => {
-    const r = await call(route.method, concretePath(route), { token, rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const r = await call(route.method, concretePath(route), { token: tokenFor(route), rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(r.status).toBe(415);
     expect(isProblem(r)).toBe(true);
   });

@@ -14,7 +14,8 @@ import { getSyncConfig, putSyncConfig } from '../../functions/sync/config';
 import type { SyncDeps } from '../../functions/sync/deps';
 import type { SyncSubject } from '../../functions/sync/entities';
 import { SyncEventEntity } from '../../functions/sync/events';
-import { appendHistory, historyStatus, readHistory } from '../../functions/sync/history';
+import { appendHistory, clearHistory, historyStatus, readHistory } from '../../functions/sync/history';
+import { HistoryRecordEntity } from '../../functions/sync/entities';
 import { getWrappedKey, listWrappedKeyVersions, putWrappedKey } from '../../functions/sync/keys';
 import { clearType, getSnapshot, listSnapshotHeads, putSnapshot } from '../../functions/sync/snapshots';
 import { s3BlobStore } from '../../functions/sync/blob-store';
@@ -331,5 +332,67 @@ describe('sync: large snapshot blobs in S3', () => {
     await expect(appendHistory(noStore, s, [{ idx: 0, blob: blob(TABLE_BLOB_BYTES) }])).resolves.toMatchObject({ maxIdx: 0 });
     expect(await outcome(appendHistory(large, s, [{ idx: 0, blob: blob(TABLE_BLOB_BYTES + 1) }]))).toMatchObject({ code: 'too-large', extra: { limit: TABLE_BLOB_BYTES } });
     expect(await objects(s)).toEqual([]);
+  });
+});
+
+describe('sync: heads paged by size, history cleared', () => {
+  it('pages heads by size: `more` + cursor until the last page, every head once at least, oldest first', async () => {
+    let clock = 1_700_000_000_000;
+    const timed: SyncDeps = { ...deps, now: () => clock };
+    const s = freshSubject();
+    const ids = Array.from({ length: 7 }, (_, i) => `item-${i}`);
+    for (const id of ids) {
+      await putSnapshot(timed, s, 'environment', id, { blob: blob(300) });
+      clock += 1_000;
+    }
+    // A head is its base64 blob (400 chars) and 512 for the rest: two per 2,000 chars.
+    const seen: string[] = [];
+    let since = 0;
+    let pages = 0;
+    for (let more = true; more; pages++) {
+      const page = await listSnapshotHeads(deps, s.tenant, 'environment', { since, pageChars: 2_000 });
+      expect(page.heads.length).toBeLessThanOrEqual(2);
+      seen.push(...page.heads.map((h) => h.id));
+      ({ more, cursor: since } = page);
+    }
+    expect(pages).toBe(4);
+    expect([...new Set(seen)]).toEqual(ids);
+    // One page when it fits; an item larger than a page still comes, alone.
+    expect(await listSnapshotHeads(deps, s.tenant, 'environment')).toMatchObject({ more: false, heads: expect.arrayContaining([expect.objectContaining({ id: 'item-6' })]) });
+    expect((await listSnapshotHeads(deps, s.tenant, 'environment', { pageChars: 10 })).heads).toHaveLength(1);
+  });
+
+  it('never cuts inside one millisecond when the cursor would not move: the page takes the whole millisecond', async () => {
+    const clock = 1_700_000_000_000;
+    const s = freshSubject();
+    for (let i = 0; i < 5; i++) await putSnapshot({ ...deps, now: () => clock }, s, 'setting', `same-${i}`, { blob: blob(300) });
+    await putSnapshot({ ...deps, now: () => clock + 1 }, s, 'setting', 'later', { blob: blob(300) });
+    const first = await listSnapshotHeads(deps, s.tenant, 'setting', { since: clock, pageChars: 2_000 });
+    expect(first.heads.map((h) => h.id).sort()).toEqual(['same-0', 'same-1', 'same-2', 'same-3', 'same-4']);
+    expect(first).toMatchObject({ more: true, cursor: clock + 1 });
+    const second = await listSnapshotHeads(deps, s.tenant, 'setting', { since: first.cursor, pageChars: 2_000 });
+    expect(second).toMatchObject({ more: false, heads: [expect.objectContaining({ id: 'later' })] });
+  });
+
+  it("clears every device's history (records and heads, data_cleared); an append racing the clear never leaves a log with a hole", async () => {
+    const a = freshSubject('dev-a');
+    const b = { ...a, deviceId: 'dev-b' };
+    await appendHistory(deps, a, Array.from({ length: 250 }, (_, idx) => ({ idx, blob: blob(16) })));
+    await appendHistory(deps, b, [{ idx: 0, blob: blob(16) }]);
+    const racing = Array.from({ length: 3 }, (_, k) => outcome(appendHistory(deps, a, [{ idx: 250 + k, blob: blob(16) }])));
+    const [cleared] = await Promise.all([clearHistory(deps, b), ...racing]);
+    expect(cleared.deleted).toBeGreaterThanOrEqual(251);
+    const status = await historyStatus(deps, a.tenant);
+    for (const [device, maxIdx] of Object.entries(status)) {
+      const read = await readHistory(deps, a.tenant, device, 0, { limit: 5000 });
+      expect(read.records.map((r) => r.idx)).toEqual(Array.from({ length: maxIdx + 1 }, (_, i) => i));
+    }
+    expect((await events(a)).filter((e) => e.event === 'data_cleared')).toEqual([{ event: 'data_cleared', deviceId: 'dev-b', type: 'history' }]);
+    // Cleared: a device starts again at idx 0.
+    await clearHistory(deps, b);
+    expect(await historyStatus(deps, a.tenant)).toEqual({});
+    const raw = await dl.repo.query(a.tenant, HistoryRecordEntity, { skPrefix: 'SYNCHIST#', consistent: true, limit: 10 });
+    expect(raw.items).toEqual([]);
+    await expect(appendHistory(deps, a, [{ idx: 0, blob: blob(16) }])).resolves.toMatchObject({ maxIdx: 0, appended: 1 });
   });
 });

@@ -4,13 +4,14 @@
  * answer an absent id gets (404) — B is a member of another workspace (their
  * own), A's resources live in A's personal workspace, and A's resources are unchanged. A
  * completeness check makes a new route with path parameters fail here until
- * it has a probe.
+ * it has a probe. Sync device routes: B's device runs each of them with A's ids and sees
+ * none of A's sync data, changes none of it.
  */
 import { routes } from '../../functions/platform/manifest';
 import { planOverHttp } from '../support/jobs-http';
 import { approvedUserCode, linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
-import { absent, probed, probes, zone } from './route-probes';
+import { absent, deviceProbes, probed, probes, SELF_DEVICE_ROUTES, zone } from './route-probes';
 
 interface Fixture {
   a: Awaited<ReturnType<typeof signUpWithToken>>;
@@ -100,5 +101,67 @@ describe('tenant isolation', () => {
     const devices = await call('GET', '/api/v1/devices', { token: f.a.token });
     expect(devices.body.devices.map((d: { id: string }) => d.id)).toEqual([f.ids.device]);
     expect((await call('GET', '/api/v1/devices', { token: f.b.token })).body.devices).toEqual([]);
+  });
+});
+
+describe('tenant isolation: sync device routes', () => {
+  const blobOf = (tag: string) => Buffer.from(`isolation secret ${tag} ${Date.now()}`).toString('base64');
+  let a: { token: string; deviceId: string };
+  let b: { token: string; deviceId: string };
+  const ids: Record<string, string> = {};
+  const secrets: string[] = [];
+
+  /** What A's device reads back: every sync route's answer that holds A's data. */
+  const aView = async () => {
+    const paths = ['/api/v1/sync/key', '/api/v1/sync/key/versions', '/api/v1/sync/config', '/api/v1/sync/history', `/api/v1/sync/history/${a.deviceId}`];
+    for (const type of ['environment', 'secret', 'collection', 'setting']) paths.push(`/api/v1/sync/data/${type}`);
+    return Promise.all(paths.map(async (path) => [path, (await call('GET', path, { token: a.token })).body]));
+  };
+
+  beforeAll(async () => {
+    const [ua, ub] = await Promise.all([signUpWithToken(), signUpWithToken()]);
+    const [la, lb] = await Promise.all([linkedDevice(ua.token, 'A laptop'), linkedDevice(ub.token, 'B laptop')]);
+    a = { token: la.deviceToken, deviceId: la.deviceId };
+    b = { token: lb.deviceToken, deviceId: lb.deviceId };
+    ids.syncItem = 'shared.name';
+    ids.device = a.deviceId;
+    const put = async (path: string, method: string, body: object) => {
+      const r = await call(method, path, { token: a.token, body });
+      if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+    };
+    const key = blobOf('key');
+    secrets.push(key);
+    await put('/api/v1/sync/key', 'PUT', { blob: key, expectedVersion: 0 });
+    for (const type of ['environment', 'secret', 'collection', 'setting']) {
+      const x = blobOf(type);
+      secrets.push(x);
+      await put(`/api/v1/sync/data/${type}/${ids.syncItem}`, 'PUT', { blob: x });
+    }
+    const records = [0, 1, 2].map((idx) => ({ idx, blob: blobOf(`history ${idx}`) }));
+    secrets.push(...records.map((r) => r.blob));
+    await put('/api/v1/sync/history', 'POST', { records });
+  });
+
+  it('has a probe for every device route', () => {
+    const needing = routes.filter((r) => r.auth === 'device' && !SELF_DEVICE_ROUTES.includes(r.operationId)).map((r) => r.operationId);
+    expect(needing.filter((id) => !deviceProbes[id]).sort()).toEqual([]);
+    expect(Object.keys(deviceProbes).sort()).toEqual(needing.sort());
+  });
+
+  it("B's device, with A's ids, sees none of A's data and changes none of it", async () => {
+    const before = await aView();
+    expect(JSON.stringify(before)).toContain(secrets[1]);
+    const failures: string[] = [];
+    for (const [operationId, probe] of Object.entries(deviceProbes)) {
+      const req = probe({ ids });
+      const r = await call(req.method, req.path, { token: b.token, body: req.body });
+      if (r.status >= 500 || [401, 403].includes(r.status)) failures.push(`${operationId}: ${r.status} ${r.text.slice(0, 200)}`);
+      const leaked = [...secrets, a.deviceId].filter((x) => r.text.includes(x));
+      if (leaked.length) failures.push(`${operationId} shows A's data: ${r.text.slice(0, 200)}`);
+      if (operationId === 'getSyncSnapshot' && r.status !== 404) failures.push(`${operationId}: ${r.status}, not 404`);
+      if (operationId === 'getSyncKey' && r.status !== 404) failures.push(`${operationId}: ${r.status}, not 404`);
+    }
+    expect(failures).toEqual([]);
+    expect(await aView()).toEqual(before);
   });
 });

@@ -8,6 +8,7 @@ import type * as invites from '../../../functions/contracts/invites';
 import type * as jobs from '../../../functions/contracts/jobs';
 import type * as sessions from '../../../functions/contracts/sessions';
 import type * as sync from '../../../functions/contracts/sync';
+import type * as syncData from '../../../functions/contracts/sync-data';
 import type * as system from '../../../functions/contracts/system';
 import type * as workspaceGovernance from '../../../functions/contracts/workspace-governance';
 import type * as workspaces from '../../../functions/contracts/workspaces';
@@ -16,6 +17,7 @@ import type * as workspaces from '../../../functions/contracts/workspaces';
 export interface OperationRoutes {
   acceptInvite: typeof invites.acceptInvite;
   activateWorkspace: typeof workspaces.activateWorkspace;
+  appendSyncHistory: typeof syncData.appendSyncHistory;
   applyJob: typeof jobs.applyJob;
   applyJobChunk: typeof jobs.applyJobChunk;
   approveDeviceAuthorization: typeof sync.approveDeviceAuthorization;
@@ -24,6 +26,7 @@ export interface OperationRoutes {
   cancelJob: typeof jobs.cancelJob;
   changeMemberRole: typeof workspaces.changeMemberRole;
   changePassword: typeof identity.changePassword;
+  clearSyncType: typeof syncData.clearSyncType;
   confirmTotp: typeof identity.confirmTotp;
   createApiKey: typeof identity.createApiKey;
   createApplication: typeof applications.createApplication;
@@ -57,6 +60,10 @@ export interface OperationRoutes {
   getOpenApi: typeof system.getOpenApi;
   getSessionStatus: typeof identity.getSessionStatus;
   getSessionValue: typeof sessions.getSessionValue;
+  getSyncConfig: typeof syncData.getSyncConfig;
+  getSyncHistoryStatus: typeof syncData.getSyncHistoryStatus;
+  getSyncKey: typeof syncData.getSyncKey;
+  getSyncSnapshot: typeof syncData.getSyncSnapshot;
   getWorkspace: typeof workspaces.getWorkspace;
   listAccessLog: typeof accessLog.listAccessLog;
   listApiKeys: typeof identity.listApiKeys;
@@ -78,6 +85,8 @@ export interface OperationRoutes {
   listSessions: typeof identity.listSessions;
   listSessionValues: typeof sessions.listSessionValues;
   listSyncDevices: typeof sync.listSyncDevices;
+  listSyncKeyVersions: typeof syncData.listSyncKeyVersions;
+  listSyncSnapshots: typeof syncData.listSyncSnapshots;
   listWorkspaceAuditEvents: typeof workspaceGovernance.listWorkspaceAuditEvents;
   listWorkspaces: typeof workspaces.listWorkspaces;
   listZones: typeof cloudflare.listZones;
@@ -87,7 +96,11 @@ export interface OperationRoutes {
   logoutBrowser: typeof sessions.logoutBrowser;
   pollDeviceToken: typeof sync.pollDeviceToken;
   previewInvite: typeof invites.previewInvite;
+  putSyncConfig: typeof syncData.putSyncConfig;
+  putSyncKey: typeof syncData.putSyncKey;
+  putSyncSnapshot: typeof syncData.putSyncSnapshot;
   readApplicationUserValue: typeof sessions.readApplicationUserValue;
+  readSyncHistory: typeof syncData.readSyncHistory;
   removeMember: typeof workspaces.removeMember;
   renameWorkspace: typeof workspaces.renameWorkspace;
   requestPasswordReset: typeof identity.requestPasswordReset;
