@@ -83,6 +83,7 @@ export const OPERATIONS = {
   logoutAppSession: { method: 'POST', path: '/api/v1/sessions/logout' },
   logoutBrowser: { method: 'GET', path: '/api/v1/auth/logout' },
   pollDeviceToken: { method: 'POST', path: '/api/v1/sync/token' },
+  pollSyncEvents: { method: 'GET', path: '/api/v1/sync/events' },
   previewInvite: { method: 'POST', path: '/api/v1/invites/preview' },
   putSyncConfig: { method: 'PUT', path: '/api/v1/sync/config' },
   putSyncKey: { method: 'PUT', path: '/api/v1/sync/key' },

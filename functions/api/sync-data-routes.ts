@@ -12,12 +12,13 @@ import { userTenant } from '../tenancy/tenant';
 import { getSyncConfig, putSyncConfig } from '../sync/config';
 import type { SyncDeps } from '../sync/deps';
 import type { SyncSubject } from '../sync/entities';
+import { pollEvents, type FeedDeps } from '../sync/feed';
 import { appendHistory, clearHistory, historyStatus, readHistory } from '../sync/history';
 import { getWrappedKey, listWrappedKeyVersions, putWrappedKey } from '../sync/keys';
 import { clearType, getSnapshot, listSnapshotHeads, putSnapshot } from '../sync/snapshots';
 
-/** Everything the domain needs but the tier's limits, which follow the caller. */
-export type SyncPorts = Omit<SyncDeps, 'limits'>;
+/** Everything the domain needs but the tier's limits, which follow the caller; `sleep` paces the events long-poll. */
+export type SyncPorts = Omit<SyncDeps, 'limits'> & Pick<FeedDeps, 'sleep'>;
 
 export function syncDataBindings(ports: SyncPorts): BoundRoute[] {
   const depsOf = (p: DevicePrincipal): SyncDeps => ({ ...ports, limits: limitsFor(p.tier) });
@@ -49,5 +50,6 @@ export function syncDataBindings(ports: SyncPorts): BoundRoute[] {
     bind(c.readSyncHistory, async (req) => ({
       body: await readHistory(ports, tenantOf(req.principal), req.params.deviceId, req.query.fromIdx, { limit: req.query.limit }),
     })),
+    bind(c.pollSyncEvents, async (req) => ({ body: await pollEvents(ports, subjectOf(req.principal), req.query) })),
   ];
 }

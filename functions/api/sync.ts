@@ -54,7 +54,7 @@ export const handler = httpFunction(
       await revokeDevice(deps, req.principal, req.params.id, ctxOf(req));
       return {};
     }),
-    ...syncDataBindings({ repo: data.repo, blind: data.blind, now: Date.now }),
+    ...syncDataBindings({ repo: data.repo, blind: data.blind, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
   ],
   { authenticate: identity.authenticate, recordAccess: accessRecorder(), authenticateDevice: createDeviceAuthenticator(deps) },
 );

@@ -13,7 +13,7 @@
  *   put(tenant, entity, sk, attrs, { expectedVersion, gsi1?, ttl? }) -> Stored<T>  (ConflictError 'version')
  *   update(tenant, entity, sk, patch, { expectedVersion })      -> Stored<T>  (undefined in patch = REMOVE)
  *   delete(tenant, entity, sk, { expectedVersion? })             -> void       (ConflictError 'missing'|'version')
- *   query(tenant, entity, { skPrefix?, gsi1?: { pk, skPrefix? }, limit?, cursor?, descending?, consistent? })
+ *   query(tenant, entity, { skPrefix?, gsi1?: { pk, skPrefix? }, limit?, cursor?, startAfterSk?, descending?, consistent? })
  *                                                        -> { items: Stored<T>[]; cursor?: string }  (InvalidCursorError)
  *   tx(tenant) -> { create, put, update, delete, check, createGlobal, deleteGlobal, commit(): Promise<void> }
  *   getGlobal(pk, sk)                                    -> GlobalItem | undefined
@@ -48,6 +48,8 @@ export interface QueryOptions {
   /** 1..1000. @default 50 */
   readonly limit?: number;
   readonly cursor?: string;
+  /** Table queries without `cursor`: start after this sort key (it need not exist), e.g. a feed's last item. */
+  readonly startAfterSk?: string;
   readonly descending?: boolean;
   readonly consistent?: boolean;
 }
@@ -182,7 +184,8 @@ export function createRepository(deps: RepositoryDeps) {
       const limit = Math.min(Math.max(Math.trunc(o.limit ?? 50), 1), 1000);
       const pk = tenantPk(tenant);
       const qid = queryId(entity, o);
-      const start = o.cursor === undefined ? undefined : await cursors.decode(tenant, qid, o.cursor);
+      if (o.startAfterSk !== undefined && (o.gsi1 || o.cursor !== undefined)) throw new TypeError('startAfterSk is for table queries without a cursor');
+      const start = o.cursor !== undefined ? await cursors.decode(tenant, qid, o.cursor) : o.startAfterSk !== undefined ? { pk, sk: o.startAfterSk } : undefined;
       const input = o.gsi1
         ? {
             IndexName: 'gsi1',

@@ -19,7 +19,7 @@ import { inviteRoutes } from '../contracts/invites';
 import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
 import { sessionRoutes } from '../contracts/sessions';
 import { syncRoutes } from '../contracts/sync';
-import { pollSyncEvents, syncDeviceDataRoutes } from '../contracts/sync-data';
+import { syncDeviceDataRoutes } from '../contracts/sync-data';
 import { ACCESS_LOG_LINE } from './names';
 
 /**
@@ -96,8 +96,9 @@ export const functions = {
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   // The session vault: hosted login for applications, the Session API (app credentials), its admin routes.
   sessions: { entry: 'api/sessions', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
-  // Sync: device authorization (RFC 8628), device sessions, the devices' sync data.
-  sync: { entry: 'api/sync', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
+  // Sync: device authorization (RFC 8628), device sessions, the devices' sync data. The events
+  // long-poll waits up to 20 s (sync/feed.ts): 25 s covers it, within the HTTP API's 29 s integration timeout.
+  sync: { entry: 'api/sync', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 25 },
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
@@ -108,7 +109,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes.filter((r) => r !== pollSyncEvents)];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes];
 
 /**
  * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):

@@ -110,7 +110,8 @@ export function absent<F extends ProbeFixture>(f: F): F {
 /**
  * One request per sync device route (`auth: 'device'`), run by ANOTHER user's device with the
  * fixture owner's ids (`syncItem`: a snapshot id the owner stored in every snapshot type,
- * `device`: the owner's device with a history log): its subject is its own user, so it must see
+ * `device`: the owner's device with a history log, `eventsCursor`: a feed cursor from before the
+ * owner's changes): its subject is its own user, so it must see
  * none of the owner's data and change none of it (tenant-isolation.test.ts). Reads first, then
  * writes. rotateDeviceToken and revokeDeviceToken act on the presented token alone (no ids).
  */
@@ -127,6 +128,7 @@ export const deviceProbes: Record<string, Probe> = {
   putSyncConfig: () => ({ method: 'PUT', path: '/api/v1/sync/config', body: { types: { secret: false } } }),
   putSyncSnapshot: (f) => ({ method: 'PUT', path: `/api/v1/sync/data/environment/${f.ids.syncItem}`, body: { blob: 'aXNvbGF0aW9u', force: true } }),
   appendSyncHistory: () => ({ method: 'POST', path: '/api/v1/sync/history', body: { records: [{ idx: 0, blob: 'aXNvbGF0aW9u' }] } }),
+  pollSyncEvents: (f) => ({ method: 'GET', path: `/api/v1/sync/events?after=${f.ids.eventsCursor}&wait=0` }),
   clearSyncType: () => ({ method: 'DELETE', path: '/api/v1/sync/data/history' }),
 };
 /** Device routes without a probe: they act on the presented token alone. */

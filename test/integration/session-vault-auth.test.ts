@@ -10,7 +10,7 @@ import { SESSION_COOKIE } from '../../functions/platform/names';
 import { SCOPES, type RouteDef } from '../../functions/contracts/route';
 import { limitsFor } from '../../functions/platform/tiers';
 import { routes } from '../../functions/platform/manifest';
-import { pollSyncEvents, syncDeviceDataRoutes } from '../../functions/contracts/sync-data';
+import { syncDeviceDataRoutes } from '../../functions/contracts/sync-data';
 import { linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { appSessionToken, automationCredential, browserCookie, registerApp, signedInAppFixture, type TestApp, type TestUser } from '../support/hosted-login';
@@ -92,7 +92,7 @@ describe('credentials × routes (generated from the manifest)', () => {
   });
 
   it("every device route refuses a user's session (bearer or cookie), an API key and app credentials with 401", async () => {
-    const dataRoutes = syncDeviceDataRoutes.filter((r) => r !== pollSyncEvents).map((r) => r.operationId);
+    const dataRoutes = syncDeviceDataRoutes.map((r) => r.operationId);
     expect(deviceRoutes.map((r) => r.operationId).sort()).toEqual(['listSyncDevices', 'revokeDeviceToken', 'rotateDeviceToken', ...dataRoutes].sort());
     const csrf = (await call('GET', '/api/v1/me', { cookie })).body.csrfToken as string;
     const runs = deviceRoutes.flatMap((route) => [

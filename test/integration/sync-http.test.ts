@@ -3,12 +3,14 @@
  * selective sync, snapshots (If-Match / ETag, force, paging), history, clearing; every 409
  * (key-version-conflict, snapshot-conflict with the head, history-gap, history-conflict,
  * sync-type-disabled), 410 (expired device token), 413 naming the tier's limit, 400 with field
- * detail, 404; a burst of writes at one version.
+ * detail, 404; a burst of writes at one version; the events long-poll woken by another device's write.
  */
 import { randomBytes } from 'node:crypto';
 import { DeviceEntity, deviceSk } from '../../functions/devices/entities';
 import { limitsFor } from '../../functions/platform/tiers';
-import { SyncEventEntity } from '../../functions/sync/events';
+import { functions } from '../../functions/platform/manifest';
+import { EVENT_TTL_SECONDS, eventSkAfter, SyncEventEntity } from '../../functions/sync/events';
+import { MAX_WAIT_SECONDS } from '../../functions/sync/feed';
 import { userTenant } from '../../functions/tenancy/tenant';
 import { linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken, type CallResult } from '../support/http';
@@ -229,5 +231,39 @@ describe('sync data over HTTP', () => {
     expectProblem(await as(c, 'GET', snap('setting', 'theme')), 410, 'session-expired');
     expectProblem(await as(c, 'PUT', snap('setting', 'theme'), { body: { blob: blob() }, headers: { 'if-match': '"1"' } }), 410, 'session-expired');
     expect((await as(d, 'GET', snap('setting', 'theme'))).body.version).toBe(1);
+  });
+
+  it("events: B long-polls, A writes, B's poll answers with data_updated well before its wait ends", async () => {
+    const [c, d] = await userWithDevices(2);
+    const start = await as(d, 'GET', '/api/v1/sync/events');
+    expect(start.status).toBe(200);
+    expect(start.body.events).toEqual([]);
+    const began = Date.now();
+    const polling = as(d, 'GET', `/api/v1/sync/events?after=${start.body.cursor}&wait=15`);
+    await new Promise((r) => setTimeout(r, 400));
+    await as(c, 'PUT', snap('collection', 'wake'), { body: { blob: blob() } });
+    const woke = await polling;
+    const took = Date.now() - began;
+    expect(woke.status).toBe(200);
+    expect(woke.body.events).toEqual([expect.objectContaining({ event: 'data_updated', deviceId: c.deviceId, type: 'collection', id: 'wake', version: 1, cursor: woke.body.cursor })]);
+    expect(took).toBeLessThan(5_000);
+    // The writer does not get its own event; nothing new for the reader after its cursor.
+    expect((await as(c, 'GET', `/api/v1/sync/events?after=${start.body.cursor}&wait=0`)).body.events).toEqual([]);
+    const idle = await as(d, 'GET', `/api/v1/sync/events?after=${woke.body.cursor}&wait=1`);
+    expect(idle.body).toEqual({ events: [], cursor: woke.body.cursor });
+  });
+
+  it('events: 400 for a cursor the feed did not issue or a wait over 20 s; 410 cursor-expired past a day', async () => {
+    const bad = await as(a, 'GET', '/api/v1/sync/events?after=not-a-cursor&wait=0');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ in: 'query', field: 'after', code: 'invalid-cursor' })]);
+    expect(fieldsOf(await as(a, 'GET', `/api/v1/sync/events?wait=${MAX_WAIT_SECONDS + 1}`))).toEqual(['query:wait']);
+    const old = Buffer.from(eventSkAfter(Date.now() - EVENT_TTL_SECONDS * 1000 - 60_000)).toString('base64url');
+    expectProblem(await as(a, 'GET', `/api/v1/sync/events?after=${old}&wait=0`), 410, 'cursor-expired');
+  });
+
+  it("the sync function's Lambda timeout covers the longest wait and stays within the HTTP API's 29 s integration timeout", () => {
+    expect(functions.sync.timeoutSeconds).toBeGreaterThanOrEqual(MAX_WAIT_SECONDS + 5);
+    expect(functions.sync.timeoutSeconds).toBeLessThan(29);
   });
 });

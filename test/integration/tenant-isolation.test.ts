@@ -8,6 +8,7 @@
  * none of A's sync data, changes none of it.
  */
 import { routes } from '../../functions/platform/manifest';
+import { eventSkAfter } from '../../functions/sync/events';
 import { planOverHttp } from '../support/jobs-http';
 import { approvedUserCode, linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
@@ -125,6 +126,7 @@ describe('tenant isolation: sync device routes', () => {
     b = { token: lb.deviceToken, deviceId: lb.deviceId };
     ids.syncItem = 'shared.name';
     ids.device = a.deviceId;
+    ids.eventsCursor = Buffer.from(eventSkAfter(Date.now() - 60_000)).toString('base64url');
     const put = async (path: string, method: string, body: object) => {
       const r = await call(method, path, { token: a.token, body });
       if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);

@@ -95,6 +95,7 @@ export interface OperationRoutes {
   logoutAppSession: typeof sessions.logoutAppSession;
   logoutBrowser: typeof sessions.logoutBrowser;
   pollDeviceToken: typeof sync.pollDeviceToken;
+  pollSyncEvents: typeof syncData.pollSyncEvents;
   previewInvite: typeof invites.previewInvite;
   putSyncConfig: typeof syncData.putSyncConfig;
   putSyncKey: typeof syncData.putSyncKey;
