@@ -249,9 +249,20 @@ describe('sync data over HTTP', () => {
     expect(took).toBeLessThan(5_000);
     // The writer does not get its own event; nothing new for the reader after its cursor.
     expect((await as(c, 'GET', `/api/v1/sync/events?after=${start.body.cursor}&wait=0`)).body.events).toEqual([]);
+    const idleStart = Date.now();
     const idle = await as(d, 'GET', `/api/v1/sync/events?after=${woke.body.cursor}&wait=1`);
     expect(idle.body).toEqual({ events: [], cursor: woke.body.cursor });
+    expect(Date.now() - idleStart).toBeGreaterThanOrEqual(1_000);
   });
+
+  it(`events: the longest wait (${MAX_WAIT_SECONDS} s) ends with 200 and no events: neither the gateway nor the Lambda timeout cuts it`, async () => {
+    const started = Date.now();
+    const start = await as(a, 'GET', '/api/v1/sync/events');
+    const r = await as(a, 'GET', `/api/v1/sync/events?after=${start.body.cursor}`);
+    expect(r.status).toBe(200);
+    expect(r.body.events).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(MAX_WAIT_SECONDS * 1000);
+  }, 40_000);
 
   it('events: 400 for a cursor the feed did not issue or a wait over 20 s; 410 cursor-expired past a day', async () => {
     const bad = await as(a, 'GET', '/api/v1/sync/events?after=not-a-cursor&wait=0');
