@@ -1,8 +1,10 @@
 /**
  * The folder rules of docs/architecture.md hold for every import in the
  * repository: no cycle between folders of functions/, and no forbidden import
- * (functions/ → lib/, lib/ → domain code, a domain → api/ or http/, contracts/
- * → anything but zod, frontend/ → anything but type-only contracts). The first
+ * (functions/ → lib/ or clients/, lib/ → domain code or clients/, a domain →
+ * api/ or http/, contracts/ → anything but zod, frontend/ → anything but
+ * type-only contracts, clients/ → anything but frontend/core/ and type-only
+ * contracts). The first
  * block is the test of the test: planted violations must be reported.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { join, relative } from 'node:path';
 import { checkImportRules, importsOf } from './import-rules';
 
 const ROOT = join(__dirname, '..', '..');
-const SCANNED = ['functions', 'lib', 'bin', 'frontend'];
+const SCANNED = ['functions', 'lib', 'bin', 'frontend', 'clients'];
 const SKIPPED = new Set(['node_modules', 'dist']);
 
 function sourcesUnder(dir: string, out: Map<string, string>): Map<string, string> {
@@ -66,6 +68,8 @@ describe('the import-rule checker', () => {
       'frontend/src/api/types.ts': "import type { R } from '../../../functions/contracts/route';",
       'frontend/src/api/client.ts': "import { ApiError } from '../../core/problem';",
       'frontend/sdk/src/vault.ts': "import { ApiError } from '../../core/problem';\nimport { errorFor } from './errors';",
+      'clients/sync/api.ts': "import type * as data from '../../functions/contracts/sync-data';\nimport { ApiError } from '../../frontend/core/problem';\nimport { seal } from './crypto';",
+      'bin/sync-client.ts': "import { push } from '../clients/sync/commands';",
     });
     expect(checkImportRules(ok)).toEqual([]);
   });
@@ -115,6 +119,13 @@ describe('the import-rule checker', () => {
     ['frontend/sdk/ → the dashboard', 'frontend/sdk/src/x.ts', "import { ApiError } from '../../src/api/client';"],
     ['frontend/sdk/ → contract types', 'frontend/sdk/src/x.ts', "import type { R } from '../../../functions/contracts/route';"],
     ['the dashboard → the SDK', 'frontend/src/x.ts', "import { createVault } from '../sdk/src/vault';"],
+    ['functions/ → a client', 'functions/sync/x.ts', "import { sealRecord } from '../../clients/sync/crypto';"],
+    ['functions/ → a client, type only', 'functions/api/x.ts', "import type { SyncApi } from '../../clients/sync/api';"],
+    ['lib/ → a client', 'lib/local/x.ts', "import { sealRecord } from '../../clients/sync/crypto';"],
+    ['a client → a domain', 'clients/sync/x.ts', "import { putSnapshot } from '../../functions/sync/snapshots';"],
+    ['a client → a value of contracts/', 'clients/sync/x.ts', "import { SyncTypeName } from '../../functions/contracts/sync-data';"],
+    ['a client → the dashboard', 'clients/sync/x.ts', "import { ApiError } from '../../frontend/src/api/client';"],
+    ['a client → the local runtime', 'clients/sync/x.ts', "import { readRuntimeEnv } from '../../lib/local/runtime-env';"],
   ])('reports a planted forbidden import: %s', (_name, path, text) => {
     expect(checkImportRules(files({ [path]: text }))).toEqual([{ rule: 'forbidden', where: path, message: expect.any(String) }]);
   });

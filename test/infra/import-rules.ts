@@ -116,7 +116,7 @@ function forbidden(from: string, imp: Import, to: string | undefined): string | 
   const fromUnit = unitOf(from);
   const toUnit = to && unitOf(to);
   if (from.startsWith('functions/')) {
-    if (to && /^(lib|bin|frontend|test)\//.test(to)) return 'functions/ never imports lib/, bin/, frontend/ or test/';
+    if (to && /^(lib|bin|frontend|test|clients)\//.test(to)) return 'functions/ never imports lib/, bin/, frontend/, clients/ or test/';
     if (fromUnit === 'contracts' && (to ? toUnit !== 'contracts' : !CONTRACT_PACKAGES.has(imp.specifier))) {
       return 'contracts/ imports only zod and other contracts';
     }
@@ -124,8 +124,13 @@ function forbidden(from: string, imp: Import, to: string | undefined): string | 
     if (fromUnit && BELOW_HTTP.has(fromUnit) && (toUnit === 'api' || toUnit === 'http')) return `${fromUnit}/ is below the handlers: it never imports api/ or http/`;
     if (fromUnit === 'http' && toUnit && !HTTP_MAY_IMPORT.has(toUnit)) return `http/ (the handler toolkit) never imports a domain (${toUnit}/); api/ injects what it needs`;
   }
+  if (from.startsWith('lib/') && to?.startsWith('clients/')) return 'lib/ never imports clients/ (the server never runs client code)';
   if (from.startsWith('lib/') && to?.startsWith('functions/') && toUnit !== 'platform' && toUnit !== 'contracts') {
     return 'lib/ imports only functions/platform and functions/contracts';
+  }
+  // Reference clients (clients/) hold the end-to-end crypto; they use the shared client core and contract types only.
+  if (from.startsWith('clients/') && to && !to.startsWith('clients/') && !to.startsWith('frontend/core/')) {
+    if (!imp.typeOnly || toUnit !== 'contracts') return 'clients/ imports only clients/, frontend/core/ and types (import type) of functions/contracts';
   }
   if (from.startsWith('frontend/') && to && !to.startsWith('frontend/')) {
     if (!imp.typeOnly) return 'frontend/ imports code outside frontend/ only as types (import type)';
