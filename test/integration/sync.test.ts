@@ -21,6 +21,7 @@ import { clearType, getSnapshot, listSnapshotHeads, putSnapshot } from '../../fu
 import { s3BlobStore } from '../../functions/sync/blob-store';
 import { TABLE_BLOB_BYTES } from '../../functions/sync/deps';
 import { awsClientConfig, localStackEnv } from '../setup/env';
+import { gatedRepo } from '../support/gated-repo';
 import { outcome } from './domain-outcome';
 import { layer, mainTable, partition } from './data-fixtures';
 
@@ -374,25 +375,24 @@ describe('sync: heads paged by size, history cleared', () => {
     expect(second).toMatchObject({ more: false, heads: [expect.objectContaining({ id: 'later' })] });
   });
 
-  it("clears every device's history (records and heads, data_cleared); an append racing the clear never leaves a log with a hole", async () => {
+  it("clears every device's history (records and heads, data_cleared); an append landing while the clear lists a log is cleared too, never left behind its deleted head", async () => {
     const a = freshSubject('dev-a');
     const b = { ...a, deviceId: 'dev-b' };
     await appendHistory(deps, a, Array.from({ length: 250 }, (_, idx) => ({ idx, blob: blob(16) })));
     await appendHistory(deps, b, [{ idx: 0, blob: blob(16) }]);
-    const racing = Array.from({ length: 3 }, (_, k) => outcome(appendHistory(deps, a, [{ idx: 250 + k, blob: blob(16) }])));
-    const [cleared] = await Promise.all([clearHistory(deps, b), ...racing]);
-    expect(cleared.deleted).toBeGreaterThanOrEqual(251);
-    const status = await historyStatus(deps, a.tenant);
-    for (const [device, maxIdx] of Object.entries(status)) {
-      const read = await readHistory(deps, a.tenant, device, 0, { limit: 5000 });
-      expect(read.records.map((r) => r.idx)).toEqual(Array.from({ length: maxIdx + 1 }, (_, i) => i));
-    }
-    expect((await events(a)).filter((e) => e.event === 'data_cleared')).toEqual([{ event: 'data_cleared', deviceId: 'dev-b', type: 'history' }]);
-    // Cleared: a device starts again at idx 0.
-    await clearHistory(deps, b);
+    // The clear has listed dev-a's records; dev-a appends before the clear goes on.
+    const g = gatedRepo(dl.repo, { afterQuery: HistoryRecordEntity });
+    const clearing = clearHistory({ ...deps, repo: g.repo }, b);
+    await g.arrived;
+    await appendHistory(deps, a, [{ idx: 250, blob: blob(16) }]);
+    g.open();
+    expect((await clearing).deleted).toBe(252);
     expect(await historyStatus(deps, a.tenant)).toEqual({});
     const raw = await dl.repo.query(a.tenant, HistoryRecordEntity, { skPrefix: 'SYNCHIST#', consistent: true, limit: 10 });
     expect(raw.items).toEqual([]);
+    expect((await events(a)).filter((e) => e.event === 'data_cleared')).toEqual([{ event: 'data_cleared', deviceId: 'dev-b', type: 'history' }]);
+    // Cleared: a device starts again at idx 0.
+    expect(await outcome(appendHistory(deps, a, [{ idx: 251, blob: blob(16) }]))).toMatchObject({ code: 'history-gap', extra: { expectedIdx: 0 } });
     await expect(appendHistory(deps, a, [{ idx: 0, blob: blob(16) }])).resolves.toMatchObject({ maxIdx: 0, appended: 1 });
   });
 });
