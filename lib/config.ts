@@ -18,7 +18,11 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'flarevault:alarmEmail',
   mailFrom: 'flarevault:mailFrom',
   originSecretGeneration: 'flarevault:originSecretGeneration',
+  deviceTokenLifetimeDays: 'flarevault:deviceTokenLifetimeDays',
 } as const;
+
+/** A linked sync device's token lives this long unless the stage says otherwise (issue 16). */
+export const DEFAULT_DEVICE_TOKEN_LIFETIME_DAYS = 90;
 
 export interface StageConfig {
   /** Lower-case stage name, e.g. `dev`, `prod`. */
@@ -41,6 +45,8 @@ export interface StageConfig {
   readonly mailFrom?: string;
   /** Bump to rotate the CloudFront origin secret (a new secret replaces the old one). */
   readonly originSecretGeneration: number;
+  /** Days a sync device token lives before the device must link again (410 past it, data intact). */
+  readonly deviceTokenLifetimeDays: number;
   /** RETAIN in prod, DESTROY elsewhere, for stateful resources. */
   readonly removalPolicy: RemovalPolicy;
   /** Retention of every log group. */
@@ -104,6 +110,10 @@ const schema = z
     originSecretGeneration: z.preprocess(
       (v) => (v === undefined || v === '' ? 0 : typeof v === 'string' ? Number(v) : v),
       z.number({ error: 'must be a non-negative integer' }).int().min(0).max(1_000_000),
+    ),
+    deviceTokenLifetimeDays: z.preprocess(
+      (v) => (v === undefined || v === '' ? DEFAULT_DEVICE_TOKEN_LIFETIME_DAYS : typeof v === 'string' ? Number(v) : v),
+      z.number({ error: 'must be a number of days' }).int().min(1).max(3650),
     ),
   })
   .superRefine((c, ctx) => {

@@ -89,6 +89,8 @@ export interface FlarevaultResources {
   readonly key?: kms.IKey;
   readonly jobQueues?: Readonly<Record<Tier, sqs.IQueue>>;
   readonly backupBucket?: s3.IBucket;
+  /** The sync bucket (large snapshot blobs), SSE-KMS with its own `encryptionKey`. */
+  readonly syncBucket?: s3.IBucket;
   readonly edge?: EdgeBinding;
   /** Sender address; when unset, functions needing `mail` get no SES grant. */
   readonly mailFrom?: string;
@@ -138,8 +140,9 @@ const NEED_OF_CALL: Readonly<Record<AwsCall, readonly Need[]>> = {
   'kms:DescribeKey': ['health'],
   'sqs:SendMessage': ['jobQueues'],
   'sqs:GetQueueAttributes': ['health'],
-  's3:GetObject': ['backupBucket'],
-  's3:PutObject': ['backupBucket'],
+  's3:GetObject': ['backupBucket', 'syncBlobs'],
+  's3:PutObject': ['backupBucket', 'syncBlobs'],
+  's3:DeleteObject': ['syncBlobs'],
   's3:AbortMultipartUpload': ['backupBucket'],
   's3:ListBucket': ['backupBucket', 'health'],
   'ses:SendEmail': ['mail'],
@@ -177,6 +180,7 @@ export class FlarevaultFunction extends Construct {
   public readonly needs: readonly Need[];
   private readonly boundNeeds: Need[] = [];
   private readonly resources: FlarevaultResources;
+  private readonly config: StageConfig;
 
   constructor(scope: Construct, id: string, props: FlarevaultFunctionProps) {
     super(scope, id);
@@ -202,6 +206,7 @@ export class FlarevaultFunction extends Construct {
     this.functionId = props.functionId;
     this.needs = def.needs;
     this.resources = props.resources;
+    this.config = config;
     const serviceName = props.variant ? `flarevault-${props.functionId}-${props.variant}` : `flarevault-${props.functionId}`;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -284,6 +289,15 @@ export class FlarevaultFunction extends Construct {
       case 'backupBucket':
         fn.addEnvironment('BACKUP_BUCKET', this.need(r.backupBucket, need, 'the backup bucket').bucketName);
         break;
+      case 'syncBlobs': {
+        const bucket = this.need(r.syncBucket, need, 'the sync bucket');
+        fn.addEnvironment('SYNC_BUCKET', bucket.bucketName);
+        fn.addEnvironment('SYNC_BUCKET_KEY_ID', this.need(bucket.encryptionKey, need, "the sync bucket's KMS key").keyArn);
+        break;
+      }
+      case 'deviceTokens':
+        fn.addEnvironment('DEVICE_TOKEN_LIFETIME_DAYS', String(this.config.deviceTokenLifetimeDays));
+        break;
       case 'mail': {
         fn.addEnvironment('MAIL_TRANSPORT', 'ses');
         fn.addEnvironment('MAIL_FROM', r.mailFrom ?? '');
@@ -365,19 +379,24 @@ export class FlarevaultFunction extends Construct {
       }
     }
 
-    const bucket = r.backupBucket;
-    if (bucket && has('s3:ListBucket')) this.allow('BackupList', ['s3:ListBucket'], [bucket.bucketArn]);
-    const objects = of('s3').filter((c) => c !== 's3:ListBucket');
-    if (bucket && objects.length > 0) {
-      this.allow('BackupObjects', objects, [bucket.arnForObjects('*')]);
+    if (r.backupBucket && has('s3:ListBucket')) this.allow('BackupList', ['s3:ListBucket'], [r.backupBucket.bucketArn]);
+    // Object calls go to the bucket of each declared need whose calls they are (NEED_OF_CALL).
+    const buckets = [
+      { need: 'backupBucket' as const, sid: 'Backup', bucket: r.backupBucket, why: 'backups are written under date-stamped keys only known at run time', noDelete: ' (no Delete: expiry is by lifecycle rule)' },
+      { need: 'syncBlobs' as const, sid: 'SyncBlobs', bucket: r.syncBucket, why: 'sync blobs are written under random keys only known at run time', noDelete: '' },
+    ];
+    for (const { need, sid, bucket, why, noDelete } of buckets) {
+      const objects = of('s3').filter((c) => c !== 's3:ListBucket' && NEED_OF_CALL[c].includes(need));
+      if (!bucket || !this.needs.includes(need) || objects.length === 0) continue;
+      this.allow(`${sid}Objects`, objects, [bucket.arnForObjects('*')]);
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as never)}.Arn>/*]`,
-        reason: `S3 object permissions need an object ARN pattern: backups are written under date-stamped keys only known at run time. Scoped to the one backup bucket, only ${objects.join(', ')} (no Delete: expiry is by lifecycle rule).`,
+        reason: `S3 object permissions need an object ARN pattern: ${why}. Scoped to the one bucket, only ${objects.join(', ')}${noDelete}.`,
       });
       const key = bucket.encryptionKey;
       // SSE-KMS: S3 makes a data key for each put and decrypts it for reads and multipart uploads.
-      const viaS3 = [...(has('s3:PutObject') ? ['kms:GenerateDataKey'] : []), ...(has('s3:GetObject') || has('s3:AbortMultipartUpload') ? ['kms:Decrypt'] : [])];
-      if (key && viaS3.length > 0) this.allowKeyVia('BackupKeyViaS3', key, viaS3, 's3');
+      const viaS3 = [...(objects.includes('s3:PutObject') ? ['kms:GenerateDataKey'] : []), ...(objects.includes('s3:GetObject') || objects.includes('s3:AbortMultipartUpload') ? ['kms:Decrypt'] : [])];
+      if (key && viaS3.length > 0) this.allowKeyVia(`${sid}KeyViaS3`, key, viaS3, 's3');
     }
 
     if (r.mailFrom && has('ses:SendEmail')) this.allow('SendMail', ['ses:SendEmail'], sesIdentityArns(Stack.of(this), r.mailFrom));

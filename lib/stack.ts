@@ -12,6 +12,7 @@ import type { RouteDef } from '../functions/contracts/route';
 import { FlarevaultAlarms } from './alarms';
 import { FlarevaultApi } from './api';
 import { BackupBucket } from './backup';
+import { SyncBucket } from './sync-bucket';
 import type { StageConfig } from './config';
 import { FlarevaultData } from './data';
 import { FlarevaultEdge } from './edge';
@@ -55,6 +56,7 @@ export class FlarevaultStack extends Stack {
   public readonly data: FlarevaultData;
   public readonly logs: AccessLogBucket;
   public readonly backup: BackupBucket;
+  public readonly sync: SyncBucket;
   public readonly jobs: JobQueues;
   public readonly api: FlarevaultApi;
   public readonly edge: FlarevaultEdge;
@@ -83,12 +85,14 @@ export class FlarevaultStack extends Stack {
     this.data = new FlarevaultData(this, 'Data', { config });
     this.logs = new AccessLogBucket(this, 'AccessLogs', { config });
     this.backup = new BackupBucket(this, 'Backup', { config, key: this.data.key, logBucket: this.logs.bucket });
+    this.sync = new SyncBucket(this, 'Sync', { config, key: this.data.key, logBucket: this.logs.bucket });
 
     const base: Omit<FlarevaultResources, 'jobQueues'> = {
       table: this.data.table,
       tableIndexArns: this.data.indexArns,
       key: this.data.key,
       backupBucket: this.backup.bucket,
+      syncBucket: this.sync.bucket,
       mailFrom: config.mailFrom,
     };
     this.jobs = new JobQueues(this, 'Jobs', { config, consumers: m.queueConsumers, functions: m.functions, resources: base });
@@ -148,6 +152,7 @@ export class FlarevaultStack extends Stack {
     new CfnOutput(this, 'DistributionId', { value: this.edge.distribution.distributionId });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'BackupBucketName', { value: this.backup.bucket.bucketName });
+    new CfnOutput(this, 'SyncBucketName', { value: this.sync.bucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }
 }

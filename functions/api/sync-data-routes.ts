@@ -13,12 +13,13 @@ import { getSyncConfig, putSyncConfig } from '../sync/config';
 import type { SyncDeps } from '../sync/deps';
 import type { SyncSubject } from '../sync/entities';
 import { pollEvents, type FeedDeps } from '../sync/feed';
+import type { SyncPorts as DomainPorts } from '../sync/from-env';
 import { appendHistory, clearHistory, historyStatus, readHistory } from '../sync/history';
 import { getWrappedKey, listWrappedKeyVersions, putWrappedKey } from '../sync/keys';
 import { clearType, getSnapshot, listSnapshotHeads, putSnapshot } from '../sync/snapshots';
 
 /** Everything the domain needs but the tier's limits, which follow the caller; `sleep` paces the events long-poll. */
-export type SyncPorts = Omit<SyncDeps, 'limits'> & Pick<FeedDeps, 'sleep'>;
+export type SyncPorts = DomainPorts & Pick<FeedDeps, 'sleep'>;
 
 export function syncDataBindings(ports: SyncPorts): BoundRoute[] {
   const depsOf = (p: DevicePrincipal): SyncDeps => ({ ...ports, limits: limitsFor(p.tier) });
@@ -26,10 +27,10 @@ export function syncDataBindings(ports: SyncPorts): BoundRoute[] {
   const tenantOf = (p: DevicePrincipal) => userTenant(p.userId);
   return [
     bind(c.getSyncKey, async (req) => ({ body: await getWrappedKey(ports, tenantOf(req.principal)) })),
-    bind(c.putSyncKey, async (req) => ({ body: await putWrappedKey(depsOf(req.principal), subjectOf(req.principal), req.body) })),
+    bind(c.putSyncKey, async (req) => ({ body: await putWrappedKey(depsOf(req.principal), subjectOf(req.principal), req.body, req) })),
     bind(c.listSyncKeyVersions, async (req) => ({ body: { versions: await listWrappedKeyVersions(ports, tenantOf(req.principal)) } })),
     bind(c.getSyncConfig, async (req) => ({ body: await getSyncConfig(ports, tenantOf(req.principal)) })),
-    bind(c.putSyncConfig, async (req) => ({ body: await putSyncConfig(depsOf(req.principal), subjectOf(req.principal), req.body) })),
+    bind(c.putSyncConfig, async (req) => ({ body: await putSyncConfig(depsOf(req.principal), subjectOf(req.principal), req.body, req) })),
     bind(c.listSyncSnapshots, async (req) => ({ body: await listSnapshotHeads(ports, tenantOf(req.principal), req.params.type, { since: req.query.since }) })),
     bind(c.getSyncSnapshot, async (req) => {
       const head = await getSnapshot(ports, tenantOf(req.principal), req.params.type, req.params.id);
@@ -43,7 +44,7 @@ export function syncDataBindings(ports: SyncPorts): BoundRoute[] {
     bind(c.clearSyncType, async (req) => {
       const type = req.params.type;
       const deps = depsOf(req.principal);
-      return { body: type === 'history' ? await clearHistory(deps, subjectOf(req.principal)) : await clearType(deps, subjectOf(req.principal), type) };
+      return { body: type === 'history' ? await clearHistory(deps, subjectOf(req.principal), req) : await clearType(deps, subjectOf(req.principal), type, req) };
     }),
     bind(c.appendSyncHistory, async (req) => ({ body: await appendHistory(depsOf(req.principal), subjectOf(req.principal), req.body.records) })),
     bind(c.getSyncHistoryStatus, async (req) => ({ body: { devices: await historyStatus(ports, tenantOf(req.principal)) } })),

@@ -1,21 +1,24 @@
 /**
  * The sync function: device authorization (RFC 8628) — the device's init and token polls
- * (public) and the signed-in user's approval (session routes), the device's sessions — and the
- * device's sync data (sync-data-routes.ts). Handlers only; the flow is in
+ * (public) and the signed-in user's approval (session routes), the device's sessions — the
+ * device's sync data (sync-data-routes.ts) and the dashboard's sync routes
+ * (sync-overview-routes.ts). Handlers only; the flow is in
  * devices/device-authorization.ts, the data in sync/.
  */
 import * as c from '../contracts/sync';
 import { dataLayerFromEnv } from '../data/from-env';
 import { createDeviceAuthenticator } from '../devices/authenticate';
 import { listDevices, revokeDevice, revokeSelf, rotate } from '../devices/devices';
-import { decide, DEFAULT_DEVICE_TOKEN_LIFETIME_MS, pendingFor, poll, start, USER_CODE_USES_PER_HOUR, type DeviceAuthDeps } from '../devices/device-authorization';
+import { decide, pendingFor, poll, start, USER_CODE_USES_PER_HOUR, type DeviceAuthDeps } from '../devices/device-authorization';
 import { countPerUser } from '../identity/throttle';
 import { bind, httpFunction } from '../http/handler';
 import type { RequestMeta } from '../http/auth';
 import { identityFromEnv } from '../identity/from-env';
 import { loadEnv } from '../platform/env';
+import { syncPortsFromEnv } from '../sync/from-env';
 import { accessRecorder } from './access-recorder';
 import { syncDataBindings } from './sync-data-routes';
+import { syncOverviewRoutes } from './sync-overview-routes';
 
 const data = dataLayerFromEnv();
 const identity = identityFromEnv();
@@ -24,9 +27,12 @@ const deps: DeviceAuthDeps = {
   audit: data.audit,
   now: Date.now,
   publicUrl: loadEnv(['edge']).PUBLIC_URL,
-  deviceTokenLifetimeMs: DEFAULT_DEVICE_TOKEN_LIFETIME_MS,
+  // The stage setting flarevault:deviceTokenLifetimeDays (lib/config.ts), 90 days by default.
+  deviceTokenLifetimeMs: loadEnv(['deviceTokens']).DEVICE_TOKEN_LIFETIME_DAYS * 86_400_000,
   countUserCodeUse: (userId) => countPerUser(identity.deps, 'device-user-code', userId, USER_CODE_USES_PER_HOUR, 3600_000),
 };
+/** The sync data domain's ports (the S3 blob store of large snapshots included); limits follow each caller's tier. */
+const syncPorts = syncPortsFromEnv(data);
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
 
 export const handler = httpFunction(
@@ -54,7 +60,8 @@ export const handler = httpFunction(
       await revokeDevice(deps, req.principal, req.params.id, ctxOf(req));
       return {};
     }),
-    ...syncDataBindings({ repo: data.repo, blind: data.blind, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
+    ...syncDataBindings({ ...syncPorts, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
+    ...syncOverviewRoutes(syncPorts, deps),
   ],
   { authenticate: identity.authenticate, recordAccess: accessRecorder(), authenticateDevice: createDeviceAuthenticator(deps) },
 );

@@ -12,4 +12,5 @@ export class ConflictError extends DomainError {
   }
 }
 
-export type ConflictReason = 'version' | 'exists' | 'unique' | 'missing' | 'transaction';
+/** `limit`: a capped counter (transaction `add` with `atMost`) would pass its cap. */
+export type ConflictReason = 'version' | 'exists' | 'unique' | 'missing' | 'transaction' | 'limit';

@@ -148,6 +148,46 @@ export function createItemWrites(tableName: string, keyring: Keyring, now: () =>
       return { TableName, Key: { pk: tenantPk(tenant), sk }, ...entityCondition(entity, expectedVersion) };
     },
 
+    /**
+     * Atomic counters of a plain entity (created when absent): ADD each `counters` delta, SET
+     * `set`. No version guard, so concurrent adds to one item all land. `atMost` caps one
+     * counter: the add fails its condition when it would carry the counter past `max`
+     * (DynamoDB has no arithmetic in conditions: compared with `max - delta` instead).
+     */
+    add(tenant: Tenant, entity: AnyEntity, sk: string, counters: Record<string, number>, opts: { set?: Record<string, string | number | boolean>; atMost?: { counter: string; max: number } } = {}) {
+      checkSk(entity, sk);
+      const set = opts.set ?? {};
+      const attrs = [...Object.keys(counters), ...Object.keys(set)];
+      checkAttrs(Object.fromEntries(attrs.map((a) => [a, true])));
+      if (attrs.some((a) => entity.encrypted.includes(a))) throw new TypeError(`entity ${entity.name}: counters and their set attributes are plain`);
+      const names = Object.fromEntries(attrs.map((a, i) => [`#a${i}`, a]));
+      const values: Record<string, unknown> = { ':entity': entity.name, ':one': 1 };
+      const adds = ['#version :one'];
+      const sets = ['#e = :entity'];
+      attrs.forEach((a, i) => {
+        const v = a in counters ? counters[a] : set[a];
+        values[`:v${i}`] = v;
+        (a in counters ? adds : sets).push(a in counters ? `#a${i} :v${i}` : `#a${i} = :v${i}`);
+      });
+      let condition = '(attribute_not_exists(pk) OR #e = :entity)';
+      if (opts.atMost) {
+        const delta = counters[opts.atMost.counter];
+        if (delta === undefined) throw new TypeError(`atMost names ${opts.atMost.counter}, which is not a counter of this add`);
+        names['#cap'] = opts.atMost.counter;
+        values[':room'] = opts.atMost.max - delta;
+        // An absent counter counts as 0: it passes when the delta alone fits.
+        condition += ` AND (${delta <= opts.atMost.max ? 'attribute_not_exists(#cap) OR ' : ''}#cap <= :room)`;
+      }
+      return {
+        TableName,
+        Key: { pk: tenantPk(tenant), sk },
+        UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { ...names, '#e': '_e', '#version': 'version' },
+        ExpressionAttributeValues: values,
+      };
+    },
+
     /** Condition on another item of the tenant: it exists at a version, or it does not exist. */
     check(tenant: Tenant, entity: AnyEntity, sk: string, cond: { expectedVersion: number } | { absent: true }) {
       checkSk(entity, sk);

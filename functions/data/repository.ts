@@ -15,7 +15,7 @@
  *   delete(tenant, entity, sk, { expectedVersion? })             -> void       (ConflictError 'missing'|'version')
  *   query(tenant, entity, { skPrefix?, gsi1?: { pk, skPrefix? }, limit?, cursor?, startAfterSk?, descending?, consistent? })
  *                                                        -> { items: Stored<T>[]; cursor?: string }  (InvalidCursorError)
- *   tx(tenant) -> { create, put, update, delete, check, createGlobal, deleteGlobal, commit(): Promise<void> }
+ *   tx(tenant) -> { create, put, update, delete, add (atomic counters), check, createGlobal, deleteGlobal, commit(): Promise<void> }
  *   getGlobal(pk, sk)                                    -> GlobalItem | undefined
  *   getMany([{ tenant, entity, sk }, …])                -> (Stored | undefined)[]  one consistent BatchGetItem (≤ 100 keys, any tenants)
  *

@@ -10,6 +10,8 @@ export interface RetryOnConflict {
   readonly attempts: number;
   /** The error a caller sees when every attempt lost (default: the last ConflictError). */
   readonly exhausted?: (last: ConflictError) => Error;
+  /** Which conflicts to run again (default: every one). */
+  readonly retryIf?: (err: ConflictError) => boolean;
 }
 
 export async function retryOnConflict<R>(attempt: () => Promise<R>, o: RetryOnConflict): Promise<R> {
@@ -17,7 +19,7 @@ export async function retryOnConflict<R>(attempt: () => Promise<R>, o: RetryOnCo
     try {
       return await attempt();
     } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
+      if (!(err instanceof ConflictError) || (o.retryIf && !o.retryIf(err))) throw err;
       if (n >= o.attempts) throw o.exhausted ? o.exhausted(err) : err;
       await new Promise((r) => setTimeout(r, randomInt(2, 10 * Math.min(n, 8))));
     }

@@ -37,6 +37,15 @@ export function createTransaction(table: TableRef, writes: ItemWrites, tenant: T
       add(opts.expectedVersion !== undefined ? 'version' : 'missing', () => ({ Delete }));
       return tx;
     },
+    /**
+     * Atomic counters (item-writes.ts `add`): no version guard; with `atMost`, a counter carried
+     * past its cap fails the transaction with ConflictError('limit').
+     */
+    add(entity: AnyEntity, sk: string, counters: Record<string, number>, opts: { set?: Record<string, string | number | boolean>; atMost?: { counter: string; max: number } } = {}) {
+      const Update = writes.add(tenant, entity, sk, counters, opts);
+      add(opts.atMost ? 'limit' : 'missing', () => ({ Update }));
+      return tx;
+    },
     /** Condition on another item of the tenant: it exists (at a version) or it does not. */
     check(entity: AnyEntity, sk: string, cond: { expectedVersion: number } | { absent: true }) {
       const ConditionCheck = writes.check(tenant, entity, sk, cond);

@@ -28,8 +28,6 @@ export const DEVICE_CODE_LIFETIME_MS = 5 * 60_000;
 export const DEFAULT_INTERVAL_SECONDS = 5;
 /** RFC 8628 §3.5 slow_down: "the interval MUST be increased by 5 seconds for this and all subsequent requests". */
 export const SLOW_DOWN_STEP_SECONDS = 5;
-/** Device tokens live this long unless configured otherwise (then 410 session-expired, data intact). */
-export const DEFAULT_DEVICE_TOKEN_LIFETIME_MS = 90 * 24 * 3600_000;
 /** Decided and expired authorizations stay readable this long, so late polls get the precise error. */
 const KEEP_SECONDS = 3600;
 

@@ -4,12 +4,15 @@
  *   revokeSelf(deps, device, ctx)     -> the device unlinks itself (its token refused at once)
  *   listDevices(deps, userId, current?) -> name, platform, approvedAt, lastSeenAt, expiresAt, current
  *   revokeDevice(deps, actor, deviceId, ctx) -> the dashboard unlinks one (404 when not the user's)
- * Each is audited in the user's chain (IP and user agent encrypted).
+ * Each is audited in the user's chain (IP and user agent encrypted). A revoke writes the sync
+ * event `device_revoked` in the SAME transaction as the device's removal (sync/events.ts), so
+ * the user's other devices learn it from their feed; devices/ imports sync/, never the reverse.
  */
 import type { Tier } from '../contracts/tiers';
 import { ConflictError } from '../data/errors';
 import { DomainError } from '../errors';
 import { mintAppToken } from '../identity/tokens';
+import { addEvent } from '../sync/events';
 import { userTenant } from '../tenancy/tenant';
 import { auditDeviceEvent, type DeviceAuthDeps, type RequestContext } from './device-authorization';
 import { DeviceEntity, DEVICES_PREFIX, deviceSk } from './entities';
@@ -47,8 +50,10 @@ export async function rotate(deps: DeviceAuthDeps, device: DeviceActor, ctx: Req
 }
 
 async function remove(deps: DeviceAuthDeps, userId: string, deviceId: string) {
+  const tenant = userTenant(userId);
   try {
-    await deps.repo.delete(userTenant(userId), DeviceEntity, deviceSk(deviceId));
+    // The event names the revoked device: the feed shows it to every other device.
+    await addEvent(deps.repo.tx(tenant).delete(DeviceEntity, deviceSk(deviceId)), deps.now(), { tenant, deviceId }, 'device_revoked').commit();
   } catch (err) {
     if (err instanceof ConflictError) throw deviceNotFound();
     throw err;

@@ -25,6 +25,8 @@ const jobQueues = z.object({
   JOB_QUEUE_URL_PRO: z.string().url(),
 });
 const backupBucket = z.object({ BACKUP_BUCKET: z.string().min(3).max(63) });
+/** The sync bucket (large snapshot blobs) and the key every object is written with (SSE-KMS). */
+const syncBlobs = z.object({ SYNC_BUCKET: z.string().min(3).max(63), SYNC_BUCKET_KEY_ID: z.string().min(1).max(2048) });
 
 /** Env vars per need. The CDK stack sets these for every function declaring the need. */
 export const envByNeed = {
@@ -32,6 +34,9 @@ export const envByNeed = {
   keys,
   jobQueues,
   backupBucket,
+  syncBlobs,
+  /** How long a device token lives (the stage setting flarevault:deviceTokenLifetimeDays; 90 by default). */
+  deviceTokens: z.object({ DEVICE_TOKEN_LIFETIME_DAYS: z.coerce.number().int().min(1).max(3650) }),
   mail: z.object({
     /** `ses` in AWS; `outbox` writes .eml files to MAIL_OUTBOX_DIR (local runtime). */
     MAIL_TRANSPORT: z.enum(['ses', 'outbox']),

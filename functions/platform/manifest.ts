@@ -19,7 +19,7 @@ import { inviteRoutes } from '../contracts/invites';
 import { workspaceGovernanceRoutes } from '../contracts/workspace-governance';
 import { sessionRoutes } from '../contracts/sessions';
 import { syncRoutes } from '../contracts/sync';
-import { syncDeviceDataRoutes } from '../contracts/sync-data';
+import { syncDashboardRoutes, syncDeviceDataRoutes } from '../contracts/sync-data';
 import { ACCESS_LOG_LINE } from './names';
 
 /**
@@ -31,6 +31,8 @@ export type Need =
   | 'keys' // the CMK, for envelope keys (KMS GenerateDataKey/Decrypt)
   | 'jobQueues' // the tier queues, to enqueue
   | 'backupBucket' // the backup bucket's objects
+  | 'syncBlobs' // the sync bucket's objects (large snapshot blobs, SSE-KMS)
+  | 'deviceTokens' // the stage's device-token lifetime (no AWS grant)
   | 'mail' // outbound mail (SES in AWS)
   | 'edge' // behind CloudFront: origin secret, CORS allowlist
   | 'health' // names of every dependency, for read-only probes (no data access)
@@ -59,6 +61,7 @@ export type AwsCall =
   | 'sqs:GetQueueAttributes'
   | 's3:GetObject'
   | 's3:PutObject'
+  | 's3:DeleteObject'
   | 's3:AbortMultipartUpload'
   | 's3:ListBucket'
   | 'ses:SendEmail';
@@ -96,9 +99,10 @@ export const functions = {
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   // The session vault: hosted login for applications, the Session API (app credentials), its admin routes.
   sessions: { entry: 'api/sessions', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
-  // Sync: device authorization (RFC 8628), device sessions, the devices' sync data. The events
-  // long-poll waits up to 20 s (sync/feed.ts): 25 s covers it, within the HTTP API's 29 s integration timeout.
-  sync: { entry: 'api/sync', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 25 },
+  // Sync: device authorization (RFC 8628), device sessions, the devices' sync data (large snapshot blobs in the
+  // sync bucket), the dashboard's sync view. The events long-poll waits up to 20 s (sync/feed.ts): 25 s covers it,
+  // within the HTTP API's 29 s integration timeout.
+  sync: { entry: 'api/sync', needs: ['edge', 'table', 'keys', 'syncBlobs', 'deviceTokens'], calls: [...ITEMS, ...ENVELOPE, 's3:GetObject', 's3:PutObject', 's3:DeleteObject'], timeoutSeconds: 25 },
   jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
@@ -109,7 +113,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
 
 /**
  * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):

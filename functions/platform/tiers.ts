@@ -27,6 +27,11 @@ export interface TierLimits {
    * history records never do, so the table budget caps them whatever the tier.
    */
   readonly syncItemBytes: number;
+  /**
+   * All of one user's synced data (client bytes of snapshots and history records), in bytes: a write
+   * that would pass it gets 413 `too-large` naming it (sync/usage.ts, an atomic capped counter).
+   */
+  readonly syncTotalBytes: number;
   /** Keys one application user may hold in the vault (429 `too-many-keys` beyond). */
   readonly vaultKeysPerUser: number;
   /** Live (unexpired, unrevoked) app session tokens one user may hold per application (429 `too-many-sessions` + Retry-After). */
@@ -41,6 +46,15 @@ export interface TierLimits {
   readonly membersPerWorkspace: number;
 }
 
+/**
+ * Lambda's synchronous payload quota, request and response each: "For synchronous invocations,
+ * the maximum payload size is 6 MB" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html). Read as 6,000,000 bytes (the
+ * smaller reading of "MB"): a sync item travels as base64 inside JSON inside the API Gateway event,
+ * so every tier's `syncItemBytes` must fit it after that (test/unit/sync-limits.test.ts).
+ */
+export const LAMBDA_SYNC_PAYLOAD_BYTES = 6_000_000;
+
 export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
   free: {
     apiRequestsPerMinute: 600,
@@ -49,6 +63,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     workerConcurrency: 2,
     vaultValueBytes: 16 * 1024,
     syncItemBytes: 64 * 1024,
+    syncTotalBytes: 25 * 1024 * 1024,
     vaultKeysPerUser: 100,
     liveSessionsPerAppUser: 5,
     sessionApiRequestsPerMinute: 300,
@@ -63,6 +78,7 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     workerConcurrency: 4,
     vaultValueBytes: 64 * 1024,
     syncItemBytes: 1024 * 1024,
+    syncTotalBytes: 1024 * 1024 * 1024,
     vaultKeysPerUser: 1_000,
     liveSessionsPerAppUser: 10,
     sessionApiRequestsPerMinute: 1_200,
@@ -76,7 +92,9 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
     operationsPerJob: 200_000,
     workerConcurrency: 8,
     vaultValueBytes: 256 * 1024,
-    syncItemBytes: 5 * 1024 * 1024,
+    // 5 MiB did not fit: base64 makes it 6.99 MB, over Lambda's 6 MB payload (LAMBDA_SYNC_PAYLOAD_BYTES).
+    syncItemBytes: 4 * 1024 * 1024,
+    syncTotalBytes: 10 * 1024 * 1024 * 1024,
     vaultKeysPerUser: 10_000,
     liveSessionsPerAppUser: 25,
     sessionApiRequestsPerMinute: 6_000,

@@ -2,7 +2,7 @@
  * Selective sync: a toggle per type, every type on by default.
  *
  *   getSyncConfig(deps, tenant) -> { types: { history: true, … }, version }
- *   putSyncConfig(deps, subject, { types: { secret: false, … } }) -> same   (config_changed event)
+ *   putSyncConfig(deps, subject, { types: { secret: false, … } }, ctx) -> same   (config_changed event; audited)
  *   typeGate(deps, tenant, type) -> the transaction check a write adds       (409 sync-type-disabled)
  */
 import type { Stored } from '../data/repository';
@@ -11,6 +11,7 @@ import type { Tenant } from '../tenancy/tenant';
 import { checkSubject, SYNC_CONFIG_SK, SYNC_TYPES, SyncConfigEntity, type SyncConfigItem, type SyncSubject, type SyncType } from './entities';
 import { addEvent } from './events';
 import { retryWrite, type SyncDeps } from './deps';
+import { auditSync, type RequestContext } from './audit';
 
 export interface SyncConfigView {
   readonly types: Readonly<Record<SyncType, boolean>>;
@@ -26,7 +27,7 @@ export async function getSyncConfig(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant
   return view(await deps.repo.get(tenant, SyncConfigEntity, SYNC_CONFIG_SK));
 }
 
-export async function putSyncConfig(deps: SyncDeps, subject: SyncSubject, input: { types: Partial<Record<SyncType, boolean>> }): Promise<SyncConfigView> {
+export async function putSyncConfig(deps: SyncDeps, subject: SyncSubject, input: { types: Partial<Record<SyncType, boolean>> }, ctx: RequestContext): Promise<SyncConfigView> {
   checkSubject(subject);
   const entries = Object.entries(input?.types ?? {});
   const bad = entries.filter(([t, on]) => !(SYNC_TYPES as readonly string[]).includes(t) || typeof on !== 'boolean');
@@ -35,7 +36,7 @@ export async function putSyncConfig(deps: SyncDeps, subject: SyncSubject, input:
       fields: (bad.length ? bad : [['types', null]]).map(([t]) => ({ in: 'body' as const, field: `types.${t}`, message: 'must be a sync type set to a boolean' })),
     });
   }
-  return retryWrite(async () => {
+  const changed = await retryWrite(async () => {
     const current = await deps.repo.get(subject.tenant, SyncConfigEntity, SYNC_CONFIG_SK);
     const on = { ...view(current).types, ...Object.fromEntries(entries) } as Record<SyncType, boolean>;
     const ms = deps.now();
@@ -46,6 +47,8 @@ export async function putSyncConfig(deps: SyncDeps, subject: SyncSubject, input:
     await addEvent(tx, ms, subject, 'config_changed').commit();
     return view({ ...item, sk: SYNC_CONFIG_SK, version: (current?.version ?? 0) + 1 });
   });
+  await auditSync(deps, subject, ctx, 'sync.config.updated', { types: changed.types, version: changed.version });
+  return changed;
 }
 
 /** The config as read, refusing a disabled type; `guard` is the check that pins it in the write's transaction. */

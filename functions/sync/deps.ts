@@ -1,7 +1,8 @@
 /**
- * What the sync domain needs: the repository, the blind indexer (snapshot ids), a clock
- * and the account tier's sync limits (functions/platform/tiers.ts).
+ * What the sync domain needs: the repository, the blind indexer (snapshot ids), a clock,
+ * the account tier's sync limits (functions/platform/tiers.ts) and the audit log.
  */
+import type { Audit } from '../audit/audit';
 import type { BlindIndexer } from '../crypto/blind-index';
 import { retryOnConflict } from '../data/retry-on-conflict';
 import type { Entity } from '../data/entity';
@@ -15,7 +16,9 @@ export interface SyncDeps {
   readonly repo: Pick<Repository, 'get' | 'getMany' | 'tx' | 'query'>;
   readonly blind: Pick<BlindIndexer, 'blindIndex'>;
   readonly now: () => number;
-  readonly limits: Pick<TierLimits, 'syncItemBytes'>;
+  readonly limits: Pick<TierLimits, 'syncItemBytes' | 'syncTotalBytes' | 'auditRetentionDays'>;
+  /** The user's audit chain (audit.ts): settings, keys and clears are recorded there. */
+  readonly audit: Pick<Audit, 'record'>;
   /** Large snapshot blobs (over TABLE_BLOB_BYTES); without it they are refused (413). */
   readonly blobs?: SyncBlobStore;
 }
@@ -32,6 +35,13 @@ export const retryWrite = <R>(attempt: () => Promise<R>) =>
     attempts: 40,
     exhausted: (cause) => new DomainError('conflict', 'Too many concurrent writes; try again', { code: 'sync-contention', cause }),
   });
+
+/**
+ * A commit whose items were read at a version, run again only while it lost to a concurrent
+ * transaction on a shared item (the usage total), not when its own items changed.
+ */
+export const retryRace = (commit: () => Promise<void>) =>
+  retryOnConflict(commit, { attempts: 40, retryIf: (err) => err.reason === 'transaction' });
 
 /** Every item of an entity under a prefix, all pages, consistent (a user's sync items are few per prefix). */
 export async function queryAll<T extends object>(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, entity: Entity<T>, skPrefix: string): Promise<Stored<T>[]> {

@@ -7,10 +7,12 @@
  *       idx strictly increasing, starting at the device's maxIdx + 1 (409 history-gap { expectedIdx });
  *       a record already stored with the same blob is an idempotent retry (skipped); another
  *       blob at a stored idx is 409 history-conflict { idx }. Up to 98 records per transaction
- *       with the device's head (and the settings check): a few requests for thousands.
+ *       with the device's head (and the settings check): a few requests for thousands. Each
+ *       transaction adds its bytes to the user's usage (usage.ts): past the tier's total, 413
+ *       too-large (the transactions before it stay committed; the head says how far it got).
  *   historyStatus(deps, tenant) -> { [deviceId]: maxIdx }
  *   readHistory(deps, tenant, deviceId, fromIdx, { limit?, maxBytes? }) -> { records, nextIdx? }
- *   clearHistory(deps, subject) -> { deleted }       every device's log, heads first (data_cleared)
+ *   clearHistory(deps, subject, ctx) -> { deleted }  every device's log, heads first (data_cleared; audited)
  */
 import type { Stored } from '../data/repository';
 import { DomainError } from '../errors';
@@ -33,6 +35,8 @@ import {
 } from './entities';
 import { deleteListed } from './delete-chunks';
 import { addEvent } from './events';
+import { addUsage, commitUsage } from './usage';
+import { auditSync, type RequestContext } from './audit';
 
 export interface HistoryRecordInput {
   readonly idx: number;
@@ -41,8 +45,8 @@ export interface HistoryRecordInput {
 
 /** Records one append call takes. */
 export const APPEND_MAX_RECORDS = 5_000;
-/** Per transaction: 100 writes, minus the head and the settings check (and the event in the last). */
-const RECORDS_PER_TX = 97;
+/** Per transaction: 100 writes, minus the head, the settings check, the usage (2) and the event in the last. */
+const RECORDS_PER_TX = 95;
 /** Client blob bytes per transaction: sealed they grow ~1.8×, and a transaction carries at most 4 MB. */
 const BYTES_PER_TX = 1_500_000;
 /** BatchGetItem reads 100 keys at most. */
@@ -112,7 +116,8 @@ export async function appendHistory(deps: SyncDeps, subject: SyncSubject, record
       if (state) tx.put(HistoryHeadEntity, headSk, next, { expectedVersion: state.version });
       else tx.create(HistoryHeadEntity, headSk, next);
       if (i === fresh.length) addEvent(tx, ms, subject, 'data_updated', { type: 'history', maxIdx: next.maxIdx });
-      await tx.commit();
+      addUsage(tx, ms, subject, 'history', { items: n, bytes }, deps.limits.syncTotalBytes);
+      await commitUsage(deps, subject.tenant, tx, bytes);
       transactions++;
       state = { ...next, sk: headSk, version: (state?.version ?? 0) + 1 };
     }
@@ -156,7 +161,7 @@ export async function readHistory(deps: Pick<SyncDeps, 'repo'>, tenant: Tenant, 
  * appending during the clear starts again at idx 0 and its creates conflict (and retry)
  * until the old record at that idx is gone, so no log is ever left with a hole.
  */
-export async function clearHistory(deps: SyncDeps, subject: SyncSubject): Promise<{ deleted: number }> {
+export async function clearHistory(deps: SyncDeps, subject: SyncSubject, ctx: RequestContext): Promise<{ deleted: number }> {
   checkSubject(subject);
   let deleted = 0;
   for (const first of await queryAll(deps, subject.tenant, HistoryHeadEntity, 'SYNCHEAD#')) {
@@ -168,8 +173,9 @@ export async function clearHistory(deps: SyncDeps, subject: SyncSubject): Promis
       await deps.repo.tx(subject.tenant).delete(HistoryHeadEntity, head.sk, { expectedVersion: head.version }).commit();
       return listed;
     });
-    if (records) deleted += await deleteListed(deps, subject.tenant, HistoryRecordEntity, records);
+    if (records) deleted += await deleteListed(deps, subject, 'history', HistoryRecordEntity, records);
   }
   await addEvent(deps.repo.tx(subject.tenant), deps.now(), subject, 'data_cleared', { type: 'history' }).commit();
+  await auditSync(deps, subject, ctx, 'sync.data.cleared', { type: 'history', count: deleted });
   return { deleted };
 }

@@ -1,7 +1,7 @@
 /**
  * The client's wrapped master key: an opaque blob the server cannot use, versioned.
  *
- *   putWrappedKey(deps, subject, { blob, expectedVersion }) -> { version, updatedAt }
+ *   putWrappedKey(deps, subject, { blob, expectedVersion }, ctx) -> { version, updatedAt }   (audited: stored / rotated)
  *       first key: expectedVersion 0 (or absent); a replacement names the current version;
  *       otherwise 409 `key-version-conflict` { currentVersion }. A burst: exactly one wins.
  *       Every version stays (SYNCKEYV#), a replacement emits `key_rotated`.
@@ -16,6 +16,7 @@ import { blobBytes, checkBlobSize } from './blobs';
 import { queryAll, type SyncDeps } from './deps';
 import { checkSubject, WRAPPED_KEY_SK, WrappedKeyEntity, WrappedKeyVersionEntity, wrappedKeyVersionSk, type SyncSubject, type WrappedKeyItem } from './entities';
 import { addEvent } from './events';
+import { auditSync, type RequestContext } from './audit';
 
 /** A wrapped 256-bit key with its KDF parameters is far below this. */
 export const WRAPPED_KEY_BYTES = 4096;
@@ -23,7 +24,7 @@ export const WRAPPED_KEY_BYTES = 4096;
 const versionConflict = (currentVersion: number) =>
   new DomainError('conflict', 'The wrapped key is at another version; read it again before replacing it', { code: 'key-version-conflict', extra: { currentVersion } });
 
-export async function putWrappedKey(deps: SyncDeps, subject: SyncSubject, input: { blob: string; expectedVersion?: number }) {
+export async function putWrappedKey(deps: SyncDeps, subject: SyncSubject, input: { blob: string; expectedVersion?: number }, ctx: RequestContext) {
   checkSubject(subject);
   const bytes = blobBytes(input?.blob);
   checkBlobSize(bytes, WRAPPED_KEY_BYTES, 'wrapped key');
@@ -48,6 +49,7 @@ export async function putWrappedKey(deps: SyncDeps, subject: SyncSubject, input:
     const now = await deps.repo.get(subject.tenant, WrappedKeyEntity, WRAPPED_KEY_SK);
     throw versionConflict(now?.version ?? 0);
   }
+  await auditSync(deps, subject, ctx, current ? 'sync.key.rotated' : 'sync.key.stored', { version });
   return { version, updatedAt: item.updatedAt };
 }
 

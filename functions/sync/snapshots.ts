@@ -7,13 +7,14 @@
  *   putSnapshot(deps, subject, type, id, { blob, ifMatch?, force? }) -> { version, updatedAt }
  *   getSnapshot(deps, tenant, type, id) -> head                                   (404)
  *   listSnapshotHeads(deps, tenant, type, { since? }) -> { heads, cursor, more }  (changed at or after `since`, paged by size)
- *   clearType(deps, subject, type) -> { deleted }                                 (data_cleared)
+ *   clearType(deps, subject, type, ctx) -> { deleted }                            (data_cleared; audited)
  *
  * A blob over TABLE_BLOB_BYTES goes to `deps.blobs` (S3, SSE-KMS) under a fresh random key
  * BEFORE the transaction; the item holds the key and the blob's hash. A write that does not
  * commit deletes its object; a committed replacement or a clear deletes the replaced ones.
+ * Every write and clear moves the user's usage (usage.ts) in its own transaction: 413 too-large
+ * when the account's total would pass its tier's syncTotalBytes.
  */
-import { ConflictError } from '../data/errors';
 import type { Stored } from '../data/repository';
 import { DomainError } from '../errors';
 import { tenantKey, type Tenant } from '../tenancy/tenant';
@@ -23,6 +24,8 @@ import { queryAll, retryWrite, TABLE_BLOB_BYTES, type SyncDeps } from './deps';
 import { checkSnapshotType, checkSubject, SYNC_CONFIG_SK, SnapshotEntity, snapshotPrefix, snapshotSk, SyncConfigEntity, type SnapshotItem, type SnapshotType, type SyncSubject } from './entities';
 import { deleteListed } from './delete-chunks';
 import { addEvent } from './events';
+import { addUsage, commitUsage } from './usage';
+import { auditSync, type RequestContext } from './audit';
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -84,9 +87,11 @@ export async function putSnapshot(deps: SyncDeps, subject: SyncSubject, type: Sn
     if (current) tx.put(SnapshotEntity, sk, item, { expectedVersion: current.version });
     else tx.create(SnapshotEntity, sk, item);
     const version = (current?.version ?? 0) + 1;
+    const grows = bytes - (current?.bytes ?? 0);
+    addUsage(tx, ms, subject, type, { items: current ? 0 : 1, bytes: grows }, deps.limits.syncTotalBytes);
     if (blobKey) await deps.blobs!.put(blobKey, Buffer.from(input.blob, 'base64'));
     try {
-      await addEvent(guard(tx), ms, subject, 'data_updated', { type, id, version }).commit();
+      await commitUsage(deps, subject.tenant, addEvent(guard(tx), ms, subject, 'data_updated', { type, id, version }), grows);
     } catch (err) {
       await dropObjects(deps, [blobKey]);
       throw err;
@@ -94,19 +99,10 @@ export async function putSnapshot(deps: SyncDeps, subject: SyncSubject, type: Sn
     await dropObjects(deps, [current?.blobKey]);
     return { version, updatedAt: item.updatedAt, ...(item.forcedOver !== undefined ? { forcedOver: item.forcedOver } : {}) };
   };
-  if (input.force) return retryWrite(write);
-  try {
-    return await write();
-  } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
-    // Lost a race (or the settings changed): answer with what is there now.
-    const [config, current] = await deps.repo.getMany([
-      { tenant: subject.tenant, entity: SyncConfigEntity, sk: SYNC_CONFIG_SK },
-      { tenant: subject.tenant, entity: SnapshotEntity, sk },
-    ] as const);
-    typeGate(config, type);
-    throw await staleWrite(deps, current);
-  }
+  // A lost commit reads again: a write that changed the item meanwhile makes the next attempt
+  // answer 409 snapshot-conflict (or the settings' 409); a transaction that only raced on the
+  // shared usage total (another item's write) commits on the next attempt, never a false 409.
+  return retryWrite(write);
 }
 
 export async function getSnapshot(deps: Pick<SyncDeps, 'repo' | 'blind' | 'blobs'>, tenant: Tenant, type: SnapshotType, id: string) {
@@ -148,11 +144,12 @@ export async function listSnapshotHeads(deps: Pick<SyncDeps, 'repo' | 'blobs'>, 
   return { heads, cursor: newest === undefined ? since : Math.max(since, newest - CLOCK_SKEW_MS), more: false };
 }
 
-export async function clearType(deps: SyncDeps, subject: SyncSubject, type: SnapshotType): Promise<{ deleted: number }> {
+export async function clearType(deps: SyncDeps, subject: SyncSubject, type: SnapshotType, ctx: RequestContext): Promise<{ deleted: number }> {
   checkSubject(subject);
   checkSnapshotType(type);
   const items = await allOfType(deps, subject.tenant, type);
-  const deleted = await deleteListed(deps, subject.tenant, SnapshotEntity, items, (gone) => dropObjects(deps, gone.map((s) => s.blobKey)));
+  const deleted = await deleteListed(deps, subject, type, SnapshotEntity, items, (gone) => dropObjects(deps, gone.map((s) => s.blobKey)));
   await addEvent(deps.repo.tx(subject.tenant), deps.now(), subject, 'data_cleared', { type }).commit();
+  await auditSync(deps, subject, ctx, 'sync.data.cleared', { type, count: deleted });
   return { deleted };
 }

@@ -10,6 +10,10 @@
  * `s3Dir` is given, are mirrored write-through to `<s3Dir>/<bucket>/<key>`
  * (+ `.meta.json`) and reloaded on start, so local backups survive restarts.
  * That needs fauxqs's store classes, which are imported from their files.
+ *
+ * fauxqs ignores the SSE headers. A bucket named in `requireSseKms(bucket, keyId)` refuses
+ * (403 AccessDenied) any object write that does not ask for SSE-KMS with that key: the same
+ * rule as the CDK sync bucket's policy (lib/sync-bucket.ts), so a local run cannot be kinder.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +32,8 @@ export interface LocalFauxqs {
   /** Endpoint for both SQS and S3. */
   readonly url: string;
   readonly port: number;
+  /** From now on, writes to `bucket` must carry `x-amz-server-side-encryption: aws:kms` and this key id. */
+  requireSseKms(bucket: string, keyId: string): void;
   stop(): Promise<void>;
 }
 
@@ -130,6 +136,19 @@ function mirrorS3(store: S3StoreLike, dir: string): void {
   };
 }
 
+/**
+ * A path-style S3 request that writes an object: PutObject / CopyObject (PUT /bucket/key, not a
+ * part upload) or CreateMultipartUpload (POST /bucket/key?uploads). SQS requests are POSTs to `/`.
+ */
+function objectWriteOf(method: string, url: string): { bucket?: string; write: boolean } {
+  const [path, query = ''] = url.split('?', 2);
+  const m = /^\/([^/]+)\/.+/.exec(path);
+  if (!m) return { write: false };
+  const params = new URLSearchParams(query);
+  const write = (method === 'PUT' && !params.has('uploadId') && !params.has('tagging') && !params.has('acl')) || (method === 'POST' && params.has('uploads'));
+  return { bucket: decodeURIComponent(m[1]), write };
+}
+
 export async function startFauxqs(options: FauxqsOptions = {}): Promise<LocalFauxqs> {
   const root = fauxqsDir(options.rootDir);
   const mod = await nativeImport(pathToFileURL(join(root, 'dist', 'app.js')).href);
@@ -143,11 +162,24 @@ export async function startFauxqs(options: FauxqsOptions = {}): Promise<LocalFau
     stores = { sqsStore: new SqsStore(), snsStore: new SnsStore(), s3Store };
   }
   const app = mod.buildApp({ logger: false, defaultRegion: options.region ?? 'us-east-1', ...(stores ? { stores } : {}) });
+  const sseKms = new Map<string, string>();
+  app.addHook('onRequest', async (req: { method: string; url: string; headers: Record<string, string | undefined> }, reply: any) => {
+    const { bucket, write } = objectWriteOf(req.method, req.url);
+    const keyId = bucket ? sseKms.get(bucket) : undefined;
+    if (!write || keyId === undefined) return;
+    if (req.headers['x-amz-server-side-encryption'] === 'aws:kms' && req.headers['x-amz-server-side-encryption-aws-kms-key-id'] === keyId) return;
+    reply
+      .code(403)
+      .header('content-type', 'application/xml')
+      .send(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied: the bucket policy requires SSE-KMS with its key</Message></Error>`);
+    return reply;
+  });
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const port = (app.server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    requireSseKms: (bucket, keyId) => void sseKms.set(bucket, keyId),
     stop: async () => {
       await app.close();
     },

@@ -52,6 +52,9 @@ export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_TABLE_NAME = 'flarevault-local';
 export const LOCAL_BACKUP_BUCKET = 'flarevault-local-backups';
+export const LOCAL_SYNC_BUCKET = 'flarevault-local-sync';
+/** As the CDK stage default (lib/config.ts DEFAULT_DEVICE_TOKEN_LIFETIME_DAYS): lib/local may not import the CDK config. */
+export const LOCAL_DEVICE_TOKEN_LIFETIME_DAYS = 90;
 export const localQueueName = (tier: Tier, dlq = false) => `flarevault-local-jobs-${tier}${dlq ? '-dlq' : ''}`;
 
 export interface LocalStackOptions {
@@ -124,6 +127,9 @@ export interface LocalEnvInput {
   kmsKeyId: string;
   queueUrls: Readonly<Record<Tier, string>>;
   backupBucket: string;
+  syncBucket: string;
+  /** @default LOCAL_DEVICE_TOKEN_LIFETIME_DAYS */
+  deviceTokenLifetimeDays?: number;
   mailOutboxDir: string;
   originVerifySecret: string;
   publicUrl: string;
@@ -160,6 +166,11 @@ export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
     JOB_QUEUE_URL_BASE: i.queueUrls.base,
     JOB_QUEUE_URL_PRO: i.queueUrls.pro,
     BACKUP_BUCKET: i.backupBucket,
+    // syncBlobs: the sync bucket, SSE-KMS with the one key (fauxqs enforces it: requireSseKms)
+    SYNC_BUCKET: i.syncBucket,
+    SYNC_BUCKET_KEY_ID: i.kmsKeyId,
+    // deviceTokens
+    DEVICE_TOKEN_LIFETIME_DAYS: String(i.deviceTokenLifetimeDays ?? LOCAL_DEVICE_TOKEN_LIFETIME_DAYS),
     // mail
     MAIL_TRANSPORT: 'outbox',
     MAIL_FROM: 'flarevault <no-reply@flarevault.localhost>',
@@ -318,7 +329,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       createTable(ddb, LOCAL_TABLE_NAME),
       createQueues(sqs, options.visibilityTimeoutSeconds),
       createBucket(s3, LOCAL_BACKUP_BUCKET),
+      createBucket(s3, LOCAL_SYNC_BUCKET),
     ]);
+    fauxqs.requireSseKms(LOCAL_SYNC_BUCKET, kms.keyArn);
 
     // Before the gateway, so its stopper runs after the gateway's: the last requests' lines are delivered.
     const logSubscriptions = startLogSubscriptions({
@@ -349,6 +362,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kmsKeyId: kms.keyArn,
       queueUrls: queues.queueUrls,
       backupBucket: LOCAL_BACKUP_BUCKET,
+      syncBucket: LOCAL_SYNC_BUCKET,
       mailOutboxDir: outboxDir,
       originVerifySecret,
       publicUrl: options.publicUrl ?? gateway.url,

@@ -46,6 +46,7 @@ function functionEnv(): NodeJS.ProcessEnv {
     kmsKeyId: 'alias/bench',
     queueUrls,
     backupBucket: 'bench',
+    syncBucket: 'bench-sync',
     mailOutboxDir: '/tmp/bench-outbox',
     originVerifySecret: 'bench'.repeat(8),
     publicUrl: url,

@@ -273,6 +273,61 @@ describe('buckets', () => {
   });
 });
 
+describe('sync bucket', () => {
+  const syncBucket = () => t.toJSON().Resources[logicalIdOf(dev, dev.stack.sync.bucket)].Properties;
+
+  test('SSE-KMS with the stack key + bucket key, unversioned (a clear really deletes), logged, private', () => {
+    const keyId = logicalIdOf(dev, dev.stack.data.key);
+    const b = syncBucket();
+    expect(b.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } },
+    ]);
+    expect(b.VersioningConfiguration).toBeUndefined();
+    expect(b.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logicalIdOf(dev, dev.stack.logs.bucket) }, LogFilePrefix: 'sync-bucket/' });
+  });
+
+  test('its policy denies a put that does not name SSE-KMS with the stack key', () => {
+    const bucketId = logicalIdOf(dev, dev.stack.sync.bucket);
+    const keyId = logicalIdOf(dev, dev.stack.data.key);
+    const policy = Object.values(resourcesOf(t, 'AWS::S3::BucketPolicy')).find((p) => JSON.stringify((p.Properties as any).Bucket) === JSON.stringify({ Ref: bucketId }))!;
+    expect((policy.Properties as any).PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Sid: 'RequireSseKmsWithStackKey',
+        Effect: 'Deny',
+        Action: 's3:PutObject',
+        Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [keyId, 'Arn'] } } },
+      }),
+    );
+  });
+
+  test('only the sync function reaches it: SYNC_BUCKET and its key, Get/Put/DeleteObject on its objects and nothing on the backup bucket', () => {
+    const bucketId = logicalIdOf(dev, dev.stack.sync.bucket);
+    const backupId = logicalIdOf(dev, dev.stack.backup.bucket);
+    const sync = ourFunctions(t).get('flarevault-sync')!;
+    expect(sync.props.Environment.Variables.SYNC_BUCKET).toEqual({ Ref: bucketId });
+    expect(sync.props.Environment.Variables.SYNC_BUCKET_KEY_ID).toEqual({ 'Fn::GetAtt': [logicalIdOf(dev, dev.stack.data.key), 'Arn'] });
+    const role = dev.stack.functions.get('sync')!.role;
+    const policy = Object.values(resourcesOf(t, 'AWS::IAM::Policy')).find((p) => JSON.stringify((p.Properties as any).Roles) === JSON.stringify([{ Ref: dev.stack.getLogicalId(role.node.defaultChild as never) }]))!;
+    const s3Statements = ((policy.Properties as any).PolicyDocument.Statement as any[]).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
+    expect(s3Statements).toEqual([
+      expect.objectContaining({ Sid: 'SyncBlobsObjects', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } }),
+    ]);
+    expect(JSON.stringify(s3Statements)).not.toContain(backupId);
+    const withBucket = [...ourFunctions(t).entries()].filter(([, f]) => f.props.Environment.Variables.SYNC_BUCKET !== undefined).map(([n]) => n);
+    expect(withBucket).toEqual(['flarevault-sync']);
+  });
+});
+
+describe('device-token lifetime (stage setting flarevault:deviceTokenLifetimeDays)', () => {
+  const lifetimeOf = (s: Synthed) => ourFunctions(s.template).get('flarevault-sync')!.props.Environment.Variables.DEVICE_TOKEN_LIFETIME_DAYS;
+
+  test('90 days by default; the stage value reaches the sync function; nonsense fails synth naming the key', () => {
+    expect(lifetimeOf(dev)).toBe('90');
+    expect(lifetimeOf(synth({ context: { deviceTokenLifetimeDays: '30' } }))).toBe('30');
+    expect(() => synth({ context: { deviceTokenLifetimeDays: '0' } })).toThrow(/flarevault:deviceTokenLifetimeDays/);
+  });
+});
+
 describe('edge', () => {
   const dist = () => Object.values(resourcesOf(t, 'AWS::CloudFront::Distribution'))[0]!.Properties as any;
 

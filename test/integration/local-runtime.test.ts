@@ -505,13 +505,14 @@ describe('env contract', () => {
     kmsKeyId: 'k',
     queueUrls: { free: 'http://q/free', base: 'http://q/base', pro: 'http://q/pro' },
     backupBucket: 'bucket',
+    syncBucket: 'sync-bucket',
     mailOutboxDir: '/tmp/outbox',
     originVerifySecret: 'x'.repeat(64),
     publicUrl: 'http://127.0.0.1:8787',
     endpoints: { dynamodb: 'http://d', sqs: 'http://s', s3: 'http://s', kms: 'http://k' },
     cloudflareSandbox: { url: 'http://127.0.0.1:1/client/v4', adminToken: 'a'.repeat(48) },
   });
-  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'mail', 'edge', 'health', 'cloudflare'];
+  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'syncBlobs', 'deviceTokens', 'mail', 'edge', 'health', 'cloudflare'];
 
   it.each(Object.entries(functions))('env ⊇ envVarNames(needs) of %s', (_id, def) => {
     for (const name of envVarNames(def.needs)) expect(Object.keys(dummy)).toContain(name);

@@ -20,13 +20,17 @@ import { getWrappedKey, listWrappedKeyVersions, putWrappedKey } from '../../func
 import { clearType, getSnapshot, listSnapshotHeads, putSnapshot } from '../../functions/sync/snapshots';
 import { s3BlobStore } from '../../functions/sync/blob-store';
 import { TABLE_BLOB_BYTES } from '../../functions/sync/deps';
+import { readUsage } from '../../functions/sync/usage';
 import { awsClientConfig, localStackEnv } from '../setup/env';
 import { gatedRepo } from '../support/gated-repo';
 import { outcome } from './domain-outcome';
 import { layer, mainTable, partition } from './data-fixtures';
 
 const dl = layer();
-const deps: SyncDeps = { repo: dl.repo, blind: dl.blind, now: Date.now, limits: { syncItemBytes: 2048 } };
+const deps: SyncDeps = { repo: dl.repo, blind: dl.blind, audit: dl.audit, now: Date.now, limits: { syncItemBytes: 2048, syncTotalBytes: 1 << 30, auditRetentionDays: 30 } };
+/** The request a domain call audits (IP and user agent end up sealed in the user's chain). */
+const ctx = { requestId: 'req-sync-test', ip: '203.0.113.7', userAgent: 'sync-test/1.0' };
+
 
 const freshSubject = (deviceId = 'dev-a'): SyncSubject => ({ tenant: userTenant(`u-${randomUUID()}`), deviceId });
 const blob = (bytes = 48) => randomBytes(bytes).toString('base64');
@@ -41,21 +45,21 @@ describe('sync: wrapped key', () => {
     const s = freshSubject();
     expect(await outcome(getWrappedKey(deps, s.tenant))).toMatchObject({ kind: 'not-found', code: 'key-not-found' });
     const k1 = blob(), k2 = blob();
-    await expect(putWrappedKey(deps, s, { blob: k1 })).resolves.toMatchObject({ version: 1 });
-    expect(await outcome(putWrappedKey(deps, s, { blob: k2 }))).toEqual({ kind: 'conflict', code: 'key-version-conflict', extra: { currentVersion: 1 } });
-    expect(await outcome(putWrappedKey(deps, s, { blob: k2, expectedVersion: 3 }))).toMatchObject({ code: 'key-version-conflict', extra: { currentVersion: 1 } });
-    await expect(putWrappedKey(deps, { ...s, deviceId: 'dev-b' }, { blob: k2, expectedVersion: 1 })).resolves.toMatchObject({ version: 2 });
+    await expect(putWrappedKey(deps, s, { blob: k1 }, ctx)).resolves.toMatchObject({ version: 1 });
+    expect(await outcome(putWrappedKey(deps, s, { blob: k2 }, ctx))).toEqual({ kind: 'conflict', code: 'key-version-conflict', extra: { currentVersion: 1 } });
+    expect(await outcome(putWrappedKey(deps, s, { blob: k2, expectedVersion: 3 }, ctx))).toMatchObject({ code: 'key-version-conflict', extra: { currentVersion: 1 } });
+    await expect(putWrappedKey(deps, { ...s, deviceId: 'dev-b' }, { blob: k2, expectedVersion: 1 }, ctx)).resolves.toMatchObject({ version: 2 });
     await expect(getWrappedKey(deps, s.tenant)).resolves.toMatchObject({ blob: k2, version: 2, updatedBy: 'dev-b' });
     expect((await listWrappedKeyVersions(deps, s.tenant)).map((k) => [k.version, k.blob])).toEqual([[1, k1], [2, k2]]);
     expect(await events(s)).toEqual([{ event: 'key_rotated', deviceId: 'dev-b', version: 2 }]);
-    expect(await outcome(putWrappedKey(deps, s, { blob: 'not base64!', expectedVersion: 2 }))).toMatchObject({ kind: 'invalid' });
-    expect(await outcome(putWrappedKey(deps, s, { blob: blob(4097), expectedVersion: 2 }))).toMatchObject({ kind: 'payload-too-large', code: 'too-large', extra: { limit: 4096, size: 4097 } });
+    expect(await outcome(putWrappedKey(deps, s, { blob: 'not base64!', expectedVersion: 2 }, ctx))).toMatchObject({ kind: 'invalid' });
+    expect(await outcome(putWrappedKey(deps, s, { blob: blob(4097), expectedVersion: 2 }, ctx))).toMatchObject({ kind: 'payload-too-large', code: 'too-large', extra: { limit: 4096, size: 4097 } });
   });
 
   it('a burst of replacements at one version: exactly one wins, the rest get 409 with the new version', async () => {
     const s = freshSubject();
-    await putWrappedKey(deps, s, { blob: blob() });
-    const results = await Promise.all(Array.from({ length: 12 }, () => outcome(putWrappedKey(deps, s, { blob: blob(), expectedVersion: 1 }))));
+    await putWrappedKey(deps, s, { blob: blob() }, ctx);
+    const results = await Promise.all(Array.from({ length: 12 }, () => outcome(putWrappedKey(deps, s, { blob: blob(), expectedVersion: 1 }, ctx))));
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
     for (const r of results.filter((r) => r !== 'ok')) expect(r).toEqual({ kind: 'conflict', code: 'key-version-conflict', extra: { currentVersion: 2 } });
     expect(await listWrappedKeyVersions(deps, s.tenant)).toHaveLength(2);
@@ -63,7 +67,7 @@ describe('sync: wrapped key', () => {
 
   it('a burst of first keys: exactly one wins', async () => {
     const s = freshSubject();
-    const results = await Promise.all(Array.from({ length: 8 }, () => outcome(putWrappedKey(deps, s, { blob: blob() }))));
+    const results = await Promise.all(Array.from({ length: 8 }, () => outcome(putWrappedKey(deps, s, { blob: blob() }, ctx))));
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
   });
 });
@@ -120,7 +124,7 @@ describe('sync: snapshots', () => {
     await putSnapshot(timed, s, 'setting', 'theme', { blob: blob(), ifMatch: 1 });
     const since = await listSnapshotHeads(deps, s.tenant, 'setting', { since: all.cursor });
     expect(since.heads.map((h) => [h.id, h.version])).toEqual([['font', 1], ['theme', 2]]);
-    await expect(clearType(deps, s, 'setting')).resolves.toEqual({ deleted: 2 });
+    await expect(clearType(deps, s, 'setting', ctx)).resolves.toEqual({ deleted: 2 });
     expect((await listSnapshotHeads(deps, s.tenant, 'setting')).heads).toEqual([]);
     expect((await listSnapshotHeads(deps, s.tenant, 'secret')).heads).toHaveLength(1);
     expect((await events(s)).filter((e) => e.event === 'data_cleared')).toEqual([{ event: 'data_cleared', deviceId: 'dev-a', type: 'setting' }]);
@@ -134,19 +138,19 @@ describe('sync: selective sync', () => {
   it('types are on by default; a disabled type refuses writes (sync-type-disabled); config_changed', async () => {
     const s = freshSubject();
     await expect(getSyncConfig(deps, s.tenant)).resolves.toEqual({ types: { history: true, environment: true, secret: true, collection: true, setting: true }, version: 0 });
-    await expect(putSyncConfig(deps, s, { types: { secret: false, history: false } })).resolves.toMatchObject({ types: { secret: false, history: false, setting: true }, version: 1 });
+    await expect(putSyncConfig(deps, s, { types: { secret: false, history: false } }, ctx)).resolves.toMatchObject({ types: { secret: false, history: false, setting: true }, version: 1 });
     expect(await outcome(putSnapshot(deps, s, 'secret', 'k', { blob: blob() }))).toEqual({ kind: 'conflict', code: 'sync-type-disabled', extra: { type: 'secret' } });
     expect(await outcome(appendHistory(deps, s, [{ idx: 0, blob: blob() }]))).toMatchObject({ code: 'sync-type-disabled', extra: { type: 'history' } });
     await expect(putSnapshot(deps, s, 'setting', 'k', { blob: blob() })).resolves.toMatchObject({ version: 1 });
-    expect(await outcome(putSyncConfig(deps, s, { types: { nope: true } as never }))).toMatchObject({ kind: 'invalid' });
-    await putSyncConfig(deps, s, { types: { secret: true } });
+    expect(await outcome(putSyncConfig(deps, s, { types: { nope: true } as never }, ctx))).toMatchObject({ kind: 'invalid' });
+    await putSyncConfig(deps, s, { types: { secret: true } }, ctx);
     await expect(putSnapshot(deps, s, 'secret', 'k', { blob: blob() })).resolves.toMatchObject({ version: 1 });
     expect((await events(s)).filter((e) => e.event === 'config_changed')).toHaveLength(2);
   });
 
   it('a write whose settings read is overtaken by a switch-off does not land (its transaction checks the settings version)', async () => {
     const s = freshSubject();
-    await putSyncConfig(deps, s, { types: { environment: true } });
+    await putSyncConfig(deps, s, { types: { environment: true } }, ctx);
     // The write reads the settings (on), then the type is switched off before it commits.
     let switched = false;
     const racing: SyncDeps = {
@@ -157,7 +161,7 @@ describe('sync: selective sync', () => {
           const got = await dl.repo.getMany(reads);
           if (!switched) {
             switched = true;
-            await putSyncConfig(deps, s, { types: { environment: false } });
+            await putSyncConfig(deps, s, { types: { environment: false } }, ctx);
           }
           return got;
         }) as typeof dl.repo.getMany,
@@ -232,7 +236,7 @@ describe('sync: history', () => {
     let transactions = 0;
     for (let i = 0; i < recs.length; i += 5000) transactions += (await appendHistory(deps, s, recs.slice(i, i + 5000))).transactions;
     const pushMs = Date.now() - t0;
-    expect(transactions).toBe(Math.ceil(5000 / 97) * 2);
+    expect(transactions).toBe(Math.ceil(5000 / 95) * 2); // 95 records per transaction (history.ts RECORDS_PER_TX)
     const t1 = Date.now();
     let pages = 0;
     let got = 0;
@@ -251,7 +255,7 @@ describe('sync: at rest', () => {
     const s = freshSubject();
     const secretBlob = Buffer.from(`SENTINEL-blob-${randomUUID()}`).toString('base64');
     const id = `SENTINEL-id-${randomUUID()}`;
-    await putWrappedKey(deps, s, { blob: secretBlob });
+    await putWrappedKey(deps, s, { blob: secretBlob }, ctx);
     await putSnapshot(deps, s, 'secret', id, { blob: secretBlob });
     await appendHistory(deps, s, [{ idx: 0, blob: secretBlob }]);
     const raw = JSON.stringify(await partition(mainTable(), tenantPk(s.tenant)));
@@ -271,7 +275,7 @@ describe('sync: at rest', () => {
 describe('sync: large snapshot blobs in S3', () => {
   const s3 = new S3Client({ ...awsClientConfig(), forcePathStyle: true });
   const bucket = `sync-blobs-${randomUUID().slice(0, 8)}`;
-  const large: SyncDeps = { ...deps, limits: { syncItemBytes: 1024 * 1024 }, blobs: s3BlobStore({ s3, bucket, kmsKeyId: localStackEnv().kmsKeyId }) };
+  const large: SyncDeps = { ...deps, limits: { ...deps.limits, syncItemBytes: 1024 * 1024 }, blobs: s3BlobStore({ s3, bucket, kmsKeyId: localStackEnv().kmsKeyId }) };
   const objects = async (s: SyncSubject) =>
     ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `sync/${s.tenant.id}/` }))).Contents ?? []).map((o) => o.Key!);
   // fauxqs ignores SSE headers, so the test reads what the adapter puts on the wire.
@@ -308,7 +312,7 @@ describe('sync: large snapshot blobs in S3', () => {
     await putSnapshot(large, s, 'collection', 'big', { blob: blob(), ifMatch: 2 }); // back into the table
     expect(await objects(s)).toEqual([]);
     await putSnapshot(large, s, 'collection', 'big', { blob: big2, ifMatch: 3 });
-    await expect(clearType(large, s, 'collection')).resolves.toEqual({ deleted: 1 });
+    await expect(clearType(large, s, 'collection', ctx)).resolves.toEqual({ deleted: 1 });
     expect(await objects(s)).toEqual([]);
   });
 
@@ -382,7 +386,7 @@ describe('sync: heads paged by size, history cleared', () => {
     await appendHistory(deps, b, [{ idx: 0, blob: blob(16) }]);
     // The clear has listed dev-a's records; dev-a appends before the clear goes on.
     const g = gatedRepo(dl.repo, { afterQuery: HistoryRecordEntity });
-    const clearing = clearHistory({ ...deps, repo: g.repo }, b);
+    const clearing = clearHistory({ ...deps, repo: g.repo }, b, ctx);
     await g.arrived;
     await appendHistory(deps, a, [{ idx: 250, blob: blob(16) }]);
     g.open();
@@ -394,5 +398,7 @@ describe('sync: heads paged by size, history cleared', () => {
     // Cleared: a device starts again at idx 0.
     expect(await outcome(appendHistory(deps, a, [{ idx: 251, blob: blob(16) }]))).toMatchObject({ code: 'history-gap', extra: { expectedIdx: 0 } });
     await expect(appendHistory(deps, a, [{ idx: 0, blob: blob(16) }])).resolves.toMatchObject({ maxIdx: 0, appended: 1 });
+    // The usage followed every append and the clear exactly: one record left.
+    expect((await readUsage(dl, a.tenant)).byType('history')).toMatchObject({ items: 1, bytes: 16 });
   });
 });

@@ -63,6 +63,7 @@ export interface OperationRoutes {
   getSyncConfig: typeof syncData.getSyncConfig;
   getSyncHistoryStatus: typeof syncData.getSyncHistoryStatus;
   getSyncKey: typeof syncData.getSyncKey;
+  getSyncOverview: typeof syncData.getSyncOverview;
   getSyncSnapshot: typeof syncData.getSyncSnapshot;
   getWorkspace: typeof workspaces.getWorkspace;
   listAccessLog: typeof accessLog.listAccessLog;
@@ -99,6 +100,7 @@ export interface OperationRoutes {
   previewInvite: typeof invites.previewInvite;
   putSyncConfig: typeof syncData.putSyncConfig;
   putSyncKey: typeof syncData.putSyncKey;
+  putSyncSettings: typeof syncData.putSyncSettings;
   putSyncSnapshot: typeof syncData.putSyncSnapshot;
   readApplicationUserValue: typeof sessions.readApplicationUserValue;
   readSyncHistory: typeof syncData.readSyncHistory;
