@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { defineRoute, SCOPES } from './route';
 import { TIERS } from './tiers';
 import { Email, Id, IdParams, IsoTime, PageQuery } from './common';
+import { PasskeyAssertion } from './webauthn';
 
 const Password = z.string().min(1).max(1024);
 /** Bounded so the strength check (zxcvbn, superlinear in length) stays cheap; same bound in identity/password-policy.ts. */
@@ -9,7 +10,7 @@ const NewPassword = z.string().min(12, 'must be at least 12 characters').max(128
 const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
 const RecoveryCode = z.string().trim().min(8).max(32);
 /** `browser` sets the HttpOnly cookie and returns a CSRF token; `token` returns a bearer token for CLIs and apps. */
-const ClientKind = z.enum(['browser', 'token']).default('browser');
+export const ClientKind = z.enum(['browser', 'token']).default('browser');
 
 export const User = z.object({
   id: Id,
@@ -47,10 +48,18 @@ export const login = defineRoute({
   path: '/api/v1/auth/login',
   fn: 'auth',
   auth: 'public',
-  summary: 'Sign in (401 problem type mfa-required when a second factor is needed)',
+  summary:
+    'Sign in (401 problem type mfa-required when a second factor is needed: its `secondFactors` lists totp, recovery-code, passkey; `passkeyOptions` are the options for navigator.credentials.get, answered in `passkey`)',
   tags: ['auth'],
   body: z
-    .object({ email: Email, password: Password, totp: TotpCode.optional(), recoveryCode: RecoveryCode.optional(), client: ClientKind })
+    .object({
+      email: Email,
+      password: Password,
+      totp: TotpCode.optional(),
+      recoveryCode: RecoveryCode.optional(),
+      passkey: PasskeyAssertion.optional(),
+      client: ClientKind,
+    })
     .strict(),
   response: SignedIn,
 });
@@ -242,7 +251,7 @@ export const ApiKey = z.object({
 });
 
 /** A name shown in lists: no control characters, line breaks or bidi controls that could disguise it. */
-const ApiKeyName = z
+export const ListedName = z
   .string()
   .trim()
   .min(1)
@@ -263,7 +272,7 @@ export const createApiKey = defineRoute({
   tags: ['api-keys'],
   body: z
     .object({
-      name: ApiKeyName,
+      name: ListedName,
       scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
       expiresAt: z.iso.datetime({ offset: true }).optional(),
     })

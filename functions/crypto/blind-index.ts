@@ -26,8 +26,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, type TableRef } from '../aws/table';
 import type { KeyWrapper } from './kms';
 
-/** `vault-key`: a vault key's name within its subject (vault/sealing.ts), exact. */
-export type BlindPurpose = 'email' | 'username' | 'exact' | 'vault-key';
+/** `vault-key`: a vault key's name within its subject (vault/sealing.ts), exact. `passkey-id`: a WebAuthn credential id (base64url), exact. */
+export type BlindPurpose = 'email' | 'username' | 'exact' | 'vault-key' | 'passkey-id';
 
 export const BLIND_INDEX_KEY = { pk: 'SYS#blind-index', sk: 'KEY#000001' } as const;
 export const BLIND_INDEX_CONTEXT = { purpose: 'blind-index' } as const;
@@ -39,6 +39,7 @@ export function normaliseForIndex(purpose: BlindPurpose, value: string): string 
       return value.normalize('NFC').trim().toLowerCase();
     case 'exact':
     case 'vault-key':
+    case 'passkey-id':
       return value;
   }
 }

@@ -6,6 +6,9 @@ import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps'
 import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
 import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './password-policy';
 import { useSecondFactor } from './mfa';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { passkeyItems } from './passkeys';
+import { passkeySecondFactorOptions, verifyPasskeyAssertion } from './passkey-assertions';
 import { issueSession, type IssuedSession } from './sessions';
 import { clearAccountFailures, countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
 import { newId } from './tokens';
@@ -79,7 +82,7 @@ export async function findUserIdByEmail(deps: IdentityDeps, email: string): Prom
 
 export async function login(
   deps: IdentityDeps,
-  input: { email: string; password: string; totp?: string; recoveryCode?: string },
+  input: { email: string; password: string; totp?: string; recoveryCode?: string; passkey?: AuthenticationResponseJSON },
   ctx: RequestContext,
 ): Promise<{ user: UserView; session: IssuedSession }> {
   const keys = await loginThrottleKeys(deps, input.email, ctx.ip);
@@ -99,19 +102,27 @@ export async function login(
     throw badCredentials();
   }
   const tenant = userTenant(userId);
-  if (user.mfaEnabled) {
-    if (!input.totp && !input.recoveryCode) {
+  // A registered passkey is a second factor too: an account with one needs it (or TOTP) after the password.
+  const passkeys = await passkeyItems(deps, userId);
+  const factors = [...(user.mfaEnabled ? (['totp', 'recovery-code'] as const) : []), ...(passkeys.length ? (['passkey'] as const) : [])];
+  if (factors.length) {
+    if (!input.totp && !input.recoveryCode && !input.passkey) {
       // The password was right and no code was tried: give the slot back, but do not clear
       // the account's count, or asking for the prompt would wipe the failures of guessed codes.
       await giveBackAttemptSlots(deps, keys);
-      throw new DomainError('mfa-required', 'Enter the code from your authenticator app (or a recovery code)', { code: 'mfa-required' });
+      const passkeyOptions = passkeys.length ? await passkeySecondFactorOptions(deps, userId, passkeys) : undefined;
+      throw new DomainError('mfa-required', secondFactorPrompt(user.mfaEnabled, passkeys.length > 0), {
+        code: 'mfa-required',
+        extra: { secondFactors: factors, ...(passkeyOptions ? { passkeyOptions } : {}) },
+      });
     }
-    const factor = await useSecondFactor(deps, userId, user, { totp: input.totp, recoveryCode: input.recoveryCode });
+    const factor = await secondFactor(deps, userId, user, input, passkeys.length > 0);
     if (!factor) {
       await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'second-factor' });
-      throw new DomainError('mfa-required', 'The code is wrong or was already used', {
+      const field = input.passkey ? 'passkey' : input.totp ? 'totp' : 'recoveryCode';
+      throw new DomainError('mfa-required', input.passkey ? 'The passkey could not be verified; try again' : 'The code is wrong or was already used', {
         code: 'mfa-required',
-        fields: [{ in: 'body', field: input.totp ? 'totp' : 'recoveryCode', message: 'is wrong or was already used', code: 'invalid' }],
+        fields: [{ in: 'body', field, message: input.passkey ? 'could not be verified' : 'is wrong or was already used', code: 'invalid' }],
       });
     }
     if (factor === 'recovery-code') {
@@ -119,7 +130,53 @@ export async function login(
     }
   }
   const [, session] = await Promise.all([clearAccountFailures(deps, keys), issueSession(deps, userId, user, ctx)]);
-  await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, { sessionId: session.sessionId, mfa: user.mfaEnabled });
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, {
+    sessionId: session.sessionId,
+    mfa: factors.length > 0,
+  });
+  return { user: userView(userId, user), session };
+}
+
+const secondFactorPrompt = (totp: boolean, passkey: boolean) =>
+  totp && passkey
+    ? 'Use one of your passkeys, or enter the code from your authenticator app (or a recovery code)'
+    : passkey
+      ? 'Use one of your passkeys'
+      : 'Enter the code from your authenticator app (or a recovery code)';
+
+async function secondFactor(
+  deps: IdentityDeps,
+  userId: string,
+  user: UserItem & { version: number },
+  input: { totp?: string; recoveryCode?: string; passkey?: AuthenticationResponseJSON },
+  hasPasskeys: boolean,
+): Promise<'totp' | 'recovery-code' | 'passkey' | undefined> {
+  if (!input.passkey) return user.mfaEnabled ? useSecondFactor(deps, userId, user, input) : undefined;
+  if (!hasPasskeys) return undefined;
+  try {
+    await verifyPasskeyAssertion(deps, input.passkey, 'second-factor', userId);
+    return 'passkey';
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'unauthenticated') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Sign-in with a discoverable passkey, no email typed: the passkey (possession, with user
+ * verification: a PIN or biometric) is two factors in one, so TOTP is not asked for.
+ */
+export async function signInWithPasskey(
+  deps: IdentityDeps,
+  response: AuthenticationResponseJSON,
+  ctx: RequestContext,
+): Promise<{ user: UserView; session: IssuedSession }> {
+  const { userId, passkeyId } = await verifyPasskeyAssertion(deps, response, 'sign-in');
+  const tenant = userTenant(userId);
+  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
+  if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
+  const session = await issueSession(deps, userId, user, ctx);
+  await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, { sessionId: session.sessionId, via: 'passkey', passkeyId });
   return { user: userView(userId, user), session };
 }
 

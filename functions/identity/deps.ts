@@ -22,7 +22,9 @@ export interface IdentityConfig {
    * work (KMS, store, mail) stays well under it, so timing does not reveal accounts. @default 1 s
    */
   readonly resetRequestMinMs: number;
-  /** Dashboard URL, for links in mail. */
+  /** Sensitive changes (registering or removing a passkey) need a session minted this recently. @default 10 minutes */
+  readonly recentSignInMs: number;
+  /** Dashboard URL, for links in mail; also the WebAuthn relying party (identity/relying-party.ts). */
   readonly publicUrl: string;
 }
 
@@ -32,6 +34,7 @@ export const DEFAULT_IDENTITY_CONFIG: Omit<IdentityConfig, 'publicUrl'> = {
   expiredSessionGraceMs: 30 * 24 * 3600_000,
   resetTokenMs: 30 * 60_000,
   resetRequestMinMs: 1_000,
+  recentSignInMs: 10 * 60_000,
 };
 
 export type AuditSink = Pick<Audit, 'record' | 'list' | 'verify'>;

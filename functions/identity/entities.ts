@@ -1,8 +1,10 @@
 /**
  * Identity items, all in the user's partition (`T#user#<id>`), plus one
- * global guard `EMAIL#<blind index>` → user id for login by email.
+ * global guard `EMAIL#<blind index>` → user id for login by email, and one
+ * `PASSKEY#<blind index of the credential id>` → passkey per registered passkey.
  * Encrypted: email, password hash, TOTP secrets, recovery code hashes,
- * session client details, API key names, and the `integrity` digest of every
+ * session client details, API key names, passkey names, credential ids and
+ * public keys, and the `integrity` digest of every
  * credential item (credential-integrity.ts). Plain: ids, hashes of
  * high-entropy secrets, timestamps, tier, counters.
  */
@@ -99,3 +101,35 @@ export const ResetCredential = credentialKind(ResetEntity, ['secretHash', 'passw
 export const resetSk = (id: string) => `RESET#${id}`;
 
 export const emailGuard = (blind: string) => ({ pk: `EMAIL#${blind}`, sk: 'EMAIL' });
+
+/**
+ * A registered passkey (WebAuthn credential). The credential id is kept encrypted (the
+ * options' allow/exclude lists need it) and as a blind index (lookups); the COSE public key
+ * is encrypted. The counter is a grant: lowering it in the table (to replay a cloned
+ * authenticator's old signatures) voids the item.
+ */
+export interface PasskeyItem {
+  name: string;
+  /** base64url */
+  credentialId: string;
+  credentialIdHash: string;
+  /** base64url of the COSE public key */
+  publicKey: string;
+  /** The authenticator's signature counter as last seen (0 = it keeps none, e.g. synced passkeys). */
+  counter: number;
+  transports: string[];
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+  integrity: string;
+}
+export const PasskeyEntity = defineEntity<PasskeyItem>({
+  name: 'passkey',
+  skPrefix: 'PASSKEY#',
+  encrypted: ['name', 'credentialId', 'publicKey', 'transports', 'integrity'],
+});
+export const PasskeyCredential = credentialKind(PasskeyEntity, ['credentialIdHash', 'publicKey', 'counter']);
+export const passkeySk = (id: string) => `PASSKEY#${id}`;
+/** Global: one per credential id, so a credential belongs to one account and sign-in finds it without an email. */
+export const passkeyGuard = (credentialIdHash: string) => ({ pk: `PASSKEY#${credentialIdHash}`, sk: 'PASSKEY' });

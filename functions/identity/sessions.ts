@@ -53,6 +53,19 @@ export async function issueSession(
   return { token, csrfToken, sessionId, expiresAt: iso(absoluteExpiry) };
 }
 
+/**
+ * Sensitive changes need a recent sign-in: the request's session was minted (by a password,
+ * passkey or signup) less than `recentSignInMs` ago. API keys never qualify. 403
+ * `recent-sign-in-required` otherwise: sign out and in again, then retry.
+ */
+export async function assertRecentSignIn(deps: IdentityDeps, userId: string, sessionId: string | undefined): Promise<void> {
+  const session = sessionId ? await getCredential(deps.repo, userTenant(userId), SessionCredential, sessionSk(sessionId)) : undefined;
+  if (session && deps.now() - Date.parse(session.createdAt) <= deps.config.recentSignInMs) return;
+  throw new DomainError('forbidden', `Sign in again first: this needs a sign-in less than ${Math.round(deps.config.recentSignInMs / 60_000)} minutes old`, {
+    code: 'recent-sign-in-required',
+  });
+}
+
 /** Over the tier's session allowance: the least recently used sessions go. */
 async function enforceSessionLimit(deps: IdentityDeps, userId: string, max: number): Promise<void> {
   const tenant = userTenant(userId);

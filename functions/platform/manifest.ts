@@ -10,6 +10,7 @@ import type { Tier } from './tiers';
 import { TIERS } from './tiers';
 import { getDependencyHealth, getHealth, getOpenApi } from '../contracts/system';
 import { identityRoutes } from '../contracts/identity';
+import { passkeyRoutes } from '../contracts/passkeys';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
 import { workspaceRoutes } from '../contracts/workspaces';
@@ -113,7 +114,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...passkeyRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
 
 /**
  * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):
