@@ -26,6 +26,7 @@ import { addMember } from '../../functions/workspaces/members';
 import { memberActor, setWorkspaceTier } from '../../functions/workspaces/workspaces';
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import { approvedUserCode, linkedDevice } from '../support/device-authorization';
+import { registeredPasskey } from '../support/passkeys';
 import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { dataLayer } from './jobs-harness';
@@ -214,6 +215,7 @@ describe('role matrix (generated from the manifest)', () => {
       apiKey: ownerKey.apiKey.id,
       userCode: await approvedUserCode(owner.token),
       device: (await linkedDevice(owner.token)).deviceId,
+      passkey: (await registeredPasskey(owner.token)).passkey.id,
     };
   });
 

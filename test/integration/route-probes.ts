@@ -12,7 +12,7 @@ import type { RouteDef } from '../../functions/contracts/route';
  * The ids a probe fills in: account, zone, record, job, session, apiKey, workspace, member, application, invite,
  * appUser (a user of the application holding the value `vaultKey`), credential (an automation credential),
  * userCode (a device authorization the fixture's owner approved: no one else may see or decide it),
- * device (a sync device linked to the fixture's owner).
+ * device (a sync device linked to the fixture's owner), passkey (a passkey of the fixture's owner).
  */
 export interface ProbeFixture {
   ids: Record<string, string>;
@@ -44,6 +44,8 @@ export const probed = (r: RouteDef): boolean => !!r.params && r.auth !== 'app' &
 export const probes: Record<string, Probe> = {
   revokeSession: (f) => ({ method: 'DELETE', path: `/api/v1/auth/sessions/${f.ids.session}` }),
   deleteApiKey: (f) => ({ method: 'DELETE', path: `/api/v1/api-keys/${f.ids.apiKey}` }),
+  renamePasskey: (f) => ({ method: 'PATCH', path: `/api/v1/auth/passkeys/${f.ids.passkey}`, body: { name: 'hijacked' } }),
+  removePasskey: (f) => ({ method: 'DELETE', path: `/api/v1/auth/passkeys/${f.ids.passkey}` }),
   deleteCloudflareAccount: (f) => ({ method: 'DELETE', path: acct(f) }),
   verifyCloudflareAccount: (f) => ({ method: 'POST', path: `${acct(f)}/verify` }),
   listZones: (f) => ({ method: 'GET', path: `${acct(f)}/zones` }),
@@ -104,7 +106,7 @@ export const UNKNOWN_USER_CODE = 'ZZZZ-ZZZZ';
 
 /** The same fixture with its owned ids replaced by unknown ones. */
 export function absent<F extends ProbeFixture>(f: F): F {
-  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, device: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE } };
+  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, device: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE, passkey: UNKNOWN_ID } };
 }
 
 /**

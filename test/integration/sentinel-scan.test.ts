@@ -15,6 +15,7 @@ import { sentinelSteps, type SentinelContext } from './sentinel-workload';
 import { syncSentinelStep } from './sentinel-sync';
 import { dumpItems, leaks } from '../support/sentinel-forms';
 import { workspaceSentinelStep } from './sentinel-workspaces';
+import { passkeySentinelStep } from './sentinel-passkeys';
 
 describe('raw table holds no plaintext sentinel', () => {
   const sentinels: string[] = [];
@@ -31,7 +32,7 @@ describe('raw table holds no plaintext sentinel', () => {
     track: (value) => void sentinels.push(value),
   };
 
-  it.each([...sentinelSteps, workspaceSentinelStep, syncSentinelStep].map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
+  it.each([...sentinelSteps, workspaceSentinelStep, syncSentinelStep, passkeySentinelStep].map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
     await step.run(ctx);
   });
 

@@ -11,6 +11,7 @@ import { routes } from '../../functions/platform/manifest';
 import { eventSkAfter } from '../../functions/sync/events';
 import { planOverHttp } from '../support/jobs-http';
 import { approvedUserCode, linkedDevice } from '../support/device-authorization';
+import { registeredPasskey } from '../support/passkeys';
 import { call, signUpWithToken } from '../support/http';
 import { absent, deviceProbes, probed, probes, SELF_DEVICE_ROUTES, zone } from './route-probes';
 
@@ -58,6 +59,7 @@ describe('tenant isolation', () => {
       invite: invite.body.invite.id,
       userCode: await approvedUserCode(f.a.token),
       device: (await linkedDevice(f.a.token)).deviceId,
+      passkey: (await registeredPasskey(f.a.token)).passkey.id,
     };
   });
 
@@ -102,6 +104,8 @@ describe('tenant isolation', () => {
     const devices = await call('GET', '/api/v1/devices', { token: f.a.token });
     expect(devices.body.devices.map((d: { id: string }) => d.id)).toEqual([f.ids.device]);
     expect((await call('GET', '/api/v1/devices', { token: f.b.token })).body.devices).toEqual([]);
+    const passkeys = await call('GET', '/api/v1/auth/passkeys', { token: f.a.token });
+    expect(passkeys.body.passkeys.map((p: { id: string; name: string }) => [p.id, p.name])).toEqual([[f.ids.passkey, 'Test key']]);
   });
 });
 

@@ -6,6 +6,7 @@ import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as invites from '../../../functions/contracts/invites';
 import type * as jobs from '../../../functions/contracts/jobs';
+import type * as passkeys from '../../../functions/contracts/passkeys';
 import type * as sessions from '../../../functions/contracts/sessions';
 import type * as sync from '../../../functions/contracts/sync';
 import type * as syncData from '../../../functions/contracts/sync-data';
@@ -83,6 +84,7 @@ export interface OperationRoutes {
   listJobZones: typeof jobs.listJobZones;
   listMembers: typeof workspaces.listMembers;
   listOutbox: typeof identity.listOutbox;
+  listPasskeys: typeof passkeys.listPasskeys;
   listSessions: typeof identity.listSessions;
   listSessionValues: typeof sessions.listSessionValues;
   listSyncDevices: typeof sync.listSyncDevices;
@@ -95,6 +97,8 @@ export interface OperationRoutes {
   logout: typeof identity.logout;
   logoutAppSession: typeof sessions.logoutAppSession;
   logoutBrowser: typeof sessions.logoutBrowser;
+  passkeyRegistrationOptions: typeof passkeys.passkeyRegistrationOptions;
+  passkeySignInOptions: typeof passkeys.passkeySignInOptions;
   pollDeviceToken: typeof sync.pollDeviceToken;
   pollSyncEvents: typeof syncData.pollSyncEvents;
   previewInvite: typeof invites.previewInvite;
@@ -104,7 +108,10 @@ export interface OperationRoutes {
   putSyncSnapshot: typeof syncData.putSyncSnapshot;
   readApplicationUserValue: typeof sessions.readApplicationUserValue;
   readSyncHistory: typeof syncData.readSyncHistory;
+  registerPasskey: typeof passkeys.registerPasskey;
   removeMember: typeof workspaces.removeMember;
+  removePasskey: typeof passkeys.removePasskey;
+  renamePasskey: typeof passkeys.renamePasskey;
   renameWorkspace: typeof workspaces.renameWorkspace;
   requestPasswordReset: typeof identity.requestPasswordReset;
   resendInvite: typeof invites.resendInvite;
@@ -119,6 +126,7 @@ export interface OperationRoutes {
   revokeSession: typeof identity.revokeSession;
   rotateDeviceToken: typeof sync.rotateDeviceToken;
   setSessionValue: typeof sessions.setSessionValue;
+  signInWithPasskey: typeof passkeys.signInWithPasskey;
   signup: typeof identity.signup;
   startDeviceAuthorization: typeof sync.startDeviceAuthorization;
   updateApplication: typeof applications.updateApplication;
