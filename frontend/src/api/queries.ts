@@ -16,6 +16,7 @@ export const keys = {
   jobEvents: (id: string) => ['job', id, 'events'] as const,
   sessions: ['sessions'] as const,
   apiKeys: ['api-keys'] as const,
+  passkeys: ['passkeys'] as const,
   audit: (q: object) => ['audit', q] as const,
   outbox: ['outbox'] as const,
   workspaces: ['workspaces'] as const,
@@ -95,6 +96,10 @@ export function useSessions() {
 }
 
 /** Every API key, all pages: a key the list leaves off is one the user cannot see or delete. */
+export function usePasskeys() {
+  return useQuery({ queryKey: keys.passkeys, queryFn: ({ signal }) => call('listPasskeys', { signal }) });
+}
+
 export function useApiKeys() {
   return useQuery({
     queryKey: keys.apiKeys,

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { KeyRound } from 'lucide-react';
+import { Fingerprint, KeyRound } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { call } from '../api/operations';
@@ -9,6 +9,7 @@ import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { withHostedLogin } from '../lib/hosted-login';
 import { Link, useLocation } from '../lib/router';
+import { passkeyAssertion, passkeysSupported, signInWithPasskey } from '../lib/passkeys';
 
 export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const { signedIn, lostReason } = useAuth();
@@ -18,15 +19,19 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const [mfaStep, setMfaStep] = useState(false);
   const [useRecovery, setUseRecovery] = useState(false);
   const [code, setCode] = useState('');
+  /** What the mfa-required answer offered: `passkeyOptions` when the account has passkeys, `secondFactors` it accepts. */
+  const [mfaOffer, setMfaOffer] = useState<{ passkeyOptions?: unknown; secondFactors: string[] } | null>(null);
 
   const submit = useMutation({
-    mutationFn: async (): Promise<SignedIn> => {
+    mutationFn: async (how: 'form' | 'passkey' = 'form'): Promise<SignedIn> => {
+      if (how === 'passkey' && !mfaStep) return signInWithPasskey();
       if (mode === 'signup') {
         const body: SignupBody = { email, password };
         return call('signup', { body, quietAuth: true });
       }
       const body: LoginBody = { email, password };
-      if (mfaStep && code.trim()) {
+      if (how === 'passkey') body.passkey = (await passkeyAssertion(mfaOffer?.passkeyOptions)) as never;
+      else if (mfaStep && code.trim()) {
         if (useRecovery) body.recoveryCode = code.trim();
         else body.totp = code.replace(/\s+/g, '');
       }
@@ -36,19 +41,22 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     onError: (e) => {
       if (e instanceof ApiError && e.slug === 'mfa-required') {
         setMfaStep(true);
+        // A fresh prompt carries fresh options (each challenge answers once); a refused code keeps the last offer.
+        if (e.problem.secondFactors) setMfaOffer({ passkeyOptions: e.problem.passkeyOptions, secondFactors: e.problem.secondFactors as string[] });
       }
     },
   });
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    submit.mutate();
+    submit.mutate('form');
   };
+  const codes = !mfaOffer || mfaOffer.secondFactors.includes('totp');
 
   const err = submit.error;
   // mfa-required is a step, not an error — unless a code was given and refused.
-  const showErr = err && !(err instanceof ApiError && err.slug === 'mfa-required' && !code);
-  const fieldNames = ['email', 'password', 'totp', 'recoveryCode'];
+  const showErr = err && !(err instanceof ApiError && err.slug === 'mfa-required' && !code && !err.problem.errors);
+  const fieldNames = ['email', 'password', 'totp', 'recoveryCode', 'passkey'];
   const expired = lostReason === 'expired' || query.get('expired') === '1';
 
   return (
@@ -115,6 +123,13 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             <p className="flex items-center gap-2 text-sm font-medium text-slate-800">
               <KeyRound className="size-4" aria-hidden /> Two-factor authentication
             </p>
+            {mfaOffer?.passkeyOptions ? (
+              <Button type="button" variant="secondary" className="w-full" onClick={() => submit.mutate('passkey')} loading={submit.isPending}>
+                <Fingerprint className="size-4" aria-hidden /> Use a passkey
+              </Button>
+            ) : null}
+            {codes ? (
+              <>
             <Field
               label={useRecovery ? 'Recovery code' : 'Code from your authenticator app'}
               name={useRecovery ? 'recoveryCode' : 'totp'}
@@ -142,13 +157,24 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             >
               {useRecovery ? 'Use an authenticator code instead' : 'Use a recovery code instead'}
             </button>
+              </>
+            ) : null}
           </div>
         ) : null}
         {showErr ? <ErrorAlert error={err} fields={fieldNames} /> : null}
-        <Button type="submit" className="w-full" loading={submit.isPending}>
-          {mode === 'signup' ? 'Create account' : mfaStep ? 'Verify and log in' : 'Log in'}
-        </Button>
+        {mfaStep && !codes ? null : (
+          <Button type="submit" className="w-full" loading={submit.isPending}>
+            {mode === 'signup' ? 'Create account' : mfaStep ? 'Verify and log in' : 'Log in'}
+          </Button>
+        )}
       </form>
+      {mode === 'login' && !mfaStep && passkeysSupported() ? (
+        <div className="mt-4 border-t border-slate-200 pt-4">
+          <Button type="button" variant="secondary" className="w-full" onClick={() => submit.mutate('passkey')} loading={submit.isPending}>
+            <Fingerprint className="size-4" aria-hidden /> Sign in with a passkey
+          </Button>
+        </div>
+      ) : null}
     </AuthShell>
   );
 }

@@ -4,6 +4,7 @@ import { setQuery, useLocation } from '../lib/router';
 import { ApiKeysTab } from './security/ApiKeysTab';
 import { AuditLogTab } from './security/AuditLogTab';
 import { DevicesTab } from './security/DevicesTab';
+import { PasskeysTab } from './security/PasskeysTab';
 import { PasswordTab } from './security/PasswordTab';
 import { SessionsTab } from './security/SessionsTab';
 import { TwoFactorTab } from './security/TwoFactorTab';
@@ -11,6 +12,7 @@ import { TwoFactorTab } from './security/TwoFactorTab';
 const TABS = [
   ['sessions', 'Sessions'],
   ['devices', 'Sync devices'],
+  ['passkeys', 'Passkeys'],
   ['mfa', 'Two-factor'],
   ['api-keys', 'API keys'],
   ['password', 'Password'],
@@ -23,7 +25,7 @@ export default function Security() {
   const tab = TABS.some(([k]) => k === query.get('tab')) ? query.get('tab')! : 'sessions';
   return (
     <>
-      <PageHeader title="Security" description="Sessions, linked sync devices, two-factor authentication, API keys, password and the audit trail of your account." />
+      <PageHeader title="Security" description="Sessions, linked sync devices, passkeys, two-factor authentication, API keys, password and the audit trail of your account." />
       <Tabs.Root value={tab} onValueChange={(v) => setQuery({ tab: v === 'sessions' ? undefined : v })}>
         <Tabs.List aria-label="Security settings" className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
           {TABS.map(([k, label]) => (
@@ -41,6 +43,9 @@ export default function Security() {
         </Tabs.Content>
         <Tabs.Content value="devices">
           <DevicesTab />
+        </Tabs.Content>
+        <Tabs.Content value="passkeys">
+          <PasskeysTab />
         </Tabs.Content>
         <Tabs.Content value="mfa">
           <TwoFactorTab />
