@@ -1,23 +1,19 @@
-/** Accounts, sessions, MFA, API keys, passwords, audit log and the local mail outbox. */
+/** Accounts (sign-up; sign-in is in sign-in.ts), sessions, MFA, API keys, passwords, audit log and the local mail outbox. */
 import { loadEnv } from '../platform/env';
 import * as c from '../contracts/identity';
-import * as pk from '../contracts/passkeys';
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
-import { clearSessionCookie, sessionCookie } from '../http/cookies';
-import { bind, httpFunction, type Reply } from '../http/handler';
+import { clearSessionCookie } from '../http/cookies';
+import { bind, httpFunction } from '../http/handler';
 import { accessRecorder } from './access-recorder';
 import type { RequestMeta } from '../http/auth';
-import type { Principal } from '../tenancy/principal';
-import { getUser, login, signInWithPasskey, signup, userView, type UserView } from '../identity/accounts';
-import { listPasskeys, passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey } from '../identity/passkeys';
-import { passkeySignInOptions } from '../identity/passkey-assertions';
-import { countPerIp } from '../identity/throttle';
+import { getUser, signup, userView } from '../identity/accounts';
+import { signedIn } from './signed-in';
 import { createApiKey, deleteApiKey, listApiKeys } from '../identity/api-keys';
 import { identityFromEnv } from '../identity/from-env';
 import { confirmTotp, disableTotp, enrollTotp } from '../identity/mfa';
 import { changePassword, requestPasswordReset, resetPassword } from '../identity/password-reset';
-import { listSessions, revokeAllSessions, revokeSession, type IssuedSession } from '../identity/sessions';
+import { listSessions, revokeAllSessions, revokeSession } from '../identity/sessions';
 import { readCredential } from '../identity/authenticate';
 import { csrfTokenFor, parseToken } from '../identity/tokens';
 import { mailerFromEnv } from '../mail/from-env';
@@ -28,27 +24,13 @@ import { dependencyHealthRoute } from './dependency-health';
 const env = loadEnv(['mail']);
 const { deps, authenticate } = identityFromEnv(mailerFromEnv(env));
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
-const passkeyActor = (p: Principal) => ({ userId: p.userId, tier: p.tier, sessionId: p.credential === 'session' ? p.credentialId : undefined });
-/** Sign-in challenges one address may ask for per minute (each is a table write). */
-const PASSKEY_OPTIONS_PER_IP_PER_MINUTE = 60;
-
-function signedIn(user: UserView, session: IssuedSession, client: 'browser' | 'token', status: number): Reply {
-  const body = { user, session: { id: session.sessionId, expiresAt: session.expiresAt } };
-  if (client === 'token') return { status, body: { ...body, token: session.token } };
-  const maxAge = (Date.parse(session.expiresAt) - deps.now()) / 1000;
-  return { status, body: { ...body, csrfToken: session.csrfToken }, cookies: [sessionCookie(session.token, maxAge)] };
-}
 
 export const handler = httpFunction(
   'auth',
   [
     bind(c.signup, async (req) => {
       const { user, session } = await signup(deps, req.body, ctxOf(req));
-      return signedIn(user, session, req.body.client, 201);
-    }),
-    bind(c.login, async (req) => {
-      const { user, session } = await login(deps, req.body, ctxOf(req));
-      return signedIn(user, session, req.body.client, 200);
+      return signedIn(user, session, req.body.client, 201, deps.now());
     }),
     bind(c.logout, async (req) => {
       await revokeSession(deps, req.principal, req.principal.credentialId, ctxOf(req), 'logout');
@@ -130,24 +112,6 @@ export const handler = httpFunction(
       // Only the caller's own mail: the outbox holds every user's reset tokens.
       const { email } = await getUser(deps, req.principal.userId);
       return { body: { messages: await readOutbox(env.MAIL_OUTBOX_DIR, email) } };
-    }),
-    bind(pk.passkeyRegistrationOptions, async (req) => ({ body: { options: await passkeyRegistrationOptions(deps, passkeyActor(req.principal)) } })),
-    bind(pk.registerPasskey, async (req) => ({ status: 201, body: { passkey: await registerPasskey(deps, passkeyActor(req.principal), req.body, ctxOf(req)) } })),
-    bind(pk.listPasskeys, async (req) => ({ body: { passkeys: await listPasskeys(deps, req.principal.userId) } })),
-    bind(pk.renamePasskey, async (req) => ({
-      body: { passkey: await renamePasskey(deps, passkeyActor(req.principal), req.params.id, req.body.name, ctxOf(req)) },
-    })),
-    bind(pk.removePasskey, async (req) => {
-      await removePasskey(deps, passkeyActor(req.principal), req.params.id, ctxOf(req));
-      return { status: 204 };
-    }),
-    bind(pk.passkeySignInOptions, async (req) => {
-      await countPerIp(deps, 'passkey-options', req.ip, PASSKEY_OPTIONS_PER_IP_PER_MINUTE, 60_000);
-      return { body: { options: await passkeySignInOptions(deps) } };
-    }),
-    bind(pk.signInWithPasskey, async (req) => {
-      const { user, session } = await signInWithPasskey(deps, req.body.response, ctxOf(req));
-      return signedIn(user, session, req.body.client, 200);
     }),
     dependencyHealthRoute(),
   ],

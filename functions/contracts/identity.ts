@@ -46,7 +46,7 @@ export const login = defineRoute({
   operationId: 'login',
   method: 'POST',
   path: '/api/v1/auth/login',
-  fn: 'auth',
+  fn: 'signIn',
   auth: 'public',
   summary:
     'Sign in (401 problem type mfa-required when a second factor is needed: its `secondFactors` lists totp, recovery-code, passkey; `passkeyOptions` are the options for navigator.credentials.get, answered in `passkey`)',

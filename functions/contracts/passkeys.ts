@@ -19,7 +19,7 @@ export const Passkey = z.object({
   backedUp: z.boolean(),
 });
 
-const own = { permission: null, fn: 'auth', auth: 'session', tenancy: 'caller', tags: ['passkeys'] } as const;
+const own = { permission: null, fn: 'signIn', auth: 'session', tenancy: 'caller', tags: ['passkeys'] } as const;
 
 export const passkeyRegistrationOptions = defineRoute({
   ...own,
@@ -75,7 +75,7 @@ export const passkeySignInOptions = defineRoute({
   operationId: 'passkeySignInOptions',
   method: 'POST',
   path: '/api/v1/auth/passkey-sign-in/options',
-  fn: 'auth',
+  fn: 'signIn',
   auth: 'public',
   summary: 'Options for a discoverable passkey sign-in (no email; a challenge valid 5 minutes, once)',
   tags: ['passkeys'],
@@ -86,7 +86,7 @@ export const signInWithPasskey = defineRoute({
   operationId: 'signInWithPasskey',
   method: 'POST',
   path: '/api/v1/auth/passkey-sign-in',
-  fn: 'auth',
+  fn: 'signIn',
   auth: 'public',
   summary: 'Sign in with a passkey (the assertion for passkeySignInOptions): a session as login gives',
   tags: ['passkeys'],

@@ -1,16 +1,12 @@
-/** Sign-up, sign-in (with the second factor and throttling) and the profile view. */
+/** Sign-up, the account lookup by email, and the profile view (sign-in: sign-in.ts). */
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import type { Tier } from '../platform/tiers';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
-import { assertStrongPassword, hashPassword, verifyAgainstDummy, verifyPassword } from './password-policy';
-import { useSecondFactor } from './mfa';
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { passkeyItems } from './passkeys';
-import { passkeySecondFactorOptions, verifyPasskeyAssertion } from './passkey-assertions';
+import { assertStrongPassword, hashPassword } from './password-policy';
 import { issueSession, type IssuedSession } from './sessions';
-import { clearAccountFailures, countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
+import { countPerIp } from './throttle';
 import { newId } from './tokens';
 import { ensurePersonalWorkspace } from '../workspaces/workspaces';
 
@@ -30,7 +26,7 @@ export function userView(id: string, u: Pick<UserItem, 'email' | 'tier' | 'mfaEn
 export const SIGNUPS_PER_IP_PER_HOUR = 100;
 
 /** Same answer for an unknown email and a wrong password: no enumeration. */
-const badCredentials = () => new DomainError('unauthenticated', 'Email or password is incorrect', { code: 'invalid-credentials' });
+export const badCredentials = () => new DomainError('unauthenticated', 'Email or password is incorrect', { code: 'invalid-credentials' });
 
 export async function signup(
   deps: IdentityDeps,
@@ -78,106 +74,6 @@ export async function findUserIdByEmail(deps: IdentityDeps, email: string): Prom
   const guard = emailGuard(await deps.blind.blindIndex('email', email));
   const item = await deps.repo.getGlobal(guard.pk, guard.sk);
   return typeof item?.userId === 'string' ? item.userId : undefined;
-}
-
-export async function login(
-  deps: IdentityDeps,
-  input: { email: string; password: string; totp?: string; recoveryCode?: string; passkey?: AuthenticationResponseJSON },
-  ctx: RequestContext,
-): Promise<{ user: UserView; session: IssuedSession }> {
-  const keys = await loginThrottleKeys(deps, input.email, ctx.ip);
-  // The slot is taken before any check: a wrong password or code keeps it as the failure.
-  // The account is looked up meanwhile: a read checks nothing, and nothing is judged before the slot.
-  const lookup = (async () => {
-    const id = await findUserIdByEmail(deps, input.email);
-    return { userId: id, user: id ? await deps.repo.get(userTenant(id), UserEntity, USER_SK) : undefined };
-  })();
-  const [, { userId, user }] = await Promise.all([takeAttemptSlots(deps, keys), lookup]);
-  const verify = deps.verifyPassword ?? verifyPassword;
-  const passwordOk = user ? await verify(user.passwordHash, input.password) : await verifyAgainstDummy(input.password, verify);
-  if (!user || !userId || !passwordOk) {
-    if (user && userId) {
-      await auditEvent(deps, userTenant(userId), user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'password' });
-    }
-    throw badCredentials();
-  }
-  const tenant = userTenant(userId);
-  // A registered passkey is a second factor too: an account with one needs it (or TOTP) after the password.
-  const passkeys = await passkeyItems(deps, userId);
-  const factors = [...(user.mfaEnabled ? (['totp', 'recovery-code'] as const) : []), ...(passkeys.length ? (['passkey'] as const) : [])];
-  if (factors.length) {
-    if (!input.totp && !input.recoveryCode && !input.passkey) {
-      // The password was right and no code was tried: give the slot back, but do not clear
-      // the account's count, or asking for the prompt would wipe the failures of guessed codes.
-      await giveBackAttemptSlots(deps, keys);
-      const passkeyOptions = passkeys.length ? await passkeySecondFactorOptions(deps, userId, passkeys) : undefined;
-      throw new DomainError('mfa-required', secondFactorPrompt(user.mfaEnabled, passkeys.length > 0), {
-        code: 'mfa-required',
-        extra: { secondFactors: factors, ...(passkeyOptions ? { passkeyOptions } : {}) },
-      });
-    }
-    const factor = await secondFactor(deps, userId, user, input, passkeys.length > 0);
-    if (!factor) {
-      await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'second-factor' });
-      const field = input.passkey ? 'passkey' : input.totp ? 'totp' : 'recoveryCode';
-      throw new DomainError('mfa-required', input.passkey ? 'The passkey could not be verified; try again' : 'The code is wrong or was already used', {
-        code: 'mfa-required',
-        fields: [{ in: 'body', field, message: input.passkey ? 'could not be verified' : 'is wrong or was already used', code: 'invalid' }],
-      });
-    }
-    if (factor === 'recovery-code') {
-      await auditEvent(deps, tenant, user.tier, ctx, 'auth.mfa.recovery-code-used', `user#${userId}`);
-    }
-  }
-  const [, session] = await Promise.all([clearAccountFailures(deps, keys), issueSession(deps, userId, user, ctx)]);
-  await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, {
-    sessionId: session.sessionId,
-    mfa: factors.length > 0,
-  });
-  return { user: userView(userId, user), session };
-}
-
-const secondFactorPrompt = (totp: boolean, passkey: boolean) =>
-  totp && passkey
-    ? 'Use one of your passkeys, or enter the code from your authenticator app (or a recovery code)'
-    : passkey
-      ? 'Use one of your passkeys'
-      : 'Enter the code from your authenticator app (or a recovery code)';
-
-async function secondFactor(
-  deps: IdentityDeps,
-  userId: string,
-  user: UserItem & { version: number },
-  input: { totp?: string; recoveryCode?: string; passkey?: AuthenticationResponseJSON },
-  hasPasskeys: boolean,
-): Promise<'totp' | 'recovery-code' | 'passkey' | undefined> {
-  if (!input.passkey) return user.mfaEnabled ? useSecondFactor(deps, userId, user, input) : undefined;
-  if (!hasPasskeys) return undefined;
-  try {
-    await verifyPasskeyAssertion(deps, input.passkey, 'second-factor', userId);
-    return 'passkey';
-  } catch (err) {
-    if (err instanceof DomainError && err.kind === 'unauthenticated') return undefined;
-    throw err;
-  }
-}
-
-/**
- * Sign-in with a discoverable passkey, no email typed: the passkey (possession, with user
- * verification: a PIN or biometric) is two factors in one, so TOTP is not asked for.
- */
-export async function signInWithPasskey(
-  deps: IdentityDeps,
-  response: AuthenticationResponseJSON,
-  ctx: RequestContext,
-): Promise<{ user: UserView; session: IssuedSession }> {
-  const { userId, passkeyId } = await verifyPasskeyAssertion(deps, response, 'sign-in');
-  const tenant = userTenant(userId);
-  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
-  if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
-  const session = await issueSession(deps, userId, user, ctx);
-  await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, { sessionId: session.sessionId, via: 'passkey', passkeyId });
-  return { user: userView(userId, user), session };
 }
 
 export async function getUser(deps: IdentityDeps, userId: string): Promise<UserView> {

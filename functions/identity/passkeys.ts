@@ -14,6 +14,7 @@ import { PasskeyCredential, PasskeyEntity, passkeyGuard, passkeySk, USER_SK, Use
 import { withIntegrity } from './credential-integrity';
 import { assertRecentSignIn } from './sessions';
 import { newId } from './tokens';
+import { passkeyItems } from './passkey-items';
 import { relyingPartyOf } from './relying-party';
 import { CHALLENGE_TTL_MS, claimChallenge, issueChallenge } from './webauthn-challenges';
 import { challengeOf, webauthnRefused } from './webauthn-responses';
@@ -44,12 +45,6 @@ const view = (p: PasskeyItem & { sk: string }): PasskeyView => ({
   lastUsedAt: p.lastUsedAt,
   backedUp: p.backedUp,
 });
-
-/** Every passkey item of the user (at most MAX_PASSKEYS: one page). */
-export async function passkeyItems(deps: IdentityDeps, userId: string) {
-  const page = await deps.repo.query(userTenant(userId), PasskeyEntity, { limit: 100, consistent: true });
-  return page.items;
-}
 
 export async function listPasskeys(deps: IdentityDeps, userId: string): Promise<PasskeyView[]> {
   return (await passkeyItems(deps, userId)).map(view).sort((a, b) => a.createdAt.localeCompare(b.createdAt));

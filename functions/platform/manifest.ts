@@ -96,6 +96,9 @@ export const functions = {
   },
   // The deep health check (getDependencyHealth) runs here, behind a session: its probes need `health`.
   auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail', 'health'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail', ...HEALTH_PROBES], memoryMb: 1024 },
+  // Sign-in (password and its second factors, passkeys) and passkey management: WebAuthn's verifiers
+  // (ASN.1, X.509) and auth's password-strength dictionaries would not fit one bundle. Argon2 needs the memory.
+  signIn: { entry: 'api/sign-in', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE], memoryMb: 1024 },
   cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 30 },
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   // The session vault: hosted login for applications, the Session API (app credentials), its admin routes.

@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 async function loginWith(env: Record<string, string>) {
-  const fn = await inProcessFunction('auth', env);
+  const fn = await inProcessFunction(login.fn, env);
   const t0 = Date.now();
   const res = await fn.invoke(login, { body: { email: uniqueEmail('fault'), password: STRONG_PASSWORD, client: 'token' } });
   return { res, ms: Date.now() - t0 };

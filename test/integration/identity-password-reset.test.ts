@@ -1,6 +1,7 @@
 /** Password reset rules, through the domain functions on DynamoDB Local and the local KMS. */
 import { randomBytes } from 'node:crypto';
-import { login, signup } from '../../functions/identity/accounts';
+import { signup } from '../../functions/identity/accounts';
+import { login } from '../../functions/identity/sign-in';
 import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
 import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password-reset';
 import type { MailMessage } from '../../functions/mail/mailer';

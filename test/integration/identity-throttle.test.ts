@@ -1,7 +1,8 @@
 /** Per-IP allowances, API allowances and attempt slots for secret checks, against DynamoDB Local. */
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import { login, signup } from '../../functions/identity/accounts';
+import { signup } from '../../functions/identity/accounts';
+import { login } from '../../functions/identity/sign-in';
 import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
 import { confirmTotp, disableTotp, enrollTotp } from '../../functions/identity/mfa';
 import { changePassword } from '../../functions/identity/password-reset';

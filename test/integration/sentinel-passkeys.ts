@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from '../../functions/identity/deps';
-import { signInWithPasskey, signup } from '../../functions/identity/accounts';
+import { signup } from '../../functions/identity/accounts';
+import { signInWithPasskey } from '../../functions/identity/sign-in';
 import { passkeyRegistrationOptions, registerPasskey, renamePasskey } from '../../functions/identity/passkeys';
 import { passkeySignInOptions } from '../../functions/identity/passkey-assertions';
 import { SoftAuthenticator } from '../support/webauthn';
