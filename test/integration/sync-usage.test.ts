@@ -5,6 +5,7 @@
  * items that must not turn into false 409s. Against DynamoDB Local and the local KMS.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ConflictError } from '../../functions/data/errors';
 import { userTenant } from '../../functions/tenancy/tenant';
 import type { SyncDeps } from '../../functions/sync/deps';
 import type { SyncSubject } from '../../functions/sync/entities';
@@ -80,6 +81,32 @@ describe('sync usage: items per type and the total, in each write’s transactio
     const u = await usage(s);
     expect(u.total).toEqual({ items: 10, bytes: 10_000 });
     expect((u.history?.bytes ?? 0) + ((await readUsage(dl, s.tenant)).byType('collection')?.bytes ?? 0)).toBe(10_000);
+  });
+
+  it('a commit that lost only to a concurrent transaction on the shared total (TransactionConflict) is retried, not answered 409', async () => {
+    // DynamoDB cancels a transaction touching an item another transaction is writing
+    // (TransactionConflict); DynamoDB Local serialises instead, so the loss is injected once here.
+    const s = freshSubject();
+    let injected = 0;
+    const repo: SyncDeps['repo'] = {
+      ...dl.repo,
+      tx: (tenant) => {
+        const tx = dl.repo.tx(tenant);
+        const commit = tx.commit.bind(tx);
+        tx.commit = async () => {
+          if (injected++ === 0) throw new ConflictError('A concurrent transaction touched the same items', 'transaction');
+          return commit();
+        };
+        return tx;
+      },
+    };
+    const deps = { ...withTotal(1 << 20), repo };
+    await expect(putSnapshot(deps, s, 'environment', 'e', { blob: blob(10) })).resolves.toMatchObject({ version: 1 });
+    injected = 0;
+    await expect(putSnapshot(deps, s, 'environment', 'e', { blob: blob(10), ifMatch: 1 })).resolves.toMatchObject({ version: 2 });
+    injected = 0;
+    await expect(clearType(deps, s, 'environment', ctx)).resolves.toEqual({ deleted: 1 });
+    expect(await usage(s)).toMatchObject({ environment: { items: 0, bytes: 0 }, total: { items: 0, bytes: 0 } });
   });
 
   it('concurrent writes to different items under the limit all commit (the shared total is an ADD, not a version guard)', async () => {
