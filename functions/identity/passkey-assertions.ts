@@ -9,9 +9,9 @@
 import { generateAuthenticationOptions, verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
-import { iso, type IdentityDeps } from './deps';
+import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { getCredential, withIntegrity } from './credential-integrity';
-import { PasskeyCredential, PasskeyEntity, passkeyGuard, type PasskeyItem } from './entities';
+import { PasskeyCredential, PasskeyEntity, passkeyGuard, USER_SK, UserEntity, type PasskeyItem } from './entities';
 import { relyingPartyOf } from './relying-party';
 import { CHALLENGE_TTL_MS, claimChallenge, issueChallenge, type ChallengePurpose } from './webauthn-challenges';
 import { challengeOf, webauthnRefused } from './webauthn-responses';
@@ -41,13 +41,15 @@ export interface VerifiedAssertion {
 
 /**
  * Verifies an assertion for `purpose` (`userId` for a second factor: the passkey must be theirs).
- * Throws 401 `passkey-challenge` or `passkey-invalid`; `onRefused` learns whose passkey failed.
+ * Throws 401 `passkey-challenge` or `passkey-invalid`. With `auditCtx`, a refused signature of a
+ * known passkey is recorded in its owner's chain (`auth.login.failed`, reason `passkey`).
  */
 export async function verifyPasskeyAssertion(
   deps: IdentityDeps,
   response: AuthenticationResponseJSON,
   purpose: Extract<ChallengePurpose, 'sign-in' | 'second-factor'>,
   userId?: string,
+  auditCtx?: RequestContext,
 ): Promise<VerifiedAssertion> {
   const challenge = challengeOf(response);
   if (!challenge || !(await claimChallenge(deps, challenge, purpose, userId))) throw webauthnRefused('challenge', undefined, 'unauthenticated');
@@ -76,7 +78,12 @@ export async function verifyPasskeyAssertion(
     if (!verified.verified) throw new Error('signature');
     newCounter = verified.authenticationInfo.newCounter;
   } catch (err) {
-    throw webauthnRefused('response', err, 'unauthenticated');
+    const refused = webauthnRefused('response', err, 'unauthenticated');
+    const owner = auditCtx ? await deps.repo.get(tenant, UserEntity, USER_SK) : undefined;
+    if (owner && auditCtx) {
+      await auditEvent(deps, tenant, owner.tier, auditCtx, 'auth.login.failed', `user#${ownerId}`, { reason: 'passkey', passkeyId, detail: refused.message });
+    }
+    throw refused;
   }
   const { integrity } = withIntegrity(PasskeyCredential, { ...passkey, counter: newCounter });
   try {

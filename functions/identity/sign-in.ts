@@ -107,7 +107,7 @@ export async function signInWithPasskey(
   response: AuthenticationResponseJSON,
   ctx: RequestContext,
 ): Promise<{ user: UserView; session: IssuedSession }> {
-  const { userId, passkeyId } = await verifyPasskeyAssertion(deps, response, 'sign-in');
+  const { userId, passkeyId } = await verifyPasskeyAssertion(deps, response, 'sign-in', undefined, ctx);
   const tenant = userTenant(userId);
   const user = await deps.repo.get(tenant, UserEntity, USER_SK);
   if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');

@@ -10,11 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { call, signUpWithToken, freshLoopbackAddress } from '../support/http';
 import { passkeyOrigin, registeredPasskey, signInOptions } from '../support/passkeys';
 import { SoftAuthenticator } from '../support/webauthn';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from '../../functions/identity/deps';
 import { signup } from '../../functions/identity/accounts';
 import { listPasskeys, passkeyRegistrationOptions, registerPasskey, removePasskey } from '../../functions/identity/passkeys';
 import { relyingPartyOf } from '../../functions/identity/relying-party';
-import { layer } from './data-fixtures';
+import { identityDeps } from './data-fixtures';
 
 const signIn = (response: unknown, from = freshLoopbackAddress()) =>
   call('POST', '/api/v1/auth/passkey-sign-in', { body: { response, client: 'token' }, from });
@@ -105,6 +104,14 @@ describe('passkeys over HTTP', () => {
       expect(back.body.detail ?? back.body.title).toMatch(/counter/i);
     }
     expect((await signIn(authenticator.assert(await signInOptions(), { origin: passkeyOrigin(), counter: 11 }))).status).toBe(200);
+    const failures = (await call('GET', '/api/v1/audit-events?limit=100', { token: u.token })).body.events.filter(
+      (e: { type: string; metadata: { reason?: string } }) => e.type === 'auth.login.failed' && e.metadata.reason === 'passkey',
+    );
+    expect(failures.map((e: { metadata: { detail: string } }) => e.metadata.detail)).toEqual([
+      expect.stringMatching(/counter/i),
+      expect.stringMatching(/counter/i),
+      expect.stringMatching(/origin/i),
+    ]);
 
     const noUv = await signIn(authenticator.assert(await signInOptions(), { origin: passkeyOrigin(), userVerified: false }));
     expect(noUv.status).toBe(401);
@@ -165,17 +172,8 @@ describe('passkeys over HTTP', () => {
 });
 
 describe('passkeys in process (movable clock)', () => {
-  const dl = layer();
   let now = Date.now();
-  const deps: IdentityDeps = {
-    repo: dl.repo,
-    table: dl.table,
-    blind: dl.blind,
-    audit: dl.audit,
-    mailer: { send: async () => undefined },
-    now: () => now,
-    config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'https://vault.example.com' },
-  };
+  const deps = identityDeps({ now: () => now, config: { publicUrl: 'https://vault.example.com' } });
   const ctx = { requestId: 'passkeys-test', ip: '127.0.0.9', userAgent: 'jest' };
   const origin = 'https://vault.example.com';
 

@@ -5,7 +5,7 @@
  * is stored encrypted and as a blind index, the key encrypted.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from '../../functions/identity/deps';
+import { identityDeps } from './data-fixtures';
 import { signup } from '../../functions/identity/accounts';
 import { signInWithPasskey } from '../../functions/identity/sign-in';
 import { passkeyRegistrationOptions, registerPasskey, renamePasskey } from '../../functions/identity/passkeys';
@@ -21,16 +21,9 @@ const byteForms = (b64url: string) => {
 
 export const passkeySentinelStep: SentinelStep = {
   name: 'passkeys: credential id, public key, name',
-  async run({ dl, sentinel, track }) {
-    const deps: IdentityDeps = {
-      repo: dl.repo,
-      table: dl.table,
-      blind: dl.blind,
-      audit: dl.audit,
-      mailer: { send: async () => undefined },
-      now: Date.now,
-      config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: 'https://vault.example.com' },
-    };
+  async run({ sentinel, track }) {
+    // Its own data layer on the same table (the scan reads the raw table, whoever wrote it).
+    const deps = identityDeps({ config: { publicUrl: 'https://vault.example.com' } });
     const origin = 'https://vault.example.com';
     const ctx = { requestId: 'sentinel', ip: '127.0.0.1', userAgent: 'sentinel' };
     const { user, session } = await signup(deps, { email: `pk-${randomUUID()}@example.com`, password: 'violet-Harbor-quantum-92-lantern' }, ctx);
