@@ -3,7 +3,7 @@
  * throttling. It sits behind CloudFront: the edge adds `x-origin-verify`, and
  * every handler refuses requests without it (functions/http/origin.ts).
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDef } from '../functions/contracts/route';
 import { routeKey } from '../functions/contracts/route';
+import { API_TIMEOUT_SECONDS } from '../functions/platform/manifest';
 import type { StageConfig } from './config';
 
 export interface FlarevaultApiProps {
@@ -126,6 +127,8 @@ export class FlarevaultApi extends Construct {
     if (!integration) {
       integration = new HttpLambdaIntegration(`${route.fn}Integration`, handler, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+        // Stated, not defaulted: every function behind a route stops before it (manifest API_TIMEOUT_SECONDS).
+        timeout: Duration.seconds(API_TIMEOUT_SECONDS),
         // One permission per function scoped to this API (per-route permissions would
         // outgrow Lambda's 20 KB resource policy as the manifest grows).
         scopePermissionToRoute: false,

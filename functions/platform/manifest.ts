@@ -79,6 +79,13 @@ export interface FunctionDef {
   readonly memoryMb?: number;
 }
 
+/**
+ * API Gateway's HTTP API answers 503 once an integration has run 29 s (CDK's HttpLambdaIntegration
+ * default; the quota is 30 s: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+ * A function behind a route stops by then, so nothing keeps running after the caller got its 503.
+ */
+export const API_TIMEOUT_SECONDS = 29;
+
 /** Item reads and writes of the data layer (repositories and their batched reads, keyring, throttles; transactions). */
 const ITEMS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'] as const;
 /** Tenant DEKs and the blind-index key: made and unwrapped, never used to encrypt data directly. */
@@ -99,7 +106,7 @@ export const functions = {
   // Sign-in (password and its second factors, passkeys) and passkey management: WebAuthn's verifiers
   // (ASN.1, X.509) and auth's password-strength dictionaries would not fit one bundle. Argon2 needs the memory.
   signIn: { entry: 'api/sign-in', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE], memoryMb: 1024 },
-  cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: 30 },
+  cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: API_TIMEOUT_SECONDS },
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   // The session vault: hosted login for applications, the Session API (app credentials), its admin routes.
   sessions: { entry: 'api/sessions', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE] },
@@ -107,7 +114,7 @@ export const functions = {
   // sync bucket), the dashboard's sync view. The events long-poll waits up to 20 s (sync/feed.ts): 25 s covers it,
   // within the HTTP API's 29 s integration timeout.
   sync: { entry: 'api/sync', needs: ['edge', 'table', 'keys', 'syncBlobs', 'deviceTokens'], calls: [...ITEMS, ...ENVELOPE, 's3:GetObject', 's3:PutObject', 's3:DeleteObject'], timeoutSeconds: 25 },
-  jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 30, memoryMb: 1024 },
+  jobs: { entry: 'api/jobs', needs: ['edge', 'table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: API_TIMEOUT_SECONDS, memoryMb: 1024 },
   worker: { entry: 'jobs/worker', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 120, memoryMb: 1024 },
   sweeper: { entry: 'jobs/sweeper', needs: ['table', 'keys', 'jobQueues', 'cloudflare'], calls: JOB_STORE, timeoutSeconds: 60 },
   // The destination of the `api-access` log subscription: turns access lines into access-log entries.

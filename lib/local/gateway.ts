@@ -19,7 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { preflights as manifestPreflights, routes as manifestRoutes } from '../../functions/platform/manifest';
+import { API_TIMEOUT_SECONDS, preflights as manifestPreflights, routes as manifestRoutes } from '../../functions/platform/manifest';
 import type { RouteDef } from '../../functions/contracts/route';
 import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../../functions/platform/names';
 import { compressedCache, isCompressible, pickEncoding } from './compression';
@@ -39,6 +39,13 @@ export const LOCAL_API_ID = 'local0api1';
  */
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS };
 
+/** The HTTP API gave up waiting for the integration: the caller gets 503 (the function may still run). */
+class IntegrationTimeoutError extends Error {
+  constructor(key: string, ms: number) {
+    super(`Integration of ${key} timed out after ${ms} ms`);
+  }
+}
+
 export interface GatewayOptions {
   /** 0 → ephemeral. @default 8787 */
   port?: number;
@@ -54,6 +61,8 @@ export interface GatewayOptions {
   resolveHandler?: HandlerResolver;
   region?: string;
   bodyLimitBytes?: number;
+  /** How long the gateway waits for a function before answering 503, as API Gateway does. @default API_TIMEOUT_SECONDS */
+  integrationTimeoutMs?: number;
   /** Called for handler errors (default: console.error). */
   onError?: (err: unknown, routeKey: string) => void;
 }
@@ -287,6 +296,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const resolver = options.resolveHandler ?? moduleHandlerResolver();
   const staticDir = resolve(options.staticDir ?? join(__dirname, '..', '..', 'frontend', 'dist'));
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? API_TIMEOUT_SECONDS * 1000;
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const onError = options.onError ?? ((err: unknown, key: string) => console.error(`[gateway] ${key}:`, err));
   const compressed = compressedCache();
@@ -319,12 +329,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       requestId,
     });
     let result: unknown;
+    let integrationTimer: NodeJS.Timeout | undefined;
     try {
-      result = await invokeFunction(resolver, match.route.route.fn, event, region);
+      // API Gateway stops waiting for the integration after its timeout, whatever the function's own.
+      const integrationTimeout = new Promise<never>((_, rej) => {
+        integrationTimer = setTimeout(() => rej(new IntegrationTimeoutError(match.route.key, integrationTimeoutMs)), integrationTimeoutMs);
+      });
+      result = await Promise.race([invokeFunction(resolver, match.route.route.fn, event, region), integrationTimeout]);
     } catch (err) {
+      if (err instanceof IntegrationTimeoutError) return apiError(res, 503, 'Service Unavailable', requestId);
       onError(err, match.route.key);
       // Lambda errors and timeouts both surface as 500 from an HTTP API; a timeout of the integration itself is 503.
       return apiError(res, err instanceof LambdaTimeoutError ? 503 : 500, err instanceof LambdaTimeoutError ? 'Service Unavailable' : 'Internal Server Error', requestId);
+    } finally {
+      clearTimeout(integrationTimer);
     }
     try {
       // CloudFront adds the security headers with `override: true`: they replace what the origin set.

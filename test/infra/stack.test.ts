@@ -6,7 +6,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Duration } from 'aws-cdk-lib';
-import { functions, logFilterPattern, logSubscriptions, preflights, queueConsumers, routes, schedules } from '../../functions/platform/manifest';
+import { API_TIMEOUT_SECONDS, functions, logFilterPattern, logSubscriptions, preflights, queueConsumers, routes, schedules } from '../../functions/platform/manifest';
 import type { FunctionDef } from '../../functions/platform/manifest';
 import { routeKey } from '../../functions/contracts/route';
 import { VIEWER_IP_HEADER } from '../../functions/platform/names';
@@ -439,7 +439,14 @@ describe('api', () => {
       const integration = integrations[target]!.Properties as any;
       expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [fns.get(`flarevault-${route.fn}`)!.id, 'Arn'] });
       expect(integration.PayloadFormatVersion).toBe('2.0');
+      expect(integration.TimeoutInMillis).toBe(API_TIMEOUT_SECONDS * 1000);
     }
+  });
+
+  test('every function behind a route stops within the integration timeout (no work after the caller got 503)', () => {
+    const routed = [...new Set(routes.map((r) => r.fn))];
+    const over = routed.filter((fn) => (fnDefs[fn]!.timeoutSeconds ?? 10) > API_TIMEOUT_SECONDS);
+    expect(over).toEqual([]);
   });
 
   test('$default stage: auto-deploy, throttled, JSON access logs', () => {

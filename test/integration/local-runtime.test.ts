@@ -287,6 +287,18 @@ describe('gateway (CloudFront + HTTP API v2)', () => {
     expect(edge.ORIGIN_VERIFY_HEADER).toBe('x-origin-verify');
   });
 
+  it('answers 503 once the integration timeout passes, as API Gateway does, even when the function may run longer', async () => {
+    const slow: AnyHandler = () => new Promise((res) => setTimeout(() => res({ statusCode: 200, body: 'late' }), 400));
+    const g = await startGateway({ port: 0, originVerifySecret: secret, routes: testRoutes, staticDir, resolveHandler: () => slow, onError: () => undefined, integrationTimeoutMs: 100 });
+    try {
+      const r = await fetch(`${g.url}/api/v1/plain`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toEqual({ message: 'Service Unavailable' });
+    } finally {
+      await g.stop();
+    }
+  });
+
   it('shows a placeholder page when no SPA is built', async () => {
     const g = await startGateway({ port: 0, originVerifySecret: secret, routes: [], staticDir: join(staticDir, 'nope') });
     try {
