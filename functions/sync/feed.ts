@@ -18,6 +18,10 @@
  * commits (and a large blob's upload), so an event may land just BEHIND a cursor already
  * handed out; waiting until it is SETTLE_MS old means every event stamped before the
  * cursor has committed by then, and none is skipped. It costs up to SETTLE_MS of latency.
+ * A write whose commit takes longer than that after its stamp (the SDK's retries of a stalled
+ * DynamoDB call) can still land behind a cursor: its event is then skipped, never its data —
+ * events are wake-ups; a client pulls snapshot heads `since` its own cursor (CLOCK_SKEW_MS
+ * behind) and compares history indexes, which find every committed change.
  *
  * The cursor is opaque to clients: base64url of the sort key of the last event passed.
  */

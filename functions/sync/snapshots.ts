@@ -79,8 +79,11 @@ export async function putSnapshot(deps: SyncDeps, subject: SyncSubject, type: Sn
     const guard = typeGate(config, type);
     const matches = input.ifMatch === undefined ? !current : current?.version === input.ifMatch;
     if (!matches && !input.force) throw await staleWrite(deps, current);
-    const ms = deps.now();
+    // A large blob is uploaded before the change is stamped: the events feed shows an event once
+    // it is SETTLE_MS old (sync/feed.ts), so the time from stamp to commit must stay short.
     const blobKey = large ? newBlobKey(subject.tenant) : undefined;
+    if (blobKey) await deps.blobs!.put(blobKey, Buffer.from(input.blob, 'base64'));
+    const ms = deps.now();
     const item: SnapshotItem = { id, ...(blobKey ? { blobKey } : { blob: input.blob }), hash, bytes, updatedAt: new Date(ms).toISOString(), updatedMs: ms, updatedBy: subject.deviceId };
     if (!matches && current) item.forcedOver = current.version;
     const tx = deps.repo.tx(subject.tenant);
@@ -89,7 +92,6 @@ export async function putSnapshot(deps: SyncDeps, subject: SyncSubject, type: Sn
     const version = (current?.version ?? 0) + 1;
     const grows = bytes - (current?.bytes ?? 0);
     addUsage(tx, ms, subject, type, { items: current ? 0 : 1, bytes: grows }, deps.limits.syncTotalBytes);
-    if (blobKey) await deps.blobs!.put(blobKey, Buffer.from(input.blob, 'base64'));
     try {
       await commitUsage(deps, subject.tenant, addEvent(guard(tx), ms, subject, 'data_updated', { type, id, version }), grows);
     } catch (err) {

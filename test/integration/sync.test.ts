@@ -327,6 +327,17 @@ describe('sync: large snapshot blobs in S3', () => {
     await expect(getSnapshot(large, s.tenant, 'environment', 'e')).rejects.toThrow(/does not match its hash/);
   });
 
+  it('a large write is stamped after its upload, so a slow upload never puts its event behind a feed cursor already handed out', async () => {
+    const s = freshSubject();
+    let clock = 1_700_000_000_000;
+    const store = large.blobs!;
+    const slowUpload: SyncDeps = { ...large, now: () => clock, blobs: { ...store, put: async (k, b) => { clock += 30_000; await store.put(k, b); } } };
+    const written = await putSnapshot(slowUpload, s, 'environment', 'slow', { blob: blob(TABLE_BLOB_BYTES + 1) });
+    expect(written.updatedAt).toBe(new Date(1_700_000_030_000).toISOString());
+    const events = (await partition(mainTable(), tenantPk(s.tenant))).filter((i) => String(i.sk).startsWith('SYNCEV#'));
+    expect(events.map((e) => String(e.sk).slice('SYNCEV#'.length, 'SYNCEV#'.length + 13))).toEqual(['1700000030000']);
+  });
+
   it('413 names the limit: the tier’s item size with S3, the table budget without it and for history records', async () => {
     const s = freshSubject();
     expect(await outcome(putSnapshot(large, s, 'secret', 'x', { blob: blob(1024 * 1024 + 1) }))).toEqual({ kind: 'payload-too-large', code: 'too-large', extra: { limit: 1024 * 1024, size: 1024 * 1024 + 1 } });
