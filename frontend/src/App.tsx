@@ -25,6 +25,7 @@ const AccessLog = lazy(() => import('./pages/AccessLog'));
 const Applications = lazy(() => import('./pages/Applications'));
 const ApplicationDetail = lazy(() => import('./pages/ApplicationDetail'));
 const WorkspaceAudit = lazy(() => import('./pages/WorkspaceAudit'));
+const Sync = lazy(() => import('./pages/Sync'));
 const SyncAuthorize = lazy(() => import('./pages/SyncAuthorize'));
 const SyncComplete = lazy(() => import('./pages/SyncComplete'));
 
@@ -52,6 +53,7 @@ const PRIVATE: Array<[string, Page]> = [
   ['/workspace/audit', WorkspaceAudit],
   ['/security', Security],
   ['/outbox', Outbox],
+  ['/sync', Sync],
   // Device authorization (RFC 8628): signed in, so a signed-out browser logs in and comes back with its ?user_code.
   ['/sync/authorize', SyncAuthorize],
   ['/sync/complete', SyncComplete],

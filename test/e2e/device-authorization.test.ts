@@ -68,7 +68,7 @@ describeBrowser('device authorization (browser e2e)', () => {
     await shot('devices');
     await page.getByRole('button', { name: 'Revoke device E2E laptop' }).click();
     await page.getByRole('button', { name: 'Revoke device', exact: true }).click();
-    await seen(page.getByText('No device is linked.'));
+    await seen(page.getByText('No device is linked'));
     expect((await call('GET', '/api/v1/sync/devices', { token: issued.body.access_token })).status).toBe(401);
     expectClean();
   }, 120_000);

@@ -22,6 +22,8 @@ export const keys = {
   workspaces: ['workspaces'] as const,
   members: (workspaceId: string) => ['workspaces', workspaceId, 'members'] as const,
   invites: (workspaceId: string) => ['workspaces', workspaceId, 'invites'] as const,
+  devices: ['devices'] as const,
+  syncOverview: ['sync', 'overview'] as const,
 };
 
 /** Polling interval for anything that shows a running job. */
@@ -93,6 +95,16 @@ export function useJobEvents(id: string, live: boolean) {
 
 export function useSessions() {
   return useQuery({ queryKey: keys.sessions, queryFn: ({ signal }) => call('listSessions', { signal }) });
+}
+
+/** The signed-in user's linked sync devices. */
+export function useDevices() {
+  return useQuery({ queryKey: keys.devices, queryFn: ({ signal }) => call('listDevices', { signal }) });
+}
+
+/** The sync status of the signed-in user: a card per type, storage used, the toggles. */
+export function useSyncOverview() {
+  return useQuery({ queryKey: keys.syncOverview, queryFn: ({ signal }) => call('getSyncOverview', { signal }) });
 }
 
 /** Every API key, all pages: a key the list leaves off is one the user cannot see or delete. */

@@ -11,6 +11,8 @@ import type * as invites from '../../../functions/contracts/invites';
 import type * as accessLog from '../../../functions/contracts/access-log';
 import type * as applications from '../../../functions/contracts/applications';
 import type * as sessions from '../../../functions/contracts/sessions';
+import type * as sync from '../../../functions/contracts/sync';
+import type * as syncData from '../../../functions/contracts/sync-data';
 import type { FieldIssue } from '../../../functions/contracts/problem';
 import type { Scope } from '../../../functions/contracts/route';
 import type { OperationBody, OperationQuery, OperationResponse } from './operations';
@@ -66,6 +68,12 @@ export type ApplicationUser = z.output<typeof sessions.ApplicationUser>;
 export type AutomationCredential = z.output<typeof sessions.AutomationCredential>;
 export type CreatedAutomationCredential = OperationResponse<'createAutomationCredential'>;
 export type AccessLogQuery = OperationQuery<'listAccessLog'>;
+
+// sync (issue 16)
+export type SyncDevice = z.output<typeof sync.Device>;
+export type SyncTypeName = z.output<typeof syncData.SyncTypeName>;
+export type SyncTypeStatus = z.output<typeof syncData.SyncTypeStatus>;
+export type SyncOverview = OperationResponse<'getSyncOverview'>;
 
 // Runtime copies of a few enums (the contracts' `as const` arrays cannot be
 // imported at runtime without pulling zod in). `satisfies` keeps them in step.

@@ -1,4 +1,4 @@
-import { Cloud, LayoutDashboard, ListChecks, LogOut, Mail, Menu, Shield, Users, Wand2, X } from 'lucide-react';
+import { Cloud, LayoutDashboard, ListChecks, LogOut, Mail, Menu, RefreshCw, Shield, Users, Wand2, X } from 'lucide-react';
 import { useState, type ReactNode } from 'react';
 import { useOutbox } from '../api/queries';
 import { useAuth } from '../lib/auth';
@@ -26,6 +26,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: '/jobs/new', label: 'New job', icon: <Wand2 className="size-4" aria-hidden />, match: (p) => p === '/jobs/new' },
     { to: '/jobs', label: 'Jobs', icon: <ListChecks className="size-4" aria-hidden />, match: (p) => p.startsWith('/jobs') && p !== '/jobs/new' },
     { to: '/workspace', label: 'Workspace', icon: <Users className="size-4" aria-hidden />, match: (p) => p.startsWith('/workspace') },
+    { to: '/sync', label: 'Sync', icon: <RefreshCw className="size-4" aria-hidden />, match: (p) => p.startsWith('/sync') },
     { to: '/security', label: 'Security', icon: <Shield className="size-4" aria-hidden />, match: (p) => p.startsWith('/security') },
   ];
   if (outbox.data) items.push({ to: '/outbox', label: 'Mail outbox', icon: <Mail className="size-4" aria-hidden />, match: (p) => p === '/outbox' });

@@ -222,6 +222,19 @@ export function Table({ children, label }: { children: ReactNode; label: string 
 export const th = 'px-3 py-2 text-xs font-semibold uppercase tracking-wide text-slate-500';
 export const td = 'px-3 py-2 align-top';
 
+/** Bytes in binary units (1 KiB = 1024 B), one decimal above a KiB. */
+export function formatBytes(n: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  if (n < 1024) return `${n} B`;
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);

@@ -3,10 +3,10 @@ import { PageHeader } from '../components/ui';
 import { setQuery, useLocation } from '../lib/router';
 import { ApiKeysTab } from './security/ApiKeysTab';
 import { AuditLogTab } from './security/AuditLogTab';
-import { DevicesTab } from './security/DevicesTab';
 import { PasskeysTab } from './security/PasskeysTab';
 import { PasswordTab } from './security/PasswordTab';
 import { SessionsTab } from './security/SessionsTab';
+import { DevicesCard } from './sync/DevicesCard';
 import { TwoFactorTab } from './security/TwoFactorTab';
 
 const TABS = [
@@ -42,7 +42,7 @@ export default function Security() {
           <SessionsTab />
         </Tabs.Content>
         <Tabs.Content value="devices">
-          <DevicesTab />
+          <DevicesCard />
         </Tabs.Content>
         <Tabs.Content value="passkeys">
           <PasskeysTab />

@@ -7,10 +7,8 @@ import { ActionTable, RowAction } from '../../components/ActionTable';
 import { ConfirmDialog } from '../../components/dialog';
 import { LoadMore } from '../../components/Pager';
 import { QueryState } from '../../components/QueryState';
-import { Badge, Card, EmptyState, ErrorAlert, relativeTime, td } from '../../components/ui';
+import { Badge, Card, EmptyState, ErrorAlert, formatBytes, relativeTime, td } from '../../components/ui';
 import { UserValues } from './UserValues';
-
-export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
 
 /**
  * The application's end users (and automation service users): live sessions, values, last seen; revoke per user,
@@ -69,7 +67,7 @@ export function AppUsers({ workspaceId, applicationId }: { workspaceId: string; 
                       {u.liveSessions}
                     </td>
                     <td className={`${td} hidden sm:table-cell`}>
-                      {u.valueCount} · {bytes(u.valueBytes)}
+                      {u.valueCount} · {formatBytes(u.valueBytes)}
                     </td>
                     <td className={`${td} hidden text-xs md:table-cell`}>{u.lastSeenAt ? relativeTime(u.lastSeenAt) : 'never'}</td>
                     <td className={`${td} whitespace-nowrap text-right`}>

@@ -5,8 +5,7 @@ import { call } from '../../api/operations';
 import { ActionTable } from '../../components/ActionTable';
 import { ConfirmDialog, Modal } from '../../components/dialog';
 import { QueryState } from '../../components/QueryState';
-import { Button, ErrorAlert, Field, Input, relativeTime, td } from '../../components/ui';
-import { bytes } from './AppUsers';
+import { Button, ErrorAlert, Field, Input, formatBytes, relativeTime, td } from '../../components/ui';
 
 interface UserParams {
   workspaceId: string;
@@ -37,7 +36,7 @@ export function UserValues({ params, label, onChange }: { params: UserParams; la
             {d.keys.map((v) => (
               <tr key={v.key} data-vault-key={v.key}>
                 <td className={`${td} font-mono text-xs break-all`}>{v.key}</td>
-                <td className={td}>{bytes(v.size)}</td>
+                <td className={td}>{formatBytes(v.size)}</td>
                 <td className={td}>{v.version}</td>
                 <td className={td}>{relativeTime(v.updatedAt)}</td>
                 <td className={`${td} whitespace-nowrap text-right`}>
