@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDeviceAuthorization } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
-import { ConsoleWatch, SCREENSHOTS, browserSkipReason, ensureSpaBuilt, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
+import { SCREENSHOTS, browserSkipReason, logIn, openSuiteBrowser, seen, textIs } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] device authorization suite skipped: ${skipReason}\n`);
@@ -18,12 +18,11 @@ const SHOTS = join(SCREENSHOTS, 'device-authorization');
 
 describeBrowser('device authorization (browser e2e)', () => {
   const base = process.env.FLAREVAULT_URL ?? '';
-  let b: Browser;
+  let b: Awaited<ReturnType<typeof openSuiteBrowser>>;
   let page: Page;
-  let watch: ConsoleWatch;
   let user: Awaited<ReturnType<typeof signUpWithToken>>;
-  const shot = (name: string) => screenshot(page, name, SHOTS);
-  const expectClean = () => expect(watch.take()).toEqual([]);
+  const shot = (name: string) => b.shot(name);
+  const expectClean = () => expect(b.watch.take()).toEqual([]);
   /** The verification URI points at the public URL; the test browser reaches the same pages through the gateway. */
   const local = (uri: string) => {
     const u = new URL(uri);
@@ -31,12 +30,9 @@ describeBrowser('device authorization (browser e2e)', () => {
   };
 
   beforeAll(async () => {
-    ensureSpaBuilt();
-    resetScreenshots(SHOTS);
     user = await signUpWithToken();
-    b = await launch();
+    b = await openSuiteBrowser(SHOTS);
     page = b.page;
-    watch = new ConsoleWatch(page);
   }, 180_000);
   afterAll(async () => {
     await b?.close();
@@ -46,9 +42,7 @@ describeBrowser('device authorization (browser e2e)', () => {
     const started = await startDeviceAuthorization('E2E laptop', 'linux');
     await page.goto(local(started.verification_uri_complete));
     await seen(page.getByLabel('Email'));
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, user.email, user.password);
     await textIs(page.getByTestId('device-name'), 'E2E laptop');
     await textIs(page.getByTestId('user-code'), started.user_code);
     expect(new URL(page.url()).pathname).toBe('/sync/authorize');

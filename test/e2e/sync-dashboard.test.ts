@@ -14,7 +14,7 @@ import type { Locator, Page } from 'playwright-core';
 import { routes } from '../../functions/platform/manifest';
 import { linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
-import { ConsoleWatch, SCREENSHOTS, browserSkipReason, countIs, ensureSpaBuilt, eventually, launch, resetScreenshots, screenshot, seen, textIs, type Browser } from './support/browser';
+import { SCREENSHOTS, browserSkipReason, countIs, eventually, logIn, openSuiteBrowser, seen, textIs } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] sync dashboard suite skipped: ${skipReason}\n`);
@@ -39,14 +39,13 @@ const describeBrowser = skipReason ? describe.skip : describe;
 
 describeBrowser('sync dashboard (browser e2e)', () => {
   const base = process.env.FLAREVAULT_URL ?? '';
-  let b: Browser;
+  let b: Awaited<ReturnType<typeof openSuiteBrowser>>;
   let page: Page;
-  let watch: ConsoleWatch;
   let user: Awaited<ReturnType<typeof signUpWithToken>>;
   let workstation: { deviceToken: string; deviceId: string };
   let laptop: { deviceToken: string; deviceId: string };
-  const shot = (name: string) => screenshot(page, name, SHOTS);
-  const expectClean = () => expect(watch.take()).toEqual([]);
+  const shot = (name: string) => b.shot(name);
+  const expectClean = () => expect(b.watch.take()).toEqual([]);
   const card = (type: string): Locator => page.locator(`[data-sync-type="${type}"]`);
   const toggle = (label: string) => page.getByRole('switch', { name: `Sync ${label}` });
   const asDevice = (device: { deviceToken: string }, method: string, path: string, body?: unknown) => call(method, path, { token: device.deviceToken, body });
@@ -56,15 +55,12 @@ describeBrowser('sync dashboard (browser e2e)', () => {
   };
 
   beforeAll(async () => {
-    ensureSpaBuilt();
-    resetScreenshots(SHOTS);
     user = await signUpWithToken();
-    b = await launch();
+    b = await openSuiteBrowser(SHOTS);
     page = b.page;
     page.setDefaultTimeout(15_000);
-    watch = new ConsoleWatch(page);
     // The page asks for the overview even while its route is not in the manifest yet (404 then).
-    watch.allow = DASHBOARD.filter((k) => !have.has(k)).map((k) => ({ status: 404, path: new RegExp(`^${k.split(' ')[1]}$`) }));
+    b.watch.allow = DASHBOARD.filter((k) => !have.has(k)).map((k) => ({ status: 404, path: new RegExp(`^${k.split(' ')[1]}$`) }));
   }, 180_000);
   afterAll(async () => {
     await b?.close();
@@ -72,9 +68,7 @@ describeBrowser('sync dashboard (browser e2e)', () => {
 
   step('sign in; with no device the Sync page says how to link one', DEVICES, async () => {
     await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, user.email, user.password);
     await page.waitForURL((u) => u.pathname === '/');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sync' }).click();
     await page.waitForURL((u) => u.pathname === '/sync');
@@ -150,13 +144,13 @@ describeBrowser('sync dashboard (browser e2e)', () => {
     await page.route('**/api/v1/sync/settings', (route) =>
       route.fulfill({ status: 400, contentType: 'application/problem+json', body: JSON.stringify({ type: 'https://flarevault.dev/problems/validation', title: 'Invalid request', status: 400, detail: 'The settings were refused.' }) }),
     );
-    watch.allow.push({ status: 400, path: /^\/api\/v1\/sync\/settings$/ });
+    b.watch.allow.push({ status: 400, path: /^\/api\/v1\/sync\/settings$/ });
     await toggle('history').click();
     await seen(page.getByRole('alert').getByText('The settings were refused.'));
     await eventually('history back on', async () => (await toggle('history').getAttribute('aria-checked')) === 'true');
     await shot('toggle-refused');
     await page.unroute('**/api/v1/sync/settings');
-    watch.allow.pop();
+    b.watch.allow.pop();
     const config = await asDevice(laptop, 'GET', '/api/v1/sync/config');
     expect(config.body.types.history).toBe(true);
     expectClean();

@@ -187,3 +187,18 @@ export async function textIs(locator: Locator, expected: string | RegExp, timeou
     throw new Error(`${(e as Error).message} (last text ${JSON.stringify(got)})`);
   });
 }
+
+/** A suite's browser: the SPA built if stale, the suite's screenshot folder emptied, Chromium launched, its console watched. */
+export async function openSuiteBrowser(shotsDir: string): Promise<Browser & { watch: ConsoleWatch; shot: (name: string) => Promise<string> }> {
+  ensureSpaBuilt();
+  resetScreenshots(shotsDir);
+  const browser = await launch();
+  return { ...browser, watch: new ConsoleWatch(browser.page), shot: (name) => screenshot(browser.page, name, shotsDir) };
+}
+
+/** Fills the login form (the page must be showing it) and submits it. */
+export async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
