@@ -6,7 +6,8 @@
  * sync-type-disabled (and a refused toggle goes back, with the error shown); revoking a device
  * after the confirmation makes its next request 401; with no device left the page says how to link
  * one. Steps whose routes are not in the manifest yet are skipped, their title naming them.
- * Screenshots: test-artifacts/screenshots/sync/. Every step asserts no console errors.
+ * Screenshots: test-artifacts/screenshots/sync/. Every step asserts no console errors; axe-core
+ * finds no WCAG 2.1 A/AA violation on the page in each state (empty, cards, a type off, the dialog, 375 px).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import type { Locator, Page } from 'playwright-core';
 import { routes } from '../../functions/platform/manifest';
 import { linkedDevice } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
-import { SCREENSHOTS, browserSkipReason, countIs, eventually, logIn, openSuiteBrowser, seen, textIs } from './support/browser';
+import { SCREENSHOTS, accessibilityViolations, browserSkipReason, countIs, eventually, logIn, openSuiteBrowser, seen, textIs } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] sync dashboard suite skipped: ${skipReason}\n`);
@@ -76,6 +77,7 @@ describeBrowser('sync dashboard (browser e2e)', () => {
     await seen(page.getByText('No device is linked'));
     await seen(page.getByText('npm run sync-client -- link'));
     await shot('no-devices');
+    expect(await accessibilityViolations(page)).toEqual([]);
     expectClean();
   });
 
@@ -111,6 +113,7 @@ describeBrowser('sync dashboard (browser e2e)', () => {
     await countIs(page.locator('tr[data-device]'), 2);
     await seen(page.locator('tr[data-device="E2E laptop"]').getByText('macOS'));
     await shot('overview');
+    expect(await accessibilityViolations(page)).toEqual([]);
     expectClean();
   });
 
@@ -122,6 +125,7 @@ describeBrowser('sync dashboard (browser e2e)', () => {
     await eventually('secrets off after a reload', async () => (await toggle('secrets').getAttribute('aria-checked')) === 'false');
     await seen(card('secret').getByText('Off', { exact: true }));
     await shot('secrets-off');
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     const refused = await asDevice(workstation, 'PUT', '/api/v1/sync/data/secret/api-token', { blob: sealed(100) });
     expect(refused.status).toBe(409);
@@ -161,6 +165,7 @@ describeBrowser('sync dashboard (browser e2e)', () => {
     const dialog = page.getByRole('dialog', { name: 'Revoke E2E workstation?' });
     await seen(dialog);
     await shot('revoke-confirm');
+    expect(await accessibilityViolations(page)).toEqual([]);
     // Cancel keeps it.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await countIs(page.locator('tr[data-device]'), 2);
@@ -188,6 +193,7 @@ describeBrowser('sync dashboard (browser e2e)', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('mobile');
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 900 });
     expectClean();
   });
