@@ -178,6 +178,9 @@ describeBrowser('sync dashboard (browser e2e)', () => {
     expect((await asDevice(workstation, 'GET', '/api/v1/sync/config')).status).toBe(401);
     expect((await asDevice(workstation, 'PUT', '/api/v1/sync/data/setting/editor', { blob: sealed(50), force: true })).status).toBe(401);
     expect((await asDevice(laptop, 'GET', '/api/v1/sync/config')).status).toBe(200);
+    // The overview is read again: the revoked device's changes stay, no longer named.
+    await textIs(card('history').locator('[data-last-device]'), 'by a device no longer linked');
+    await textIs(card('environment').locator('[data-last-device]'), 'by E2E laptop');
     await shot('revoked');
     expectClean();
   });
