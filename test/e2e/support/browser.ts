@@ -4,6 +4,7 @@
  * under test-artifacts/screenshots/, and a build of the SPA when it is stale.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,18 +41,43 @@ function newestMtime(path: string): number {
   return max;
 }
 
-/** Build frontend/dist when it is missing or older than any source file (the gateway serves it from disk). */
-export function ensureSpaBuilt(): void {
+function spaStale(): boolean {
   const sources = [join(ROOT, 'frontend', 'src'), join(ROOT, 'frontend', 'index.html'), join(ROOT, 'frontend', 'vite.config.ts'), join(ROOT, 'frontend', 'public')];
   const newest = Math.max(...sources.filter(existsSync).map(newestMtime));
-  if (existsSync(DIST_INDEX) && statSync(DIST_INDEX).mtimeMs >= newest) return;
-  console.log('e2e: frontend/dist is missing or stale; running the Vite build…');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'frontend/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    // jest sets NODE_ENV=test, which would make Vite ship React's development build.
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  return !existsSync(DIST_INDEX) || statSync(DIST_INDEX).mtimeMs < newest;
+}
+
+/**
+ * Build frontend/dist when it is missing or older than any source file (the gateway serves it from disk).
+ * Suites run in parallel workers: one builds while the others wait on a lock directory (mkdir is atomic),
+ * since Vite empties dist/ first and a second build would pull files from under a running suite.
+ */
+export function ensureSpaBuilt(): void {
+  if (!spaStale()) return;
+  const lock = join(tmpdir(), `flarevault-spa-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed run (a build takes well under a minute) is taken over.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 180_000) rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(sleep, 0, 0, 200);
+    }
+  }
+  try {
+    if (!spaStale()) return;
+    console.log('e2e: frontend/dist is missing or stale; running the Vite build…');
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'frontend/vite.config.ts', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      // jest sets NODE_ENV=test, which would make Vite ship React's development build.
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Build @flarevault/sdk (frontend/sdk/dist) when it is missing or older than its sources: the example app serves it. */
