@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDeviceAuthorization } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
-import { SCREENSHOTS, browserSkipReason, logIn, openSuiteBrowser, seen, textIs } from './support/browser';
+import { SCREENSHOTS, browserSkipReason, logIn, openSuiteBrowser, seen, textIs, viaGateway } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] device authorization suite skipped: ${skipReason}\n`);
@@ -23,11 +23,6 @@ describeBrowser('device authorization (browser e2e)', () => {
   let user: Awaited<ReturnType<typeof signUpWithToken>>;
   const shot = (name: string) => b.shot(name);
   const expectClean = () => expect(b.watch.take()).toEqual([]);
-  /** The verification URI points at the public URL; the test browser reaches the same pages through the gateway. */
-  const local = (uri: string) => {
-    const u = new URL(uri);
-    return `${base}${u.pathname}${u.search}`;
-  };
 
   beforeAll(async () => {
     user = await signUpWithToken();
@@ -40,7 +35,7 @@ describeBrowser('device authorization (browser e2e)', () => {
 
   it('signed out → login → back to the code → Approve → complete; the device gets its token once', async () => {
     const started = await startDeviceAuthorization('E2E laptop', 'linux');
-    await page.goto(local(started.verification_uri_complete));
+    await page.goto(viaGateway(started.verification_uri_complete));
     await seen(page.getByLabel('Email'));
     await logIn(page, user.email, user.password);
     await textIs(page.getByTestId('device-name'), 'E2E laptop');

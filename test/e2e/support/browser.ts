@@ -222,6 +222,12 @@ export async function openSuiteBrowser(shotsDir: string): Promise<Browser & { wa
   return { ...browser, watch: new ConsoleWatch(browser.page), shot: (name) => screenshot(browser.page, name, shotsDir) };
 }
 
+/** A verification URI names the public URL (PUBLIC_URL); the test browser reaches the same page through the local gateway. */
+export function viaGateway(uri: string): string {
+  const u = new URL(uri);
+  return `${process.env.FLAREVAULT_URL ?? ''}${u.pathname}${u.search}`;
+}
+
 /** Fills the login form (the page must be showing it) and submits it. */
 export async function logIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
