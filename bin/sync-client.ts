@@ -92,13 +92,16 @@ for (const [name, run, verb] of [
   ['push', push, 'Pushed'],
   ['pull', pull, 'Pulled'],
 ] as const) {
-  common(program.command(name))
+  const cmd = common(program.command(name))
     .description(`${name} every type turned on in the sync settings (or only --type …)`)
-    .option('--type <types...>', 'history, environment, secret, collection, setting')
-    .action(async (o: Common & { type?: string[] }) => {
-      const r = await run(LinkedDevice.open(o.profile, { dataDir: o.data }), o.type);
-      print(o, r, `${verb} (${r.requests} requests):\n${summary(r.types)}${r.skipped.length ? `\nturned off: ${r.skipped.join(', ')}` : ''}`);
-    });
+    .option('--type <types...>', 'history, environment, secret, collection, setting');
+  if (name === 'push') cmd.option('--input <file>', 'first take a JSON file into the working copy: { "<type>": { "<id>": {…} }, "history": […] }');
+  cmd.action(async (o: Common & { type?: string[]; input?: string }) => {
+    const device = LinkedDevice.open(o.profile, { dataDir: o.data });
+    const imported = o.input ? device.profile.importInput(JSON.parse(readFileSync(o.input, 'utf8'))) : undefined;
+    const r = { ...(imported ? { imported } : {}), ...(await run(device, o.type)) };
+    print(o, r, `${verb} (${r.requests} requests):\n${summary(r.types)}${r.skipped.length ? `\nturned off: ${r.skipped.join(', ')}` : ''}`);
+  });
 }
 
 common(program.command('status'))

@@ -15,9 +15,8 @@ import type { SnapshotHead } from './api';
 import { openRecord, sealRecord } from './crypto';
 import type { LinkedDevice } from './device';
 import { isJsonObject, mergeSnapshots, type JsonObject } from './merge';
-import { plaintextHash, type SnapshotType } from './state';
+import { ITEM_ID, plaintextHash, type SnapshotType } from './state';
 
-const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const WRITE_ATTEMPTS = 8;
 
 export interface SnapshotPushResult {
@@ -37,7 +36,7 @@ export interface SnapshotPullResult {
 }
 
 function checkItem(type: SnapshotType, id: string, value: unknown): JsonObject {
-  if (!ID_RE.test(id)) throw new Error(`${type}/${id}.json: an item id is 1 to 128 characters of A-Z a-z 0-9 . _ : -`);
+  if (!ITEM_ID.test(id)) throw new Error(`${type}/${id}.json: an item id is 1 to 128 characters of A-Z a-z 0-9 . _ : -`);
   if (!isJsonObject(value)) throw new Error(`${type}/${id}.json: a ${type} item is a JSON object`);
   return value;
 }

@@ -19,12 +19,15 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { JsonObject } from './merge';
+import { isJsonObject, type JsonObject } from './merge';
 
 export const SNAPSHOT_TYPES = ['environment', 'secret', 'collection', 'setting'] as const;
 export type SnapshotType = (typeof SNAPSHOT_TYPES)[number];
 export const SYNC_TYPES = ['history', ...SNAPSHOT_TYPES] as const;
 export type SyncType = (typeof SYNC_TYPES)[number];
+
+/** A snapshot item's id, as the contract has it. */
+export const ITEM_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface KnownSnapshot {
   version: number;
@@ -187,7 +190,32 @@ export class Profile {
       });
   }
 
-  /** Appends pulled records to a device's log (only ever in idx order: the caller pages in order). */
+  /**
+   * Takes a JSON input into the working copy: `{ "<snapshot type>": { "<id>": { … } }, "history": [ … ] }`;
+   * items replace the working copy's, history values are appended to this device's log.
+   */
+  importInput(input: unknown): { items: number; history: number } {
+    if (!isJsonObject(input)) throw new Error('the input is a JSON object keyed by type');
+    const unknown = Object.keys(input).filter((k) => !(SYNC_TYPES as readonly string[]).includes(k));
+    if (unknown.length) throw new Error(`the input names unknown types: ${unknown.join(', ')} (types: ${SYNC_TYPES.join(', ')})`);
+    let items = 0;
+    for (const type of SNAPSHOT_TYPES) {
+      const byId = input[type];
+      if (byId === undefined) continue;
+      if (!isJsonObject(byId)) throw new Error(`input.${type} is an object of items by id`);
+      for (const [id, value] of Object.entries(byId)) {
+        if (!ITEM_ID.test(id) || !isJsonObject(value)) throw new Error(`input.${type}.${id}: an item id is [A-Za-z0-9._:-]{1,128} and an item a JSON object`);
+        this.writeLocalSnapshot(type, id, value);
+        items++;
+      }
+    }
+    const history = input.history ?? [];
+    if (!Array.isArray(history)) throw new Error('input.history is an array of records');
+    this.appendHistoryLog('local', history);
+    return { items, history: history.length };
+  }
+
+  /** Appends records to a log (pulled ones only ever in idx order: the caller pages in order). */
   appendHistoryLog(name: string, values: unknown[]): void {
     if (values.length === 0) return;
     const path = join(this.dataDir, 'history', `${name}.jsonl`);

@@ -166,9 +166,12 @@ describeBrowser('two reference clients as two devices (issue 16 done-when)', () 
     for (const [type, items] of Object.entries(fromA)) for (const [id, v] of Object.entries(items)) expect(readItem(dirB, type, id)).toEqual(v);
     expect(historyLog(dirB, ids.A)).toEqual(historyLog(dirA, 'local'));
 
-    for (const [type, items] of Object.entries(fromB)) for (const [id, v] of Object.entries(items)) writeItem(dirB, type, id, v);
-    appendHistory(dirB, commands('b', 2));
-    const pushedB = (await client(dirB, ['push'])).lines[0];
+    // B's data comes as one JSON input (push --input takes it into the working copy first).
+    const input = join(root, 'b-input.json');
+    writeFileSync(input, JSON.stringify({ ...fromB, history: commands('b', 2) }));
+    const pushedB = (await client(dirB, ['push', '--input', input])).lines[0];
+    rmSync(input);
+    expect(pushedB.imported).toEqual({ items: 2, history: 2 });
     expect(pushedB.types.environment.pushed).toEqual([{ id: 'prod', version: 1 }]);
     expect(pushedB.types.environment.unchanged).toBe(1); // dev, as pulled
     await client(dirA, ['pull']);

@@ -49,6 +49,20 @@ describe('the profile', () => {
     expect(() => p.localSnapshots('setting')).toThrow(/bad\.json is not valid JSON/);
   });
 
+  it('takes a JSON input into the working copy (items replaced, history appended) and names what is wrong in a bad one', () => {
+    const p = new Profile(tmp());
+    p.appendHistoryLog('local', [{ cmd: 'first' }]);
+    expect(p.importInput({ environment: { dev: { A: '1' } }, setting: { ui: { theme: 'dark' }, 'ed.itor': { font: 12 } }, history: [{ cmd: 'second' }] })).toEqual({ items: 3, history: 1 });
+    expect(p.readLocalSnapshot('environment', 'dev')).toEqual({ A: '1' });
+    expect([...p.localSnapshots('setting').keys()]).toEqual(['ed.itor', 'ui']);
+    expect(p.historyLog('local')).toEqual([{ cmd: 'first' }, { cmd: 'second' }]);
+    expect(() => p.importInput({ environments: {} })).toThrow(/unknown types: environments/);
+    expect(() => p.importInput({ secret: { 'a/b': {} } })).toThrow(/input\.secret\.a\/b/);
+    expect(() => p.importInput({ secret: { ok: 'not an object' } })).toThrow(/JSON object/);
+    expect(() => p.importInput({ history: {} })).toThrow(/input\.history is an array/);
+    expect(() => p.importInput([])).toThrow(/JSON object keyed by type/);
+  });
+
   it('hashes canonical JSON: key order does not count, values do', () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
     expect(plaintextHash({ b: 1, a: 2 })).toBe(plaintextHash({ a: 2, b: 1 }));
