@@ -20,6 +20,7 @@ import { createDataLayer } from '../functions/data/from-env';
 import { tableFromEnv } from '../functions/aws/table';
 import { kmsKeyWrapperFromEnv } from '../functions/crypto/kms';
 import { migrateWorkspaces } from '../functions/ops/migrate-workspaces';
+import { relyingPartyOf } from '../functions/identity/relying-party';
 
 // The SDK warns once per process that releases after January 2027 need Node 22; keep the ready output readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
     beforeServe: migrateLocalData,
   });
   console.log(`  outbox    ${stack.env.MAIL_OUTBOX_DIR}`);
+  // Browsers refuse an IP address as a passkey's relying party (identity/relying-party.ts).
+  console.log(`  passkeys  ${relyingPartyOf(stack.env.PUBLIC_URL!).origin} (open the dashboard there to use passkeys)`);
   await startExample(stack, port, dataDir);
   writeRuntimeEnv(stack.env);
   console.log(`flarevault ready at ${stack.url} (${Date.now() - t0} ms)`);

@@ -54,6 +54,16 @@ describeBrowser('passkeys (browser e2e, CDP virtual authenticator)', () => {
     await b?.close();
   });
 
+  it('at 127.0.0.1 (no valid relying party) says where passkeys work instead of a bare SecurityError', async () => {
+    const gateway = process.env.FLAREVAULT_URL!;
+    expect(new URL(gateway).hostname).toBe('127.0.0.1');
+    await page.goto(`${gateway}/login`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await seen(page.getByText(`Passkeys of this deployment work on localhost: open ${origin}/login and try again.`));
+    await shot('wrong-host');
+    expectClean();
+  }, 60_000);
+
   it('registers a passkey on the Security page', async () => {
     await page.goto(`${origin}/login`);
     await page.getByLabel('Email').fill(user.email);
