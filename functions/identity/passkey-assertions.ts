@@ -11,7 +11,7 @@ import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
 import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { getCredential, withIntegrity } from './credential-integrity';
-import { PasskeyCredential, PasskeyEntity, passkeyGuard, USER_SK, UserEntity, type PasskeyItem } from './entities';
+import { PasskeyCredential, PasskeyEntity, passkeyGuard, passkeySk, USER_SK, UserEntity, type PasskeyItem } from './entities';
 import { relyingPartyOf } from './relying-party';
 import { CHALLENGE_TTL_MS, claimChallenge, issueChallenge, type ChallengePurpose } from './webauthn-challenges';
 import { challengeOf, webauthnRefused } from './webauthn-responses';
@@ -62,7 +62,7 @@ export async function verifyPasskeyAssertion(
   // A discoverable credential names its user: it must be the guard's (WebAuthn §7.2 step 6).
   if (response.response.userHandle && Buffer.from(response.response.userHandle, 'base64url').toString('utf8') !== ownerId) throw unknown();
   const tenant = userTenant(ownerId);
-  const passkey = await getCredential(deps.repo, tenant, PasskeyCredential, `PASSKEY#${passkeyId}`);
+  const passkey = await getCredential(deps.repo, tenant, PasskeyCredential, passkeySk(passkeyId));
   if (!passkey || passkey.credentialId !== response.id) throw unknown();
   const rp = relyingPartyOf(deps.config.publicUrl);
   let newCounter: number;
@@ -79,9 +79,9 @@ export async function verifyPasskeyAssertion(
     newCounter = verified.authenticationInfo.newCounter;
   } catch (err) {
     const refused = webauthnRefused('response', err, 'unauthenticated');
-    const owner = auditCtx ? await deps.repo.get(tenant, UserEntity, USER_SK) : undefined;
-    if (owner && auditCtx) {
-      await auditEvent(deps, tenant, owner.tier, auditCtx, 'auth.login.failed', `user#${ownerId}`, { reason: 'passkey', passkeyId, detail: refused.message });
+    const user = auditCtx ? await deps.repo.get(tenant, UserEntity, USER_SK) : undefined;
+    if (user && auditCtx) {
+      await auditEvent(deps, tenant, user.tier, auditCtx, 'auth.login.failed', `user#${ownerId}`, { reason: 'passkey', passkeyId, detail: refused.message });
     }
     throw refused;
   }

@@ -7,7 +7,7 @@
  * process with a movable clock: an expired challenge and the recent-sign-in rule.
  */
 import { randomUUID } from 'node:crypto';
-import { call, signUpWithToken, freshLoopbackAddress } from '../support/http';
+import { call, cookieFrom, freshLoopbackAddress, signUpWithToken, STRONG_PASSWORD, uniqueEmail } from '../support/http';
 import { passkeyOrigin, registeredPasskey, signInOptions } from '../support/passkeys';
 import { SoftAuthenticator } from '../support/webauthn';
 import { signup } from '../../functions/identity/accounts';
@@ -52,6 +52,18 @@ describe('passkeys over HTTP', () => {
     expect(types.filter((t) => t === 'auth.passkey.registered')).toHaveLength(2);
     const events = (await call('GET', '/api/v1/audit-events?limit=100', { token: u.token })).body.events;
     expect(events.filter((e: { type: string; metadata: { via?: string } }) => e.type === 'auth.login.succeeded' && e.metadata.via === 'passkey')).toHaveLength(2);
+  });
+
+  it('takes the browser session cookie only with its CSRF token, and no API key', async () => {
+    const browser = await call('POST', '/api/v1/auth/signup', { body: { email: uniqueEmail('pk'), password: STRONG_PASSWORD }, from: freshLoopbackAddress() });
+    const cookie = cookieFrom(browser.headers, '__Host-fv_session')!;
+    const withoutCsrf = await call('POST', '/api/v1/auth/passkeys/registration-options', { cookie });
+    expect(withoutCsrf.status).toBe(403);
+    const withCsrf = await call('POST', '/api/v1/auth/passkeys/registration-options', { cookie, csrf: browser.body.csrfToken });
+    expect(withCsrf.status).toBe(200);
+    const u = await signUpWithToken();
+    const key = await call('POST', '/api/v1/api-keys', { token: u.token, body: { name: 'k', scopes: ['account:read'] } });
+    expect((await call('GET', '/api/v1/auth/passkeys', { token: key.body.secret })).status).toBe(403);
   });
 
   it('refuses a registration from another origin, without user verification, or twice for one credential', async () => {
