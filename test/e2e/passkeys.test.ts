@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { relyingPartyOf } from '../../functions/identity/relying-party';
 import { signUpWithToken } from '../support/http';
-import { ConsoleWatch, SCREENSHOTS, browserSkipReason, ensureSpaBuilt, launch, resetScreenshots, screenshot, seen, type Browser } from './support/browser';
+import { SCREENSHOTS, accessibilityViolations, browserSkipReason, logIn, openSuiteBrowser, seen } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] passkeys suite skipped: ${skipReason}\n`);
@@ -20,14 +20,13 @@ const SHOTS = join(SCREENSHOTS, 'passkeys');
 
 describeBrowser('passkeys (browser e2e, CDP virtual authenticator)', () => {
   const origin = relyingPartyOf(process.env.PUBLIC_URL ?? 'http://127.0.0.1').origin;
-  let b: Browser;
+  let b: Awaited<ReturnType<typeof openSuiteBrowser>>;
   let page: Page;
   let cdp: CDPSession;
   let authenticatorId: string;
-  let watch: ConsoleWatch;
   let user: Awaited<ReturnType<typeof signUpWithToken>>;
-  const shot = (name: string) => screenshot(page, name, SHOTS);
-  const expectClean = () => expect(watch.take()).toEqual([]);
+  const shot = (name: string) => b.shot(name);
+  const expectClean = () => expect(b.watch.take()).toEqual([]);
   const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
   const signOut = async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -35,15 +34,12 @@ describeBrowser('passkeys (browser e2e, CDP virtual authenticator)', () => {
   };
 
   beforeAll(async () => {
-    ensureSpaBuilt();
-    resetScreenshots(SHOTS);
     user = await signUpWithToken();
-    b = await launch();
+    b = await openSuiteBrowser(SHOTS);
     page = b.page;
     page.setDefaultTimeout(15_000);
-    watch = new ConsoleWatch(page);
     // The MFA step is a 401 the page asks for and handles.
-    watch.allow = [{ status: 401, path: /^\/api\/v1\/auth\/login$/ }];
+    b.watch.allow = [{ status: 401, path: /^\/api\/v1\/auth\/login$/ }];
     cdp = await b.context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -66,14 +62,14 @@ describeBrowser('passkeys (browser e2e, CDP virtual authenticator)', () => {
 
   it('registers a passkey on the Security page', async () => {
     await page.goto(`${origin}/login`);
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await logIn(page, user.email, user.password);
     await seen(page.getByRole('button', { name: 'Sign out' }));
     await page.goto(`${origin}/security?tab=passkeys`);
     await page.getByLabel('Name').fill('E2E laptop');
     await page.getByRole('button', { name: 'Add passkey' }).click();
     await seen(page.locator('tr[data-passkey="E2E laptop"]'));
+    expect(await accessibilityViolations(page)).toEqual([]);
     const [credential] = await credentials();
     expect(credential).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
     expect(Buffer.from(credential!.userHandle!, 'base64').toString()).toBe(user.userId);
@@ -93,10 +89,9 @@ describeBrowser('passkeys (browser e2e, CDP virtual authenticator)', () => {
 
   it('is the second factor of a password sign-in', async () => {
     await signOut();
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await logIn(page, user.email, user.password);
     await seen(page.getByRole('button', { name: 'Use a passkey' }));
+    expect(await accessibilityViolations(page)).toEqual([]);
     await shot('second-factor-step');
     const before = (await credentials())[0]!.signCount;
     await page.getByRole('button', { name: 'Use a passkey' }).click();
