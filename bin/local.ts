@@ -6,6 +6,8 @@
  *   FLAREVAULT_SCHEDULE_SCALE  divide schedule periods (default 1; 0 disables the timers)
  *   LOG_LEVEL            handler log level (default INFO)
  *   EXAMPLE_APP_PORT     the session-vault example app's port (default PORT + 1; `off` disables it)
+ *   OIDC_PROVIDER_PORT   the local OpenID provider's port (default PORT + 2; `off` disables it). Fixed, because
+ *                        the issuer URL is part of every linked identity: another port is another provider.
  *
  * Before the pollers and timers start, data of earlier versions in the data dir is migrated
  * (functions/ops/migrate-workspaces.ts: user-owned accounts and jobs into personal workspaces;
@@ -107,8 +109,14 @@ async function main(): Promise<void> {
   if (!Number.isFinite(scale) || scale < 0) throw new Error('flarevault: FLAREVAULT_SCHEDULE_SCALE must be a number >= 0');
 
   const dataDir = resolve(process.env.FLAREVAULT_DATA_DIR ?? join(__dirname, '..', '.flarevault'));
+  const oidcSetting = process.env.OIDC_PROVIDER_PORT;
+  const oidcPort = oidcSetting === undefined ? (port === 0 ? 0 : port + 2) : Number(oidcSetting);
+  if (oidcSetting !== 'off' && (!Number.isInteger(oidcPort) || oidcPort < 0 || oidcPort > 65535)) {
+    throw new Error(`flarevault: OIDC_PROVIDER_PORT must be a port number or off (got ${oidcSetting})`);
+  }
   stack = await startLocalStack({
     port,
+    oidcProvider: oidcSetting === 'off' ? false : { port: oidcPort },
     dataDir,
     schedules: scale === 0 ? false : { scale },
     log: (line) => console.log(`  ${line}`),

@@ -19,6 +19,7 @@ export const CONTEXT_KEYS = {
   mailFrom: 'flarevault:mailFrom',
   originSecretGeneration: 'flarevault:originSecretGeneration',
   deviceTokenLifetimeDays: 'flarevault:deviceTokenLifetimeDays',
+  oidcProviders: 'flarevault:oidcProviders',
 } as const;
 
 /** A linked sync device's token lives this long unless the stage says otherwise (issue 16). */
@@ -47,6 +48,12 @@ export interface StageConfig {
   readonly originSecretGeneration: number;
   /** Days a sync device token lives before the device must link again (410 past it, data intact). */
   readonly deviceTokenLifetimeDays: number;
+  /**
+   * OpenID Connect providers offered on the login page (docs/security.md "OpenID Connect"). Each
+   * client secret lives in Secrets Manager under `clientSecretName` (created by the operator); the
+   * stack resolves it into the sign-in function's environment at deploy time. @default none
+   */
+  readonly oidcProviders: readonly OidcProviderSetting[];
   /** RETAIN in prod, DESTROY elsewhere, for stateful resources. */
   readonly removalPolicy: RemovalPolicy;
   /** Retention of every log group. */
@@ -82,6 +89,26 @@ const origin = z
     }
   }, 'each entry must be an origin like https://app.example.com (no path, no trailing slash; http only for localhost)');
 
+const oidcProvider = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'id must be 1-32 chars of a-z, 0-9 and -, starting with a letter'),
+    name: z.string().min(1).max(80),
+    issuer: z
+      .string()
+      .max(2048)
+      .refine((s) => {
+        try {
+          return new URL(s).protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'issuer must be an https URL (the provider discovery document is at <issuer>/.well-known/openid-configuration)'),
+    clientId: z.string().min(1).max(512),
+    clientSecretName: z.string().min(1).max(2048),
+  })
+  .strict();
+export type OidcProviderSetting = z.infer<typeof oidcProvider>;
+
 const schema = z
   .object({
     stage: z
@@ -114,6 +141,21 @@ const schema = z
     deviceTokenLifetimeDays: z.preprocess(
       (v) => (v === undefined || v === '' ? DEFAULT_DEVICE_TOKEN_LIFETIME_DAYS : typeof v === 'string' ? Number(v) : v),
       z.number({ error: 'must be a number of days' }).int().min(1).max(3650),
+    ),
+    oidcProviders: z.preprocess(
+      (v) => {
+        if (v === undefined || v === null || v === '') return [];
+        if (typeof v !== 'string') return v;
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          return v;
+        }
+      },
+      z
+        .array(oidcProvider, { error: 'must be a JSON array of { id, name, issuer, clientId, clientSecretName }' })
+        .max(20)
+        .refine((a) => new Set(a.map((p) => p.id)).size === a.length, 'provider ids must be unique'),
     ),
   })
   .superRefine((c, ctx) => {

@@ -14,7 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { envVarNames } from '../functions/platform/env';
@@ -324,6 +324,18 @@ export class FlarevaultFunction extends Construct {
         const queues = this.need(r.jobQueues, need, 'the job queues');
         for (const tier of TIERS) fn.addEnvironment(`JOB_QUEUE_URL_${tier.toUpperCase()}`, queues[tier].queueUrl);
         fn.addEnvironment('BACKUP_BUCKET', this.need(r.backupBucket, need, 'the backup bucket').bucketName);
+        break;
+      }
+      case 'oidc': {
+        // Each client secret is resolved by CloudFormation ({{resolve:secretsmanager:…}}) at deploy time, as the origin secret.
+        const providers = this.config.oidcProviders.map((p) => ({
+          id: p.id,
+          name: p.name,
+          issuer: p.issuer,
+          clientId: p.clientId,
+          clientSecret: secretsmanager.Secret.fromSecretNameV2(this, `OidcClientSecret-${p.id}`, p.clientSecretName).secretValue.unsafeUnwrap(),
+        }));
+        fn.addEnvironment('OIDC_PROVIDERS', Stack.of(this).toJsonString(providers));
         break;
       }
       case 'cloudflare':

@@ -15,6 +15,7 @@ import { listPasskeys, passkeyRegistrationOptions, registerPasskey, removePasske
 import { countPerIp } from '../identity/throttle';
 import { accessRecorder } from './access-recorder';
 import { signedIn } from './signed-in';
+import { oidcRoutes } from './oidc-routes';
 
 const { deps, authenticate } = identityFromEnv();
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
@@ -45,6 +46,7 @@ export const handler = httpFunction(
       await removePasskey(deps, actorOf(req.principal), req.params.id, ctxOf(req));
       return { status: 204 };
     }),
+    ...oidcRoutes(deps),
   ],
   { authenticate, recordAccess: accessRecorder() },
 );

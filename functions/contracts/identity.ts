@@ -7,8 +7,8 @@ import { PasskeyAssertion } from './webauthn';
 const Password = z.string().min(1).max(1024);
 /** Bounded so the strength check (zxcvbn, superlinear in length) stays cheap; same bound in identity/password-policy.ts. */
 const NewPassword = z.string().min(12, 'must be at least 12 characters').max(128, 'must be at most 128 characters');
-const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
-const RecoveryCode = z.string().trim().min(8).max(32);
+export const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+export const RecoveryCode = z.string().trim().min(8).max(32);
 /** `browser` sets the HttpOnly cookie and returns a CSRF token; `token` returns a bearer token for CLIs and apps. */
 export const ClientKind = z.enum(['browser', 'token']).default('browser');
 

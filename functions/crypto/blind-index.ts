@@ -26,8 +26,12 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, type TableRef } from '../aws/table';
 import type { KeyWrapper } from './kms';
 
-/** `vault-key`: a vault key's name within its subject (vault/sealing.ts), exact. `passkey-id`: a WebAuthn credential id (base64url), exact. */
-export type BlindPurpose = 'email' | 'username' | 'exact' | 'vault-key' | 'passkey-id';
+/**
+ * `vault-key`: a vault key's name within its subject (vault/sealing.ts), exact. `passkey-id`: a WebAuthn
+ * credential id (base64url), exact. `oidc-subject`: an OpenID provider's issuer and subject, exact.
+ * `oidc-flow`: the PKCE verifier and nonce of a sign-in, derived from its state (identity/oidc-flow.ts).
+ */
+export type BlindPurpose = 'email' | 'username' | 'exact' | 'vault-key' | 'passkey-id' | 'oidc-subject' | 'oidc-flow';
 
 export const BLIND_INDEX_KEY = { pk: 'SYS#blind-index', sk: 'KEY#000001' } as const;
 export const BLIND_INDEX_CONTEXT = { purpose: 'blind-index' } as const;
@@ -40,6 +44,8 @@ export function normaliseForIndex(purpose: BlindPurpose, value: string): string 
     case 'exact':
     case 'vault-key':
     case 'passkey-id':
+    case 'oidc-subject':
+    case 'oidc-flow':
       return value;
   }
 }

@@ -38,39 +38,63 @@ export async function login(
     throw badCredentials();
   }
   const tenant = userTenant(userId);
-  // A registered passkey is a second factor too: an account with one needs it (or TOTP) after the password.
-  const passkeys = await passkeyItems(deps, userId);
-  const factors = [...(user.mfaEnabled ? (['totp', 'recovery-code'] as const) : []), ...(passkeys.length ? (['passkey'] as const) : [])];
-  if (factors.length) {
-    if (!input.totp && !input.recoveryCode && !input.passkey) {
-      // The password was right and no code was tried: give the slot back, but do not clear
-      // the account's count, or asking for the prompt would wipe the failures of guessed codes.
-      await giveBackAttemptSlots(deps, keys);
-      const passkeyOptions = passkeys.length ? await passkeySecondFactorOptions(deps, userId, passkeys) : undefined;
-      throw new DomainError('mfa-required', secondFactorPrompt(user.mfaEnabled, passkeys.length > 0), {
-        code: 'mfa-required',
-        extra: { secondFactors: factors, ...(passkeyOptions ? { passkeyOptions } : {}) },
-      });
-    }
-    const factor = await secondFactor(deps, userId, user, input, passkeys.length > 0);
-    if (!factor) {
-      await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'second-factor' });
-      const field = input.passkey ? 'passkey' : input.totp ? 'totp' : 'recoveryCode';
-      throw new DomainError('mfa-required', input.passkey ? 'The passkey could not be verified; try again' : 'The code is wrong or was already used', {
-        code: 'mfa-required',
-        fields: [{ in: 'body', field, message: input.passkey ? 'could not be verified' : 'is wrong or was already used', code: 'invalid' }],
-      });
-    }
-    if (factor === 'recovery-code') {
-      await auditEvent(deps, tenant, user.tier, ctx, 'auth.mfa.recovery-code-used', `user#${userId}`);
-    }
-  }
+  // The slot goes back when the password was right and no code was tried: the account's count is not
+  // cleared, or asking for the prompt would wipe the failures of guessed codes.
+  const mfa = await passSecondFactor(deps, userId, user, input, ctx, () => giveBackAttemptSlots(deps, keys));
   const [, session] = await Promise.all([clearAccountFailures(deps, keys), issueSession(deps, userId, user, ctx)]);
   await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.succeeded', `user#${userId}`, {
     sessionId: session.sessionId,
-    mfa: factors.length > 0,
+    mfa,
   });
   return { user: userView(userId, user), session };
+}
+
+export type SecondFactorInput = { totp?: string; recoveryCode?: string; passkey?: AuthenticationResponseJSON };
+
+/** Whether signing in to the account needs a second factor (TOTP, or a registered passkey). */
+export async function hasSecondFactor(deps: IdentityDeps, userId: string, user: Pick<UserItem, 'mfaEnabled'>): Promise<boolean> {
+  return user.mfaEnabled || (await passkeyItems(deps, userId)).length > 0;
+}
+
+/**
+ * The second factor of a sign-in whose first one passed (a password, or a provider's identity):
+ * false when the account has none; true once one passed. Throws 401 `mfa-required` with the
+ * factors (and passkey options) when none was given (after `beforePrompt`), or when it failed (audited).
+ */
+export async function passSecondFactor(
+  deps: IdentityDeps,
+  userId: string,
+  user: UserItem & { version: number },
+  input: SecondFactorInput,
+  ctx: RequestContext,
+  beforePrompt: () => Promise<unknown> = async () => undefined,
+): Promise<boolean> {
+  const tenant = userTenant(userId);
+  // A registered passkey is a second factor too: an account with one needs it (or TOTP) after the password.
+  const passkeys = await passkeyItems(deps, userId);
+  const factors = [...(user.mfaEnabled ? (['totp', 'recovery-code'] as const) : []), ...(passkeys.length ? (['passkey'] as const) : [])];
+  if (!factors.length) return false;
+  if (!input.totp && !input.recoveryCode && !input.passkey) {
+    await beforePrompt();
+    const passkeyOptions = passkeys.length ? await passkeySecondFactorOptions(deps, userId, passkeys) : undefined;
+    throw new DomainError('mfa-required', secondFactorPrompt(user.mfaEnabled, passkeys.length > 0), {
+      code: 'mfa-required',
+      extra: { secondFactors: factors, ...(passkeyOptions ? { passkeyOptions } : {}) },
+    });
+  }
+  const factor = await secondFactor(deps, userId, user, input, passkeys.length > 0);
+  if (!factor) {
+    await auditEvent(deps, tenant, user.tier, ctx, 'auth.login.failed', `user#${userId}`, { reason: 'second-factor' });
+    const field = input.passkey ? 'passkey' : input.totp ? 'totp' : 'recoveryCode';
+    throw new DomainError('mfa-required', input.passkey ? 'The passkey could not be verified; try again' : 'The code is wrong or was already used', {
+      code: 'mfa-required',
+      fields: [{ in: 'body', field, message: input.passkey ? 'could not be verified' : 'is wrong or was already used', code: 'invalid' }],
+    });
+  }
+  if (factor === 'recovery-code') {
+    await auditEvent(deps, tenant, user.tier, ctx, 'auth.mfa.recovery-code-used', `user#${userId}`);
+  }
+  return true;
 }
 
 const secondFactorPrompt = (totp: boolean, passkey: boolean) =>
@@ -84,7 +108,7 @@ async function secondFactor(
   deps: IdentityDeps,
   userId: string,
   user: UserItem & { version: number },
-  input: { totp?: string; recoveryCode?: string; passkey?: AuthenticationResponseJSON },
+  input: SecondFactorInput,
   hasPasskeys: boolean,
 ): Promise<'totp' | 'recovery-code' | 'passkey' | undefined> {
   if (!input.passkey) return user.mfaEnabled ? useSecondFactor(deps, userId, user, input) : undefined;

@@ -28,6 +28,32 @@ const backupBucket = z.object({ BACKUP_BUCKET: z.string().min(3).max(63) });
 /** The sync bucket (large snapshot blobs) and the key every object is written with (SSE-KMS). */
 const syncBlobs = z.object({ SYNC_BUCKET: z.string().min(3).max(63), SYNC_BUCKET_KEY_ID: z.string().min(1).max(2048) });
 
+/**
+ * The stage's OpenID Connect providers (lib/config.ts `flarevault:oidcProviders`): a JSON array.
+ * Each `clientSecret` is resolved by CloudFormation from Secrets Manager at deploy time.
+ */
+export const OidcProviderConfig = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  name: z.string().min(1).max(80),
+  issuer: z.string().url().max(2048),
+  clientId: z.string().min(1).max(512),
+  clientSecret: z.string().min(1).max(2048),
+});
+export type OidcProviderConfig = z.infer<typeof OidcProviderConfig>;
+const oidcProviders = z
+  .string()
+  .max(32_000)
+  .default('[]')
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(OidcProviderConfig).max(20));
+
 /** Env vars per need. The CDK stack sets these for every function declaring the need. */
 export const envByNeed = {
   table,
@@ -37,6 +63,7 @@ export const envByNeed = {
   syncBlobs,
   /** How long a device token lives (the stage setting flarevault:deviceTokenLifetimeDays; 90 by default). */
   deviceTokens: z.object({ DEVICE_TOKEN_LIFETIME_DAYS: z.coerce.number().int().min(1).max(3650) }),
+  oidc: z.object({ OIDC_PROVIDERS: oidcProviders }),
   mail: z.object({
     /** `ses` in AWS; `outbox` writes .eml files to MAIL_OUTBOX_DIR (local runtime). */
     MAIL_TRANSPORT: z.enum(['ses', 'outbox']),

@@ -11,6 +11,7 @@ import { TIERS } from './tiers';
 import { getDependencyHealth, getHealth, getOpenApi } from '../contracts/system';
 import { identityRoutes } from '../contracts/identity';
 import { passkeyRoutes } from '../contracts/passkeys';
+import { oidcRoutes } from '../contracts/oidc';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
 import { workspaceRoutes } from '../contracts/workspaces';
@@ -34,6 +35,7 @@ export type Need =
   | 'backupBucket' // the backup bucket's objects
   | 'syncBlobs' // the sync bucket's objects (large snapshot blobs, SSE-KMS)
   | 'deviceTokens' // the stage's device-token lifetime (no AWS grant)
+  | 'oidc' // the stage's OpenID Connect providers (client secrets resolved from Secrets Manager at deploy; no AWS grant)
   | 'mail' // outbound mail (SES in AWS)
   | 'edge' // behind CloudFront: origin secret, CORS allowlist
   | 'health' // names of every dependency, for read-only probes (no data access)
@@ -105,7 +107,8 @@ export const functions = {
   auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail', 'health'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail', ...HEALTH_PROBES], memoryMb: 1024 },
   // Sign-in (password and its second factors, passkeys) and passkey management: WebAuthn's verifiers
   // (ASN.1, X.509) and auth's password-strength dictionaries would not fit one bundle. Argon2 needs the memory.
-  signIn: { entry: 'api/sign-in', needs: ['edge', 'table', 'keys'], calls: [...ITEMS, ...ENVELOPE], memoryMb: 1024 },
+  // OpenID Connect sign-in too (openid-client): its second factor is the password sign-in's.
+  signIn: { entry: 'api/sign-in', needs: ['edge', 'table', 'keys', 'oidc'], calls: [...ITEMS, ...ENVELOPE], memoryMb: 1024 },
   cloudflare: { entry: 'api/cloudflare', needs: ['edge', 'table', 'keys', 'cloudflare'], calls: [...ITEMS, ...ENVELOPE], timeoutSeconds: API_TIMEOUT_SECONDS },
   workspaces: { entry: 'api/workspaces', needs: ['edge', 'table', 'keys', 'mail'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail'] },
   // The session vault: hosted login for applications, the Session API (app credentials), its admin routes.
@@ -124,7 +127,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...passkeyRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...passkeyRoutes, ...oidcRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
 
 /**
  * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):

@@ -16,6 +16,12 @@ export const VIEWER_IP_HEADER = 'x-flarevault-viewer-ip';
 /** The browser session cookie; `__Host-` forces Secure, Path=/ and no Domain. */
 export const SESSION_COOKIE = '__Host-fv_session';
 
+/**
+ * Binds an OpenID Connect sign-in (its state, then a pending second factor or link) to the browser
+ * that started it; SameSite=Lax, as the provider's redirect back is a cross-site top-level navigation.
+ */
+export const OIDC_BINDING_COOKIE = '__Host-fv_oidc';
+
 /** A cookie session's unsafe requests carry the session's CSRF token in this header. */
 export const CSRF_HEADER = 'x-csrf-token';
 

@@ -91,6 +91,11 @@ export interface LocalStackOptions {
    * @default { timeScale: 1 }
    */
   cloudflareSandbox?: false | { timeScale?: number; port?: number };
+  /**
+   * The local OpenID provider (lib/local/oidc-provider.ts), configured as the stage's provider
+   * `local` ("Sign in with the local OpenID provider"). false: no provider. @default { port: 0 }
+   */
+  oidcProvider?: false | { port?: number };
   log?: (line: string) => void;
   /**
    * Runs once the table exists and the env is published, before the pollers and timers start and
@@ -118,6 +123,8 @@ export interface LocalStack {
   readonly logSubscriptions: LogSubscriptions;
   /** The Cloudflare sandbox (base URL …/client/v4, admin origin) unless disabled. */
   readonly cloudflareSandbox?: { readonly url: string; readonly origin: string; readonly adminToken: string };
+  /** The local OpenID provider's issuer unless disabled. */
+  readonly oidcIssuer?: string;
   stop(): Promise<void>;
 }
 
@@ -138,6 +145,8 @@ export interface LocalEnvInput {
   logLevel?: string;
   /** The local Cloudflare sandbox (need `cloudflare`). */
   cloudflareSandbox?: { url: string; adminToken: string };
+  /** The stage's OpenID Connect providers (need `oidc`). @default none */
+  oidcProviders?: readonly { id: string; name: string; issuer: string; clientId: string; clientSecret: string }[];
 }
 
 /** Every need any function declares (the local process serves them all). */
@@ -179,6 +188,8 @@ export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
     ORIGIN_VERIFY_SECRET: i.originVerifySecret,
     CORS_ALLOWED_ORIGINS: i.corsAllowedOrigins ?? '',
     PUBLIC_URL: i.publicUrl,
+    // oidc
+    OIDC_PROVIDERS: JSON.stringify(i.oidcProviders ?? []),
     // emulators
     AWS_ENDPOINT_URL_DYNAMODB: i.endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: i.endpoints.sqs,
@@ -356,6 +367,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(gateway.stop);
     lock?.setUrl(gateway.url);
+    const publicUrl = options.publicUrl ?? gateway.url;
+    let oidcProvider: Awaited<ReturnType<typeof import('./oidc-provider').startLocalOidcProvider>> | undefined;
+    if (options.oidcProvider !== false) {
+      // Both loopback names of the gateway: the callback stays on the host the browser is on (identity/oidc-providers.ts).
+      const callback = '/api/v1/auth/oidc/callback';
+      const redirectUris = [...new Set([publicUrl, gateway.url, gateway.url.replace('//127.0.0.1', '//localhost')].map((u) => `${u}${callback}`))];
+      oidcProvider = await (require('./oidc-provider') as typeof import('./oidc-provider')).startLocalOidcProvider({ port: options.oidcProvider?.port ?? 0, redirectUris });
+      stoppers.push(oidcProvider.stop);
+      log(`openid    ${oidcProvider.issuer} (the local OpenID provider; demo user demo@flarevault.localhost, password demo)`);
+    }
     env = buildLocalEnv({
       region,
       tableName: LOCAL_TABLE_NAME,
@@ -365,11 +386,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       syncBucket: LOCAL_SYNC_BUCKET,
       mailOutboxDir: outboxDir,
       originVerifySecret,
-      publicUrl: options.publicUrl ?? gateway.url,
+      publicUrl,
       corsAllowedOrigins: options.corsAllowedOrigins,
       endpoints: { dynamodb: ddbLocal.url, sqs: fauxqs.url, s3: fauxqs.url, kms: kms.url },
       logLevel: process.env.LOG_LEVEL,
       cloudflareSandbox: cfSandbox ? { url: cfSandbox.url, adminToken: cfAdminToken } : undefined,
+      oidcProviders: oidcProvider
+        ? [{ id: 'local', name: 'the local OpenID provider', issuer: oidcProvider.issuer, clientId: oidcProvider.clientId, clientSecret: oidcProvider.clientSecret }]
+        : [],
     });
     if (options.applyToProcessEnv ?? true) {
       const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -421,6 +445,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       schedules,
       logSubscriptions,
       cloudflareSandbox: cfSandbox ? { url: cfSandbox.url, origin: cfSandbox.origin, adminToken: cfAdminToken } : undefined,
+      oidcIssuer: oidcProvider?.issuer,
       stop: () => (stopped ??= stopAll()),
     };
   } catch (e) {
