@@ -6,6 +6,7 @@ import type * as cloudflare from '../../../functions/contracts/cloudflare';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as invites from '../../../functions/contracts/invites';
 import type * as jobs from '../../../functions/contracts/jobs';
+import type * as oidc from '../../../functions/contracts/oidc';
 import type * as passkeys from '../../../functions/contracts/passkeys';
 import type * as sessions from '../../../functions/contracts/sessions';
 import type * as sync from '../../../functions/contracts/sync';
@@ -28,6 +29,7 @@ export interface OperationRoutes {
   changeMemberRole: typeof workspaces.changeMemberRole;
   changePassword: typeof identity.changePassword;
   clearSyncType: typeof syncData.clearSyncType;
+  confirmPendingLink: typeof oidc.confirmPendingLink;
   confirmTotp: typeof identity.confirmTotp;
   createApiKey: typeof identity.createApiKey;
   createApplication: typeof applications.createApplication;
@@ -59,6 +61,7 @@ export interface OperationRoutes {
   getJob: typeof jobs.getJob;
   getMe: typeof identity.getMe;
   getOpenApi: typeof system.getOpenApi;
+  getPendingLink: typeof oidc.getPendingLink;
   getSessionStatus: typeof identity.getSessionStatus;
   getSessionValue: typeof sessions.getSessionValue;
   getSyncConfig: typeof syncData.getSyncConfig;
@@ -82,7 +85,9 @@ export interface OperationRoutes {
   listJobItems: typeof jobs.listJobItems;
   listJobs: typeof jobs.listJobs;
   listJobZones: typeof jobs.listJobZones;
+  listLinkedIdentities: typeof oidc.listLinkedIdentities;
   listMembers: typeof workspaces.listMembers;
+  listOidcProviders: typeof oidc.listOidcProviders;
   listOutbox: typeof identity.listOutbox;
   listPasskeys: typeof passkeys.listPasskeys;
   listSessions: typeof identity.listSessions;
@@ -97,6 +102,8 @@ export interface OperationRoutes {
   logout: typeof identity.logout;
   logoutAppSession: typeof sessions.logoutAppSession;
   logoutBrowser: typeof sessions.logoutBrowser;
+  oidcCallback: typeof oidc.oidcCallback;
+  oidcSecondFactor: typeof oidc.oidcSecondFactor;
   passkeyRegistrationOptions: typeof passkeys.passkeyRegistrationOptions;
   passkeySignInOptions: typeof passkeys.passkeySignInOptions;
   pollDeviceToken: typeof sync.pollDeviceToken;
@@ -129,6 +136,8 @@ export interface OperationRoutes {
   signInWithPasskey: typeof passkeys.signInWithPasskey;
   signup: typeof identity.signup;
   startDeviceAuthorization: typeof sync.startDeviceAuthorization;
+  startOidcSignIn: typeof oidc.startOidcSignIn;
+  unlinkIdentity: typeof oidc.unlinkIdentity;
   updateApplication: typeof applications.updateApplication;
   updateDnsRecord: typeof cloudflare.updateDnsRecord;
   updateWorkspaceSettings: typeof workspaceGovernance.updateWorkspaceSettings;

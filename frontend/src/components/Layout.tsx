@@ -6,6 +6,7 @@ import { Link, useLocation } from '../lib/router';
 import { Logo } from './AuthShell';
 import { cx } from './ui';
 import { WorkspaceSwitcher } from './WorkspaceSwitcher';
+import { PendingLinkPrompt } from './PendingLinkPrompt';
 
 interface NavItem {
   to: string;
@@ -99,6 +100,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </aside>
         <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-6 lg:px-10">
           <div className="mx-auto max-w-6xl">{children}</div>
+          <PendingLinkPrompt />
         </main>
       </div>
     </div>

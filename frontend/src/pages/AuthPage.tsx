@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { Fingerprint, KeyRound } from 'lucide-react';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { call } from '../api/operations';
 import type { LoginBody, SignedIn, SignupBody } from '../api/types';
@@ -10,6 +10,8 @@ import { useAuth } from '../lib/auth';
 import { withHostedLogin } from '../lib/hosted-login';
 import { Link, useLocation } from '../lib/router';
 import { passkeyAssertion, passkeysSupported, signInWithPasskey } from '../lib/passkeys';
+import { providerErrorMessage } from '../lib/oidc';
+import { ProviderButtons } from './auth/ProviderButtons';
 
 export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const { signedIn, lostReason } = useAuth();
@@ -21,10 +23,23 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const [code, setCode] = useState('');
   /** What the mfa-required answer offered: `passkeyOptions` when the account has passkeys, `secondFactors` it accepts. */
   const [mfaOffer, setMfaOffer] = useState<{ passkeyOptions?: unknown; secondFactors: string[] } | null>(null);
+  /** Back from a provider (`/login?oidc=…`): a second factor to give, a link to confirm after logging in, or an error. */
+  const oidc = mode === 'login' ? query.get('oidc') : null;
+  const providerMfa = oidc === 'second-factor';
 
   const submit = useMutation({
     mutationFn: async (how: 'form' | 'passkey' = 'form'): Promise<SignedIn> => {
       if (how === 'passkey' && !mfaStep) return signInWithPasskey();
+      if (providerMfa) {
+        // The provider signed the user in; this browser's pending sign-in needs the account's second factor.
+        const factor: Pick<LoginBody, 'totp' | 'recoveryCode' | 'passkey'> = {};
+        if (how === 'passkey') factor.passkey = (await passkeyAssertion(mfaOffer?.passkeyOptions)) as never;
+        else if (code.trim()) {
+          if (useRecovery) factor.recoveryCode = code.trim();
+          else factor.totp = code.replace(/\s+/g, '');
+        }
+        return call('oidcSecondFactor', { body: factor, quietAuth: true });
+      }
       if (mode === 'signup') {
         const body: SignupBody = { email, password };
         return call('signup', { body, quietAuth: true });
@@ -46,6 +61,12 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
       }
     },
   });
+
+  // A provider sign-in that needs a second factor: ask which ones the account has.
+  const { mutate } = submit;
+  useEffect(() => {
+    if (providerMfa) mutate('form');
+  }, [providerMfa, mutate]);
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -99,7 +120,19 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
           Your session expired. Log in again to continue where you were.
         </Notice>
       ) : null}
+      {oidc === 'link' ? (
+        <Notice tone="info" className="mb-4">
+          The email address your provider confirmed belongs to a flarevault account. Log in to that account to link the provider: you will be asked to confirm.
+        </Notice>
+      ) : null}
+      {oidc === 'error' ? (
+        <Notice tone="warning" className="mb-4">
+          {providerErrorMessage(query.get('reason'))}
+        </Notice>
+      ) : null}
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
+        {providerMfa ? null : (
+          <>
         <Field label="Email" name="email" error={err}>
           {(p) => (
             <Input {...p} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} disabled={mfaStep} />
@@ -118,6 +151,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             />
           )}
         </Field>
+          </>
+        )}
         {mfaStep ? (
           <div className="space-y-3 rounded-md bg-slate-50 p-3 ring-1 ring-slate-200">
             <p className="flex items-center gap-2 text-sm font-medium text-slate-800">
@@ -168,7 +203,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
           </Button>
         )}
       </form>
-      {mode === 'login' && !mfaStep && passkeysSupported() ? (
+      {!mfaStep && !providerMfa ? <ProviderButtons /> : null}
+      {mode === 'login' && !mfaStep && !providerMfa && passkeysSupported() ? (
         <div className="mt-4 border-t border-slate-200 pt-4">
           <Button type="button" variant="secondary" className="w-full" onClick={() => submit.mutate('passkey')} loading={submit.isPending}>
             <Fingerprint className="size-4" aria-hidden /> Sign in with a passkey

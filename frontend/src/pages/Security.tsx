@@ -3,6 +3,7 @@ import { PageHeader } from '../components/ui';
 import { setQuery, useLocation } from '../lib/router';
 import { ApiKeysTab } from './security/ApiKeysTab';
 import { AuditLogTab } from './security/AuditLogTab';
+import { IdentitiesTab } from './security/IdentitiesTab';
 import { PasskeysTab } from './security/PasskeysTab';
 import { PasswordTab } from './security/PasswordTab';
 import { SessionsTab } from './security/SessionsTab';
@@ -13,6 +14,7 @@ const TABS = [
   ['sessions', 'Sessions'],
   ['devices', 'Sync devices'],
   ['passkeys', 'Passkeys'],
+  ['identities', 'Linked identities'],
   ['mfa', 'Two-factor'],
   ['api-keys', 'API keys'],
   ['password', 'Password'],
@@ -25,7 +27,7 @@ export default function Security() {
   const tab = TABS.some(([k]) => k === query.get('tab')) ? query.get('tab')! : 'sessions';
   return (
     <>
-      <PageHeader title="Security" description="Sessions, linked sync devices, passkeys, two-factor authentication, API keys, password and the audit trail of your account." />
+      <PageHeader title="Security" description="Sessions, linked sync devices, passkeys, linked identities, two-factor authentication, API keys, password and the audit trail of your account." />
       <Tabs.Root value={tab} onValueChange={(v) => setQuery({ tab: v === 'sessions' ? undefined : v })}>
         <Tabs.List aria-label="Security settings" className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
           {TABS.map(([k, label]) => (
@@ -46,6 +48,9 @@ export default function Security() {
         </Tabs.Content>
         <Tabs.Content value="passkeys">
           <PasskeysTab />
+        </Tabs.Content>
+        <Tabs.Content value="identities">
+          <IdentitiesTab />
         </Tabs.Content>
         <Tabs.Content value="mfa">
           <TwoFactorTab />
