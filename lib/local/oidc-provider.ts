@@ -31,7 +31,9 @@ export interface LocalOidcProvider {
 }
 
 const isEmail = (s: string) => /^[^\s@<>"]{1,64}@[a-z0-9.-]{1,190}$/i.test(s);
-const subjectOf = (email: string) => `local-${createHash('sha256').update(email.toLowerCase()).digest('base64url').slice(0, 22)}`;
+/** The subject the local provider gives an address (opaque, as real providers' are; tests compute it to look for it). */
+export const localOidcSubject = (email: string) => `local-${createHash('sha256').update(email.toLowerCase()).digest('base64url').slice(0, 22)}`;
+const subjectOf = localOidcSubject;
 const verifiedOf = (email: string) => LOCAL_OIDC_DEMO_USERS.find((u) => u.email === email)?.verified ?? !/^unverified/i.test(email);
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -27,6 +27,7 @@ import { memberActor, setWorkspaceTier } from '../../functions/workspaces/worksp
 import type { WorkspaceDeps } from '../../functions/workspaces/deps';
 import { approvedUserCode, linkedDevice } from '../support/device-authorization';
 import { registeredPasskey } from '../support/passkeys';
+import { linkedIdentity } from '../support/oidc';
 import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken, type CallResult } from '../support/http';
 import { dataLayer } from './jobs-harness';
@@ -216,6 +217,7 @@ describe('role matrix (generated from the manifest)', () => {
       userCode: await approvedUserCode(owner.token),
       device: (await linkedDevice(owner.token)).deviceId,
       passkey: (await registeredPasskey(owner.token)).passkey.id,
+      identity: (await linkedIdentity(owner.token, owner.email)).id,
     };
   });
 

@@ -12,7 +12,8 @@ import type { RouteDef } from '../../functions/contracts/route';
  * The ids a probe fills in: account, zone, record, job, session, apiKey, workspace, member, application, invite,
  * appUser (a user of the application holding the value `vaultKey`), credential (an automation credential),
  * userCode (a device authorization the fixture's owner approved: no one else may see or decide it),
- * device (a sync device linked to the fixture's owner), passkey (a passkey of the fixture's owner).
+ * device (a sync device linked to the fixture's owner), passkey (a passkey of the fixture's owner),
+ * identity (an OpenID Connect identity linked to the fixture's owner).
  */
 export interface ProbeFixture {
   ids: Record<string, string>;
@@ -37,8 +38,9 @@ const app = (f: ProbeFixture) => `/api/v1/workspaces/${f.ids.workspace}/applicat
  * path parameters except the Session API (`auth: 'app'`) and the sync device routes (`auth: 'device'`),
  * whose subject comes from the credential alone: session-vault-auth.test.ts refuses every other
  * credential on them, and tenant-isolation.test.ts runs each device route as another user's device.
+ * Public routes own nothing (startOidcSignIn's `{provider}` names the stage's configuration).
  */
-export const probed = (r: RouteDef): boolean => !!r.params && r.auth !== 'app' && r.auth !== 'device';
+export const probed = (r: RouteDef): boolean => !!r.params && r.auth !== 'app' && r.auth !== 'device' && r.auth !== 'public';
 
 /** One probe per operationId of a route with path parameters. */
 export const probes: Record<string, Probe> = {
@@ -46,6 +48,7 @@ export const probes: Record<string, Probe> = {
   deleteApiKey: (f) => ({ method: 'DELETE', path: `/api/v1/api-keys/${f.ids.apiKey}` }),
   renamePasskey: (f) => ({ method: 'PATCH', path: `/api/v1/auth/passkeys/${f.ids.passkey}`, body: { name: 'hijacked' } }),
   removePasskey: (f) => ({ method: 'DELETE', path: `/api/v1/auth/passkeys/${f.ids.passkey}` }),
+  unlinkIdentity: (f) => ({ method: 'DELETE', path: `/api/v1/auth/identities/${f.ids.identity}` }),
   deleteCloudflareAccount: (f) => ({ method: 'DELETE', path: acct(f) }),
   verifyCloudflareAccount: (f) => ({ method: 'POST', path: `${acct(f)}/verify` }),
   listZones: (f) => ({ method: 'GET', path: `${acct(f)}/zones` }),
@@ -106,7 +109,7 @@ export const UNKNOWN_USER_CODE = 'ZZZZ-ZZZZ';
 
 /** The same fixture with its owned ids replaced by unknown ones. */
 export function absent<F extends ProbeFixture>(f: F): F {
-  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, device: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE, passkey: UNKNOWN_ID } };
+  return { ...f, ids: { ...f.ids, account: UNKNOWN_ID, session: UNKNOWN_ID, apiKey: UNKNOWN_ID, job: UNKNOWN_ID, workspace: UNKNOWN_ID, device: UNKNOWN_ID, userCode: UNKNOWN_USER_CODE, passkey: UNKNOWN_ID, identity: UNKNOWN_ID } };
 }
 
 /**

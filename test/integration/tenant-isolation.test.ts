@@ -12,6 +12,7 @@ import { eventSkAfter } from '../../functions/sync/events';
 import { planOverHttp } from '../support/jobs-http';
 import { approvedUserCode, linkedDevice } from '../support/device-authorization';
 import { registeredPasskey } from '../support/passkeys';
+import { linkedIdentity } from '../support/oidc';
 import { call, signUpWithToken } from '../support/http';
 import { absent, deviceProbes, probed, probes, SELF_DEVICE_ROUTES, zone } from './route-probes';
 
@@ -60,6 +61,7 @@ describe('tenant isolation', () => {
       userCode: await approvedUserCode(f.a.token),
       device: (await linkedDevice(f.a.token)).deviceId,
       passkey: (await registeredPasskey(f.a.token)).passkey.id,
+      identity: (await linkedIdentity(f.a.token, f.a.email)).id,
     };
   });
 

@@ -72,3 +72,12 @@ export async function signInThroughProvider(email: string, binding?: string) {
 /** The outcome a callback redirected to: `signed-in`, or the `oidc` query (and `reason`) of /login. */
 export const outcomeOf = (r: CallbackResult) =>
   r.location.pathname === '/' ? 'signed-in' : `${r.location.searchParams.get('oidc')}${r.location.searchParams.get('reason') ? `:${r.location.searchParams.get('reason')}` : ''}`;
+
+/** Links a local-provider identity with the account's (verified) email to the token's user: sign in at the provider, confirm. */
+export async function linkedIdentity(token: string, email: string): Promise<{ id: string }> {
+  const back = await signInThroughProvider(email);
+  if (outcomeOf(back) !== 'link') throw new Error(`provider sign-in: ${outcomeOf(back)}`);
+  const r = await call('POST', '/api/v1/auth/identities/pending/confirm', { token, cookie: back.binding });
+  if (r.status !== 201) throw new Error(`confirm link: ${r.status} ${r.text}`);
+  return r.body.identity as { id: string };
+}
