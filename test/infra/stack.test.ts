@@ -328,6 +328,29 @@ describe('device-token lifetime (stage setting flarevault:deviceTokenLifetimeDay
   });
 });
 
+describe('OpenID Connect providers (stage setting flarevault:oidcProviders)', () => {
+  const providersOf = (s: Synthed) => ourFunctions(s.template).get('flarevault-signIn')!.props.Environment.Variables.OIDC_PROVIDERS;
+  const google = { id: 'google', name: 'Google', issuer: 'https://accounts.google.com', clientId: 'client-1.apps.googleusercontent.com', clientSecretName: 'flarevault/oidc/google' };
+
+  test('none by default; each client secret is a Secrets Manager dynamic reference resolved at deploy, never in the template; only signIn gets them', () => {
+    expect(providersOf(dev)).toBe('[]');
+    const s = synth({ context: { oidcProviders: JSON.stringify([google]) } });
+    const json = JSON.stringify(providersOf(s));
+    expect(json).toContain('{{resolve:secretsmanager:');
+    expect(json).toContain('flarevault/oidc/google');
+    expect(json).toContain('https://accounts.google.com');
+    expect(json).not.toContain('clientSecretName');
+    const withProviders = [...ourFunctions(s.template).entries()].filter(([, f]) => f.props.Environment.Variables.OIDC_PROVIDERS !== undefined).map(([n]) => n);
+    expect(withProviders).toEqual(['flarevault-signIn']);
+  });
+
+  test('a plain-http issuer, a duplicate id or malformed JSON fails synth naming the key', () => {
+    expect(() => synth({ context: { oidcProviders: JSON.stringify([{ ...google, issuer: 'http://accounts.google.com' }]) } })).toThrow(/flarevault:oidcProviders/);
+    expect(() => synth({ context: { oidcProviders: JSON.stringify([google, google]) } })).toThrow(/flarevault:oidcProviders/);
+    expect(() => synth({ context: { oidcProviders: '[{' } })).toThrow(/flarevault:oidcProviders/);
+  });
+});
+
 describe('edge', () => {
   const dist = () => Object.values(resourcesOf(t, 'AWS::CloudFront::Distribution'))[0]!.Properties as any;
 

@@ -524,7 +524,7 @@ describe('env contract', () => {
     endpoints: { dynamodb: 'http://d', sqs: 'http://s', s3: 'http://s', kms: 'http://k' },
     cloudflareSandbox: { url: 'http://127.0.0.1:1/client/v4', adminToken: 'a'.repeat(48) },
   });
-  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'syncBlobs', 'deviceTokens', 'mail', 'edge', 'health', 'cloudflare'];
+  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'syncBlobs', 'deviceTokens', 'oidc', 'mail', 'edge', 'health', 'cloudflare'];
 
   it.each(Object.entries(functions))('env ⊇ envVarNames(needs) of %s', (_id, def) => {
     for (const name of envVarNames(def.needs)) expect(Object.keys(dummy)).toContain(name);
