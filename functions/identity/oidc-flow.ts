@@ -128,37 +128,38 @@ export async function getPending(deps: Pick<IdentityDeps, 'table' | 'now'>, bind
 }
 
 /** Counts one second-factor try; false once the attempts are spent (or the item is gone). */
-export async function countPendingAttempt(deps: Pick<IdentityDeps, 'table' | 'now'>, binding: string): Promise<boolean> {
-  try {
-    await deps.table.doc.send(
-      new UpdateCommand({
-        TableName: deps.table.name,
-        Key: pendingKey(bindingHashOf(binding)),
-        UpdateExpression: 'ADD #n :one',
-        ConditionExpression: '#n < :max AND expiresAt > :now',
-        ExpressionAttributeNames: { '#n': 'attempts' },
-        ExpressionAttributeValues: { ':one': 1, ':max': OIDC_SECOND_FACTOR_ATTEMPTS, ':now': deps.now() },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+export function countPendingAttempt(deps: Pick<IdentityDeps, 'table' | 'now'>, binding: string): Promise<boolean> {
+  return conditionally(
+    deps,
+    new UpdateCommand({
+      TableName: deps.table.name,
+      Key: pendingKey(bindingHashOf(binding)),
+      UpdateExpression: 'ADD #n :one',
+      ConditionExpression: '#n < :max AND expiresAt > :now',
+      ExpressionAttributeNames: { '#n': 'attempts' },
+      ExpressionAttributeValues: { ':one': 1, ':max': OIDC_SECOND_FACTOR_ATTEMPTS, ':now': deps.now() },
+    }),
+  );
 }
 
 /** Takes the pending item: true for exactly one caller while it is the one read (same kind and user). */
-export async function claimPending(deps: Pick<IdentityDeps, 'table' | 'now'>, binding: string, item: PendingItem): Promise<boolean> {
+export function claimPending(deps: Pick<IdentityDeps, 'table' | 'now'>, binding: string, item: PendingItem): Promise<boolean> {
+  return conditionally(
+    deps,
+    new DeleteCommand({
+      TableName: deps.table.name,
+      Key: pendingKey(bindingHashOf(binding)),
+      ConditionExpression: '#k = :k AND userId = :u AND subjectHash = :s AND expiresAt > :now',
+      ExpressionAttributeNames: { '#k': 'kind' },
+      ExpressionAttributeValues: { ':k': item.kind, ':u': item.userId, ':s': item.subjectHash, ':now': deps.now() },
+    }),
+  );
+}
+
+/** A conditional write: false when its condition did not hold. */
+async function conditionally(deps: Pick<IdentityDeps, 'table'>, command: UpdateCommand | DeleteCommand): Promise<boolean> {
   try {
-    await deps.table.doc.send(
-      new DeleteCommand({
-        TableName: deps.table.name,
-        Key: pendingKey(bindingHashOf(binding)),
-        ConditionExpression: '#k = :k AND userId = :u AND subjectHash = :s AND expiresAt > :now',
-        ExpressionAttributeNames: { '#k': 'kind' },
-        ExpressionAttributeValues: { ':k': item.kind, ':u': item.userId, ':s': item.subjectHash, ':now': deps.now() },
-      }),
-    );
+    await deps.table.doc.send(command);
     return true;
   } catch (err) {
     if (isConditionalCheckFailed(err)) return false;

@@ -1,7 +1,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
 import type { ReactNode } from 'react';
-import { Button } from './ui';
+import { Button, ErrorAlert } from './ui';
 
 /** A modal built on Radix Dialog (focus trap, Escape, labelled title). */
 export function Modal({
@@ -70,5 +70,39 @@ export function ConfirmDialog({
         </Button>
       </div>
     </Modal>
+  );
+}
+
+/**
+ * The confirmation of removing one row (`target`, null when closed) with a mutation: closing
+ * it forgets the target and the mutation's error.
+ */
+export function ConfirmRemoval<T>({
+  target,
+  setTarget,
+  mutation,
+  ...text
+}: {
+  target: T | null;
+  setTarget: (t: T | null) => void;
+  mutation: { mutate: (t: T) => void; reset: () => void; isPending: boolean; error: unknown };
+  title: ReactNode;
+  description: ReactNode;
+  confirmLabel: string;
+}) {
+  return (
+    <ConfirmDialog
+      {...text}
+      open={target !== null}
+      onOpenChange={(o) => {
+        if (!o) {
+          setTarget(null);
+          mutation.reset();
+        }
+      }}
+      onConfirm={() => target !== null && mutation.mutate(target)}
+      loading={mutation.isPending}
+      error={<ErrorAlert error={mutation.error} />}
+    />
   );
 }

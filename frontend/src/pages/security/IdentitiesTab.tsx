@@ -3,9 +3,9 @@ import { Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { call } from '../../api/operations';
 import { ActionTable, RowAction } from '../../components/ActionTable';
-import { ConfirmDialog } from '../../components/dialog';
+import { ConfirmRemoval } from '../../components/dialog';
 import { QueryState } from '../../components/QueryState';
-import { Card, EmptyState, ErrorAlert, formatTime, td } from '../../components/ui';
+import { Card, EmptyState, formatTime, td } from '../../components/ui';
 
 /** Linked OpenID Connect identities: listed and unlinkable; linking starts at the login page. */
 export function IdentitiesTab() {
@@ -13,7 +13,7 @@ export function IdentitiesTab() {
   const identities = useQuery({ queryKey: ['oidc-identities'], queryFn: ({ signal }) => call('listLinkedIdentities', { signal }) });
   const [toRemove, setToRemove] = useState<{ id: string; name: string } | null>(null);
   const unlink = useMutation({
-    mutationFn: (id: string) => call('unlinkIdentity', { params: { id } }),
+    mutationFn: (target: { id: string }) => call('unlinkIdentity', { params: { id: target.id } }),
     onSuccess: () => {
       setToRemove(null);
       return qc.invalidateQueries({ queryKey: ['oidc-identities'] });
@@ -49,20 +49,13 @@ export function IdentitiesTab() {
           )}
         </QueryState>
       </Card>
-      <ConfirmDialog
-        open={toRemove !== null}
-        onOpenChange={(o) => {
-          if (!o) {
-            setToRemove(null);
-            unlink.reset();
-          }
-        }}
+      <ConfirmRemoval
+        target={toRemove}
+        setTarget={setToRemove}
+        mutation={unlink}
         title={`Unlink ${toRemove?.name ?? 'this identity'}?`}
         description="It can no longer sign in to this account. An account made through a provider has no password you know: set one with “Forgot password?” first."
         confirmLabel="Unlink"
-        onConfirm={() => toRemove && unlink.mutate(toRemove.id)}
-        loading={unlink.isPending}
-        error={<ErrorAlert error={unlink.error} />}
       />
     </>
   );

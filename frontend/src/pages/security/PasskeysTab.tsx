@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { call } from '../../api/operations';
 import { keys, usePasskeys } from '../../api/queries';
 import { ActionTable, RowAction } from '../../components/ActionTable';
-import { ConfirmDialog } from '../../components/dialog';
+import { ConfirmRemoval } from '../../components/dialog';
 import { QueryState } from '../../components/QueryState';
 import { Badge, Button, Card, EmptyState, ErrorAlert, Field, Input, Notice, formatTime, relativeTime, td } from '../../components/ui';
 import { addPasskey, passkeysSupported } from '../../lib/passkeys';
@@ -121,20 +121,13 @@ function PasskeyList() {
           )}
         </QueryState>
       </Card>
-      <ConfirmDialog
-        open={toRemove !== null}
-        onOpenChange={(o) => {
-          if (!o) {
-            setToRemove(null);
-            remove.reset();
-          }
-        }}
+      <ConfirmRemoval
+        target={toRemove}
+        setTarget={setToRemove}
+        mutation={remove}
         title="Remove this passkey?"
         description="It can no longer sign in to this account. Removing needs a sign-in less than 10 minutes old."
         confirmLabel="Remove passkey"
-        onConfirm={() => toRemove && remove.mutate(toRemove)}
-        loading={remove.isPending}
-        error={<ErrorAlert error={remove.error} />}
       />
     </>
   );
