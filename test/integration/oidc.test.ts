@@ -31,6 +31,9 @@ describe('OpenID Connect sign-in', () => {
     expect(q.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get('nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(started.binding).toMatch(/^__Host-fv_oidc=[A-Za-z0-9_-]{43}$/);
+    const raw = await call('POST', '/api/v1/auth/oidc/local/start', { body: {} });
+    // Lax, not Strict: the provider's redirect back is a cross-site top-level navigation.
+    expect(raw.headers.getSetCookie().find((c) => c.startsWith('__Host-fv_oidc='))).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Lax; Max-Age=600$/);
     const first = await visitCallback(await authorizeAtProvider(started.authorizationUrl, email), started.binding);
     expect(outcomeOf(first)).toBe('signed-in');
     const who = await me(first.session!);
@@ -126,6 +129,12 @@ describe('OpenID Connect sign-in', () => {
     // The owner, signed in, from another browser (no binding): nothing either.
     expect((await call('POST', '/api/v1/auth/identities/pending/confirm', { token: owner.token })).status).toBe(404);
 
+    // A cookie session confirms only with its CSRF token.
+    const ownerLogin = await call('POST', '/api/v1/auth/login', { body: { email, password: owner.password } });
+    const ownerCookie = ownerLogin.headers.getSetCookie().find((c) => c.startsWith('__Host-fv_session='))!.split(';')[0]!;
+    const withoutCsrf = await call('POST', '/api/v1/auth/identities/pending/confirm', { cookie: `${ownerCookie}; ${binding}` });
+    expect(withoutCsrf.status).toBe(403);
+    expect(withoutCsrf.body.type).toMatch(/csrf$/);
     const pending = await call('GET', '/api/v1/auth/identities/pending', { token: owner.token, cookie: binding });
     expect(pending.body.pending).toMatchObject({ provider: 'local', email });
     const confirmed = await call('POST', '/api/v1/auth/identities/pending/confirm', { token: owner.token, cookie: binding });
