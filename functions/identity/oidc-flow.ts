@@ -8,10 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as client from 'openid-client';
 import { isConditionalCheckFailed } from '../aws/table';
 import type { IdentityDeps } from './deps';
-import type { OidcProvider, OidcProviders } from './oidc-providers';
+import { openidClient, type OidcProvider, type OidcProviders } from './oidc-providers';
 import { OIDC_PENDING_TTL_MS, OIDC_SECOND_FACTOR_ATTEMPTS, OIDC_STATE_TTL_MS, bindingHashOf, pendingKey, stateKey, type PendingItem } from './oidc-items';
 
 export interface OidcDeps extends IdentityDeps {
@@ -33,7 +32,7 @@ const nonceOf = (deps: OidcDeps, state: string) => deps.blind.blindIndex('oidc-f
 /** Starts a sign-in: the provider's authorization URL, and the binding for the browser's cookie. */
 export async function startOidc(deps: OidcDeps, providerId: string, binding: string | undefined, browserHost?: string): Promise<{ authorizationUrl: string; binding: string }> {
   const provider = deps.oidc.get(providerId);
-  const config = await provider.configuration();
+  const [client, config] = await Promise.all([openidClient(), provider.configuration()]);
   const state = randomBytes(32).toString('base64url');
   const b = binding ?? randomBytes(32).toString('base64url');
   const [verifier, nonce] = await Promise.all([verifierOf(deps, state), nonceOf(deps, state)]);
@@ -92,7 +91,7 @@ export async function finishOidc(deps: OidcDeps, callbackUrl: URL, binding: stri
   }
   if (!claimed) throw new OidcRefused('state', 'unknown, used, expired or another browser\'s state');
   const provider = deps.oidc.get(String(claimed.provider));
-  const config = await provider.configuration();
+  const [client, config] = await Promise.all([openidClient(), provider.configuration()]);
   try {
     const [pkceCodeVerifier, expectedNonce] = await Promise.all([verifierOf(deps, state), nonceOf(deps, state)]);
     const tokens = await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier, expectedNonce, expectedState: state, idTokenExpected: true });

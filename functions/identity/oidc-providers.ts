@@ -2,9 +2,10 @@
  * The stage's OpenID Connect providers (env OIDC_PROVIDERS) and their discovered configuration
  * (openid-client `discovery`: the issuer's /.well-known/openid-configuration and JWKS), fetched
  * once per container and provider. Plain HTTP is allowed only for a loopback issuer (the local
- * stack's provider); every other issuer must be https.
+ * stack's provider); every other issuer must be https. openid-client is loaded on first use
+ * (`openidClient`), so the password sign-in sharing this function does not pay for it at cold start.
  */
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import type { OidcProviderConfig } from '../platform/env';
 import { DomainError } from '../errors';
 
@@ -12,7 +13,7 @@ export interface OidcProvider {
   readonly id: string;
   readonly name: string;
   /** Discovery (cached; a failure is retried on the next call). */
-  configuration(): Promise<client.Configuration>;
+  configuration(): Promise<OpenIdClient.Configuration>;
 }
 
 export interface OidcProviders {
@@ -36,6 +37,9 @@ const isLoopback = (issuer: string) => {
   return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]');
 };
 
+/** openid-client, loaded once on first use. */
+export const openidClient = (): Promise<typeof OpenIdClient> => import('openid-client');
+
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost']);
 
 function homeOf(publicUrl: string, browserHost: string | undefined): string {
@@ -49,16 +53,18 @@ function homeOf(publicUrl: string, browserHost: string | undefined): string {
 
 export function createOidcProviders(configs: readonly OidcProviderConfig[], publicUrl: string): OidcProviders {
   const providers = configs.map((c): OidcProvider => {
-    let discovered: Promise<client.Configuration> | undefined;
+    let discovered: Promise<OpenIdClient.Configuration> | undefined;
     return {
       id: c.id,
       name: c.name,
       configuration() {
-        discovered ??= client
-          .discovery(new URL(c.issuer), c.clientId, undefined, client.ClientSecretPost(c.clientSecret), {
-            execute: isLoopback(c.issuer) ? [client.allowInsecureRequests] : [],
-            timeout: 5,
-          })
+        discovered ??= openidClient()
+          .then((client) =>
+            client.discovery(new URL(c.issuer), c.clientId, undefined, client.ClientSecretPost(c.clientSecret), {
+              execute: isLoopback(c.issuer) ? [client.allowInsecureRequests] : [],
+              timeout: 5,
+            }),
+          )
           .catch((err: unknown) => {
             discovered = undefined;
             throw new DomainError('unavailable', `The provider ${c.name} cannot be reached right now; try again`, { code: 'provider-unavailable', cause: err });
