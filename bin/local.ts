@@ -8,6 +8,8 @@
  *   EXAMPLE_APP_PORT     the session-vault example app's port (default PORT + 1; `off` disables it)
  *   OIDC_PROVIDER_PORT   the local OpenID provider's port (default PORT + 2; `off` disables it). Fixed, because
  *                        the issuer URL is part of every linked identity: another port is another provider.
+ *   FLAREVAULT_TURNSTILE Turnstile on signup, magic-link and password-reset requests against the local
+ *                        Turnstile endpoint with Cloudflare's test secret: pass | fail | spent (default off)
  *
  * Before the pollers and timers start, data of earlier versions in the data dir is migrated
  * (functions/ops/migrate-workspaces.ts: user-owned accounts and jobs into personal workspaces;
@@ -18,6 +20,7 @@ import { outboxLogLine } from '../lib/local/outbox-log';
 import { registerExampleApp, startExampleApp, type ExampleAppServer } from '../lib/local/example-app';
 import { removeRuntimeEnv, writeRuntimeEnv } from '../lib/local/runtime-env';
 import { startLocalStack } from '../lib/local/stack';
+import { DUMMY_TOKEN, TURNSTILE_MODES, type TurnstileMode } from '../lib/local/turnstile';
 import { createDataLayer } from '../functions/data/from-env';
 import { tableFromEnv } from '../functions/aws/table';
 import { kmsKeyWrapperFromEnv } from '../functions/crypto/kms';
@@ -95,7 +98,14 @@ async function startExample(stack: Stack, port: number, dataDir: string): Promis
     console.log(`  example   port ${examplePort} is in use: the example app is not served (set EXAMPLE_APP_PORT)`);
     return;
   }
-  const app = await registerExampleApp({ apiUrl: stack.url, appUrl: exampleApp.url, stateFile: join(dataDir, 'example-app.json') });
+  const turnstileToken = stack.env.TURNSTILE_SITE_KEY ? DUMMY_TOKEN : undefined;
+  const app = await registerExampleApp({ apiUrl: stack.url, appUrl: exampleApp.url, stateFile: join(dataDir, 'example-app.json'), turnstileToken }).catch((e: { status?: number }) => {
+    // FLAREVAULT_TURNSTILE=fail|spent refuses every sign-up, the example developer's too.
+    if (!turnstileToken || (e.status !== 403 && e.status !== 400)) throw e;
+    console.log(`  example   not registered: Turnstile (${process.env.FLAREVAULT_TURNSTILE}) refused its developer's sign-up`);
+    return undefined;
+  });
+  if (!app) return;
   exampleApp.configure({ apiUrl: stack.url, clientId: app.clientId, redirectUri: `${exampleApp.url}/` });
   console.log(`  example   ${exampleApp.url} (session-vault example app, client id ${app.clientId})`);
   console.log(`            its developer signs in to the dashboard as ${app.email} / ${app.password}`);
@@ -108,6 +118,11 @@ async function main(): Promise<void> {
   const scale = process.env.FLAREVAULT_SCHEDULE_SCALE === undefined ? 1 : Number(process.env.FLAREVAULT_SCHEDULE_SCALE);
   if (!Number.isFinite(scale) || scale < 0) throw new Error('flarevault: FLAREVAULT_SCHEDULE_SCALE must be a number >= 0');
 
+  const turnstile = process.env.FLAREVAULT_TURNSTILE || undefined;
+  if (turnstile !== undefined && turnstile !== 'off' && !TURNSTILE_MODES.includes(turnstile as TurnstileMode)) {
+    throw new Error(`flarevault: FLAREVAULT_TURNSTILE must be pass, fail, spent or off (got ${turnstile})`);
+  }
+
   const dataDir = resolve(process.env.FLAREVAULT_DATA_DIR ?? join(__dirname, '..', '.flarevault'));
   const oidcSetting = process.env.OIDC_PROVIDER_PORT;
   const oidcPort = oidcSetting === undefined ? (port === 0 ? 0 : port + 2) : Number(oidcSetting);
@@ -117,6 +132,7 @@ async function main(): Promise<void> {
   stack = await startLocalStack({
     port,
     oidcProvider: oidcSetting === 'off' ? false : { port: oidcPort },
+    turnstile: turnstile === undefined || turnstile === 'off' ? false : (turnstile as TurnstileMode),
     dataDir,
     schedules: scale === 0 ? false : { scale },
     log: (line) => console.log(`  ${line}`),

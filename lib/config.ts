@@ -20,6 +20,8 @@ export const CONTEXT_KEYS = {
   originSecretGeneration: 'flarevault:originSecretGeneration',
   deviceTokenLifetimeDays: 'flarevault:deviceTokenLifetimeDays',
   oidcProviders: 'flarevault:oidcProviders',
+  turnstileSiteKey: 'flarevault:turnstileSiteKey',
+  turnstileSecretName: 'flarevault:turnstileSecretName',
 } as const;
 
 /** A linked sync device's token lives this long unless the stage says otherwise (issue 16). */
@@ -54,6 +56,14 @@ export interface StageConfig {
    * stack resolves it into the sign-in function's environment at deploy time. @default none
    */
   readonly oidcProviders: readonly OidcProviderSetting[];
+  /**
+   * Cloudflare Turnstile on signup, magic-link and password-reset requests (docs/security.md "Bot
+   * protection"): the widget's site key, and the name of the Secrets Manager secret (created by the
+   * operator) holding its secret key, resolved into the auth function's environment at deploy time.
+   * Set both or neither. @default off
+   */
+  readonly turnstileSiteKey?: string;
+  readonly turnstileSecretName?: string;
   /** RETAIN in prod, DESTROY elsewhere, for stateful resources. */
   readonly removalPolicy: RemovalPolicy;
   /** Retention of every log group. */
@@ -157,8 +167,20 @@ const schema = z
         .max(20)
         .refine((a) => new Set(a.map((p) => p.id)).size === a.length, 'provider ids must be unique'),
     ),
+    turnstileSiteKey: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[0-9A-Za-z_-]{10,100}$/, 'must be a Turnstile site key like 0x4AAAAAAA…').optional(),
+    ),
+    turnstileSecretName: z.preprocess(emptyToUndefined, z.string().min(1).max(2048).optional()),
   })
   .superRefine((c, ctx) => {
+    if (Boolean(c.turnstileSiteKey) !== Boolean(c.turnstileSecretName)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['turnstileSiteKey'],
+        message: `${CONTEXT_KEYS.turnstileSiteKey} and ${CONTEXT_KEYS.turnstileSecretName} must be set together`,
+      });
+    }
     if (Boolean(c.domainName) !== Boolean(c.certificateArn)) {
       ctx.addIssue({
         code: 'custom',

@@ -15,7 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
-import { CONTENT_SECURITY_POLICY } from './edge-policy';
+import { CONTENT_SECURITY_POLICY, TURNSTILE_ORIGIN, contentSecurityPolicy } from './edge-policy';
 import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../functions/platform/names';
 import { REPO_ROOT } from './function';
 import { PUBLIC_HEALTH_MAX_AGE_SECONDS } from '../functions/contracts/system';
@@ -128,7 +128,11 @@ export class FlarevaultEdge extends Construct {
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: `flarevault ${config.stage} security headers`,
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+        contentSecurityPolicy: {
+          // Cloudflare's widget origin only when the stage turns Turnstile on (lib/edge-policy.ts).
+          contentSecurityPolicy: contentSecurityPolicy({ turnstileOrigin: config.turnstileSiteKey ? TURNSTILE_ORIGIN : undefined }),
+          override: true,
+        },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, preload: true, override: true },
         contentTypeOptions: { override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },

@@ -64,7 +64,7 @@ export const LAMBDA_BUNDLING: Readonly<nodejs.BundlingOptions> & { readonly tsco
 /** Env vars Lambda reserves and sets itself; never set by the stack. */
 export const RESERVED_ENV = new Set(['AWS_REGION']);
 /** Env vars that exist only for the local runtime (optional in the schema). */
-export const LOCAL_ONLY_ENV = new Set(['MAIL_OUTBOX_DIR', 'CLOUDFLARE_SANDBOX_URL', 'CLOUDFLARE_SANDBOX_ADMIN_TOKEN']);
+export const LOCAL_ONLY_ENV = new Set(['MAIL_OUTBOX_DIR', 'CLOUDFLARE_SANDBOX_URL', 'CLOUDFLARE_SANDBOX_ADMIN_TOKEN', 'TURNSTILE_SITEVERIFY_URL', 'TURNSTILE_SCRIPT_URL']);
 /** Env vars every function gets on top of its needs. */
 export const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'] as const;
 
@@ -338,6 +338,17 @@ export class FlarevaultFunction extends Construct {
         fn.addEnvironment('OIDC_PROVIDERS', Stack.of(this).toJsonString(providers));
         break;
       }
+      case 'turnstile':
+        // Empty (off) unless the stage sets both. The secret is resolved by CloudFormation
+        // ({{resolve:secretsmanager:…}}) at deploy time, as the origin secret: never in the template.
+        fn.addEnvironment('TURNSTILE_SITE_KEY', this.config.turnstileSiteKey ?? '');
+        fn.addEnvironment(
+          'TURNSTILE_SECRET_KEY',
+          this.config.turnstileSecretName
+            ? secretsmanager.Secret.fromSecretNameV2(this, 'TurnstileSecret', this.config.turnstileSecretName).secretValue.unsafeUnwrap()
+            : '',
+        );
+        break;
       case 'cloudflare':
         // Outbound HTTPS to api.cloudflare.com only: no AWS grant, no env (the sandbox vars are local-only).
         break;

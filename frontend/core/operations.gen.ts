@@ -41,6 +41,7 @@ export const OPERATIONS = {
   exchangeAuthorizationCode: { method: 'POST', path: '/api/v1/auth/callback' },
   exportZoneBind: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export' },
   getApplication: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}' },
+  getBotProtection: { method: 'GET', path: '/api/v1/auth/bot-protection' },
   getDependencyHealth: { method: 'GET', path: '/api/v1/system/health' },
   getDeviceAuthorization: { method: 'GET', path: '/api/v1/sync/authorize/{userCode}' },
   getHealth: { method: 'GET', path: '/api/health' },

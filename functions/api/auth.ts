@@ -20,15 +20,18 @@ import { mailerFromEnv } from '../mail/from-env';
 import { readOutbox } from '../mail/outbox';
 import { auditPage, chainReport } from './audit-views';
 import { dependencyHealthRoute } from './dependency-health';
+import { requireHuman, turnstileFromEnv, widgetOf } from '../identity/turnstile';
 
 const env = loadEnv(['mail']);
 const { deps, authenticate } = identityFromEnv(mailerFromEnv(env));
+const turnstile = turnstileFromEnv();
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
 
 export const handler = httpFunction(
   'auth',
   [
     bind(c.signup, async (req) => {
+      await requireHuman(turnstile, req.body.turnstileToken, req.ip);
       const { user, session } = await signup(deps, req.body, ctxOf(req));
       return signedIn(user, session, req.body.client, 201, deps.now());
     }),
@@ -82,9 +85,11 @@ export const handler = httpFunction(
       return { status: 204 };
     }),
     bind(c.requestPasswordReset, async (req) => {
+      await requireHuman(turnstile, req.body.turnstileToken, req.ip);
       await requestPasswordReset(deps, req.body.email, ctxOf(req));
       return { status: 202 };
     }),
+    bind(c.getBotProtection, async () => ({ body: { turnstile: widgetOf(turnstile) } })),
     bind(c.resetPassword, async (req) => {
       await resetPassword(deps, req.body, ctxOf(req));
       // Every session was revoked: this container must not serve a cached decision for one of them.

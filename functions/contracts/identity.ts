@@ -3,6 +3,9 @@ import { defineRoute, SCOPES } from './route';
 import { TIERS } from './tiers';
 import { Email, Id, IdParams, IsoTime, PageQuery } from './common';
 import { PasskeyAssertion } from './webauthn';
+import { getBotProtection, TurnstileToken } from './bot-protection';
+
+export { getBotProtection };
 
 const Password = z.string().min(1).max(1024);
 /** Bounded so the strength check (zxcvbn, superlinear in length) stays cheap; same bound in identity/password-policy.ts. */
@@ -35,9 +38,9 @@ export const signup = defineRoute({
   path: '/api/v1/auth/signup',
   fn: 'auth',
   auth: 'public',
-  summary: 'Create an account and sign in',
+  summary: 'Create an account and sign in (with `turnstileToken` when the stage turns Turnstile on: GET /api/v1/auth/bot-protection)',
   tags: ['auth'],
-  body: z.object({ email: Email, password: NewPassword, client: ClientKind }).strict(),
+  body: z.object({ email: Email, password: NewPassword, client: ClientKind, turnstileToken: TurnstileToken.optional() }).strict(),
   response: SignedIn,
   successStatus: 201,
 });
@@ -222,7 +225,7 @@ export const requestPasswordReset = defineRoute({
   auth: 'public',
   summary: 'Mail a single-use reset link (always 202, known email or not)',
   tags: ['auth'],
-  body: z.object({ email: Email }).strict(),
+  body: z.object({ email: Email, turnstileToken: TurnstileToken.optional() }).strict(),
   successStatus: 202,
 });
 
@@ -390,6 +393,7 @@ export const identityRoutes = [
   changePassword,
   requestPasswordReset,
   resetPassword,
+  getBotProtection,
   createApiKey,
   listApiKeys,
   deleteApiKey,

@@ -131,7 +131,7 @@ function errorResponse(error: unknown, requestId: string): APIGatewayProxyStruct
   let response: APIGatewayProxyStructuredResultV2;
   if (err instanceof DomainError) {
     if (err.kind === 'upstream-failed') logger.warn('upstream failure', { requestId, error: err.message });
-    if (err.kind === 'unavailable') logger.warn('AWS service unavailable', { requestId, fault: (err.cause as Error).name });
+    if (err.kind === 'unavailable') logger.warn('service unavailable', { requestId, code: err.options.code, fault: (err.cause as Error | undefined)?.name });
     response = problemFromDomainError(err, requestId);
   } else {
     logger.error('unhandled error', { requestId, error: err as Error });

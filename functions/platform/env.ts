@@ -53,6 +53,24 @@ const oidcProviders = z
     }
   })
   .pipe(z.array(OidcProviderConfig).max(20));
+/** Cloudflare's siteverify API (docs/security.md "Bot protection"). */
+export const TURNSTILE_SITEVERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
+/** The widget script the dashboard loads when the stage turns Turnstile on. */
+export const TURNSTILE_SCRIPT_URL = 'https://challenges.cloudflare.com/turnstile/v0/api.js';
+
+/**
+ * Turnstile on signup, magic-link and password-reset requests: on when the site key and the secret
+ * are both set (off by default; one without the other fails the cold start: identity/turnstile.ts). The secret is resolved from Secrets Manager at deploy time. The two
+ * URLs are only overridden locally (the local runtime's Turnstile-compatible endpoint, lib/local/turnstile.ts).
+ */
+const unsetWhenEmpty = (v: unknown) => (v === '' ? undefined : v);
+const turnstile = z.object({
+  /** Empty or absent: off. */
+  TURNSTILE_SITE_KEY: z.preprocess(unsetWhenEmpty, z.string().min(1).max(100).optional()),
+  TURNSTILE_SECRET_KEY: z.preprocess(unsetWhenEmpty, z.string().min(1).max(200).optional()),
+  TURNSTILE_SITEVERIFY_URL: z.string().url().max(2048).default(TURNSTILE_SITEVERIFY_URL),
+  TURNSTILE_SCRIPT_URL: z.string().url().max(2048).default(TURNSTILE_SCRIPT_URL),
+});
 
 /** Env vars per need. The CDK stack sets these for every function declaring the need. */
 export const envByNeed = {
@@ -64,6 +82,7 @@ export const envByNeed = {
   /** How long a device token lives (the stage setting flarevault:deviceTokenLifetimeDays; 90 by default). */
   deviceTokens: z.object({ DEVICE_TOKEN_LIFETIME_DAYS: z.coerce.number().int().min(1).max(3650) }),
   oidc: z.object({ OIDC_PROVIDERS: oidcProviders }),
+  turnstile,
   mail: z.object({
     /** `ses` in AWS; `outbox` writes .eml files to MAIL_OUTBOX_DIR (local runtime). */
     MAIL_TRANSPORT: z.enum(['ses', 'outbox']),

@@ -36,6 +36,7 @@ export type Need =
   | 'syncBlobs' // the sync bucket's objects (large snapshot blobs, SSE-KMS)
   | 'deviceTokens' // the stage's device-token lifetime (no AWS grant)
   | 'oidc' // the stage's OpenID Connect providers (client secrets resolved from Secrets Manager at deploy; no AWS grant)
+  | 'turnstile' // the stage's Turnstile site key and secret (resolved from Secrets Manager at deploy; no AWS grant)
   | 'mail' // outbound mail (SES in AWS)
   | 'edge' // behind CloudFront: origin secret, CORS allowlist
   | 'health' // names of every dependency, for read-only probes (no data access)
@@ -104,7 +105,7 @@ export const functions = {
     calls: ['dynamodb:DescribeTable'],
   },
   // The deep health check (getDependencyHealth) runs here, behind a session: its probes need `health`.
-  auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail', 'health'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail', ...HEALTH_PROBES], memoryMb: 1024 },
+  auth: { entry: 'api/auth', needs: ['edge', 'table', 'keys', 'mail', 'health', 'turnstile'], calls: [...ITEMS, ...ENVELOPE, 'ses:SendEmail', ...HEALTH_PROBES], memoryMb: 1024 },
   // Sign-in (password and its second factors, passkeys) and passkey management: WebAuthn's verifiers
   // (ASN.1, X.509) and auth's password-strength dictionaries would not fit one bundle. Argon2 needs the memory.
   // OpenID Connect sign-in too (openid-client): its second factor is the password sign-in's.

@@ -162,7 +162,8 @@ interface AppBody {
  * Registers the example app once (or again when what the data dir remembers is gone), and on
  * every start points its origin and redirect URI at `appUrl` (the port may have changed).
  */
-export async function registerExampleApp(options: { apiUrl: string; appUrl: string; stateFile: string }): Promise<ExampleAppRegistration> {
+/** `turnstileToken`: sent with the sign-up when the local stage turns Turnstile on (the widget's dummy token). */
+export async function registerExampleApp(options: { apiUrl: string; appUrl: string; stateFile: string; turnstileToken?: string }): Promise<ExampleAppRegistration> {
   const { apiUrl, stateFile } = options;
   const origin = new URL(options.appUrl).origin;
   const wanted = { allowedOrigins: [origin], redirectUris: [`${origin}/`] };
@@ -187,7 +188,7 @@ export async function registerExampleApp(options: { apiUrl: string; appUrl: stri
   }
   const email = `example-developer-${randomBytes(3).toString('hex')}@flarevault.localhost`;
   const password = `example-${randomBytes(12).toString('base64url')}`;
-  const { user, token } = await api<SignedIn>(apiUrl, signup, { body: { email, password, client: 'token' } });
+  const { user, token } = await api<SignedIn>(apiUrl, signup, { body: { email, password, client: 'token', ...(options.turnstileToken ? { turnstileToken: options.turnstileToken } : {}) } });
   // Signing up makes a personal workspace with the user's id.
   const { application } = await api<AppBody>(apiUrl, createApplication, {
     params: { workspaceId: user.id },

@@ -27,7 +27,7 @@ import { LOCAL_ACCOUNT_ID } from './kms';
 import { invokeFunction, LambdaTimeoutError, moduleHandlerResolver, type HandlerResolver } from './lambda';
 
 /** API Gateway's payload limit. */
-import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../edge-policy';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, securityHeaders } from '../edge-policy';
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 export const LOCAL_API_ID = 'local0api1';
@@ -65,6 +65,8 @@ export interface GatewayOptions {
   integrationTimeoutMs?: number;
   /** Called for handler errors (default: console.error). */
   onError?: (err: unknown, routeKey: string) => void;
+  /** With Turnstile on: the widget's origin, which the CSP then allows for scripts and frames (lib/edge-policy.ts). */
+  turnstileOrigin?: string;
 }
 
 export interface Gateway {
@@ -300,10 +302,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const onError = options.onError ?? ((err: unknown, key: string) => console.error(`[gateway] ${key}:`, err));
   const compressed = compressedCache();
+  const edgeHeaders = securityHeaders({ turnstileOrigin: options.turnstileOrigin });
 
   function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
-    res.writeHead(status, { ...headers, ...SECURITY_HEADERS, 'content-length': String(buf.length) });
+    res.writeHead(status, { ...headers, ...edgeHeaders, 'content-length': String(buf.length) });
     res.end(buf);
   }
 
@@ -346,7 +349,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     try {
       // CloudFront adds the security headers with `override: true`: they replace what the origin set.
-      writeResult(res, result, { 'apigw-requestid': requestId }, SECURITY_HEADERS);
+      writeResult(res, result, { 'apigw-requestid': requestId }, edgeHeaders);
     } catch (err) {
       onError(err, match.route.key);
       if (!res.headersSent) apiError(res, 500, 'Internal Server Error', requestId);

@@ -26,6 +26,7 @@ import type { LocalKms } from './kms';
 import { acquireDataDirLock } from './lock';
 import { watchOutbox } from './outbox-log';
 import type { CloudflareSandbox } from './cloudflare';
+import { localTurnstileEnv, startLocalTurnstile, type LocalTurnstile, type TurnstileMode } from './turnstile';
 import type { HandlerResolver } from './lambda';
 import type { LogSubscriptions } from './log-subscriptions';
 import type { Pollers } from './pollers';
@@ -96,6 +97,12 @@ export interface LocalStackOptions {
    * `local` ("Sign in with the local OpenID provider"). false: no provider. @default { port: 0 }
    */
   oidcProvider?: false | { port?: number };
+  /**
+   * Turnstile on signup, magic-link and password-reset requests, verified against the local
+   * Turnstile endpoint (always started, lib/local/turnstile/) with Cloudflare's test secret for
+   * the mode: `pass`, `fail` or `spent` (token already spent). @default false (off, as in AWS)
+   */
+  turnstile?: false | TurnstileMode;
   log?: (line: string) => void;
   /**
    * Runs once the table exists and the env is published, before the pollers and timers start and
@@ -125,6 +132,8 @@ export interface LocalStack {
   readonly cloudflareSandbox?: { readonly url: string; readonly origin: string; readonly adminToken: string };
   /** The local OpenID provider's issuer unless disabled. */
   readonly oidcIssuer?: string;
+  /** The local Turnstile endpoint (siteverify and the stand-in widget script). */
+  readonly turnstile: LocalTurnstile;
   stop(): Promise<void>;
 }
 
@@ -147,6 +156,8 @@ export interface LocalEnvInput {
   cloudflareSandbox?: { url: string; adminToken: string };
   /** The stage's OpenID Connect providers (need `oidc`). @default none */
   oidcProviders?: readonly { id: string; name: string; issuer: string; clientId: string; clientSecret: string }[];
+  /** Turnstile on (need `turnstile`): site key, secret and the local endpoint's URLs. */
+  turnstile?: Record<string, string>;
 }
 
 /** Every need any function declares (the local process serves them all). */
@@ -201,6 +212,8 @@ export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
     ...(i.cloudflareSandbox
       ? { CLOUDFLARE_SANDBOX_URL: i.cloudflareSandbox.url, CLOUDFLARE_SANDBOX_ADMIN_TOKEN: i.cloudflareSandbox.adminToken }
       : {}),
+    // turnstile: off unless the local stage turns it on
+    ...(i.turnstile ?? {}),
   };
 }
 
@@ -310,6 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             adminToken: cfAdminToken,
             persistPath: persist ? join(dataDir, 'cloudflare-sandbox.json') : undefined,
           }),
+      startLocalTurnstile(),
     ]);
     for (const r of started) {
       if (r.status !== 'fulfilled' || !r.value) continue;
@@ -322,10 +336,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const fauxqs = (started[1] as PromiseFulfilledResult<LocalFauxqs>).value;
     const kms = (started[2] as PromiseFulfilledResult<LocalKms>).value;
     const cfSandbox = (started[3] as PromiseFulfilledResult<CloudflareSandbox | undefined>).value;
+    const turnstile = (started[4] as PromiseFulfilledResult<LocalTurnstile>).value;
+    const turnstileMode = options.turnstile ?? false;
     log(`dynamodb  ${ddbLocal.url} (pid ${ddbLocal.pid}${persist ? `, ${join(dataDir, 'dynamodb')}` : ', in memory'})`);
     log(`sqs+s3    ${fauxqs.url} (fauxqs)`);
     log(`kms       ${kms.url} (${kms.keyArn})`);
     if (cfSandbox) log(`cloudflare ${cfSandbox.url} (sandbox${persist ? `, ${join(dataDir, 'cloudflare-sandbox.json')}` : ', in memory'})`);
+    log(`turnstile ${turnstile.siteverifyUrl} (${turnstileMode ? `on: test secret "${turnstileMode}"` : 'off; FLAREVAULT_TURNSTILE=pass|fail|spent turns it on'})`);
 
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const ddb = new DynamoDBClient({ region, endpoint: ddbLocal.url, credentials });
@@ -361,6 +378,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       staticDir: options.staticDir,
       resolveHandler: options.resolveHandler,
       region,
+      turnstileOrigin: turnstileMode ? turnstile.origin : undefined,
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') throw new Error(`flarevault: port ${options.port ?? 8787} is already in use (set PORT to another port)`);
       throw e;
@@ -394,6 +412,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       oidcProviders: oidcProvider
         ? [{ id: 'local', name: 'the local OpenID provider', issuer: oidcProvider.issuer, clientId: oidcProvider.clientId, clientSecret: oidcProvider.clientSecret }]
         : [],
+      turnstile: turnstileMode ? localTurnstileEnv(turnstile, turnstileMode) : undefined,
     });
     if (options.applyToProcessEnv ?? true) {
       const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -446,6 +465,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logSubscriptions,
       cloudflareSandbox: cfSandbox ? { url: cfSandbox.url, origin: cfSandbox.origin, adminToken: cfAdminToken } : undefined,
       oidcIssuer: oidcProvider?.issuer,
+      turnstile,
       stop: () => (stopped ??= stopAll()),
     };
   } catch (e) {

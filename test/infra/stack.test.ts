@@ -351,6 +351,35 @@ describe('OpenID Connect providers (stage setting flarevault:oidcProviders)', ()
   });
 });
 
+describe('Turnstile (stage settings flarevault:turnstileSiteKey + flarevault:turnstileSecretName)', () => {
+  const authEnv = (s: Synthed) => ourFunctions(s.template).get('flarevault-auth')!.props.Environment.Variables;
+  const csp = (s: Synthed) =>
+    (Object.values(resourcesOf(s.template, 'AWS::CloudFront::ResponseHeadersPolicy'))[0]!.Properties as any).ResponseHeadersPolicyConfig.SecurityHeadersConfig
+      .ContentSecurityPolicy.ContentSecurityPolicy as string;
+
+  test('off by default: empty settings, and the CSP allows no Turnstile script or frame', () => {
+    expect(authEnv(dev)).toMatchObject({ TURNSTILE_SITE_KEY: '', TURNSTILE_SECRET_KEY: '' });
+    expect(csp(dev)).toBe(CONTENT_SECURITY_POLICY);
+    expect(csp(dev)).not.toContain('challenges.cloudflare.com');
+  });
+
+  test('on: the site key, the secret as a deploy-time Secrets Manager reference, and the CSP allows Cloudflare for scripts and frames only', () => {
+    const on = synth({ context: { turnstileSiteKey: '0x4AAAAAAAexample_SiteKey', turnstileSecretName: 'flarevault/dev/turnstile' } });
+    const env = authEnv(on);
+    expect(env.TURNSTILE_SITE_KEY).toBe('0x4AAAAAAAexample_SiteKey');
+    expect(JSON.stringify(env.TURNSTILE_SECRET_KEY)).toMatch(/\{\{resolve:secretsmanager:.*flarevault\/dev\/turnstile/);
+    const policy = csp(on);
+    expect(policy).toContain("script-src 'self' https://challenges.cloudflare.com");
+    expect(policy).toContain('frame-src https://challenges.cloudflare.com');
+    expect(policy).toContain("connect-src 'self'");
+    expect(policy).toContain("frame-ancestors 'none'");
+  });
+
+  test('one without the other fails synth naming the keys', () => {
+    expect(() => synth({ context: { turnstileSiteKey: '0x4AAAAAAAexample_SiteKey' } })).toThrow(/flarevault:turnstileSecretName must be set together/);
+  });
+});
+
 describe('edge', () => {
   const dist = () => Object.values(resourcesOf(t, 'AWS::CloudFront::Distribution'))[0]!.Properties as any;
 

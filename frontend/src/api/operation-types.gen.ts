@@ -55,6 +55,7 @@ export interface OperationRoutes {
   exchangeAuthorizationCode: typeof sessions.exchangeAuthorizationCode;
   exportZoneBind: typeof cloudflare.exportZoneBind;
   getApplication: typeof applications.getApplication;
+  getBotProtection: typeof identity.getBotProtection;
   getDependencyHealth: typeof system.getDependencyHealth;
   getDeviceAuthorization: typeof sync.getDeviceAuthorization;
   getHealth: typeof system.getHealth;

@@ -5,6 +5,7 @@ import { ApiError } from '../api/client';
 import { call } from '../api/operations';
 import type { LoginBody, SignedIn, SignupBody } from '../api/types';
 import { AuthShell } from '../components/AuthShell';
+import { TurnstileWidget } from '../components/TurnstileWidget';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { withHostedLogin } from '../lib/hosted-login';
@@ -26,6 +27,9 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   /** Back from a provider (`/login?oidc=…`): a second factor to give, a link to confirm after logging in, or an error. */
   const oidc = mode === 'login' ? query.get('oidc') : null;
   const providerMfa = oidc === 'second-factor';
+  /** Sign-up's bot check (when the stage turns Turnstile on); a token verifies once, so each try gets a fresh one. */
+  const [turnstileToken, setTurnstileToken] = useState<string>();
+  const [turnstileRound, setTurnstileRound] = useState(0);
 
   const submit = useMutation({
     mutationFn: async (how: 'form' | 'passkey' = 'form'): Promise<SignedIn> => {
@@ -41,8 +45,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
         return call('oidcSecondFactor', { body: factor, quietAuth: true });
       }
       if (mode === 'signup') {
-        const body: SignupBody = { email, password };
-        return call('signup', { body, quietAuth: true });
+        const body: SignupBody = { email, password, ...(turnstileToken ? { turnstileToken } : {}) };
+        return call('signup', { body, quietAuth: true }).finally(() => setTurnstileRound((n) => n + 1));
       }
       const body: LoginBody = { email, password };
       if (how === 'passkey') body.passkey = (await passkeyAssertion(mfaOffer?.passkeyOptions)) as never;
@@ -77,7 +81,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const err = submit.error;
   // mfa-required is a step, not an error — unless a code was given and refused.
   const showErr = err && !(err instanceof ApiError && err.slug === 'mfa-required' && !code && !err.problem.errors);
-  const fieldNames = ['email', 'password', 'totp', 'recoveryCode', 'passkey'];
+  const fieldNames = ['email', 'password', 'totp', 'recoveryCode', 'passkey', 'turnstileToken'];
   const expired = lostReason === 'expired' || query.get('expired') === '1';
 
   return (
@@ -196,6 +200,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             ) : null}
           </div>
         ) : null}
+        {mode === 'signup' ? <TurnstileWidget onToken={setTurnstileToken} resetKey={turnstileRound} error={err} /> : null}
         {showErr ? <ErrorAlert error={err} fields={fieldNames} /> : null}
         {mfaStep && !codes ? null : (
           <Button type="submit" className="w-full" loading={submit.isPending}>

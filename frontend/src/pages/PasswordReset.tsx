@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { call } from '../api/operations';
 import { AuthShell } from '../components/AuthShell';
+import { TurnstileWidget } from '../components/TurnstileWidget';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { Link, useLocation } from '../lib/router';
 
@@ -17,7 +18,15 @@ export default function PasswordReset() {
   const [email, setEmail] = useState('');
   const [newPassword, setNewPassword] = useState('');
 
-  const requestReset = useMutation({ mutationFn: () => call('requestPasswordReset', { body: { email }, quietAuth: true }) });
+  /** The request's bot check (when the stage turns Turnstile on); a token verifies once. */
+  const [turnstileToken, setTurnstileToken] = useState<string>();
+  const [turnstileRound, setTurnstileRound] = useState(0);
+  const requestReset = useMutation({
+    mutationFn: () =>
+      call('requestPasswordReset', { body: { email, ...(turnstileToken ? { turnstileToken } : {}) }, quietAuth: true }).finally(() =>
+        setTurnstileRound((n) => n + 1),
+      ),
+  });
   const reset = useMutation({ mutationFn: () => call('resetPassword', { body: { token, newPassword }, quietAuth: true }) });
 
   const isReset = path === '/reset' || path === '/reset-password';
@@ -69,7 +78,8 @@ export default function PasswordReset() {
             </Field>
           )}
           {isReset && !token ? <Notice tone="warning">This link has no token. Open the link from the mail again.</Notice> : null}
-          <ErrorAlert error={m.error} fields={['email', 'newPassword']} />
+          {isReset ? null : <TurnstileWidget onToken={setTurnstileToken} resetKey={turnstileRound} error={m.error} />}
+          <ErrorAlert error={m.error} fields={['email', 'newPassword', 'turnstileToken']} />
           <Button type="submit" className="w-full" loading={m.isPending}>
             {isReset ? 'Set password' : 'Send reset link'}
           </Button>
