@@ -156,8 +156,8 @@ export interface LocalEnvInput {
   cloudflareSandbox?: { url: string; adminToken: string };
   /** The stage's OpenID Connect providers (need `oidc`). @default none */
   oidcProviders?: readonly { id: string; name: string; issuer: string; clientId: string; clientSecret: string }[];
-  /** Turnstile on (need `turnstile`): site key, secret and the local endpoint's URLs. */
-  turnstile?: Record<string, string>;
+  /** The local Turnstile endpoint (need `turnstile`) and the test secret the stage verifies with (false: off). */
+  turnstile: { siteverifyUrl: string; scriptUrl: string; mode: TurnstileMode | false };
 }
 
 /** Every need any function declares (the local process serves them all). */
@@ -212,8 +212,10 @@ export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
     ...(i.cloudflareSandbox
       ? { CLOUDFLARE_SANDBOX_URL: i.cloudflareSandbox.url, CLOUDFLARE_SANDBOX_ADMIN_TOKEN: i.cloudflareSandbox.adminToken }
       : {}),
-    // turnstile: off unless the local stage turns it on
-    ...(i.turnstile ?? {}),
+    // turnstile: empty site key and secret (off, as in AWS) unless the local stage turns it on
+    ...(i.turnstile.mode
+      ? localTurnstileEnv(i.turnstile, i.turnstile.mode)
+      : { TURNSTILE_SITE_KEY: '', TURNSTILE_SECRET_KEY: '', TURNSTILE_SITEVERIFY_URL: i.turnstile.siteverifyUrl, TURNSTILE_SCRIPT_URL: i.turnstile.scriptUrl }),
   };
 }
 
@@ -412,7 +414,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       oidcProviders: oidcProvider
         ? [{ id: 'local', name: 'the local OpenID provider', issuer: oidcProvider.issuer, clientId: oidcProvider.clientId, clientSecret: oidcProvider.clientSecret }]
         : [],
-      turnstile: turnstileMode ? localTurnstileEnv(turnstile, turnstileMode) : undefined,
+      turnstile: { siteverifyUrl: turnstile.siteverifyUrl, scriptUrl: turnstile.scriptUrl, mode: turnstileMode },
     });
     if (options.applyToProcessEnv ?? true) {
       const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));

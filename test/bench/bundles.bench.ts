@@ -51,6 +51,7 @@ function functionEnv(): NodeJS.ProcessEnv {
     originVerifySecret: 'bench'.repeat(8),
     publicUrl: url,
     endpoints: { dynamodb: url, sqs: url, s3: url, kms: url },
+    turnstile: { siteverifyUrl: `${url}/turnstile/v0/siteverify`, scriptUrl: `${url}/turnstile/v0/api.js`, mode: false },
   });
   return { ...process.env, ...local };
 }

@@ -523,8 +523,9 @@ describe('env contract', () => {
     publicUrl: 'http://127.0.0.1:8787',
     endpoints: { dynamodb: 'http://d', sqs: 'http://s', s3: 'http://s', kms: 'http://k' },
     cloudflareSandbox: { url: 'http://127.0.0.1:1/client/v4', adminToken: 'a'.repeat(48) },
+    turnstile: { siteverifyUrl: 'http://127.0.0.1:2/turnstile/v0/siteverify', scriptUrl: 'http://127.0.0.1:2/turnstile/v0/api.js', mode: false },
   });
-  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'syncBlobs', 'deviceTokens', 'oidc', 'mail', 'edge', 'health', 'cloudflare'];
+  const everyNeed: Need[] = ['table', 'keys', 'jobQueues', 'backupBucket', 'syncBlobs', 'deviceTokens', 'oidc', 'mail', 'edge', 'health', 'cloudflare', 'turnstile'];
 
   it.each(Object.entries(functions))('env ⊇ envVarNames(needs) of %s', (_id, def) => {
     for (const name of envVarNames(def.needs)) expect(Object.keys(dummy)).toContain(name);
