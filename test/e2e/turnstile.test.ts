@@ -1,7 +1,7 @@
 /**
  * Bot protection in a real browser (issue 17 item 4): the signup form with Turnstile on passes and
- * fails the local Turnstile. Two gateways in front of the test stack (same DynamoDB and KMS; every
- * other function is the stack's own) whose auth function verifies against the local Turnstile endpoint with Cloudflare's always-passes and
+ * fails the local Turnstile. Two gateways of the test stack (same DynamoDB, KMS and handlers) whose
+ * auth function verifies against the local Turnstile endpoint with Cloudflare's always-passes and
  * always-fails test secrets. The widget is the local stand-in of api.js (challenges.cloudflare.com
  * is not reachable offline): it hands over Cloudflare's dummy token, and siteverify decides: the
  * server-side verification is the real code path. The page's CSP allows the widget origin for
@@ -9,9 +9,7 @@
  * errors beyond the refused signup the page expects and shows.
  */
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Page } from 'playwright-core';
-import { ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER } from '../../functions/platform/names';
 import { functionDef, type AnyHandler, type HandlerResolver } from '../../lib/local/lambda';
 import { startGateway, type Gateway } from '../../lib/local/gateway';
 import { localTurnstileEnv, startLocalTurnstile, type LocalTurnstile, type TurnstileMode } from '../../lib/local/turnstile';
@@ -23,34 +21,10 @@ if (skipReason) console.warn(`\n[e2e] turnstile suite skipped: ${skipReason}\n`)
 const describeBrowser = skipReason ? describe.skip : describe;
 const SHOTS = join(SCREENSHOTS, 'turnstile');
 
-/** Headers the edge adds; the test stack's gateway adds its own. */
-const EDGE_HEADERS = new Set(['host', 'content-length', ORIGIN_VERIFY_HEADER, VIEWER_IP_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port']);
-
-/**
- * Every other function is the test stack's: its events go to the stack's gateway as HTTP (the
- * signIn function's openid-client is ESM, which jest's module registry cannot load in-process).
- */
-const viaTestStack: AnyHandler = async (event: APIGatewayProxyEventV2) => {
-  const headers = Object.entries(event.headers ?? {}).filter(([k]) => !EDGE_HEADERS.has(k.toLowerCase()));
-  if (event.cookies?.length) headers.push(['cookie', event.cookies.join('; ')]);
-  const res = await fetch(`${process.env.FLAREVAULT_URL}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`, {
-    method: event.requestContext.http.method,
-    headers: headers as [string, string][],
-    body: event.body === undefined ? undefined : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8'),
-    redirect: 'manual',
-  });
-  const out: Record<string, string> = {};
-  res.headers.forEach((v, k) => {
-    if (k !== 'set-cookie' && k !== 'content-length' && k !== 'content-encoding') out[k] = v;
-  });
-  return { statusCode: res.status, headers: out, cookies: res.headers.getSetCookie(), body: await res.text() };
-};
-
-/** The auth function loaded once, in its own module registry, with the Turnstile env of `mode` (read at load, as a cold start does). */
+/** Each function loaded once, in its own module registry, with the Turnstile env of `mode` (read at load, as a cold start does). */
 function resolverWith(env: Record<string, string>): HandlerResolver {
   const cache = new Map<string, AnyHandler>();
   return (fnId) => {
-    if (fnId !== 'auth') return viaTestStack;
     const hit = cache.get(fnId);
     if (hit) return hit;
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
