@@ -12,6 +12,7 @@ export const OPERATIONS = {
   approveJob: { method: 'POST', path: '/api/v1/jobs/{id}/approve' },
   authorize: { method: 'GET', path: '/api/v1/auth/authorize' },
   cancelJob: { method: 'POST', path: '/api/v1/jobs/{id}/cancel' },
+  changeEmail: { method: 'POST', path: '/api/v1/auth/email/change' },
   changeMemberRole: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}/members/{userId}' },
   changePassword: { method: 'POST', path: '/api/v1/auth/password/change' },
   clearSyncType: { method: 'DELETE', path: '/api/v1/sync/data/{type}' },
@@ -107,7 +108,9 @@ export const OPERATIONS = {
   removePasskey: { method: 'DELETE', path: '/api/v1/auth/passkeys/{id}' },
   renamePasskey: { method: 'PATCH', path: '/api/v1/auth/passkeys/{id}' },
   renameWorkspace: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}' },
+  requestMagicLink: { method: 'POST', path: '/api/v1/auth/magic-link' },
   requestPasswordReset: { method: 'POST', path: '/api/v1/auth/password/reset-request' },
+  resendEmailVerification: { method: 'POST', path: '/api/v1/auth/email/verification/resend' },
   resendInvite: { method: 'POST', path: '/api/v1/workspaces/{workspaceId}/invites/{inviteId}/resend' },
   resetPassword: { method: 'POST', path: '/api/v1/auth/password/reset' },
   retryJob: { method: 'POST', path: '/api/v1/jobs/{id}/retry' },
@@ -120,6 +123,7 @@ export const OPERATIONS = {
   revokeSession: { method: 'DELETE', path: '/api/v1/auth/sessions/{id}' },
   rotateDeviceToken: { method: 'POST', path: '/api/v1/sync/rotate' },
   setSessionValue: { method: 'POST', path: '/api/v1/sessions/set/{key}' },
+  signInWithMagicLink: { method: 'POST', path: '/api/v1/auth/magic-link/sign-in' },
   signInWithPasskey: { method: 'POST', path: '/api/v1/auth/passkey-sign-in' },
   signup: { method: 'POST', path: '/api/v1/auth/signup' },
   startDeviceAuthorization: { method: 'POST', path: '/api/v1/sync/init' },
@@ -130,6 +134,7 @@ export const OPERATIONS = {
   updateWorkspaceSettings: { method: 'PATCH', path: '/api/v1/workspaces/{workspaceId}/settings' },
   verifyAuditChain: { method: 'GET', path: '/api/v1/audit-events/verify' },
   verifyCloudflareAccount: { method: 'POST', path: '/api/v1/cloudflare/accounts/{id}/verify' },
+  verifyEmail: { method: 'POST', path: '/api/v1/auth/email/verify' },
   verifyWorkspaceAuditChain: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/audit-events/verify' },
 } as const;
 

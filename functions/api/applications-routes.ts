@@ -15,12 +15,13 @@ import { bind } from '../http/handler';
 import type { Principal } from '../tenancy/principal';
 import { workspaceActor } from '../workspaces/support';
 import { memberActor } from '../workspaces/workspaces';
+import { withUserState } from '../tenancy/actor';
 
 const data = dataLayerFromEnv();
 const deps: ApplicationDeps = { repo: data.repo, audit: data.audit, now: Date.now };
 const vaultDeps: VaultDeps = { repo: data.repo, table: data.table, blind: data.blind, now: Date.now };
 const logDeps = accessLogDeps(data.repo);
-const member = (principal: Principal, workspaceId: string) => memberActor({ repo: data.repo, now: Date.now }, principal.userId, workspaceId);
+const member = async (principal: Principal, workspaceId: string) => withUserState(await memberActor({ repo: data.repo, now: Date.now }, principal.userId, workspaceId), principal);
 
 function auditContextOf(principal: Principal, meta: RequestMeta): ApplicationAuditContext {
   return {

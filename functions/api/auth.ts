@@ -1,9 +1,10 @@
 /** Accounts (sign-up; sign-in is in sign-in.ts), sessions, MFA, API keys, passwords, audit log and the local mail outbox. */
 import { loadEnv } from '../platform/env';
 import * as c from '../contracts/identity';
+import * as e from '../contracts/email-auth';
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
-import { clearSessionCookie } from '../http/cookies';
+import { clearSessionCookie, magicLinkCookie } from '../http/cookies';
 import { bind, httpFunction } from '../http/handler';
 import { accessRecorder } from './access-recorder';
 import type { RequestMeta } from '../http/auth';
@@ -13,6 +14,8 @@ import { createApiKey, deleteApiKey, listApiKeys } from '../identity/api-keys';
 import { identityFromEnv } from '../identity/from-env';
 import { confirmTotp, disableTotp, enrollTotp } from '../identity/mfa';
 import { changePassword, requestPasswordReset, resetPassword } from '../identity/password-reset';
+import { requestMagicLink } from '../identity/magic-link-request';
+import { requestEmailChange, resendVerification, verifyEmail } from '../identity/email-verification';
 import { listSessions, revokeAllSessions, revokeSession } from '../identity/sessions';
 import { readCredential } from '../identity/authenticate';
 import { csrfTokenFor, parseToken } from '../identity/tokens';
@@ -95,6 +98,24 @@ export const handler = httpFunction(
       // Every session was revoked: this container must not serve a cached decision for one of them.
       authenticate.forget(parseToken(req.body.token)!.userId);
       return { status: 204 };
+    }),
+    bind(e.requestMagicLink, async (req) => {
+      const { browserSecret, code } = await requestMagicLink(deps, req.body.email, ctxOf(req));
+      return { status: 202, body: { code }, cookies: [magicLinkCookie(browserSecret, deps.config.magicLinkMs / 1000)] };
+    }),
+    bind(e.verifyEmail, async (req) => {
+      const verified = await verifyEmail(deps, req.body.token, ctxOf(req));
+      // The user item changed: this container's cached authentication reads must not keep the old state.
+      authenticate.forget(parseToken(req.body.token)!.userId);
+      return { body: verified };
+    }),
+    bind(e.resendEmailVerification, async (req) => {
+      await resendVerification(deps, req.principal.userId, ctxOf(req));
+      return { status: 202 };
+    }),
+    bind(e.changeEmail, async (req) => {
+      await requestEmailChange(deps, { userId: req.principal.userId, sessionId: req.principal.credentialId }, req.body.newEmail, ctxOf(req));
+      return { status: 202 };
     }),
     bind(c.createApiKey, async (req) => ({ status: 201, body: await createApiKey(deps, req.principal, req.body, ctxOf(req)) })),
     bind(c.listApiKeys, async (req) => ({ body: await listApiKeys(deps, req.principal.userId, req.query) })),

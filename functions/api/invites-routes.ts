@@ -14,6 +14,8 @@ import { mailerFromEnv } from '../mail/from-env';
 import { loadEnv } from '../platform/env';
 import { acceptInvite, createInvite, listInvites, previewInvite, resendInvite, revokeInvite, type InviteDeps } from '../workspaces/invites';
 import { memberActor } from '../workspaces/workspaces';
+import { withUserState } from '../tenancy/actor';
+import type { Principal } from '../tenancy/principal';
 
 export function inviteRoutes(data: DataLayer, identity: IdentityDeps): BoundRoute[] {
   const env = loadEnv(['mail', 'edge']);
@@ -26,20 +28,20 @@ export function inviteRoutes(data: DataLayer, identity: IdentityDeps): BoundRout
     publicUrl: env.PUBLIC_URL,
     now: Date.now,
   };
-  const member = (userId: string, workspaceId: string) => memberActor(deps, userId, workspaceId);
+  const member = async (principal: Principal, workspaceId: string) => withUserState(await memberActor(deps, principal.userId, workspaceId), principal);
   return [
     bind(c.createInvite, async (req) => ({
       status: 201,
-      body: { invite: await createInvite(deps, await member(req.principal.userId, req.params.workspaceId), req.body) },
+      body: { invite: await createInvite(deps, await member(req.principal, req.params.workspaceId), req.body) },
     })),
     bind(c.listInvites, async (req) => ({
-      body: await listInvites(deps, await member(req.principal.userId, req.params.workspaceId), { cursor: req.query.cursor, limit: req.query.limit }),
+      body: await listInvites(deps, await member(req.principal, req.params.workspaceId), { cursor: req.query.cursor, limit: req.query.limit }),
     })),
     bind(c.resendInvite, async (req) => ({
-      body: { invite: await resendInvite(deps, await member(req.principal.userId, req.params.workspaceId), req.params.inviteId) },
+      body: { invite: await resendInvite(deps, await member(req.principal, req.params.workspaceId), req.params.inviteId) },
     })),
     bind(c.revokeInvite, async (req) => {
-      await revokeInvite(deps, await member(req.principal.userId, req.params.workspaceId), req.params.inviteId);
+      await revokeInvite(deps, await member(req.principal, req.params.workspaceId), req.params.inviteId);
       return { status: 204 };
     }),
     bind(c.previewInvite, async (req) => ({ body: await previewInvite(deps, req.body.token) })),

@@ -5,6 +5,10 @@
  */
 import * as c from '../contracts/identity';
 import * as pk from '../contracts/passkeys';
+import * as e from '../contracts/email-auth';
+import { clearMagicLinkCookie, requestCookie } from '../http/cookies';
+import { MAGIC_LINK_COOKIE } from '../platform/names';
+import { signInWithMagicLink } from '../identity/magic-link-sign-in';
 import { bind, httpFunction } from '../http/handler';
 import type { RequestMeta } from '../http/auth';
 import type { Principal } from '../tenancy/principal';
@@ -37,6 +41,12 @@ export const handler = httpFunction(
     bind(pk.signInWithPasskey, async (req) => {
       const { user, session } = await signInWithPasskey(deps, req.body.response, ctxOf(req));
       return signedIn(user, session, req.body.client, 200, deps.now());
+    }),
+    bind(e.signInWithMagicLink, async (req) => {
+      const { client, ...input } = req.body;
+      const { user, session } = await signInWithMagicLink(deps, input, requestCookie(req.event.cookies, MAGIC_LINK_COOKIE), ctxOf(req));
+      const reply = signedIn(user, session, client, 200, deps.now());
+      return { ...reply, cookies: [...(reply.cookies ?? []), clearMagicLinkCookie()] };
     }),
     bind(pk.passkeyRegistrationOptions, async (req) => ({ body: { options: await passkeyRegistrationOptions(deps, actorOf(req.principal)) } })),
     bind(pk.registerPasskey, async (req) => ({ status: 201, body: { passkey: await registerPasskey(deps, actorOf(req.principal), req.body, ctxOf(req)) } })),

@@ -22,7 +22,7 @@ import { DomainError } from '../errors';
 import { limitsFor } from '../platform/tiers';
 import type { Actor } from '../tenancy/actor';
 import { WORKSPACE_SK, WorkspaceEntity } from '../workspaces/entities';
-import { assertCan } from '../workspaces/permissions';
+import { assertCan, assertEmailVerified } from '../workspaces/permissions';
 import { SESSION_LIFETIME } from '../contracts/applications';
 import { parseTenantKey, type Tenant } from '../tenancy/tenant';
 import { ApplicationEntity, applicationSk, clientIdGuard, type ApplicationItem } from './entities';
@@ -106,6 +106,7 @@ async function load(deps: ApplicationDeps, actor: Actor, id: string): Promise<St
 const CREATE_ATTEMPTS = 20;
 
 export async function createApplication(deps: ApplicationDeps, actor: Actor, ctx: ApplicationAuditContext, input: ApplicationInput): Promise<ApplicationView> {
+  assertEmailVerified(actor);
   assertCan(actor, 'applications.manage');
   const now = deps.now();
   const at = new Date(now).toISOString();

@@ -40,7 +40,7 @@ import {
 import { cfAccountSk, CloudflareAccountEntity, type CloudflareAccountItem } from './entities';
 import { isTokenRejected, readCloudflareError } from './errors';
 import { cloudflareProblem, tokenRejectionDetail } from './problem';
-import { assertCan } from '../workspaces/permissions';
+import { assertCan, assertEmailVerified } from '../workspaces/permissions';
 
 /** Accounts one tenant may connect. */
 export const MAX_ACCOUNTS_PER_USER = 50;
@@ -252,6 +252,7 @@ async function deprovisionSandbox(deps: CloudflareDeps, account: StoredCloudflar
 export type ConnectInput = { name: string; token: string } | { name: string; sandbox: true };
 
 export async function connectAccount(deps: CloudflareDeps, actor: Actor, ctx: AuditContext, input: ConnectInput): Promise<AccountView> {
+  assertEmailVerified(actor);
   assertCan(actor, 'cloudflare.accounts.manage');
   const { tenant } = actor;
   const cap = {

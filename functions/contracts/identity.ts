@@ -20,6 +20,8 @@ export const User = z.object({
   email: z.string(),
   tier: z.enum(TIERS),
   mfaEnabled: z.boolean(),
+  /** False until the sign-up address's verification link is used (connecting accounts, inviting and registering applications wait for it). */
+  emailVerified: z.boolean(),
   createdAt: IsoTime,
 });
 

@@ -8,6 +8,7 @@ import { assertStrongPassword, hashPassword } from './password-policy';
 import { issueSession, type IssuedSession } from './sessions';
 import { countPerIp } from './throttle';
 import { newId } from './tokens';
+import { mailVerificationLink } from './verification-mail';
 import { ensurePersonalWorkspace } from '../workspaces/workspaces';
 
 export interface UserView {
@@ -15,11 +16,13 @@ export interface UserView {
   email: string;
   tier: Tier;
   mfaEnabled: boolean;
+  /** False only for accounts whose sign-up address awaits its link (absent in the item = verified). */
+  emailVerified: boolean;
   createdAt: string;
 }
 
-export function userView(id: string, u: Pick<UserItem, 'email' | 'tier' | 'mfaEnabled' | 'createdAt'>): UserView {
-  return { id, email: u.email, tier: u.tier, mfaEnabled: u.mfaEnabled, createdAt: u.createdAt };
+export function userView(id: string, u: Pick<UserItem, 'email' | 'tier' | 'mfaEnabled' | 'createdAt' | 'emailVerified'>): UserView {
+  return { id, email: u.email, tier: u.tier, mfaEnabled: u.mfaEnabled, emailVerified: u.emailVerified !== false, createdAt: u.createdAt };
 }
 
 /** Sign-ups one address may make per hour (bots); a shared office NAT stays well under it. */
@@ -47,6 +50,7 @@ export async function signup(
     tokenRevision: 1,
     mfaEnabled: false,
     createdAt: now,
+    emailVerified: false,
   };
   const guard = emailGuard(blind);
   try {
@@ -63,6 +67,7 @@ export async function signup(
     throw err;
   }
   await auditEvent(deps, tenant, user.tier, ctx, 'auth.signup', `user#${userId}`);
+  await mailVerificationLink(deps, { id: userId, tier: user.tier }, user.email, 'signup');
   // The personal workspace (id = user id, the user its OWNER) is the first session's active one.
   await ensurePersonalWorkspace(deps, userId, user.tier);
   const session = await issueSession(deps, userId, user, ctx);

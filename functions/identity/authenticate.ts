@@ -37,6 +37,8 @@ import { countApiRequest } from './throttle';
 import { bearerToken, csrfMatches, hashSecret, parseToken, secretMatches, type ParsedToken } from './tokens';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Only sessions and API keys authenticate requests; reset, magic-link and verification tokens never do. */
+const isSignInCredential = (kind: ParsedToken['kind']) => kind === 'session' || kind === 'apiKey';
 
 const unauthenticated = (detail = 'Sign in or send a valid credential') =>
   new DomainError('unauthenticated', detail, { code: 'unauthenticated' });
@@ -168,7 +170,7 @@ export function createAuthenticator(
     const credential = readCredential(event);
     if (!credential) throw unauthenticated();
     const parsed = parseToken(credential.token);
-    if (!parsed || parsed.kind === 'reset') throw unauthenticated();
+    if (!parsed || !isSignInCredential(parsed.kind)) throw unauthenticated();
     const guessed = guessKey(parsed, credential.token);
     const { decision: p, membership, user } = await resolve(parsed, workspaceGuess.get(guessed) ?? parsed.userId);
     usersRead.set(event, user);
@@ -191,7 +193,7 @@ export function createAuthenticator(
     const actor = await workspaceOf(p, route, membership);
     await countApiRequest(deps, p.userId, limitsFor(actor.tier).apiRequestsPerMinute);
     const { workspaceId: _w, userTier: _t, ...rest } = p;
-    return { ...rest, tenant: actor.tenant, role: actor.role, tier: actor.tier, viaCookie: credential.viaCookie };
+    return { ...rest, tenant: actor.tenant, role: actor.role, tier: actor.tier, viaCookie: credential.viaCookie, ...(user.emailVerified === false ? { emailUnverified: true as const } : {}) };
   };
 
   return Object.assign(authenticate, {
@@ -206,7 +208,7 @@ export function createAuthenticator(
     tenantGuess(event: APIGatewayProxyEventV2): Tenant | undefined {
       const credential = readCredential(event);
       const parsed = credential && parseToken(credential.token);
-      if (!parsed || parsed.kind === 'reset') return undefined;
+      if (!parsed || !isSignInCredential(parsed.kind)) return undefined;
       const workspaceId = workspaceGuess.get(guessKey(parsed, credential.token));
       return workspaceId ? workspaceTenant(workspaceId) : undefined;
     },

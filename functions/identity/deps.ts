@@ -22,6 +22,10 @@ export interface IdentityConfig {
    * work (KMS, store, mail) stays well under it, so timing does not reveal accounts. @default 1 s
    */
   readonly resetRequestMinMs: number;
+  /** A mailed sign-in link works this long (magic-link-request.ts). @default 15 minutes */
+  readonly magicLinkMs: number;
+  /** An email-verification link works this long. @default 24 hours */
+  readonly verificationLinkMs: number;
   /** Sensitive changes (registering or removing a passkey) need a session minted this recently. @default 10 minutes */
   readonly recentSignInMs: number;
   /** Dashboard URL, for links in mail; also the WebAuthn relying party (identity/relying-party.ts). */
@@ -34,6 +38,8 @@ export const DEFAULT_IDENTITY_CONFIG: Omit<IdentityConfig, 'publicUrl'> = {
   expiredSessionGraceMs: 30 * 24 * 3600_000,
   resetTokenMs: 30 * 60_000,
   resetRequestMinMs: 1_000,
+  magicLinkMs: 15 * 60_000,
+  verificationLinkMs: 24 * 3600_000,
   recentSignInMs: 10 * 60_000,
 };
 
@@ -75,3 +81,16 @@ export function auditEvent(
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Runs `work` and answers no sooner than the request floor (`resetRequestMinMs`) after the start:
+ * mail cannot be faked for an unknown email, so equal work is impossible for the routes that
+ * must not reveal accounts; both paths answer at the floor instead (the known path's work stays
+ * well under it).
+ */
+export async function atRequestFloor(deps: Pick<IdentityDeps, 'now' | 'config'>, work: () => Promise<void>): Promise<void> {
+  const answerAt = deps.now() + deps.config.resetRequestMinMs;
+  await work();
+  const early = answerAt - deps.now();
+  if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+}

@@ -28,6 +28,11 @@ export interface UserItem {
   createdAt: string;
   /** Bumped by every password change and reset: a reset link minted under another revision is dead. Absent = 0. */
   passwordRevision?: number;
+  /**
+   * False from sign-up until the mailed link is used (email-verification.ts). Absent = verified:
+   * accounts made before verification existed keep working (no migration rewrites them).
+   */
+  emailVerified?: boolean;
 }
 export const UserEntity = defineEntity<UserItem>({
   name: 'user',
@@ -99,6 +104,45 @@ export interface ResetItem {
 export const ResetEntity = defineEntity<ResetItem>({ name: 'password-reset', skPrefix: 'RESET#', encrypted: ['integrity'] });
 export const ResetCredential = credentialKind(ResetEntity, ['secretHash', 'passwordRevision']);
 export const resetSk = (id: string) => `RESET#${id}`;
+
+/**
+ * A mailed sign-in link (magic-link.ts). `browserHash` is SHA-256 of the secret in the cookie of
+ * the browser that asked; `codeHash` (encrypted: a 6-digit code is guessable from its hash) is the
+ * code that browser shows, typed where the link is opened without that cookie.
+ */
+export interface MagicLinkItem {
+  secretHash: string;
+  browserHash: string;
+  codeHash: string;
+  /** Wrong codes typed so far: each takes a slot first (a conditional write), the link dies at the cap. */
+  codeAttempts: number;
+  createdAt: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  integrity: string;
+}
+export const MagicLinkEntity = defineEntity<MagicLinkItem>({ name: 'magic-link', skPrefix: 'MAGIC#', encrypted: ['codeHash', 'integrity'] });
+export const MagicLinkCredential = credentialKind(MagicLinkEntity, ['secretHash', 'browserHash', 'codeHash', 'expiresAt']);
+export const magicLinkSk = (id: string) => `MAGIC#${id}`;
+
+/** A mailed email-verification link: for the sign-up address, or for a new address (`change`). */
+export interface EmailVerificationItem {
+  secretHash: string;
+  /** The address this link verifies. */
+  email: string;
+  purpose: 'signup' | 'change';
+  createdAt: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  integrity: string;
+}
+export const EmailVerificationEntity = defineEntity<EmailVerificationItem>({
+  name: 'email-verification',
+  skPrefix: 'VERIFY#',
+  encrypted: ['email', 'integrity'],
+});
+export const EmailVerificationCredential = credentialKind(EmailVerificationEntity, ['secretHash', 'email', 'purpose', 'expiresAt']);
+export const emailVerificationSk = (id: string) => `VERIFY#${id}`;
 
 export const emailGuard = (blind: string) => ({ pk: `EMAIL#${blind}`, sk: 'EMAIL' });
 

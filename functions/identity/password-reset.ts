@@ -1,7 +1,7 @@
 /** Password change (needs the current one) and reset by a single-use mailed token. */
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
-import { auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
+import { atRequestFloor, auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { getCredential, withIntegrity } from './credential-integrity';
 import { ResetCredential, ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
 import { findUserIdByEmail } from './accounts';
@@ -47,17 +47,10 @@ export async function changePassword(
   await revokeAllSessions(deps, userId, currentSessionId, ctx, 'password-changed');
 }
 
-/**
- * Always succeeds from the caller's view: whether the email exists is not revealed, by
- * the answer or by its timing. Mail cannot be faked for an unknown email, so equal work
- * is impossible; both paths answer at a fixed floor after the lookup starts instead.
- */
+/** Always succeeds from the caller's view: whether the email exists is not revealed, by the answer or by its timing (atRequestFloor). */
 export async function requestPasswordReset(deps: IdentityDeps, email: string, ctx: RequestContext): Promise<void> {
   await countPerIp(deps, 'password-reset', ctx.ip, RESETS_PER_IP_PER_HOUR, 3600_000);
-  const answerAt = deps.now() + deps.config.resetRequestMinMs;
-  await mailResetLink(deps, email, ctx);
-  const early = answerAt - deps.now();
-  if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+  await atRequestFloor(deps, () => mailResetLink(deps, email, ctx));
 }
 
 async function mailResetLink(deps: IdentityDeps, email: string, ctx: RequestContext): Promise<void> {

@@ -289,6 +289,11 @@ export function countPerIp(deps: IdentityDeps, action: string, ip: string, limit
   return countPerSubject(deps, action, `ip:${ip}`, limit, windowMs, 'from this address');
 }
 
+/** Fixed-window allowance per email address (known or not: the same count either way) for mail-sending actions: 429 past `limit`. */
+export async function countPerEmail(deps: IdentityDeps, action: string, email: string, limit: number, windowMs: number): Promise<void> {
+  return countPerSubject(deps, action, `email:${email.trim().toLowerCase()}`, limit, windowMs, 'for this address');
+}
+
 /** Fixed-window allowance per user for an action that could be used to guess (device user codes): 429 past `limit`. */
 export function countPerUser(deps: IdentityDeps, action: string, userId: string, limit: number, windowMs: number): Promise<void> {
   return countPerSubject(deps, action, `user:${userId}`, limit, windowMs, 'for this account');

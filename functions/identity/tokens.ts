@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const TOKEN_PREFIX = { session: 'fv_sess_', apiKey: 'fv_key_', reset: 'fv_reset_' } as const;
+export const TOKEN_PREFIX = { session: 'fv_sess_', apiKey: 'fv_key_', reset: 'fv_reset_', magic: 'fv_magic_', verify: 'fv_verify_' } as const;
 export type TokenKind = keyof typeof TOKEN_PREFIX;
 
 const PART = '[A-Za-z0-9_-]{8,64}';

@@ -12,6 +12,7 @@ import { getDependencyHealth, getHealth, getOpenApi } from '../contracts/system'
 import { identityRoutes } from '../contracts/identity';
 import { passkeyRoutes } from '../contracts/passkeys';
 import { oidcRoutes } from '../contracts/oidc';
+import { emailAuthRoutes } from '../contracts/email-auth';
 import { cloudflareRoutes } from '../contracts/cloudflare';
 import { jobRoutes } from '../contracts/jobs';
 import { workspaceRoutes } from '../contracts/workspaces';
@@ -128,7 +129,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...passkeyRoutes, ...oidcRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...passkeyRoutes, ...oidcRoutes, ...emailAuthRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
 
 /**
  * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):

@@ -22,6 +22,9 @@ export const SESSION_COOKIE = '__Host-fv_session';
  */
 export const OIDC_BINDING_COOKIE = '__Host-fv_oidc';
 
+/** The magic-link browser binding: a secret whose hash the mailed link's record holds (identity/magic-link-request.ts). */
+export const MAGIC_LINK_COOKIE = '__Host-fv_magic';
+
 /** A cookie session's unsafe requests carry the session's CSRF token in this header. */
 export const CSRF_HEADER = 'x-csrf-token';
 

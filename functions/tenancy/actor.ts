@@ -26,9 +26,28 @@ export interface Actor {
   readonly role: ActorRole;
   /** SUPPORT only: the one action its `support.read` audit event names (assertCan allows nothing else). */
   readonly supportAction?: string;
+  /** The member has not verified their email: connecting accounts, inviting and registering applications wait for it. */
+  readonly emailUnverified?: true;
 }
 
 /** The actor of an authenticated principal (principal.ts). */
-export function actorOf(principal: { readonly tenant: Tenant; readonly userId: string; readonly tier: Tier; readonly role: Role }): Actor {
-  return { tenant: principal.tenant, memberId: principal.userId, tier: principal.tier, role: principal.role };
+export function actorOf(principal: {
+  readonly tenant: Tenant;
+  readonly userId: string;
+  readonly tier: Tier;
+  readonly role: Role;
+  readonly emailUnverified?: true;
+}): Actor {
+  return {
+    tenant: principal.tenant,
+    memberId: principal.userId,
+    tier: principal.tier,
+    role: principal.role,
+    ...(principal.emailUnverified ? { emailUnverified: true as const } : {}),
+  };
+}
+
+/** An actor made for a path's workspace (memberActor) keeps what the principal says of the user: an unverified email. */
+export function withUserState(actor: Actor, principal: { readonly emailUnverified?: true }): Actor {
+  return principal.emailUnverified ? { ...actor, emailUnverified: true } : actor;
 }

@@ -25,6 +25,8 @@ export interface Principal {
   readonly scopes: 'all' | readonly Scope[];
   /** True when the session came from the browser cookie (CSRF applies). */
   readonly viaCookie: boolean;
+  /** Set when the user has not verified their email yet (absent: verified, or an account from before verification). */
+  readonly emailUnverified?: true;
 }
 
 /**

@@ -28,7 +28,7 @@ import type { Actor } from '../tenancy/actor';
 import { workspaceTenant } from '../tenancy/tenant';
 import type { WorkspaceDeps } from './deps';
 import { createInviteStore, type InviteItem } from './invite-store';
-import { assertCan } from './permissions';
+import { assertCan, assertEmailVerified } from './permissions';
 import { createWorkspaceStore } from './store';
 import { workspaceNotFound } from './workspaces';
 
@@ -106,6 +106,7 @@ async function mailInvite(deps: InviteDeps, to: string, workspaceName: string, r
 const pending = (items: ReadonlyArray<InviteItem>, now: number) => items.filter((i) => Date.parse(i.expiresAt) > now);
 
 export async function createInvite(deps: InviteDeps, actor: Actor, input: { email: string; role: Role }): Promise<InviteView> {
+  assertEmailVerified(actor);
   assertCan(actor, 'invites.manage');
   if (input.role === 'OWNER') assertCan(actor, 'workspace.transfer');
   const store = createWorkspaceStore(deps.repo);

@@ -116,6 +116,18 @@ export function assertCan(actor: Pick<Actor, 'role'> & { readonly supportAction?
   });
 }
 
+/**
+ * The first line of the operations that reach outside the account (connecting a Cloudflare
+ * account, inviting a member, registering an application): 403 `email-unverified` until the
+ * member has verified their email (identity/email-verification.ts).
+ */
+export function assertEmailVerified(actor: Pick<Actor, 'emailUnverified'>): void {
+  if (!actor.emailUnverified) return;
+  throw new DomainError('forbidden', 'Verify your email address first: open the link we mailed you (or ask for a new one)', {
+    code: 'email-unverified',
+  });
+}
+
 /** The matrix as a markdown table: docs/security.md holds exactly this text. */
 export function permissionTable(): string {
   const head = `| action | what | ${COLUMNS.join(' | ')} |`;

@@ -17,6 +17,7 @@ import { dumpItems, leaks } from '../support/sentinel-forms';
 import { workspaceSentinelStep } from './sentinel-workspaces';
 import { passkeySentinelStep } from './sentinel-passkeys';
 import { oidcSentinelStep } from './sentinel-oidc';
+import { emailAuthSentinelStep } from './sentinel-email-auth';
 
 describe('raw table holds no plaintext sentinel', () => {
   const sentinels: string[] = [];
@@ -33,7 +34,7 @@ describe('raw table holds no plaintext sentinel', () => {
     track: (value) => void sentinels.push(value),
   };
 
-  it.each([...sentinelSteps, workspaceSentinelStep, syncSentinelStep, passkeySentinelStep, oidcSentinelStep].map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
+  it.each([...sentinelSteps, workspaceSentinelStep, syncSentinelStep, passkeySentinelStep, oidcSentinelStep, emailAuthSentinelStep].map((s) => [s.name, s] as const))('workload step: %s', async (_name, step) => {
     await step.run(ctx);
   });
 

@@ -121,7 +121,7 @@ export const sentinelSteps: SentinelStep[] = [
       const key = await createApiKey(deps, { userId: user.id, tier: 'free' }, { name: sentinel('id-key-name'), scopes: ['account:read'] }, ctx);
       track(parseToken(key.secret)!.secret);
       await requestPasswordReset(deps, email, ctx);
-      track(parseToken(/Reset token: (\S+)/.exec(sent[0]!)![1]!)!.secret);
+      track(parseToken(/Reset token: (\S+)/.exec(sent.find((m) => m.includes('Reset token'))!)![1]!)!.secret);
     },
   },
   {

@@ -236,7 +236,7 @@ describe('app session tokens', () => {
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(200);
     expect((await call('POST', '/api/v1/auth/password/reset-request', { body: { email: user.email } })).status).toBe(202);
     const outbox = await call('GET', '/api/v1/dev/outbox', { token: user.token });
-    const mail = outbox.body.messages.find((m: { to: string }) => m.to === user.email);
+    const mail = outbox.body.messages.find((m: { to: string; text: string }) => m.to === user.email && m.text.includes('Reset token'));
     const resetToken = /Reset token: (\S+)/.exec(mail.text)![1]!;
     expect((await call('POST', '/api/v1/auth/password/reset', { body: { token: resetToken, newPassword: `${STRONG_PASSWORD}-reset` } })).status).toBe(204);
     expect((await call('GET', sessionsApi(''), { token })).status).toBe(401);

@@ -73,11 +73,32 @@ export function uniqueEmail(tag = 'user'): string {
 
 export const STRONG_PASSWORD = 'violet-Harbor-quantum-92-lantern';
 
-/** Signs up a fresh user with a bearer token (client: 'token'), as a distinct client (the suite makes more users than one address may). */
-export async function signUpWithToken(email = uniqueEmail(), password = STRONG_PASSWORD) {
+/**
+ * Signs up a fresh user with a bearer token (client: 'token'), as a distinct client (the suite makes more users than one
+ * address may), and verifies its email with the mailed link (the local outbox) unless `verified: false`: connecting
+ * Cloudflare accounts, inviting and registering applications need a verified address.
+ */
+export async function signUpWithToken(email = uniqueEmail(), password = STRONG_PASSWORD, o: { verified?: boolean } = {}) {
   const r = await call('POST', '/api/v1/auth/signup', { body: { email, password, client: 'token' }, from: freshLoopbackAddress() });
   if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${r.text}`);
-  return { email, password, token: r.body.token as string, userId: r.body.user.id as string, sessionId: r.body.session.id as string };
+  const token = r.body.token as string;
+  if (o.verified !== false) {
+    const v = await call('POST', '/api/v1/auth/email/verify', { body: { token: await mailedToken(token, 'Verification token') }, from: freshLoopbackAddress() });
+    if (v.status !== 200) throw new Error(`email verification failed: ${v.status} ${v.text}`);
+  }
+  return { email, password, token, userId: r.body.user.id as string, sessionId: r.body.session.id as string };
+}
+
+/** The newest token of `label` (e.g. `Verification token`) in the signed-in user's own local outbox mail. */
+export async function mailedToken(sessionToken: string, label: string): Promise<string> {
+  const r = await call('GET', '/api/v1/dev/outbox', { token: sessionToken });
+  if (r.status !== 200) throw new Error(`outbox: ${r.status} ${r.text}`);
+  const found = (r.body.messages as { text: string; sentAt: string }[])
+    .map((m) => ({ at: m.sentAt, token: new RegExp(`${label}: (\\S+)`).exec(m.text)?.[1] }))
+    .filter((m): m is { at: string; token: string } => Boolean(m.token))
+    .sort((a, b) => a.at.localeCompare(b.at));
+  if (!found.length) throw new Error(`no "${label}" in the outbox`);
+  return found[found.length - 1]!.token;
 }
 
 /** Extracts `name=value` for a Set-Cookie header of the response. */

@@ -3,6 +3,7 @@
 import type * as accessLog from '../../../functions/contracts/access-log';
 import type * as applications from '../../../functions/contracts/applications';
 import type * as cloudflare from '../../../functions/contracts/cloudflare';
+import type * as emailAuth from '../../../functions/contracts/email-auth';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as invites from '../../../functions/contracts/invites';
 import type * as jobs from '../../../functions/contracts/jobs';
@@ -26,6 +27,7 @@ export interface OperationRoutes {
   approveJob: typeof jobs.approveJob;
   authorize: typeof sessions.authorize;
   cancelJob: typeof jobs.cancelJob;
+  changeEmail: typeof emailAuth.changeEmail;
   changeMemberRole: typeof workspaces.changeMemberRole;
   changePassword: typeof identity.changePassword;
   clearSyncType: typeof syncData.clearSyncType;
@@ -121,7 +123,9 @@ export interface OperationRoutes {
   removePasskey: typeof passkeys.removePasskey;
   renamePasskey: typeof passkeys.renamePasskey;
   renameWorkspace: typeof workspaces.renameWorkspace;
+  requestMagicLink: typeof emailAuth.requestMagicLink;
   requestPasswordReset: typeof identity.requestPasswordReset;
+  resendEmailVerification: typeof emailAuth.resendEmailVerification;
   resendInvite: typeof invites.resendInvite;
   resetPassword: typeof identity.resetPassword;
   retryJob: typeof jobs.retryJob;
@@ -134,6 +138,7 @@ export interface OperationRoutes {
   revokeSession: typeof identity.revokeSession;
   rotateDeviceToken: typeof sync.rotateDeviceToken;
   setSessionValue: typeof sessions.setSessionValue;
+  signInWithMagicLink: typeof emailAuth.signInWithMagicLink;
   signInWithPasskey: typeof passkeys.signInWithPasskey;
   signup: typeof identity.signup;
   startDeviceAuthorization: typeof sync.startDeviceAuthorization;
@@ -144,5 +149,6 @@ export interface OperationRoutes {
   updateWorkspaceSettings: typeof workspaceGovernance.updateWorkspaceSettings;
   verifyAuditChain: typeof identity.verifyAuditChain;
   verifyCloudflareAccount: typeof cloudflare.verifyCloudflareAccount;
+  verifyEmail: typeof emailAuth.verifyEmail;
   verifyWorkspaceAuditChain: typeof workspaceGovernance.verifyWorkspaceAuditChain;
 }
