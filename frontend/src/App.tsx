@@ -19,6 +19,8 @@ const JobDetail = lazy(() => import('./pages/JobDetail'));
 const Security = lazy(() => import('./pages/Security'));
 const Outbox = lazy(() => import('./pages/Outbox'));
 const PasswordReset = lazy(() => import('./pages/PasswordReset'));
+const MagicLink = lazy(() => import('./pages/MagicLink'));
+const VerifyEmail = lazy(() => import('./pages/VerifyEmail'));
 const Workspace = lazy(() => import('./pages/Workspace'));
 const InviteAccept = lazy(() => import('./pages/InviteAccept'));
 const AccessLog = lazy(() => import('./pages/AccessLog'));
@@ -36,6 +38,8 @@ const PUBLIC: Array<[string, Page]> = [
   ['/reset', PasswordReset],
   ['/reset-password', PasswordReset],
   ['/invites/accept', InviteAccept],
+  ['/magic-link', MagicLink],
+  ['/verify-email', VerifyEmail],
 ];
 
 const PRIVATE: Array<[string, Page]> = [

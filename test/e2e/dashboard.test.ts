@@ -122,7 +122,7 @@ describeBrowser('dashboard (browser e2e)', () => {
   });
 
 
-  step('signed out: / goes to log in; sign up creates the account and lands on the overview', AUTH, async () => {
+  step('signed out: / goes to log in; sign up creates the account, lands on the overview and verifies the email from the outbox', [...AUTH, 'GET /api/v1/dev/outbox', 'POST /api/v1/auth/email/verify'], async () => {
     await go('/');
     await page.waitForURL('**/login');
     await seen(heading('Log in'));
@@ -142,6 +142,13 @@ describeBrowser('dashboard (browser e2e)', () => {
     await page.waitForURL((u) => u.pathname === '/');
     await seen(heading('Overview'));
     await screenshot(page, 'overview-new-user');
+    // Connecting Cloudflare accounts (a later step) waits for a verified email: open the mailed link.
+    await go('/outbox');
+    const verifyLink = page.locator('a[href*="/verify-email#token="]').first();
+    await seen(verifyLink, 20_000);
+    await verifyLink.click();
+    await page.getByRole('button', { name: 'Verify my email' }).click();
+    await seen(page.getByText(`${email} is verified.`));
     expectClean();
   });
 

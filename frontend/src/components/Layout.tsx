@@ -7,6 +7,7 @@ import { Logo } from './AuthShell';
 import { cx } from './ui';
 import { WorkspaceSwitcher } from './WorkspaceSwitcher';
 import { PendingLinkPrompt } from './PendingLinkPrompt';
+import { VerifyEmailBanner } from './VerifyEmailBanner';
 
 interface NavItem {
   to: string;
@@ -99,7 +100,10 @@ export function Layout({ children }: { children: ReactNode }) {
           </div>
         </aside>
         <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-6 lg:px-10">
-          <div className="mx-auto max-w-6xl">{children}</div>
+          <div className="mx-auto max-w-6xl">
+            <VerifyEmailBanner />
+            {children}
+          </div>
           <PendingLinkPrompt />
         </main>
       </div>

@@ -209,6 +209,13 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
         )}
       </form>
       {!mfaStep && !providerMfa ? <ProviderButtons /> : null}
+      {mode === 'login' && !mfaStep && !providerMfa ? (
+        <p className="mt-4 text-center text-sm">
+          <Link to="/magic-link" className="text-orange-700 underline">
+            Email me a sign-in link
+          </Link>
+        </p>
+      ) : null}
       {mode === 'login' && !mfaStep && !providerMfa && passkeysSupported() ? (
         <div className="mt-4 border-t border-slate-200 pt-4">
           <Button type="button" variant="secondary" className="w-full" onClick={() => submit.mutate('passkey')} loading={submit.isPending}>

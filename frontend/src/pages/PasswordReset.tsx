@@ -1,20 +1,17 @@
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { call } from '../api/operations';
 import { AuthShell } from '../components/AuthShell';
 import { TurnstileWidget } from '../components/TurnstileWidget';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { Link, useLocation } from '../lib/router';
+import { runsLocally, useMailedToken } from '../lib/mail-token';
 
 /** /forgot asks for a reset mail; /reset?token=… sets the new password. */
 export default function PasswordReset() {
   const { path, query } = useLocation();
-  // The mailed link carries the token in the fragment (#token=…), which never reaches a server log.
-  // Read it once, then drop it from the address bar and history.
-  const [token] = useState(() => new URLSearchParams(window.location.hash.slice(1)).get('token') ?? query.get('token') ?? '');
-  useEffect(() => {
-    if (window.location.hash) window.history.replaceState(null, '', window.location.pathname);
-  }, []);
+  const mailed = useMailedToken();
+  const token = mailed || (query.get('token') ?? '');
   const [email, setEmail] = useState('');
   const [newPassword, setNewPassword] = useState('');
 
@@ -59,8 +56,7 @@ export default function PasswordReset() {
           ) : (
             <>
               If an account exists for that address, a reset link is on its way.
-              {/* The local gateway answers only on loopback names, so these mean `npm start`. */}
-              {['127.0.0.1', 'localhost'].includes(window.location.hostname) ? (
+              {runsLocally() ? (
                 <> Running locally: the link is printed in the terminal running <code>npm start</code> and saved in the outbox folder (<code>.flarevault/outbox/</code> by default).</>
               ) : null}
             </>

@@ -6,6 +6,7 @@ import { AuditLogTab } from './security/AuditLogTab';
 import { IdentitiesTab } from './security/IdentitiesTab';
 import { PasskeysTab } from './security/PasskeysTab';
 import { PasswordTab } from './security/PasswordTab';
+import { EmailTab } from './security/EmailTab';
 import { SessionsTab } from './security/SessionsTab';
 import { DevicesCard } from './sync/DevicesCard';
 import { TwoFactorTab } from './security/TwoFactorTab';
@@ -18,6 +19,7 @@ const TABS = [
   ['mfa', 'Two-factor'],
   ['api-keys', 'API keys'],
   ['password', 'Password'],
+  ['email', 'Email'],
   ['audit', 'Audit log'],
 ] as const;
 
@@ -27,7 +29,7 @@ export default function Security() {
   const tab = TABS.some(([k]) => k === query.get('tab')) ? query.get('tab')! : 'sessions';
   return (
     <>
-      <PageHeader title="Security" description="Sessions, linked sync devices, passkeys, linked identities, two-factor authentication, API keys, password and the audit trail of your account." />
+      <PageHeader title="Security" description="Sessions, linked sync devices, passkeys, linked identities, two-factor authentication, API keys, password, email address and the audit trail of your account." />
       <Tabs.Root value={tab} onValueChange={(v) => setQuery({ tab: v === 'sessions' ? undefined : v })}>
         <Tabs.List aria-label="Security settings" className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
           {TABS.map(([k, label]) => (
@@ -60,6 +62,9 @@ export default function Security() {
         </Tabs.Content>
         <Tabs.Content value="password">
           <PasswordTab />
+        </Tabs.Content>
+        <Tabs.Content value="email">
+          <EmailTab />
         </Tabs.Content>
         <Tabs.Content value="audit">
           <AuditLogTab />
