@@ -9,7 +9,12 @@ import type { Mailer } from '../mail/mailer';
 import { createAuthenticator } from './authenticate';
 import { DEFAULT_IDENTITY_CONFIG, type IdentityDeps } from './deps';
 
-let shared: { deps: IdentityDeps; authenticate: ReturnType<typeof createAuthenticator> } | undefined;
+/**
+ * One wiring per mail transport: on AWS each function is its own container, but the local runtime
+ * loads every function into one process, where a function without mail (signIn) must not hand its
+ * wiring to one that mails (auth: sign-up's verification link, resets, magic links).
+ */
+const shared = new Map<Mailer, { deps: IdentityDeps; authenticate: ReturnType<typeof createAuthenticator> }>();
 
 const noMail: Mailer = {
   send: async () => {
@@ -18,7 +23,8 @@ const noMail: Mailer = {
 };
 
 export function identityFromEnv(mailer: Mailer = noMail) {
-  if (shared) return shared;
+  const made = shared.get(mailer);
+  if (made) return made;
   const env = loadEnv(['table', 'keys', 'edge']);
   const data = dataLayerFromEnv();
   const deps: IdentityDeps = {
@@ -30,6 +36,7 @@ export function identityFromEnv(mailer: Mailer = noMail) {
     now: Date.now,
     config: { ...DEFAULT_IDENTITY_CONFIG, publicUrl: env.PUBLIC_URL },
   };
-  shared = { deps, authenticate: createAuthenticator(deps) };
-  return shared;
+  const wiring = { deps, authenticate: createAuthenticator(deps) };
+  shared.set(mailer, wiring);
+  return wiring;
 }
