@@ -87,13 +87,20 @@ export async function getUser(deps: IdentityDeps, userId: string): Promise<UserV
   return userView(userId, user);
 }
 
-/** Operator action (admin CLI): move a user to another tier. */
-export async function setTier(deps: IdentityDeps, email: string, tier: Tier): Promise<string> {
+/** The account of an email with its user item, if both exist. */
+export async function findUserByEmail(deps: IdentityDeps, email: string) {
   const userId = await findUserIdByEmail(deps, email);
-  if (!userId) throw new DomainError('not-found', 'No such user');
+  if (!userId) return undefined;
   const tenant = userTenant(userId);
   const user = await deps.repo.get(tenant, UserEntity, USER_SK);
-  if (!user) throw new DomainError('not-found', 'No such user');
+  return user ? { userId, tenant, user } : undefined;
+}
+
+/** Operator action (admin CLI): move a user to another tier. */
+export async function setTier(deps: IdentityDeps, email: string, tier: Tier): Promise<string> {
+  const found = await findUserByEmail(deps, email);
+  if (!found) throw new DomainError('not-found', 'No such user');
+  const { userId, tenant, user } = found;
   await deps.repo.update(tenant, UserEntity, USER_SK, { tier }, { expectedVersion: user.version });
   await auditEvent(deps, tenant, tier, { requestId: 'admin-cli', ip: '127.0.0.1', userAgent: 'flarevault-admin' }, 'account.tier.changed', 'system', {
     from: user.tier,

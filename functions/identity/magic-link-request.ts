@@ -6,11 +6,10 @@
  * (magic-link-sign-in.ts).
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { userTenant } from '../tenancy/tenant';
 import { atRequestFloor, auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { withIntegrity } from './credential-integrity';
-import { MagicLinkCredential, MagicLinkEntity, magicLinkSk, USER_SK, UserEntity } from './entities';
-import { findUserIdByEmail } from './accounts';
+import { MagicLinkCredential, MagicLinkEntity, magicLinkSk } from './entities';
+import { findUserByEmail } from './accounts';
 import { countPerEmail, countPerIp } from './throttle';
 import { hashSecret, mintToken, newId } from './tokens';
 
@@ -37,11 +36,9 @@ export async function requestMagicLink(deps: IdentityDeps, email: string, ctx: R
 }
 
 async function mailMagicLink(deps: IdentityDeps, email: string, browser: MagicLinkBrowser, ctx: RequestContext): Promise<void> {
-  const userId = await findUserIdByEmail(deps, email);
-  if (!userId) return;
-  const tenant = userTenant(userId);
-  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
-  if (!user) return;
+  const found = await findUserByEmail(deps, email);
+  if (!found) return;
+  const { userId, tenant, user } = found;
   const id = newId();
   const { token, secretHash } = mintToken('magic', userId, id);
   const now = deps.now();

@@ -4,7 +4,7 @@ import { DomainError } from '../errors';
 import { atRequestFloor, auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
 import { getCredential, withIntegrity } from './credential-integrity';
 import { ResetCredential, ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
-import { findUserIdByEmail } from './accounts';
+import { findUserByEmail } from './accounts';
 import { assertStrongPassword, hashPassword, verifyPassword } from './password-policy';
 import { revokeAllSessions } from './sessions';
 import { countPerIp, giveBackAttemptSlots, loginThrottleKeys, takeAttemptSlots } from './throttle';
@@ -54,11 +54,9 @@ export async function requestPasswordReset(deps: IdentityDeps, email: string, ct
 }
 
 async function mailResetLink(deps: IdentityDeps, email: string, ctx: RequestContext): Promise<void> {
-  const userId = await findUserIdByEmail(deps, email);
-  if (!userId) return;
-  const tenant = userTenant(userId);
-  const user = await deps.repo.get(tenant, UserEntity, USER_SK);
-  if (!user) return;
+  const found = await findUserByEmail(deps, email);
+  if (!found) return;
+  const { userId, tenant, user } = found;
   const id = newId();
   const { token, secretHash } = mintToken('reset', userId, id);
   const now = deps.now();
