@@ -100,6 +100,8 @@ export const handler = httpFunction(
       return { status: 204 };
     }),
     bind(e.requestMagicLink, async (req) => {
+      // Before the account lookup: the check's outcome and time do not depend on the account.
+      await requireHuman(turnstile, req.body.turnstileToken, req.ip);
       const { browserSecret, code } = await requestMagicLink(deps, req.body.email, ctxOf(req));
       return { status: 202, body: { code }, cookies: [magicLinkCookie(browserSecret, deps.config.magicLinkMs / 1000)] };
     }),

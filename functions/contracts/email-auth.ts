@@ -4,6 +4,7 @@ import { defineRoute } from './route';
 import { Email } from './common';
 import { PasskeyAssertion } from './webauthn';
 import { ClientKind, SignedIn } from './identity';
+import { TurnstileToken } from './bot-protection';
 
 const MagicToken = z.string().min(20).max(200);
 const VerificationToken = z.string().min(20).max(200);
@@ -20,8 +21,8 @@ export const requestMagicLink = defineRoute({
   body: z
     .object({
       email: Email,
-      /** Cloudflare Turnstile token, checked when the stage turns bot protection on (issue 17 item 4). */
-      turnstileToken: z.string().max(2048).optional(),
+      /** Cloudflare Turnstile token, required when the stage turns bot protection on (issue 17 item 4; GET /api/v1/auth/bot-protection). */
+      turnstileToken: TurnstileToken.optional(),
     })
     .strict(),
   response: z.object({ code: z.string().regex(/^\d{6}$/) }),

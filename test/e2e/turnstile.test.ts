@@ -116,6 +116,25 @@ describeBrowser('Turnstile on the signup form (browser e2e, local siteverify)', 
     expect(b.watch.take()).toEqual([]);
   }, 90_000);
 
+  it('the magic-link and password-reset request forms carry the widget too, and pass with it', async () => {
+    await page.context().clearCookies();
+    const before = local.calls.length;
+    await page.goto(`${gateways.pass!.url}/magic-link`);
+    await page.getByLabel('Email').fill(uniqueEmail('turnstile-magic'));
+    await seen(page.frameLocator('[data-turnstile-widget] iframe').getByText(/Success!/));
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await seen(page.locator('[data-magic-code]'));
+    await b.shot('magic-link-requested');
+    await page.goto(`${gateways.pass!.url}/forgot`);
+    await page.getByLabel('Email').fill(uniqueEmail('turnstile-reset'));
+    await seen(page.frameLocator('[data-turnstile-widget] iframe').getByText(/Success!/));
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await seen(page.getByText(/a reset link is on its way/));
+    await b.shot('reset-requested');
+    expect(local.calls.slice(before).map((c) => c.success)).toEqual([true, true]);
+    expect(b.watch.take()).toEqual([]);
+  }, 60_000);
+
   it('off (the test stack, as every stage by default): no widget, no script from the Turnstile origin, the strict CSP', async () => {
     await page.context().clearCookies();
     const config = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/bot-protection'));

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as c from '../../functions/contracts/identity';
+import { requestMagicLink } from '../../functions/contracts/email-auth';
 import { DUMMY_TOKEN, TEST_SECRET_KEYS, TEST_SITE_KEYS, localTurnstileEnv, siteverify, startLocalTurnstile, type LocalTurnstile } from '../../lib/local/turnstile';
 import { STRONG_PASSWORD, uniqueEmail } from '../support/http';
 import { inProcessFunction } from './in-process';
@@ -22,10 +23,11 @@ afterAll(async () => {
 });
 
 describe('Turnstile off (the default)', () => {
-  it('needs no token: signup and a reset request pass, and the dashboard is told it is off', async () => {
+  it('needs no token: signup, a reset request and a magic-link request pass, and the dashboard is told it is off', async () => {
     const auth = await inProcessFunction('auth');
     expect((await auth.invoke(c.signup, { body: signupBody() })).statusCode).toBe(201);
     expect((await auth.invoke(c.requestPasswordReset, { body: { email: uniqueEmail('nobody') } })).statusCode).toBe(202);
+    expect((await auth.invoke(requestMagicLink, { body: { email: uniqueEmail('nobody') } })).statusCode).toBe(202);
     const config = await auth.invoke(c.getBotProtection);
     expect(config.statusCode).toBe(200);
     expect(json(config)).toEqual({ turnstile: null });
@@ -33,13 +35,14 @@ describe('Turnstile off (the default)', () => {
 });
 
 describe('Turnstile on, against the local siteverify with the test secrets', () => {
-  it('pass: the dummy token passes signup and a reset request; siteverify got secret, response, remoteip and a UUID idempotency key', async () => {
+  it('pass: the dummy token passes signup, a reset request and a magic-link request; siteverify got secret, response, remoteip and a UUID idempotency key', async () => {
     const auth = await inProcessFunction('auth', localTurnstileEnv(local, 'pass'));
     const before = local.calls.length;
     expect((await auth.invoke(c.signup, { body: signupBody({ turnstileToken: DUMMY_TOKEN }) })).statusCode).toBe(201);
     expect((await auth.invoke(c.requestPasswordReset, { body: { email: uniqueEmail('nobody'), turnstileToken: DUMMY_TOKEN } })).statusCode).toBe(202);
+    expect((await auth.invoke(requestMagicLink, { body: { email: uniqueEmail('nobody'), turnstileToken: DUMMY_TOKEN } })).statusCode).toBe(202);
     const calls = local.calls.slice(before);
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(3);
     for (const call of calls) {
       expect(call).toMatchObject({ success: true, params: { secret: TEST_SECRET_KEYS.pass, response: DUMMY_TOKEN, remoteip: '127.0.0.1' } });
       expect(call.params.idempotency_key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -51,7 +54,11 @@ describe('Turnstile on, against the local siteverify with the test secrets', () 
   it('missing token: 400 naming the field turnstileToken, before siteverify is called', async () => {
     const auth = await inProcessFunction('auth', localTurnstileEnv(local, 'pass'));
     const before = local.calls.length;
-    for (const res of [await auth.invoke(c.signup, { body: signupBody() }), await auth.invoke(c.requestPasswordReset, { body: { email: uniqueEmail() } })]) {
+    for (const res of [
+      await auth.invoke(c.signup, { body: signupBody() }),
+      await auth.invoke(c.requestPasswordReset, { body: { email: uniqueEmail() } }),
+      await auth.invoke(requestMagicLink, { body: { email: uniqueEmail() } }),
+    ]) {
       expect(res.statusCode).toBe(400);
       expect(json(res)).toMatchObject({
         type: expect.stringMatching(/turnstile-required$/),
@@ -74,6 +81,10 @@ describe('Turnstile on, against the local siteverify with the test secrets', () 
     const res = await auth.invoke(c.signup, { body });
     expect(res.statusCode).toBe(403);
     expect(json(res)).toMatchObject({ type: expect.stringMatching(/turnstile-failed$/), errors: [{ in: 'body', field: 'turnstileToken', code: 'invalid-input-response' }] });
+    // A refused magic-link request sets no browser-binding cookie.
+    const magic = await auth.invoke(requestMagicLink, { body: { email: body.email, turnstileToken: DUMMY_TOKEN } });
+    expect(magic.statusCode).toBe(403);
+    expect(magic.cookies ?? []).toEqual([]);
     // The account was not created: the same email signs up once Turnstile passes.
     const passing = await inProcessFunction('auth', localTurnstileEnv(local, 'pass'));
     expect((await passing.invoke(c.signup, { body })).statusCode).toBe(201);
@@ -84,6 +95,7 @@ describe('Turnstile on, against the local siteverify with the test secrets', () 
     for (const res of [
       await auth.invoke(c.signup, { body: signupBody({ turnstileToken: DUMMY_TOKEN }) }),
       await auth.invoke(c.requestPasswordReset, { body: { email: uniqueEmail(), turnstileToken: DUMMY_TOKEN } }),
+      await auth.invoke(requestMagicLink, { body: { email: uniqueEmail(), turnstileToken: DUMMY_TOKEN } }),
     ]) {
       expect(res.statusCode).toBe(403);
       expect(json(res)).toMatchObject({ type: expect.stringMatching(/turnstile-expired$/), errors: [{ field: 'turnstileToken', code: 'timeout-or-duplicate' }] });

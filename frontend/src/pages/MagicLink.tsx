@@ -5,6 +5,7 @@ import { ApiError } from '../api/client';
 import { call } from '../api/operations';
 import type { SignedIn } from '../api/types';
 import { AuthShell } from '../components/AuthShell';
+import { TurnstileWidget } from '../components/TurnstileWidget';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { runsLocally, useMailedToken } from '../lib/mail-token';
@@ -33,7 +34,15 @@ function BackToLogin() {
 
 function AskForLink() {
   const [email, setEmail] = useState('');
-  const ask = useMutation({ mutationFn: () => call('requestMagicLink', { body: { email }, quietAuth: true }) });
+  /** The request's bot check (when the stage turns Turnstile on); a token verifies once. */
+  const [turnstileToken, setTurnstileToken] = useState<string>();
+  const [turnstileRound, setTurnstileRound] = useState(0);
+  const ask = useMutation({
+    mutationFn: () =>
+      call('requestMagicLink', { body: { email, ...(turnstileToken ? { turnstileToken } : {}) }, quietAuth: true }).finally(() =>
+        setTurnstileRound((n) => n + 1),
+      ),
+  });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     ask.mutate();
@@ -61,7 +70,8 @@ function AskForLink() {
           <Field label="Email" name="email" error={ask.error}>
             {(p) => <Input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
           </Field>
-          <ErrorAlert error={ask.error} fields={['email']} />
+          <TurnstileWidget onToken={setTurnstileToken} resetKey={turnstileRound} error={ask.error} />
+          <ErrorAlert error={ask.error} fields={['email', 'turnstileToken']} />
           <Button type="submit" className="w-full" loading={ask.isPending}>
             Send the link
           </Button>
