@@ -21,14 +21,16 @@ export const VERIFICATION_MAILS_PER_USER_PER_HOUR = 5;
 /** Verification attempts one address may make per hour. */
 const VERIFY_ATTEMPTS_PER_IP_PER_HOUR = 100;
 
-/** 202 either way: a verified account gets no mail (nothing to verify). */
+/** 202 either way, at the request floor: a verified account gets no mail (nothing to verify). */
 export async function resendVerification(deps: IdentityDeps, userId: string, ctx: RequestContext): Promise<void> {
   await countPerUser(deps, 'verification-mail', userId, VERIFICATION_MAILS_PER_USER_PER_HOUR, 3600_000);
   const user = await deps.repo.get(userTenant(userId), UserEntity, USER_SK);
   if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
-  if (user.emailVerified !== false) return;
-  await mailVerificationLink(deps, { id: userId, tier: user.tier }, user.email, 'signup');
-  await auditEvent(deps, userTenant(userId), user.tier, ctx, 'auth.email.verification-sent', `user#${userId}`, { purpose: 'signup' });
+  await atRequestFloor(deps, async () => {
+    if (user.emailVerified !== false) return;
+    await mailVerificationLink(deps, { id: userId, tier: user.tier }, user.email, 'signup');
+    await auditEvent(deps, userTenant(userId), user.tier, ctx, 'auth.email.verification-sent', `user#${userId}`, { purpose: 'signup' });
+  });
 }
 
 /**

@@ -46,6 +46,43 @@ describe('an unverified account', () => {
     const reused = await verify(token);
     expect(reused.status).toBe(400);
     expect(reused.body.type).toMatch(/\/invalid-verification-token$/);
+    const types = (await call('GET', '/api/v1/audit-events', { token: user.token })).body.events.map((e: { type: string }) => e.type);
+    expect(types).toContain('auth.email.verified');
+  }, 60_000);
+
+  it('a wrong verification token answers the same for an existing and an unknown account (status and body)', async () => {
+    const user = await signUpWithToken(undefined, undefined, { verified: false });
+    const real = await mailedToken(user.token, 'Verification token');
+    const [, ids, secret] = /^fv_verify_(.+)\.([A-Za-z0-9_-]{43})$/.exec(real)!;
+    const [, linkId] = ids!.split('.');
+    const forged = [`fv_verify_${user.userId}.${linkId}.${'A'.repeat(43)}`, `fv_verify_${'B'.repeat(22)}.${linkId}.${secret}`];
+    const shape = (r: Awaited<ReturnType<typeof verify>>) => ({ status: r.status, ...r.body, requestId: undefined });
+    const times: [number[], number[]] = [[], []];
+    for (let i = 0; i < 7; i++) {
+      const answers = [];
+      for (const [k, token] of forged.entries()) {
+        const t0 = performance.now();
+        answers.push(await verify(token));
+        times[k]!.push(performance.now() - t0);
+      }
+      expect(shape(answers[0]!)).toEqual(shape(answers[1]!));
+      expect(answers[0]!.status).toBe(400);
+    }
+    expect(Math.abs(median(times[0]) - median(times[1]))).toBeLessThan(100);
+  });
+
+  it('resend answers an unverified and a verified account alike: status, body and time (medians)', async () => {
+    const times: [number[], number[]] = [[], []];
+    for (let i = 0; i < 3; i++) {
+      const users = [await signUpWithToken(undefined, undefined, { verified: false }), await signUpWithToken()];
+      for (const [k, user] of users.entries()) {
+        const t0 = performance.now();
+        const r = await call('POST', '/api/v1/auth/email/verification/resend', { token: user.token });
+        times[k]!.push(performance.now() - t0);
+        expect([r.status, r.text]).toEqual([202, '']);
+      }
+    }
+    expect(Math.abs(median(times[0]) - median(times[1]))).toBeLessThan(250);
   }, 60_000);
 
   it('resend: a burst of 8 mails 5 links (the hourly allowance) and refuses the rest with 429', async () => {

@@ -80,6 +80,12 @@ describe('magic link sign-in', () => {
     const again = await signIn(token, { cookie });
     expect(again.status).toBe(400);
     expect(again.body.type).toMatch(/\/invalid-magic-link$/);
+     const types = (await call('GET', '/api/v1/audit-events', { token: user.token })).body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['auth.magic-link.requested', 'auth.magic-link.used']));
+    const login = (await call('GET', '/api/v1/audit-events', { token: user.token })).body.events.find(
+      (e: { type: string; metadata: { via?: string } }) => e.type === 'auth.login.succeeded' && e.metadata.via === 'magic-link',
+    );
+    expect(login).toBeDefined();
   });
 
   it('of 8 concurrent uses of one link exactly one gets a session', async () => {
