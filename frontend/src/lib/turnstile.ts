@@ -5,6 +5,7 @@
  * the script's origin only on stages that turn Turnstile on (lib/edge-policy.ts).
  */
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { call } from '../api/operations';
 
 export interface TurnstileApi {
@@ -49,4 +50,18 @@ export function loadTurnstile(scriptUrl: string): Promise<TurnstileApi> {
     document.head.appendChild(script);
   });
   return loading;
+}
+
+/**
+ * A protected form's token: `widget` are the TurnstileWidget's props, `withToken` adds the token to
+ * a body when there is one, `spent` after each submission renders a fresh widget (a token verifies once).
+ */
+export function useTurnstileToken() {
+  const [token, setToken] = useState<string>();
+  const [round, setRound] = useState(0);
+  return {
+    widget: { onToken: setToken, resetKey: round },
+    withToken: <B extends object>(body: B): B & { turnstileToken?: string } => (token ? { ...body, turnstileToken: token } : body),
+    spent: () => setRound((n) => n + 1),
+  };
 }

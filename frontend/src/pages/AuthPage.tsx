@@ -9,6 +9,7 @@ import { TurnstileWidget } from '../components/TurnstileWidget';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { withHostedLogin } from '../lib/hosted-login';
+import { useTurnstileToken } from '../lib/turnstile';
 import { Link, useLocation } from '../lib/router';
 import { passkeyAssertion, passkeysSupported, signInWithPasskey } from '../lib/passkeys';
 import { providerErrorMessage } from '../lib/oidc';
@@ -27,9 +28,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   /** Back from a provider (`/login?oidc=…`): a second factor to give, a link to confirm after logging in, or an error. */
   const oidc = mode === 'login' ? query.get('oidc') : null;
   const providerMfa = oidc === 'second-factor';
-  /** Sign-up's bot check (when the stage turns Turnstile on); a token verifies once, so each try gets a fresh one. */
-  const [turnstileToken, setTurnstileToken] = useState<string>();
-  const [turnstileRound, setTurnstileRound] = useState(0);
+  /** Sign-up's bot check (when the stage turns Turnstile on). */
+  const turnstile = useTurnstileToken();
 
   const submit = useMutation({
     mutationFn: async (how: 'form' | 'passkey' = 'form'): Promise<SignedIn> => {
@@ -45,8 +45,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
         return call('oidcSecondFactor', { body: factor, quietAuth: true });
       }
       if (mode === 'signup') {
-        const body: SignupBody = { email, password, ...(turnstileToken ? { turnstileToken } : {}) };
-        return call('signup', { body, quietAuth: true }).finally(() => setTurnstileRound((n) => n + 1));
+        const body: SignupBody = turnstile.withToken({ email, password });
+        return call('signup', { body, quietAuth: true }).finally(turnstile.spent);
       }
       const body: LoginBody = { email, password };
       if (how === 'passkey') body.passkey = (await passkeyAssertion(mfaOffer?.passkeyOptions)) as never;
@@ -200,7 +200,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             ) : null}
           </div>
         ) : null}
-        {mode === 'signup' ? <TurnstileWidget onToken={setTurnstileToken} resetKey={turnstileRound} error={err} /> : null}
+        {mode === 'signup' ? <TurnstileWidget {...turnstile.widget} error={err} /> : null}
         {showErr ? <ErrorAlert error={err} fields={fieldNames} /> : null}
         {mfaStep && !codes ? null : (
           <Button type="submit" className="w-full" loading={submit.isPending}>

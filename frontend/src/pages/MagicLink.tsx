@@ -9,6 +9,7 @@ import { TurnstileWidget } from '../components/TurnstileWidget';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { useAuth } from '../lib/auth';
 import { runsLocally, useMailedToken } from '../lib/mail-token';
+import { useTurnstileToken } from '../lib/turnstile';
 import { passkeyAssertion } from '../lib/passkeys';
 import { Link, navigate } from '../lib/router';
 
@@ -34,15 +35,8 @@ function BackToLogin() {
 
 function AskForLink() {
   const [email, setEmail] = useState('');
-  /** The request's bot check (when the stage turns Turnstile on); a token verifies once. */
-  const [turnstileToken, setTurnstileToken] = useState<string>();
-  const [turnstileRound, setTurnstileRound] = useState(0);
-  const ask = useMutation({
-    mutationFn: () =>
-      call('requestMagicLink', { body: { email, ...(turnstileToken ? { turnstileToken } : {}) }, quietAuth: true }).finally(() =>
-        setTurnstileRound((n) => n + 1),
-      ),
-  });
+  const turnstile = useTurnstileToken();
+  const ask = useMutation({ mutationFn: () => call('requestMagicLink', { body: turnstile.withToken({ email }), quietAuth: true }).finally(turnstile.spent) });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     ask.mutate();
@@ -70,7 +64,7 @@ function AskForLink() {
           <Field label="Email" name="email" error={ask.error}>
             {(p) => <Input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
           </Field>
-          <TurnstileWidget onToken={setTurnstileToken} resetKey={turnstileRound} error={ask.error} />
+          <TurnstileWidget {...turnstile.widget} error={ask.error} />
           <ErrorAlert error={ask.error} fields={['email', 'turnstileToken']} />
           <Button type="submit" className="w-full" loading={ask.isPending}>
             Send the link

@@ -5,6 +5,7 @@ import { AuthShell } from '../components/AuthShell';
 import { TurnstileWidget } from '../components/TurnstileWidget';
 import { Button, ErrorAlert, Field, Input, Notice } from '../components/ui';
 import { Link, useLocation } from '../lib/router';
+import { useTurnstileToken } from '../lib/turnstile';
 import { runsLocally, useMailedToken } from '../lib/mail-token';
 
 /** /forgot asks for a reset mail; /reset?token=… sets the new password. */
@@ -15,14 +16,9 @@ export default function PasswordReset() {
   const [email, setEmail] = useState('');
   const [newPassword, setNewPassword] = useState('');
 
-  /** The request's bot check (when the stage turns Turnstile on); a token verifies once. */
-  const [turnstileToken, setTurnstileToken] = useState<string>();
-  const [turnstileRound, setTurnstileRound] = useState(0);
+  const turnstile = useTurnstileToken();
   const requestReset = useMutation({
-    mutationFn: () =>
-      call('requestPasswordReset', { body: { email, ...(turnstileToken ? { turnstileToken } : {}) }, quietAuth: true }).finally(() =>
-        setTurnstileRound((n) => n + 1),
-      ),
+    mutationFn: () => call('requestPasswordReset', { body: turnstile.withToken({ email }), quietAuth: true }).finally(turnstile.spent),
   });
   const reset = useMutation({ mutationFn: () => call('resetPassword', { body: { token, newPassword }, quietAuth: true }) });
 
@@ -74,7 +70,7 @@ export default function PasswordReset() {
             </Field>
           )}
           {isReset && !token ? <Notice tone="warning">This link has no token. Open the link from the mail again.</Notice> : null}
-          {isReset ? null : <TurnstileWidget onToken={setTurnstileToken} resetKey={turnstileRound} error={m.error} />}
+          {isReset ? null : <TurnstileWidget {...turnstile.widget} error={m.error} />}
           <ErrorAlert error={m.error} fields={['email', 'newPassword', 'turnstileToken']} />
           <Button type="submit" className="w-full" loading={m.isPending}>
             {isReset ? 'Set password' : 'Send reset link'}
