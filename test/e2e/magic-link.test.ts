@@ -2,32 +2,34 @@
  * Magic links and email verification in a real browser (issue 17 items 2 and 3): sign up, see the
  * verification banner, open the verification link from the local outbox and verify; sign out, ask
  * for a sign-in link on the login page and sign in with it from the outbox (same browser: the cookie
- * binds it); then a second link opened in another browser asks for the code the first one shows.
+ * binds it); then a second link opened in another browser asks for the code the first one shows;
+ * last, the email is changed on the Security page and changes once the new address's link is opened.
  * Screenshots under test-artifacts/screenshots/magic-link/; no console errors at any step.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { readOutbox } from '../../functions/mail/outbox';
 import { STRONG_PASSWORD, uniqueEmail } from '../support/http';
-import { ConsoleWatch, SCREENSHOTS, accessibilityViolations, browserSkipReason, eventually, launch, openSuiteBrowser, screenshot, seen } from './support/browser';
+import { ConsoleWatch, SCREENSHOTS, accessibilityViolations, browserSkipReason, eventually, launch, logIn, openSuiteBrowser, screenshot, seen } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] magic-link suite skipped: ${skipReason}\n`);
 const describeBrowser = skipReason ? describe.skip : describe;
 const SHOTS = join(SCREENSHOTS, 'magic-link');
 
-/** The newest sign-in link mailed to `email`, as a URL on the gateway the browser uses (the token stays in the fragment). */
-async function newestSignInLink(email: string, after: number): Promise<string> {
+/** The newest link of `label` (`Sign-in token`, `Verification token`) mailed to `email`, on the gateway the browser uses (the token stays in the fragment). */
+async function newestMailedLink(email: string, after: number, label: string, path: string): Promise<string> {
   let link: string | undefined;
-  await eventually('a sign-in link in the outbox', async () => {
+  await eventually(`a "${label}" link in the outbox`, async () => {
     const mails = await readOutbox(process.env.MAIL_OUTBOX_DIR!, email);
-    const mail = mails.find((m) => Date.parse(m.sentAt) >= after && m.text.includes('Sign-in token'));
-    const token = mail && /Sign-in token: (\S+)/.exec(mail.text)?.[1];
-    link = token ? `${process.env.FLAREVAULT_URL}/magic-link#token=${encodeURIComponent(token)}` : undefined;
+    const mail = mails.find((m) => Date.parse(m.sentAt) >= after && m.text.includes(label));
+    const token = mail && new RegExp(`${label}: (\\S+)`).exec(mail.text)?.[1];
+    link = token ? `${process.env.FLAREVAULT_URL}${path}#token=${encodeURIComponent(token)}` : undefined;
     return Boolean(link);
   });
   return link!;
 }
+const newestSignInLink = (email: string, after: number) => newestMailedLink(email, after, 'Sign-in token', '/magic-link');
 
 describeBrowser('magic links and email verification (browser e2e)', () => {
   const gateway = process.env.FLAREVAULT_URL!;
@@ -129,4 +131,33 @@ describeBrowser('magic links and email verification (browser e2e)', () => {
     }
     expectClean();
   }, 90_000);
+
+  it('changes the email on the Security page: it takes effect when the new address’s link is opened', async () => {
+    await page.goto(`${gateway}/login`);
+    await logIn(page, email, STRONG_PASSWORD);
+    await seen(heading('Overview'));
+    await page.goto(`${gateway}/security?tab=email`);
+    const newEmail = uniqueEmail('magic-e2e-new');
+    await page.getByLabel('New email address').fill(newEmail);
+    const asked = Date.now() - 1_000;
+    await page.getByRole('button', { name: 'Change email' }).click();
+    await seen(page.getByText('Check the new address for a confirmation link.', { exact: false }));
+    // Nothing changed yet.
+    await seen(page.locator('[data-email-status]').getByText('(verified)'));
+    expect(await page.getByText(email, { exact: true }).count()).toBeGreaterThan(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await b.shot('email-change-requested');
+    const link = await newestMailedLink(newEmail, asked, 'Verification token', '/verify-email');
+    await page.goto('about:blank');
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Verify my email' }).click();
+    await seen(page.getByText(`Your account's email address is now ${newEmail}.`));
+    await b.shot('email-changed');
+    await page.goto(`${gateway}/security?tab=email`);
+    await seen(page.getByText(newEmail, { exact: true }).first());
+    // The old address was told at the request and at the change.
+    const told = (await readOutbox(process.env.MAIL_OUTBOX_DIR!, email)).map((m) => m.subject);
+    expect(told).toEqual(expect.arrayContaining(['A change of your flarevault email address was requested', 'Your flarevault email address was changed']));
+    expectClean();
+  }, 60_000);
 });
