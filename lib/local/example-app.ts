@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createApplication, getApplication, updateApplication } from '../../functions/contracts/applications';
-import { login, signup } from '../../functions/contracts/identity';
+import { listOutbox, login, signup } from '../../functions/contracts/identity';
+import { verifyEmail } from '../../functions/contracts/email-auth';
 import type { RouteDef } from '../../functions/contracts/route';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -189,6 +190,7 @@ export async function registerExampleApp(options: { apiUrl: string; appUrl: stri
   const email = `example-developer-${randomBytes(3).toString('hex')}@flarevault.localhost`;
   const password = `example-${randomBytes(12).toString('base64url')}`;
   const { user, token } = await api<SignedIn>(apiUrl, signup, { body: { email, password, client: 'token', ...(options.turnstileToken ? { turnstileToken: options.turnstileToken } : {}) } });
+  await verifyFromOutbox(apiUrl, token);
   // Signing up makes a personal workspace with the user's id.
   const { application } = await api<AppBody>(apiUrl, createApplication, {
     params: { workspaceId: user.id },
@@ -198,4 +200,15 @@ export async function registerExampleApp(options: { apiUrl: string; appUrl: stri
   const registration: ExampleAppRegistration = { email, password, workspaceId: user.id, applicationId: application.id, clientId: application.clientId };
   writeFileSync(stateFile, JSON.stringify(registration, null, 2), { mode: 0o600 });
   return registration;
+}
+
+/**
+ * Registering an application needs a verified email: the developer opens the sign-up's verification
+ * link, here read from the local outbox (its route shows the signed-in user their own mail).
+ */
+async function verifyFromOutbox(apiUrl: string, token: string): Promise<void> {
+  const { messages } = await api<{ messages: Array<{ text: string }> }>(apiUrl, listOutbox, { token });
+  const link = messages.map((m) => /Verification token: (\S+)/.exec(m.text)?.[1]).find(Boolean);
+  if (!link) throw new Error('example app: the sign-up mailed no verification link');
+  await api(apiUrl, verifyEmail, { body: { token: link } });
 }

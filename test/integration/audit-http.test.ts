@@ -64,11 +64,12 @@ describe('audit API', () => {
   }, 60_000);
 
   it('the verify route reports an intact chain, then where a tampered one breaks', async () => {
+    // Sign-up, its session and the email verification are events 1-3.
     const user = await signUpWithToken();
     await seedAudit(user.userId, 4);
     const ok = await call('GET', '/api/v1/audit-events/verify', { token: user.token });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ valid: true, count: 6, firstSeq: 1, lastSeq: 6, brokenAtSeq: null });
+    expect(ok.body).toMatchObject({ valid: true, count: 7, firstSeq: 1, lastSeq: 7, brokenAtSeq: null });
 
     const t = mainTable();
     await t.doc.send(
