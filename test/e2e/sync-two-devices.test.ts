@@ -21,6 +21,7 @@ import { historyRecordId, openRecord } from '../../clients/sync/crypto';
 import { LinkedDevice } from '../../clients/sync/device';
 import { SNAPSHOT_TYPES } from '../../clients/sync/state';
 import { setTier } from '../../functions/identity/accounts';
+import { SETTLE_MS } from '../../functions/sync/feed';
 import { identityDeps, mainTable, scanAll } from '../integration/data-fixtures';
 import { awsClientConfig } from '../setup/env';
 import { call, signUpWithToken } from '../support/http';
@@ -97,6 +98,16 @@ describeBrowser('two reference clients as two devices (issue 16 done-when)', () 
     if (run.code !== 0) throw new Error(`link failed: ${run.stderr}`);
     expect(b.watch.take()).toEqual([]);
     return run.lines.find((l) => l.step === 'linked')!;
+  }
+
+  /**
+   * Moves a device's events cursor past everything written so far: the feed hands out an event
+   * only once it is SETTLE_MS old (sync/feed.ts), so the previous step's writes are waited out
+   * first; otherwise they come after the cursor and reach the next watch (seen in a CI run).
+   */
+  async function cursorAtNow(dir: string) {
+    await new Promise((r) => setTimeout(r, SETTLE_MS + 250));
+    await client(dir, ['watch', '--for', '0']);
   }
 
   /** Everything on the server as one device can read it, decrypted in-process with its master key. */
@@ -217,7 +228,7 @@ describeBrowser('two reference clients as two devices (issue 16 done-when)', () 
   }, 120_000);
 
   it('watch --pull on one device brings the other device’s change as it happens', async () => {
-    await client(dirB, ['watch', '--for', '0']); // B's events cursor: now
+    await cursorAtNow(dirB);
     const watching = spawnClient(['watch', '--profile', dirB, '--pull', '--max-events', '1', '--for', '25']);
     const value = { theme: sentinel('setting-theme-live') };
     writeItem(dirA, 'setting', 'ui', value);
@@ -229,7 +240,7 @@ describeBrowser('two reference clients as two devices (issue 16 done-when)', () 
   }, 60_000);
 
   it('rotate-key re-wraps the same master key: key_rotated reaches the other device, only the new passphrase unwraps, both devices read everything', async () => {
-    await client(dirB, ['watch', '--for', '0']); // B's events cursor: now
+    await cursorAtNow(dirB);
     const rotated = (await client(dirA, ['rotate-key'], { env: { FLAREVAULT_SYNC_NEW_PASSPHRASE: passphrase2 } })).lines[0];
     expect(rotated).toEqual({ keyVersion: 2, attempts: 1 });
     const events = (await client(dirB, ['watch', '--max-events', '1', '--for', '20'])).lines.filter((l) => l.step === 'event');
@@ -255,7 +266,7 @@ describeBrowser('two reference clients as two devices (issue 16 done-when)', () 
   }, 120_000);
 
   it('revoking a device refuses it at once and emits device_revoked to the other', async () => {
-    await client(dirA, ['watch', '--for', '0']); // A's events cursor: now
+    await cursorAtNow(dirA);
     const watching = spawnClient(['watch', '--profile', dirA, '--max-events', '1', '--for', '25']);
     const revoked = await call('DELETE', `/api/v1/devices/${ids.B}`, { token: user.token });
     expect(revoked.status).toBe(204);
