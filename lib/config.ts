@@ -115,6 +115,11 @@ const oidcProvider = z
       }, 'issuer must be an https URL (the provider discovery document is at <issuer>/.well-known/openid-configuration)'),
     clientId: z.string().min(1).max(512),
     clientSecretName: z.string().min(1).max(2048),
+    /** The boolean claim that says the email is verified (Microsoft Entra ID: `xms_edov`). @default email_verified */
+    emailVerifiedClaim: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'emailVerifiedClaim must be a claim name like email_verified or xms_edov')
+      .optional(),
   })
   .strict();
 export type OidcProviderSetting = z.infer<typeof oidcProvider>;

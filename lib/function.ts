@@ -333,6 +333,7 @@ export class FlarevaultFunction extends Construct {
           name: p.name,
           issuer: p.issuer,
           clientId: p.clientId,
+          ...(p.emailVerifiedClaim ? { emailVerifiedClaim: p.emailVerifiedClaim } : {}),
           clientSecret: secretsmanager.Secret.fromSecretNameV2(this, `OidcClientSecret-${p.id}`, p.clientSecretName).secretValue.unsafeUnwrap(),
         }));
         fn.addEnvironment('OIDC_PROVIDERS', Stack.of(this).toJsonString(providers));

@@ -69,7 +69,8 @@ export class OidcRefused extends Error {
 /**
  * Claims the callback's state (once, from the browser that started it), then exchanges the code
  * with the PKCE verifier and checks the ID token (signature, issuer, audience, expiry, nonce).
- * The email comes from the ID token, or from the UserInfo endpoint when the token has none.
+ * The email comes from the ID token, or from the UserInfo endpoint when the token has none;
+ * it is verified when the provider's `emailVerifiedClaim` is the boolean `true`.
  */
 export async function finishOidc(deps: OidcDeps, callbackUrl: URL, binding: string | undefined): Promise<ProviderIdentity> {
   const state = callbackUrl.searchParams.get('state');
@@ -97,11 +98,12 @@ export async function finishOidc(deps: OidcDeps, callbackUrl: URL, binding: stri
     const tokens = await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier, expectedNonce, expectedState: state, idTokenExpected: true });
     const claims = tokens.claims()!;
     let email = typeof claims.email === 'string' ? claims.email : undefined;
-    let verified = claims.email_verified;
+    // The provider's own claim (Entra ID sends no email_verified; its optional claim xms_edov says the domain owner verified it).
+    let verified = claims[provider.emailVerifiedClaim];
     if (email === undefined && tokens.access_token) {
       const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
       email = typeof info.email === 'string' ? info.email : undefined;
-      verified = info.email_verified;
+      verified = info[provider.emailVerifiedClaim];
     }
     return { provider, issuerSubject: `${claims.iss}\n${claims.sub}`, email, emailVerified: verified === true };
   } catch (err) {

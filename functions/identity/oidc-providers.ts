@@ -12,6 +12,8 @@ import { DomainError } from '../errors';
 export interface OidcProvider {
   readonly id: string;
   readonly name: string;
+  /** The boolean claim that says the provider verified the email (`email_verified`; Entra ID: `xms_edov`). */
+  readonly emailVerifiedClaim: string;
   /** Discovery (cached; a failure is retried on the next call). */
   configuration(): Promise<OpenIdClient.Configuration>;
 }
@@ -57,6 +59,7 @@ export function createOidcProviders(configs: readonly OidcProviderConfig[], publ
     return {
       id: c.id,
       name: c.name,
+      emailVerifiedClaim: c.emailVerifiedClaim,
       configuration() {
         discovered ??= openidClient()
           .then((client) =>

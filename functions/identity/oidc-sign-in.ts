@@ -1,9 +1,13 @@
 /**
  * What a verified provider identity leads to (the callback), and the second factor after it.
  *
- * - An unverified (or absent) provider email: refused, whatever is linked. Nothing is written.
- * - Linked (issuer, subject): that account signs in; if it has a second factor (TOTP or a
- *   passkey) a pending sign-in waits for it in this browser (`oidcSecondFactor`).
+ * - Linked (issuer, subject): that account signs in, whatever the email claims say now (the
+ *   identity is the subject, OpenID Connect Core §5.7: iss + sub is the only stable identifier;
+ *   the email was verified and the owner confirmed when it was linked). If the account has a
+ *   second factor (TOTP or a passkey) a pending sign-in waits for it in this browser
+ *   (`oidcSecondFactor`).
+ * - Not linked, and the provider email is unverified (its `emailVerifiedClaim` not `true`) or
+ *   absent: refused. Nothing is written.
  * - Not linked, and the verified email is an account's: nothing is linked automatically. A
  *   pending link waits in this browser until the account's owner signs in (as usual, MFA
  *   included) and confirms it (oidc-identities.ts `confirmPendingLink`).
@@ -34,8 +38,6 @@ export type CallbackOutcome =
 export async function oidcCallback(deps: OidcDeps, callbackUrl: URL, binding: string | undefined, ctx: RequestContext): Promise<CallbackOutcome> {
   try {
     const identity = await finishOidc(deps, callbackUrl, binding);
-    if (!identity.email) throw new OidcRefused('no-email');
-    if (!identity.emailVerified) throw new OidcRefused('unverified-email');
     const subjectHash = await deps.blind.blindIndex('oidc-subject', identity.issuerSubject);
     const provider = identity.provider.id;
     const linked = await linkedUser(deps, subjectHash);
@@ -48,6 +50,9 @@ export async function oidcCallback(deps: OidcDeps, callbackUrl: URL, binding: st
       }
       return { kind: 'signed-in', ...(await signedInVia(deps, linked, user, provider, false, ctx)) };
     }
+    // Linking and sign-up trust the email: only a verified one.
+    if (!identity.email) throw new OidcRefused('no-email');
+    if (!identity.emailVerified) throw new OidcRefused('unverified-email');
     const owner = await findUserIdByEmail(deps, identity.email);
     if (owner) {
       await putPending(deps, binding!, { kind: 'link', userId: owner, provider, subjectHash });

@@ -38,6 +38,8 @@ export const OidcProviderConfig = z.object({
   issuer: z.string().url().max(2048),
   clientId: z.string().min(1).max(512),
   clientSecret: z.string().min(1).max(2048),
+  /** The boolean claim that says the email is verified (Entra ID: `xms_edov`, an optional claim). */
+  emailVerifiedClaim: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/).default('email_verified'),
 });
 export type OidcProviderConfig = z.infer<typeof OidcProviderConfig>;
 const oidcProviders = z

@@ -9,6 +9,10 @@
  *   unverified@flarevault.localhost  an unverified email (refused by flarevault)
  *   any other address                a throwaway user with that email, verified unless its local
  *                                    part starts with `unverified` (tests and trying sign-up)
+ * Every account also has `xms_edov` (the same boolean: Microsoft Entra ID's optional claim "email
+ * domain owner verified"), and one whose local part starts with `entra` has no `email_verified`
+ * at all, as Entra ID sends none: a provider configured with `emailVerifiedClaim: 'xms_edov'`
+ * takes it, the default one refuses it (tests).
  * The subject is derived from the address, so the same login is the same identity each time.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -35,6 +39,9 @@ const isEmail = (s: string) => /^[^\s@<>"]{1,64}@[a-z0-9.-]{1,190}$/i.test(s);
 export const localOidcSubject = (email: string) => `local-${createHash('sha256').update(email.toLowerCase()).digest('base64url').slice(0, 22)}`;
 const subjectOf = localOidcSubject;
 const verifiedOf = (email: string) => LOCAL_OIDC_DEMO_USERS.find((u) => u.email === email)?.verified ?? !/^unverified/i.test(email);
+/** An `entra…` account is shaped like Entra ID's: no email_verified, only xms_edov. */
+const claimsOf = (sub: string, email: string) =>
+  /^entra/i.test(email) ? { sub, email, xms_edov: verifiedOf(email) } : { sub, email, email_verified: verifiedOf(email), xms_edov: verifiedOf(email) };
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function loginPage(uid: string, error?: string): string {
@@ -92,13 +99,13 @@ export async function startLocalOidcProvider(opts: { port?: number; redirectUris
     ],
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified', 'xms_edov'] },
     pkce: { required: () => true },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx: unknown, sub: string) => {
       const email = signedIn.get(sub);
-      return email ? { accountId: sub, claims: () => ({ sub, email, email_verified: verifiedOf(email) }) } : undefined;
+      return email ? { accountId: sub, claims: () => claimsOf(sub, email) } : undefined;
     },
     // First-party client: no consent screen, the scopes it asks for are granted.
     loadExistingGrant: async (ctx: { oidc: { client: { clientId: string }; session: { accountId: string }; provider: { Grant: new (i: object) => { addOIDCScope(s: string): void; save(): Promise<string> } } } }) => {

@@ -94,9 +94,11 @@ export interface LocalStackOptions {
   cloudflareSandbox?: false | { timeScale?: number; port?: number };
   /**
    * The local OpenID provider (lib/local/oidc-provider.ts), configured as the stage's provider
-   * `local` ("Sign in with the local OpenID provider"). false: no provider. @default { port: 0 }
+   * `local` ("Sign in with the local OpenID provider"). false: no provider. `entraProvider`: also
+   * the provider `local-entra` on the same issuer, reading `xms_edov` as Microsoft Entra ID is
+   * configured (`emailVerifiedClaim`; the tests' stack). @default { port: 0 }
    */
-  oidcProvider?: false | { port?: number };
+  oidcProvider?: false | { port?: number; entraProvider?: boolean };
   /**
    * Turnstile on signup, magic-link and password-reset requests, verified against the local
    * Turnstile endpoint (always started, lib/local/turnstile/) with Cloudflare's test secret for
@@ -155,7 +157,7 @@ export interface LocalEnvInput {
   /** The local Cloudflare sandbox (need `cloudflare`). */
   cloudflareSandbox?: { url: string; adminToken: string };
   /** The stage's OpenID Connect providers (need `oidc`). @default none */
-  oidcProviders?: readonly { id: string; name: string; issuer: string; clientId: string; clientSecret: string }[];
+  oidcProviders?: readonly { id: string; name: string; issuer: string; clientId: string; clientSecret: string; emailVerifiedClaim?: string }[];
   /** The local Turnstile endpoint (need `turnstile`) and the test secret the stage verifies with (false: off). */
   turnstile: { siteverifyUrl: string; scriptUrl: string; mode: TurnstileMode | false };
 }
@@ -172,6 +174,12 @@ export function allNeeds(): Need[] {
  * for the union of needs (mail included: the local runtime always writes to an outbox),
  * plus the AWS SDK endpoint redirection and dummy credentials.
  */
+/** The stage's providers backed by the local OpenID provider: `local`, and `local-entra` on request. */
+function localOidcProviders(p: { issuer: string; clientId: string; clientSecret: string }, entraProvider = false): NonNullable<LocalEnvInput['oidcProviders']> {
+  const local = { id: 'local', name: 'the local OpenID provider', issuer: p.issuer, clientId: p.clientId, clientSecret: p.clientSecret };
+  return entraProvider ? [local, { ...local, id: 'local-entra', name: 'Entra ID (the local provider, xms_edov)', emailVerifiedClaim: 'xms_edov' }] : [local];
+}
+
 export function buildLocalEnv(i: LocalEnvInput): Record<string, string> {
   return {
     // base
@@ -411,9 +419,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: { dynamodb: ddbLocal.url, sqs: fauxqs.url, s3: fauxqs.url, kms: kms.url },
       logLevel: process.env.LOG_LEVEL,
       cloudflareSandbox: cfSandbox ? { url: cfSandbox.url, adminToken: cfAdminToken } : undefined,
-      oidcProviders: oidcProvider
-        ? [{ id: 'local', name: 'the local OpenID provider', issuer: oidcProvider.issuer, clientId: oidcProvider.clientId, clientSecret: oidcProvider.clientSecret }]
-        : [],
+      oidcProviders: oidcProvider ? localOidcProviders(oidcProvider, options.oidcProvider ? options.oidcProvider.entraProvider : false) : [],
       turnstile: { siteverifyUrl: turnstile.siteverifyUrl, scriptUrl: turnstile.scriptUrl, mode: turnstileMode },
     });
     if (options.applyToProcessEnv ?? true) {

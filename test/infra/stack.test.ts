@@ -344,6 +344,14 @@ describe('OpenID Connect providers (stage setting flarevault:oidcProviders)', ()
     expect(withProviders).toEqual(['flarevault-signIn']);
   });
 
+  test('emailVerifiedClaim (Entra ID: xms_edov) reaches the env; absent, the env has none (the handler reads email_verified)', () => {
+    const entra = { id: 'entra', name: 'Microsoft', issuer: 'https://login.microsoftonline.com/tenant-1/v2.0', clientId: 'app-1', clientSecretName: 'flarevault/oidc/entra', emailVerifiedClaim: 'xms_edov' };
+    const json = JSON.stringify(providersOf(synth({ context: { oidcProviders: JSON.stringify([google, entra]) } })));
+    expect(json).toContain('\\"emailVerifiedClaim\\":\\"xms_edov\\"');
+    expect(json.match(/emailVerifiedClaim/g)).toHaveLength(1);
+    expect(() => synth({ context: { oidcProviders: JSON.stringify([{ ...entra, emailVerifiedClaim: 'xms edov' }]) } })).toThrow(/emailVerifiedClaim/);
+  });
+
   test('a plain-http issuer, a duplicate id or malformed JSON fails synth naming the key', () => {
     expect(() => synth({ context: { oidcProviders: JSON.stringify([{ ...google, issuer: 'http://accounts.google.com' }]) } })).toThrow(/flarevault:oidcProviders/);
     expect(() => synth({ context: { oidcProviders: JSON.stringify([google, google]) } })).toThrow(/flarevault:oidcProviders/);

@@ -3,7 +3,8 @@
  * sign-up through a verified email, sign-in by the linked subject, state bound to the browser and
  * single-use (mismatch, replay, a burst of the same callback → one session), the ID token's nonce
  * (an authorization whose nonce was swapped is refused), an unverified provider email (refused,
- * nothing linked), linking an existing account only after its owner's confirmation, MFA after a
+ * nothing linked), Entra ID's xms_edov (emailVerifiedClaim) and a linked subject whose email claim
+ * is no longer verified (signs in), linking an existing account only after its owner's confirmation, MFA after a
  * provider sign-in, unlinking.
  */
 import { Secret, TOTP } from 'otpauth';
@@ -109,6 +110,30 @@ describe('OpenID Connect sign-in', () => {
     const pending = await call('GET', '/api/v1/auth/identities/pending', { token: owner.token, cookie: again.binding });
     expect(pending.body.pending).toBeNull();
     expect((await call('GET', '/api/v1/auth/identities', { token: owner.token })).body.identities).toEqual([]);
+  });
+
+  it('Microsoft Entra ID (no email_verified): refused by the default claim, signs up where emailVerifiedClaim is xms_edov, and the linked subject then signs in on either', async () => {
+    const providers = (await call('GET', '/api/v1/auth/oidc/providers')).body.providers;
+    expect(providers).toContainEqual({ id: 'local-entra', name: 'Entra ID (the local provider, xms_edov)' });
+    // An `entra…` account of the local provider has xms_edov = true and no email_verified.
+    const email = providerEmail('entra');
+    const refused = await signInThroughProvider(email);
+    expect(outcomeOf(refused)).toBe('error:unverified-email');
+    expect(refused.session).toBeUndefined();
+    const up = await signInThroughProvider(email, undefined, 'local-entra');
+    expect(outcomeOf(up)).toBe('signed-in');
+    const who = await me(up.session!);
+    expect(who.body.user.email).toBe(email);
+    expect((await call('GET', '/api/v1/auth/identities', { cookie: up.session })).body.identities).toEqual([expect.objectContaining({ provider: 'local-entra', email })]);
+    // Same issuer and subject through the default provider, which now finds no email_verified:
+    // the linked identity signs in (the subject is the identity, its email was verified at link time).
+    const linked = await signInThroughProvider(email);
+    expect(outcomeOf(linked)).toBe('signed-in');
+    expect((await me(linked.session!)).body.user.id).toBe(who.body.user.id);
+    // xms_edov false is refused like email_verified false: nothing signs up.
+    const unverified = await signInThroughProvider(providerEmail('entra', false), undefined, 'local-entra');
+    expect(outcomeOf(unverified)).toBe('error:unverified-email');
+    expect(unverified.session).toBeUndefined();
   });
 
   it("links an existing account's verified email only once its owner signed in and confirmed; unlinks", async () => {

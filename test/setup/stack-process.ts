@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     schedules: false,
     pollers: { waitTimeSeconds: 1 },
     visibilityTimeoutSeconds: visibility ? Number(visibility) : undefined,
+    // A second provider on the same issuer configured as Microsoft Entra ID is (emailVerifiedClaim xms_edov).
+    oidcProvider: { entraProvider: true },
     log: (line) => console.error(line),
   });
   process.off('SIGTERM', early);

@@ -14,8 +14,9 @@ export function providerEmail(tag: string, verified = true): string {
   return `${verified ? '' : 'unverified-'}${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@oidc.example.com`;
 }
 
-export async function startSignIn(binding?: string): Promise<{ authorizationUrl: URL; binding: string }> {
-  const r = await call('POST', '/api/v1/auth/oidc/local/start', { body: {}, cookie: binding, from: freshLoopbackAddress() });
+/** Starts a sign-in with the stage's provider `provider` (`local`, or `local-entra`: the same issuer read as Entra ID). */
+export async function startSignIn(binding?: string, provider = 'local'): Promise<{ authorizationUrl: URL; binding: string }> {
+  const r = await call('POST', `/api/v1/auth/oidc/${provider}/start`, { body: {}, cookie: binding, from: freshLoopbackAddress() });
   if (r.status !== 200) throw new Error(`start: ${r.status} ${r.text}`);
   return { authorizationUrl: new URL(r.body.authorizationUrl), binding: cookieFrom(r.headers, OIDC_COOKIE) ?? binding! };
 }
@@ -63,8 +64,8 @@ export async function visitCallback(callbackUrl: URL, binding: string | undefine
 }
 
 /** Start, provider login and callback in one (one browser). */
-export async function signInThroughProvider(email: string, binding?: string) {
-  const started = await startSignIn(binding);
+export async function signInThroughProvider(email: string, binding?: string, provider = 'local') {
+  const started = await startSignIn(binding, provider);
   const back = await authorizeAtProvider(started.authorizationUrl, email);
   return { ...(await visitCallback(back, started.binding)), binding: started.binding };
 }
