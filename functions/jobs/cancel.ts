@@ -21,7 +21,23 @@ export async function cancelJob(deps: JobsDeps, actor: Actor, jobId: string): Pr
  * `pending` chunk is settled `cancelled` (counted). Also the sweeper's, for idle browser-paced jobs.
  */
 export async function cancelTenantJob(deps: JobsDeps, tenant: Tenant, jobId: string): Promise<void> {
-  const job = await loadJob(deps, tenant, jobId);
+  // The job may move on between the read and the conditional write (planning → planned, planned →
+  // queued): each of those is still cancellable, so read again instead of answering 409.
+  for (let attempt = 1; ; attempt++) {
+    const job = await loadJob(deps, tenant, jobId);
+    try {
+      await cancelAt(deps, tenant, jobId, job);
+      await deps.store.addEvent(tenant, jobId, { type: 'cancelled', done: job.done, failed: job.failed, message: null }, deps.now());
+      return;
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.options?.code !== 'conflict-version' || attempt >= CANCEL_ATTEMPTS) throw err;
+    }
+  }
+}
+
+const CANCEL_ATTEMPTS = 5;
+
+async function cancelAt(deps: JobsDeps, tenant: Tenant, jobId: string, job: Awaited<ReturnType<typeof loadJob>>): Promise<void> {
   const now = deps.now();
   if (job.status === 'planning') {
     if (!(await deps.store.cancelPlanning(tenant, jobId, now))) throw jobChanged();
@@ -37,5 +53,4 @@ export async function cancelTenantJob(deps: JobsDeps, tenant: Tenant, jobId: str
   } else {
     throw new DomainError('conflict', `The job is already ${job.status}`, { code: 'job-finished' });
   }
-  await deps.store.addEvent(tenant, jobId, { type: 'cancelled', done: job.done, failed: job.failed, message: null }, deps.now());
 }

@@ -129,6 +129,30 @@ describe('asynchronous planning and drift check', () => {
     expect(unknown).toMatchObject({ status: 'plan-failed', problem: { code: 'invalid-selection', extra: { fields: [expect.objectContaining({ field: 'zones' })] } } });
   });
 
+  test('a cancel that reads the job planning while planning completes still cancels it (read again, no 409)', async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 3, recordsPerZone: 5, plan: 'free' }, timeScale: 100 } });
+    const actor = h.actor('free');
+    const input = { kind: 'dns-replace' as const, accountId: h.accountId, zones: [...h.sb.state.zones.keys()], params: { match: { types: ['TXT' as const] }, set: { ttl: 900 } } };
+    const job = await planJob(h.deps, actor, input);
+    expect((await getJob(h.deps, actor, job.id)).status).toBe('planning');
+    // The planner finishes right after the cancel read the job as planning.
+    const harness = h;
+    let raced = false;
+    const store = {
+      ...h.deps.store,
+      cancelPlanning: async (...args: Parameters<typeof harness.deps.store.cancelPlanning>) => {
+        if (!raced) {
+          raced = true;
+          await pump(harness.deps, harness.queue, { concurrency: 2 });
+          expect((await getJob(harness.deps, actor, job.id)).status).toBe('planned');
+        }
+        return harness.deps.store.cancelPlanning(...args);
+      },
+    };
+    expect((await cancelJob({ ...h.deps, store }, actor, job.id)).status).toBe('cancelled');
+    expect(raced).toBe(true);
+  });
+
   test('cancel during planning and during the drift check: nothing applied, the slot given back', async () => {
     h = await startHarness({ sandbox: { seed: { zones: 12, recordsPerZone: 30, plan: 'free' }, timeScale: 100 } });
     const actor = h.actor('free'); // one active job at a time
