@@ -75,6 +75,8 @@ export interface LocalStackOptions {
   pollers?: false | { waitTimeSeconds?: number; concurrency?: Partial<Record<Tier, number>> };
   /** Overrides every job queue's visibility timeout (tests); default from the manifest. */
   visibilityTimeoutSeconds?: number;
+  /** How often log lines go to their subscriptions (tests). @default log-subscriptions.ts' 200 ms */
+  logFlushMs?: number;
   /** Built SPA directory. @default <repo>/frontend/dist */
   staticDir?: string;
   /** Test hook for the gateway, pollers and schedules; default loads functions/<entry>.ts. */
@@ -374,6 +376,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Before the gateway, so its stopper runs after the gateway's: the last requests' lines are delivered.
     const logSubscriptions = startLogSubscriptions({
       resolveHandler: options.resolveHandler,
+      ...(options.logFlushMs ? { flushMs: options.logFlushMs } : {}),
       region,
       onError: (err, id, n) => log(`[log subscription ${id}] ${n} lines not delivered: ${(err as Error)?.stack ?? err}`),
     });
