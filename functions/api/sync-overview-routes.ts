@@ -17,7 +17,6 @@ import { userTenant } from '../tenancy/tenant';
 /** The writer the sync domain records for a change made on the dashboard. */
 export const DASHBOARD_WRITER = 'dashboard';
 
-
 export function syncOverviewRoutes(ports: SyncPorts, devices: DeviceAuthDeps) {
   return [
     bind(c.getSyncOverview, async (req) => ({

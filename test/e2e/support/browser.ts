@@ -238,7 +238,7 @@ export async function logIn(page: Page, email: string, password: string): Promis
 /**
  * WCAG 2.1 A/AA violations axe-core finds on the page as it is now (axe is the engine of
  * Lighthouse's accessibility category, which test/e2e/lighthouse.test.ts holds at 100 on /login;
- * axe-core comes with lighthouse). Each as `rule: selectors`.
+ * axe-core is a devDependency). Each as `rule: selectors`.
  */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') refuses an injected <script>.
