@@ -127,6 +127,27 @@ describe('magic link sign-in', () => {
     expect(late.body.type).toMatch(/\/invalid-magic-link$/);
   });
 
+  it('the five tries hold under a burst: 8 wrong codes at once: exactly five counted (racing tries get 409), then the right code fails too', async () => {
+    const user = await signUpWithToken();
+    const { r } = await ask(user.email);
+    const token = await mailedToken(user.token, 'Sign-in token');
+    const wrongCode = String((Number(r.body.code) + 1) % 1_000_000).padStart(6, '0');
+    const burst = await Promise.all(Array.from({ length: 8 }, () => signIn(token, { code: wrongCode })));
+    // Each try is counted on the link under its version: a try that races another gets 409 (try
+    // again), never a pass, and no try goes uncounted — exactly five wrong codes are answered as such.
+    expect(burst.every((b) => b.status === 400 || b.status === 409)).toBe(true);
+    let counted = burst.filter((b) => b.status === 400 && /\/wrong-magic-link-code$/.test(b.body.type)).length;
+    for (let i = 0; i < 8; i++) {
+      const more = await signIn(token, { code: wrongCode });
+      if (!/\/wrong-magic-link-code$/.test(more.body.type)) break;
+      counted++;
+    }
+    expect(counted).toBe(5);
+    const late = await signIn(token, { code: r.body.code });
+    expect(late.status).toBe(400);
+    expect(late.body.type).toMatch(/\/invalid-magic-link$/);
+  });
+
   it('MFA still applies: the link alone gets the mfa-required step, and keeps working until the second factor passes', async () => {
     const user = await signUpWithToken();
     const enrol = await call('POST', '/api/v1/auth/mfa/totp/enroll', { token: user.token });
