@@ -50,6 +50,16 @@ describe('an unverified account', () => {
     expect(types).toContain('auth.email.verified');
   }, 60_000);
 
+  it('a verification link used 8 times at once verifies once: one 200, the others refused, one audit event', async () => {
+    const user = await signUpWithToken(undefined, undefined, { verified: false });
+    const token = await mailedToken(user.token, 'Verification token');
+    const burst = await Promise.all(Array.from({ length: 8 }, () => verify(token)));
+    expect(burst.filter((b) => b.status === 200)).toHaveLength(1);
+    expect(burst.filter((b) => b.status !== 200).every((b) => b.status === 400 || b.status === 409)).toBe(true);
+    const types = (await call('GET', '/api/v1/audit-events', { token: user.token })).body.events.map((e: { type: string }) => e.type);
+    expect(types.filter((t: string) => t === 'auth.email.verified')).toHaveLength(1);
+  });
+
   it('a wrong verification token answers the same for an existing and an unknown account (status and body)', async () => {
     const user = await signUpWithToken(undefined, undefined, { verified: false });
     const real = await mailedToken(user.token, 'Verification token');
