@@ -17,7 +17,7 @@ import type { Audit } from '../audit/audit';
 import { ConflictError } from '../data/errors';
 import type { Repository, Stored } from '../data/repository';
 import { DomainError } from '../errors';
-import { limitsFor } from '../platform/tiers';
+import { auditEvent, type RequestContext } from '../identity/deps';
 import { mintAppToken, newId, parseAppToken, secretMatches } from '../identity/tokens';
 import { userTenant } from '../tenancy/tenant';
 import { DeviceAuthorizationEntity, deviceAuthorizationSk, DeviceEntity, deviceSk, PENDING_DEVICES, type DeviceAuthorizationItem } from './entities';
@@ -31,11 +31,7 @@ export const SLOW_DOWN_STEP_SECONDS = 5;
 /** Decided and expired authorizations stay readable this long, so late polls get the precise error. */
 const KEEP_SECONDS = 3600;
 
-export interface RequestContext {
-  readonly requestId: string;
-  readonly ip: string;
-  readonly userAgent: string;
-}
+export type { RequestContext } from '../identity/deps';
 
 export interface DeviceAuthDeps {
   readonly repo: Repository;
@@ -106,11 +102,7 @@ async function authorizationOf(deps: DeviceAuthDeps, deviceCode: string): Promis
 }
 
 export function auditDeviceEvent(deps: DeviceAuthDeps, userId: string, tier: Tier, ctx: RequestContext, type: string, metadata: Record<string, unknown>) {
-  return deps.audit.record(
-    userTenant(userId),
-    { type, actor: `user#${userId}`, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, metadata },
-    { retentionDays: limitsFor(tier).auditRetentionDays },
-  );
+  return auditEvent(deps, userTenant(userId), tier, ctx, type, `user#${userId}`, metadata);
 }
 
 /** One poll of the token endpoint (RFC 8628 §3.4): the device token exactly once, else the §3.5 error. */

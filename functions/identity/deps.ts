@@ -65,7 +65,7 @@ export interface RequestContext {
 
 /** Audit helper: every security event carries the request's who/where. */
 export function auditEvent(
-  deps: IdentityDeps,
+  deps: Pick<IdentityDeps, 'audit'>,
   tenant: Tenant,
   tier: Tier,
   ctx: RequestContext,
