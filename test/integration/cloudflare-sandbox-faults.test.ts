@@ -325,6 +325,43 @@ describe('admin HTTP API', () => {
     expect((await apiError(() => cf.zones.list())).errors[0]!.code).toBe(9109);
   });
 
+  test('snapshot over HTTP: a state taken with GET /snapshot is put back with PUT /snapshot (records, ids, tokens)', async () => {
+    const sb = await start({ adminToken: 'admin-secret', seed: { zones: 2, recordsPerZone: 6, plan: 'pro' } });
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${sb.origin}/__sandbox${path}`, {
+        method,
+        headers: { 'x-sandbox-admin': 'admin-secret', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+    const cf = new Cloudflare({ apiToken: sb.tokens[0]!.value, baseURL: sb.url, maxRetries: 0 });
+    const zone = (await cf.zones.list({ name: 'zone-001.example' })).result[0]!;
+    const records = async () => (await cf.dns.records.list({ zone_id: zone.id, per_page: 100 })).result.map((r) => [r.id, r.type, r.name, r.content, r.ttl]);
+    const before = await records();
+
+    expect((await fetch(`${sb.origin}/__sandbox/snapshot`)).status).toBe(401);
+    const snap = await admin('GET', '/snapshot');
+    expect(snap.body).toMatchObject({ version: 1 });
+    expect(snap.body.zones).toHaveLength(2);
+
+    const [first, second] = before as [string, string, string, string, number][];
+    await cf.dns.records.delete(first[0], { zone_id: zone.id });
+    await cf.dns.records.edit(second[0], { zone_id: zone.id, type: second[1], name: second[2], content: '198.51.100.99', ttl: 600 } as never);
+    await cf.dns.records.create({ zone_id: zone.id, type: 'TXT', name: 'added', content: 'later', ttl: 300 });
+    expect(await records()).not.toEqual(before);
+
+    const restored = await admin('PUT', '/snapshot', snap.body);
+    expect(restored.status).toBe(200);
+    expect(await records()).toEqual(before);
+    // A record created after the restore gets an id no restored record has.
+    const again = await cf.dns.records.create({ zone_id: zone.id, type: 'TXT', name: 'after', content: 'restore', ttl: 300 });
+    expect(before.map((r) => r[0])).not.toContain(again.id);
+
+    const bad = await admin('PUT', '/snapshot', { version: 2, zones: [] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].message).toMatch(/GET \/__sandbox\/snapshot/);
+    expect((await records()).length).toBe(before.length + 1);
+  });
+
   test('demo seed and JSON persistence across restarts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfsb-'));
     try {

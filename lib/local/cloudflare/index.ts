@@ -13,11 +13,11 @@ import { PurgeBuckets } from './purge';
 import { RateLimiter, type RateLimitOptions } from './ratelimit';
 import { seedDemo, seedState, type SeedOptions, type SeedResult } from './seed';
 import { createSandboxServer, listen, API_BASE, type Answer } from './server';
-import { SandboxState, type Clock, type NewToken } from './state';
+import { SandboxState, type Clock, type NewToken, type SandboxSnapshot } from './state';
 import type { Token } from './types';
 
 export { SandboxState } from './state';
-export type { Clock, NewToken, NewZone } from './state';
+export type { Clock, NewToken, NewZone, SandboxSnapshot } from './state';
 export { Faults } from './faults';
 export type { FaultOptions, FaultKind, ScriptedFault } from './faults';
 export { RateLimiter } from './ratelimit';
@@ -159,6 +159,18 @@ export async function startCloudflareSandbox(opts: CloudflareSandboxOptions = {}
       }
       case 'GET /state':
         return json(200, summary({ accounts: [...state.accounts.values()], tokens: [...state.tokens.values()], zones: [...state.zones.values()] }));
+      case 'GET /snapshot':
+        return json(200, state.snapshot());
+      case 'PUT /snapshot': {
+        // Puts back a state taken with GET /snapshot (a bench replays one change two ways from the same start).
+        const snap = body as Partial<SandboxSnapshot>;
+        if (snap.version !== 1 || !Array.isArray(snap.accounts) || !Array.isArray(snap.tokens) || !Array.isArray(snap.zones)) {
+          return json(400, { success: false, errors: [{ code: 400, message: 'a snapshot is {version: 1, accounts, tokens, zones} as GET /__sandbox/snapshot answers' }] });
+        }
+        state.restore(snap as SandboxSnapshot);
+        state.changed();
+        return json(200, summary({ accounts: [...state.accounts.values()], tokens: [...state.tokens.values()], zones: [...state.zones.values()] }));
+      }
       case 'GET /ratelimit':
         return json(200, { limit: limiter.limit, windowMs: limiter.windowMs, blockMs: limiter.blockMs, timeScale: limiter.timeScale, enabled: limiter.enabled });
       case 'PATCH /ratelimit':

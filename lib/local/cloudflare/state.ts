@@ -45,7 +45,8 @@ export interface NewToken {
   condition?: Token['condition'];
 }
 
-interface Snapshot {
+/** The whole state as JSON (persistence, and the admin API's `GET|PUT /__sandbox/snapshot`). */
+export interface SandboxSnapshot {
   version: 1;
   accounts: Account[];
   tokens: Token[];
@@ -208,7 +209,7 @@ export class SandboxState {
 
   // ---- persistence ----
 
-  snapshot(): Snapshot {
+  snapshot(): SandboxSnapshot {
     return {
       version: 1,
       accounts: [...this.accounts.values()],
@@ -221,7 +222,7 @@ export class SandboxState {
     };
   }
 
-  restore(s: Snapshot): void {
+  restore(s: SandboxSnapshot): void {
     this.accounts.clear();
     this.tokens.clear();
     this.zones.clear();
@@ -245,7 +246,7 @@ export class SandboxState {
 
   /** Persist every change to `path` (write to a temp file, then rename). Loads it first if present. */
   persistTo(path: string): void {
-    if (existsSync(path)) this.restore(JSON.parse(readFileSync(path, 'utf8')) as Snapshot);
+    if (existsSync(path)) this.restore(JSON.parse(readFileSync(path, 'utf8')) as SandboxSnapshot);
     let pending = false;
     this.onChange = () => {
       if (pending) return;
