@@ -41,6 +41,7 @@ export const OPERATIONS = {
   enrollTotp: { method: 'POST', path: '/api/v1/auth/mfa/totp/enroll' },
   exchangeAuthorizationCode: { method: 'POST', path: '/api/v1/auth/callback' },
   exportZoneBind: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/export' },
+  exportZoneState: { method: 'GET', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/state' },
   getApplication: { method: 'GET', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}' },
   getBotProtection: { method: 'GET', path: '/api/v1/auth/bot-protection' },
   getDependencyHealth: { method: 'GET', path: '/api/v1/system/health' },

@@ -1,9 +1,11 @@
 /** Cloudflare accounts, zones and DNS records (thin: parse → authorize → domain → HTTP). */
 import * as c from '../contracts/cloudflare';
+import { exportZoneState as exportZoneStateRoute } from '../contracts/dns-sync';
 import { dataLayerFromEnv } from '../data/from-env';
 import { accountRows, connectAccount, listAccounts, recordAccountEvent, removeAccount, verifyAccount, type AuditContext, type CloudflareDeps } from '../cloudflare/accounts';
 import { cloudflareEnv } from '../cloudflare/client';
 import { createRecord, deleteRecord, exportZone, listRecords, listZones, updateRecord } from '../cloudflare/dns';
+import { exportZoneState } from '../cloudflare/zone-state';
 import type { RequestMeta } from '../http/auth';
 import { bind, httpFunction } from '../http/handler';
 import { accessRecorder } from './access-recorder';
@@ -93,6 +95,10 @@ export const handler = httpFunction(
       const { deps, actor } = ctx(req);
       const { zoneName, bind: text } = await exportZone(deps, actor, req.params.id, req.params.zoneId);
       return { text, headers: { 'content-disposition': `attachment; filename="${attachmentName(zoneName)}"` } };
+    }),
+    bind(exportZoneStateRoute, async (req) => {
+      const { deps, actor } = ctx(req);
+      return { body: await exportZoneState(deps, actor, req.params.id, req.params.zoneId) };
     }),
   ],
   { authenticate, recordAccess: accessRecorder() },

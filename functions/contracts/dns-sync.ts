@@ -139,6 +139,16 @@ export const DnsSyncParams = z
   })
   .strict();
 
+/** What GET …/zones/{zoneId}/state answers. */
+export const ZoneStateExport = z.object({
+  zone: z.string(),
+  state: ZoneDesiredState,
+  /** Records Cloudflare does not let anyone change (`meta.read_only`), left out of `state`. */
+  readOnlyRecords: z.number().int(),
+  /** Records of types a file cannot hold (outside DnsType: HTTPS, SVCB, LOC…), left out of `state`; plans never touch them. */
+  unsupportedRecords: z.number().int(),
+});
+
 /** GET …/zones/{zoneId}/state: a zone's live records in the file's shape (`dns export --format yaml`). */
 export const exportZoneState = defineRoute({
   operationId: 'exportZoneState',
@@ -151,10 +161,7 @@ export const exportZoneState = defineRoute({
   summary: "A zone's DNS records as a zones-as-code desired state (plans to zero changes); read-only records are left out and counted",
   tags: ['dns'],
   params: z.object({ id: Id, zoneId: CfId }),
-  response: z.object({
-    zone: z.string(),
-    state: ZoneDesiredState,
-    /** Records Cloudflare does not let anyone change (`meta.read_only`), left out of `state`. */
-    readOnlyRecords: z.number().int(),
-  }),
+  response: ZoneStateExport,
 });
+
+export const dnsSyncRoutes = [exportZoneState];

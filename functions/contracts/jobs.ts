@@ -2,9 +2,10 @@ import * as z from 'zod';
 import { defineRoute } from './route';
 import { Id, IdParams, IsoTime, PageQuery } from './common';
 import { CfId, DnsRecordInput, DnsType } from './cloudflare';
+import { DnsSyncParams } from './dns-sync';
 
 // The job vocabulary, defined once: the domain (functions/jobs/model.ts) derives its types from these.
-export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge'] as const;
+export const JOB_KINDS = ['dns-replace', 'dns-create', 'dns-delete', 'bind-import', 'zone-settings', 'cache-purge', 'dns-sync'] as const;
 /**
  * `planning` (the tier worker reads the zones) → `planned` | `plan-failed`; apply: `checking` (the
  * worker re-reads every zone: drift check) → `queued` | back to `planned` with the problem.
@@ -134,8 +135,13 @@ export const CreateJobBody = z
     z.object({ kind: z.literal('bind-import'), ...ZoneSelection, params: BindImportParams }).strict(),
     z.object({ kind: z.literal('zone-settings'), ...ZoneSelection, params: ZoneSettingsParams }).strict(),
     z.object({ kind: z.literal('cache-purge'), ...ZoneSelection, params: CachePurgeParams }).strict(),
+    // Zones as code: the selection is the zone names of `params.zones` (contracts/dns-sync.ts).
+    z.object({ kind: z.literal('dns-sync'), accountId: Id, safetyThreshold: ZoneSelection.safetyThreshold, params: DnsSyncParams }).strict(),
   ])
-  .refine((b) => (b.zones ? 1 : 0) + (b.zoneFilter ? 1 : 0) === 1, { message: 'give exactly one of zones, zoneFilter', path: ['zones'] });
+  .refine((b) => b.kind === 'dns-sync' || ('zones' in b && b.zones ? 1 : 0) + ('zoneFilter' in b && b.zoneFilter ? 1 : 0) === 1, {
+    message: 'give exactly one of zones, zoneFilter',
+    path: ['zones'],
+  });
 
 /** A create request as the domain receives it (defaults applied). */
 export type CreateJobInput = z.output<typeof CreateJobBody>;

@@ -46,6 +46,7 @@ export const nextJobId = (now: number) => newJobId(now, () => randomBytes(9).toS
 /** POST /jobs: answers at once with a `planning` job; the tier worker reads the zones and stores the plan. */
 export async function planJob(deps: JobsDeps, actor: Actor, input: CreateJobInput): Promise<JobView> {
   assertCan(actor, 'jobs.plan');
+  if (input.kind === 'dns-sync') throw new DomainError('invalid', 'dns-sync planning is not available yet', { code: 'not-implemented' });
   await deps.connect(actor.tenant, input.accountId); // 404 now when the account is not connected
   const wanted = wantedRecords(input); // CSV / BIND errors: 400 now
   const jobId = nextJobId(deps.now());

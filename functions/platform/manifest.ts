@@ -14,6 +14,7 @@ import { passkeyRoutes } from '../contracts/passkeys';
 import { oidcRoutes } from '../contracts/oidc';
 import { emailAuthRoutes } from '../contracts/email-auth';
 import { cloudflareRoutes } from '../contracts/cloudflare';
+import { dnsSyncRoutes } from '../contracts/dns-sync';
 import { jobRoutes } from '../contracts/jobs';
 import { workspaceRoutes } from '../contracts/workspaces';
 import { applicationRoutes } from '../contracts/applications';
@@ -129,7 +130,7 @@ export const functions = {
 
 export type FunctionId = keyof typeof functions;
 
-export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...passkeyRoutes, ...oidcRoutes, ...emailAuthRoutes, ...cloudflareRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
+export const routes: readonly RouteDef[] = [getHealth, getDependencyHealth, getOpenApi, ...identityRoutes, ...passkeyRoutes, ...oidcRoutes, ...emailAuthRoutes, ...cloudflareRoutes, ...dnsSyncRoutes, ...jobRoutes, ...workspaceRoutes, ...applicationRoutes, ...accessLogRoutes, ...inviteRoutes, ...workspaceGovernanceRoutes, ...sessionRoutes, ...syncRoutes, ...syncDeviceDataRoutes, ...syncDashboardRoutes];
 
 /**
  * `OPTIONS` routes for the paths applications call from their own origins (`cors: 'application'`):

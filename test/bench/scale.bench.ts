@@ -122,7 +122,7 @@ export async function run(): Promise<void> {
     return { requests: (await sb.log()).lastSeq - before, wallMs: performance.now() - t, apiMs, maxWaitMs };
   };
   try {
-    const measure = async (label: string, input: Omit<CreateJobInput, 'accountId'>) => {
+    const measure = async (label: string, input: Omit<Exclude<CreateJobInput, { kind: 'dns-sync' }>, 'accountId'>) => {
       let jobId = '';
       const plan = await phase(`${label}-plan`, async () => {
         jobId = (await planJob(deps, actor, { ...input, accountId } as CreateJobInput)).id;

@@ -57,6 +57,7 @@ export const probes: Record<string, Probe> = {
   updateDnsRecord: (f) => ({ method: 'PATCH', path: `${zone(f)}/dns-records/${f.ids.record}`, body: { content: 'hijacked' } }),
   deleteDnsRecord: (f) => ({ method: 'DELETE', path: `${zone(f)}/dns-records/${f.ids.record}` }),
   exportZoneBind: (f) => ({ method: 'GET', path: `${zone(f)}/export` }),
+  exportZoneState: (f) => ({ method: 'GET', path: `${zone(f)}/state` }),
   getJob: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}` }),
   listJobItems: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/items` }),
   listJobEvents: (f) => ({ method: 'GET', path: `/api/v1/jobs/${f.ids.job}/events` }),

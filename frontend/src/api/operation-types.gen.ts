@@ -3,6 +3,7 @@
 import type * as accessLog from '../../../functions/contracts/access-log';
 import type * as applications from '../../../functions/contracts/applications';
 import type * as cloudflare from '../../../functions/contracts/cloudflare';
+import type * as dnsSync from '../../../functions/contracts/dns-sync';
 import type * as emailAuth from '../../../functions/contracts/email-auth';
 import type * as identity from '../../../functions/contracts/identity';
 import type * as invites from '../../../functions/contracts/invites';
@@ -56,6 +57,7 @@ export interface OperationRoutes {
   enrollTotp: typeof identity.enrollTotp;
   exchangeAuthorizationCode: typeof sessions.exchangeAuthorizationCode;
   exportZoneBind: typeof cloudflare.exportZoneBind;
+  exportZoneState: typeof dnsSync.exportZoneState;
   getApplication: typeof applications.getApplication;
   getBotProtection: typeof identity.getBotProtection;
   getDependencyHealth: typeof system.getDependencyHealth;

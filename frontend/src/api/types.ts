@@ -46,8 +46,8 @@ export type DnsType = z.output<typeof cloudflare.DnsType>;
 // jobs
 export type Job = z.output<typeof jobs.Job>;
 export type JobKind = Job['kind'];
-/** Kinds a user can plan from the builder (the server may add internal kinds, e.g. for reverts). */
-export type CreatableKind = CreateJobBody['kind'];
+/** Kinds a user can plan from the builder (the server may add internal kinds, e.g. for reverts; `dns-sync` is planned from a file by the CLI). */
+export type CreatableKind = Exclude<CreateJobBody['kind'], 'dns-sync'>;
 export type JobStatus = Job['status'];
 export type ZonePlan = z.output<typeof jobs.ZonePlan>;
 export type JobItem = z.output<typeof jobs.JobItem>;
