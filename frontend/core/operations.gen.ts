@@ -32,6 +32,7 @@ export const OPERATIONS = {
   deleteApplicationUserValue: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}/users/{userId}/values/{key}' },
   deleteAutomationCredential: { method: 'DELETE', path: '/api/v1/workspaces/{workspaceId}/applications/{applicationId}/credentials/{credentialId}' },
   deleteCloudflareAccount: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}' },
+  deleteCurrentApiKey: { method: 'DELETE', path: '/api/v1/api-keys/current' },
   deleteDevice: { method: 'DELETE', path: '/api/v1/devices/{id}' },
   deleteDnsRecord: { method: 'DELETE', path: '/api/v1/cloudflare/accounts/{id}/zones/{zoneId}/dns-records/{recordId}' },
   deleteSessionValue: { method: 'DELETE', path: '/api/v1/sessions/delete/{key}' },

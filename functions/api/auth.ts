@@ -10,7 +10,7 @@ import { accessRecorder } from './access-recorder';
 import type { RequestMeta } from '../http/auth';
 import { getUser, signup, userView } from '../identity/accounts';
 import { signedIn } from './signed-in';
-import { createApiKey, deleteApiKey, listApiKeys } from '../identity/api-keys';
+import { createApiKey, deleteApiKey, deleteCallingApiKey, listApiKeys } from '../identity/api-keys';
 import { identityFromEnv } from '../identity/from-env';
 import { confirmTotp, disableTotp, enrollTotp } from '../identity/mfa';
 import { changePassword, requestPasswordReset, resetPassword } from '../identity/password-reset';
@@ -123,6 +123,11 @@ export const handler = httpFunction(
     bind(c.listApiKeys, async (req) => ({ body: await listApiKeys(deps, req.principal.userId, req.query) })),
     bind(c.deleteApiKey, async (req) => {
       await deleteApiKey(deps, req.principal, req.params.id, ctxOf(req));
+      authenticate.forget(req.principal.userId);
+      return { status: 204 };
+    }),
+    bind(c.deleteCurrentApiKey, async (req) => {
+      await deleteCallingApiKey(deps, req.principal, ctxOf(req));
       authenticate.forget(req.principal.userId);
       return { status: 204 };
     }),

@@ -10,12 +10,15 @@ import { dataLayerFromEnv } from '../data/from-env';
 import { createDeviceAuthenticator } from '../devices/authenticate';
 import { listDevices, revokeDevice, revokeSelf, rotate } from '../devices/devices';
 import { decide, pendingFor, poll, start, USER_CODE_USES_PER_HOUR, type DeviceAuthDeps } from '../devices/device-authorization';
+import { createApiKey } from '../identity/api-keys';
 import { countPerUser } from '../identity/throttle';
 import { bind, httpFunction } from '../http/handler';
 import type { RequestMeta } from '../http/auth';
 import { identityFromEnv } from '../identity/from-env';
 import { loadEnv } from '../platform/env';
 import { syncPortsFromEnv } from '../sync/from-env';
+import type { Principal } from '../tenancy/principal';
+import { listWorkspaces } from '../workspaces/workspaces';
 import { accessRecorder } from './access-recorder';
 import { syncDataBindings } from './sync-data-routes';
 import { syncOverviewRoutes } from './sync-overview-routes';
@@ -30,23 +33,29 @@ const deps: DeviceAuthDeps = {
   // The stage setting flarevault:deviceTokenLifetimeDays (lib/config.ts), 90 days by default.
   deviceTokenLifetimeMs: loadEnv(['deviceTokens']).DEVICE_TOKEN_LIFETIME_DAYS * 86_400_000,
   countUserCodeUse: (userId) => countPerUser(identity.deps, 'device-user-code', userId, USER_CODE_USES_PER_HOUR, 3600_000),
+  cliLogin: {
+    createApiKey: (actor, input, ctx) => createApiKey(identity.deps, actor, input, ctx),
+    workspacesOf: (userId, activeId) => listWorkspaces({ repo: data.repo, keyring: data.keyring, audit: data.audit, now: Date.now }, userId, activeId),
+  },
 };
 /** The sync data domain's ports (the S3 blob store of large snapshots included); limits follow each caller's tier. */
 const syncPorts = syncPortsFromEnv(data);
 const ctxOf = (m: RequestMeta) => ({ requestId: m.requestId, ip: m.ip, userAgent: m.userAgent });
+/** The signed-in approver and the workspace their session acts on (a CLI login's default). */
+const approverOf = (p: Principal) => ({ userId: p.userId, tier: p.tier, activeWorkspaceId: p.tenant.id });
 
 export const handler = httpFunction(
   'sync',
   [
     bind(c.startDeviceAuthorization, async (req) => ({ body: await start(deps, req.body) })),
     bind(c.pollDeviceToken, async (req) => ({ body: await poll(deps, req.body.device_code, ctxOf(req)) })),
-    bind(c.getDeviceAuthorization, async (req) => ({ body: await pendingFor(deps, req.principal.userId, req.params.userCode) })),
+    bind(c.getDeviceAuthorization, async (req) => ({ body: await pendingFor(deps, approverOf(req.principal), req.params.userCode) })),
     bind(c.approveDeviceAuthorization, async (req) => {
-      await decide(deps, req.principal, req.params.userCode, 'approve', ctxOf(req));
+      await decide(deps, approverOf(req.principal), req.params.userCode, 'approve', ctxOf(req), { workspaceId: req.body?.workspaceId });
       return {};
     }),
     bind(c.denyDeviceAuthorization, async (req) => {
-      await decide(deps, req.principal, req.params.userCode, 'deny', ctxOf(req));
+      await decide(deps, approverOf(req.principal), req.params.userCode, 'deny', ctxOf(req));
       return {};
     }),
     bind(c.rotateDeviceToken, async (req) => ({ body: await rotate(deps, req.principal, ctxOf(req)) })),

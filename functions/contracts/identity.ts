@@ -265,6 +265,9 @@ export const ListedName = z
     message: 'must not contain control, line-break or bidirectional-formatting characters',
   });
 
+/** The scopes an API key is created with (at least one, each at most once counted). */
+export const ApiKeyScopes = z.array(z.enum(SCOPES)).min(1).max(SCOPES.length);
+
 export const createApiKey = defineRoute({
   operationId: 'createApiKey',
   permission: null,
@@ -278,7 +281,7 @@ export const createApiKey = defineRoute({
   body: z
     .object({
       name: ListedName,
-      scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+      scopes: ApiKeyScopes,
       expiresAt: z.iso.datetime({ offset: true }).optional(),
     })
     .strict(),
@@ -311,6 +314,20 @@ export const deleteApiKey = defineRoute({
   summary: 'Delete an API key',
   tags: ['api-keys'],
   params: IdParams,
+  successStatus: 204,
+});
+
+export const deleteCurrentApiKey = defineRoute({
+  operationId: 'deleteCurrentApiKey',
+  permission: null,
+  method: 'DELETE',
+  path: '/api/v1/api-keys/current',
+  fn: 'auth',
+  auth: 'user',
+  tenancy: 'caller',
+  scope: 'account:read',
+  summary: 'The calling API key deletes itself (the CLI\'s logout): refused from the next request on, its slot freed, audited; 400 not-an-api-key when called with a session',
+  tags: ['api-keys'],
   successStatus: 204,
 });
 
@@ -399,6 +416,7 @@ export const identityRoutes = [
   createApiKey,
   listApiKeys,
   deleteApiKey,
+  deleteCurrentApiKey,
   listAuditEvents,
   verifyAuditChain,
   listOutbox,

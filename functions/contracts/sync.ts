@@ -4,17 +4,25 @@
  *
  *   POST /api/v1/sync/init                         (public)  device_code, user_code, verification URIs (RFC 8628 §3.2)
  *   POST /api/v1/sync/token                        (public)  poll: error codes of RFC 8628 §3.5, then once a device token
+ *                                                            (or, for a CLI login, an API key)
  *   GET  /api/v1/sync/authorize/{userCode}          (session) what the user is asked to approve
- *   POST /api/v1/sync/authorize/{userCode}/approve  (session, CSRF with the cookie)
+ *   POST /api/v1/sync/authorize/{userCode}/approve  (session, CSRF with the cookie) [{workspaceId}]
  *   POST /api/v1/sync/authorize/{userCode}/deny     (session, CSRF with the cookie)
  *
  * Token errors are 400 problem+json documents that ALSO carry the RFC 6749 §5.2 members
  * `error` and `error_description`, so an off-the-shelf RFC 8628 client reads them unchanged
  * while our clients read `type`/`detail` as everywhere else (DEVICE_TOKEN_ERRORS).
+ *
+ * Two grants share the flow. A sync client's init names no scopes and gets a device token,
+ * good only on `auth: 'device'` routes. The CLI's login (issue 18) names the scopes it wants: the
+ * approver picks the workspace, and the poll mints an API key (`fv_key_…`) with exactly those
+ * scopes on that workspace (the user routes the CLI needs), under the API-key cap.
  */
 import * as z from 'zod';
-import { defineRoute } from './route';
-import { IsoTime } from './common';
+import { defineRoute, SCOPES } from './route';
+import { Id, IsoTime } from './common';
+import { ApiKeyScopes, ListedName } from './identity';
+import { CallerRoleSchema } from './workspaces';
 
 /** RFC 8628 §3.5 error codes (plus RFC 6749 §5.2 `invalid_grant`), and the problem slug each becomes. */
 export const DEVICE_TOKEN_ERRORS = {
@@ -44,7 +52,8 @@ export const UserCode = z
   .transform((s) => s.toUpperCase().replace(/[^A-Z]/g, ''))
   .pipe(z.string().regex(/^[BCDFGHJKLMNPQRSTVWXZ]{8}$/, 'must be the 8-letter code shown on the device (e.g. BCDF-GHJK)'));
 
-const DeviceName = z.string().trim().min(1).max(100);
+/** Shown in the device and API-key lists: no control, line-break or bidi characters. */
+const DeviceName = ListedName;
 export const DevicePlatform = z.enum(['macos', 'windows', 'linux', 'ios', 'android', 'cli', 'other']);
 
 export const startDeviceAuthorization = defineRoute({
@@ -55,7 +64,14 @@ export const startDeviceAuthorization = defineRoute({
   auth: 'public',
   summary: 'Device authorization request (RFC 8628 §3.1–3.2): a device code to poll with, and a user code to approve in the browser (5 minutes)',
   tags: ['device-authorization'],
-  body: z.object({ deviceName: DeviceName, platform: DevicePlatform }).strict(),
+  body: z
+    .object({
+      deviceName: DeviceName,
+      platform: DevicePlatform,
+      /** A CLI login (platform `cli`): the scopes of the API key the approval mints. Absent: a sync device token. */
+      scopes: ApiKeyScopes.optional(),
+    })
+    .strict(),
   response: z.object({
     device_code: z.string(),
     /** `XXXX-XXXX`. */
@@ -78,6 +94,20 @@ export const DeviceTokenIssued = z.object({
   device_id: z.string(),
 });
 
+/** What a CLI login's poll gets once: an API key, in the RFC 6749 §5.1 token response shape. */
+export const ApiKeyTokenIssued = z.object({
+  /** `fv_key_…`: shown once, stored hashed. */
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  /** Seconds until the API key expires (then 401; log in again). */
+  expires_in: z.number().int(),
+  /** RFC 6749 §5.1 / §3.3: the key's scopes, space-separated (`account:read jobs:read`). */
+  scope: z.string(),
+  api_key_id: Id,
+  /** The one workspace the key acts on (chosen at approval). */
+  workspace_id: Id,
+});
+
 export const pollDeviceToken = defineRoute({
   operationId: 'pollDeviceToken',
   method: 'POST',
@@ -85,7 +115,7 @@ export const pollDeviceToken = defineRoute({
   fn: 'sync',
   auth: 'public',
   summary:
-    'Device access token request (RFC 8628 §3.4–3.5): 400 with error authorization_pending / slow_down / access_denied / expired_token / invalid_grant, then the device token exactly once',
+    'Device access token request (RFC 8628 §3.4–3.5): 400 with error authorization_pending / slow_down / access_denied / expired_token / invalid_grant, then exactly once the device token (a CLI login: an API key)',
   tags: ['device-authorization'],
   body: z
     .object({
@@ -94,16 +124,30 @@ export const pollDeviceToken = defineRoute({
       grant_type: z.literal('urn:ietf:params:oauth:grant-type:device_code').optional(),
     })
     .strict(),
-  response: DeviceTokenIssued,
+  response: z.union([DeviceTokenIssued, ApiKeyTokenIssued]),
 });
 
 const UserCodeParams = z.object({ userCode: UserCode });
+
+/** A workspace the approver may bind a CLI login's API key to. */
+export const WorkspaceChoice = z.object({
+  id: Id,
+  name: z.string(),
+  personal: z.boolean(),
+  role: CallerRoleSchema,
+  /** The approver's active workspace: the default choice. */
+  active: z.boolean(),
+});
 
 export const DeviceAuthorizationView = z.object({
   userCode: z.string(),
   deviceName: z.string(),
   platform: DevicePlatform,
   expiresAt: IsoTime,
+  /** A CLI login: the scopes of the API key it asks for; null for a sync device. */
+  scopes: z.array(z.enum(SCOPES)).nullable(),
+  /** A CLI login: the approver's workspaces, one of which the key will act on; null for a sync device. */
+  workspaces: z.array(WorkspaceChoice).nullable(),
 });
 
 export const getDeviceAuthorization = defineRoute({
@@ -128,9 +172,17 @@ export const approveDeviceAuthorization = defineRoute({
   fn: 'sync',
   auth: 'session',
   tenancy: 'caller',
-  summary: "Approve a pending device authorization for the signed-in user: the device's next poll gets its token",
+  summary:
+    "Approve a pending device authorization for the signed-in user: the device's next poll gets its token. A CLI login's API key acts on `workspaceId` (default: the active workspace; 404 unless a member)",
   tags: ['device-authorization'],
   params: UserCodeParams,
+  body: z
+    .object({
+      /** Only for a CLI login (an authorization with scopes): the workspace its API key acts on. */
+      workspaceId: Id.optional(),
+    })
+    .strict()
+    .optional(),
   successStatus: 204,
 });
 

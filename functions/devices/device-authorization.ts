@@ -1,17 +1,20 @@
 /**
  * Device authorization (RFC 8628, the OAuth 2.0 Device Authorization Grant):
  *
- *   start(deps, { deviceName, platform })         -> device_code, user_code, URIs, interval, expires_in (§3.2)
- *   poll(deps, deviceCode, ctx)                   -> the device token once; else DeviceTokenProblem (§3.5)
- *   pendingFor(deps, userCode)                    -> what the browser shows (404 unless pending and live)
- *   decide(deps, actor, userCode, 'approve'|'deny', ctx)
+ *   start(deps, { deviceName, platform, scopes? }) -> device_code, user_code, URIs, interval, expires_in (§3.2)
+ *   poll(deps, deviceCode, ctx)                   -> the device token once (a CLI login: an API key,
+ *                                                    cli-login.ts); else DeviceTokenProblem (§3.5)
+ *   pendingFor(deps, approver, userCode)          -> what the browser shows (404 unless pending and live)
+ *   decide(deps, approver, userCode, 'approve'|'deny', ctx, { workspaceId? })
  *
  * Every state change is a conditional write on the authorization's version, so a burst of polls
  * after approval yields exactly one token (the others read `claimed` → invalid_grant), and two
- * polls inside one interval cannot both pass (the loser is told slow_down).
+ * polls inside one interval cannot both pass (the loser is told slow_down). The claim comes
+ * before the credential is made, so a burst also makes exactly one API key.
  */
 import { randomInt } from 'node:crypto';
 import { DEVICE_TOKEN_ERRORS, USER_CODE_ALPHABET, USER_CODE_LENGTH, type DeviceTokenError } from '../contracts/sync';
+import type { Scope } from '../contracts/route';
 import type { Tier } from '../contracts/tiers';
 import type { Audit } from '../audit/audit';
 import { ConflictError } from '../data/errors';
@@ -20,6 +23,7 @@ import { DomainError } from '../errors';
 import { auditEvent, type RequestContext } from '../identity/deps';
 import { mintAppToken, newId, parseAppToken, secretMatches } from '../identity/tokens';
 import { userTenant } from '../tenancy/tenant';
+import { approvalWorkspace, isCliLogin, mintApiKey, workspaceChoices, type Approver, type CliLoginPorts } from './cli-login';
 import { DeviceAuthorizationEntity, deviceAuthorizationSk, DeviceEntity, deviceSk, PENDING_DEVICES, type DeviceAuthorizationItem } from './entities';
 
 /** RFC 8628 §3.2 `expires_in`: 5 minutes. */
@@ -47,6 +51,8 @@ export interface DeviceAuthDeps {
    * hijack a device authorization).
    */
   readonly countUserCodeUse: (userId: string) => Promise<void>;
+  /** A CLI login's API key and the approver's workspaces (cli-login.ts). */
+  readonly cliLogin: CliLoginPorts;
 }
 
 /** User code uses a user may make per hour (linking a device takes two: show, then approve). */
@@ -64,13 +70,22 @@ export function newUserCode(): string {
 }
 export const displayUserCode = (code: string) => `${code.slice(0, 4)}-${code.slice(4)}`;
 
-export async function start(deps: DeviceAuthDeps, input: { deviceName: string; platform: string }) {
+export async function start(deps: DeviceAuthDeps, input: { deviceName: string; platform: string; scopes?: Scope[] }) {
   const expiresAt = deps.now() + DEVICE_CODE_LIFETIME_MS;
   // 20^8 codes: a collision with a live one is rare; the conditional create makes it safe.
   for (let attempt = 0; ; attempt++) {
     const userCode = newUserCode();
     const { token, secretHash } = mintAppToken('deviceCode', [userCode]);
-    const item: DeviceAuthorizationItem = { secretHash, deviceName: input.deviceName, platform: input.platform, status: 'pending', expiresAt, interval: DEFAULT_INTERVAL_SECONDS, lastPolledAt: 0 };
+    const item: DeviceAuthorizationItem = {
+      secretHash,
+      deviceName: input.deviceName,
+      platform: input.platform,
+      status: 'pending',
+      expiresAt,
+      interval: DEFAULT_INTERVAL_SECONDS,
+      lastPolledAt: 0,
+      ...(input.scopes?.length ? { scopes: [...new Set(input.scopes)] } : {}),
+    };
     try {
       await deps.repo.create(PENDING_DEVICES, DeviceAuthorizationEntity, deviceAuthorizationSk(userCode), item, { ttl: Math.ceil(expiresAt / 1000) + KEEP_SECONDS });
     } catch (err) {
@@ -132,12 +147,13 @@ async function claim(deps: DeviceAuthDeps, sk: string, item: Stored<DeviceAuthor
   const userId = item.userId!;
   const deviceId = newId();
   try {
-    // The single-use gate: only one poll moves approved → claimed.
-    await deps.repo.update(PENDING_DEVICES, DeviceAuthorizationEntity, sk, { status: 'claimed', deviceId }, { expectedVersion: item.version });
+    // The single-use gate: only one poll moves approved → claimed, before any credential is made.
+    await deps.repo.update(PENDING_DEVICES, DeviceAuthorizationEntity, sk, { status: 'claimed', ...(isCliLogin(item) ? {} : { deviceId }) }, { expectedVersion: item.version });
   } catch (err) {
     if (err instanceof ConflictError) throw alreadyClaimed();
     throw err;
   }
+  if (isCliLogin(item)) return mintApiKey(deps, item, ctx);
   const { token, secretHash } = mintAppToken('device', [userId, deviceId]);
   const now = deps.now();
   const expiresAt = now + deps.deviceTokenLifetimeMs;
@@ -161,17 +177,33 @@ async function pendingItem(deps: DeviceAuthDeps, userCode: string) {
   return item;
 }
 
-/** What the approval page shows. */
-export async function pendingFor(deps: DeviceAuthDeps, userId: string, userCode: string) {
-  await deps.countUserCodeUse(userId);
+/** What the approval page shows: the device, and for a CLI login the scopes asked for and the workspaces to choose from. */
+export async function pendingFor(deps: DeviceAuthDeps, approver: Approver, userCode: string) {
+  await deps.countUserCodeUse(approver.userId);
   const item = await pendingItem(deps, userCode);
-  return { userCode: displayUserCode(userCode), deviceName: item.deviceName, platform: item.platform, expiresAt: new Date(item.expiresAt).toISOString() };
+  return {
+    userCode: displayUserCode(userCode),
+    deviceName: item.deviceName,
+    platform: item.platform,
+    expiresAt: new Date(item.expiresAt).toISOString(),
+    scopes: item.scopes ?? null,
+    workspaces: await workspaceChoices(deps, approver, item),
+  };
 }
 
-export async function decide(deps: DeviceAuthDeps, actor: { userId: string; tier: Tier }, userCode: string, decision: 'approve' | 'deny', ctx: RequestContext) {
+export async function decide(
+  deps: DeviceAuthDeps,
+  actor: Approver,
+  userCode: string,
+  decision: 'approve' | 'deny',
+  ctx: RequestContext,
+  options: { workspaceId?: string } = {},
+) {
   await deps.countUserCodeUse(actor.userId);
   const item = await pendingItem(deps, userCode);
-  const patch: Partial<DeviceAuthorizationItem> = decision === 'approve' ? { status: 'approved', userId: actor.userId, tier: actor.tier } : { status: 'denied' };
+  const workspaceId = decision === 'approve' ? await approvalWorkspace(deps, actor, item, options.workspaceId) : undefined;
+  const patch: Partial<DeviceAuthorizationItem> =
+    decision === 'approve' ? { status: 'approved', userId: actor.userId, tier: actor.tier, ...(workspaceId ? { workspaceId } : {}) } : { status: 'denied' };
   try {
     await deps.repo.update(PENDING_DEVICES, DeviceAuthorizationEntity, deviceAuthorizationSk(userCode), patch, { expectedVersion: item.version });
   } catch (err) {
@@ -180,5 +212,7 @@ export async function decide(deps: DeviceAuthDeps, actor: { userId: string; tier
     const again = await pendingItem(deps, userCode);
     await deps.repo.update(PENDING_DEVICES, DeviceAuthorizationEntity, deviceAuthorizationSk(userCode), patch, { expectedVersion: again.version });
   }
-  await auditDeviceEvent(deps, actor.userId, actor.tier, ctx, decision === 'approve' ? 'sync.device.connected' : 'sync.device.denied', { platform: item.platform, userCode: displayUserCode(userCode) });
+  const type = isCliLogin(item) ? `auth.cli-login.${decision === 'approve' ? 'approved' : 'denied'}` : decision === 'approve' ? 'sync.device.connected' : 'sync.device.denied';
+  const cli = isCliLogin(item) ? { scopes: item.scopes, ...(workspaceId ? { workspaceId } : {}) } : {};
+  await auditDeviceEvent(deps, actor.userId, actor.tier, ctx, type, { platform: item.platform, userCode: displayUserCode(userCode), ...cli });
 }

@@ -6,8 +6,10 @@
  * A pending authorization has no user yet, so it lives in one fixed partition of its own (its
  * own DEK, like any tenant); the user code is its key, so the browser's lookup and the device's
  * poll (the device code names the user code) are one GetItem each.
- * Plain: hashes of 256-bit secrets, the user code, status, times, platform. Encrypted: device names.
+ * Plain: hashes of 256-bit secrets, the user code, status, times, platform, a CLI login's scopes
+ * and workspace id. Encrypted: device names.
  */
+import type { Scope } from '../contracts/route';
 import type { Tier } from '../contracts/tiers';
 import { defineEntity } from '../data/entity';
 import { userTenant } from '../tenancy/tenant';
@@ -34,6 +36,10 @@ export interface DeviceAuthorizationItem {
   tier?: Tier;
   /** Set when the token was claimed (single use). */
   deviceId?: string;
+  /** A CLI login (issue 18): the scopes of the API key it asks for. Absent for a sync device. */
+  scopes?: Scope[];
+  /** A CLI login, set on approval: the workspace its API key acts on. */
+  workspaceId?: string;
 }
 export const DeviceAuthorizationEntity = defineEntity<DeviceAuthorizationItem>({ name: 'device-authorization', skPrefix: 'DEVAUTH#', encrypted: ['deviceName'] });
 export const deviceAuthorizationSk = (userCode: string) => `DEVAUTH#${userCode}`;

@@ -146,6 +146,21 @@ export async function deleteApiKey(deps: IdentityDeps, actor: { userId: string; 
 }
 
 /**
+ * The calling API key deletes itself (the CLI's logout): the same delete, slot and audit as
+ * deleteApiKey, the key named by the credential itself. A session has no key to end: 400.
+ */
+export async function deleteCallingApiKey(
+  deps: IdentityDeps,
+  caller: { userId: string; tier: Tier; credential: 'session' | 'api-key'; credentialId: string },
+  ctx: RequestContext,
+) {
+  if (caller.credential !== 'api-key') {
+    throw new DomainError('invalid', 'Only an API key can end itself here; a session signs out with POST /api/v1/auth/logout', { code: 'not-an-api-key' });
+  }
+  await deleteApiKey(deps, caller, caller.credentialId, ctx);
+}
+
+/**
  * Removes every key item of the user (after a token revision bump, which
  * already ended them); returns how many.
  */

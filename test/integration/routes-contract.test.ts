@@ -14,7 +14,7 @@ import { call, signUpWithToken } from '../support/http';
 /** A concrete path for a route: params filled with syntactically valid ids. */
 function concretePath(route: RouteDef): string {
   return route.path.replace(/\{(\w+)\}/g, (_m, name: string) =>
-    name === 'zoneId' || name === 'recordId' ? 'a'.repeat(32) : name === 'provider' ? 'local' : name === 'n' ? '0' : name === 'type' ? 'secret' : 'AAAAAAAAAAAAAAAAAAAAAA',
+    name === 'zoneId' || name === 'recordId' ? 'a'.repeat(32) : name === 'provider' ? 'local' : name === 'n' ? '0' : name === 'type' ? 'secret' : name === 'userCode' ? 'BCDF-GHJK' : 'AAAAAAAAAAAAAAAAAAAAAA',
   );
 }
 

@@ -1,4 +1,7 @@
-/** Device authorization (RFC 8628) over HTTP, for tests: start one, and one already approved by a user. */
+/**
+ * Device authorization (RFC 8628) over HTTP, for tests: start one, one already approved by a user,
+ * a linked sync device, and a CLI login (its API key).
+ */
 import { call } from './http';
 
 export interface StartedDeviceAuthorization {
@@ -10,8 +13,8 @@ export interface StartedDeviceAuthorization {
   expires_in: number;
 }
 
-export async function startDeviceAuthorization(deviceName = 'Work laptop', platform = 'macos'): Promise<StartedDeviceAuthorization> {
-  const r = await call('POST', '/api/v1/sync/init', { body: { deviceName, platform } });
+export async function startDeviceAuthorization(deviceName = 'Work laptop', platform = 'macos', scopes?: string[]): Promise<StartedDeviceAuthorization> {
+  const r = await call('POST', '/api/v1/sync/init', { body: { deviceName, platform, ...(scopes ? { scopes } : {}) } });
   if (r.status !== 200) throw new Error(`sync init: ${r.status} ${r.text}`);
   return r.body;
 }
@@ -34,4 +37,25 @@ export async function linkedDevice(token: string, deviceName = 'Fixture device',
   const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
   if (issued.status !== 200) throw new Error(`device token: ${issued.status} ${issued.text}`);
   return { deviceToken: issued.body.access_token, deviceId: issued.body.device_id };
+}
+
+/** What a CLI login's poll gets once (contracts/sync.ts ApiKeyTokenIssued). */
+export interface CliLoginKey {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  api_key_id: string;
+  workspace_id: string;
+}
+
+/** A CLI login approved by the token's user (on `workspaceId`, default their active one), then its API key claimed. */
+export async function cliLogin(token: string, scopes: string[], o: { workspaceId?: string; deviceName?: string } = {}): Promise<CliLoginKey> {
+  const started = await startDeviceAuthorization(o.deviceName ?? 'flarevault CLI on test-host', 'cli', scopes);
+  const body = o.workspaceId ? { workspaceId: o.workspaceId } : undefined;
+  const approved = await call('POST', deviceAuthorizationPath(started.user_code, '/approve'), { token, body });
+  if (approved.status !== 204) throw new Error(`approve: ${approved.status} ${approved.text}`);
+  const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+  if (issued.status !== 200) throw new Error(`CLI login token: ${issued.status} ${issued.text}`);
+  return issued.body;
 }

@@ -48,6 +48,7 @@ export interface OperationRoutes {
   deleteApplicationUserValue: typeof sessions.deleteApplicationUserValue;
   deleteAutomationCredential: typeof sessions.deleteAutomationCredential;
   deleteCloudflareAccount: typeof cloudflare.deleteCloudflareAccount;
+  deleteCurrentApiKey: typeof identity.deleteCurrentApiKey;
   deleteDevice: typeof sync.deleteDevice;
   deleteDnsRecord: typeof cloudflare.deleteDnsRecord;
   deleteSessionValue: typeof sessions.deleteSessionValue;
