@@ -33,6 +33,8 @@ export interface CliLoginPorts {
     input: { name: string; scopes: Scope[]; expiresAt: string },
     ctx: RequestContext,
   ) => Promise<MintedApiKey>;
+  /** identity/api-keys.ts assertApiKeyRoom: 429 when the user holds the 50 keys already. */
+  readonly assertApiKeyRoom: (userId: string) => Promise<void>;
   /** workspaces/workspaces.ts listWorkspaces: the user's workspaces, `active` marking activeId. */
   readonly workspacesOf: (userId: string, activeId: string) => Promise<WorkspaceView[]>;
 }
@@ -67,7 +69,8 @@ export async function workspaceChoices(deps: CliLoginDeps, approver: Approver, i
 /**
  * What approving stores beyond the approver: for a CLI login, the workspace its key will act on
  * (the named one or the active one; 404 unless the approver is a member, as on every workspace
- * route). A sync device acts on no workspace, so naming one is a 400.
+ * route), after checking the user may hold one more key (so the approver, not only the CLI,
+ * sees the cap). A sync device acts on no workspace, so naming one is a 400.
  */
 export async function approvalWorkspace(deps: CliLoginDeps, approver: Approver, item: DeviceAuthorizationItem, workspaceId: string | undefined) {
   if (!isCliLogin(item)) {
@@ -79,6 +82,7 @@ export async function approvalWorkspace(deps: CliLoginDeps, approver: Approver, 
   }
   const chosen = workspaceId ?? approver.activeWorkspaceId;
   await memberActor(deps, approver.userId, chosen, approver.tier);
+  await deps.cliLogin.assertApiKeyRoom(approver.userId);
   return chosen;
 }
 

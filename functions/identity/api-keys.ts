@@ -71,6 +71,15 @@ async function takenSlots(deps: IdentityDeps, userId: string): Promise<Set<strin
 const tooMany = () =>
   new DomainError('limit-exceeded', `At most ${MAX_API_KEYS} API keys`, { code: 'too-many-api-keys', extra: { limit: MAX_API_KEYS } });
 
+/**
+ * 429 `too-many-api-keys` when the user holds the maximum already: a check ahead of a create
+ * that happens later (a CLI login's approval), so the person approving sees it; the create
+ * itself still takes a slot atomically.
+ */
+export async function assertApiKeyRoom(deps: IdentityDeps, userId: string): Promise<void> {
+  if ((await takenSlots(deps, userId)).size >= MAX_API_KEYS) throw tooMany();
+}
+
 export async function createApiKey(
   deps: IdentityDeps,
   actor: { userId: string; tier: Tier; /** The workspace the key will act on. @default the personal one */ tenant?: { id: string } },

@@ -3,13 +3,15 @@
  * device's verification_uri_complete → the login page → back on /sync/authorize with the code →
  * sees the device's name and code → Approve → /sync/complete counts down → the device's next poll
  * gets its token; the Security page lists the device and revokes it (the token is refused at once).
- * Then code entry without a code, and Deny. Every step asserts no console errors.
+ * Then code entry without a code, and Deny; then a CLI login (issue 18): the page lists the scopes
+ * asked for, the user picks the workspace the API key acts on, and the CLI's poll gets a key bound
+ * to it. Every step asserts no console errors.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDeviceAuthorization } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
-import { SCREENSHOTS, browserSkipReason, logIn, openSuiteBrowser, seen, textIs, viaGateway } from './support/browser';
+import { SCREENSHOTS, accessibilityViolations, browserSkipReason, logIn, openSuiteBrowser, seen, textIs, viaGateway } from './support/browser';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`\n[e2e] device authorization suite skipped: ${skipReason}\n`);
@@ -72,6 +74,34 @@ describeBrowser('device authorization (browser e2e)', () => {
     await seen(page.getByText('Device denied'));
     await shot('denied');
     expect((await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } })).body.error).toBe('access_denied');
+    expectClean();
+  }, 60_000);
+
+  it('a CLI login: the scopes are listed, the user picks a workspace, and the CLI gets an API key bound to it', async () => {
+    const team = await call('POST', '/api/v1/workspaces', { token: user.token, body: { name: 'E2E team' } });
+    expect(team.status).toBe(201);
+    const teamId = team.body.workspace.id as string;
+    const scopes = ['account:read', 'cloudflare:read', 'jobs:read', 'jobs:write'];
+    const started = await startDeviceAuthorization('flarevault CLI on e2e-host', 'cli', scopes);
+    await page.goto(viaGateway(started.verification_uri_complete));
+    await seen(page.getByRole('heading', { name: 'Approve this CLI login?' }));
+    await textIs(page.getByTestId('device-name'), 'flarevault CLI on e2e-host');
+    await seen(page.getByText('flarevault CLI on e2e-host asks for an API key with:'));
+    const listed = page.getByTestId('scope-list').locator('code');
+    expect(await listed.allTextContents()).toEqual(scopes);
+    const select = page.getByLabel('Workspace the key acts on');
+    expect(await select.inputValue()).toBe(user.userId); // the active (personal) workspace by default
+    await select.selectOption(teamId);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await shot('cli-login');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await seen(page.getByRole('heading', { name: 'CLI signed in' }));
+    await shot('cli-login-complete');
+    const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+    expect(issued.status).toBe(200);
+    expect(issued.body).toMatchObject({ token_type: 'Bearer', scope: scopes.join(' '), workspace_id: teamId });
+    const workspaces = await call('GET', '/api/v1/workspaces', { token: issued.body.access_token });
+    expect(workspaces.body.workspaces.find((w: { active: boolean }) => w.active).id).toBe(teamId);
     expectClean();
   }, 60_000);
 });

@@ -187,7 +187,7 @@ describe('CLI login (device authorization minting an API key)', () => {
     expect((await call('DELETE', '/api/v1/api-keys/current')).status).toBe(401);
   });
 
-  it('the 50-key cap holds: at 49 keys a burst of polls makes the 50th; the next login is refused with 429 too-many-api-keys', async () => {
+  it('the 50-key cap holds: at 49 keys a burst of polls makes the 50th; a login approved meanwhile gets 429 at its poll; at 50 the approval is 429', async () => {
     const full = await signUpWithToken();
     const deps = identityDeps();
     const actor = { userId: full.userId, tier: 'free' as const };
@@ -196,17 +196,24 @@ describe('CLI login (device authorization minting an API key)', () => {
     }
     expect(await apiKeysOf(full.token)).toHaveLength(MAX_API_KEYS - 1);
 
-    const s = await init('flarevault CLI on the 50th', 'cli', ['jobs:read']);
-    expect((await call('POST', authorizePath(s.user_code, '/approve'), { token: full.token })).status).toBe(204);
-    const burst = await Promise.all(Array.from({ length: 12 }, () => pollToken(s.device_code)));
+    // Two logins approved while there is room for one more key.
+    const [first, second] = await Promise.all([init('flarevault CLI on the 50th', 'cli', ['jobs:read']), init('flarevault CLI on the 51st', 'cli', ['jobs:read'])]);
+    for (const s of [first, second]) expect((await call('POST', authorizePath(s.user_code, '/approve'), { token: full.token })).status).toBe(204);
+    const burst = await Promise.all(Array.from({ length: 12 }, () => pollToken(first.device_code)));
     expect(burst.filter((r) => r.status === 200)).toHaveLength(1);
     expect(await apiKeysOf(full.token)).toHaveLength(MAX_API_KEYS);
-
-    const over = await init('flarevault CLI on the 51st', 'cli', ['jobs:read']);
-    expect((await call('POST', authorizePath(over.user_code, '/approve'), { token: full.token })).status).toBe(204);
-    const refused = await pollToken(over.device_code);
+    // The create takes its slot atomically: the second login's claim finds no room.
+    const refused = await pollToken(second.device_code);
     expect(refused.status).toBe(429);
     expect(refused.body.type).toMatch(/too-many-api-keys$/);
+    expect(await apiKeysOf(full.token)).toHaveLength(MAX_API_KEYS);
+
+    // At the cap the approver is told (429) and the login stays pending.
+    const third = await init('flarevault CLI on the 52nd', 'cli', ['jobs:read']);
+    const atCap = await call('POST', authorizePath(third.user_code, '/approve'), { token: full.token });
+    expect(atCap.status).toBe(429);
+    expect(atCap.body.type).toMatch(/too-many-api-keys$/);
+    expect((await pollToken(third.device_code)).body.error).toBe('authorization_pending');
     expect(await apiKeysOf(full.token)).toHaveLength(MAX_API_KEYS);
   });
 });

@@ -88,6 +88,16 @@ export const SCOPES = [
   'jobs:write',
   'audit:read',
 ] as const satisfies readonly Scope[];
+/** What each scope lets an API key do, in words (the CLI login's approval page lists them). */
+export const SCOPE_MEANINGS: Record<Scope, string> = {
+  'account:read': 'see your profile, workspaces, members and applications',
+  'account:write': 'change your account settings',
+  'cloudflare:read': 'read Cloudflare accounts, zones and DNS records',
+  'cloudflare:write': 'change DNS records and Cloudflare accounts, and (with jobs:write) plan, apply and revert jobs',
+  'jobs:read': 'read bulk jobs, their items and events',
+  'jobs:write': 'plan, approve, apply, cancel and revert bulk jobs',
+  'audit:read': 'read the audit logs and the API-access log',
+};
 /** Jobs that still change by themselves (the dashboard polls them): planning, the drift check, applying. */
 export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['planning', 'checking', 'queued', 'running'];
 
