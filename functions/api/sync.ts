@@ -10,7 +10,7 @@ import { dataLayerFromEnv } from '../data/from-env';
 import { createDeviceAuthenticator } from '../devices/authenticate';
 import { listDevices, revokeDevice, revokeSelf, rotate } from '../devices/devices';
 import { decide, pendingFor, poll, start, USER_CODE_USES_PER_HOUR, type DeviceAuthDeps } from '../devices/device-authorization';
-import { assertApiKeyRoom, createApiKey } from '../identity/api-keys';
+import { apiKeyStanding, createApiKey } from '../identity/api-keys';
 import { countPerUser } from '../identity/throttle';
 import { bind, httpFunction } from '../http/handler';
 import type { RequestMeta } from '../http/auth';
@@ -35,7 +35,7 @@ const deps: DeviceAuthDeps = {
   countUserCodeUse: (userId) => countPerUser(identity.deps, 'device-user-code', userId, USER_CODE_USES_PER_HOUR, 3600_000),
   cliLogin: {
     createApiKey: (actor, input, ctx) => createApiKey(identity.deps, actor, input, ctx),
-    assertApiKeyRoom: (userId) => assertApiKeyRoom(identity.deps, userId),
+    apiKeyStanding: (userId) => apiKeyStanding(identity.deps, userId),
     workspacesOf: (userId, activeId) => listWorkspaces({ repo: data.repo, keyring: data.keyring, audit: data.audit, now: Date.now }, userId, activeId),
   },
 };

@@ -3,7 +3,7 @@
  * `scopes` ends in an API key, not a sync device token, because the CLI calls user routes
  * (accounts, zones, jobs) and a device token is confined to `auth: 'device'` routes.
  *
- *   approval(deps, approver, item, workspaceId?) -> what approval stores: the workspace the key acts on
+ *   cliApproval(deps, approver, item, workspaceId?) -> what approval stores: the workspace the key acts on, the revision
  *   mintApiKey(deps, item, ctx)                  -> the key, once (after device-authorization.ts's single-use claim)
  *
  * The key is made by identity's createApiKey (the 50-key cap, the user's token revision, the
@@ -30,11 +30,11 @@ export interface CliLoginPorts {
   /** identity/api-keys.ts createApiKey bound to identity's deps. */
   readonly createApiKey: (
     actor: { userId: string; tier: Tier; tenant: { id: string } },
-    input: { name: string; scopes: Scope[]; expiresAt: string },
+    input: { name: string; scopes: Scope[]; expiresAt: string; tokenRevision?: number },
     ctx: RequestContext,
   ) => Promise<MintedApiKey>;
-  /** identity/api-keys.ts assertApiKeyRoom: 429 when the user holds the 50 keys already. */
-  readonly assertApiKeyRoom: (userId: string) => Promise<void>;
+  /** identity/api-keys.ts apiKeyStanding: 429 when the user holds the 50 keys already, else their token revision. */
+  readonly apiKeyStanding: (userId: string) => Promise<{ tokenRevision: number }>;
   /** workspaces/workspaces.ts listWorkspaces: the user's workspaces, `active` marking activeId. */
   readonly workspacesOf: (userId: string, activeId: string) => Promise<WorkspaceView[]>;
 }
@@ -69,12 +69,18 @@ export async function workspaceChoices(deps: CliLoginDeps, approver: Approver, i
 /**
  * What approving stores beyond the approver: for a CLI login, the workspace its key will act on
  * (the named one or the active one; 404 unless the approver is a member, as on every workspace
- * route), after checking the user may hold one more key (so the approver, not only the CLI,
- * sees the cap). A sync device acts on no workspace, so naming one is a 400.
+ * route) and the approver's token revision (a revoke-all before the claim ends the login), after
+ * checking the user may hold one more key (so the approver, not only the CLI, sees the cap).
+ * A sync device acts on no workspace, so naming one is a 400.
  */
-export async function approvalWorkspace(deps: CliLoginDeps, approver: Approver, item: DeviceAuthorizationItem, workspaceId: string | undefined) {
+export async function cliApproval(
+  deps: CliLoginDeps,
+  approver: Approver,
+  item: DeviceAuthorizationItem,
+  workspaceId: string | undefined,
+): Promise<Pick<DeviceAuthorizationItem, 'workspaceId' | 'tokenRevision'>> {
   if (!isCliLogin(item)) {
-    if (workspaceId === undefined) return undefined;
+    if (workspaceId === undefined) return {};
     throw new DomainError('invalid', 'Only a CLI login (an authorization asking for scopes) acts on a workspace', {
       code: 'validation-failed',
       fields: [{ in: 'body', field: 'workspaceId', message: 'a sync device acts on no workspace: leave it out', code: 'unexpected' }],
@@ -82,15 +88,20 @@ export async function approvalWorkspace(deps: CliLoginDeps, approver: Approver, 
   }
   const chosen = workspaceId ?? approver.activeWorkspaceId;
   await memberActor(deps, approver.userId, chosen, approver.tier);
-  await deps.cliLogin.assertApiKeyRoom(approver.userId);
-  return chosen;
+  const { tokenRevision } = await deps.cliLogin.apiKeyStanding(approver.userId);
+  return { workspaceId: chosen, tokenRevision };
 }
 
 /** The claimed CLI login's API key, in the RFC 6749 §5.1 token response shape (scope space-separated, §3.3). */
 export async function mintApiKey(deps: CliLoginDeps, item: DeviceAuthorizationItem & { scopes: Scope[] }, ctx: RequestContext) {
   const { apiKey, secret } = await deps.cliLogin.createApiKey(
     { userId: item.userId!, tier: item.tier ?? 'free', tenant: { id: item.workspaceId ?? item.userId! } },
-    { name: cliKeyName(item.deviceName), scopes: item.scopes, expiresAt: new Date(deps.now() + deps.deviceTokenLifetimeMs).toISOString() },
+    {
+      name: cliKeyName(item.deviceName),
+      scopes: item.scopes,
+      expiresAt: new Date(deps.now() + deps.deviceTokenLifetimeMs).toISOString(),
+      tokenRevision: item.tokenRevision,
+    },
     ctx,
   );
   return {

@@ -23,7 +23,8 @@ import { DomainError } from '../errors';
 import { auditEvent, type RequestContext } from '../identity/deps';
 import { mintAppToken, newId, parseAppToken, secretMatches } from '../identity/tokens';
 import { userTenant } from '../tenancy/tenant';
-import { approvalWorkspace, isCliLogin, mintApiKey, workspaceChoices, type Approver, type CliLoginPorts } from './cli-login';
+import { REVISION_CHANGED } from '../identity/api-keys';
+import { cliApproval, isCliLogin, mintApiKey, workspaceChoices, type Approver, type CliLoginPorts } from './cli-login';
 import { DeviceAuthorizationEntity, deviceAuthorizationSk, DeviceEntity, deviceSk, PENDING_DEVICES, type DeviceAuthorizationItem } from './entities';
 
 /** RFC 8628 §3.2 `expires_in`: 5 minutes. */
@@ -153,7 +154,14 @@ async function claim(deps: DeviceAuthDeps, sk: string, item: Stored<DeviceAuthor
     if (err instanceof ConflictError) throw alreadyClaimed();
     throw err;
   }
-  if (isCliLogin(item)) return mintApiKey(deps, item, ctx);
+  if (isCliLogin(item)) {
+    return mintApiKey(deps, item, ctx).catch((err: unknown) => {
+      if (err instanceof DomainError && err.options.code === REVISION_CHANGED) {
+        throw deviceTokenProblem('access_denied', 'Every credential of the account was revoked after this login was approved; log in again');
+      }
+      throw err;
+    });
+  }
   const { token, secretHash } = mintAppToken('device', [userId, deviceId]);
   const now = deps.now();
   const expiresAt = now + deps.deviceTokenLifetimeMs;
@@ -201,9 +209,8 @@ export async function decide(
 ) {
   await deps.countUserCodeUse(actor.userId);
   const item = await pendingItem(deps, userCode);
-  const workspaceId = decision === 'approve' ? await approvalWorkspace(deps, actor, item, options.workspaceId) : undefined;
-  const patch: Partial<DeviceAuthorizationItem> =
-    decision === 'approve' ? { status: 'approved', userId: actor.userId, tier: actor.tier, ...(workspaceId ? { workspaceId } : {}) } : { status: 'denied' };
+  const cliPart = decision === 'approve' ? await cliApproval(deps, actor, item, options.workspaceId) : {};
+  const patch: Partial<DeviceAuthorizationItem> = decision === 'approve' ? { status: 'approved', userId: actor.userId, tier: actor.tier, ...cliPart } : { status: 'denied' };
   try {
     await deps.repo.update(PENDING_DEVICES, DeviceAuthorizationEntity, deviceAuthorizationSk(userCode), patch, { expectedVersion: item.version });
   } catch (err) {
@@ -213,6 +220,6 @@ export async function decide(
     await deps.repo.update(PENDING_DEVICES, DeviceAuthorizationEntity, deviceAuthorizationSk(userCode), patch, { expectedVersion: again.version });
   }
   const type = isCliLogin(item) ? `auth.cli-login.${decision === 'approve' ? 'approved' : 'denied'}` : decision === 'approve' ? 'sync.device.connected' : 'sync.device.denied';
-  const cli = isCliLogin(item) ? { scopes: item.scopes, ...(workspaceId ? { workspaceId } : {}) } : {};
+  const cli = isCliLogin(item) ? { scopes: item.scopes, ...(cliPart.workspaceId ? { workspaceId: cliPart.workspaceId } : {}) } : {};
   await auditDeviceEvent(deps, actor.userId, actor.tier, ctx, type, { platform: item.platform, userCode: displayUserCode(userCode), ...cli });
 }

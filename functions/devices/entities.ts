@@ -40,6 +40,8 @@ export interface DeviceAuthorizationItem {
   scopes?: Scope[];
   /** A CLI login, set on approval: the workspace its API key acts on. */
   workspaceId?: string;
+  /** A CLI login, set on approval: the approver's token revision, which the key is made under. */
+  tokenRevision?: number;
 }
 export const DeviceAuthorizationEntity = defineEntity<DeviceAuthorizationItem>({ name: 'device-authorization', skPrefix: 'DEVAUTH#', encrypted: ['deviceName'] });
 export const deviceAuthorizationSk = (userCode: string) => `DEVAUTH#${userCode}`;

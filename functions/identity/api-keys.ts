@@ -71,19 +71,33 @@ async function takenSlots(deps: IdentityDeps, userId: string): Promise<Set<strin
 const tooMany = () =>
   new DomainError('limit-exceeded', `At most ${MAX_API_KEYS} API keys`, { code: 'too-many-api-keys', extra: { limit: MAX_API_KEYS } });
 
+/** The create's `tokenRevision` is no longer the user's: they revoked everything since. */
+export const REVISION_CHANGED = 'token-revision-changed';
+
 /**
- * 429 `too-many-api-keys` when the user holds the maximum already: a check ahead of a create
- * that happens later (a CLI login's approval), so the person approving sees it; the create
- * itself still takes a slot atomically.
+ * Checked ahead of a create that happens later (a CLI login's approval, its key made at the
+ * CLI's poll): 429 `too-many-api-keys` when the user holds the maximum already, so the person
+ * approving sees it (the create still takes a slot atomically); and the user's token revision,
+ * which that create is then bound to (its `tokenRevision`), so a revoke-all in between ends the
+ * login before it has a key.
  */
-export async function assertApiKeyRoom(deps: IdentityDeps, userId: string): Promise<void> {
-  if ((await takenSlots(deps, userId)).size >= MAX_API_KEYS) throw tooMany();
+export async function apiKeyStanding(deps: IdentityDeps, userId: string): Promise<{ tokenRevision: number }> {
+  const [user, taken] = await Promise.all([deps.repo.get(userTenant(userId), UserEntity, USER_SK), takenSlots(deps, userId)]);
+  if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
+  if (taken.size >= MAX_API_KEYS) throw tooMany();
+  return { tokenRevision: user.tokenRevision };
 }
 
 export async function createApiKey(
   deps: IdentityDeps,
   actor: { userId: string; tier: Tier; /** The workspace the key will act on. @default the personal one */ tenant?: { id: string } },
-  input: { name: string; scopes: Scope[]; expiresAt?: string },
+  input: {
+    name: string;
+    scopes: Scope[];
+    expiresAt?: string;
+    /** The token revision the key must be made under (apiKeyStanding); another one refuses the create. */
+    tokenRevision?: number;
+  },
   ctx: RequestContext,
 ) {
   const tenant = userTenant(actor.userId);
@@ -97,6 +111,9 @@ export async function createApiKey(
   for (let attempt = 1; ; attempt++) {
     const [user, taken] = await Promise.all([deps.repo.get(tenant, UserEntity, USER_SK), takenSlots(deps, actor.userId)]);
     if (!user) throw new DomainError('unauthenticated', 'The account no longer exists');
+    if (input.tokenRevision !== undefined && input.tokenRevision !== user.tokenRevision) {
+      throw new DomainError('unauthenticated', 'Every credential was revoked since; sign in again', { code: REVISION_CHANGED });
+    }
     const free = Array.from({ length: MAX_API_KEYS }, (_, i) => i).filter((i) => !taken.has(apiKeySlotSk(i)));
     if (free.length === 0) throw tooMany();
     const slot = free[randomInt(free.length)]!;

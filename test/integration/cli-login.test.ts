@@ -155,6 +155,18 @@ describe('CLI login (device authorization minting an API key)', () => {
     expect(sync.body).toMatchObject({ scopes: null, workspaces: null });
   });
 
+  it('a revoke-all between approval and the claim ends the login: access_denied and no key', async () => {
+    const u = await signUpWithToken();
+    const s = await init('flarevault CLI on stolen-laptop', 'cli', ['jobs:read']);
+    expect((await call('POST', authorizePath(s.user_code, '/approve'), { token: u.token })).status).toBe(204);
+    expect((await call('POST', '/api/v1/auth/sessions/revoke-all', { token: u.token })).status).toBe(200);
+    const r = await pollToken(s.device_code);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe('access_denied');
+    expect(await apiKeysOf(u.token)).toEqual([]);
+    expect((await pollToken(s.device_code)).body.error).toBe('invalid_grant');
+  });
+
   it('bad scopes at init: 400 with field detail', async () => {
     for (const scopes of [[], ['dns:everything'], 'jobs:read']) {
       const r = await call('POST', '/api/v1/sync/init', { body: { deviceName: 'CLI', platform: 'cli', scopes } });

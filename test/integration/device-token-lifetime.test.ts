@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decide, poll, start, type DeviceAuthDeps } from '../../functions/devices/device-authorization';
-import { assertApiKeyRoom, createApiKey, listApiKeys } from '../../functions/identity/api-keys';
+import { apiKeyStanding, createApiKey, listApiKeys } from '../../functions/identity/api-keys';
 import { listWorkspaces } from '../../functions/workspaces/workspaces';
 import { rotate } from '../../functions/devices/devices';
 import { DeviceEntity, deviceSk } from '../../functions/devices/entities';
@@ -33,7 +33,7 @@ function deviceDeps(now: () => number, deviceTokenLifetimeMs: number): DeviceAut
     countUserCodeUse: async () => undefined,
     cliLogin: {
       createApiKey: (actor, input, c) => createApiKey(identity, actor, input, c),
-      assertApiKeyRoom: (userId) => assertApiKeyRoom(identity, userId),
+      apiKeyStanding: (userId) => apiKeyStanding(identity, userId),
       workspacesOf: (userId, activeId) => listWorkspaces({ repo: dl.repo, keyring: dl.keyring, audit: dl.audit, now }, userId, activeId),
     },
   };
