@@ -47,7 +47,8 @@ export interface BatchResult {
 
 /** Every Cloudflare call the engine makes. */
 export interface CfApi {
-  listZones(filter: { ids?: readonly string[]; nameContains?: string }): Promise<CfZone[]>;
+  /** `names`: exact names (`GET /zones?name=` is exact), answered in the order given; absent names are left out. */
+  listZones(filter: { ids?: readonly string[]; nameContains?: string; names?: readonly string[] }): Promise<CfZone[]>;
   listRecords(zoneId: string): Promise<LiveRecord[]>;
   batch(zoneId: string, body: BatchBody): Promise<BatchResult>;
   getSettings(zoneId: string): Promise<Record<string, unknown>>;
@@ -157,19 +158,39 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
     }
   }
 
+  type ZoneItem = { id: string; name: string; plan?: ZonePlan; created_on?: string };
+  const zonePage = (page: number, name?: string) => call<ZoneItem[]>('get', '/zones', { query: { page, per_page: 50, ...(name ? { name } : {}) } });
+  const cfZone = (z: ZoneItem): CfZone => ({ id: z.id, name: z.name, plan: z.plan?.legacy_id ?? 'free', ...planFacts(z.plan, z.created_on) });
+
+  /**
+   * Zones by exact name, the cheaper way: the first page of the account's zones (50 a page) tells how
+   * many pages the listing takes; when that is fewer than the names still missing, every page is read,
+   * else one `GET /zones?name=<name>` per missing name (`name` is an exact match unless an operator
+   * prefix is given: docs/cloudflare-sandbox.md, "Zones by name").
+   */
+  async function zonesByName(names: readonly string[]): Promise<CfZone[]> {
+    const found = new Map<string, CfZone>();
+    const wanted = new Set(names);
+    const first = await zonePage(1);
+    for (const z of first.result ?? []) if (wanted.has(z.name)) found.set(z.name, cfZone(z));
+    const pages = first.result_info?.total_pages ?? 1;
+    const missing = () => names.filter((n) => !found.has(n));
+    if (pages - 1 <= missing().length) {
+      for (let page = 2; page <= pages && missing().length; page++) for (const z of (await zonePage(page)).result ?? []) if (wanted.has(z.name)) found.set(z.name, cfZone(z));
+    } else {
+      for (const n of missing()) for (const z of (await zonePage(1, n)).result ?? []) if (z.name === n) found.set(n, cfZone(z));
+    }
+    return names.flatMap((n) => (found.has(n) ? [found.get(n)!] : []));
+  }
+
   return {
     async listZones(filter) {
+      if (filter.names) return zonesByName(filter.names);
       const out: CfZone[] = [];
       const ids = filter.ids ? new Set(filter.ids) : undefined;
       for (let page = 1; ; page++) {
-        const env = await call<Array<{ id: string; name: string; plan?: ZonePlan; created_on?: string }>>('get', '/zones', {
-          query: { page, per_page: 50, ...(filter.nameContains ? { name: `contains:${filter.nameContains}` } : {}) },
-        });
-        for (const z of env.result ?? []) {
-          if (ids && !ids.has(z.id)) continue;
-          const { batchLimit, recordQuota, tagsAllowed } = planFacts(z.plan, z.created_on);
-          out.push({ id: z.id, name: z.name, plan: z.plan?.legacy_id ?? 'free', batchLimit, recordQuota, tagsAllowed });
-        }
+        const env = await zonePage(page, filter.nameContains ? `contains:${filter.nameContains}` : undefined);
+        for (const z of env.result ?? []) if (!ids || ids.has(z.id)) out.push(cfZone(z));
         const tp = env.result_info?.total_pages ?? 1;
         if ((env.result ?? []).length === 0 || page >= tp) break;
         if (ids && out.length === ids.size) break;

@@ -18,7 +18,7 @@ export interface TextMatch {
  * Greedy two pointers that only ever back up to the last `*`: O(|value|·|glob|)
  * at worst, where a backtracking regex (`^.*.….*!$`) is exponential in the stars.
  */
-function globMatches(glob: string, value: string): boolean {
+export function globMatches(glob: string, value: string): boolean {
   const p = glob.toLowerCase();
   const s = value.toLowerCase();
   let i = 0;

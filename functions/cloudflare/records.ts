@@ -80,6 +80,12 @@ export function expandName(input: string, zoneName: string): string {
   return n;
 }
 
+/** A record's name relative to its zone: `@` for the apex, `www` for `www.example.com`. */
+export function relativeName(name: string, zoneName: string): string {
+  if (name === zoneName) return '@';
+  return name.endsWith(`.${zoneName}`) ? name.slice(0, -(zoneName.length + 1)) : name;
+}
+
 export function normalizeContent(type: string, content: string, zoneName?: string): string {
   let c = zoneName ? content.replaceAll('{zone}', zoneName) : content;
   if (HOST_TYPES.has(type)) c = c.trim().toLowerCase().replace(/\.$/, '');

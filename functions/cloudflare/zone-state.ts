@@ -13,7 +13,7 @@ import type { DesiredRecord, ZoneStateExport as ZoneStateExportSchema } from '..
 import type { Actor } from '../tenancy/actor';
 import { assertCan } from '../workspaces/permissions';
 import { withCloudflare, type CloudflarePorts } from './client';
-import { liveFromApi, PROXIABLE, type LiveRecord } from './records';
+import { liveFromApi, PROXIABLE, relativeName, type LiveRecord } from './records';
 import { txtValue } from './txt';
 
 export type ZoneStateExport = z.output<typeof ZoneStateExportSchema>;
@@ -22,12 +22,6 @@ type FileRecord = z.input<typeof DesiredRecord>;
 /** Per-record settings a file can hold (the contract's strict `settings`). */
 const FILE_SETTINGS = ['flatten_cname', 'ipv4_only', 'ipv6_only'] as const;
 const FILE_TYPES: ReadonlySet<string> = new Set(DNS_TYPES);
-
-/** A record's name relative to its zone: `@` for the apex, `www` for `www.example.com`. */
-export function relativeName(name: string, zoneName: string): string {
-  if (name === zoneName) return '@';
-  return name.endsWith(`.${zoneName}`) ? name.slice(0, -(zoneName.length + 1)) : name;
-}
 
 /** The content a file writes for a record (what `normalizeRecord` turns back into the same record). */
 function fileContent(r: LiveRecord): string {

@@ -28,11 +28,25 @@ function toApi(r: RecordLite): Record<string, unknown> {
   return o;
 }
 
+/**
+ * What a PATCH must say to remove an attribute the before-image has and the after-image lacks: a
+ * PATCH leaves absent fields as they are, so the comment goes with `""` and the tags with `[]`
+ * (DNSControl #4045: without them the removal never converges), a setting with `false`.
+ */
+function removals(before: RecordLite, after: RecordLite): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (before.comment && !after.comment) out.comment = '';
+  if (before.tags?.length && !after.tags?.length) out.tags = [];
+  const dropped = Object.keys(before.settings ?? {}).filter((k) => before.settings![k] === true && after.settings?.[k] === undefined);
+  if (dropped.length) out.settings = { ...Object.fromEntries(dropped.map((k) => [k, false])), ...(after.settings ?? {}) };
+  return out;
+}
+
 function batchBodyFor(items: readonly WorkItem[]): BatchBody {
   const body: BatchBody = { deletes: [], patches: [], posts: [] };
   for (const { it } of items) {
     if (it.action === 'delete') body.deletes!.push({ id: it.recordId! });
-    else if (it.action === 'update') body.patches!.push({ id: it.recordId!, ...toApi(recordImage(it.after)) });
+    else if (it.action === 'update') body.patches!.push({ id: it.recordId!, ...toApi(recordImage(it.after)), ...removals(recordImage(it.before), recordImage(it.after)) });
     else if (it.action === 'create') body.posts!.push(toApi(recordImage(it.after)));
   }
   return body;

@@ -5,6 +5,7 @@
  *   JOB#<jobId>                      the job: plain status/counters/progress, encrypted params + problem (small,
  *                                    whatever the number of zones)
  *   JREQ#<jobId>#<p:3>               the request the planner needs beyond params (zone ids, parsed records), encrypted
+ *   JREQ#<jobId>#z<zone:6>#<p:3>     dns-sync: one zone's managed names and desired records, encrypted
  *   JZONE#<jobId>#<zone:6>           one selected zone: planning claim, check rounds, encrypted zone + summary
  *   JCHUNK#<jobId>#<chunk:6>         one unit of application (one Cloudflare batch / settings PATCH / purge);
  *                                    chunk = zone index × CHUNKS_PER_ZONE + i (zones are planned in parallel)
@@ -149,6 +150,10 @@ export interface ZoneRow {
 export interface RequestPageRow {
   zoneIds?: string[];
   records?: RecordLite[];
+  /** dns-sync: the file's zone names, in its order (page 0). */
+  zoneNames?: string[];
+  /** dns-sync, a zone's pages (`JREQ#<jobId>#z<zone:6>#<p:3>`): its managed names (with its desired `records`). */
+  manage?: { include: string[]; exclude: string[] };
 }
 
 export interface ChunkRow {
@@ -198,7 +203,7 @@ export interface EventRow {
 
 export const JobEntity = defineEntity<JobRow>({ name: 'job', skPrefix: 'JOB#', encrypted: ['params', 'zones', 'problem'] });
 export const ZoneEntity = defineEntity<ZoneRow>({ name: 'job-zone', skPrefix: 'JZONE#', encrypted: ['zone', 'summary'] });
-export const RequestPageEntity = defineEntity<RequestPageRow>({ name: 'job-request', skPrefix: 'JREQ#', encrypted: ['zoneIds', 'records'] });
+export const RequestPageEntity = defineEntity<RequestPageRow>({ name: 'job-request', skPrefix: 'JREQ#', encrypted: ['zoneIds', 'records', 'zoneNames', 'manage'] });
 export const ChunkEntity = defineEntity<ChunkRow>({ name: 'job-chunk', skPrefix: 'JCHUNK#', encrypted: ['outcome'] });
 export const PageEntity = defineEntity<PageRow>({ name: 'job-page', skPrefix: 'JPAGE#', encrypted: ['items'] });
 export const EventEntity = defineEntity<EventRow>({ name: 'job-event', skPrefix: 'JEVENT#', encrypted: ['message'] });
@@ -218,6 +223,9 @@ export const zoneSk = (jobId: string, index: number) => `JZONE#${jobId}#${pad(in
 export const zonePrefix = (jobId: string) => `JZONE#${jobId}#`;
 export const requestSk = (jobId: string, p: number) => `JREQ#${jobId}#${pad(p, 3)}`;
 export const requestPrefix = (jobId: string) => `JREQ#${jobId}#`;
+/** A dns-sync zone's request pages: plan-zone reads its own zone's desired records only. */
+export const syncZonePrefix = (jobId: string, index: number) => `JREQ#${jobId}#z${pad(index, 6)}#`;
+export const syncZoneSk = (jobId: string, index: number, p: number) => `${syncZonePrefix(jobId, index)}${pad(p, 3)}`;
 /** The zone's chunk and page items share this prefix (3 leading digits of the chunk number = zone index). */
 export const zoneChunkPrefix = (jobId: string, index: number) => `JCHUNK#${jobId}#${pad(index, 3)}`;
 export const zonePagePrefix = (jobId: string, index: number) => `JPAGE#${jobId}#${pad(index, 3)}`;

@@ -35,6 +35,8 @@ import {
 } from './model';
 import { chunkSizeFor, paramsToStore, planPages, stateNeeded, summarize, wantedRecords, type ZonePlan } from './planner';
 import { zoneQuota } from './quota';
+import { syncParamsToStore, syncRequestPages } from './sync-plan';
+import { desiredZones } from './sync-planner';
 import type { ZonePlanTotals } from './store';
 import type { NewItem } from './table-writes';
 import { jobView, type JobView } from './views';
@@ -46,7 +48,7 @@ export const nextJobId = (now: number) => newJobId(now, () => randomBytes(9).toS
 /** POST /jobs: answers at once with a `planning` job; the tier worker reads the zones and stores the plan. */
 export async function planJob(deps: JobsDeps, actor: Actor, input: CreateJobInput): Promise<JobView> {
   assertCan(actor, 'jobs.plan');
-  if (input.kind === 'dns-sync') throw new DomainError('invalid', 'dns-sync planning is not available yet', { code: 'not-implemented' });
+  if (input.kind === 'dns-sync') return planSyncJob(deps, actor, input);
   await deps.connect(actor.tenant, input.accountId); // 404 now when the account is not connected
   const wanted = wantedRecords(input); // CSV / BIND errors: 400 now
   const jobId = nextJobId(deps.now());
@@ -63,6 +65,15 @@ export async function planJob(deps: JobsDeps, actor: Actor, input: CreateJobInpu
     },
     requestPages(jobId, input.zones, wanted),
   );
+}
+
+/** dns-sync: the file's records checked (400 with the field) and stored per zone; the selection is its zone names. */
+async function planSyncJob(deps: JobsDeps, actor: Actor, input: Extract<CreateJobInput, { kind: 'dns-sync' }>): Promise<JobView> {
+  const zones = desiredZones(input.params);
+  await deps.connect(actor.tenant, input.accountId);
+  const jobId = nextJobId(deps.now());
+  const threshold = input.safetyThreshold ?? deps.config.defaultThreshold;
+  return startPlanning(deps, actor, { jobId, kind: input.kind, accountId: input.accountId, threshold, params: syncParamsToStore(input.params, zones), revertOf: null }, syncRequestPages(jobId, zones));
 }
 
 /** A `planning` job (with its request pages) and its `plan-job` message on the tier queue. */

@@ -25,7 +25,8 @@ import { chunkNumbers, findJob, findZone, forEachZone, loadJob, loadRequest, zon
 import { leaseFor, RetryableError, type DeliveryOptions } from './retryable';
 import { stepProblem } from './step-errors';
 import { revertZone, revertZones } from './revert';
-import { readZoneState, selectZones } from './zone-reads';
+import { readZoneState, selectZones, selectZonesByName } from './zone-reads';
+import { loadSyncZone, loadSyncZoneNames, planSyncZone } from './sync-plan';
 
 export type StepResult = 'done' | 'busy';
 type Msg<K extends JobMessage['kind']> = Extract<JobMessage, { kind: K }>;
@@ -67,6 +68,10 @@ export async function planJobStep(deps: JobsDeps, msg: Msg<'plan-job'>, o: Deliv
 /** The zones the request selected (listed ids, or a name filter), as Cloudflare lists them now. */
 async function listSelection(deps: JobsDeps, tenant: Tenant, job: JobRow) {
   const cf = await deps.connect(tenant, job.accountId);
+  if (job.kind === 'dns-sync') {
+    const names = await loadSyncZoneNames(deps, tenant, job.jobId);
+    return readRetry(deps, () => selectZonesByName(cf, names));
+  }
   const { zoneIds } = await loadRequest(deps, tenant, job.jobId);
   const filter = (job.params as { selection?: { zoneFilter?: { nameContains: string } } }).selection?.zoneFilter;
   return readRetry(deps, () => selectZones(cf, zoneIds ? { zones: zoneIds } : { zoneFilter: filter }));
@@ -119,9 +124,12 @@ export async function planZoneStep(deps: JobsDeps, msg: Msg<'plan-zone'>, o: Del
 /** Read the zone's state once, plan it, put its chunk and page items. */
 async function planAndStoreZone(deps: JobsDeps, tenant: Tenant, job: JobRow, zone: ZoneRow) {
   const cf = await deps.connect(tenant, job.accountId);
+  const state = () => readRetry(deps, () => readZoneState(cf, job.kind, zone.zone.id));
   const zp = job.revertOf
     ? await revertZone(deps, tenant, cf, job, zone)
-    : planZone({ kind: job.kind, params: job.params } as JobRequest, zone.zone, await readRetry(deps, () => readZoneState(cf, job.kind, zone.zone.id)), await wantedOf(deps, tenant, job));
+    : job.kind === 'dns-sync'
+      ? planSyncZone(zone.zone, (await state()).records ?? [], await loadSyncZone(deps, tenant, job.jobId, zone.index), job.params as { prune: boolean })
+      : planZone({ kind: job.kind, params: job.params } as JobRequest, zone.zone, await state(), await wantedOf(deps, tenant, job));
   const { rows, totals } = zonePlanRows(job.jobId, zone.index, job.kind, zp, deps.now());
   await deps.store.putItems(tenant, rows);
   const summary = summarize(zp, job.safetyThreshold);

@@ -34,6 +34,17 @@ export async function selectZones(cf: CfApi, input: { zones?: string[]; zoneFilt
   return zones;
 }
 
+/** dns-sync: the zones a file names, exactly and in its order; a name the account does not have is the field `params.zones.<name>`. */
+export async function selectZonesByName(cf: CfApi, names: readonly string[]): Promise<CfZone[]> {
+  const zones = await cf.listZones({ names });
+  const found = new Set(zones.map((z) => z.name));
+  const missing = names.filter((n) => !found.has(n));
+  if (missing.length) {
+    throw invalid(`${missing.length} zone(s) of the file are not in this Cloudflare account`, missing.slice(0, 20).map((n) => ({ in: 'body' as const, field: `params.zones.${n}`, message: `zone ${n} not found in the account` })));
+  }
+  return zones;
+}
+
 /** The state a kind plans from: the zone's records, its settings, or nothing. */
 export async function readZoneState(cf: CfApi, kind: JobKind, zoneId: string): Promise<ZoneState> {
   const need = stateNeeded(kind);

@@ -5,6 +5,7 @@
  * plan 0 → edit → apply → revert) is test/integration/dns-sync-engine.test.ts.
  */
 import { call, signUpWithToken } from '../support/http';
+import { planOverHttp } from '../support/jobs-http';
 
 const BASE = '/api/v1/cloudflare/accounts';
 
@@ -57,5 +58,35 @@ describe('GET …/zones/{zoneId}/state', () => {
     const bad = await call('GET', `${BASE}/${a.account.id}/zones/NOT-AN-ID/state`, { token: a.token });
     expect(bad.status).toBe(400);
     expect(bad.body.errors?.[0]?.field ?? bad.text).toContain('zoneId');
+  });
+});
+
+describe('POST /jobs dns-sync', () => {
+  it('plans the exported state of every zone of the account to zero changes (selection by name, file order)', async () => {
+    const u = await userWithSandbox();
+    const zones: Record<string, unknown> = {};
+    for (const z of [...u.zones].reverse()) zones[z.name] = (await call('GET', `${BASE}/${u.account.id}/zones/${z.id}/state`, { token: u.token })).body.state;
+    const r = await planOverHttp(u.token, { kind: 'dns-sync', accountId: u.account.id, params: { prune: true, zones } });
+    expect(r.status).toBe(201);
+    expect(r.body.job).toMatchObject({ kind: 'dns-sync', status: 'planned', plan: { totalChanges: 0, zonesTotal: 3 } });
+    expect(r.body.job.plan.zones.map((z: { zoneName: string }) => z.zoneName)).toEqual(Object.keys(zones));
+  });
+
+  it('answers 400 with field paths into the file, never 500', async () => {
+    const u = await userWithSandbox();
+    const post = (params: unknown, extra: Record<string, unknown> = {}) => call('POST', '/api/v1/jobs', { token: u.token, body: { kind: 'dns-sync', accountId: u.account.id, params, ...extra } });
+    const fieldsOf = (r: { status: number; body: { errors?: Array<{ field: string }> } }) => [r.status, (r.body.errors ?? []).map((e) => e.field)];
+    const a = { name: '@', type: 'A', content: '192.0.2.1' };
+    expect(fieldsOf(await post({ zones: { 'example.com': { records: [a, a, { name: 'www', type: 'CNAME', content: 'example.com' }, { name: '@', type: 'MX', content: 'mx.example.com' }] } } }))).toEqual([
+      400,
+      ['params.zones.example.com.records.3.priority'],
+    ]);
+    expect(fieldsOf(await post({ zones: { 'example.com': { manage: { include: ['www'] }, records: [a, { ...a, name: 'www' }, { ...a, name: 'www' }] } } }))).toEqual([
+      400,
+      ['params.zones.example.com.records.0.name', 'params.zones.example.com.records.2'],
+    ]);
+    expect(fieldsOf(await post({ zones: { 'not a zone': { records: [] } } }))).toEqual([400, ['params.zones.not a zone']]);
+    expect(fieldsOf(await post({ zones: {} }))).toEqual([400, ['params.zones']]);
+    expect(fieldsOf(await post({ zones: { 'example.com': { records: [] } } }, { zones: [u.zones[0]!.id] }))).toEqual([400, ['(root)']]);
   });
 });
