@@ -1,19 +1,15 @@
 /**
- * The sync API as the reference client calls it: method and path from the generated operation
- * table (frontend/core/operations.gen.ts, the path builder next to it), answers typed by the
- * contracts (type-only imports), failures as ApiError (problem+json, frontend/core/problem.ts).
- * Counts its requests, for `status --json` and the bench.
+ * The sync API as the reference client calls it, on the clients' shared base (clients/shared/
+ * api-client.ts: operation table, bearer token, ApiError, request count); answers typed by the
+ * contracts (type-only imports).
  */
 import type * as z from 'zod';
 import type * as auth from '../../functions/contracts/sync';
 import type * as data from '../../functions/contracts/sync-data';
-import { buildUrl, operationPath, type QueryValues } from '../../frontend/core/operation-path';
-import { OPERATIONS, type OperationId } from '../../frontend/core/operations.gen';
-import { ApiError, problemOf, retryAfterOf } from '../../frontend/core/problem';
+import { ApiClient, type RouteAnswer } from '../shared/api-client';
 
 type Out<T extends z.ZodType> = z.output<T>;
-/** The answer of a contract route. */
-type Res<R extends { response?: z.ZodType }> = z.output<NonNullable<R['response']>>;
+type Res<R extends { response?: z.ZodType }> = RouteAnswer<R>;
 export type SnapshotHead = Out<typeof data.SnapshotHead>;
 export type SyncEvent = Out<typeof data.SyncEvent>;
 export type WrappedKey = Out<typeof data.WrappedKey>;
@@ -21,45 +17,7 @@ export type DeviceAuthorizationStarted = Res<typeof auth.startDeviceAuthorizatio
 export type DeviceTokenIssued = Out<typeof auth.DeviceTokenIssued>;
 export type HistoryPage = Res<typeof data.readSyncHistory>;
 
-interface Request {
-  readonly params?: Record<string, string | number>;
-  readonly query?: QueryValues;
-  readonly body?: unknown;
-  readonly headers?: Record<string, string>;
-}
-
-export class SyncApi {
-  /** Requests sent (every answer, errors included). */
-  requests = 0;
-
-  constructor(
-    readonly baseUrl: string,
-    private token: string | undefined,
-    private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
-
-  setToken(token: string): void {
-    this.token = token;
-  }
-
-  /** The answer's JSON body (undefined for 204) and headers; ApiError on a non-2xx answer. */
-  async send<T>(op: OperationId, req: Request = {}): Promise<{ body: T; headers: Headers }> {
-    const { method } = OPERATIONS[op];
-    const url = new URL(buildUrl(operationPath(op, req.params), req.query), this.baseUrl).toString();
-    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (req.body !== undefined) headers['content-type'] = 'application/json';
-    this.requests++;
-    const res = await this.fetchImpl(url, { method, headers, body: req.body === undefined ? undefined : JSON.stringify(req.body) });
-    if (!res.ok) throw new ApiError(await problemOf(res), retryAfterOf(res));
-    const text = res.status === 204 ? '' : await res.text();
-    return { body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
-  }
-
-  private async json<T>(op: OperationId, req?: Request): Promise<T> {
-    return (await this.send<T>(op, req)).body;
-  }
-
+export class SyncApi extends ApiClient {
   // --- device authorization (RFC 8628) -----------------------------------------------------
 
   startAuthorization(deviceName: string, platform = 'cli') {

@@ -9,7 +9,7 @@
  *   rotateKey re-wrap the SAME master key under a new passphrase with the current version
  *             (409 → re-read and try again); records stay readable, nothing is re-encrypted
  */
-import { ApiError } from '../../frontend/core/problem';
+import { LinkRefusedError, pollUntilApproved } from '../shared/device-flow';
 import { SyncApi, type DeviceAuthorizationStarted } from './api';
 import { keyIdOf, newMasterKey, readWrappedKey, unwrapMasterKey, wrapMasterKey, type KdfParams } from './crypto';
 import { LinkedDevice, problemSlug } from './device';
@@ -25,16 +25,7 @@ export interface LinkOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-/** RFC 8628 §3.5: on slow_down "the interval MUST be increased by 5 seconds for this and all subsequent requests". */
-const SLOW_DOWN_STEP_S = 5;
-
-export class LinkRefusedError extends Error {
-  constructor(readonly error: string, detail: string) {
-    super(`Linking refused (${error}): ${detail}`);
-    this.name = 'LinkRefusedError';
-  }
-}
+export { LinkRefusedError };
 
 export interface LinkResult {
   deviceId: string;
@@ -47,37 +38,21 @@ export interface LinkResult {
 export async function link(profileDir: string, o: LinkOptions): Promise<LinkResult> {
   const profile = new Profile(profileDir);
   const api = new SyncApi(o.baseUrl, undefined, o.fetchImpl);
-  const sleep = o.sleep ?? sleepMs;
   const started = await api.startAuthorization(o.deviceName, o.platform ?? 'cli');
   o.onPrompt(started);
-  let interval = started.interval;
-  const deadline = Date.now() + started.expires_in * 1000;
-  let polls = 0;
-  for (;;) {
-    await sleep(interval * 1000);
-    polls++;
-    try {
-      const issued = await api.pollToken(started.device_code);
-      profile.save({
-        baseUrl: o.baseUrl,
-        deviceId: issued.device_id,
-        deviceName: o.deviceName,
-        token: issued.access_token,
-        linkedAt: new Date().toISOString(),
-        snapshots: {},
-        cursors: {},
-        history: {},
-        ownPushed: 0,
-      });
-      return { deviceId: issued.device_id, polls, interval };
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 400 || typeof err.problem.error !== 'string') throw err;
-      const error = err.problem.error;
-      if (error === 'slow_down') interval = typeof err.problem.interval === 'number' ? err.problem.interval : interval + SLOW_DOWN_STEP_S;
-      else if (error !== 'authorization_pending') throw new LinkRefusedError(error, err.message);
-      if (Date.now() + interval * 1000 > deadline) throw new LinkRefusedError('expired_token', 'the code expired before anyone approved it');
-    }
-  }
+  const { issued, polls, interval } = await pollUntilApproved(started, () => api.pollToken(started.device_code), o.sleep);
+  profile.save({
+    baseUrl: o.baseUrl,
+    deviceId: issued.device_id,
+    deviceName: o.deviceName,
+    token: issued.access_token,
+    linkedAt: new Date().toISOString(),
+    snapshots: {},
+    cursors: {},
+    history: {},
+    ownPushed: 0,
+  });
+  return { deviceId: issued.device_id, polls, interval };
 }
 
 export interface UnlockResult {

@@ -1,0 +1,127 @@
+/**
+ * A job's life as the CLI follows it: planning (zones planned / listed), then apply's drift check
+ * (zones checked) and the run (changes settled / changes), each phase on a progress bar, by polling
+ * GET /jobs/{id} (the engine plans and applies on its queues; docs/jobs.md). Exit codes live here
+ * too: they are decided by how a job ends.
+ */
+import { ApiError } from '../../frontend/core/problem';
+import type { FlarevaultApi, Job, JobItem } from './api';
+import type { Progress } from './progress';
+
+/** Exit codes (docs/cli.md). */
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  /** `--detailed-exitcode`: the plan has changes. */
+  changes: 2,
+  /** Over the safety threshold without `--force` (412 safety-threshold). */
+  threshold: 3,
+  /** The job ended partially-failed or failed. */
+  failed: 4,
+} as const;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.error,
+    /** Extra fields of the `--json` error document. */
+    readonly data: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+const PLANNING = new Set<Job['status']>(['planning']);
+const APPLYING = new Set<Job['status']>(['checking', 'queued', 'running']);
+const FINISHED = new Set<Job['status']>(['done', 'partially-failed', 'failed', 'cancelled']);
+
+export const isFinished = (job: Job) => FINISHED.has(job.status);
+
+/** The progress a job shows in its current status, if any. */
+export function progressOf(job: Job): { phase: string; value: number; total: number } | undefined {
+  if (job.status === 'planning') return { phase: 'planning', value: job.planning?.zonesPlanned ?? 0, total: job.planning?.zonesTotal ?? 0 };
+  if (job.status === 'checking') return { phase: 'checking', value: job.checking?.zonesChecked ?? 0, total: job.checking?.zonesTotal ?? 0 };
+  if (job.status === 'queued' || job.status === 'running') {
+    const c = job.counts;
+    return { phase: 'applying', value: c.done + c.failed + c.cancelled, total: c.total - c.skipped };
+  }
+  return undefined;
+}
+
+export interface Follow {
+  readonly progress: Progress;
+  /** Between two GET /jobs/{id}. */
+  readonly pollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** GET /jobs/{id} until the job leaves `busy` statuses, showing its progress. */
+export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<Job['status']>, f: Follow): Promise<Job> {
+  const sleep = f.sleep ?? sleepMs;
+  let current = job;
+  try {
+    for (;;) {
+      const p = progressOf(current);
+      if (p && busy.has(current.status)) f.progress.update(p.phase, p.value, p.total);
+      if (!busy.has(current.status)) return current;
+      await sleep(f.pollMs ?? 500);
+      current = await api.job(current.id);
+    }
+  } finally {
+    f.progress.stop();
+  }
+}
+
+/** A job as planned, with its items; plan-failed → CliError with the problem. */
+export async function awaitPlan(api: FlarevaultApi, job: Job, f: Follow): Promise<{ job: Job; items: JobItem[] }> {
+  const planned = await followJob(api, job, PLANNING, f);
+  if (planned.status === 'plan-failed') throw problemError(planned, 'Planning failed');
+  return { job: planned, items: await api.jobItems(planned.id) };
+}
+
+/**
+ * POST /jobs/{id}/apply, then follow the drift check and the run to the end. 412 safety-threshold →
+ * CliError exit 3 naming the zones and shares; a drift check that sends the job back to `planned`
+ * → CliError with the problem.
+ */
+export async function applyAndFollow(api: FlarevaultApi, id: string, force: boolean, f: Follow): Promise<Job> {
+  let started: Job;
+  try {
+    started = await api.applyJob(id, force);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 412 && err.slug === 'safety-threshold') throw thresholdError(err);
+    throw err;
+  }
+  return watchRun(api, started, f);
+}
+
+/** Follow an applying job until it ends (or is sent back to `planned` by the drift check). */
+export async function watchRun(api: FlarevaultApi, job: Job, f: Follow): Promise<Job> {
+  const ended = await followJob(api, job, APPLYING, f);
+  if (ended.status === 'planned' && ended.problem) throw problemError(ended, 'Apply refused');
+  return ended;
+}
+
+/** The exit code of a finished job: done 0, partially-failed / failed 4, cancelled 1. */
+export function exitCodeOfRun(job: Job): number {
+  if (job.status === 'done') return EXIT.ok;
+  if (job.status === 'partially-failed' || job.status === 'failed') return EXIT.failed;
+  return EXIT.error;
+}
+
+function problemError(job: Job, what: string): CliError {
+  const p = job.problem!;
+  const fields = Array.isArray(p.extra?.fields) ? (p.extra.fields as { field: string; message: string }[]) : [];
+  const zones = p.zones?.length ? `\n  zones: ${p.zones.map((z) => z.zoneName).join(', ')}` : '';
+  const lines = fields.map((e) => `\n  ${e.field}: ${e.message}`).join('');
+  return new CliError(`${what} (${p.code}): ${p.message}${zones}${lines}`, EXIT.error, { job: job.id, problem: p });
+}
+
+function thresholdError(err: ApiError): CliError {
+  const zones = Array.isArray(err.problem.zones) ? (err.problem.zones as { zoneName: string; share: number }[]) : [];
+  const listed = zones.map((z) => `\n  ${z.zoneName}: ${Math.round(z.share * 1000) / 10}% of its records`).join('');
+  return new CliError(`${err.message}${listed}\nRun again with --force to apply anyway.`, EXIT.threshold, { slug: err.slug, threshold: err.problem.threshold, zones });
+}
