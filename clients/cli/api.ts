@@ -20,27 +20,15 @@ export type Workspace = z.output<typeof ws.Workspace>;
 export type CloudflareAccount = z.output<typeof cf.CloudflareAccount>;
 export type Zone = z.output<typeof cf.Zone>;
 export type ZoneState = RouteAnswer<typeof sync.exportZoneState>;
-export type DnsSyncParams = z.input<typeof sync.DnsSyncParams>;
 export type DeviceAuthorizationStarted = RouteAnswer<typeof auth.startDeviceAuthorization>;
 
-/** The token answer of a CLI login (an API key minted by device authorization; RFC 6749 §5.1 fields). */
-export interface ApiKeyIssued {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  /** Space-separated scopes. */
-  scope: string;
-  api_key_id: string;
-  workspace_id: string;
-}
+/** The token answer of a CLI login: an API key (RFC 6749 §5.1 fields). */
+export type ApiKeyIssued = z.output<typeof auth.ApiKeyTokenIssued>;
 
+/** A POST /api/v1/jobs body (any kind). */
+export type CreateJobBody = z.input<typeof jobs.CreateJobBody>;
 /** The body of a `dns-sync` job (the selection is the zone names of `params.zones`). */
-export interface DnsSyncJobBody {
-  kind: 'dns-sync';
-  accountId: string;
-  safetyThreshold?: number;
-  params: DnsSyncParams;
-}
+export type DnsSyncJobBody = Extract<CreateJobBody, { kind: 'dns-sync' }>;
 
 const PAGE = 100;
 /** listZones' largest page. */
@@ -59,7 +47,7 @@ export class FlarevaultApi extends ApiClient {
 
   /** DELETE /api-keys/current: the calling API key deletes itself (logout). */
   async revokeCurrentKey(): Promise<void> {
-    await this.send('deleteCurrentApiKey' as OperationId);
+    await this.send('deleteCurrentApiKey');
   }
 
   // --- lists --------------------------------------------------------------------------------
@@ -82,13 +70,18 @@ export class FlarevaultApi extends ApiClient {
     }
   }
 
+  /** A zone's live records in the zones file's shape (read-only records left out, counted). */
+  exportZoneState(accountId: string, zoneId: string) {
+    return this.json<ZoneState>('exportZoneState', { params: { id: accountId, zoneId } });
+  }
+
   exportZoneBind(accountId: string, zoneId: string) {
     return this.json<string>('exportZoneBind', { params: { id: accountId, zoneId } });
   }
 
   // --- jobs ---------------------------------------------------------------------------------
 
-  async createJob(body: DnsSyncJobBody | Record<string, unknown>): Promise<Job> {
+  async createJob(body: CreateJobBody): Promise<Job> {
     return (await this.json<RouteAnswer<typeof jobs.createJob>>('createJob', { body })).job;
   }
 

@@ -24,7 +24,7 @@ export async function jobsPlan(ctx: Context, file: string, schema: JobBodySchema
   const { source, value } = readSource(file, schema);
   let created: Job;
   try {
-    created = await ctx.api.createJob(value as Record<string, unknown>);
+    created = await ctx.api.createJob(value);
   } catch (err) {
     throw fileErrorsOf(err, source, (field) => field) ?? err;
   }

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiError } from '../../frontend/core/problem';
 import { Context, type CommonOptions } from './context';
 import { NotLoggedInError } from './credentials';
+import { dnsExport, type ExportOptions } from './export';
 import { dnsApply, dnsPlan, type ApplyOptions, type PlanOptions, type ZonesFileSchema } from './dns';
 import { jobsApply, jobsCancel, jobsList, jobsPlan, jobsRevert, jobsShow, jobsWatch, type JobBodySchema } from './job-commands';
 import { CliError, EXIT } from './job-flow';
@@ -91,7 +92,7 @@ export function buildProgram(schemas: Schemas, version: string, io: { env?: Reco
           process.exitCode = f.exitCode;
         }
       });
-  const account = new Option('--account <id|name>', 'the Cloudflare account (default: the file\'s `account`, else the only one)');
+  const account = () => new Option('--account <id|name>', 'the Cloudflare account (default: the file\'s `account`, else the only one)');
 
   command<CommonOptions & { url?: string; browser?: boolean; name?: string }>(program, 'login', 'log in by device authorization: approve in the browser; stores an API key (0600)', (ctx, o) => login(ctx, o))
     .option('--url <url>', 'the flarevault URL (default: FLAREVAULT_URL, else the stored one)')
@@ -101,13 +102,17 @@ export function buildProgram(schemas: Schemas, version: string, io: { env?: Reco
   command(program, 'workspaces', 'the workspaces of the credential\'s user (* = the one it acts on)', (ctx) => listWorkspaces(ctx));
   command(program, 'accounts', 'the Cloudflare accounts of the workspace', (ctx) => listAccounts(ctx));
   command<CommonOptions & { search?: string }>(program, 'zones', 'the zones of a Cloudflare account', (ctx, o) => listZones(ctx, o))
-    .addOption(account)
+    .addOption(account())
     .option('--search <text>', 'zones whose name contains the text');
 
-  const dns = program.command('dns').description('zones as code: plan and apply a zones file (YAML or JSON)');
+  const dns = program.command('dns').description('zones as code: export zones, plan and apply a zones file (YAML or JSON)');
+  command<CommonOptions & ExportOptions>(dns, 'export <zone...>', 'the zones (names or ids) as a zones file that plans to zero changes, or as BIND', (ctx, o, zones) => dnsExport(ctx, zones, o))
+    .addOption(account())
+    .addOption(new Option('--format <format>', 'yaml (a zones file) or bind').choices(['yaml', 'bind']).default('yaml'))
+    .option('-o, --output <file>', 'write to the file (else stdout)');
   const planOptions = (cmd: Command) =>
     cmd
-      .addOption(account)
+      .addOption(account())
       .option('--prune', 'delete managed records the file does not have (else they are listed as skipped)')
       .option('--threshold <share>', 'safety threshold: share of a zone\'s records a plan may update or delete before apply needs --force (default 0.3)', share);
   planOptions(command<CommonOptions & PlanOptions>(dns, 'plan <file>', 'plan the file (a dns-sync job) and show the diff', (ctx, o, [arg]) => dnsPlan(ctx, arg!, schemas.zonesFile, o))).option(
