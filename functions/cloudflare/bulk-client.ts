@@ -166,7 +166,7 @@ export function cfApiFromSdk(client: Cloudflare, limiter: RateLimiter, opts: Sdk
    * Zones by exact name, the cheaper way: the first page of the account's zones (50 a page) tells how
    * many pages the listing takes; when that is fewer than the names still missing, every page is read,
    * else one `GET /zones?name=<name>` per missing name (`name` is an exact match unless an operator
-   * prefix is given: docs/cloudflare-sandbox.md, "Zones by name").
+   * prefix is given: docs/cloudflare-sandbox.md, "dns-sync").
    */
   async function zonesByName(names: readonly string[]): Promise<CfZone[]> {
     const found = new Map<string, CfZone>();

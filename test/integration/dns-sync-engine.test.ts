@@ -129,4 +129,22 @@ describe('dns-sync through the engine', () => {
     expect(job.status).toBe('plan-failed');
     expect(job.problem).toMatchObject({ code: 'invalid-selection', extra: { fields: [{ field: 'params.zones.missing.example', message: 'zone missing.example not found in the account' }] } });
   });
+
+  test('selection by name costs the cheaper of listing every page and one GET /zones?name= per name not on the first page', async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 120, recordsPerZone: 0, plan: 'free' }, timeScale: 100 } });
+    const actor = h.actor('pro');
+    const names = [...h.sb.state.zones.values()].map((z) => z.zone.name).sort();
+    const cost = async (picked: string[]) => {
+      const before = h!.requests();
+      const job = await h!.plan(actor, sync(h!, Object.fromEntries(picked.map((n) => [n, { records: [] }]))));
+      expect([job.status, job.plan.zonesTotal]).toEqual(['planned', picked.length]);
+      return h!.requests() - before - picked.length; // one record read per zone
+    };
+    // Two names past the first page (50 a page, 3 pages): page 1 + 2 exact lookups.
+    expect(await cost([names[119]!, names[70]!])).toBe(3);
+    // 60 names, 10 on page 1 and 50 on page 2: listing beats 50 lookups, and stops once all are found.
+    expect(await cost(names.slice(40, 100))).toBe(2);
+    // Every name on page 1: nothing more.
+    expect(await cost(names.slice(0, 5))).toBe(1);
+  });
 });

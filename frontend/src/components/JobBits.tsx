@@ -10,9 +10,12 @@ export const KIND_LABELS: Record<CreatableKind, string> = {
   'cache-purge': 'Cache purge',
 };
 
+/** Kinds planned elsewhere than the builder (`dns-sync`: a zones file, by the CLI). */
+const OTHER_LABELS: Record<Exclude<JobKind, CreatableKind>, string> = { 'dns-sync': 'Zones as code (sync)' };
+
 /** Label of any job kind, including ones the builder does not offer. */
 export function kindLabel(kind: JobKind | string): string {
-  const known = (KIND_LABELS as Record<string, string>)[kind];
+  const known = ({ ...KIND_LABELS, ...OTHER_LABELS } as Record<string, string>)[kind];
   return known ?? kind.replace(/-/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 }
 
