@@ -14,7 +14,7 @@ import type { Actor } from '../tenancy/actor';
 import { assertCan } from '../workspaces/permissions';
 import { withCloudflare, type CloudflarePorts } from './client';
 import { liveFromApi, PROXIABLE, relativeName, type LiveRecord } from './records';
-import { txtValue } from './txt';
+import { isQuotedTxt, txtContent, txtValue } from './txt';
 
 export type ZoneStateExport = z.output<typeof ZoneStateExportSchema>;
 type FileRecord = z.input<typeof DesiredRecord>;
@@ -25,7 +25,12 @@ const FILE_TYPES: ReadonlySet<string> = new Set(DNS_TYPES);
 
 /** The content a file writes for a record (what `normalizeRecord` turns back into the same record). */
 function fileContent(r: LiveRecord): string {
-  if (r.type === 'TXT') return txtValue(r.content);
+  if (r.type === 'TXT') {
+    // The value, unless the file could not carry it as is (empty, blanks at its ends — the contract trims —,
+    // or itself written like quoted strings): then Cloudflare's quoted form, which plans the same.
+    const value = txtValue(r.content);
+    return value === '' || value !== value.trim() || isQuotedTxt(value) ? txtContent(r.content) : value;
+  }
   if (r.type === 'SRV' && r.data) return `${r.data.priority} ${r.data.weight} ${r.data.port} ${r.data.target}`;
   if (r.type === 'CAA' && r.data) return `${r.data.flags} ${r.data.tag} "${r.data.value}"`;
   return r.content;

@@ -8,6 +8,7 @@
 import { zoneStateOf } from '../../functions/cloudflare/zone-state';
 import type { CreateJobInput } from '../../functions/contracts/jobs';
 import { DnsSyncParams } from '../../functions/contracts/dns-sync';
+import { applyJob } from '../../functions/jobs/apply';
 import { getJob, listItems } from '../../functions/jobs/queries';
 import type { Actor } from '../../functions/tenancy/actor';
 import { pump, sandboxCall as call, startHarness, type Harness } from './jobs-harness';
@@ -147,4 +148,37 @@ describe('dns-sync through the engine', () => {
     // Every name on page 1: nothing more.
     expect(await cost(names.slice(0, 5))).toBe(1);
   });
+
+  test('the safety threshold applies: a file that prunes a zone away needs force', async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 1, recordsPerZone: 10, plan: 'pro' }, timeScale: 100 } });
+    const actor = h.actor('pro');
+    const name = [...h.sb.state.zones.values()][0]!.zone.name;
+    const job = await h.plan(actor, sync(h, { [name]: { records: [] } }, true));
+    expect([job.status, job.needsForce, job.plan.totalChanges]).toEqual(['planned', true, 10]);
+    await expect(applyJob(h.deps, actor, job.id, { force: false, mode: 'server' })).rejects.toMatchObject({ options: { code: 'safety-threshold' } });
+    const kept = await h.plan(actor, sync(h, { [name]: { records: [] } }, false));
+    expect([kept.needsForce, kept.plan.totalChanges, kept.counts.skipped]).toEqual([false, 0, 10]);
+  });
+
+  test('5,000 records over 100 zones: each plan-zone reads its own zone request pages only; the export plans to 0', async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 100, recordsPerZone: 50, plan: 'pro' }, timeScale: 100 } });
+    const actor = h.actor('pro');
+    const cf = await h.deps.connect(actor.tenant, h.accountId);
+    const zones: Record<string, unknown> = {};
+    for (const zs of h.sb.state.zones.values()) zones[zs.zone.name] = zoneStateOf(zs.zone.name, await cf.listRecords(zs.zone.id)).state;
+    const reads = new Map<string, number>();
+    const repo = h.deps.repo;
+    h.deps.repo = new Proxy(repo, {
+      get: (t, k) => (k === 'query' ? (tenant: unknown, e: unknown, q: { skPrefix?: string }) => (q.skPrefix?.startsWith('JREQ#') && reads.set(q.skPrefix, (reads.get(q.skPrefix) ?? 0) + 1), repo.query(tenant as never, e as never, q as never)) : Reflect.get(t, k)),
+    });
+    const t = performance.now();
+    const job = await h.plan(actor, sync(h, zones, true));
+    const ms = performance.now() - t;
+    h.deps.repo = repo;
+    expect([job.status, job.plan.zonesTotal, job.plan.totalChanges]).toEqual(['planned', 100, 0]);
+    expect(reads.size).toBe(100);
+    expect([...reads.keys()].every((k) => /^JREQ#[^#]+#z\d{6}#$/.test(k))).toBe(true);
+    console.log(`dns-sync: 100 zones, 5,000 records planned to 0 changes in ${ms.toFixed(0)} ms; ${reads.size} zone request prefixes read, ${Math.max(...reads.values())} read(s) each at most`);
+  });
 });
+

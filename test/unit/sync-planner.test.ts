@@ -153,8 +153,11 @@ describe('dns-sync planner', () => {
       rec('9', 'NS', 'lab.example.com', 'ns1.lab.example.net', { ttl: 86400 }),
       liveFromApi({ id: '10', type: 'MX', name: 'example.com', content: 'route1.mx.cloudflare.net', priority: 5, ttl: 300, meta: { read_only: true } }),
     ];
+    stored.push(rec('11', 'TXT', 'blank.example.com', '""'), rec('12', 'TXT', 'pad.example.com', '" padded "'), rec('13', 'TXT', 'q.example.com', '"\\"quoted\\""'));
     const exported = ZoneStateExport.parse(zoneStateOf('example.com', stored));
-    expect([exported.readOnlyRecords, exported.state.records.length]).toEqual([1, 9]);
+    expect([exported.readOnlyRecords, exported.state.records.length]).toEqual([1, 12]);
+    // TXT values a file cannot carry bare (empty, blank-padded, themselves quoted) are exported quoted.
+    expect(exported.state.records.filter((r) => ['blank', 'pad', 'q'].includes(r.name)).map((r) => r.content)).toEqual(['""', '" padded "', '"\\"quoted\\""']);
     expect(plan(stored, exported.state as unknown as Record<string, unknown>, { prune: true })).toEqual([{ action: 'delete', id: '10', skip: 'read-only' }]);
   });
 });
