@@ -37,8 +37,8 @@ const capture = () => tmux('capture-pane', '-p', '-e', '-S', '-', '-t', SESSION)
 // eslint-disable-next-line no-control-regex
 const plainText = (s: string) => s.replace(/\x1b\[[0-9;:]*[A-Za-z]/g, '');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** A cli-progress bar as the CLI draws it: `applying [████░░░░] 40% 2/5 | 1.0/s | ETA 3s`. */
-const BAR = /(planning|checking|applying)\s+\[[\u2588\u2591]{10,}\]\s+\d{1,3}%\s+\d+\/\d+/;
+/** A cli-progress bar as the CLI draws it: `applying [=====-----] 50% 21/42 | 40.1/s | ETA 1s` (`█░` with the shades preset). */
+const BAR = /(planning|checking|applying)\s+\[[=\-\u2588\u2591]{10,}\]\s+\d{1,3}%\s+\d+\/\d+/;
 
 async function until(what: string, ok: (pane: string) => boolean, onPane: (pane: string) => void = () => undefined, timeoutMs = 90_000): Promise<string> {
   const end = Date.now() + timeoutMs;
