@@ -113,7 +113,8 @@ export async function showAndApply(ctx: Context, job: Job, items: readonly JobIt
 
 /** Confirm (on a terminal, unless --yes), apply, follow to the end, print the outcome; the exit code. */
 export async function confirmAndApply(ctx: Context, job: Job, o: { force?: boolean; yes?: boolean }): Promise<number> {
-  if (!o.yes) {
+  // Over the threshold without --force the API refuses (exit 3) whatever the answer: do not ask.
+  if (!o.yes && !(job.needsForce && !o.force)) {
     if (!ctx.term.interactive) throw new CliError(`Not applied: pass --yes to apply without a terminal to confirm on (job ${job.id} stays planned)`);
     if (!(await ctx.term.confirm(`Apply ${job.plan.totalChanges} change(s) of job ${job.id}?`))) throw new CliError(`Not applied (job ${job.id} stays planned)`);
   }

@@ -38,15 +38,24 @@ const FINISHED = new Set<Job['status']>(['done', 'partially-failed', 'failed', '
 
 export const isFinished = (job: Job) => FINISHED.has(job.status);
 
-/** The progress a job shows in its current status, if any. */
+/** The progress a job shows in its current status, if any; a job just past a phase shows that phase complete. */
 export function progressOf(job: Job): { phase: string; value: number; total: number } | undefined {
-  if (job.status === 'planning') return { phase: 'planning', value: job.planning?.zonesPlanned ?? 0, total: job.planning?.zonesTotal ?? 0 };
-  if (job.status === 'checking') return { phase: 'checking', value: job.checking?.zonesChecked ?? 0, total: job.checking?.zonesTotal ?? 0 };
-  if (job.status === 'queued' || job.status === 'running') {
-    const c = job.counts;
-    return { phase: 'applying', value: c.done + c.failed + c.cancelled, total: c.total - c.skipped };
+  const c = job.counts;
+  const applying = { phase: 'applying', value: c.done + c.failed + c.cancelled, total: c.total - c.skipped };
+  switch (job.status) {
+    case 'planning':
+      return { phase: 'planning', value: job.planning?.zonesPlanned ?? 0, total: job.planning?.zonesTotal ?? 0 };
+    case 'planned':
+    case 'plan-failed':
+      return { phase: 'planning', value: job.plan.zonesTotal ?? 0, total: job.plan.zonesTotal ?? 0 };
+    case 'checking':
+      return { phase: 'checking', value: job.checking?.zonesChecked ?? 0, total: job.checking?.zonesTotal ?? 0 };
+    case 'queued':
+    case 'running':
+      return applying;
+    default:
+      return { ...applying, value: job.status === 'cancelled' ? applying.value : applying.total };
   }
-  return undefined;
 }
 
 export interface Follow {
@@ -62,10 +71,14 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
 export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<Job['status']>, f: Follow): Promise<Job> {
   const sleep = f.sleep ?? sleepMs;
   let current = job;
+  let shown: string | undefined;
   try {
     for (;;) {
       const p = progressOf(current);
-      if (p && busy.has(current.status)) f.progress.update(p.phase, p.value, p.total);
+      // The phase in progress, and once more the phase just finished (its bar at 100%; a run
+      // finished between two polls still shows its applying line).
+      if (p && (busy.has(current.status) || p.phase === shown || p.phase === 'applying')) f.progress.update(p.phase, p.value, p.total);
+      shown = p?.phase;
       if (!busy.has(current.status)) return current;
       await sleep(f.pollMs ?? 500);
       current = await api.job(current.id);
@@ -92,7 +105,7 @@ export async function applyAndFollow(api: FlarevaultApi, id: string, force: bool
   try {
     started = await api.applyJob(id, force);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 412 && err.slug === 'safety-threshold') throw thresholdError(err);
+    if (err instanceof ApiError && err.status === 412 && err.slug === 'safety-threshold') throw thresholdError(err, id);
     throw err;
   }
   return watchRun(api, started, f);
@@ -120,8 +133,8 @@ function problemError(job: Job, what: string): CliError {
   return new CliError(`${what} (${p.code}): ${p.message}${zones}${lines}`, EXIT.error, { job: job.id, problem: p });
 }
 
-function thresholdError(err: ApiError): CliError {
+function thresholdError(err: ApiError, jobId: string): CliError {
   const zones = Array.isArray(err.problem.zones) ? (err.problem.zones as { zoneName: string; share: number }[]) : [];
   const listed = zones.map((z) => `\n  ${z.zoneName}: ${Math.round(z.share * 1000) / 10}% of its records`).join('');
-  return new CliError(`${err.message}${listed}\nRun again with --force to apply anyway.`, EXIT.threshold, { slug: err.slug, threshold: err.problem.threshold, zones });
+  return new CliError(`${err.message}${listed}\nRun again with --force to apply anyway (job ${jobId} stays planned).`, EXIT.threshold, { job: jobId, slug: err.slug, threshold: err.problem.threshold, zones });
 }

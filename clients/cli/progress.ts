@@ -17,7 +17,7 @@ export const noProgress: Progress = { update: () => undefined, stop: () => undef
 export function rateAndEta(startedAt: number, startValue: number, now: number, value: number, total: number): { rate: number; eta: number | undefined } {
   const seconds = (now - startedAt) / 1000;
   const rate = seconds > 0 ? (value - startValue) / seconds : 0;
-  return { rate, eta: rate > 0 ? Math.max(0, (total - value) / rate) : undefined };
+  return { rate, eta: value >= total ? 0 : rate > 0 ? (total - value) / rate : undefined };
 }
 
 export const formatSeconds = (s: number | undefined): string => {
