@@ -39,9 +39,9 @@ const FINISHED = new Set<Job['status']>(['done', 'partially-failed', 'failed', '
 export const isFinished = (job: Job) => FINISHED.has(job.status);
 
 /** The progress a job shows in its current status, if any; a job just past a phase shows that phase complete. */
-export function progressOf(job: Job): { phase: string; value: number; total: number } | undefined {
+export function progressOf(job: Job): { phase: string; value: number; total: number; rate?: number } | undefined {
   const c = job.counts;
-  const applying = { phase: 'applying', value: c.done + c.failed + c.cancelled, total: c.total - c.skipped };
+  const applying = { phase: 'applying', value: c.done + c.failed + c.cancelled, total: c.total - c.skipped, rate: job.throughput ?? undefined };
   switch (job.status) {
     case 'planning':
       return { phase: 'planning', value: job.planning?.zonesPlanned ?? 0, total: job.planning?.zonesTotal ?? 0 };
@@ -77,7 +77,7 @@ export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<
       const p = progressOf(current);
       // The phase in progress, and once more the phase just finished (its bar at 100%; a run
       // finished between two polls still shows its applying line).
-      if (p && (busy.has(current.status) || p.phase === shown || p.phase === 'applying')) f.progress.update(p.phase, p.value, p.total);
+      if (p && (busy.has(current.status) || p.phase === shown || p.phase === 'applying')) f.progress.update(p.phase, p.value, p.total, p.rate);
       shown = p?.phase;
       if (!busy.has(current.status)) return current;
       await sleep(f.pollMs ?? 500);
@@ -106,6 +106,9 @@ export async function applyAndFollow(api: FlarevaultApi, id: string, force: bool
     started = await api.applyJob(id, force);
   } catch (err) {
     if (err instanceof ApiError && err.status === 412 && err.slug === 'safety-threshold') throw thresholdError(err, id);
+    if (err instanceof ApiError && err.status === 409 && err.slug === 'approval-required') {
+      throw new CliError(`${err.message}\nThe two-person rule is on: an ADMIN/OWNER other than you approves job ${id} in the dashboard, then run \`flarevault jobs apply ${id}\`.`, EXIT.error, { job: id, status: 409, slug: err.slug });
+    }
     throw err;
   }
   return watchRun(api, started, f);

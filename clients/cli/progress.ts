@@ -6,17 +6,21 @@
 import { SingleBar } from 'cli-progress';
 
 export interface Progress {
-  /** `phase` names the unit too: "planning (zones)". A new phase ends the previous one's bar. */
-  update(phase: string, value: number, total: number): void;
+  /**
+   * A new phase ends the previous one's bar. `knownRate` (units/s, e.g. the job's throughput) stands in
+   * when this side saw no movement (a phase that finished between two polls).
+   */
+  update(phase: string, value: number, total: number, knownRate?: number): void;
   stop(): void;
 }
 
 export const noProgress: Progress = { update: () => undefined, stop: () => undefined };
 
 /** Units per second since the phase started, and the seconds left at that rate (undefined until it moves). */
-export function rateAndEta(startedAt: number, startValue: number, now: number, value: number, total: number): { rate: number; eta: number | undefined } {
+export function rateAndEta(startedAt: number, startValue: number, now: number, value: number, total: number, knownRate?: number): { rate: number; eta: number | undefined } {
   const seconds = (now - startedAt) / 1000;
-  const rate = seconds > 0 ? (value - startValue) / seconds : 0;
+  const seen = seconds > 0 ? (value - startValue) / seconds : 0;
+  const rate = seen > 0 ? seen : (knownRate ?? 0);
   return { rate, eta: value >= total ? 0 : rate > 0 ? (total - value) / rate : undefined };
 }
 
@@ -42,23 +46,24 @@ export class BarProgress implements Progress {
     private readonly now: () => number = Date.now,
   ) {}
 
-  update(phase: string, value: number, total: number): void {
+  update(phase: string, value: number, total: number, knownRate?: number): void {
     if (this.phase?.name !== phase) {
       this.stop();
       this.phase = { name: phase, startedAt: this.now(), startValue: value };
       this.bar = new SingleBar({
         stream: this.stream,
-        format: `${phase.padEnd(10)} [{bar}] {percentage}% {value}/{total} | {rate}/s | ETA {eta_formatted}`,
+        // Rate and ETA of our own: cli-progress' ETA is a moving average that starts at "NULL"/"INF".
+        format: `${phase.padEnd(10)} [{bar}] {percentage}% {value}/{total} | {rate}/s | ETA {left}`,
         barsize: 30,
         hideCursor: true,
         etaBuffer: 20,
         fps: 10,
       });
-      this.bar.start(Math.max(total, 1), value, { rate: '0.0' });
+      this.bar.start(Math.max(total, 1), value, { rate: '0.0', left: '?' });
     }
-    const { rate } = rateAndEta(this.phase.startedAt, this.phase.startValue, this.now(), value, total);
+    const { rate, eta } = rateAndEta(this.phase.startedAt, this.phase.startValue, this.now(), value, total, knownRate);
     this.bar!.setTotal(Math.max(total, 1));
-    this.bar!.update(value, { rate: rate.toFixed(1) });
+    this.bar!.update(value, { rate: rate.toFixed(1), left: formatSeconds(eta) });
   }
 
   stop(): void {
@@ -77,12 +82,12 @@ export class LineProgress implements Progress {
     private readonly now: () => number = Date.now,
   ) {}
 
-  update(phase: string, value: number, total: number): void {
+  update(phase: string, value: number, total: number, knownRate?: number): void {
     const now = this.now();
     const fresh = this.phase?.name !== phase;
     if (fresh) this.phase = { name: phase, startedAt: now, startValue: value, lastAt: -Infinity, last: '' };
     const p = this.phase!;
-    const { rate, eta } = rateAndEta(p.startedAt, p.startValue, now, value, total);
+    const { rate, eta } = rateAndEta(p.startedAt, p.startValue, now, value, total, knownRate);
     const pct = total > 0 ? Math.floor((value / total) * 100) : 0;
     // Before the total is known (planning lists the zones first) there is nothing to count yet.
     const line = total > 0 ? `${phase}: ${value}/${total} (${pct}%) ${rate.toFixed(1)}/s ETA ${formatSeconds(eta)}` : `${phase}…`;

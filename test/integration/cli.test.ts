@@ -247,6 +247,20 @@ describe('the flarevault CLI against the local stack', () => {
     expect((await cli(['jobs', 'revert', err.job, '--apply', '--yes', '--force', '--no-progress'])).code).toBe(0);
   });
 
+  it('under the two-person rule apply stops (exit 1) saying who approves; once allowed, jobs apply <id> finishes it', async () => {
+    const rule = (on: boolean) => call('PATCH', `/api/v1/workspaces/${user.userId}/settings`, { token: user.token, body: { twoPersonRule: on } });
+    expect((await rule(true)).status).toBe(200);
+    const r = await cli(['dns', 'apply', zonesFile, '--prune', '--yes', '--no-progress']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/two-person rule is on: an ADMIN\/OWNER other than you approves job (\S+) in the dashboard, then run `flarevault jobs apply \1`/);
+    const id = /approves job (\S+) in/.exec(r.stderr)![1]!;
+    expect((await rule(false)).status).toBe(200);
+    const applied = await cli(['jobs', 'apply', id, '--yes', '--no-progress']);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/^done: 3 done/m);
+    expect((await cli(['jobs', 'revert', id, '--apply', '--yes', '--no-progress'])).code).toBe(0);
+  });
+
   it('a refused credential says to run flarevault login (exit 1); logout deletes the key (then 401) and the file', async () => {
     const refused = await cli(['accounts'], { ...baseEnv(), FLAREVAULT_API_KEY: 'fv_key_not-a-real-key', FLAREVAULT_URL: process.env.FLAREVAULT_URL });
     expect(refused.code).toBe(1);

@@ -13,6 +13,9 @@ describe('progress lines', () => {
   it('computes rate since the phase started and the ETA at that rate', () => {
     expect(rateAndEta(0, 0, 10_000, 50, 250)).toEqual({ rate: 5, eta: 40 });
     expect(rateAndEta(0, 10, 0, 10, 100)).toEqual({ rate: 0, eta: undefined });
+    // Nothing seen moving here (the phase ended between two polls): the job's own rate stands in.
+    expect(rateAndEta(0, 0, 0, 40, 100, 8)).toEqual({ rate: 8, eta: 7.5 });
+    expect(rateAndEta(0, 0, 1000, 100, 100)).toEqual({ rate: 100, eta: 0 });
     expect([formatSeconds(undefined), formatSeconds(42.4), formatSeconds(125), formatSeconds(7260)]).toEqual(['?', '42s', '2m05s', '2h01m']);
   });
 
