@@ -34,7 +34,12 @@ export async function jobsPlan(ctx: Context, file: string, schema: JobBodySchema
 
 export async function jobsShow(ctx: Context, id: string): Promise<void> {
   const job = await ctx.api.job(id);
-  showPlan(ctx, job, job.status === 'planning' ? [] : await ctx.api.jobItems(id));
+  if (job.status === 'planning') {
+    const p = job.planning;
+    ctx.term.result({ job, items: [] }, [`planning (job ${job.id}): ${p?.zonesPlanned ?? 0}/${p?.zonesTotal ?? '?'} zones planned; \`flarevault jobs watch ${job.id}\` follows it`]);
+    return;
+  }
+  showPlan(ctx, job, await ctx.api.jobItems(id));
 }
 
 export async function jobsApply(ctx: Context, id: string, o: { force?: boolean; yes?: boolean }): Promise<number> {

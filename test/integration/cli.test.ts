@@ -226,6 +226,29 @@ describe('the flarevault CLI against the local stack', () => {
     expect(json(await cli(['jobs', 'list', '--json', '--limit', '1'])).jobs[0].id).toBe(before);
   });
 
+  it('jobs plan takes any job request file (checked against CreateJobBody with positions); two zones export into one file that plans to 0', async () => {
+    const request = join(dir, 'request.yaml');
+    writeFileSync(request, `kind: dns-create\naccountId: ${accountId}\nzones: [${zone.id}]\nparams:\n  records:\n    - { type: TXT, name: cli-request, content: from a request file, ttl: 300, proxied: false }\n`);
+    const planned = await cli(['jobs', 'plan', request]);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toMatch(/^ {2}\+ cli-request TXT +"from a request file" \(ttl 300\)$/m);
+    expect((await cli(['jobs', 'cancel', /^Job (\S+) \(planned\)$/m.exec(planned.stdout)![1]!])).code).toBe(0);
+    writeFileSync(request, `kind: dns-create\naccountId: ${accountId}\nzones: [${zone.id}]\nparams:\n  records:\n    - { type: TXT, name: cli-request, content: x, ttl: 7 }\n`);
+    const bad = await cli(['jobs', 'plan', request]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`^${request.replace(/\./g, '\\.')}:6:\\d+: params\\.records\\.0\\.ttl: `, 'm'));
+
+    const zones = await call('GET', `${ACCOUNTS}/${accountId}/zones`, { token: user.token });
+    const second = zones.body.zones[1] as { id: string; name: string };
+    const both = join(dir, 'both.yaml');
+    expect((await cli(['dns', 'export', zone.name, second.id, '-o', both])).code).toBe(0);
+    const doc = parseDocument(readFileSync(both, 'utf8'));
+    expect(Object.keys(doc.toJS().zones)).toEqual([zone.name, second.name]);
+    const plan = await cli(['dns', 'plan', both, '--prune', '--detailed-exitcode', '--json']);
+    expect(plan.code).toBe(0);
+    expect(json(plan)).toMatchObject({ changes: 0, job: { plan: { zonesTotal: 2 } } });
+  });
+
   it('a prune past the safety threshold exits 3 naming the zone; --force applies it', async () => {
     const doc = parseDocument(readFileSync(exported, 'utf8'));
     const list = doc.getIn(['zones', zone.name, 'records']) as YAMLSeq;
