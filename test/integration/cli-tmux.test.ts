@@ -84,8 +84,9 @@ async function until(what: string, ok: (pane: string) => boolean, onPane: (pane:
       (p) => /\[exit \d+\]/.test(plainText(p)),
       (p) => {
         const text = plainText(p);
-        // A screen after the confirmation with a bar of the apply (drift check or run) still going.
-        if (!midApply && !/\[exit \d+\]/.test(text) && text.split('\n').some((l) => BAR.test(l) && /(checking|applying)/.test(l) && !/100%/.test(l))) midApply = p;
+        // The latest screen after the confirmation with a bar of the apply (drift check or run) still going.
+        const going = text.split('\n').some((l) => BAR.test(l) && /(checking|applying)/.test(l) && !/100%/.test(l));
+        if (going && !/\[exit \d+\]/.test(text)) midApply = p;
       },
     );
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -109,6 +110,8 @@ async function until(what: string, ok: (pane: string) => boolean, onPane: (pane:
     // The progress bar: drawn while the job ran (captured mid-apply) and left on the last screen.
     expect(midApply).toBeDefined();
     expect(plainText(midApply!).split('\n').some((l) => BAR.test(l))).toBe(true);
-    expect(text.split('\n').some((l) => BAR.test(l))).toBe(true);
+    // …and the last screen shows the run's bar full: every change of the plan settled.
+    const total = (EDIT.creates + EDIT.updates + EDIT.deletes) * zoneNames.length;
+    expect(text).toMatch(new RegExp(`applying\\s+\\[[=\u2588]+\\]\\s+100%\\s+${total}/${total}`));
   }, 150_000);
 });
