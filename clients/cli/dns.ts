@@ -12,7 +12,7 @@ import { ApiError } from '../../frontend/core/problem';
 import type { DnsSyncJobBody, Job, JobItem } from './api';
 import type { Context } from './context';
 import { changesOf, countItems, renderDiff } from './diff';
-import { applyAndFollow, awaitPlan, CliError, EXIT, exitCodeOfRun } from './job-flow';
+import { applyAndFollow, awaitPlan, CliError, EXIT, exitCodeOfRun, JobProblemError } from './job-flow';
 import { FileInvalidError, SourceFile } from './source-file';
 
 export type ZonesFileSchema = typeof ZonesFile;
@@ -56,6 +56,12 @@ export function fileErrorsOf(err: unknown, source: SourceFile, toFilePath: (fiel
 /** `params.zones.x` → `zones.x`, `params.defaults` → `defaults`, `accountId` → `account`. */
 const syncFieldToFile = (field: string) => (field.startsWith('params.') ? field.slice('params.'.length) : field === 'accountId' ? 'account' : undefined);
 
+/** A dns-sync field error as an issue in the file (none when the file has no such field). */
+function mapField(source: SourceFile, field: string, message: string) {
+  const path = syncFieldToFile(field);
+  return path === undefined ? [] : [source.issueAt(path, message)];
+}
+
 /** POST the dns-sync job of the file and wait for its plan. */
 async function planFile(ctx: Context, file: string, schema: ZonesFileSchema, o: PlanOptions): Promise<{ job: Job; items: JobItem[] }> {
   const { source, value } = readSource(file, schema);
@@ -76,10 +82,8 @@ async function planFile(ctx: Context, file: string, schema: ZonesFileSchema, o: 
     return await awaitPlan(ctx.api, created, { progress: ctx.term.progress() });
   } catch (err) {
     // plan-failed with field errors (a zone the account does not have): point at the file as well.
-    const fields = err instanceof CliError ? ((err.data.problem as { extra?: { fields?: unknown } } | undefined)?.extra?.fields as { field: string; message: string }[] | undefined) : undefined;
-    const mapped = fields?.map((f) => ({ f, path: syncFieldToFile(f.field) })).filter((x) => x.path !== undefined);
-    if (mapped?.length) throw new FileInvalidError(mapped.map((x) => source.issueAt(x.path!, x.f.message)));
-    throw err;
+    const mapped = err instanceof JobProblemError ? err.fields.flatMap((f) => mapField(source, f.field, f.message)) : [];
+    throw mapped.length ? new FileInvalidError(mapped) : err;
   }
 }
 

@@ -91,7 +91,7 @@ export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<
 /** A job as planned, with its items; plan-failed → CliError with the problem. */
 export async function awaitPlan(api: FlarevaultApi, job: Job, f: Follow): Promise<{ job: Job; items: JobItem[] }> {
   const planned = await followJob(api, job, PLANNING, f);
-  if (planned.status === 'plan-failed') throw problemError(planned, 'Planning failed');
+  if (planned.status === 'plan-failed') throw new JobProblemError(planned, 'Planning failed');
   return { job: planned, items: await api.jobItems(planned.id) };
 }
 
@@ -117,7 +117,7 @@ export async function applyAndFollow(api: FlarevaultApi, id: string, force: bool
 /** Follow an applying job until it ends (or is sent back to `planned` by the drift check). */
 export async function watchRun(api: FlarevaultApi, job: Job, f: Follow): Promise<Job> {
   const ended = await followJob(api, job, APPLYING, f);
-  if (ended.status === 'planned' && ended.problem) throw problemError(ended, 'Apply refused');
+  if (ended.status === 'planned' && ended.problem) throw new JobProblemError(ended, 'Apply refused');
   return ended;
 }
 
@@ -128,12 +128,17 @@ export function exitCodeOfRun(job: Job): number {
   return EXIT.error;
 }
 
-function problemError(job: Job, what: string): CliError {
-  const p = job.problem!;
-  const fields = Array.isArray(p.extra?.fields) ? (p.extra.fields as { field: string; message: string }[]) : [];
-  const zones = p.zones?.length ? `\n  zones: ${p.zones.map((z) => z.zoneName).join(', ')}` : '';
-  const lines = fields.map((e) => `\n  ${e.field}: ${e.message}`).join('');
-  return new CliError(`${what} (${p.code}): ${p.message}${zones}${lines}`, EXIT.error, { job: job.id, problem: p });
+/** A job's problem (plan-failed, or apply's check sending it back to `planned`), with its field errors. */
+export class JobProblemError extends CliError {
+  readonly fields: readonly { field: string; message: string }[];
+
+  constructor(job: Job, what: string) {
+    const p = job.problem!;
+    const fields = Array.isArray(p.extra?.fields) ? (p.extra.fields as { field: string; message: string }[]) : [];
+    const zones = p.zones?.length ? `\n  zones: ${p.zones.map((z) => z.zoneName).join(', ')}` : '';
+    super(`${what} (${p.code}): ${p.message}${zones}${fields.map((e) => `\n  ${e.field}: ${e.message}`).join('')}`, EXIT.error, { job: job.id, problem: p });
+    this.fields = fields;
+  }
 }
 
 function thresholdError(err: ApiError, jobId: string): CliError {

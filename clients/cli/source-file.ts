@@ -96,27 +96,31 @@ export class SourceFile {
     return { file: this.file, line, col, path, message };
   }
 
-  /** The node of a path (its key node with `at: 'key'`), or the deepest ancestor that exists. */
+  /**
+   * The node of a path, or of the deepest ancestor that exists. A map entry whose value is a whole
+   * block (a zone, `manage`) is pointed at by its key, where a reader looks for it; `at: 'key'` always
+   * takes the key.
+   */
   private resolve(segments: readonly string[], at: 'value' | 'key'): Node | undefined {
     let node = this.doc.contents as Node | null;
-    let keyNode: Node | undefined;
+    let key: Node | undefined;
     let i = 0;
     while (i < segments.length && node) {
       if (isSeq(node)) {
-        const child = node.items[Number(segments[i])] as Node | undefined;
-        if (!child || !/^\d+$/.test(segments[i]!)) break;
-        keyNode = child;
+        const child = /^\d+$/.test(segments[i]!) ? (node.items[Number(segments[i])] as Node | undefined) : undefined;
+        if (!child) break;
+        key = undefined;
         node = child;
         i++;
       } else if (isMap(node)) {
         // Longest key first: `zones.example.com.records` names the key `example.com`.
         let matched = false;
         for (let j = segments.length; j > i; j--) {
-          const key = segments.slice(i, j).join('.');
-          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+          const name = segments.slice(i, j).join('.');
+          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === name);
           if (pair) {
-            keyNode = pair.key as Node;
-            node = (pair.value as Node | null) ?? (pair.key as Node);
+            key = pair.key as Node;
+            node = (pair.value as Node | null) ?? key;
             i = j;
             matched = true;
             break;
@@ -125,7 +129,7 @@ export class SourceFile {
         if (!matched) break;
       } else break;
     }
-    if (i === segments.length && at === 'key' && keyNode) return keyNode;
+    if (key && (at === 'key' || isMap(node) || isSeq(node))) return key;
     return node ?? undefined;
   }
 }

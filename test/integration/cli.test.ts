@@ -224,6 +224,12 @@ describe('the flarevault CLI against the local stack', () => {
     expect(o.code).toBe(1);
     expect(o.stderr).toBe(`${outside}:5:17: zones.${zone.name}.records.0.name: www is outside the names this zone manages (manage.include / manage.exclude)\n`);
     expect(json(await cli(['jobs', 'list', '--json', '--limit', '1'])).jobs[0].id).toBe(before);
+    // A zone the account does not have fails the plan (plan-failed, invalid-selection): the zone's line.
+    const unknown = join(dir, 'unknown.yaml');
+    writeFileSync(unknown, `zones:\n  ${zone.name}:\n    records: []\n  not-ours.example:\n    records: []\n`);
+    const u = await cli(['dns', 'plan', unknown, '--no-progress']);
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(new RegExp(`^${unknown.replace(/\./g, '\\.')}:4:3: zones\\.not-ours\\.example: .*not found`, 'm'));
   });
 
   it('jobs plan takes any job request file (checked against CreateJobBody with positions); two zones export into one file that plans to 0', async () => {

@@ -65,7 +65,9 @@ describe('a zones file against the contract, with positions', () => {
     );
     // A path the file does not have points at the deepest part it has (here the record).
     expect(source.locate('zones.example.com.records.1.priority')).toMatchObject({ line: 8, col: 9 });
-    expect(source.locate('zones.example.com')).toMatchObject({ line: 5, col: 5 });
-    expect(source.locate('zones.example.com', 'key')).toMatchObject({ line: 4, col: 3 });
+    // A whole block (a zone) is pointed at by its key; a list item by its first line.
+    expect(source.locate('zones.example.com')).toMatchObject({ line: 4, col: 3 });
+    expect(source.locate('zones.example.com.records.1')).toMatchObject({ line: 8, col: 9 });
+    expect(source.locate('zones.example.com.records.0.name')).toMatchObject({ line: 7, col: 17 });
   });
 });
