@@ -5,18 +5,9 @@
  * plan 0 → edit → apply → revert) is test/integration/dns-sync-engine.test.ts.
  */
 import { call, signUpWithToken } from '../support/http';
-import { planOverHttp } from '../support/jobs-http';
+import { planOverHttp, userWithSandbox } from '../support/jobs-http';
 
 const BASE = '/api/v1/cloudflare/accounts';
-
-async function userWithSandbox() {
-  const user = await signUpWithToken();
-  const created = await call('POST', BASE, { token: user.token, body: { name: 'Sync', sandbox: true } });
-  if (created.status !== 201) throw new Error(`sandbox account: ${created.status} ${created.text}`);
-  const account = created.body.account as { id: string };
-  const zones = await call('GET', `${BASE}/${account.id}/zones`, { token: user.token });
-  return { ...user, account, zones: zones.body.zones as Array<{ id: string; name: string; plan: string }> };
-}
 
 describe('GET …/zones/{zoneId}/state', () => {
   it('exports every record in the file shape: relative names, TXT by value, SRV/CAA as content, MX priority, comment and tags', async () => {

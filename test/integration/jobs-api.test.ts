@@ -11,20 +11,11 @@
  * input (400), tenant isolation (404 on every job route).
  */
 import { call, signUpWithToken } from '../support/http';
-import { applyOverHttp, planOverHttp, waitForJob as waitFor } from '../support/jobs-http';
+import { applyOverHttp, planOverHttp, userWithSandbox, waitForJob as waitFor } from '../support/jobs-http';
 
 jest.setTimeout(120_000);
 
 const ACCOUNTS = '/api/v1/cloudflare/accounts';
-
-async function userWithSandbox() {
-  const user = await signUpWithToken();
-  const created = await call('POST', ACCOUNTS, { token: user.token, body: { name: 'Jobs demo', sandbox: true } });
-  if (created.status !== 201) throw new Error(`sandbox account: ${created.status} ${created.text}`);
-  const account = created.body.account as { id: string };
-  const zones = await call('GET', `${ACCOUNTS}/${account.id}/zones`, { token: user.token });
-  return { ...user, account, zones: zones.body.zones as Array<{ id: string; name: string }> };
-}
 
 async function recordsWith(u: Awaited<ReturnType<typeof userWithSandbox>>, zoneId: string, content: string): Promise<number> {
   const r = await call('GET', `${ACCOUNTS}/${u.account.id}/zones/${zoneId}/dns-records?content=${encodeURIComponent(content)}&perPage=500`, { token: u.token });

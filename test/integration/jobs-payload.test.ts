@@ -5,20 +5,14 @@
  * (the parsed plan items are stored, split into pages by bytes).
  */
 import { txtValue } from '../../functions/cloudflare/txt';
-import { planOverHttp } from '../support/jobs-http';
-import { call, signUpWithToken } from '../support/http';
+import { planOverHttp, userWithSandbox as sandboxUser } from '../support/jobs-http';
+import { call } from '../support/http';
 
 jest.setTimeout(120_000);
 
-const ACCOUNTS = '/api/v1/cloudflare/accounts';
-
 async function userWithSandbox() {
-  const user = await signUpWithToken();
-  const created = await call('POST', ACCOUNTS, { token: user.token, body: { name: 'Payload', sandbox: true } });
-  if (created.status !== 201) throw new Error(`sandbox account: ${created.status} ${created.text}`);
-  const account = created.body.account as { id: string };
-  const zones = (await call('GET', `${ACCOUNTS}/${account.id}/zones`, { token: user.token })).body.zones as Array<{ id: string }>;
-  return { ...user, accountId: account.id, zoneId: zones[0]!.id };
+  const u = await sandboxUser('Payload');
+  return { ...u, accountId: u.account.id, zoneId: u.zones[0]!.id };
 }
 
 /** `n` distinct TXT contents of `size` characters. */

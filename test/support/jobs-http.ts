@@ -2,7 +2,7 @@
  * Jobs over HTTP: planning and apply's drift check run on the tier queue, so a client polls
  * GET /jobs/{id} until they are over (as the dashboard does). Shared by the HTTP job tests.
  */
-import { call, type CallResult } from './http';
+import { call, signUpWithToken, type CallResult } from './http';
 
 /** GET /jobs/{id} every 250 ms until `until` holds (or throws after `ms`). */
 export async function waitForJob(token: string, id: string, until: (job: any) => boolean, ms = 60_000): Promise<any> {
@@ -30,4 +30,14 @@ export async function applyOverHttp(token: string, id: string, body: unknown = {
   if (r.status !== 202) return r;
   const job = await waitForJob(token, id, (j) => j.status !== 'checking');
   return { ...r, body: { ...r.body, job } };
+}
+
+/** A new user with one connected sandbox account (3 demo zones: pro, free, business) and its zones. */
+export async function userWithSandbox(label = 'Jobs demo') {
+  const user = await signUpWithToken();
+  const created = await call('POST', '/api/v1/cloudflare/accounts', { token: user.token, body: { name: label, sandbox: true } });
+  if (created.status !== 201) throw new Error(`sandbox account: ${created.status} ${created.text}`);
+  const account = created.body.account as { id: string };
+  const zones = await call('GET', `/api/v1/cloudflare/accounts/${account.id}/zones`, { token: user.token });
+  return { ...user, account, zones: zones.body.zones as Array<{ id: string; name: string; plan: string }> };
 }
