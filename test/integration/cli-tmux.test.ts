@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { REPO_ROOT } from '../../lib/local/stack';
 import type { ZonesFileInput } from '../../functions/contracts/dns-sync';
-import { cliAccount } from '../support/cli-account';
+import { cliAccount, sandboxAdmin } from '../support/cli-account';
 import { call } from '../support/http';
 import { editZone, type FileRecord } from '../support/zones-edit';
 
@@ -26,6 +26,7 @@ const SESSION = 'cli';
 const COLS = 140;
 const ROWS = 40;
 const EDIT = { updates: 6, deletes: 3, creates: 5 };
+const EXTRA_ZONES = 15;
 
 const tmux = (...args: string[]) => {
   const r = spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -60,6 +61,8 @@ async function until(what: string, ok: (pane: string) => boolean, onPane: (pane:
 
   test('dns apply draws the coloured diff, asks, and shows the progress bar while the job applies', async () => {
     const account = await cliAccount('tmux');
+    // Beside its 3 demo zones, Free zones enough that the run lasts a few of the CLI's polls (a bar going).
+    await sandboxAdmin('POST', 'seed', { reset: false, accounts: [{ id: account.cfAccountId, name: 'tmux (sandbox)' }], tokens: [], zones: EXTRA_ZONES, recordsPerZone: 60, plan: 'free', prefix: `tmux-${account.cfAccountId.slice(0, 6)}`, tld: 'example' });
     const zones = await call('GET', `/api/v1/cloudflare/accounts/${account.accountId}/zones`, { token: account.user.token });
     expect(zones.status).toBe(200);
     const file: ZonesFileInput = { version: 1, account: account.accountId, zones: {} };
