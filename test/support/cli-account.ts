@@ -4,7 +4,8 @@
  * user, one sandbox Cloudflare account in its workspace and an API key scoped to jobs and
  * Cloudflare, as a CI secret would be (docs/cli.md).
  */
-import { call, signUpWithToken } from './http';
+import { call, type signUpWithToken } from './http';
+import { userWithSandbox } from './jobs-http';
 
 export const CLI_KEY_SCOPES = ['jobs:read', 'jobs:write', 'cloudflare:read', 'cloudflare:write'] as const;
 
@@ -32,14 +33,12 @@ export interface CliAccount {
 }
 
 export async function cliAccount(label: string): Promise<CliAccount> {
-  const user = await signUpWithToken();
   const name = `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const created = await call('POST', '/api/v1/cloudflare/accounts', { token: user.token, body: { name, sandbox: true } });
-  if (created.status !== 201) throw new Error(`sandbox account: ${created.status} ${created.text}`);
+  const { account, zones: _zones, ...user } = await userWithSandbox(name);
   const state = await sandboxAdmin<{ accounts: Array<{ id: string; name: string }> }>('GET', 'state');
   const cfAccount = state.accounts.find((a) => a.name === `${name} (sandbox)`);
   if (!cfAccount) throw new Error(`no sandbox account named "${name} (sandbox)"`);
   const key = await call('POST', '/api/v1/api-keys', { token: user.token, body: { name: `CLI ${label}`, scopes: CLI_KEY_SCOPES } });
   if (key.status !== 201) throw new Error(`api key: ${key.status} ${key.text}`);
-  return { user, accountId: created.body.account.id as string, cfAccountId: cfAccount.id, apiKey: key.body.secret as string };
+  return { user, accountId: account.id, cfAccountId: cfAccount.id, apiKey: key.body.secret as string };
 }
