@@ -11,7 +11,7 @@ import type { ZonesFile } from '../../functions/contracts/dns-sync';
 import { ApiError } from '../../frontend/core/problem';
 import type { DnsSyncJobBody, Job, JobItem } from './api';
 import type { Context } from './context';
-import { changesOf, countItems, renderDiff } from './diff';
+import { changesOf, countItems, relativeName, renderDiff } from './diff';
 import { applyAndFollow, awaitPlan, CliError, EXIT, exitCodeOfRun, JobProblemError } from './job-flow';
 import { FileInvalidError, SourceFile } from './source-file';
 
@@ -135,6 +135,9 @@ export async function reportRun(ctx: Context, job: Job): Promise<void> {
   const colour = job.status === 'done' ? 'green' : job.status === 'cancelled' ? 'yellow' : 'red';
   ctx.term.result({ job, failedItems: failed }, [
     `${ctx.term.paint(colour, job.status)}: ${c.done} done, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped${rate} (job ${job.id})`,
-    ...failed.map((i) => `  ${ctx.term.paint('red', '✗')} ${i.zoneName} ${String((i.after ?? i.before)?.name ?? '')} ${String((i.after ?? i.before)?.type ?? '')}: ${i.error ?? 'failed'}`),
+    ...failed.map((i) => {
+      const r = i.after ?? i.before ?? {};
+      return `  ${ctx.term.paint('red', '✗')} ${i.zoneName} ${relativeName(r.name, i.zoneName)} ${String(r.type ?? i.action)}: ${i.error ?? 'failed'}`;
+    }),
   ]);
 }

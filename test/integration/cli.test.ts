@@ -7,15 +7,18 @@
  * zone to YAML → plan it (0 changes, exit 0) → edit the file (add, change, remove) → plan with
  * `--prune --detailed-exitcode` (exit 2, the diff shown) → apply with progress to done (the sandbox
  * changed) → re-plan (0 changes) → revert (the zone back to the exported state: plan 0). Then: every
- * command's `--json` parses, a bad file gives file:line:col and sends nothing, a prune past the
- * safety threshold exits 3 (and applies with --force), a refused credential says "run flarevault
- * login", and logout deletes the key (then 401) and the file.
+ * command's `--json` parses, a bad file gives file:line:col and sends nothing (and the API's field
+ * errors land on the file too), `jobs plan` of a request file, a prune past the safety threshold
+ * exits 3 (and applies with --force), batches Cloudflare refuses end the job failed (exit 4), the
+ * two-person rule stops apply with who approves, a refused credential says "run flarevault login",
+ * and logout deletes the key (then 401) and the file.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { sandboxAdmin } from '../support/cli-account';
 import { deviceAuthorizationPath } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
 
@@ -274,6 +277,21 @@ describe('the flarevault CLI against the local stack', () => {
     expect(forced.stdout).toMatch(/^done: \d+ done, 0 failed/m);
     // Put the zone back for anyone after us.
     expect((await cli(['jobs', 'revert', err.job, '--apply', '--yes', '--force', '--no-progress'])).code).toBe(0);
+  });
+
+  it('a job whose batches Cloudflare refuses ends failed: exit 4, each failed change listed with the reason', async () => {
+    // Faults of the stack's sandbox, scoped to this zone's batch endpoint (other suites are not touched).
+    await sandboxAdmin('PUT', 'faults', { serverError: 1, serverErrorStatuses: [400], pathPrefixes: [`/zones/${zone.id}/dns_records/batch`], methods: ['POST'] });
+    try {
+      const r = await cli(['dns', 'apply', zonesFile, '--prune', '--yes', '--no-progress']);
+      expect(r.code).toBe(4);
+      expect(r.stdout).toMatch(/^failed: 0 done, 3 failed, 0 cancelled, 0 skipped \(job \S+\)$/m);
+      expect(r.stdout).toMatch(new RegExp(`^  ✗ ${zone.name.replace(/\./g, '\\.')} cli-added CNAME: .*400`, 'm'));
+      expect(r.stdout.match(/^ {2}✗ /gm)).toHaveLength(3);
+    } finally {
+      await sandboxAdmin('DELETE', 'faults');
+    }
+    expect(await records(`cli-added.${zone.name}`)).toEqual([]);
   });
 
   it('under the two-person rule apply stops (exit 1) saying who approves; once allowed, jobs apply <id> finishes it', async () => {
