@@ -60,18 +60,30 @@ export function progressOf(job: Job): { phase: string; value: number; total: num
 
 export interface Follow {
   readonly progress: Progress;
-  /** Between two GET /jobs/{id}. */
+  /** Between two GET /jobs/{id} for the first 10 s of a follow (then twice that). */
   readonly pollMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** A quick job is seen ending at once; a long one is not polled more than once a second. */
+const SLOWER_AFTER_MS = 10_000;
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** GET /jobs/{id} until the job leaves `busy` statuses, showing its progress. */
 export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<Job['status']>, f: Follow): Promise<Job> {
   const sleep = f.sleep ?? sleepMs;
+  const pollMs = f.pollMs ?? 500;
+  const started = Date.now();
   let current = job;
   let shown: string | undefined;
+  // Ctrl-C stops following, not the job: say where it goes on.
+  const interrupted = () => {
+    f.progress.stop();
+    process.stderr.write(`\nStopped following job ${job.id}; it goes on on the server: \`flarevault jobs watch ${job.id}\` (or \`jobs cancel ${job.id}\`)\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   try {
     for (;;) {
       const p = progressOf(current);
@@ -80,10 +92,11 @@ export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<
       if (p && (busy.has(current.status) || p.phase === shown || p.phase === 'applying')) f.progress.update(p.phase, p.value, p.total, p.rate);
       shown = p?.phase;
       if (!busy.has(current.status)) return current;
-      await sleep(f.pollMs ?? 500);
+      await sleep(Date.now() - started < SLOWER_AFTER_MS ? pollMs : 2 * pollMs);
       current = await api.job(current.id);
     }
   } finally {
+    process.removeListener('SIGINT', interrupted);
     f.progress.stop();
   }
 }

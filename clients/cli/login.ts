@@ -10,7 +10,7 @@ import type { Scope } from '../../functions/contracts/route';
 import { ApiError } from '../../frontend/core/problem';
 import { pollUntilApproved } from '../shared/device-flow';
 import { FlarevaultApi, type DeviceAuthorizationStarted } from './api';
-import { credentialsPath, deleteStored, readStored, saveStored } from './credentials';
+import { credentialsPath, deleteStored, readStored, saveStored, type StoredCredentials } from './credentials';
 import type { Context } from './context';
 import { CliError } from './job-flow';
 
@@ -63,12 +63,35 @@ export async function login(ctx: Context, o: LoginOptions, deps: LoginDeps = {})
   prompt(ctx, started);
   if (o.browser !== false && hasDisplay(ctx.env)) (deps.openUrl ?? openInBrowser)(started.verification_uri_complete);
   const { issued } = await pollUntilApproved(started, () => api.pollLogin(started.device_code), deps.sleep);
+  const previous = readStored(ctx.env);
   const scopes = issued.scope.split(' ').filter(Boolean);
   const path = saveStored({ url, token: issued.access_token, apiKeyId: issued.api_key_id, workspaceId: issued.workspace_id, scopes, createdAt: new Date().toISOString() }, ctx.env);
-  ctx.term.result({ url, apiKeyId: issued.api_key_id, workspaceId: issued.workspace_id, scopes, expiresIn: issued.expires_in, credentials: path }, [
+  // The login this one replaces would otherwise hold a key slot (50 per user) until it expires.
+  const replaced = previous && previous.apiKeyId !== issued.api_key_id ? await revokeQuietly(previous, deps) : undefined;
+  ctx.term.result({ url, apiKeyId: issued.api_key_id, workspaceId: issued.workspace_id, scopes, expiresIn: issued.expires_in, credentials: path, replacedApiKeyId: replaced ?? null }, [
     `Logged in to ${url} (workspace ${issued.workspace_id}; API key ${issued.api_key_id}, expires in ${Math.round(issued.expires_in / 86400)} days).`,
-    `Credentials: ${path}`,
+    `Credentials: ${path}${replaced ? ` (the previous login's key ${replaced} is deleted)` : ''}`,
   ]);
+}
+
+/** DELETE /api-keys/current with a stored login's key: true when deleted, false when it was already invalid (401). */
+async function revoke(stored: StoredCredentials, deps: LoginDeps): Promise<boolean> {
+  try {
+    await new FlarevaultApi(stored.url, stored.token, deps.fetchImpl).revokeCurrentKey();
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return false;
+    throw err;
+  }
+}
+
+/** The replaced login's key id once deleted; never fails the new login (an unreachable old server, say). */
+async function revokeQuietly(stored: StoredCredentials, deps: LoginDeps): Promise<string | undefined> {
+  try {
+    return (await revoke(stored, deps)) ? stored.apiKeyId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function logout(ctx: Context, deps: LoginDeps = {}): Promise<void> {
@@ -78,15 +101,8 @@ export async function logout(ctx: Context, deps: LoginDeps = {}): Promise<void> 
     ctx.term.result({ loggedOut: false, revoked: false }, [`Not logged in${hint}.`]);
     return;
   }
-  const api = new FlarevaultApi(stored.url, stored.token, deps.fetchImpl);
-  let revoked = true;
-  try {
-    await api.revokeCurrentKey();
-  } catch (err) {
-    // Already gone (expired, deleted in the dashboard): forgetting it locally is all that is left.
-    if (!(err instanceof ApiError && err.status === 401)) throw err;
-    revoked = false;
-  }
+  // Already gone (expired, deleted in the dashboard): forgetting it locally is all that is left.
+  const revoked = await revoke(stored, deps);
   deleteStored(ctx.env);
   ctx.term.result({ loggedOut: true, revoked, apiKeyId: stored.apiKeyId, credentials: credentialsPath(ctx.env) }, [
     revoked ? `Logged out: API key ${stored.apiKeyId} deleted, ${credentialsPath(ctx.env)} removed.` : `Logged out: the key was already invalid; ${credentialsPath(ctx.env)} removed.`,

@@ -80,8 +80,9 @@ describe('the flarevault CLI against the local stack', () => {
     return r.body.records as { name: string; type: string; content: string; ttl: number }[];
   };
 
-  it('logs in by device authorization approved over HTTP; credentials.json is 0600 in a 0700 dir', async () => {
-    const child = start(['login', '--no-browser', '--url', process.env.FLAREVAULT_URL!, '--name', 'ci-runner']);
+  /** `flarevault login` as a child process, its user code read from stderr and approved over HTTP with the session. */
+  async function loginApproved(name: string): Promise<Run> {
+    const child = start(['login', '--no-browser', '--url', process.env.FLAREVAULT_URL!, '--name', name]);
     const done = finished(child);
     const userCode = await new Promise<string>((res, rej) => {
       let seen = '';
@@ -96,9 +97,13 @@ describe('the flarevault CLI against the local stack', () => {
       });
     });
     const view = await call('GET', deviceAuthorizationPath(userCode), { token: user.token });
-    expect(view.body).toMatchObject({ deviceName: 'flarevault CLI on ci-runner', platform: 'cli', scopes: ['account:read', 'cloudflare:read', 'cloudflare:write', 'jobs:read', 'jobs:write'] });
+    expect(view.body).toMatchObject({ deviceName: `flarevault CLI on ${name}`, platform: 'cli', scopes: ['account:read', 'cloudflare:read', 'cloudflare:write', 'jobs:read', 'jobs:write'] });
     expect((await call('POST', deviceAuthorizationPath(userCode, '/approve'), { token: user.token })).status).toBe(204);
-    const r = await done;
+    return done;
+  }
+
+  it('logs in by device authorization approved over HTTP; credentials.json is 0600 in a 0700 dir', async () => {
+    const r = await loginApproved('ci-runner');
     expect(r).toMatchObject({ code: 0 });
     expect(r.stdout).toMatch(/^Logged in to http/);
 
@@ -308,12 +313,18 @@ describe('the flarevault CLI against the local stack', () => {
     expect((await cli(['jobs', 'revert', id, '--apply', '--yes', '--no-progress'])).code).toBe(0);
   });
 
-  it('a refused credential says to run flarevault login (exit 1); logout deletes the key (then 401) and the file', async () => {
+  it('a refused credential says to run flarevault login (exit 1); a new login deletes the key it replaces; logout deletes the key (then 401) and the file', async () => {
     const refused = await cli(['accounts'], { ...baseEnv(), FLAREVAULT_API_KEY: 'fv_key_not-a-real-key', FLAREVAULT_URL: process.env.FLAREVAULT_URL });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/run `flarevault login`/);
 
     const path = join(configDir, 'credentials.json');
+    // Logging in again replaces the stored key and deletes the one it replaces (a key slot each).
+    const { token: first, apiKeyId: firstId } = JSON.parse(readFileSync(path, 'utf8'));
+    const again = await loginApproved('ci-runner-2');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`(the previous login's key ${firstId} is deleted)`);
+    expect((await call('GET', '/api/v1/workspaces', { token: first })).status).toBe(401);
     const { token } = JSON.parse(readFileSync(path, 'utf8'));
     expect((await call('GET', '/api/v1/workspaces', { token })).status).toBe(200);
     const out = await cli(['logout', '--json']);
