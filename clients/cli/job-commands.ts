@@ -6,7 +6,8 @@ import type * as z from 'zod';
 import type { CreateJobBody } from '../../functions/contracts/jobs';
 import type { Job } from './api';
 import type { Context } from './context';
-import { fileErrorsOf, readSource, reportRun, showAndApply, showPlan } from './dns';
+import { fileErrorsOf, readSource } from './input-file';
+import { reportRun, showAndApply, showPlan } from './job-output';
 import { awaitPlan, exitCodeOfRun, isFinished, watchRun } from './job-flow';
 
 export type JobBodySchema = z.ZodType<z.output<typeof CreateJobBody>, z.input<typeof CreateJobBody>>;
