@@ -30,9 +30,12 @@ export interface LoginDeps {
   openUrl?: (url: string) => void;
 }
 
-/** Opens the URL in the user's browser, best effort (xdg-open / open / start); never throws. */
+/**
+ * Opens the URL in the user's browser, best effort; never throws. Windows: the URL protocol handler
+ * through rundll32 rather than `cmd /c start`, whose shell would read `&` in a URL as a command separator.
+ */
 export function openInBrowser(url: string, platform: NodeJS.Platform = process.platform): void {
-  const [cmd, args] = platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  const [cmd, args] = platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', () => undefined);
@@ -71,6 +74,7 @@ export async function login(ctx: Context, o: LoginOptions, deps: LoginDeps = {})
   ctx.term.result({ url, apiKeyId: issued.api_key_id, workspaceId: issued.workspace_id, scopes, expiresIn: issued.expires_in, credentials: path, replacedApiKeyId: replaced ?? null }, [
     `Logged in to ${url} (workspace ${issued.workspace_id}; API key ${issued.api_key_id}, expires in ${Math.round(issued.expires_in / 86400)} days).`,
     `Credentials: ${path}${replaced ? ` (the previous login's key ${replaced} is deleted)` : ''}`,
+    ...(ctx.env.FLAREVAULT_API_KEY ? ['Note: FLAREVAULT_API_KEY is set in this shell and wins over this login until you unset it.'] : []),
   ]);
 }
 
