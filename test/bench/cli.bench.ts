@@ -9,9 +9,9 @@
  *      one request per record from the runner, as octoDNS, DNSControl and Terraform do it —
  *      octoDNS's Cloudflare provider sends a POST/PUT/DELETE per record and, on a 429, sleeps
  *      `retry_period` (300 s) up to `retry_count` (4) times (octodns/octodns-cloudflare
- *      `octodns_cloudflare/__init__.py`; added in octodns/octodns#551, whose author notes the
- *      missing batch API); Terraform manages one `cloudflare_record` per record, plans with
- *      ~5,000 records take about an hour (cloudflare/terraform-provider-cloudflare#4887,
+ *      `octodns_cloudflare/__init__.py`, whose `_apply_Update` comment wishes for a batch API; the
+ *      retry came with octodns/octodns#551); Terraform manages one `cloudflare_record` per record:
+ *      a full import of ~5,000 records takes about an hour (cloudflare/terraform-provider-cloudflare#4887;
  *      "almost all of that time is spent retrieving records, one by one", #1854) and v5 has no
  *      client-side pacing, so runs die on 429 971 (#5505); DNSControl retries Cloudflare's 429s
  *      (DNSControl/dnscontrol#1713). Here: the official `cloudflare` SDK, create/edit/delete per
