@@ -12,17 +12,15 @@ export interface CommonOptions extends TerminalOptions {
 }
 
 export class Context {
-  readonly term: Terminal;
   private api_: FlarevaultApi | undefined;
   private creds_: Credentials | undefined;
 
   constructor(
     readonly options: CommonOptions,
     readonly env: Readonly<Record<string, string | undefined>> = process.env,
-    private readonly fetchImpl?: typeof fetch,
-  ) {
-    this.term = new Terminal(options);
-  }
+    readonly fetchImpl?: typeof fetch,
+    readonly term: Terminal = new Terminal(options),
+  ) {}
 
   get credentials(): Credentials {
     return (this.creds_ ??= resolveCredentials(this.env));

@@ -25,9 +25,9 @@ export interface LoginOptions {
 }
 
 export interface LoginDeps {
-  fetchImpl?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   openUrl?: (url: string) => void;
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -54,23 +54,23 @@ function prompt(ctx: Context, s: DeviceAuthorizationStarted): void {
   const text = ctx.term.json
     ? JSON.stringify({ step: 'authorize', verification_uri: s.verification_uri, verification_uri_complete: s.verification_uri_complete, user_code: s.user_code, expires_in: s.expires_in })
     : `Open ${s.verification_uri_complete}\n(or ${s.verification_uri} and enter the code ${s.user_code}) to approve this CLI; waiting…`;
-  process.stderr.write(`${text}\n`);
+  ctx.term.urge(text);
 }
 
 export async function login(ctx: Context, o: LoginOptions, deps: LoginDeps = {}): Promise<void> {
   const url = o.url ?? ctx.env.FLAREVAULT_URL ?? readStored(ctx.env)?.url;
   if (!url) throw new CliError('Which flarevault? Pass --url https://… (or set FLAREVAULT_URL)');
-  const api = new FlarevaultApi(url, undefined, deps.fetchImpl);
+  const api = new FlarevaultApi(url, undefined, ctx.fetchImpl);
   const name = o.name ?? hostname();
   const started = await api.startLogin(`flarevault CLI on ${name}`.slice(0, 100), CLI_SCOPES);
   prompt(ctx, started);
-  if (o.browser !== false && hasDisplay(ctx.env)) (deps.openUrl ?? openInBrowser)(started.verification_uri_complete);
+  if (o.browser !== false && hasDisplay(ctx.env, deps.platform)) (deps.openUrl ?? openInBrowser)(started.verification_uri_complete);
   const { issued } = await pollUntilApproved(started, () => api.pollLogin(started.device_code), deps.sleep);
   const previous = readStored(ctx.env);
   const scopes = issued.scope.split(' ').filter(Boolean);
   const path = saveStored({ url, token: issued.access_token, apiKeyId: issued.api_key_id, workspaceId: issued.workspace_id, scopes, createdAt: new Date().toISOString() }, ctx.env);
   // The login this one replaces would otherwise hold a key slot (50 per user) until it expires.
-  const replaced = previous && previous.apiKeyId !== issued.api_key_id ? await revokeQuietly(previous, deps) : undefined;
+  const replaced = previous && previous.apiKeyId !== issued.api_key_id ? await revokeQuietly(previous, ctx.fetchImpl) : undefined;
   ctx.term.result({ url, apiKeyId: issued.api_key_id, workspaceId: issued.workspace_id, scopes, expiresIn: issued.expires_in, credentials: path, replacedApiKeyId: replaced ?? null }, [
     `Logged in to ${url} (workspace ${issued.workspace_id}; API key ${issued.api_key_id}, expires in ${Math.round(issued.expires_in / 86400)} days).`,
     `Credentials: ${path}${replaced ? ` (the previous login's key ${replaced} is deleted)` : ''}`,
@@ -79,9 +79,9 @@ export async function login(ctx: Context, o: LoginOptions, deps: LoginDeps = {})
 }
 
 /** DELETE /api-keys/current with a stored login's key: true when deleted, false when it was already invalid (401). */
-async function revoke(stored: StoredCredentials, deps: LoginDeps): Promise<boolean> {
+async function revoke(stored: StoredCredentials, fetchImpl: typeof fetch | undefined): Promise<boolean> {
   try {
-    await new FlarevaultApi(stored.url, stored.token, deps.fetchImpl).revokeCurrentKey();
+    await new FlarevaultApi(stored.url, stored.token, fetchImpl).revokeCurrentKey();
     return true;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return false;
@@ -90,15 +90,15 @@ async function revoke(stored: StoredCredentials, deps: LoginDeps): Promise<boole
 }
 
 /** The replaced login's key id once deleted; never fails the new login (an unreachable old server, say). */
-async function revokeQuietly(stored: StoredCredentials, deps: LoginDeps): Promise<string | undefined> {
+async function revokeQuietly(stored: StoredCredentials, fetchImpl: typeof fetch | undefined): Promise<string | undefined> {
   try {
-    return (await revoke(stored, deps)) ? stored.apiKeyId : undefined;
+    return (await revoke(stored, fetchImpl)) ? stored.apiKeyId : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function logout(ctx: Context, deps: LoginDeps = {}): Promise<void> {
+export async function logout(ctx: Context): Promise<void> {
   const stored = readStored(ctx.env);
   if (!stored) {
     const hint = ctx.env.FLAREVAULT_API_KEY ? ' (FLAREVAULT_API_KEY is set: delete that key in the dashboard or unset it)' : '';
@@ -106,7 +106,7 @@ export async function logout(ctx: Context, deps: LoginDeps = {}): Promise<void> 
     return;
   }
   // Already gone (expired, deleted in the dashboard): forgetting it locally is all that is left.
-  const revoked = await revoke(stored, deps);
+  const revoked = await revoke(stored, ctx.fetchImpl);
   deleteStored(ctx.env);
   ctx.term.result({ loggedOut: true, revoked, apiKeyId: stored.apiKeyId, credentials: credentialsPath(ctx.env) }, [
     revoked ? `Logged out: API key ${stored.apiKeyId} deleted, ${credentialsPath(ctx.env)} removed.` : `Logged out: the key was already invalid; ${credentialsPath(ctx.env)} removed.`,

@@ -51,6 +51,11 @@ export class Terminal {
     if (!this.json) this.stderr.write(`${line}\n`);
   }
 
+  /** A line on stderr even with --json (what a person must act on, e.g. a login's user code). */
+  urge(line: string): void {
+    this.stderr.write(`${line}\n`);
+  }
+
   /** The command's result: the JSON document with --json, else the lines. */
   result(data: unknown, lines: readonly string[] = []): void {
     if (this.json) this.stdout.write(`${JSON.stringify(data)}\n`);
