@@ -3,7 +3,7 @@
  * `old → new`, `-` delete, skipped items dimmed with their reason, failed ones with Cloudflare's
  * error, then a summary line. Pure: colour comes in as a `Paint` (plain when not on a TTY).
  */
-import type { JobItem } from './api';
+import type { Job, JobItem } from './api';
 
 export type Style = 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan';
 export type Paint = (style: Style, text: string) => string;
@@ -117,4 +117,25 @@ export function renderDiff(items: readonly JobItem[], paint: Paint = plain): str
   const counts = countItems(items);
   lines.push(`${paint('bold', 'Plan:')} ${describeCounts(counts)}${zones.size > 1 ? ` in ${zones.size} zones` : ''}.`);
   return lines;
+}
+
+const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
+
+/**
+ * What apply will meet, from the job's zone summaries (its first 100 zones): the safety threshold
+ * (apply needs --force) and the Cloudflare plan limits (apply is refused: record quota, tags on Free).
+ */
+export function planWarnings(job: Pick<Job, 'needsForce' | 'safetyThreshold' | 'plan'>, paint: Paint = plain): string[] {
+  const out: string[] = [];
+  if (job.needsForce) {
+    const over = job.plan.zones.filter((z) => z.overThreshold).map((z) => `${z.zoneName} ${pct(z.share)}`);
+    out.push(paint('yellow', `! Over the safety threshold (${pct(job.safetyThreshold)} of a zone's records updated or deleted)${over.length ? `: ${over.join(', ')}` : ''}; apply needs --force.`));
+  }
+  if (job.plan.zonesRefused > 0) {
+    const refused = job.plan.zones
+      .filter((z) => z.overQuota || z.tagsRefused > 0)
+      .map((z) => (z.overQuota ? `${z.zoneName} (${z.recordsAfter} records after, quota ${z.recordQuota})` : `${z.zoneName} (${z.tagsRefused} change(s) set tags, which its plan has not)`));
+    out.push(paint('red', `! ${job.plan.zonesRefused} zone(s) past their Cloudflare plan's limits${refused.length ? `: ${refused.join(', ')}` : ''}; apply will be refused.`));
+  }
+  return out;
 }

@@ -4,13 +4,17 @@
  */
 import type { Job, JobItem } from './api';
 import type { Context } from './context';
-import { changesOf, countItems, relativeName, renderDiff } from './diff';
+import { changesOf, countItems, planWarnings, relativeName, renderDiff } from './diff';
 import { applyAndFollow, CliError, EXIT, exitCodeOfRun } from './job-flow';
 
 /** The plan for people (diff, then the job id) and for programs. */
 export function showPlan(ctx: Context, job: Job, items: readonly JobItem[]): void {
   const counts = countItems(items);
-  ctx.term.result({ job, counts, changes: changesOf(counts), items }, [...renderDiff(items, ctx.term.paint), ctx.term.paint('dim', `Job ${job.id} (${job.status})`)]);
+  ctx.term.result({ job, counts, changes: changesOf(counts), items }, [
+    ...renderDiff(items, ctx.term.paint),
+    ...(job.status === 'planned' ? planWarnings(job, ctx.term.paint) : []),
+    ctx.term.paint('dim', `Job ${job.id} (${job.status})`),
+  ]);
 }
 
 /** The diff, then (when it has changes) confirm and apply. */
@@ -20,7 +24,7 @@ export async function showAndApply(ctx: Context, job: Job, items: readonly JobIt
     ctx.term.result({ job, counts, changes: 0, applied: false, items }, [...renderDiff(items, ctx.term.paint), 'Nothing to apply.']);
     return EXIT.ok;
   }
-  ctx.term.say(...renderDiff(items, ctx.term.paint));
+  ctx.term.say(...renderDiff(items, ctx.term.paint), ...planWarnings(job, ctx.term.paint));
   return confirmAndApply(ctx, job, o);
 }
 

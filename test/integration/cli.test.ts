@@ -274,6 +274,8 @@ describe('the flarevault CLI against the local stack', () => {
     const err = json(r);
     expect(err).toMatchObject({ exitCode: 3, slug: 'safety-threshold', threshold: 0.3, zones: [{ zoneId: zone.id, zoneName: zone.name }] });
     expect(err.zones[0].share).toBeGreaterThan(0.3);
+    const shown = await cli(['jobs', 'show', err.job]);
+    expect(shown.stdout).toMatch(new RegExp(`^! Over the safety threshold \\(30% of a zone's records updated or deleted\\): ${zone.name.replace(/\./g, '\\.')} [\\d.]+%; apply needs --force\\.$`, 'm'));
     const human = await cli(['jobs', 'apply', err.job, '--yes']);
     expect(human.code).toBe(3);
     expect(human.stderr).toMatch(new RegExp(`${zone.name.replace(/\./g, '\\.')}: \\d+(\\.\\d)?% of its records\\nRun again with --force`));

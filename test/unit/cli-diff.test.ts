@@ -3,7 +3,8 @@
  * changed fields old → new, `-` delete, skipped items dimmed with their reason, results marked once
  * applied, a summary; colour only through the Paint handed in (none when plain, ANSI on a TTY).
  */
-import { changedFields, countItems, describeCounts, relativeName, renderDiff, type Paint } from '../../clients/cli/diff';
+import { changedFields, countItems, describeCounts, planWarnings, relativeName, renderDiff, type Paint } from '../../clients/cli/diff';
+import type { ZonePlan } from '../../clients/cli/api';
 import type { JobItem } from '../../clients/cli/api';
 import { painterFor } from '../../clients/cli/terminal';
 
@@ -104,5 +105,25 @@ describe('pieces', () => {
     const c = countItems([...items, item('example.com', 'setting', { value: 'off' }, { value: 'on' }, { status: 'failed', error: 'x' })]);
     expect(c).toEqual({ create: 2, update: 1, delete: 1, other: 1, skipped: 1, failed: 1, done: 0 });
     expect(describeCounts(c)).toBe('2 to create, 1 to update, 1 to delete, 1 other change, 1 skipped');
+  });
+});
+
+describe('planWarnings', () => {
+  const zp = (zoneName: string, more: Partial<ZonePlan>): ZonePlan => ({
+    zoneId: ZA, zoneName, creates: 0, updates: 0, deletes: 0, other: 0, recordsInZone: 100, share: 0, overThreshold: false,
+    recordQuota: 200, recordsAfter: 100, overQuota: false, tagsRefused: 0, ...more,
+  });
+  const plan = (zones: ZonePlan[], zonesRefused = 0) => ({ zones, zonesTotal: zones.length, zonesRefused, totalChanges: 1, chunks: 1, chunkNumbers: [0] });
+
+  it('says nothing for a plan apply takes as it is', () => {
+    expect(planWarnings({ needsForce: false, safetyThreshold: 0.3, plan: plan([zp('a.com', { share: 0.1 })]) })).toEqual([]);
+  });
+
+  it('names the zones over the safety threshold (apply needs --force) and past their plan limits (refused)', () => {
+    const zones = [zp('a.com', { share: 0.864, overThreshold: true }), zp('b.com', { share: 0.1 }), zp('c.com', { overQuota: true, recordsAfter: 230 }), zp('d.com', { tagsRefused: 3 })];
+    expect(planWarnings({ needsForce: true, safetyThreshold: 0.3, plan: plan(zones, 2) })).toEqual([
+      "! Over the safety threshold (30% of a zone's records updated or deleted): a.com 86.4%; apply needs --force.",
+      "! 2 zone(s) past their Cloudflare plan's limits: c.com (230 records after, quota 200), d.com (3 change(s) set tags, which its plan has not); apply will be refused.",
+    ]);
   });
 });
