@@ -33,6 +33,8 @@ export class CliError extends Error {
 }
 
 const PLANNING = new Set<Job['status']>(['planning']);
+/** Phases in the order a job goes through them. */
+const PHASES = ['planning', 'checking', 'applying'];
 const APPLYING = new Set<Job['status']>(['checking', 'queued', 'running']);
 const FINISHED = new Set<Job['status']>(['done', 'partially-failed', 'failed', 'cancelled']);
 
@@ -76,7 +78,7 @@ export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<
   const pollMs = f.pollMs ?? 500;
   const started = Date.now();
   let current = job;
-  let shown: string | undefined;
+  let shown: ReturnType<typeof progressOf>;
   // Ctrl-C stops following, not the job: say where it goes on.
   const interrupted = () => {
     f.progress.stop();
@@ -89,8 +91,10 @@ export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<
       const p = progressOf(current);
       // The phase in progress, and once more the phase just finished (its bar at 100%; a run
       // finished between two polls still shows its applying line).
-      if (p && (busy.has(current.status) || p.phase === shown || p.phase === 'applying')) f.progress.update(p.phase, p.value, p.total, p.rate);
-      shown = p?.phase;
+      // A phase the job went past between two polls ended complete: its bar says so before the next one.
+      if (shown && p && PHASES.indexOf(p.phase) > PHASES.indexOf(shown.phase)) f.progress.update(shown.phase, shown.total, shown.total);
+      if (p && (busy.has(current.status) || p.phase === shown?.phase || p.phase === 'applying')) f.progress.update(p.phase, p.value, p.total, p.rate);
+      shown = p;
       if (!busy.has(current.status)) return current;
       await sleep(Date.now() - started < SLOWER_AFTER_MS ? pollMs : 2 * pollMs);
       current = await api.job(current.id);
