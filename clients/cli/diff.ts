@@ -61,6 +61,19 @@ type Image = Record<string, unknown>;
 const show = (v: unknown): string => (v === undefined || v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+/** Content made only of quoted character-strings (`"v=spf1 " "-all"`), as Cloudflare stores written TXT. */
+const QUOTED_TXT = /^\s*"(?:[^"\\]|\\.)*"(?:\s+"(?:[^"\\]|\\.)*")*\s*$/s;
+
+/**
+ * The image as the zones file writes it: a TXT content as its value (strings joined, unquoted), so a
+ * record stored unquoted and its quoted rewrite read alike, and the diff shows what the file says.
+ */
+function fileForm(r: Image | null): Image | null {
+  if (!r || r.type !== 'TXT' || typeof r.content !== 'string' || !QUOTED_TXT.test(r.content)) return r;
+  const value = [...r.content.matchAll(/"((?:[^"\\]|\\.)*)"/gs)].map((m) => m[1]!.replace(/\\(\d{3}|.)/gs, (_, e: string) => (e.length === 3 ? String.fromCharCode(Number(e)) : e))).join('');
+  return { ...r, content: value };
+}
+
 /** The name as the zones file writes it: relative to the zone, `@` for the apex. */
 export function relativeName(name: unknown, zone: string): string {
   const n = String(name ?? '');
@@ -88,7 +101,8 @@ function attributes(r: Image): string {
   return out.length ? ` (${out.join(', ')})` : '';
 }
 
-function itemLine(it: JobItem, width: number, paint: Paint): string {
+function itemLine(raw: JobItem, width: number, paint: Paint): string {
+  const it = { ...raw, before: fileForm(raw.before), after: fileForm(raw.after) };
   const image = (it.action === 'delete' ? it.before : (it.after ?? it.before)) ?? {};
   const isRecord = 'type' in image;
   const head = isRecord ? `${relativeName(image.name, it.zoneName).padEnd(width)} ${String(image.type).padEnd(5)}` : (it.recordId ?? it.action);

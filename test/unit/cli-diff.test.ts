@@ -41,8 +41,8 @@ describe('renderDiff', () => {
       'example.com  (1 to create, 1 to update, 1 to delete, 1 skipped)',
       '  + www    A     192.0.2.10 (ttl 300)',
       '  ~ api    CNAME content: old.example.net → new.example.net, ttl: 1 → 300, proxied: false → true',
-      '  - old    TXT   "bye" (ttl auto)',
-      '  · legacy TXT   "keep" (ttl auto) — skipped: not in the file',
+      '  - old    TXT   bye (ttl auto)',
+      '  · legacy TXT   keep (ttl auto) — skipped: not in the file',
       'example.org  (1 to create)',
       '  + @ MX    mail.example.org (priority 10, ttl auto, comment "primary", tags team:mail)',
       'Plan: 2 to create, 1 to update, 1 to delete, 1 skipped in 2 zones.',
@@ -71,7 +71,7 @@ describe('renderDiff', () => {
     expect(lines[2]).toContain('<yellow>~</yellow> api');
     expect(lines[2]).toContain('content: <red>old.example.net</red> → <green>new.example.net</green>');
     expect(lines[3]).toMatch(/^ {2}<red>-<\/red> old/);
-    expect(lines[4]).toBe('<dim>  · legacy TXT   "keep" (ttl auto) — skipped: not in the file</dim>');
+    expect(lines[4]).toBe('<dim>  · legacy TXT   keep (ttl auto) — skipped: not in the file</dim>');
   });
 });
 
@@ -99,6 +99,17 @@ describe('pieces', () => {
     const before = { name: 'x', type: 'SRV', content: '10 5 5060 a.example.com', data: { port: 5060 }, ttl: 300, proxied: false, tags: ['a:1'] };
     const after = { ...before, data: { port: 5061 }, tags: ['a:2'], settings: { flatten_cname: true } };
     expect(changedFields(before, after)).toEqual(['tags: ["a:1"] → ["a:2"]', 'settings: (none) → {"flatten_cname":true}']);
+  });
+
+  it('shows TXT content as the file writes it: a value stored unquoted and its quoted rewrite read alike', () => {
+    const unquoted = item('example.com', 'update', rec('t.example.com', 'TXT', 'v=spf1 -all'), rec('t.example.com', 'TXT', '"v=spf1 " "include:_spf.example.net -all"'));
+    const requoted = item('example.com', 'update', rec('q.example.com', 'TXT', 'same'), rec('q.example.com', 'TXT', '"same"', { ttl: 300 }));
+    const escaped = item('example.com', 'create', null, rec('e.example.com', 'TXT', '"say \\"hi\\" \\059"'));
+    expect(renderDiff([unquoted, requoted, escaped]).slice(1, 4)).toEqual([
+      '  ~ t TXT   content: v=spf1 -all → v=spf1 include:_spf.example.net -all',
+      '  ~ q TXT   ttl: 1 → 300',
+      '  + e TXT   say "hi" ; (ttl auto)',
+    ]);
   });
 
   it('counts changes apart from skipped items, and results', () => {
