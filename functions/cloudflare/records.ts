@@ -7,6 +7,7 @@
  * thing everywhere.
  */
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { txtContent, txtValue } from './txt';
 
 /** A DNS record reduced to what a change sets and what drift/reconcile compare. */
@@ -86,10 +87,22 @@ export function relativeName(name: string, zoneName: string): string {
   return name.endsWith(`.${zoneName}`) ? name.slice(0, -(zoneName.length + 1)) : name;
 }
 
+/**
+ * An IPv6 address as Cloudflare returns it: shortened (`2001:4860:4860:0:0:0:0:8888` is read back as
+ * `2001:4860:4860::8888`; docs/cloudflare-sandbox.md, "AAAA content"). The WHATWG URL serializer
+ * writes RFC 5952's form (lower case, no leading zeros, the first longest run of two or more zero
+ * groups as `::`). Not an address: lower-cased only (the planner's checks report it).
+ */
+export function canonicalIpv6(address: string): string {
+  // A zone index (`fe80::1%eth0`) passes isIPv6 but is no record content: left for Cloudflare to refuse.
+  if (!isIPv6(address) || address.includes('%')) return address.toLowerCase();
+  return new URL(`http://[${address}]`).hostname.slice(1, -1);
+}
+
 export function normalizeContent(type: string, content: string, zoneName?: string): string {
   let c = zoneName ? content.replaceAll('{zone}', zoneName) : content;
   if (HOST_TYPES.has(type)) c = c.trim().toLowerCase().replace(/\.$/, '');
-  else if (type === 'AAAA') c = c.trim().toLowerCase();
+  else if (type === 'AAAA') c = canonicalIpv6(c.trim());
   else if (type === 'A') c = c.trim();
   else if (type === 'TXT') c = txtContent(c);
   return c;

@@ -205,6 +205,11 @@ describe('dns records', () => {
 
     const put = await cf.dns.records.update(a.id, { zone_id, type: 'AAAA', name: 'app.zone-004.example', content: '2001:DB8::4', ttl: 300 });
     expect(put).toMatchObject({ id: a.id, type: 'AAAA', content: '2001:db8::4', ttl: 300, proxied: false, comment: null, created_on: a.created_on });
+    // Cloudflare reads an IPv6 address back shortened (terraform-provider-cloudflare#3888).
+    const long = await cf.dns.records.create({ zone_id, type: 'AAAA', name: 'v6', content: '2001:4860:4860:0:0:0:0:8888', ttl: 300 });
+    expect(long.content).toBe('2001:4860:4860::8888');
+    expect((await cf.dns.records.edit(long.id, { zone_id, type: 'AAAA', name: 'v6', content: '2001:0DB8:0000:0000:0001:0000:0000:0001' } as never)).content).toBe('2001:db8::1:0:0:1');
+    await cf.dns.records.delete(long.id, { zone_id });
 
     const srv = await cf.dns.records.create({ zone_id, type: 'SRV', name: '_xmpp._tcp', ttl: 3600, data: { priority: 5, weight: 10, port: 5222, target: 'chat.zone-004.example' } });
     expect(srv).toMatchObject({ content: '10 5222 chat.zone-004.example', priority: 5, data: { priority: 5, weight: 10, port: 5222, target: 'chat.zone-004.example' } });

@@ -67,6 +67,12 @@ describe('dns-sync planner', () => {
     ]);
   });
 
+  test('an IPv6 address written long or in capitals is the record Cloudflare holds shortened: no item', () => {
+    const v6 = [...live, rec('6', 'AAAA', 'v6.example.com', '2001:4860:4860::8888'), rec('7', 'AAAA', 'w6.example.com', '2001:db8::1:0:0:1')];
+    const records = [...file, { name: 'v6', type: 'AAAA', content: '2001:4860:4860:0:0:0:0:8888', ttl: 300 }, { name: 'w6', type: 'AAAA', content: '2001:0DB8:0000:0000:0001:0000:0000:0001', ttl: 300 }];
+    expect(plan(v6, { manage, records })).toEqual([]);
+  });
+
   test('an empty record list with prune removes every managed record, and nothing outside manage', () => {
     expect(plan(live, { manage, records: [] }, { prune: true }).map((i) => i.id)).toEqual(['1', '2', '3', '4']);
     expect(plan(live, { manage: { include: ['www'] }, records: [] }, { prune: true }).map((i) => i.id)).toEqual(['2']);

@@ -87,8 +87,9 @@ export function buildRecord(
       content = content.trim();
       break;
     case 'AAAA':
-      if (typeof content !== 'string' || !isIPv6(content.trim())) throw v(9006, 'Content for AAAA record must be a valid IPv6 address.');
-      content = content.trim().toLowerCase();
+      if (typeof content !== 'string' || (!isIPv6(content.trim()) || content.includes('%'))) throw v(9006, 'Content for AAAA record must be a valid IPv6 address.');
+      // Read back shortened, as Cloudflare does (RFC 5952 form; docs/cloudflare-sandbox.md, "AAAA content").
+      content = new URL(`http://[${content.trim()}]`).hostname.slice(1, -1);
       break;
     case 'CNAME':
     case 'NS':
