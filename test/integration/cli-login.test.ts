@@ -199,6 +199,17 @@ describe('CLI login (device authorization minting an API key)', () => {
     expect((await call('DELETE', '/api/v1/api-keys/current')).status).toBe(401);
   });
 
+  it('logout under a burst: 8 at once with one key → exactly one 204 and one audit event, the others 401/404, never 5xx', async () => {
+    const key = await cliLogin(owner.token, ['account:read'], { deviceName: 'flarevault CLI on burst-host' });
+    const statuses = (await Promise.all(Array.from({ length: 8 }, () => call('DELETE', '/api/v1/api-keys/current', { token: key.access_token })))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 204)).toHaveLength(1);
+    expect(statuses.every((s) => s === 204 || s === 401 || s === 404)).toBe(true);
+    expect((await apiKeysOf(owner.token)).map((k) => k.id)).not.toContain(key.api_key_id);
+    const audit = await call('GET', '/api/v1/audit-events?limit=100', { token: owner.token });
+    const deleted = audit.body.events.filter((e: { type: string; metadata: { apiKeyId?: string } }) => e.type === 'auth.api-key.deleted' && e.metadata.apiKeyId === key.api_key_id);
+    expect(deleted).toHaveLength(1);
+  });
+
   it('the 50-key cap holds: at 49 keys a burst of polls makes the 50th; a login approved meanwhile gets 429 at its poll; at 50 the approval is 429', async () => {
     const full = await signUpWithToken();
     const deps = identityDeps();
