@@ -274,14 +274,19 @@ describe('fault injection', () => {
 });
 
 describe('admin HTTP API', () => {
-  test('seed, tokens, faults, log, state — driven over HTTP', async () => {
-    const sb = await start({ adminToken: 'admin-secret' });
-    const admin = (method: string, path: string, body?: unknown) =>
+  /** Calls of the sandbox's admin API with its admin token. */
+  const adminOf =
+    (sb: { origin: string }) =>
+    (method: string, path: string, body?: unknown) =>
       fetch(`${sb.origin}/__sandbox${path}`, {
         method,
         headers: { 'x-sandbox-admin': 'admin-secret', 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+
+  test('seed, tokens, faults, log, state — driven over HTTP', async () => {
+    const sb = await start({ adminToken: 'admin-secret' });
+    const admin = adminOf(sb);
 
     expect((await fetch(`${sb.origin}/__sandbox/state`)).status).toBe(401);
     const seeded = await admin('POST', '/seed', { zones: 3, recordsPerZone: 4, plan: 'pro' });
@@ -327,12 +332,7 @@ describe('admin HTTP API', () => {
 
   test('snapshot over HTTP: a state taken with GET /snapshot is put back with PUT /snapshot (records, ids, tokens)', async () => {
     const sb = await start({ adminToken: 'admin-secret', seed: { zones: 2, recordsPerZone: 6, plan: 'pro' } });
-    const admin = (method: string, path: string, body?: unknown) =>
-      fetch(`${sb.origin}/__sandbox${path}`, {
-        method,
-        headers: { 'x-sandbox-admin': 'admin-secret', 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+    const admin = adminOf(sb);
     const cf = new Cloudflare({ apiToken: sb.tokens[0]!.value, baseURL: sb.url, maxRetries: 0 });
     const zone = (await cf.zones.list({ name: 'zone-001.example' })).result[0]!;
     const records = async () => (await cf.dns.records.list({ zone_id: zone.id, per_page: 100 })).result.map((r) => [r.id, r.type, r.name, r.content, r.ttl]);
