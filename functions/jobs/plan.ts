@@ -190,10 +190,58 @@ export function refusedByPlan(kind: JobKind, summary: ZoneSummary): number {
  * items seq'd from index × SEQ_PER_ZONE, cut into pages; changes first, planned no-ops after them
  * (so chunks of no-ops settle at once). Deterministic for a given plan: a redelivery puts the same keys.
  */
+/** The record name an item writes or removes (lower case): dns-sync keeps a name's changes in one batch. */
+const itemName = (it: { before: Record<string, unknown> | null; after: Record<string, unknown> | null }) => String((it.after ?? it.before)?.name ?? '').toLowerCase();
+
+/**
+ * A zone's items cut into chunks of at most `size`. For dns-sync a name's changes stay in one chunk
+ * (unless they alone exceed it): a zone's chunks run in parallel, and a CNAME replacing an A at the
+ * same name only succeeds when the A's delete is in the same batch, which Cloudflare applies deletes
+ * first (docs/cloudflare-sandbox.md, "dns-sync"). Items keep their order inside a chunk.
+ */
+export function chunkSlices<T extends { before: Record<string, unknown> | null; after: Record<string, unknown> | null; skip?: string }>(items: readonly T[], size: number, byName: boolean): T[][] {
+  const live = items.filter((i) => !i.skip);
+  const skipped = items.filter((i) => i.skip);
+  const groups: T[][] = [];
+  if (byName) {
+    const at = new Map<string, T[]>();
+    for (const it of live) {
+      let group = at.get(itemName(it));
+      if (!group) {
+        group = [];
+        at.set(itemName(it), group);
+        groups.push(group);
+      }
+      group.push(it);
+    }
+  } else groups.push(...live.map((it) => [it]));
+  groups.push(...skipped.map((it) => [it]));
+  const slices: T[][] = [];
+  let cur: T[] = [];
+  for (const g of groups) {
+    if (cur.length > 0 && cur.length + g.length > size) {
+      slices.push(cur);
+      cur = [];
+    }
+    for (const it of g) {
+      cur.push(it);
+      if (cur.length === size) {
+        slices.push(cur);
+        cur = [];
+      }
+    }
+  }
+  if (cur.length) slices.push(cur);
+  if (!byName) return slices;
+  // Inside a chunk the planner's order (deletes, updates, creates) again.
+  const rank = new Map(items.map((it, i) => [it, i]));
+  return slices.map((slice) => [...slice].sort((a, b) => rank.get(a)! - rank.get(b)!));
+}
+
 export function zonePlanRows(jobId: string, index: number, kind: JobKind, zp: ZonePlan, now: number): { rows: NewItem[]; totals: ZonePlanTotals } {
-  const ordered = [...zp.items.filter((i) => !i.skip), ...zp.items.filter((i) => i.skip)];
-  const size = chunkSizeFor(kind, zp.zone);
-  const chunks = Math.ceil(ordered.length / size);
+  const slices = chunkSlices(zp.items, chunkSizeFor(kind, zp.zone), kind === 'dns-sync');
+  const ordered = slices.flat();
+  const chunks = slices.length;
   if (chunks > CHUNKS_PER_ZONE) {
     throw new DomainError('payload-too-large', `Zone ${zp.zone.name} would need ${chunks} batches; at most ${CHUNKS_PER_ZONE} per zone`, { code: 'zone-too-large' });
   }
@@ -203,7 +251,7 @@ export function zonePlanRows(jobId: string, index: number, kind: JobKind, zp: Zo
   for (let k = 0; k < chunks; k++) {
     const n = index * CHUNKS_PER_ZONE + k;
     const from = seq;
-    const items: PlanItem[] = ordered.slice(k * size, (k + 1) * size).map((it) => ({ ...it, seq: seq++ }));
+    const items: PlanItem[] = slices[k]!.map((it) => ({ ...it, seq: seq++ }));
     const pages = planPages(items);
     pages.forEach((page, p) => rows.push({ entity: PageEntity, sk: pageSk(jobId, n, p), attrs: { items: page } }));
     const changes = items.filter((x) => !x.skip).length;

@@ -149,6 +149,27 @@ describe('dns-sync through the engine', () => {
     expect(await cost(names.slice(0, 5))).toBe(1);
   });
 
+  test("a zone's batches may run in any order: 150 A records replaced by CNAMEs on a Free zone (two batches), the last batch first, fail nothing", async () => {
+    h = await startHarness({ sandbox: { seed: { zones: 1, recordsPerZone: 0, plan: 'free' }, timeScale: 100 } });
+    const actor = h.actor('pro');
+    const [zoneId, { zone }] = [...h.sb.state.zones.entries()][0]!;
+    const names = Array.from({ length: 150 }, (_, i) => `r${String(i + 1).padStart(3, '0')}`);
+    for (const [i, name] of names.entries()) {
+      const r = await call(h, 'POST', `/zones/${zoneId}/dns_records`, { type: 'A', name, content: `198.51.100.${(i % 250) + 1}`, ttl: 300 });
+      if (r.status !== 200) throw new Error(`seed ${name}: ${JSON.stringify(r.json.errors)}`);
+    }
+    const records = names.map((name) => ({ name, type: 'CNAME', content: 'lb.example.net', ttl: 300 }));
+    const job = await h.plan(actor, sync(h, { [zone.name]: { manage: { include: ['r*'] }, records } }, true));
+    expect([job.status, job.plan.totalChanges, job.plan.chunks]).toEqual(['planned', 300, 2]);
+    await h.apply(actor, job.id, { force: true, mode: 'server' });
+    // A CNAME's create succeeds only beside its A's delete (81053 otherwise): each name sits in one batch.
+    h.queue.messages.reverse();
+    await pump(h.deps, h.queue, { concurrency: 1 });
+    const done = await getJob(h.deps, actor, job.id);
+    expect([done.status, done.counts.done, done.counts.failed]).toEqual(['done', 300, 0]);
+    expect(snapshot(h, zoneId).filter((r) => r.includes('"CNAME"'))).toHaveLength(150);
+  });
+
   test('the safety threshold applies: a file that prunes a zone away needs force', async () => {
     h = await startHarness({ sandbox: { seed: { zones: 1, recordsPerZone: 10, plan: 'pro' }, timeScale: 100 } });
     const actor = h.actor('pro');

@@ -5,6 +5,7 @@ import { liveFromApi, type LiveRecord } from '../../functions/cloudflare/records
 import { zoneStateOf } from '../../functions/cloudflare/zone-state';
 import { DomainError } from '../../functions/errors';
 import { desiredZones, NOT_IN_FILE, planSync } from '../../functions/jobs/sync-planner';
+import { chunkSlices } from '../../functions/jobs/plan';
 
 const zone = { id: 'z'.repeat(32), name: 'example.com', plan: 'pro', batchLimit: 3500, recordQuota: 3500, tagsAllowed: true };
 const rec = (id: string, type: string, name: string, content: string, extra: Partial<LiveRecord> = {}): LiveRecord => ({ id, type, name, content, ttl: 300, proxied: false, ...extra });
@@ -165,5 +166,26 @@ describe('dns-sync planner', () => {
     // TXT values a file cannot carry bare (empty, blank-padded, themselves quoted) are exported quoted.
     expect(exported.state.records.filter((r) => ['blank', 'pad', 'q'].includes(r.name)).map((r) => r.content)).toEqual(['""', '" padded "', '"\\"quoted\\""']);
     expect(plan(stored, exported.state as unknown as Record<string, unknown>, { prune: true })).toEqual([{ action: 'delete', id: '10', skip: 'read-only' }]);
+  });
+
+  test("a zone's changes to one name stay in one batch (its chunks run in parallel; a CNAME replacing an A needs the A's delete in its batch)", () => {
+    type Item = { action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; skip?: string };
+    const a = (n: string): Record<string, unknown> => ({ ...rec(`a-${n}`, 'A', `${n}.example.com`, '192.0.2.1') });
+    const cname = (n: string): Record<string, unknown> => ({ type: 'CNAME', name: `${n}.example.com`, content: 'target.example.net', ttl: 300, proxied: false });
+    const items: Item[] = [
+      { action: 'delete', before: a('x'), after: null },
+      { action: 'delete', before: a('y'), after: null },
+      { action: 'update', before: a('z'), after: { ...a('z'), content: '192.0.2.9' } },
+      { action: 'create', before: null, after: cname('x') },
+      { action: 'create', before: null, after: cname('y') },
+      { action: 'delete', before: a('w'), after: null, skip: NOT_IN_FILE },
+    ];
+    const names = (slices: Item[][]) => slices.map((s) => s.map((i) => `${i.action} ${String((i.after ?? i.before)!.name).split('.')[0]}`));
+    expect(names(chunkSlices(items, 4, true))).toEqual([['delete x', 'delete y', 'create x', 'create y'], ['update z', 'delete w']]);
+    // Other kinds keep the fixed cut (which split y's delete from its create).
+    expect(names(chunkSlices(items, 4, false))).toEqual([['delete x', 'delete y', 'update z', 'create x'], ['create y', 'delete w']]);
+    // A name with more changes than one batch holds is still cut, never dropped.
+    const many: Item[] = Array.from({ length: 5 }, (_, i) => ({ action: 'create', before: null, after: { ...cname('m'), type: 'TXT', content: `v${i}` } }));
+    expect(chunkSlices(many, 2, true).map((s) => s.length)).toEqual([2, 2, 1]);
   });
 });
