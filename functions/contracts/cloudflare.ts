@@ -156,11 +156,23 @@ export const listDnsRecords = defineRoute({
   response: z.object({ records: z.array(DnsRecord), page: z.number(), perPage: z.number(), totalCount: z.number(), totalPages: z.number() }),
 });
 
+/** A record TTL as Cloudflare takes it. */
+export const Ttl = z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400');
+
+/**
+ * Record tags as Cloudflare takes them: `name:value`, the name letters, digits, `-`, `_` (≤ 32), the value
+ * ≤ 100 characters without line breaks, ≤ 20 per record. Paid plans only: a plan setting tags on a Free
+ * zone is refused at apply (jobs/quota.ts; docs/cloudflare-sandbox.md, "Record quotas").
+ */
+export const RecordTags = z
+  .array(z.string().regex(/^[A-Za-z0-9_-]{1,32}:[^\r\n]{0,100}$/, 'a tag is name:value (name: letters, digits, - and _, at most 32; value at most 100 characters)'))
+  .max(20);
+
 const recordFields = {
   type: DnsType,
   name: z.string().trim().min(1).max(253),
   content: z.string().trim().min(1).max(4096),
-  ttl: z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400'),
+  ttl: Ttl,
   proxied: z.boolean(),
   priority: z.number().int().min(0).max(65535),
   comment: z.string().max(100),

@@ -14,3 +14,8 @@ export const Email = z
   .trim()
   .max(254)
   .pipe(z.email({ message: 'must be an email address' }));
+
+/** Wildcards (`*`, `?`) one glob may hold (job record matches and dns-sync manage globs). */
+export const MAX_GLOB_WILDCARDS = 16;
+export const withinWildcardLimit = (glob: string) => (glob.match(/[*?]/g)?.length ?? 0) <= MAX_GLOB_WILDCARDS;
+export const WILDCARD_LIMIT_MESSAGE = `a pattern may hold at most ${MAX_GLOB_WILDCARDS} wildcards (* and ?)`;

@@ -26,10 +26,8 @@
  */
 import * as z from 'zod';
 import { defineRoute } from './route';
-import { Id } from './common';
-import { CfId, DnsType } from './cloudflare';
-
-const Ttl = z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400');
+import { Id, WILDCARD_LIMIT_MESSAGE, withinWildcardLimit } from './common';
+import { CfId, DnsType, RecordTags, Ttl } from './cloudflare';
 
 /** A relative-name glob of the managed set: `*` any run of characters (dots too), `?` one; `@` is the apex. */
 const NameGlob = z
@@ -37,10 +35,7 @@ const NameGlob = z
   .trim()
   .min(1)
   .max(253)
-  .refine((v) => (v.match(/[*?]/g)?.length ?? 0) <= 16, 'a pattern may hold at most 16 wildcards (* and ?)');
-
-/** Cloudflare's tag shape (`name:value`; paid plans only: a Free zone's plan refuses them at apply). */
-const Tag = z.string().regex(/^[A-Za-z0-9_-]{1,32}:[^\r\n]{0,100}$/, 'a tag is name:value (name: letters, digits, - and _, at most 32; value at most 100 characters)');
+  .refine(withinWildcardLimit, WILDCARD_LIMIT_MESSAGE);
 
 /** SRV content as zone files write it: `priority weight port target` (or `weight port target` with `priority`). */
 const SRV_CONTENT = /^(\d{1,5}\s+)?\d{1,5}\s+\d{1,5}\s+\S+$/;
@@ -61,7 +56,7 @@ export const DesiredRecord = z
     /** MX (and URI) priority; SRV takes it from its content. */
     priority: z.number().int().min(0).max(65535).optional(),
     comment: z.string().max(100).optional(),
-    tags: z.array(Tag).max(20).optional(),
+    tags: RecordTags.optional(),
     /** Per-record settings as Cloudflare names them. */
     settings: z.object({ flatten_cname: z.boolean().optional(), ipv4_only: z.boolean().optional(), ipv6_only: z.boolean().optional() }).strict().optional(),
   })

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineRoute } from './route';
-import { Id, IdParams, IsoTime, PageQuery } from './common';
-import { CfId, DnsRecordInput, DnsType } from './cloudflare';
+import { Id, IdParams, IsoTime, PageQuery, WILDCARD_LIMIT_MESSAGE, withinWildcardLimit } from './common';
+import { CfId, DnsRecordInput, DnsType, RecordTags, Ttl } from './cloudflare';
 import { DnsSyncParams } from './dns-sync';
 
 // The job vocabulary, defined once: the domain (functions/jobs/model.ts) derives its types from these.
@@ -16,9 +16,6 @@ export const ITEM_ACTIONS = ['create', 'update', 'delete', 'setting', 'purge'] a
 export const ITEM_STATUSES = ['planned', 'done', 'failed', 'skipped', 'cancelled'] as const;
 export const JOB_EVENT_TYPES = ['planned', 'plan-failed', 'approved', 'checking', 'drifted', 'queued', 'progress', 'done', 'cancelled', 'failed', 'retried'] as const;
 
-/** Wildcards (`*`, `?`) one glob may hold. */
-export const MAX_GLOB_WILDCARDS = 16;
-
 const TextMatch = z
   .object({
     value: z.string().min(1).max(1024),
@@ -26,10 +23,7 @@ const TextMatch = z
     mode: z.enum(['exact', 'contains', 'pattern']).default('exact'),
   })
   .strict()
-  .refine((m) => m.mode !== 'pattern' || (m.value.match(/[*?]/g)?.length ?? 0) <= MAX_GLOB_WILDCARDS, {
-    message: `a pattern may hold at most ${MAX_GLOB_WILDCARDS} wildcards (* and ?)`,
-    path: ['value'],
-  });
+  .refine((m) => m.mode !== 'pattern' || withinWildcardLimit(m.value), { message: WILDCARD_LIMIT_MESSAGE, path: ['value'] });
 
 export const RecordMatch = z
   .object({
@@ -47,22 +41,13 @@ export const DnsReplaceParams = z
       .object({
         /** Replace the whole content, or only the matched substring when match.content.mode is `contains`. */
         content: z.string().min(1).max(4096).optional(),
-        ttl: z.number().int().refine((v) => v === 1 || (v >= 60 && v <= 86400), 'must be 1 (auto) or 60..86400').optional(),
+        ttl: Ttl.optional(),
         proxied: z.boolean().optional(),
       })
       .strict()
       .refine((s) => s.content !== undefined || s.ttl !== undefined || s.proxied !== undefined, 'give at least one of content, ttl, proxied'),
   })
   .strict();
-
-/**
- * Record tags as Cloudflare takes them: `name:value`, the name letters, digits, `-`, `_` (≤ 32), the value
- * ≤ 100 characters without line breaks, ≤ 20 per record. Paid plans only: a plan setting tags on a Free
- * zone is refused at apply (jobs/quota.ts; docs/cloudflare-sandbox.md, "Record quotas").
- */
-const RecordTags = z
-  .array(z.string().regex(/^[A-Za-z0-9_-]{1,32}:[^\r\n]{0,100}$/, 'a tag is name:value (name: letters, digits, - and _, at most 32; value at most 100 characters)'))
-  .max(20);
 
 /** A record of a create job: the single-record input, plus tags. */
 const JobRecordInput = DnsRecordInput.extend({ tags: RecordTags.optional() });
