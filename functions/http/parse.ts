@@ -5,13 +5,15 @@ import type { FieldIssue } from '../contracts/problem';
 import { DomainError } from '../errors';
 import type { RouteDef } from '../contracts/route';
 
+const fieldOf = (path: readonly PropertyKey[]) => path.map(String).join('.') || '(root)';
+
+/** One field issue per zod issue; an unknown key is named itself (zod reports it on its parent object). */
 export function zodIssues(where: FieldIssue['in'], error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({
-    in: where,
-    field: i.path.map(String).join('.') || '(root)',
-    message: i.message,
-    code: i.code,
-  }));
+  return error.issues.flatMap((i): FieldIssue[] =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ in: where, field: fieldOf([...i.path, key]), message: `unknown field "${key}"`, code: i.code }))
+      : [{ in: where, field: fieldOf(i.path), message: i.message, code: i.code }],
+  );
 }
 
 function check<T extends z.ZodType>(schema: T | undefined, value: unknown, where: FieldIssue['in']): { value: unknown; issues: FieldIssue[] } {

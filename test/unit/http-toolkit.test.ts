@@ -55,7 +55,9 @@ describe('parseRequest', () => {
     const err = issuesOf(() => parseRequest(route, event({ id: 'abc', query: { limit: '99' }, body: '{"name":"","tags":["long!"],"extra":1}' })));
     expect(err.kind).toBe('invalid');
     const fields = err.options.fields!.map((f) => `${f.in}:${f.field}`).sort();
-    expect(fields).toEqual(['body:(root)', 'body:name', 'body:tags.0', 'path:id', 'query:limit']);
+    expect(fields).toEqual(['body:extra', 'body:name', 'body:tags.0', 'path:id', 'query:limit']);
+    // An unknown key is named itself, not its parent object (zod reports it on the parent).
+    expect(err.options.fields!.find((f) => f.field === 'extra')).toMatchObject({ message: 'unknown field "extra"', code: 'unrecognized_keys' });
   });
 
   it('maps malformed JSON and wrong media types to 400 and 415', () => {
