@@ -49,7 +49,8 @@ export function stateNeeded(kind: JobKind): 'records' | 'settings' | 'none' {
 /** Skip reason of a matched record Cloudflare will not let anyone change or delete (`meta.read_only`). */
 export const READ_ONLY = 'read-only';
 
-function item(zoneId: string, action: ItemAction, recordId: string | null, before: unknown, after: unknown, skip?: string): ZonePlanItem {
+/** One plan item of a zone (before/after as stored; `skip` the reason it will not be applied). */
+export function item(zoneId: string, action: ItemAction, recordId: string | null, before: unknown, after: unknown, skip?: string): ZonePlanItem {
   return {
     zoneId,
     action,

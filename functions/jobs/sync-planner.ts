@@ -22,7 +22,7 @@ import { ZoneLayout } from '../cloudflare/record-rules';
 import { comparableContent, identity, lite, normalizeRecord, relativeName, sameRecord, type LiveRecord, type RecordLite } from '../cloudflare/records';
 import type { FieldIssue } from '../contracts/problem';
 import { invalid } from '../errors';
-import type { ZonePlanItem } from './planner';
+import { item, READ_ONLY, type ZonePlanItem } from './planner';
 
 type SyncParams = z.output<typeof DnsSyncParams>;
 export type Managed = z.output<typeof ManagedNames>;
@@ -36,7 +36,6 @@ export interface SyncZone {
 
 /** Skip reasons a dns-sync plan shows. */
 export const NOT_IN_FILE = 'not in the file (plan with prune to delete it)';
-const READ_ONLY = 'read-only';
 const FILE_TYPES: ReadonlySet<string> = new Set(DNS_TYPES);
 
 /** Whether a relative name (`@` the apex) is managed: it matches an include glob and no exclude glob. */
@@ -114,15 +113,6 @@ function pairGroup(live: readonly LiveRecord[], want: readonly RecordLite[], out
   out.creates.push(...unpaired.slice(n));
   out.extra.push(...left.filter((l) => l.readOnly), ...writable.slice(n));
 }
-
-const item = (zoneId: string, action: ZonePlanItem['action'], recordId: string | null, before: RecordLite | null, after: RecordLite | null, skip?: string): ZonePlanItem => ({
-  zoneId,
-  action,
-  recordId,
-  before: before as Record<string, unknown> | null,
-  after: after as Record<string, unknown> | null,
-  ...(skip ? { skip } : {}),
-});
 
 /** One zone's plan: deletes, then updates, then creates (Cloudflare's own order inside a batch), then the skips. */
 export function planSync(zone: CfZone, live: readonly LiveRecord[], desired: SyncZone, prune: boolean): ZonePlanItem[] {
