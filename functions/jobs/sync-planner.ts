@@ -79,11 +79,22 @@ export function desiredZones(params: SyncParams): Array<{ name: string } & SyncZ
 }
 
 const groupKey = (r: Pick<RecordLite, 'type' | 'name'>) => `${r.type}\u0000${r.name}`;
-const byContent = (a: RecordLite, b: RecordLite) => (comparableContent(a) < comparableContent(b) ? -1 : comparableContent(a) > comparableContent(b) ? 1 : 0);
+
+/** Records in content order (stable), each content computed once (a TXT's is parsed from its quoted strings). */
+function sortedByContent<T extends RecordLite>(records: readonly T[]): T[] {
+  const keyed = records.map((r) => ({ r, key: comparableContent(r) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.r);
+}
 
 function group<T extends RecordLite>(records: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
-  for (const r of records) out.set(groupKey(r), [...(out.get(groupKey(r)) ?? []), r]);
+  for (const r of records) {
+    const key = groupKey(r);
+    const list = out.get(key);
+    if (list) list.push(r);
+    else out.set(key, [r]);
+  }
   return out;
 }
 
@@ -95,19 +106,27 @@ interface Pairing {
 
 /** Pair one name and type: identity first, then content order among the rest (read-only records only by identity). */
 function pairGroup(live: readonly LiveRecord[], want: readonly RecordLite[], out: Pairing): void {
-  const left = [...live];
-  const unpaired: RecordLite[] = [];
+  // Live records by identity, each identity's in live order: a desired record takes the first one not yet taken.
+  const byIdentity = new Map<string, LiveRecord[]>();
+  for (const l of live) {
+    const same = byIdentity.get(identity(l));
+    if (same) same.push(l);
+    else byIdentity.set(identity(l), [l]);
+  }
+  const taken = new Set<LiveRecord>();
+  const unpairedWant: RecordLite[] = [];
   for (const w of want) {
-    const at = left.findIndex((l) => identity(l) === identity(w));
-    if (at < 0) {
-      unpaired.push(w);
+    const l = byIdentity.get(identity(w))?.shift();
+    if (!l) {
+      unpairedWant.push(w);
       continue;
     }
-    const [l] = left.splice(at, 1);
-    if (!sameRecord(l!, w)) out.updates.push({ live: l!, want: w });
+    taken.add(l);
+    if (!sameRecord(l, w)) out.updates.push({ live: l, want: w });
   }
-  const writable = left.filter((l) => !l.readOnly).sort(byContent);
-  unpaired.sort(byContent);
+  const left = live.filter((l) => !taken.has(l));
+  const writable = sortedByContent(left.filter((l) => !l.readOnly));
+  const unpaired = sortedByContent(unpairedWant);
   const n = Math.min(writable.length, unpaired.length);
   for (let i = 0; i < n; i++) out.updates.push({ live: writable[i]!, want: unpaired[i]! });
   out.creates.push(...unpaired.slice(n));
