@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { startDeviceAuthorization } from '../support/device-authorization';
+import { pollDeviceToken, startDeviceAuthorization } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
 import { SCREENSHOTS, accessibilityViolations, browserSkipReason, logIn, openSuiteBrowser, seen, textIs, viaGateway } from './support/browser';
 
@@ -48,9 +48,9 @@ describeBrowser('device authorization (browser e2e)', () => {
     await seen(page.getByText('Device linked'));
     await seen(page.getByText(/This window closes in \d s\./));
     await shot('complete');
-    const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+    const issued = await pollDeviceToken(started.device_code);
     expect(issued.status).toBe(200);
-    expect((await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } })).body.error).toBe('invalid_grant');
+    expect((await pollDeviceToken(started.device_code)).body.error).toBe('invalid_grant');
     expectClean();
 
     // The Security page lists it; revoking refuses its token at once.
@@ -73,7 +73,7 @@ describeBrowser('device authorization (browser e2e)', () => {
     await page.getByRole('button', { name: 'Deny' }).click();
     await seen(page.getByText('Device denied'));
     await shot('denied');
-    expect((await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } })).body.error).toBe('access_denied');
+    expect((await pollDeviceToken(started.device_code)).body.error).toBe('access_denied');
     expectClean();
   }, 60_000);
 
@@ -97,7 +97,7 @@ describeBrowser('device authorization (browser e2e)', () => {
     await page.getByRole('button', { name: 'Approve' }).click();
     await seen(page.getByRole('heading', { name: 'CLI signed in' }));
     await shot('cli-login-complete');
-    const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+    const issued = await pollDeviceToken(started.device_code);
     expect(issued.status).toBe(200);
     expect(issued.body).toMatchObject({ token_type: 'Bearer', scope: scopes.join(' '), workspace_id: teamId });
     const workspaces = await call('GET', '/api/v1/workspaces', { token: issued.body.access_token });

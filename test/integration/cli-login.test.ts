@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createApiKey, MAX_API_KEYS } from '../../functions/identity/api-keys';
-import { cliLogin, deviceAuthorizationPath as authorizePath, startDeviceAuthorization as init } from '../support/device-authorization';
+import { cliLogin, deviceAuthorizationPath as authorizePath, pollDeviceToken as pollToken, startDeviceAuthorization as init } from '../support/device-authorization';
 import { planOverHttp } from '../support/jobs-http';
 import { call, signUpWithToken } from '../support/http';
 import { identityDeps } from './data-fixtures';
@@ -16,7 +16,6 @@ import { identityDeps } from './data-fixtures';
 type User = Awaited<ReturnType<typeof signUpWithToken>>;
 /** What the CLI asks for (design note, part C). */
 const CLI_SCOPES = ['account:read', 'cloudflare:read', 'cloudflare:write', 'jobs:read', 'jobs:write'];
-const pollToken = (device_code: string) => call('POST', '/api/v1/sync/token', { body: { device_code } });
 const ctx = { requestId: 'req-cli-login', ip: '203.0.113.9', userAgent: 'cli-login-test/1.0' };
 
 async function apiKeysOf(token: string): Promise<{ id: string; name: string; scopes: string[]; workspaceId: string | null; expiresAt: string | null }[]> {

@@ -9,11 +9,10 @@ import { USER_CODE_USES_PER_HOUR } from '../../functions/devices/device-authoriz
 import { DeviceAuthorizationEntity, deviceAuthorizationSk, DeviceEntity, deviceSk, PENDING_DEVICES } from '../../functions/devices/entities';
 import { parseAppToken } from '../../functions/identity/tokens';
 import { userTenant } from '../../functions/tenancy/tenant';
-import { deviceAuthorizationPath as authorizePath, linkedDevice, startDeviceAuthorization as init } from '../support/device-authorization';
+import { deviceAuthorizationPath as authorizePath, linkedDevice, pollDeviceToken as pollToken, startDeviceAuthorization as init } from '../support/device-authorization';
 import { call, signUpWithToken } from '../support/http';
 import { dataLayer } from './jobs-harness';
 
-const pollToken = (device_code: string) => call('POST', '/api/v1/sync/token', { body: { device_code } });
 
 function expectTokenError(r: { status: number; body: any }, error: c.DeviceTokenError) {
   expect(r.status).toBe(400);

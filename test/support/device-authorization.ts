@@ -21,6 +21,9 @@ export async function startDeviceAuthorization(deviceName = 'Work laptop', platf
 
 export const deviceAuthorizationPath = (userCode: string, action = '') => `/api/v1/sync/authorize/${userCode}${action}`;
 
+/** One poll of the token endpoint (RFC 8628 §3.4), the answer as it comes. */
+export const pollDeviceToken = (device_code: string) => call('POST', '/api/v1/sync/token', { body: { device_code } });
+
 /** A user code the token's user approved (no one else may see or decide it any more). */
 export async function approvedUserCode(token: string): Promise<string> {
   const started = await startDeviceAuthorization('Fixture device');
@@ -34,7 +37,7 @@ export async function linkedDevice(token: string, deviceName = 'Fixture device',
   const started = await startDeviceAuthorization(deviceName, platform);
   const approved = await call('POST', deviceAuthorizationPath(started.user_code, '/approve'), { token });
   if (approved.status !== 204) throw new Error(`approve: ${approved.status} ${approved.text}`);
-  const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+  const issued = await pollDeviceToken(started.device_code);
   if (issued.status !== 200) throw new Error(`device token: ${issued.status} ${issued.text}`);
   return { deviceToken: issued.body.access_token, deviceId: issued.body.device_id };
 }
@@ -55,7 +58,7 @@ export async function cliLogin(token: string, scopes: string[], o: { workspaceId
   const body = o.workspaceId ? { workspaceId: o.workspaceId } : undefined;
   const approved = await call('POST', deviceAuthorizationPath(started.user_code, '/approve'), { token, body });
   if (approved.status !== 204) throw new Error(`approve: ${approved.status} ${approved.text}`);
-  const issued = await call('POST', '/api/v1/sync/token', { body: { device_code: started.device_code } });
+  const issued = await pollDeviceToken(started.device_code);
   if (issued.status !== 200) throw new Error(`CLI login token: ${issued.status} ${issued.text}`);
   return issued.body;
 }
