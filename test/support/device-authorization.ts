@@ -2,6 +2,8 @@
  * Device authorization (RFC 8628) over HTTP, for tests: start one, one already approved by a user,
  * a linked sync device, and a CLI login (its API key).
  */
+import type * as z from 'zod';
+import type { ApiKeyTokenIssued } from '../../functions/contracts/sync';
 import { call } from './http';
 
 export interface StartedDeviceAuthorization {
@@ -42,15 +44,8 @@ export async function linkedDevice(token: string, deviceName = 'Fixture device',
   return { deviceToken: issued.body.access_token, deviceId: issued.body.device_id };
 }
 
-/** What a CLI login's poll gets once (contracts/sync.ts ApiKeyTokenIssued). */
-export interface CliLoginKey {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-  api_key_id: string;
-  workspace_id: string;
-}
+/** What a CLI login's poll gets once. */
+export type CliLoginKey = z.output<typeof ApiKeyTokenIssued>;
 
 /** A CLI login approved by the token's user (on `workspaceId`, default their active one), then its API key claimed. */
 export async function cliLogin(token: string, scopes: string[], o: { workspaceId?: string; deviceName?: string } = {}): Promise<CliLoginKey> {
