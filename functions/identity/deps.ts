@@ -82,6 +82,10 @@ export function auditEvent(
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A mailed link to a dashboard page: the token in the fragment, which never reaches a server log. */
+export const mailedLink = (deps: Pick<IdentityDeps, 'config'>, page: string, token: string) =>
+  `${deps.config.publicUrl.replace(/\/$/, '')}${page}#token=${encodeURIComponent(token)}`;
+
 /**
  * Runs `work` and answers no sooner than the request floor (`resetRequestMinMs`) after the start:
  * mail cannot be faked for an unknown email, so equal work is impossible for the routes that

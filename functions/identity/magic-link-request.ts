@@ -6,7 +6,7 @@
  * (magic-link-sign-in.ts).
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { atRequestFloor, auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
+import { atRequestFloor, auditEvent, iso, mailedLink, type IdentityDeps, type RequestContext } from './deps';
 import { withIntegrity } from './credential-integrity';
 import { MagicLinkCredential, MagicLinkEntity, magicLinkSk } from './entities';
 import { findUserByEmail } from './accounts';
@@ -52,7 +52,7 @@ async function mailMagicLink(deps: IdentityDeps, email: string, browser: MagicLi
     expiresAt,
   });
   await deps.repo.create(tenant, MagicLinkEntity, magicLinkSk(id), item, { ttl: Math.ceil(expiresAt / 1000) + 3600 });
-  const link = `${deps.config.publicUrl.replace(/\/$/, '')}/magic-link#token=${encodeURIComponent(token)}`;
+  const link = mailedLink(deps, '/magic-link', token);
   const minutes = Math.round(deps.config.magicLinkMs / 60_000);
   await deps.mailer.send({
     to: user.email,

@@ -1,7 +1,7 @@
 /** Password change (needs the current one) and reset by a single-use mailed token. */
 import { userTenant } from '../tenancy/tenant';
 import { DomainError } from '../errors';
-import { atRequestFloor, auditEvent, iso, type IdentityDeps, type RequestContext } from './deps';
+import { atRequestFloor, auditEvent, iso, mailedLink, type IdentityDeps, type RequestContext } from './deps';
 import { getCredential, withIntegrity } from './credential-integrity';
 import { ResetCredential, ResetEntity, resetSk, USER_SK, UserEntity } from './entities';
 import { findUserByEmail } from './accounts';
@@ -63,7 +63,7 @@ async function mailResetLink(deps: IdentityDeps, email: string, ctx: RequestCont
   await deps.repo.create(tenant, ResetEntity, resetSk(id), withIntegrity(ResetCredential, { secretHash, createdAt: iso(now), passwordRevision: user.passwordRevision ?? 0 }), {
     ttl: Math.ceil((now + deps.config.resetTokenMs) / 1000),
   });
-  const link = `${deps.config.publicUrl.replace(/\/$/, '')}/reset-password#token=${encodeURIComponent(token)}`;
+  const link = mailedLink(deps, '/reset-password', token);
   await deps.mailer.send({
     to: user.email,
     subject: 'Reset your flarevault password',

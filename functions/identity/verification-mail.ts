@@ -1,7 +1,7 @@
 /** The verification mail (email-verification.ts), apart so that sign-up (accounts.ts) sends it without an import cycle. */
 import { userTenant } from '../tenancy/tenant';
 import type { Tier } from '../platform/tiers';
-import { iso, type IdentityDeps } from './deps';
+import { iso, mailedLink, type IdentityDeps } from './deps';
 import { withIntegrity } from './credential-integrity';
 import { EmailVerificationCredential, EmailVerificationEntity, emailVerificationSk } from './entities';
 import { mintToken, newId } from './tokens';
@@ -25,7 +25,7 @@ export async function mailVerificationLink(
     withIntegrity(EmailVerificationCredential, { secretHash, email, purpose, createdAt: iso(now), expiresAt }),
     { ttl: Math.ceil(expiresAt / 1000) + 3600 },
   );
-  const link = `${deps.config.publicUrl.replace(/\/$/, '')}/verify-email#token=${encodeURIComponent(token)}`;
+  const link = mailedLink(deps, '/verify-email', token);
   await deps.mailer.send({
     to: email,
     subject: purpose === 'signup' ? 'Verify your flarevault email address' : 'Confirm your new flarevault email address',
