@@ -13,7 +13,7 @@ import type { Stored } from '../data/repository';
 import { getCredential } from './credential-integrity';
 import { MagicLinkCredential, MagicLinkEntity, magicLinkSk, USER_SK, UserEntity, type MagicLinkItem } from './entities';
 import { magicCodeSecret } from './magic-link-request';
-import { passSecondFactor, type SecondFactorInput } from './sign-in';
+import { passSecondFactor, triesSecondFactor, type SecondFactorInput } from './sign-in';
 import { issueSession, type IssuedSession } from './sessions';
 import { clearAccountFailures, countPerIp, loginThrottleKeys, takeAttemptSlots } from './throttle';
 import { parseToken, secretMatches } from './tokens';
@@ -55,10 +55,9 @@ export async function signInWithMagicLink(
   const user = await deps.repo.get(tenant, UserEntity, USER_SK);
   if (!user) throw invalidLink();
   // A second factor tried here is throttled with sign-in's counters (the link alone must not make a code oracle).
-  const tried = Boolean(input.totp || input.recoveryCode || input.passkey);
-  const keys = tried ? await loginThrottleKeys(deps, user.email, ctx.ip) : undefined;
+  const keys = triesSecondFactor(input) ? await loginThrottleKeys(deps, user.email, ctx.ip) : undefined;
   if (keys) await takeAttemptSlots(deps, keys);
-  const mfa = await passSecondFactor(deps, userId, user, input, ctx, async () => {});
+  const mfa = await passSecondFactor(deps, userId, user, input, ctx);
   // The claim: only the request that deletes the version it judged gets a session.
   await deps.repo.delete(tenant, MagicLinkEntity, sk, { expectedVersion: link.version }).catch((err: unknown) => {
     if (err instanceof DomainError && err.kind === 'conflict') throw invalidLink();

@@ -23,7 +23,7 @@ import { emailGuard, USER_SK, UserEntity, type UserItem } from './entities';
 import { findUserIdByEmail, SIGNUPS_PER_IP_PER_HOUR, userView, type UserView } from './accounts';
 import { hashPassword } from './password-policy';
 import { issueSession, type IssuedSession } from './sessions';
-import { hasSecondFactor, passSecondFactor, type SecondFactorInput } from './sign-in';
+import { hasSecondFactor, passSecondFactor, triesSecondFactor, type SecondFactorInput } from './sign-in';
 import { countPerIp } from './throttle';
 import { newId } from './tokens';
 import { addLink, linkedUser } from './oidc-identities';
@@ -115,8 +115,7 @@ export async function oidcSecondFactor(
   if (!pending || !binding) throw gone();
   const user = await deps.repo.get(userTenant(pending.userId), UserEntity, USER_SK);
   if (!user) throw gone();
-  const trying = Boolean(input.totp || input.recoveryCode || input.passkey);
-  if (trying && !(await countPendingAttempt(deps, binding))) throw gone();
+  if (triesSecondFactor(input) && !(await countPendingAttempt(deps, binding))) throw gone();
   const mfa = await passSecondFactor(deps, pending.userId, user, input, ctx);
   if (!(await claimPending(deps, binding, pending))) throw gone();
   return signedInVia(deps, pending.userId, user, pending.provider, mfa, ctx);

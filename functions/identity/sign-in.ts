@@ -51,6 +51,9 @@ export async function login(
 
 export type SecondFactorInput = { totp?: string; recoveryCode?: string; passkey?: AuthenticationResponseJSON };
 
+/** Whether the input tries a second factor (else it asks for the prompt). */
+export const triesSecondFactor = (input: SecondFactorInput) => Boolean(input.totp || input.recoveryCode || input.passkey);
+
 /** Whether signing in to the account needs a second factor (TOTP, or a registered passkey). */
 export async function hasSecondFactor(deps: IdentityDeps, userId: string, user: Pick<UserItem, 'mfaEnabled'>): Promise<boolean> {
   return user.mfaEnabled || (await passkeyItems(deps, userId)).length > 0;
@@ -74,7 +77,7 @@ export async function passSecondFactor(
   const passkeys = await passkeyItems(deps, userId);
   const factors = [...(user.mfaEnabled ? (['totp', 'recovery-code'] as const) : []), ...(passkeys.length ? (['passkey'] as const) : [])];
   if (!factors.length) return false;
-  if (!input.totp && !input.recoveryCode && !input.passkey) {
+  if (!triesSecondFactor(input)) {
     await beforePrompt();
     const passkeyOptions = passkeys.length ? await passkeySecondFactorOptions(deps, userId, passkeys) : undefined;
     throw new DomainError('mfa-required', secondFactorPrompt(user.mfaEnabled, passkeys.length > 0), {
