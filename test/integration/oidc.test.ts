@@ -187,7 +187,9 @@ describe('OpenID Connect sign-in', () => {
     const enrol = await call('POST', '/api/v1/auth/mfa/totp/enroll', { cookie: session, csrf: csrfToken });
     expect(enrol.status).toBe(200);
     const secret = enrol.body.secret as string;
-    expect((await call('POST', '/api/v1/auth/mfa/totp/confirm', { cookie: session, csrf: csrfToken, body: { code: totpAt(secret, Date.now()) } })).status).toBe(200);
+    const confirmed = await call('POST', '/api/v1/auth/mfa/totp/confirm', { cookie: session, csrf: csrfToken, body: { code: totpAt(secret, Date.now()) } });
+    expect(confirmed.status).toBe(200);
+    const recoveryCodes = confirmed.body.recoveryCodes as string[];
 
     const r = await signInThroughProvider(email);
     expect(outcomeOf(r)).toBe('second-factor');
@@ -212,5 +214,17 @@ describe('OpenID Connect sign-in', () => {
     const spent = await call('POST', '/api/v1/auth/oidc/second-factor', { cookie: tries.binding, body: { totp: totpAt(secret, Date.now() + 60_000) } });
     expect(spent.status).toBe(401);
     expect(spent.body.type).toMatch(/oidc-expired$/);
+
+    // Under bursts: 8 wrong codes at once spend the five tries (the right code then fails), and 8 uses of one recovery code make one session.
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    const burst = await signInThroughProvider(email);
+    const wrongs = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/api/v1/auth/oidc/second-factor', { cookie: burst.binding, body: { totp: wrongCode } })));
+    expect(wrongs.map((w) => w.status).every((s) => s === 401 || s === 409)).toBe(true);
+    const afterBurst = await call('POST', '/api/v1/auth/oidc/second-factor', { cookie: burst.binding, body: { recoveryCode: recoveryCodes[0] } });
+    expect(afterBurst.status).toBe(401);
+    expect(afterBurst.body.type).toMatch(/oidc-expired$/);
+    const rights = await signInThroughProvider(email);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/api/v1/auth/oidc/second-factor', { cookie: rights.binding, body: { recoveryCode: recoveryCodes[0], client: 'token' } })));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
   });
 });
