@@ -54,6 +54,23 @@ describe('passkeys over HTTP', () => {
     expect(events.filter((e: { type: string; metadata: { via?: string } }) => e.type === 'auth.login.succeeded' && e.metadata.via === 'passkey')).toHaveLength(2);
   });
 
+  it('holds the cap of 10 passkeys under a burst: at 7, 8 registrations at once → exactly 3 pass, 5 are 429', async () => {
+    const u = await signUpWithToken();
+    for (let i = 0; i < 7; i++) await registeredPasskey(u.token, `Key ${i}`);
+    const ready = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const authenticator = new SoftAuthenticator();
+        const options = await call('POST', '/api/v1/auth/passkeys/registration-options', { token: u.token });
+        expect(options.status).toBe(200);
+        return authenticator.register(options.body.options, { origin: passkeyOrigin() });
+      }),
+    );
+    const answers = await Promise.all(ready.map((response, i) => call('POST', '/api/v1/auth/passkeys', { token: u.token, body: { name: `Burst ${i}`, response } })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 429, 429, 429, 429, 429]);
+    expect(answers.find((a) => a.status === 429)!.body.type).toMatch(/passkey-limit$/);
+    expect((await call('GET', '/api/v1/auth/passkeys', { token: u.token })).body.passkeys).toHaveLength(10);
+  });
+
   it('takes the browser session cookie only with its CSRF token, and no API key', async () => {
     const browser = await call('POST', '/api/v1/auth/signup', { body: { email: uniqueEmail('pk'), password: STRONG_PASSWORD }, from: freshLoopbackAddress() });
     const cookie = cookieFrom(browser.headers, '__Host-fv_session')!;
