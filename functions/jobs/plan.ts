@@ -18,7 +18,6 @@ import {
   newJobId,
   pageSk,
   PageEntity,
-  PAGE_BYTES,
   requestSk,
   RequestPageEntity,
   SEQ_PER_ZONE,
@@ -33,7 +32,7 @@ import {
   type ZoneRow,
   type ZoneSummary,
 } from './model';
-import { chunkSizeFor, paramsToStore, planPages, stateNeeded, summarize, wantedRecords, type ZonePlan } from './planner';
+import { byteSizedPages, chunkSizeFor, paramsToStore, planPages, stateNeeded, summarize, wantedRecords, type ZonePlan } from './planner';
 import { zoneQuota } from './quota';
 import { syncParamsToStore, syncRequestPages } from './sync-plan';
 import { desiredZones } from './sync-planner';
@@ -89,20 +88,7 @@ export async function startPlanning(deps: JobsDeps, actor: Actor, j: Omit<NewJob
 function requestPages(jobId: string, zoneIds: readonly string[] | undefined, wanted: readonly RecordLite[]): NewItem[] {
   const pages: NewItem[] = [];
   if (zoneIds) pages.push({ entity: RequestPageEntity, sk: requestSk(jobId, 0), attrs: { zoneIds: [...zoneIds] } });
-  let part: RecordLite[] = [];
-  let bytes = 0;
-  const flush = () => {
-    if (part.length) pages.push({ entity: RequestPageEntity, sk: requestSk(jobId, pages.length), attrs: { records: part } });
-    part = [];
-    bytes = 0;
-  };
-  for (const r of wanted) {
-    const size = Buffer.byteLength(JSON.stringify(r));
-    if (bytes + size > PAGE_BYTES) flush();
-    part.push(r);
-    bytes += size;
-  }
-  flush();
+  for (const records of byteSizedPages(wanted)) pages.push({ entity: RequestPageEntity, sk: requestSk(jobId, pages.length), attrs: { records } });
   return pages;
 }
 

@@ -196,14 +196,14 @@ export function paramsToStore(req: JobRequest, wanted: readonly RecordLite[]): R
   return req.params;
 }
 
-/** A chunk's items split into plan pages: at most PAGE_SIZE items and PAGE_BYTES of JSON each. */
-export function planPages(items: readonly PlanItem[]): PlanItem[][] {
-  const pages: PlanItem[][] = [];
-  let page: PlanItem[] = [];
+/** Items in order, cut into pages of at most PAGE_BYTES of JSON (and `maxItems`) each; none for no items. */
+export function byteSizedPages<T>(items: readonly T[], maxItems = Infinity): T[][] {
+  const pages: T[][] = [];
+  let page: T[] = [];
   let bytes = 0;
   for (const it of items) {
     const size = Buffer.byteLength(JSON.stringify(it));
-    if (page.length > 0 && (page.length === PAGE_SIZE || bytes + size > PAGE_BYTES)) {
+    if (page.length > 0 && (page.length === maxItems || bytes + size > PAGE_BYTES)) {
       pages.push(page);
       page = [];
       bytes = 0;
@@ -214,6 +214,9 @@ export function planPages(items: readonly PlanItem[]): PlanItem[][] {
   if (page.length > 0) pages.push(page);
   return pages;
 }
+
+/** A chunk's items split into plan pages: at most PAGE_SIZE items and PAGE_BYTES of JSON each. */
+export const planPages = (items: readonly PlanItem[]): PlanItem[][] => byteSizedPages(items, PAGE_SIZE);
 
 export interface ZoneState {
   records?: LiveRecord[];

@@ -14,8 +14,8 @@ import type { CfZone } from '../cloudflare/bulk-client';
 import { fingerprintRecords, type LiveRecord } from '../cloudflare/records';
 import type { Tenant } from '../tenancy/tenant';
 import type { JobsDeps } from './deps';
-import { PAGE_BYTES, requestSk, RequestPageEntity, syncZonePrefix, syncZoneSk, type RecordLite } from './model';
-import type { ZonePlan } from './planner';
+import { requestSk, RequestPageEntity, syncZonePrefix, syncZoneSk, type RecordLite } from './model';
+import { byteSizedPages, type ZonePlan } from './planner';
 import { planSync, type Managed, type SyncZone } from './sync-planner';
 import type { NewItem } from './table-writes';
 
@@ -36,22 +36,11 @@ export function syncParamsToStore(params: SyncParams, zones: ReadonlyArray<{ rec
 export function syncRequestPages(jobId: string, zones: ReadonlyArray<{ name: string } & SyncZone>): NewItem[] {
   const pages: NewItem[] = [{ entity: RequestPageEntity, sk: requestSk(jobId, 0), attrs: { zoneNames: zones.map((z) => z.name) } }];
   zones.forEach((zone, index) => {
-    let part: RecordLite[] = [];
-    let bytes = 0;
-    let p = 0;
-    const flush = () => {
-      pages.push({ entity: RequestPageEntity, sk: syncZoneSk(jobId, index, p), attrs: { records: part, ...(p === 0 ? { manage: zone.manage } : {}) } });
-      p++;
-      part = [];
-      bytes = 0;
-    };
-    for (const r of zone.records) {
-      const size = Buffer.byteLength(JSON.stringify(r));
-      if (part.length && bytes + size > PAGE_BYTES) flush();
-      part.push(r);
-      bytes += size;
-    }
-    flush(); // a zone without records still has its page: its manage (everything managed goes, with prune)
+    // A zone without records still has its page: its manage (everything managed goes, with prune).
+    const parts = byteSizedPages(zone.records);
+    (parts.length ? parts : [[]]).forEach((records, p) =>
+      pages.push({ entity: RequestPageEntity, sk: syncZoneSk(jobId, index, p), attrs: { records, ...(p === 0 ? { manage: zone.manage } : {}) } }),
+    );
   });
   return pages;
 }
