@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { call, freshLoopbackAddress, mailedToken, signUpWithToken, STRONG_PASSWORD, uniqueEmail } from '../support/http';
+import { median } from '../support/timing';
 import { identityDeps } from './data-fixtures';
 import type { MailMessage } from '../../functions/mail/mailer';
 import { signup } from '../../functions/identity/accounts';
@@ -14,7 +15,6 @@ import { userTenant } from '../../functions/tenancy/tenant';
 import { login } from '../../functions/identity/sign-in';
 import { requestEmailChange, resendVerification, verifyEmail } from '../../functions/identity/email-verification';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const verify = (token: string) => call('POST', '/api/v1/auth/email/verify', { body: { token }, from: freshLoopbackAddress() });
 
 describe('an unverified account', () => {

@@ -5,14 +5,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { Secret, TOTP } from 'otpauth';
+import { totpAt } from '../support/totp';
 import { awsClientConfig, localStackEnv } from '../setup/env';
 import { call, cookieFrom, signUpWithToken, STRONG_PASSWORD, uniqueEmail } from '../support/http';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig()));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const totpAt = (secret: string, ms: number) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
 
 describe('signup and login', () => {
   it('signs up a browser client with an HttpOnly __Host- cookie and a CSRF token', async () => {

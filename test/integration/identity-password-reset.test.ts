@@ -6,6 +6,7 @@ import type { IdentityDeps, RequestContext } from '../../functions/identity/deps
 import { changePassword, requestPasswordReset, resetPassword } from '../../functions/identity/password-reset';
 import type { MailMessage } from '../../functions/mail/mailer';
 import { STRONG_PASSWORD } from '../support/http';
+import { median } from '../support/timing';
 import { identityDeps } from './data-fixtures';
 
 const ctxFrom = (ip: string): RequestContext => ({ requestId: `req-${randomBytes(4).toString('hex')}`, ip, userAgent: 'jest' });
@@ -66,7 +67,6 @@ describe('password reset tokens', () => {
 });
 
 describe('password reset request', () => {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   async function timed(f: () => Promise<unknown>): Promise<number> {
     const t0 = performance.now();
     await f();

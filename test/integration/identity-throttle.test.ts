@@ -1,6 +1,6 @@
 /** Per-IP allowances, API allowances and attempt slots for secret checks, against DynamoDB Local. */
 import { randomBytes } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
+import { totpAt } from '../support/totp';
 import { signup } from '../../functions/identity/accounts';
 import { login } from '../../functions/identity/sign-in';
 import type { IdentityDeps, RequestContext } from '../../functions/identity/deps';
@@ -12,8 +12,6 @@ import { DomainError } from '../../functions/errors';
 import { STRONG_PASSWORD } from '../support/http';
 import { identityDeps } from './data-fixtures';
 
-const totpAt = (secret: string, ms: number) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
 
 const deps = (now: () => number): IdentityDeps => identityDeps({ now });
 

@@ -7,12 +7,11 @@
  * is no longer verified (signs in), linking an existing account only after its owner's confirmation, MFA after a
  * provider sign-in, unlinking.
  */
-import { Secret, TOTP } from 'otpauth';
+import { totpAt } from '../support/totp';
 import { call, signUpWithToken } from '../support/http';
 import { authorizeAtProvider, outcomeOf, providerEmail, signInThroughProvider, startSignIn, visitCallback } from '../support/oidc';
 
 const me = (session: string) => call('GET', '/api/v1/me', { cookie: session });
-const totpAt = (secret: string, ms: number) => new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
 
 describe('OpenID Connect sign-in', () => {
   it('lists the local provider, and answers 404 for a provider the stage does not configure', async () => {
