@@ -5,6 +5,7 @@
  *   interface TableRef { doc: DynamoDBDocumentClient; name: string }
  *   tableFromEnv(): TableRef          // documentClient() + TABLE_NAME via loadEnv(['table'])
  *   isConditionalCheckFailed(err): boolean
+ *   unlessConditionFailed(write)      // the write's output, or undefined when its condition did not hold
  *   partitionItems(table, pk, { skPrefix?, projection? })   // every item of a partition, all pages, consistent
  *   batchWriteAll(table, requests)    // BatchWriteItem, 25 per call, 8 calls at once, unprocessed items retried
  */
@@ -23,6 +24,16 @@ export function tableFromEnv(): TableRef {
 
 export function isConditionalCheckFailed(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** The conditional write's output, or undefined when its condition did not hold (other errors are thrown). */
+export async function unlessConditionFailed<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (err) {
+    if (isConditionalCheckFailed(err)) return undefined;
+    throw err;
+  }
 }
 
 export function isTransactionCanceled(err: unknown): err is { name: string; CancellationReasons?: { Code?: string }[] } {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../aws/table';
+import { unlessConditionFailed } from '../aws/table';
 import type { IdentityDeps } from './deps';
 import { openidClient, type OidcProvider, type OidcProviders } from './oidc-providers';
 import { OIDC_PENDING_TTL_MS, OIDC_SECOND_FACTOR_ATTEMPTS, OIDC_STATE_TTL_MS, bindingHashOf, pendingKey, stateKey, type PendingItem } from './oidc-items';
@@ -75,9 +75,8 @@ export class OidcRefused extends Error {
 export async function finishOidc(deps: OidcDeps, callbackUrl: URL, binding: string | undefined): Promise<ProviderIdentity> {
   const state = callbackUrl.searchParams.get('state');
   if (!state || !binding) throw new OidcRefused('state', 'no state or no binding cookie');
-  let claimed: Record<string, unknown> | undefined;
-  try {
-    const out = await deps.table.doc.send(
+  const claim = await unlessConditionFailed(
+    deps.table.doc.send(
       new DeleteCommand({
         TableName: deps.table.name,
         Key: stateKey(state),
@@ -85,11 +84,9 @@ export async function finishOidc(deps: OidcDeps, callbackUrl: URL, binding: stri
         ExpressionAttributeValues: { ':b': bindingHashOf(binding), ':now': deps.now() },
         ReturnValues: 'ALL_OLD',
       }),
-    );
-    claimed = out.Attributes;
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+    ),
+  );
+  const claimed = claim?.Attributes;
   if (!claimed) throw new OidcRefused('state', 'unknown, used, expired or another browser\'s state');
   const provider = deps.oidc.get(String(claimed.provider));
   const [client, config] = await Promise.all([openidClient(), provider.configuration()]);
@@ -159,11 +156,5 @@ export function claimPending(deps: Pick<IdentityDeps, 'table' | 'now'>, binding:
 
 /** A conditional write: false when its condition did not hold. */
 async function conditionally(deps: Pick<IdentityDeps, 'table'>, command: UpdateCommand | DeleteCommand): Promise<boolean> {
-  try {
-    await deps.table.doc.send(command);
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+  return (await unlessConditionFailed(deps.table.doc.send(command))) !== undefined;
 }

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../aws/table';
+import { unlessConditionFailed } from '../aws/table';
 import type { IdentityDeps } from './deps';
 
 export type ChallengePurpose = 'register' | 'sign-in' | 'second-factor';
@@ -46,8 +46,8 @@ export async function claimChallenge(
   purpose: ChallengePurpose,
   userId?: string,
 ): Promise<boolean> {
-  try {
-    await deps.table.doc.send(
+  const claimed = await unlessConditionFailed(
+    deps.table.doc.send(
       new DeleteCommand({
         TableName: deps.table.name,
         Key: challengeKey(challenge),
@@ -56,10 +56,7 @@ export async function claimChallenge(
           : 'purpose = :purpose AND expiresAt > :now AND attribute_not_exists(userId)',
         ExpressionAttributeValues: { ':purpose': purpose, ':now': deps.now(), ...(userId ? { ':user': userId } : {}) },
       }),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return false;
-    throw err;
-  }
+    ),
+  );
+  return claimed !== undefined;
 }
