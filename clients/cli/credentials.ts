@@ -7,9 +7,10 @@
  * `%APPDATA%\flarevault` (Windows); `FLAREVAULT_CONFIG_DIR` overrides it — as a 0600 file in a
  * 0700 dir: the API key in it acts on the user's Cloudflare zones.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DIR_MODE, readJsonFile, writePrivateFile } from '../shared/private-file';
 
 export interface StoredCredentials {
   url: string;
@@ -40,21 +41,15 @@ export function configDir(env: Env = process.env, platform: NodeJS.Platform = pr
 
 export const credentialsPath = (env: Env = process.env) => join(configDir(env), 'credentials.json');
 
-export function readStored(env: Env = process.env): StoredCredentials | undefined {
-  const path = credentialsPath(env);
-  if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as StoredCredentials;
-}
+export const readStored = (env: Env = process.env) => readJsonFile<StoredCredentials>(credentialsPath(env));
 
-/** Written to a 0600 temp file then renamed, so no reader ever sees a half-written or wider file. */
+/** The login, 0600 (shared/private-file.ts) in the config dir narrowed to 0700. */
 export function saveStored(creds: StoredCredentials, env: Env = process.env): string {
   const dir = configDir(env);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700); // an existing dir keeps its mode through mkdirSync
+  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  chmodSync(dir, DIR_MODE); // an existing dir keeps its mode through mkdirSync
   const path = join(dir, 'credentials.json');
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writePrivateFile(path, `${JSON.stringify(creds, null, 2)}\n`);
   return path;
 }
 

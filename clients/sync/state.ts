@@ -17,9 +17,10 @@
  *                      data/history/<deviceId>.jsonl the logs pulled from the other devices
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { isJsonObject, type JsonObject } from './merge';
+import { DIR_MODE, readJsonFile, writePrivateFile } from '../shared/private-file';
 
 export const SNAPSHOT_TYPES = ['environment', 'secret', 'collection', 'setting'] as const;
 export type SnapshotType = (typeof SNAPSHOT_TYPES)[number];
@@ -57,9 +58,6 @@ export interface SealedHistoryRecord {
   blob: string;
 }
 
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
-
 /** Canonical JSON (keys sorted at every depth): equal values hash equal. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -68,16 +66,6 @@ export function canonicalJson(value: unknown): string {
 }
 
 export const plaintextHash = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
-
-function writePrivate(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: FILE_MODE });
-  chmodSync(tmp, FILE_MODE);
-  renameSync(tmp, path);
-}
-
-const readJson = <T>(path: string): T | undefined => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined);
 
 export class Profile {
   readonly dir: string;
@@ -97,7 +85,7 @@ export class Profile {
   // --- state.json -----------------------------------------------------------------------
 
   load(): DeviceState | undefined {
-    return readJson<DeviceState>(this.path('state.json'));
+    return readJsonFile<DeviceState>(this.path('state.json'));
   }
 
   /** The state of a linked device, or an error saying to link first. */
@@ -108,7 +96,7 @@ export class Profile {
   }
 
   save(state: DeviceState): void {
-    writePrivate(this.path('state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    writePrivateFile(this.path('state.json'), `${JSON.stringify(state, null, 2)}\n`);
   }
 
   // --- the master key -------------------------------------------------------------------
@@ -119,7 +107,7 @@ export class Profile {
   }
 
   saveMasterKey(key: Buffer): void {
-    writePrivate(this.path('master.key'), `${key.toString('base64')}\n`);
+    writePrivateFile(this.path('master.key'), `${key.toString('base64')}\n`);
   }
 
   forgetMasterKey(): void {
@@ -129,22 +117,22 @@ export class Profile {
   // --- merge bases ----------------------------------------------------------------------
 
   base(type: SnapshotType, id: string): JsonObject | undefined {
-    return readJson<JsonObject>(this.path('base', type, `${id}.json`));
+    return readJsonFile<JsonObject>(this.path('base', type, `${id}.json`));
   }
 
   saveBase(type: SnapshotType, id: string, value: JsonObject): void {
-    writePrivate(this.path('base', type, `${id}.json`), canonicalJson(value));
+    writePrivateFile(this.path('base', type, `${id}.json`), canonicalJson(value));
   }
 
   // --- the history outbox ---------------------------------------------------------------
 
   outbox(): SealedHistoryRecord[] {
-    return readJson<SealedHistoryRecord[]>(this.path('outbox.json')) ?? [];
+    return readJsonFile<SealedHistoryRecord[]>(this.path('outbox.json')) ?? [];
   }
 
   saveOutbox(records: SealedHistoryRecord[]): void {
     if (records.length === 0) rmSync(this.path('outbox.json'), { force: true });
-    else writePrivate(this.path('outbox.json'), JSON.stringify(records));
+    else writePrivateFile(this.path('outbox.json'), JSON.stringify(records));
   }
 
   // --- the plaintext working copy -------------------------------------------------------
@@ -167,11 +155,11 @@ export class Profile {
   }
 
   readLocalSnapshot(type: SnapshotType, id: string): unknown {
-    return readJson<unknown>(join(this.dataDir, type, `${id}.json`));
+    return readJsonFile<unknown>(join(this.dataDir, type, `${id}.json`));
   }
 
   writeLocalSnapshot(type: SnapshotType, id: string, value: JsonObject): void {
-    writePrivate(join(this.dataDir, type, `${id}.json`), `${JSON.stringify(value, null, 2)}\n`);
+    writePrivateFile(join(this.dataDir, type, `${id}.json`), `${JSON.stringify(value, null, 2)}\n`);
   }
 
   /** A history log of the working copy (`local` = this device's), one JSON value per line. */
@@ -220,7 +208,7 @@ export class Profile {
     if (values.length === 0) return;
     const path = join(this.dataDir, 'history', `${name}.jsonl`);
     const before = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    writePrivate(path, before + values.map((v) => `${JSON.stringify(v)}\n`).join(''));
+    writePrivateFile(path, before + values.map((v) => `${JSON.stringify(v)}\n`).join(''));
   }
 
   /** Names of the pulled logs (device ids), without this device's own. */
