@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { defineRoute } from './route';
 import { Email } from './common';
 import { PasskeyAssertion } from './webauthn';
-import { ClientKind, SignedIn } from './identity';
+import { ClientKind, RecoveryCode, SignedIn, TotpCode } from './identity';
 import { TurnstileToken } from './bot-protection';
 
 const MagicToken = z.string().min(20).max(200);
@@ -42,8 +42,8 @@ export const signInWithMagicLink = defineRoute({
     .object({
       token: MagicToken,
       code: z.string().regex(/^\d{6}$/, 'must be 6 digits').optional(),
-      totp: z.string().regex(/^\d{6}$/, 'must be 6 digits').optional(),
-      recoveryCode: z.string().trim().min(8).max(32).optional(),
+      totp: TotpCode.optional(),
+      recoveryCode: RecoveryCode.optional(),
       passkey: PasskeyAssertion.optional(),
       client: ClientKind,
     })
