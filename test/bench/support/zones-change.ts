@@ -1,15 +1,14 @@
 /**
  * The CLI bench's change, built from the zones as the sandbox holds them: each zone written as a
- * zones file would (relative names, `@` apex, TXT as its value, explicit ttl/proxied;
- * functions/contracts/dns-sync.ts), then edited (test/support/zones-edit.ts). Updates + deletes
+ * zones file would — as `dns export --format yaml` writes it (functions/cloudflare/zone-state.ts
+ * fileRecord) — then edited (test/support/zones-edit.ts). Updates + deletes
  * stay under the default safety threshold (0.3 of a zone's records).
  */
 import type { SandboxSnapshot } from '../../../lib/local/cloudflare';
-import type { DnsRecord } from '../../../lib/local/cloudflare/types';
 import type { ZonesFileInput } from '../../../functions/contracts/dns-sync';
-import { comparableContent, identity, liveFromApi, normalizeRecord, PROXIABLE, type RecordLite } from '../../../functions/cloudflare/records';
-import { txtValue } from '../../../functions/cloudflare/txt';
-import { editZone, type FileRecord, type ZoneEdit } from '../../support/zones-edit';
+import { comparableContent, identity, liveFromApi, normalizeRecord, type RecordLite } from '../../../functions/cloudflare/records';
+import { fileRecord } from '../../../functions/cloudflare/zone-state';
+import { editZone, type ZoneEdit } from '../../support/zones-edit';
 
 export const EDIT: ZoneEdit = { updates: 15, deletes: 10, creates: 25 };
 
@@ -18,15 +17,6 @@ export interface ZonesChange {
   /** Per zone name, the records it must end with (zoneDigest form). */
   expected: Map<string, string[]>;
   changes: { creates: number; updates: number; deletes: number };
-}
-
-const relative = (name: string, zone: string) => (name === zone ? '@' : name.slice(0, -(zone.length + 1)));
-
-function fileRecord(r: DnsRecord, zone: string): FileRecord {
-  const out: FileRecord = { name: relative(r.name, zone), type: r.type as FileRecord['type'], content: r.type === 'TXT' ? txtValue(r.content) : r.content, ttl: r.ttl };
-  if (PROXIABLE.has(r.type)) out.proxied = r.proxied;
-  if (r.priority !== undefined) out.priority = r.priority;
-  return out;
 }
 
 /** A zone's records in one comparable form (TXT by value, whatever quoting Cloudflare keeps), sorted. */
@@ -42,7 +32,7 @@ export function buildZonesChange(snapshot: SandboxSnapshot, zones: readonly stri
     const zs = snapshot.zones.find((z) => z.zone.name === name);
     if (!zs) throw new Error(`zone ${name} is not in the sandbox`);
     const records = editZone(
-      zs.records.map((r) => fileRecord(r, name)),
+      zs.records.map((r) => fileRecord(liveFromApi(r as unknown as Record<string, unknown>), name)),
       EDIT,
     );
     file.zones[name] = { records };
