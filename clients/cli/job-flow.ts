@@ -5,6 +5,7 @@
  * too: they are decided by how a job ends.
  */
 import { ApiError } from '../../frontend/core/problem';
+import { sleepMs } from '../shared/device-flow';
 import type { FlarevaultApi, Job, JobItem } from './api';
 import type { Progress } from './progress';
 
@@ -69,8 +70,6 @@ export interface Follow {
 
 /** A quick job is seen ending at once; a long one is not polled more than once a second. */
 const SLOWER_AFTER_MS = 10_000;
-
-const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** GET /jobs/{id} until the job leaves `busy` statuses, showing its progress. */
 export async function followJob(api: FlarevaultApi, job: Job, busy: ReadonlySet<Job['status']>, f: Follow): Promise<Job> {
