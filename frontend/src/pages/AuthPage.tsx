@@ -31,29 +31,24 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   /** Sign-up's bot check (when the stage turns Turnstile on). */
   const turnstile = useTurnstileToken();
 
+  /** The second factor given: the passkey's assertion, or the typed code as a TOTP or a recovery code (none when empty). */
+  const secondFactorOf = async (how: 'form' | 'passkey'): Promise<Pick<LoginBody, 'totp' | 'recoveryCode' | 'passkey'>> => {
+    if (how === 'passkey') return { passkey: (await passkeyAssertion(mfaOffer?.passkeyOptions)) as never };
+    if (!code.trim()) return {};
+    return useRecovery ? { recoveryCode: code.trim() } : { totp: code.replace(/\s+/g, '') };
+  };
+
   const submit = useMutation({
     mutationFn: async (how: 'form' | 'passkey' = 'form'): Promise<SignedIn> => {
       if (how === 'passkey' && !mfaStep) return signInWithPasskey();
-      if (providerMfa) {
-        // The provider signed the user in; this browser's pending sign-in needs the account's second factor.
-        const factor: Pick<LoginBody, 'totp' | 'recoveryCode' | 'passkey'> = {};
-        if (how === 'passkey') factor.passkey = (await passkeyAssertion(mfaOffer?.passkeyOptions)) as never;
-        else if (code.trim()) {
-          if (useRecovery) factor.recoveryCode = code.trim();
-          else factor.totp = code.replace(/\s+/g, '');
-        }
-        return call('oidcSecondFactor', { body: factor, quietAuth: true });
-      }
+      // The provider signed the user in; this browser's pending sign-in needs the account's second factor.
+      if (providerMfa) return call('oidcSecondFactor', { body: await secondFactorOf(how), quietAuth: true });
       if (mode === 'signup') {
         const body: SignupBody = turnstile.withToken({ email, password });
         return call('signup', { body, quietAuth: true }).finally(turnstile.spent);
       }
-      const body: LoginBody = { email, password };
-      if (how === 'passkey') body.passkey = (await passkeyAssertion(mfaOffer?.passkeyOptions)) as never;
-      else if (mfaStep && code.trim()) {
-        if (useRecovery) body.recoveryCode = code.trim();
-        else body.totp = code.replace(/\s+/g, '');
-      }
+      // Past the top line a passkey here is the second factor, so mfaStep holds.
+      const body: LoginBody = { email, password, ...(mfaStep ? await secondFactorOf(how) : {}) };
       return call('login', { body, quietAuth: true });
     },
     onSuccess: signedIn,
