@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { call } from '../../api/operations';
 import { keys, useSessions } from '../../api/queries';
 import { ConfirmDialog } from '../../components/dialog';
-import { DeviceRow } from '../../components/DeviceRow';
+import { DeviceRow } from './DeviceRow';
 import { Badge, Button, Card, ErrorAlert, Notice, SkeletonRows, relativeTime } from '../../components/ui';
 
 /** Signed-in devices: revoke one, or sign out every session but this one. */

@@ -1,7 +1,7 @@
 import type { LucideIcon } from 'lucide-react';
 import type { ReactNode } from 'react';
 
-/** One row of a list of things signed in to the account (browser sessions, sync devices): icon, title, detail lines, action. */
+/** One row of the signed-in browser sessions: icon, title, detail lines, action (sync devices have their own table, DevicesCard). */
 export function DeviceRow({ icon: Icon, title, children, action }: { icon: LucideIcon; title: ReactNode; children: ReactNode; action?: ReactNode }) {
   return (
     <li className="flex flex-wrap items-start justify-between gap-3 py-3">
